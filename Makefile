@@ -1,0 +1,72 @@
+# The two commands: `make run` (platform with demo data) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: run test lint format stack migrate demo messages deps clean
+
+# Python dependencies, reinstalled when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11 or newer)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Browser libraries pinned in package.json (and package-lock.json).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+deps: $(VENV)/.installed node_modules/.installed
+
+migrate: deps
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+# One ASGI process serving HTTP and WebSockets on the embedded defaults.
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
+	$(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) --ws websockets
+
+# The whole suite. REDIS_URL is cleared so the test process itself runs jobs eagerly and keeps
+# events in memory; the services tier starts real servers with CROWD_TEST_* URLs.
+test: deps
+	REDIS_URL= $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy crowd tasks worker tests bench
+
+format: deps
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Full stack: PostgreSQL and Redis (DATABASE_URL, REDIS_URL), an ASGI server, a Celery worker
+# and beat as separate processes; Ctrl-C stops them together.
+stack: deps
+	@test -n "$(DATABASE_URL)" || { echo "set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/crowd"; exit 1; }
+	@test -n "$(REDIS_URL)" || { echo "set REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 1; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py seed_demo
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A worker worker --loglevel=INFO --concurrency=2 & \
+	$(VENV)/bin/celery -A worker beat --loglevel=INFO --schedule=/tmp/crowd-celerybeat-schedule & \
+	$(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) --ws websockets --workers 2 & \
+	wait
+
+# Refresh the translation catalogues (needs GNU gettext) and compile them.
+messages: deps
+	$(PY) manage.py makemessages --locale fr --locale en --ignore '.venv/*' --ignore 'node_modules/*'
+	$(PY) manage.py makemessages --locale fr --locale en -d djangojs --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*'
+	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,72 @@
+"""One shape for every API error:
+
+    {"error": {"status": 400, "code": "invalid", "message": "…", "fields": {"name": ["…"]}}}
+
+`fields` appears only on validation errors and maps each field to its messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_validation_detail(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or None)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    body: dict[str, Any] = {"status": response.status_code, "code": _code(exc)}
+    if isinstance(exc, exceptions.ValidationError):
+        body["message"] = _("Some values are not valid.")
+        detail = exc.detail
+        if isinstance(detail, dict):
+            body["fields"] = {key: _flatten(value) for key, value in detail.items()}
+        else:
+            body["fields"] = {"non_field_errors": _flatten(detail)}
+    else:
+        body["message"] = str(exc.detail)
+    response.data = {"error": body}
+    return response
+
+
+def error_response(status_code: int, code: str, message: str, **extra: Any) -> Response:
+    return Response({"error": {"status": status_code, "code": code, "message": message, **extra}}, status=status_code)
+
+
+def _validation_detail(exc: DjangoValidationError) -> Any:
+    if hasattr(exc, "error_dict"):
+        return {key: [str(m) for m in messages] for key, messages in exc.message_dict.items()}
+    return [str(m) for m in exc.messages]
+
+
+def _code(exc: exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    if isinstance(codes, str):
+        return codes
+    if exc.status_code == status.HTTP_400_BAD_REQUEST:
+        return "invalid"
+    return str(exc.default_code)
+
+
+def _flatten(value: Any) -> list[str]:
+    if isinstance(value, list):
+        out: list[str] = []
+        for item in value:
+            out.extend(_flatten(item))
+        return out
+    if isinstance(value, dict):
+        return [f"{key}: {message}" for key, item in value.items() for message in _flatten(item)]
+    return [str(value)]

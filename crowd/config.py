@@ -1,0 +1,175 @@
+"""Read configuration from the environment, failing loudly on bad values.
+
+Pure Python (no Django import) so that the helpers can be tested on their own and
+used by settings before Django is configured.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+class ConfigError(ValueError):
+    """A configuration variable holds a value we cannot use."""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Env:
+    """A view of the environment with typed, validating getters.
+
+    An empty string counts as unset, so `REDIS_URL= make test` turns a variable off.
+    """
+
+    values: Mapping[str, str]
+
+    @classmethod
+    def from_os(cls) -> Env:
+        return cls(dict(os.environ))
+
+    def raw(self, name: str) -> str | None:
+        value = self.values.get(name)
+        if value is None or value.strip() == "":
+            return None
+        return value.strip()
+
+    def text(self, name: str, default: str = "") -> str:
+        value = self.raw(name)
+        return default if value is None else value
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.raw(name)
+        if value is None:
+            return default
+        lowered = value.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ConfigError(
+            f"{name}={value!r} is not a boolean: use one of 1/0, true/false, yes/no, on/off."
+        )
+
+    def number(
+        self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int:
+        value = self.raw(name)
+        if value is None:
+            return default
+        try:
+            number = int(value.replace("_", ""))
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} is not a whole number.") from None
+        if minimum is not None and number < minimum:
+            raise ConfigError(f"{name}={number} is below the minimum of {minimum}.")
+        if maximum is not None and number > maximum:
+            raise ConfigError(f"{name}={number} is above the maximum of {maximum}.")
+        return number
+
+    def items(self, name: str, default: list[str]) -> list[str]:
+        value = self.raw(name)
+        if value is None:
+            return list(default)
+        items = [item.strip() for item in value.split(",")]
+        if any(item == "" for item in items):
+            raise ConfigError(
+                f"{name}={value!r} has an empty item: separate values with single commas."
+            )
+        return items
+
+    def size(self, name: str, default: int) -> int:
+        """A size in bytes, with an optional K/M/G suffix (powers of 1024)."""
+        value = self.raw(name)
+        if value is None:
+            return default
+        return parse_size(name, value)
+
+
+_SIZE_UNITS = {
+    "": 1,
+    "B": 1,
+    "K": 1024,
+    "KB": 1024,
+    "M": 1024**2,
+    "MB": 1024**2,
+    "G": 1024**3,
+    "GB": 1024**3,
+}
+
+
+def parse_size(name: str, value: str) -> int:
+    text = value.strip().upper().replace(" ", "")
+    digits = text.rstrip("KMGB")
+    unit = text[len(digits) :]
+    if not digits.isdigit() or unit not in _SIZE_UNITS:
+        raise ConfigError(
+            f"{name}={value!r} is not a size: write bytes, or a number with K, M or G (e.g. 50M)."
+        )
+    size = int(digits) * _SIZE_UNITS[unit]
+    if size <= 0:
+        raise ConfigError(f"{name}={value!r} must be greater than zero.")
+    return size
+
+
+def database_from_url(url: str, *, base_dir: str) -> dict[str, Any]:
+    """Turn `sqlite:///path` or `postgres://user:pass@host:port/name` into Django's DATABASES entry."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "sqlite":
+        # sqlite:///relative.db is relative to the project; sqlite:////abs.db is absolute.
+        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+        if not path:
+            raise ConfigError(
+                f"DATABASE_URL={url!r} names no SQLite file: use sqlite:///db.sqlite3."
+            )
+        if path != ":memory:" and not os.path.isabs(path):
+            path = os.path.join(base_dir, path)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path,
+            # WAL lets readers go on while a writer commits; IMMEDIATE takes the write lock at
+            # BEGIN so that two writers queue on busy_timeout instead of failing mid-transaction.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    if scheme in {"postgres", "postgresql", "pgsql"}:
+        name = unquote(parts.path.lstrip("/"))
+        if not name:
+            raise ConfigError(f"DATABASE_URL={url!r} names no database: add /dbname at the end.")
+        options: dict[str, Any] = {}
+        for key, values in parse_qs(parts.query).items():
+            options[key] = values[-1]
+        try:
+            port = parts.port
+        except ValueError:
+            raise ConfigError(f"DATABASE_URL={url!r} has a port that is not a number.") from None
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(port or ""),
+            "OPTIONS": options,
+        }
+    raise ConfigError(
+        f"DATABASE_URL={url!r} has an unsupported scheme {scheme!r}: use sqlite:/// or postgres://."
+    )
+
+
+def check_redis_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigError(f"REDIS_URL={url!r} must start with redis://, rediss:// or unix://.")
+    if parts.scheme != "unix" and not parts.hostname:
+        raise ConfigError(f"REDIS_URL={url!r} names no host.")
+    return url

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class SignupForm(forms.Form):
+    username = forms.RegexField(
+        label=_("User name"),
+        max_length=150,
+        regex=r"^[\w.@+-]+\Z",
+        help_text=_("Letters, digits and @ . + - _ only."),
+        error_messages={"invalid": _("Use only letters, digits and @ . + - _.")},
+    )
+    email = forms.EmailField(label=_("E-mail"), help_text=_("Used only to reset your password."))
+    display_name = forms.CharField(label=_("Display name"), max_length=80, required=False)
+    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    credit_me = forms.BooleanField(
+        label=_("Name me in the credits of exported data"), required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class LoginForm(AuthenticationForm):
+    """Django's form; the view adds the rate limit."""

@@ -1,0 +1,25 @@
+"""A fixed-window counter in the cache (Redis in production, so shared by every process)."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is set by whoever sends the request.
+    return str(request.META.get("REMOTE_ADDR", "unknown"))
+
+
+def limit_reached(key: str, *, limit: int) -> bool:
+    return int(cache.get(f"ratelimit:{key}", 0)) >= limit
+
+
+def limit_count(key: str, *, window_seconds: int) -> int:
+    full_key = f"ratelimit:{key}"
+    cache.add(full_key, 0, timeout=window_seconds)
+    try:
+        return int(cache.incr(full_key))
+    except ValueError:  # expired between add and incr
+        cache.set(full_key, 1, timeout=window_seconds)
+        return 1

@@ -1,0 +1,98 @@
+"""Who may do what in a project: the one place where roles are turned into permissions.
+
+Pages, API views and WebSocket consumers all ask `project_capabilities` or `project_require`,
+so a rule changed here changes everywhere.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from crowd.models import Membership, Role, User
+
+if TYPE_CHECKING:
+    from tasks.models import Project
+
+
+class Capability(StrEnum):
+    VIEW = "view"  # see the project, its progress and its public data
+    CONTRIBUTE = "contribute"  # ask for tasks and submit transcriptions
+    CURATE = "curate"  # see every answer, settle disputes
+    MANAGE = "manage"  # edit settings and template, upload batches, manage members
+
+
+_ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.LEAD: frozenset(Capability),
+    Role.CURATOR: frozenset({Capability.VIEW, Capability.CONTRIBUTE, Capability.CURATE}),
+    Role.CONTRIBUTOR: frozenset({Capability.VIEW, Capability.CONTRIBUTE}),
+}
+
+AnyUser = User | AnonymousUser
+
+
+def project_role(user: AnyUser, project: Project) -> str | None:
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(project=project, user=user).values_list("role", flat=True).first()
+    )
+
+
+def project_capabilities(
+    user: AnyUser, project: Project, *, role: str | None = None
+) -> frozenset[Capability]:
+    """What `user` may do in `project`. Pass `role` when already known to save a query."""
+    from tasks.models import ProjectStatus, Visibility
+
+    if user.is_authenticated and user.is_superuser:
+        granted = set(Capability)
+    else:
+        role = role if role is not None else project_role(user, project)
+        granted = set(_ROLE_CAPABILITIES.get(role, frozenset())) if role else set()
+        # Contributors do not see a project before its leads open it.
+        if role == Role.CONTRIBUTOR and project.status == ProjectStatus.DRAFT:
+            granted = set()
+        if (
+            role is None
+            and project.visibility == Visibility.PUBLIC
+            and project.status != ProjectStatus.DRAFT
+        ):
+            granted.add(Capability.VIEW)
+            if user.is_authenticated:
+                granted.add(Capability.CONTRIBUTE)
+    if project.status != ProjectStatus.ACTIVE:
+        granted.discard(Capability.CONTRIBUTE)
+    return frozenset(granted)
+
+
+def project_can(user: AnyUser, project: Project, capability: Capability) -> bool:
+    return capability in project_capabilities(user, project)
+
+
+def project_require(
+    user: AnyUser, project: Project, capability: Capability
+) -> frozenset[Capability]:
+    """Raise 404 when `user` may not even see `project` (its existence stays private), 403 when
+    they see it but lack `capability`. Returns the user's capabilities."""
+    capabilities = project_capabilities(user, project)
+    if Capability.VIEW not in capabilities:
+        raise Http404(_("No such project."))
+    if capability not in capabilities:
+        raise PermissionDenied(_capability_refusal(capability))
+    return capabilities
+
+
+def _capability_refusal(capability: Capability) -> str:
+    messages = {
+        Capability.VIEW: _("You cannot see this project."),
+        Capability.CONTRIBUTE: _("This project is not open to your contributions."),
+        Capability.CURATE: _("Only the project's curators and leads may do this."),
+        Capability.MANAGE: _("Only the project's leads may do this."),
+    }
+    return messages[capability]

@@ -1,0 +1,66 @@
+"""Writes about people: accounts and project memberships."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from crowd.models import Membership, Role, User
+from tasks.models import Project
+
+
+@transaction.atomic
+def user_create(
+    *, username: str, email: str, password: str, display_name: str = "", credit_me: bool = False
+) -> User:
+    """Create an account. Raises ValidationError on a taken name or a weak password."""
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This user name is taken.")})
+    user = User(username=username, email=email, display_name=display_name, credit_me=credit_me)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def membership_set(*, project: Project, user: User, role: str, actor: User | None) -> Membership:
+    """Give `user` a role in `project` (creating or changing the membership).
+
+    Callers check that `actor` may manage the project. A project always keeps one lead.
+    """
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
+    if membership is None:
+        return Membership.objects.create(project=project, user=user, role=role, added_by=actor)
+    if membership.role == Role.LEAD and role != Role.LEAD:
+        _ensure_another_lead(project=project, user=user)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, project: Project, user: User) -> None:
+    membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
+    if membership is None:
+        return
+    if membership.role == Role.LEAD:
+        _ensure_another_lead(project=project, user=user)
+    membership.delete()
+
+
+def _ensure_another_lead(*, project: Project, user: User) -> None:
+    others = (
+        Membership.objects.select_for_update()
+        .filter(project=project, role=Role.LEAD)
+        .exclude(user=user)
+    )
+    if not others.exists():
+        raise ValidationError(
+            {"role": _("A project needs at least one lead: name another lead first.")}
+        )

@@ -1,0 +1,282 @@
+"""Settings for the platform, driven by environment variables.
+
+A fresh clone runs with no configuration at all (SQLite, in-memory channel layer, jobs run
+eagerly after commit). Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and
+REDIS_URL; every variable is documented in the README. Bad values stop start-up with a message
+naming the variable.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from crowd.config import ConfigError, Env, check_redis_url, database_from_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = Env.from_os()
+
+try:
+    DEBUG = env.flag("DEBUG", default=True)
+
+    _DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production-0123456789abcdefgh"  # noqa: S105 (refused below when DEBUG is off)
+    SECRET_KEY = env.text("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
+    if not SECRET_KEY:
+        raise ConfigError(
+            "SECRET_KEY must be set when DEBUG is off (50 random characters or more)."
+        )
+    if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
+        raise ConfigError("SECRET_KEY is the development key: set a secret one when DEBUG is off.")
+
+    ALLOWED_HOSTS = env.items(
+        "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+    )
+    if not DEBUG and not ALLOWED_HOSTS:
+        raise ConfigError(
+            "ALLOWED_HOSTS must be set when DEBUG is off (comma-separated host names)."
+        )
+    CSRF_TRUSTED_ORIGINS = env.items("CSRF_TRUSTED_ORIGINS", default=[])
+
+    DATABASES = {
+        "default": database_from_url(
+            env.text("DATABASE_URL", default="sqlite:///db.sqlite3"), base_dir=str(BASE_DIR)
+        )
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = env.number("DB_CONN_MAX_AGE", default=0, minimum=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+    _redis_url = env.raw("REDIS_URL")
+    REDIS_URL = check_redis_url(_redis_url) if _redis_url else ""
+
+    MEDIA_ROOT = Path(env.text("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+    STATIC_ROOT = Path(env.text("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+    SERVE_MEDIA = env.flag("SERVE_MEDIA", default=DEBUG)
+
+    # Upload limits: the largest single file, and the largest image in pixels (decompression bombs).
+    UPLOAD_MAX_FILE_BYTES = env.size("UPLOAD_MAX_FILE_BYTES", default=200 * 1024**2)
+    UPLOAD_MAX_BATCH_BYTES = env.size("UPLOAD_MAX_BATCH_BYTES", default=4 * 1024**3)
+    IMAGE_MAX_PIXELS = env.number("IMAGE_MAX_PIXELS", default=200_000_000, minimum=1)
+
+    SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", default=not DEBUG)
+    SECURE_HSTS_SECONDS = env.number(
+        "SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000, minimum=0
+    )
+    _behind_proxy = env.flag("BEHIND_TLS_PROXY", default=False)
+
+    EMAIL_URL_FROM = env.text(
+        "DEFAULT_FROM_EMAIL", default="Crowd transcription <noreply@localhost>"
+    )
+    _email_host = env.text("EMAIL_HOST")
+    EMAIL_PORT = env.number("EMAIL_PORT", default=587, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS", default=True)
+
+    CELERY_TASK_ALWAYS_EAGER = env.flag("CELERY_EAGER", default=not REDIS_URL)
+    if CELERY_TASK_ALWAYS_EAGER is False and not REDIS_URL and not env.raw("CELERY_BROKER_URL"):
+        raise ConfigError("CELERY_EAGER=0 needs a broker: set REDIS_URL (or CELERY_BROKER_URL).")
+
+    API_THROTTLE_ANON = env.text("API_THROTTLE_ANON", default="120/minute")
+    API_THROTTLE_USER = env.text("API_THROTTLE_USER", default="1200/minute")
+    LOGIN_ATTEMPTS_PER_HOUR = env.number("LOGIN_ATTEMPTS_PER_HOUR", default=20, minimum=1)
+    PROJECT_CREATORS = env.text("PROJECT_CREATORS", default="all")
+    if PROJECT_CREATORS not in {"all", "staff"}:
+        raise ConfigError(f"PROJECT_CREATORS={PROJECT_CREATORS!r} must be 'all' or 'staff'.")
+    LOG_LEVEL = env.text("LOG_LEVEL", default="INFO").upper()
+    if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(
+            f"LOG_LEVEL={LOG_LEVEL!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
+        )
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "channels",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "crowd",
+    "tasks",
+    "worker",
+]
+
+AUTH_USER_MODEL = "crowd.User"
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "crowd.urls"
+ASGI_APPLICATION = "crowd.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Browser libraries pinned in package.json, installed by `npm ci` into node_modules/.
+_VENDOR_DIRS = {
+    "openseadragon": BASE_DIR / "node_modules" / "openseadragon" / "build" / "openseadragon"
+}
+STATICFILES_DIRS += [(prefix, path) for prefix, path in _VENDOR_DIRS.items() if path.is_dir()]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+MEDIA_URL = "/media/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
+FILE_UPLOAD_PERMISSIONS = 0o644
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis-backed parts, or their embedded stand-ins ------------------------------------------
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+        }
+    }
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = env.text("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A message unacknowledged this long is handed to another worker; longer than any job runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULE = {
+    "progress-refresh": {
+        "task": "worker.jobs.progress_refresh_all",
+        "schedule": timedelta(minutes=1),
+    },
+}
+
+# --- Django REST framework -------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": API_THROTTLE_ANON,
+        "user": API_THROTTLE_USER,
+        "login": f"{LOGIN_ATTEMPTS_PER_HOUR}/hour",
+    },
+    "EXCEPTION_HANDLER": "crowd.api_errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Crowd transcription API",
+    "DESCRIPTION": "Projects, tasks, transcriptions and their consensus. Authenticate with a session "
+    "or with `Authorization: Token <key>` (POST /api/auth/token/).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- E-mail ----------------------------------------------------------------------------------
+DEFAULT_FROM_EMAIL = EMAIL_URL_FROM
+if _email_host:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _email_host
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# --- Security --------------------------------------------------------------------------------
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if _behind_proxy:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from crowd import api as people_api
+from crowd import views as people
+from tasks import views as pages
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("projects/new/", pages.project_new, name="project-new"),
+    path("projects/<slug:slug>/", pages.project_detail, name="project-detail"),
+    path("projects/<slug:slug>/settings/", pages.project_settings, name="project-settings"),
+    path(
+        "projects/<slug:slug>/members/<str:username>/remove/",
+        pages.project_member_remove,
+        name="project-member-remove",
+    ),
+    path("accounts/signup/", people.signup, name="signup"),
+    path("accounts/login/", people.RateLimitedLoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/auth/token/", people_api.TokenView.as_view(), name="api-token"),
+    path("api/me/", people_api.MeView.as_view(), name="api-me"),
+    path("api/", include("tasks.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+if settings.SERVE_MEDIA:
+    # Development and small installations; large ones serve media/ from a web server or S3.
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]

@@ -1,0 +1,75 @@
+"""Account pages: sign-up and a rate-limited log-in. Log-out and password reset are Django's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from crowd.forms import LoginForm, SignupForm
+from crowd.ratelimit import client_ip, limit_count, limit_reached
+from crowd.services import user_create
+
+HOUR = 3600
+
+
+class RateLimitedLoginView(LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        key = f"login:{client_ip(request)}"
+        if limit_reached(key, limit=settings.LOGIN_ATTEMPTS_PER_HOUR):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, _("Too many failed attempts from your address. Try again in an hour."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        limit_count(f"login:{client_ip(self.request)}", window_seconds=HOUR)
+        return super().form_invalid(form)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        key = f"signup:{client_ip(request)}"
+        if limit_count(key, window_seconds=HOUR) > settings.LOGIN_ATTEMPTS_PER_HOUR:
+            form.add_error(None, _("Too many sign-ups from your address. Try again in an hour."))
+            return render(request, "registration/signup.html", {"form": form}, status=429)
+        data = form.cleaned_data
+        try:
+            user = user_create(
+                username=data["username"],
+                email=data["email"],
+                password=data["password1"],
+                display_name=data["display_name"],
+                credit_me=data["credit_me"],
+            )
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("home")
+    return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _attach_errors(form: SignupForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        # Password validators raise plain lists: they belong to the password.
+        form.add_error("password1", error.messages)

@@ -1,0 +1,49 @@
+"""Events pushed to browsers over WebSockets: group names and the one way to send.
+
+Web processes and Celery workers alike send through the channel layer (Redis in production),
+so an event reaches every ASGI process whatever process sent it. Services send on commit, so
+nobody hears of data that a rollback takes back.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# The consumer method that relays an event to its socket (`event.relay` -> `event_relay`).
+RELAY = "event.relay"
+
+
+def project_group(project_id: int) -> str:
+    return f"project-{project_id}"
+
+
+def batch_group(batch_id: int) -> str:
+    return f"batch-{batch_id}"
+
+
+def task_group(task_id: int) -> str:
+    return f"task-{task_id}"
+
+
+def event_send(group: str, event_type: str, payload: dict[str, Any]) -> None:
+    """Send now. A channel layer that is down loses the event, never the request: events are
+    hints, and clients fetch a fresh snapshot when they reconnect."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": RELAY, "event": {"type": event_type, **payload}}
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # a broken layer must not fail the write that already committed
+        logger.exception("could not send %s event to %s", event_type, group)
+
+
+def event_send_on_commit(group: str, event_type: str, payload: dict[str, Any]) -> None:
+    transaction.on_commit(lambda: event_send(group, event_type, payload))

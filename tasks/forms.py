@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from crowd.models import Role
+from tasks.models import Project
+from tasks.presets import preset_choices
+
+
+class ProjectCreateForm(forms.Form):
+    title_fr = forms.CharField(label=_("Title (French)"), max_length=200)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=200)
+    slug = forms.SlugField(
+        label=_("Short name"), max_length=60, help_text=_("Used in addresses: lower-case letters, digits and hyphens.")
+    )
+    preset = forms.ChoiceField(label=_("Template"), choices=preset_choices, widget=forms.RadioSelect)
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=Project._meta.get_field("visibility").choices)
+
+
+class ProjectSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = [
+            "title_fr",
+            "title_en",
+            "description_fr",
+            "description_en",
+            "status",
+            "visibility",
+            "redundancy_min",
+            "redundancy_max",
+            "agreement_threshold",
+            "lease_minutes",
+            "assignment_order",
+        ]
+        widgets = {
+            "description_fr": forms.Textarea(attrs={"rows": 4}),
+            "description_en": forms.Textarea(attrs={"rows": 4}),
+        }
+
+
+class TemplateForm(forms.Form):
+    fields_json = forms.CharField(
+        label=_("Fields (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "code"}),
+        help_text=_("An ordered list of fields; see the README for every property."),
+    )
+    metadata_shown = forms.CharField(
+        label=_("Metadata shown to contributors"),
+        required=False,
+        help_text=_("Comma-separated metadata keys, e.g. catalogNumber, institution."),
+    )
+
+    def clean_fields_json(self) -> Any:
+        try:
+            return json.loads(self.cleaned_data["fields_json"])
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(
+                _("Not valid JSON: %(message)s (line %(line)s, column %(column)s).")
+                % {"message": error.msg, "line": error.lineno, "column": error.colno}
+            ) from None
+
+    def clean_metadata_shown(self) -> list[str]:
+        return [key.strip() for key in self.cleaned_data["metadata_shown"].split(",") if key.strip()]
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

@@ -1,0 +1,29 @@
+from tasks.models.projects import AssignmentOrder, Project, ProjectStatus, Template, Visibility
+from tasks.models.results import (
+    FieldResult,
+    FieldResultVersion,
+    FieldStatus,
+    Resolution,
+    ResolutionDecision,
+)
+from tasks.models.work import Batch, BatchState, Lease, LeaseState, Task, TaskState, Transcription
+
+__all__ = [
+    "AssignmentOrder",
+    "Batch",
+    "BatchState",
+    "FieldResult",
+    "FieldResultVersion",
+    "FieldStatus",
+    "Lease",
+    "LeaseState",
+    "Project",
+    "ProjectStatus",
+    "Resolution",
+    "ResolutionDecision",
+    "Task",
+    "TaskState",
+    "Template",
+    "Transcription",
+    "Visibility",
+]

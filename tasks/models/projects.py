@@ -1,0 +1,173 @@
+"""Projects (transcription campaigns) and their field templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from tasks.template_spec import FieldSpec, TemplateError, template_parse
+
+
+class ProjectStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    FINISHED = "finished", _("Finished")
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    MEMBERS = "members", _("Members only")
+
+
+class AssignmentOrder(models.TextChoices):
+    DEPTH = "depth", _("Depth first: finish started tasks first")
+    BREADTH = "breadth", _("Breadth first: fewest transcriptions first")
+    RANDOM = "random", _("Random")
+
+
+class Project(models.Model):
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    title_fr = models.CharField(_("title (French)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    description_fr = models.TextField(_("description (French)"), blank=True, max_length=10_000)
+    description_en = models.TextField(_("description (English)"), blank=True, max_length=10_000)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT
+    )
+    visibility = models.CharField(
+        _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    redundancy_min = models.PositiveSmallIntegerField(
+        _("minimum transcriptions per image"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+    )
+    redundancy_max = models.PositiveSmallIntegerField(
+        _("maximum transcriptions per image"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+    )
+    agreement_threshold = models.FloatField(
+        _("agreement threshold"),
+        default=0.66,
+        validators=[MinValueValidator(0.5), MaxValueValidator(1.0)],
+        help_text=_("Weighted share of answers the winning value needs to be accepted (0.5 to 1)."),
+    )
+    lease_minutes = models.PositiveSmallIntegerField(
+        _("lease duration (minutes)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text=_("How long a contributor holds an image before it goes back to the queue."),
+    )
+    assignment_order = models.CharField(
+        _("assignment order"),
+        max_length=16,
+        choices=AssignmentOrder.choices,
+        default=AssignmentOrder.DEPTH,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Counts written by the progress job (one GROUP BY over the task index), read by every page:
+    # pages never count a million tasks themselves.
+    progress = models.JSONField(_("progress"), default=dict, blank=True, editable=False)
+    progress_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(redundancy_min__lte=models.F("redundancy_max")),
+                name="project_redundancy_min_lte_max",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "visibility"], name="project_status_visibility")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return self.title_en if (get_language() or "fr").startswith("en") else self.title_fr
+
+    @property
+    def description(self) -> str:
+        if (get_language() or "fr").startswith("en"):
+            return self.description_en or self.description_fr
+        return self.description_fr or self.description_en
+
+    def clean(self) -> None:
+        if (
+            self.redundancy_min
+            and self.redundancy_max
+            and self.redundancy_min > self.redundancy_max
+        ):
+            raise ValidationError(
+                {
+                    "redundancy_max": _("The maximum must be at least the minimum (%(min)s).")
+                    % {"min": self.redundancy_min}
+                }
+            )
+
+
+class Template(models.Model):
+    """The ordered fields of a project, stored as JSON and validated by `template_parse`.
+
+    `version` goes up at each change, so results can say which template they were made with.
+    """
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="template")
+    fields = models.JSONField(_("fields"), default=list)
+    metadata_shown = models.JSONField(
+        _("metadata shown to contributors"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Keys of per-image metadata (catalogue number, barcode…) shown read-only beside the form."
+        ),
+    )
+    preset = models.CharField(_("preset"), max_length=40, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("template")
+        verbose_name_plural = _("templates")
+
+    def __str__(self) -> str:
+        return f"{self.project.slug} v{self.version}"
+
+    def clean(self) -> None:
+        try:
+            template_parse(self.fields)
+        except TemplateError as error:
+            raise ValidationError({"fields": list(error.errors)}) from error
+        if not isinstance(self.metadata_shown, list) or not all(
+            isinstance(key, str) and key for key in self.metadata_shown
+        ):
+            raise ValidationError({"metadata_shown": _("Give a list of metadata keys.")})
+
+    @property
+    def specs(self) -> tuple[FieldSpec, ...]:
+        return template_parse(self.fields)
+
+    def field_keys(self) -> list[str]:
+        return [field["key"] for field in self.fields]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "fields": self.fields,
+            "metadata_shown": self.metadata_shown,
+        }

@@ -1,0 +1,123 @@
+"""Reconciled results per field, their history, and curators' resolutions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models.projects import Project
+from tasks.models.work import Task
+
+
+class FieldStatus(models.TextChoices):
+    AGREED = "agreed", _("Agreed")
+    NEEDS_MORE = "needs_more", _("Needs more transcriptions")
+    DISPUTED = "disputed", _("Disputed")
+    BLANK = "blank", _("Blank")
+    RESOLVED = "resolved", _("Resolved by a curator")
+
+
+class FieldResult(models.Model):
+    """The reconciled value of one field of one task."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="field_results")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="field_results")
+    key = models.CharField(_("field"), max_length=64)
+    value = models.JSONField(_("value"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=FieldStatus.choices)
+    agreement = models.FloatField(_("agreement"), default=0.0)
+    support = models.PositiveSmallIntegerField(_("support"), default=0)
+    n = models.PositiveSmallIntegerField(_("answers"), default=0)
+    method = models.CharField(_("method"), max_length=40, blank=True)
+    # [{"value": ..., "weight": ..., "users": [ids]}], best first.
+    alternatives = models.JSONField(default=list, blank=True)
+    explanation = models.CharField(max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("field result")
+        verbose_name_plural = _("field results")
+        constraints = [
+            models.UniqueConstraint(fields=["task", "key"], name="field_result_one_per_task_field")
+        ]
+        indexes = [
+            models.Index(fields=["project", "status", "key"], name="field_result_project_status")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id}.{self.key} = {self.value!r} ({self.status})"
+
+
+class ChangeCause(models.TextChoices):
+    RECONCILE = "reconcile", _("Reconciliation")
+    RESOLUTION = "resolution", _("Curator resolution")
+    REOPEN = "reopen", _("Reopened")
+
+
+class FieldResultVersion(models.Model):
+    """A past state of a field result: each reconciliation or decision that changed it."""
+
+    field_result = models.ForeignKey(FieldResult, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    value = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=FieldStatus.choices)
+    agreement = models.FloatField(default=0.0)
+    support = models.PositiveSmallIntegerField(default=0)
+    n = models.PositiveSmallIntegerField(default=0)
+    method = models.CharField(max_length=40, blank=True)
+    alternatives = models.JSONField(default=list, blank=True)
+    explanation = models.CharField(max_length=300, blank=True)
+    cause = models.CharField(max_length=16, choices=ChangeCause.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("field result version")
+        verbose_name_plural = _("field result versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["field_result", "version"], name="field_result_version_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field_result_id} v{self.version}"
+
+
+class ResolutionDecision(models.TextChoices):
+    ACCEPT = "accept", _("Accept an answer")
+    VALUE = "value", _("Type the right value")
+    ILLEGIBLE = "illegible", _("Illegible on the image")
+    MORE = "more", _("Ask for more transcriptions")
+    REOPEN = "reopen", _("Reopen")
+
+
+class Resolution(models.Model):
+    """A curator's decision on a field result, with its reason: the audit trail."""
+
+    field_result = models.ForeignKey(
+        FieldResult, on_delete=models.CASCADE, related_name="resolutions"
+    )
+    curator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="resolutions"
+    )
+    decision = models.CharField(max_length=16, choices=ResolutionDecision.choices)
+    reason = models.CharField(max_length=40, blank=True)
+    note = models.TextField(blank=True, max_length=2000)
+    value_before = models.JSONField(null=True, blank=True)
+    value_after = models.JSONField(null=True, blank=True)
+    status_before = models.CharField(max_length=16, choices=FieldStatus.choices)
+    status_after = models.CharField(max_length=16, choices=FieldStatus.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("resolution")
+        verbose_name_plural = _("resolutions")
+        indexes = [models.Index(fields=["field_result", "created_at"], name="resolution_history")]
+
+    def __str__(self) -> str:
+        return f"{self.decision} on {self.field_result_id} by {self.curator_id}"

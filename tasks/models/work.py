@@ -1,0 +1,243 @@
+"""The work itself: batches of images, tasks (one image each), leases and transcriptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models.projects import Project
+
+
+class BatchState(models.TextChoices):
+    RECEIVING = "receiving", _("Receiving files")
+    INGESTING = "ingesting", _("Ingesting")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Batch(models.Model):
+    """Images uploaded together by a lead, ingested by one job."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="batches")
+    name = models.CharField(_("name"), max_length=200)
+    state = models.CharField(
+        _("state"), max_length=16, choices=BatchState.choices, default=BatchState.RECEIVING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    files_total = models.PositiveIntegerField(default=0)
+    files_ok = models.PositiveIntegerField(default=0)
+    files_duplicate = models.PositiveIntegerField(default=0)
+    files_failed = models.PositiveIntegerField(default=0)
+    # [{"file": name, "error": reason}], one per rejected file.
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["project", "-created_at"], name="batch_project_recent")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskState(models.TextChoices):
+    PENDING = "pending", _("Being prepared")
+    OPEN = "open", _("Open")
+    NEEDS_MORE = "needs_more", _("Needs more transcriptions")
+    COMPLETE = "complete", _("Complete")
+    DISPUTED = "disputed", _("Disputed")
+    RESOLVED = "resolved", _("Resolved by a curator")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# Tasks a contributor may be given.
+ASSIGNABLE_STATES = (TaskState.OPEN, TaskState.NEEDS_MORE)
+
+
+def task_image_path(task: Task, filename: str) -> str:
+    return f"projects/{task.project_id}/originals/{filename}"
+
+
+def task_thumbnail_path(task: Task, filename: str) -> str:
+    return f"projects/{task.project_id}/thumbnails/{filename}"
+
+
+class Task(models.Model):
+    """One image to transcribe, the unit of assignment (not a Celery job)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    batch = models.ForeignKey(
+        Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=TaskState.choices, default=TaskState.PENDING
+    )
+    priority = models.SmallIntegerField(
+        _("priority"), default=0, help_text=_("Higher is served first.")
+    )
+    # How many transcriptions the task currently wants: the project's minimum, raised one at a
+    # time while contributors disagree, up to the project's maximum.
+    target = models.PositiveSmallIntegerField(_("transcriptions wanted"), default=2)
+    transcription_count = models.PositiveIntegerField(_("transcriptions"), default=0)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    image = models.FileField(_("image"), upload_to=task_image_path, max_length=255, blank=True)
+    image_width = models.PositiveIntegerField(null=True, blank=True)
+    image_height = models.PositiveIntegerField(null=True, blank=True)
+    thumbnail = models.FileField(
+        _("thumbnail"), upload_to=task_thumbnail_path, max_length=255, blank=True
+    )
+    # Media-relative folder holding the IIIF Image API level-0 tiles and their info.json.
+    iiif_path = models.CharField(max_length=255, blank=True)
+    content_hash = models.CharField(_("SHA-256 of the original"), max_length=64, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_transcribed_at = models.DateTimeField(null=True, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "content_hash"],
+                condition=~models.Q(content_hash=""),
+                name="task_unique_image_per_project",
+            ),
+        ]
+        indexes = [
+            # Progress counts: an index-only GROUP BY state per project.
+            models.Index(fields=["project", "state"], name="task_project_state"),
+            # The assignment queues, partial so that finished tasks cost nothing to skip over.
+            models.Index(
+                fields=["project", "-priority", "-transcription_count", "id"],
+                condition=models.Q(state__in=["open", "needs_more"]),
+                name="task_queue_depth",
+            ),
+            models.Index(
+                fields=["project", "-priority", "transcription_count", "id"],
+                condition=models.Q(state__in=["open", "needs_more"]),
+                name="task_queue_breadth",
+            ),
+            # Sweep: transcribed but not reconciled since.
+            models.Index(fields=["last_transcribed_at"], name="task_last_transcribed"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name or f"task {self.pk}"
+
+
+class LeaseState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUBMITTED = "submitted", _("Submitted")
+    RELEASED = "released", _("Released")
+    EXPIRED = "expired", _("Expired")
+
+
+class SkipReason(models.TextChoices):
+    UNREADABLE = "unreadable", _("Unreadable")
+    WRONG_PROJECT = "wrong_project", _("Does not belong to this project")
+    OTHER = "other", _("Other")
+
+
+class Lease(models.Model):
+    """A contributor's temporary hold on a task. Any lease, past or present, marks the task as
+    seen by that contributor, so it is never served to them again."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="leases")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leases"
+    )
+    state = models.CharField(max_length=16, choices=LeaseState.choices, default=LeaseState.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    skip_reason = models.CharField(max_length=16, choices=SkipReason.choices, blank=True)
+    skip_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("lease")
+        verbose_name_plural = _("leases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "user"],
+                condition=models.Q(state="active"),
+                name="lease_one_active_per_task_user",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "task"], name="lease_user_task"),
+            models.Index(
+                fields=["task", "expires_at"],
+                condition=models.Q(state="active"),
+                name="lease_active_by_task",
+            ),
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(state="active"),
+                name="lease_active_expiry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"lease {self.pk} on {self.task_id} for {self.user_id}"
+
+
+class ImmutableRecordError(RuntimeError):
+    """A submitted transcription was about to be changed; they are kept as submitted."""
+
+
+class Transcription(models.Model):
+    """One contributor's submitted values for one task. Never edited after submission."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="transcriptions")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="transcriptions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transcriptions"
+    )
+    lease = models.ForeignKey(
+        Lease, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    values = models.JSONField(default=dict)
+    # Per field: "illegible" or "absent" (not on the image), when the contributor said so.
+    markers = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=64)
+    template_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transcription")
+        verbose_name_plural = _("transcriptions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "user"], name="transcription_one_per_task_user"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"], name="transcription_idempotency"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["task", "created_at"], name="transcription_task_order"),
+            models.Index(fields=["project", "created_at"], name="transcription_project_time"),
+            models.Index(
+                fields=["user", "project", "created_at"], name="transcription_user_project"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"transcription {self.pk} of task {self.task_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # An invariant, not business logic: what a contributor submitted is evidence.
+        if not self._state.adding:
+            raise ImmutableRecordError("A submitted transcription cannot be changed.")
+        super().save(*args, **kwargs)

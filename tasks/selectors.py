@@ -1,0 +1,39 @@
+"""Reads: which projects a person sees, and what pages and the API show of them."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from crowd.models import Membership, Role
+from crowd.roles import AnyUser, Capability, project_require
+from tasks.models import Project, ProjectStatus, Visibility
+
+
+def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
+    """Projects `user` may see, the same rule as `crowd.roles.project_capabilities`."""
+    projects = Project.objects.all()
+    if user.is_authenticated and user.is_superuser:
+        return projects
+    public = Q(visibility=Visibility.PUBLIC) & ~Q(status=ProjectStatus.DRAFT)
+    if not user.is_authenticated:
+        return projects.filter(public)
+    memberships = Membership.objects.filter(user=user)
+    as_member = Q(pk__in=memberships.values("project")) & ~Q(status=ProjectStatus.DRAFT)
+    as_staff = Q(pk__in=memberships.filter(role__in=[Role.LEAD, Role.CURATOR]).values("project"))
+    return projects.filter(public | as_member | as_staff)
+
+
+def project_for(user: AnyUser, slug: str, capability: Capability = Capability.VIEW) -> Project:
+    """The project named `slug`, if `user` has `capability` in it: 404 when they may not see
+    it (or it does not exist), 403 when they see it but lack the capability."""
+    project = Project.objects.select_related("template").filter(slug=slug).first()
+    if project is None:
+        raise Http404(_("No such project."))
+    project_require(user, project, capability)
+    return project
+
+
+def project_memberships(project: Project) -> QuerySet[Membership]:
+    return Membership.objects.filter(project=project).select_related("user").order_by("role", "user__username")

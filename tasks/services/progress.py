@@ -1,0 +1,72 @@
+"""Project progress: counted by a job, stored on the project, pushed as a `snapshot` event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from tasks.events import event_send, project_group
+from tasks.models import FieldResult, FieldStatus, Project, TaskState, Transcription
+
+
+def project_progress_compute(*, project_id: int) -> dict[str, Any]:
+    """Count tasks by state, field results by status and transcriptions, each with one
+    indexed GROUP BY or COUNT."""
+    by_state = dict(
+        Project.objects.get(pk=project_id)
+        .tasks.order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    tasks = {state.value: int(by_state.get(state.value, 0)) for state in TaskState}
+    tasks["total"] = sum(count for state, count in tasks.items() if state != TaskState.WITHDRAWN)
+    by_status = dict(
+        FieldResult.objects.filter(project_id=project_id)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    fields = {status.value: int(by_status.get(status.value, 0)) for status in FieldStatus}
+    done = tasks[TaskState.COMPLETE] + tasks[TaskState.RESOLVED]
+    return {
+        "tasks": tasks,
+        "fields": fields,
+        "transcriptions": Transcription.objects.filter(project_id=project_id).count(),
+        "done_percent": round(100 * done / tasks["total"], 1) if tasks["total"] else 0.0,
+    }
+
+
+def project_progress_refresh(*, project_id: int) -> dict[str, Any]:
+    """Recount a project's progress, store it and send it as a snapshot event.
+
+    Idempotent; safe to run concurrently (the last writer stores equally fresh counts).
+    Called by the `progress_refresh` job, never in a request.
+    """
+    counts = project_progress_compute(project_id=project_id)
+    now = timezone.now()
+    with transaction.atomic():
+        slug = Project.objects.filter(pk=project_id).values_list("slug", flat=True).get()
+        Project.objects.filter(pk=project_id).update(progress=counts, progress_updated_at=now)
+    snapshot = snapshot_payload(slug=slug, progress=counts, updated_at=now)
+    transaction.on_commit(lambda: event_send(project_group(project_id), "snapshot", snapshot))
+    return counts
+
+
+def snapshot_payload(*, slug: str, progress: dict[str, Any], updated_at: Any) -> dict[str, Any]:
+    return {
+        "project": slug,
+        "progress": progress,
+        "updated_at": updated_at.isoformat() if updated_at else None,
+    }
+
+
+def project_progress_request(*, project_id: int) -> None:
+    """Ask a worker to recount once the current transaction commits."""
+    from worker.jobs import progress_refresh
+
+    transaction.on_commit(lambda: progress_refresh.delay(project_id))

@@ -1,0 +1,131 @@
+"""Writes about projects and their templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from crowd.models import Role, User
+from crowd.services import membership_set
+from tasks.events import event_send_on_commit, project_group
+from tasks.models import Project, Template, Transcription
+from tasks.presets import PRESETS
+from tasks.services.progress import project_progress_request
+from tasks.template_spec import TemplateError, template_parse
+
+# What a lead may change with project_update; anything else is refused.
+EDITABLE_PROJECT_FIELDS = frozenset(
+    {
+        "title_fr",
+        "title_en",
+        "description_fr",
+        "description_en",
+        "status",
+        "visibility",
+        "redundancy_min",
+        "redundancy_max",
+        "agreement_threshold",
+        "lease_minutes",
+        "assignment_order",
+    }
+)
+
+
+@transaction.atomic
+def project_create(
+    *, lead: User, slug: str, title_fr: str, title_en: str, preset: str, **settings: Any
+) -> Project:
+    """Create a project from a preset template, with `lead` as its first lead."""
+    if preset not in PRESETS:
+        raise ValidationError({"preset": _("Unknown preset %(name)s.") % {"name": preset}})
+    unknown = set(settings) - EDITABLE_PROJECT_FIELDS
+    if unknown:
+        raise ValidationError(
+            _("Unknown project settings: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
+    project = Project(slug=slug, title_fr=title_fr, title_en=title_en, created_by=lead, **settings)
+    project.full_clean()
+    try:
+        with transaction.atomic():
+            project.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"slug": _("A project with this short name already exists.")}
+        ) from None
+    preset_data = PRESETS[preset]
+    Template.objects.create(
+        project=project,
+        fields=preset_data["fields"],
+        metadata_shown=preset_data["metadata_shown"],
+        preset=preset,
+    )
+    membership_set(project=project, user=lead, role=Role.LEAD, actor=lead)
+    return project
+
+
+@transaction.atomic
+def project_update(*, project: Project, actor: User, changes: dict[str, Any]) -> Project:
+    """Change a project's settings. Callers check that `actor` manages the project."""
+    unknown = set(changes) - EDITABLE_PROJECT_FIELDS
+    if unknown:
+        raise ValidationError(
+            _("These settings cannot be changed: %(names)s.")
+            % {"names": ", ".join(sorted(unknown))}
+        )
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    for name, value in changes.items():
+        setattr(project, name, value)
+    project.full_clean()
+    project.save()
+    event_send_on_commit(
+        project_group(project.pk),
+        "project.updated",
+        {"project": project.slug, "status": project.status},
+    )
+    project_progress_request(project_id=project.pk)
+    return project
+
+
+@transaction.atomic
+def template_update(
+    *, project: Project, actor: User, fields: Any, metadata_shown: list[str] | None = None
+) -> Template:
+    """Replace a project's template fields, after validation.
+
+    Once transcriptions exist, a field may be added, relabelled or given more options, but not
+    removed nor change type: that would orphan what volunteers already typed.
+    """
+    try:
+        new_specs = template_parse(fields)
+    except TemplateError as error:
+        raise ValidationError({"fields": error.errors}) from error
+    template = Template.objects.select_for_update().get(project=project)
+    if Transcription.objects.filter(project=project).exists():
+        old_types = {spec.key: spec.type for spec in template.specs}
+        new_types = {spec.key: spec.type for spec in new_specs}
+        problems = [
+            _("Field %(key)s already has transcriptions and cannot be removed.") % {"key": key}
+            for key in old_types
+            if key not in new_types
+        ] + [
+            _("Field %(key)s already has transcriptions and cannot change type.") % {"key": key}
+            for key in old_types
+            if key in new_types and new_types[key] != old_types[key]
+        ]
+        if problems:
+            raise ValidationError({"fields": problems})
+    template.fields = fields
+    if metadata_shown is not None:
+        template.metadata_shown = metadata_shown
+    template.version += 1
+    template.full_clean()
+    template.save()
+    event_send_on_commit(
+        project_group(project.pk),
+        "template.updated",
+        {"project": project.slug, "version": template.version},
+    )
+    return template

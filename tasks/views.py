@@ -1,0 +1,176 @@
+"""Pages: thin views that check capabilities, call a service or selector, and render."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from crowd.models import User
+from crowd.roles import Capability, project_capabilities
+from crowd.services import membership_remove, membership_set
+from tasks.api.views import may_create_projects
+from tasks.forms import MemberForm, ProjectCreateForm, ProjectSettingsForm, TemplateForm
+from tasks.models import Project, Template
+from tasks.selectors import project_for, project_memberships, projects_visible_to
+from tasks.services.projects import project_create, project_update, template_update
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    projects = projects_visible_to(request.user).order_by("-created_at")
+    page = Paginator(projects, 24).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "home.html",
+        {"page": page, "may_create": may_create_projects(request.user)},
+    )
+
+
+def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    project = project_for(request.user, slug)
+    capabilities = project_capabilities(request.user, project)
+    return render(
+        request,
+        "projects/detail.html",
+        {
+            "project": project,
+            "can": {c.value: c in capabilities for c in Capability},
+            "live_messages": {
+                "connecting": _("Connecting to live updates…"),
+                "open": _("Live: counts update by themselves."),
+                "reconnecting": _("Reconnecting…"),
+                "waiting": _("Connection lost; trying again shortly."),
+                "refused": _("Live updates are not available for this project."),
+            },
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_new(request: HttpRequest) -> HttpResponse:
+    if not may_create_projects(request.user):
+        raise PermissionDenied(_("You may not create projects on this platform."))
+    form = ProjectCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = project_create(lead=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _attach(form, error)
+        else:
+            messages.success(request, _("Project created. Review its settings and template, then open it."))
+            return redirect("project-settings", slug=project.slug)
+    return render(request, "projects/new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    project = project_for(request.user, slug, Capability.MANAGE)
+    template = Template.objects.get(project=project)
+    settings_form = ProjectSettingsForm(instance=project, prefix="settings")
+    template_form = TemplateForm(
+        initial={
+            "fields_json": json.dumps(template.fields, ensure_ascii=False, indent=2),
+            "metadata_shown": ", ".join(template.metadata_shown),
+        },
+        prefix="template",
+    )
+    member_form = MemberForm(prefix="member")
+    status = 200
+    if request.method == "POST":
+        section = request.POST.get("section")
+        if section == "settings":
+            settings_form = ProjectSettingsForm(request.POST, instance=Project.objects.get(pk=project.pk), prefix="settings")
+            if settings_form.is_valid() and _saved(settings_form, lambda: project_update(
+                project=project, actor=request.user, changes=settings_form.cleaned_data
+            )):
+                messages.success(request, _("Settings saved."))
+                return redirect("project-settings", slug=project.slug)
+        elif section == "template":
+            template_form = TemplateForm(request.POST, prefix="template")
+            if template_form.is_valid() and _saved(template_form, lambda: template_update(
+                project=project,
+                actor=request.user,
+                fields=template_form.cleaned_data["fields_json"],
+                metadata_shown=template_form.cleaned_data["metadata_shown"],
+            ), field="fields_json"):
+                messages.success(request, _("Template saved."))
+                return redirect("project-settings", slug=project.slug)
+        elif section == "member":
+            member_form = MemberForm(request.POST, prefix="member")
+            if member_form.is_valid() and _saved(member_form, lambda: membership_set(
+                project=project,
+                user=_user_named(member_form.cleaned_data["username"]),
+                role=member_form.cleaned_data["role"],
+                actor=request.user,
+            )):
+                messages.success(request, _("Member saved."))
+                return redirect("project-settings", slug=project.slug)
+        else:
+            return HttpResponse(_("Unknown form section."), status=400)
+        status = 400
+    return render(
+        request,
+        "projects/settings.html",
+        {
+            "project": project,
+            "settings_form": settings_form,
+            "template_form": template_form,
+            "member_form": member_form,
+            "memberships": project_memberships(project),
+            "template": template,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def project_member_remove(request: HttpRequest, slug: str, username: str) -> HttpResponse:
+    project = project_for(request.user, slug, Capability.MANAGE)
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        try:
+            membership_remove(project=project, user=user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("%(name)s is no longer a member.") % {"name": user.public_name})
+    return redirect("project-settings", slug=project.slug)
+
+
+def _user_named(username: str) -> User:
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise ValidationError({"username": _("No user named %(name)s.") % {"name": username}})
+    return user
+
+
+def _saved(form: Form, action: Callable[[], object], *, field: str | None = None) -> bool:
+    """Run a service; turn its ValidationError into form errors. True when it succeeded."""
+    try:
+        action()
+    except ValidationError as error:
+        _attach(form, error, default_field=field)
+        return False
+    return True
+
+
+def _attach(form: Form, error: ValidationError, *, default_field: str | None = None) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            target = name if name in form.fields else default_field
+            form.add_error(target, errors)
+    else:
+        form.add_error(default_field, error.messages)

@@ -1,0 +1,35 @@
+"""Celery jobs. Each takes ids, loads fresh state and calls one service; each is idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+from tasks.models import Project, ProjectStatus
+from tasks.services.progress import project_progress_refresh
+
+# Transient: the database restarting or a connection dropped. Anything else is a bug to see.
+TRANSIENT = (OperationalError, ConnectionError)
+
+
+@shared_task(
+    name="worker.jobs.progress_refresh",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=5,
+)
+def progress_refresh(project_id: int) -> None:
+    """Recount one project's progress and push a snapshot to its watchers."""
+    if Project.objects.filter(pk=project_id).exists():
+        project_progress_refresh(project_id=project_id)
+
+
+@shared_task(name="worker.jobs.progress_refresh_all", acks_late=True)
+def progress_refresh_all() -> None:
+    """Periodic: refresh every open project, so a lost message never leaves counts stale."""
+    for project_id in Project.objects.exclude(status=ProjectStatus.DRAFT).values_list(
+        "pk", flat=True
+    ):
+        progress_refresh.delay(project_id)
