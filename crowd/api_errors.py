@@ -43,7 +43,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 def error_response(status_code: int, code: str, message: str, **extra: Any) -> Response:
-    return Response({"error": {"status": status_code, "code": code, "message": message, **extra}}, status=status_code)
+    return Response(
+        {"error": {"status": status_code, "code": code, "message": message, **extra}},
+        status=status_code,
+    )
 
 
 def _validation_detail(exc: DjangoValidationError) -> Any:

@@ -20,6 +20,8 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Origin must be one of ALLOWED_HOSTS: another site cannot open a socket with our cookies.
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
     }
 )

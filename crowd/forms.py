@@ -17,8 +17,16 @@ class SignupForm(forms.Form):
     )
     email = forms.EmailField(label=_("E-mail"), help_text=_("Used only to reset your password."))
     display_name = forms.CharField(label=_("Display name"), max_length=80, required=False)
-    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
     credit_me = forms.BooleanField(
         label=_("Name me in the credits of exported data"), required=False
     )

@@ -30,7 +30,9 @@ class RateLimitedLoginView(LoginView):
         if limit_reached(key, limit=settings.LOGIN_ATTEMPTS_PER_HOUR):
             form = self.get_form()
             form.errors.clear()
-            form.add_error(None, _("Too many failed attempts from your address. Try again in an hour."))
+            form.add_error(
+                None, _("Too many failed attempts from your address. Try again in an hour.")
+            )
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().post(request, *args, **kwargs)
 
@@ -63,7 +65,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("home")
-    return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 def _attach_errors(form: SignupForm, error: ValidationError) -> None:

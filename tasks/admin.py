@@ -52,14 +52,30 @@ class TemplateAdmin(admin.ModelAdmin):
 
 @admin.register(Batch)
 class BatchAdmin(admin.ModelAdmin):
-    list_display = ("name", "project", "state", "files_total", "files_ok", "files_failed", "created_at")
+    list_display = (
+        "name",
+        "project",
+        "state",
+        "files_total",
+        "files_ok",
+        "files_failed",
+        "created_at",
+    )
     list_filter = ("state", "project")
     raw_id_fields = ("created_by",)
 
 
 @admin.register(Task)
 class TaskAdmin(admin.ModelAdmin):
-    list_display = ("id", "project", "original_name", "state", "transcription_count", "target", "priority")
+    list_display = (
+        "id",
+        "project",
+        "original_name",
+        "state",
+        "transcription_count",
+        "target",
+        "priority",
+    )
     list_filter = ("state", "project")
     search_fields = ("original_name", "content_hash")
     raw_id_fields = ("batch",)

@@ -35,7 +35,14 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.groups[0], self.channel_name)
         await self.accept()
         await self.send_json(
-            {"type": "snapshot", **snapshot_payload(slug=project.slug, progress=project.progress, updated_at=project.progress_updated_at)}
+            {
+                "type": "snapshot",
+                **snapshot_payload(
+                    slug=project.slug,
+                    progress=project.progress,
+                    updated_at=project.progress_updated_at,
+                ),
+            }
         )
 
     async def disconnect(self, code: int) -> None:

@@ -15,10 +15,16 @@ class ProjectCreateForm(forms.Form):
     title_fr = forms.CharField(label=_("Title (French)"), max_length=200)
     title_en = forms.CharField(label=_("Title (English)"), max_length=200)
     slug = forms.SlugField(
-        label=_("Short name"), max_length=60, help_text=_("Used in addresses: lower-case letters, digits and hyphens.")
+        label=_("Short name"),
+        max_length=60,
+        help_text=_("Used in addresses: lower-case letters, digits and hyphens."),
     )
-    preset = forms.ChoiceField(label=_("Template"), choices=preset_choices, widget=forms.RadioSelect)
-    visibility = forms.ChoiceField(label=_("Visibility"), choices=Project._meta.get_field("visibility").choices)
+    preset = forms.ChoiceField(
+        label=_("Template"), choices=preset_choices, widget=forms.RadioSelect
+    )
+    visibility = forms.ChoiceField(
+        label=_("Visibility"), choices=Project._meta.get_field("visibility").choices
+    )
 
 
 class ProjectSettingsForm(forms.ModelForm):
@@ -65,7 +71,9 @@ class TemplateForm(forms.Form):
             ) from None
 
     def clean_metadata_shown(self) -> list[str]:
-        return [key.strip() for key in self.cleaned_data["metadata_shown"].split(",") if key.strip()]
+        return [
+            key.strip() for key in self.cleaned_data["metadata_shown"].split(",") if key.strip()
+        ]
 
 
 class MemberForm(forms.Form):

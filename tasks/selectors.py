@@ -36,4 +36,8 @@ def project_for(user: AnyUser, slug: str, capability: Capability = Capability.VI
 
 
 def project_memberships(project: Project) -> QuerySet[Membership]:
-    return Membership.objects.filter(project=project).select_related("user").order_by("role", "user__username")
+    return (
+        Membership.objects.filter(project=project)
+        .select_related("user")
+        .order_by("role", "user__username")
+    )

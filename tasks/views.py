@@ -67,7 +67,9 @@ def project_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _attach(form, error)
         else:
-            messages.success(request, _("Project created. Review its settings and template, then open it."))
+            messages.success(
+                request, _("Project created. Review its settings and template, then open it.")
+            )
             return redirect("project-settings", slug=project.slug)
     return render(request, "projects/new.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -90,30 +92,42 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         section = request.POST.get("section")
         if section == "settings":
-            settings_form = ProjectSettingsForm(request.POST, instance=Project.objects.get(pk=project.pk), prefix="settings")
-            if settings_form.is_valid() and _saved(settings_form, lambda: project_update(
-                project=project, actor=request.user, changes=settings_form.cleaned_data
-            )):
+            settings_form = ProjectSettingsForm(
+                request.POST, instance=Project.objects.get(pk=project.pk), prefix="settings"
+            )
+            if settings_form.is_valid() and _saved(
+                settings_form,
+                lambda: project_update(
+                    project=project, actor=request.user, changes=settings_form.cleaned_data
+                ),
+            ):
                 messages.success(request, _("Settings saved."))
                 return redirect("project-settings", slug=project.slug)
         elif section == "template":
             template_form = TemplateForm(request.POST, prefix="template")
-            if template_form.is_valid() and _saved(template_form, lambda: template_update(
-                project=project,
-                actor=request.user,
-                fields=template_form.cleaned_data["fields_json"],
-                metadata_shown=template_form.cleaned_data["metadata_shown"],
-            ), field="fields_json"):
+            if template_form.is_valid() and _saved(
+                template_form,
+                lambda: template_update(
+                    project=project,
+                    actor=request.user,
+                    fields=template_form.cleaned_data["fields_json"],
+                    metadata_shown=template_form.cleaned_data["metadata_shown"],
+                ),
+                field="fields_json",
+            ):
                 messages.success(request, _("Template saved."))
                 return redirect("project-settings", slug=project.slug)
         elif section == "member":
             member_form = MemberForm(request.POST, prefix="member")
-            if member_form.is_valid() and _saved(member_form, lambda: membership_set(
-                project=project,
-                user=_user_named(member_form.cleaned_data["username"]),
-                role=member_form.cleaned_data["role"],
-                actor=request.user,
-            )):
+            if member_form.is_valid() and _saved(
+                member_form,
+                lambda: membership_set(
+                    project=project,
+                    user=_user_named(member_form.cleaned_data["username"]),
+                    role=member_form.cleaned_data["role"],
+                    actor=request.user,
+                ),
+            ):
                 messages.success(request, _("Member saved."))
                 return redirect("project-settings", slug=project.slug)
         else:
@@ -146,7 +160,9 @@ def project_member_remove(request: HttpRequest, slug: str, username: str) -> Htt
             for message in error.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, _("%(name)s is no longer a member.") % {"name": user.public_name})
+            messages.success(
+                request, _("%(name)s is no longer a member.") % {"name": user.public_name}
+            )
     return redirect("project-settings", slug=project.slug)
 
 

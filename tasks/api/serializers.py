@@ -13,8 +13,12 @@ from tasks.presets import PRESETS
 
 
 class ProgressSerializer(serializers.Serializer):
-    tasks = serializers.DictField(child=serializers.IntegerField(), help_text="Tasks by state, and `total`.")
-    fields = serializers.DictField(child=serializers.IntegerField(), help_text="Field results by status.")
+    tasks = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Tasks by state, and `total`."
+    )
+    fields = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Field results by status."
+    )
     transcriptions = serializers.IntegerField()
     done_percent = serializers.FloatField()
 
@@ -53,7 +57,9 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class ProjectDetailSerializer(ProjectSerializer):
-    capabilities = serializers.SerializerMethodField(help_text="What the requesting user may do here.")
+    capabilities = serializers.SerializerMethodField(
+        help_text="What the requesting user may do here."
+    )
 
     class Meta(ProjectSerializer.Meta):
         fields = [*ProjectSerializer.Meta.fields, "capabilities"]
@@ -94,7 +100,9 @@ class ProjectUpdateSerializer(serializers.Serializer):
 
 class TemplateSerializer(serializers.ModelSerializer):
     fields = serializers.JSONField(help_text="The ordered list of field objects.")
-    metadata_shown = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    metadata_shown = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False
+    )
 
     class Meta:
         model = Template

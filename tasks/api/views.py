@@ -105,7 +105,9 @@ class MemberListView(APIView):
         data = MembershipWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = _user_named(data.validated_data["username"])
-        membership = membership_set(project=project, user=user, role=data.validated_data["role"], actor=request.user)
+        membership = membership_set(
+            project=project, user=user, role=data.validated_data["role"], actor=request.user
+        )
         return Response(MembershipSerializer(membership).data, status=status.HTTP_200_OK)
 
 

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,285 +16,768 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=60, unique=True, verbose_name='short name')),
-                ('title_fr', models.CharField(max_length=200, verbose_name='title (French)')),
-                ('title_en', models.CharField(max_length=200, verbose_name='title (English)')),
-                ('description_fr', models.TextField(blank=True, max_length=10000, verbose_name='description (French)')),
-                ('description_en', models.TextField(blank=True, max_length=10000, verbose_name='description (English)')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('paused', 'Paused'), ('finished', 'Finished')], default='draft', max_length=16, verbose_name='status')),
-                ('visibility', models.CharField(choices=[('public', 'Public'), ('members', 'Members only')], default='public', max_length=16, verbose_name='visibility')),
-                ('redundancy_min', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(20)], verbose_name='minimum transcriptions per image')),
-                ('redundancy_max', models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(20)], verbose_name='maximum transcriptions per image')),
-                ('agreement_threshold', models.FloatField(default=0.66, help_text='Weighted share of answers the winning value needs to be accepted (0.5 to 1).', validators=[django.core.validators.MinValueValidator(0.5), django.core.validators.MaxValueValidator(1.0)], verbose_name='agreement threshold')),
-                ('lease_minutes', models.PositiveSmallIntegerField(default=30, help_text='How long a contributor holds an image before it goes back to the queue.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1440)], verbose_name='lease duration (minutes)')),
-                ('assignment_order', models.CharField(choices=[('depth', 'Depth first: finish started tasks first'), ('breadth', 'Breadth first: fewest transcriptions first'), ('random', 'Random')], default='depth', max_length=16, verbose_name='assignment order')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('progress', models.JSONField(blank=True, default=dict, editable=False, verbose_name='progress')),
-                ('progress_updated_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=60, unique=True, verbose_name="short name")),
+                ("title_fr", models.CharField(max_length=200, verbose_name="title (French)")),
+                ("title_en", models.CharField(max_length=200, verbose_name="title (English)")),
+                (
+                    "description_fr",
+                    models.TextField(
+                        blank=True, max_length=10000, verbose_name="description (French)"
+                    ),
+                ),
+                (
+                    "description_en",
+                    models.TextField(
+                        blank=True, max_length=10000, verbose_name="description (English)"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("active", "Active"),
+                            ("paused", "Paused"),
+                            ("finished", "Finished"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[("public", "Public"), ("members", "Members only")],
+                        default="public",
+                        max_length=16,
+                        verbose_name="visibility",
+                    ),
+                ),
+                (
+                    "redundancy_min",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(20),
+                        ],
+                        verbose_name="minimum transcriptions per image",
+                    ),
+                ),
+                (
+                    "redundancy_max",
+                    models.PositiveSmallIntegerField(
+                        default=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(20),
+                        ],
+                        verbose_name="maximum transcriptions per image",
+                    ),
+                ),
+                (
+                    "agreement_threshold",
+                    models.FloatField(
+                        default=0.66,
+                        help_text="Weighted share of answers the winning value needs to be accepted (0.5 to 1).",
+                        validators=[
+                            django.core.validators.MinValueValidator(0.5),
+                            django.core.validators.MaxValueValidator(1.0),
+                        ],
+                        verbose_name="agreement threshold",
+                    ),
+                ),
+                (
+                    "lease_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        help_text="How long a contributor holds an image before it goes back to the queue.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(1440),
+                        ],
+                        verbose_name="lease duration (minutes)",
+                    ),
+                ),
+                (
+                    "assignment_order",
+                    models.CharField(
+                        choices=[
+                            ("depth", "Depth first: finish started tasks first"),
+                            ("breadth", "Breadth first: fewest transcriptions first"),
+                            ("random", "Random"),
+                        ],
+                        default="depth",
+                        max_length=16,
+                        verbose_name="assignment order",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "progress",
+                    models.JSONField(
+                        blank=True, default=dict, editable=False, verbose_name="progress"
+                    ),
+                ),
+                (
+                    "progress_updated_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'project',
-                'verbose_name_plural': 'projects',
-                'ordering': ['-created_at'],
+                "verbose_name": "project",
+                "verbose_name_plural": "projects",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='FieldResult',
+            name="FieldResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=64, verbose_name='field')),
-                ('value', models.JSONField(blank=True, null=True, verbose_name='value')),
-                ('status', models.CharField(choices=[('agreed', 'Agreed'), ('needs_more', 'Needs more transcriptions'), ('disputed', 'Disputed'), ('blank', 'Blank'), ('resolved', 'Resolved by a curator')], max_length=16, verbose_name='status')),
-                ('agreement', models.FloatField(default=0.0, verbose_name='agreement')),
-                ('support', models.PositiveSmallIntegerField(default=0, verbose_name='support')),
-                ('n', models.PositiveSmallIntegerField(default=0, verbose_name='answers')),
-                ('method', models.CharField(blank=True, max_length=40, verbose_name='method')),
-                ('alternatives', models.JSONField(blank=True, default=list)),
-                ('explanation', models.CharField(blank=True, max_length=300)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='field_results', to='tasks.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, verbose_name="field")),
+                ("value", models.JSONField(blank=True, null=True, verbose_name="value")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("agreed", "Agreed"),
+                            ("needs_more", "Needs more transcriptions"),
+                            ("disputed", "Disputed"),
+                            ("blank", "Blank"),
+                            ("resolved", "Resolved by a curator"),
+                        ],
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("agreement", models.FloatField(default=0.0, verbose_name="agreement")),
+                ("support", models.PositiveSmallIntegerField(default=0, verbose_name="support")),
+                ("n", models.PositiveSmallIntegerField(default=0, verbose_name="answers")),
+                ("method", models.CharField(blank=True, max_length=40, verbose_name="method")),
+                ("alternatives", models.JSONField(blank=True, default=list)),
+                ("explanation", models.CharField(blank=True, max_length=300)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="field_results",
+                        to="tasks.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'field result',
-                'verbose_name_plural': 'field results',
+                "verbose_name": "field result",
+                "verbose_name_plural": "field results",
             },
         ),
         migrations.CreateModel(
-            name='Batch',
+            name="Batch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('state', models.CharField(choices=[('receiving', 'Receiving files'), ('ingesting', 'Ingesting'), ('done', 'Done'), ('failed', 'Failed'), ('withdrawn', 'Withdrawn')], default='receiving', max_length=16, verbose_name='state')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('files_total', models.PositiveIntegerField(default=0)),
-                ('files_ok', models.PositiveIntegerField(default=0)),
-                ('files_duplicate', models.PositiveIntegerField(default=0)),
-                ('files_failed', models.PositiveIntegerField(default=0)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='batches', to='tasks.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("receiving", "Receiving files"),
+                            ("ingesting", "Ingesting"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="receiving",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                ("files_total", models.PositiveIntegerField(default=0)),
+                ("files_ok", models.PositiveIntegerField(default=0)),
+                ("files_duplicate", models.PositiveIntegerField(default=0)),
+                ("files_failed", models.PositiveIntegerField(default=0)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="batches",
+                        to="tasks.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'batch',
-                'verbose_name_plural': 'batches',
-                'ordering': ['-created_at'],
+                "verbose_name": "batch",
+                "verbose_name_plural": "batches",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Resolution',
+            name="Resolution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('accept', 'Accept an answer'), ('value', 'Type the right value'), ('illegible', 'Illegible on the image'), ('more', 'Ask for more transcriptions'), ('reopen', 'Reopen')], max_length=16)),
-                ('reason', models.CharField(blank=True, max_length=40)),
-                ('note', models.TextField(blank=True, max_length=2000)),
-                ('value_before', models.JSONField(blank=True, null=True)),
-                ('value_after', models.JSONField(blank=True, null=True)),
-                ('status_before', models.CharField(choices=[('agreed', 'Agreed'), ('needs_more', 'Needs more transcriptions'), ('disputed', 'Disputed'), ('blank', 'Blank'), ('resolved', 'Resolved by a curator')], max_length=16)),
-                ('status_after', models.CharField(choices=[('agreed', 'Agreed'), ('needs_more', 'Needs more transcriptions'), ('disputed', 'Disputed'), ('blank', 'Blank'), ('resolved', 'Resolved by a curator')], max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('curator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='resolutions', to=settings.AUTH_USER_MODEL)),
-                ('field_result', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='resolutions', to='tasks.fieldresult')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("accept", "Accept an answer"),
+                            ("value", "Type the right value"),
+                            ("illegible", "Illegible on the image"),
+                            ("more", "Ask for more transcriptions"),
+                            ("reopen", "Reopen"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=40)),
+                ("note", models.TextField(blank=True, max_length=2000)),
+                ("value_before", models.JSONField(blank=True, null=True)),
+                ("value_after", models.JSONField(blank=True, null=True)),
+                (
+                    "status_before",
+                    models.CharField(
+                        choices=[
+                            ("agreed", "Agreed"),
+                            ("needs_more", "Needs more transcriptions"),
+                            ("disputed", "Disputed"),
+                            ("blank", "Blank"),
+                            ("resolved", "Resolved by a curator"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status_after",
+                    models.CharField(
+                        choices=[
+                            ("agreed", "Agreed"),
+                            ("needs_more", "Needs more transcriptions"),
+                            ("disputed", "Disputed"),
+                            ("blank", "Blank"),
+                            ("resolved", "Resolved by a curator"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "curator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="resolutions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "field_result",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="resolutions",
+                        to="tasks.fieldresult",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'resolution',
-                'verbose_name_plural': 'resolutions',
+                "verbose_name": "resolution",
+                "verbose_name_plural": "resolutions",
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('pending', 'Being prepared'), ('open', 'Open'), ('needs_more', 'Needs more transcriptions'), ('complete', 'Complete'), ('disputed', 'Disputed'), ('resolved', 'Resolved by a curator'), ('withdrawn', 'Withdrawn')], default='pending', max_length=16, verbose_name='state')),
-                ('priority', models.SmallIntegerField(default=0, help_text='Higher is served first.', verbose_name='priority')),
-                ('target', models.PositiveSmallIntegerField(default=2, verbose_name='transcriptions wanted')),
-                ('transcription_count', models.PositiveIntegerField(default=0, verbose_name='transcriptions')),
-                ('original_name', models.CharField(blank=True, max_length=255, verbose_name='file name')),
-                ('image', models.FileField(blank=True, max_length=255, upload_to=tasks.models.work.task_image_path, verbose_name='image')),
-                ('image_width', models.PositiveIntegerField(blank=True, null=True)),
-                ('image_height', models.PositiveIntegerField(blank=True, null=True)),
-                ('thumbnail', models.FileField(blank=True, max_length=255, upload_to=tasks.models.work.task_thumbnail_path, verbose_name='thumbnail')),
-                ('iiif_path', models.CharField(blank=True, max_length=255)),
-                ('content_hash', models.CharField(blank=True, max_length=64, verbose_name='SHA-256 of the original')),
-                ('metadata', models.JSONField(blank=True, default=dict, verbose_name='metadata')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('last_transcribed_at', models.DateTimeField(blank=True, null=True)),
-                ('reconciled_at', models.DateTimeField(blank=True, null=True)),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tasks', to='tasks.batch')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='tasks.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Being prepared"),
+                            ("open", "Open"),
+                            ("needs_more", "Needs more transcriptions"),
+                            ("complete", "Complete"),
+                            ("disputed", "Disputed"),
+                            ("resolved", "Resolved by a curator"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.SmallIntegerField(
+                        default=0, help_text="Higher is served first.", verbose_name="priority"
+                    ),
+                ),
+                (
+                    "target",
+                    models.PositiveSmallIntegerField(
+                        default=2, verbose_name="transcriptions wanted"
+                    ),
+                ),
+                (
+                    "transcription_count",
+                    models.PositiveIntegerField(default=0, verbose_name="transcriptions"),
+                ),
+                (
+                    "original_name",
+                    models.CharField(blank=True, max_length=255, verbose_name="file name"),
+                ),
+                (
+                    "image",
+                    models.FileField(
+                        blank=True,
+                        max_length=255,
+                        upload_to=tasks.models.work.task_image_path,
+                        verbose_name="image",
+                    ),
+                ),
+                ("image_width", models.PositiveIntegerField(blank=True, null=True)),
+                ("image_height", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "thumbnail",
+                    models.FileField(
+                        blank=True,
+                        max_length=255,
+                        upload_to=tasks.models.work.task_thumbnail_path,
+                        verbose_name="thumbnail",
+                    ),
+                ),
+                ("iiif_path", models.CharField(blank=True, max_length=255)),
+                (
+                    "content_hash",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="SHA-256 of the original"
+                    ),
+                ),
+                ("metadata", models.JSONField(blank=True, default=dict, verbose_name="metadata")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("last_transcribed_at", models.DateTimeField(blank=True, null=True)),
+                ("reconciled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tasks",
+                        to="tasks.batch",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="tasks.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'task',
-                'verbose_name_plural': 'tasks',
+                "verbose_name": "task",
+                "verbose_name_plural": "tasks",
             },
         ),
         migrations.CreateModel(
-            name='Lease',
+            name="Lease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('active', 'Active'), ('submitted', 'Submitted'), ('released', 'Released'), ('expired', 'Expired')], default='active', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('skip_reason', models.CharField(blank=True, choices=[('unreadable', 'Unreadable'), ('wrong_project', 'Does not belong to this project'), ('other', 'Other')], max_length=16)),
-                ('skip_note', models.CharField(blank=True, max_length=500)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='leases', to=settings.AUTH_USER_MODEL)),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='leases', to='tasks.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("submitted", "Submitted"),
+                            ("released", "Released"),
+                            ("expired", "Expired"),
+                        ],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "skip_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("unreadable", "Unreadable"),
+                            ("wrong_project", "Does not belong to this project"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("skip_note", models.CharField(blank=True, max_length=500)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="leases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="leases",
+                        to="tasks.task",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lease',
-                'verbose_name_plural': 'leases',
+                "verbose_name": "lease",
+                "verbose_name_plural": "leases",
             },
         ),
         migrations.AddField(
-            model_name='fieldresult',
-            name='task',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='field_results', to='tasks.task'),
+            model_name="fieldresult",
+            name="task",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="field_results",
+                to="tasks.task",
+            ),
         ),
         migrations.CreateModel(
-            name='Template',
+            name="Template",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fields', models.JSONField(default=list, verbose_name='fields')),
-                ('metadata_shown', models.JSONField(blank=True, default=list, help_text='Keys of per-image metadata (catalogue number, barcode…) shown read-only beside the form.', verbose_name='metadata shown to contributors')),
-                ('preset', models.CharField(blank=True, max_length=40, verbose_name='preset')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('project', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='template', to='tasks.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("fields", models.JSONField(default=list, verbose_name="fields")),
+                (
+                    "metadata_shown",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Keys of per-image metadata (catalogue number, barcode…) shown read-only beside the form.",
+                        verbose_name="metadata shown to contributors",
+                    ),
+                ),
+                ("preset", models.CharField(blank=True, max_length=40, verbose_name="preset")),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "project",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="template",
+                        to="tasks.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'template',
-                'verbose_name_plural': 'templates',
+                "verbose_name": "template",
+                "verbose_name_plural": "templates",
             },
         ),
         migrations.CreateModel(
-            name='Transcription',
+            name="Transcription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('values', models.JSONField(default=dict)),
-                ('markers', models.JSONField(blank=True, default=dict)),
-                ('idempotency_key', models.CharField(max_length=64)),
-                ('template_version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('lease', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tasks.lease')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transcriptions', to='tasks.project')),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transcriptions', to='tasks.task')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transcriptions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("values", models.JSONField(default=dict)),
+                ("markers", models.JSONField(blank=True, default=dict)),
+                ("idempotency_key", models.CharField(max_length=64)),
+                ("template_version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "lease",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tasks.lease",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transcriptions",
+                        to="tasks.project",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transcriptions",
+                        to="tasks.task",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transcriptions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'transcription',
-                'verbose_name_plural': 'transcriptions',
+                "verbose_name": "transcription",
+                "verbose_name_plural": "transcriptions",
             },
         ),
         migrations.CreateModel(
-            name='FieldResultVersion',
+            name="FieldResultVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('value', models.JSONField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('agreed', 'Agreed'), ('needs_more', 'Needs more transcriptions'), ('disputed', 'Disputed'), ('blank', 'Blank'), ('resolved', 'Resolved by a curator')], max_length=16)),
-                ('agreement', models.FloatField(default=0.0)),
-                ('support', models.PositiveSmallIntegerField(default=0)),
-                ('n', models.PositiveSmallIntegerField(default=0)),
-                ('method', models.CharField(blank=True, max_length=40)),
-                ('alternatives', models.JSONField(blank=True, default=list)),
-                ('explanation', models.CharField(blank=True, max_length=300)),
-                ('cause', models.CharField(choices=[('reconcile', 'Reconciliation'), ('resolution', 'Curator resolution'), ('reopen', 'Reopened')], max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('field_result', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='tasks.fieldresult')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("value", models.JSONField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("agreed", "Agreed"),
+                            ("needs_more", "Needs more transcriptions"),
+                            ("disputed", "Disputed"),
+                            ("blank", "Blank"),
+                            ("resolved", "Resolved by a curator"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("agreement", models.FloatField(default=0.0)),
+                ("support", models.PositiveSmallIntegerField(default=0)),
+                ("n", models.PositiveSmallIntegerField(default=0)),
+                ("method", models.CharField(blank=True, max_length=40)),
+                ("alternatives", models.JSONField(blank=True, default=list)),
+                ("explanation", models.CharField(blank=True, max_length=300)),
+                (
+                    "cause",
+                    models.CharField(
+                        choices=[
+                            ("reconcile", "Reconciliation"),
+                            ("resolution", "Curator resolution"),
+                            ("reopen", "Reopened"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "field_result",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="tasks.fieldresult",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'field result version',
-                'verbose_name_plural': 'field result versions',
-                'constraints': [models.UniqueConstraint(fields=('field_result', 'version'), name='field_result_version_unique')],
+                "verbose_name": "field result version",
+                "verbose_name_plural": "field result versions",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("field_result", "version"), name="field_result_version_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['status', 'visibility'], name='project_status_visibility'),
+            model_name="project",
+            index=models.Index(fields=["status", "visibility"], name="project_status_visibility"),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('redundancy_min__lte', models.F('redundancy_max'))), name='project_redundancy_min_lte_max'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("redundancy_min__lte", models.F("redundancy_max"))),
+                name="project_redundancy_min_lte_max",
+            ),
         ),
         migrations.AddIndex(
-            model_name='batch',
-            index=models.Index(fields=['project', '-created_at'], name='batch_project_recent'),
+            model_name="batch",
+            index=models.Index(fields=["project", "-created_at"], name="batch_project_recent"),
         ),
         migrations.AddIndex(
-            model_name='resolution',
-            index=models.Index(fields=['field_result', 'created_at'], name='resolution_history'),
+            model_name="resolution",
+            index=models.Index(fields=["field_result", "created_at"], name="resolution_history"),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['project', 'state'], name='task_project_state'),
+            model_name="task",
+            index=models.Index(fields=["project", "state"], name="task_project_state"),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(condition=models.Q(('state__in', ['open', 'needs_more'])), fields=['project', '-priority', '-transcription_count', 'id'], name='task_queue_depth'),
+            model_name="task",
+            index=models.Index(
+                condition=models.Q(("state__in", ["open", "needs_more"])),
+                fields=["project", "-priority", "-transcription_count", "id"],
+                name="task_queue_depth",
+            ),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(condition=models.Q(('state__in', ['open', 'needs_more'])), fields=['project', '-priority', 'transcription_count', 'id'], name='task_queue_breadth'),
+            model_name="task",
+            index=models.Index(
+                condition=models.Q(("state__in", ["open", "needs_more"])),
+                fields=["project", "-priority", "transcription_count", "id"],
+                name="task_queue_breadth",
+            ),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['last_transcribed_at'], name='task_last_transcribed'),
+            model_name="task",
+            index=models.Index(fields=["last_transcribed_at"], name="task_last_transcribed"),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.UniqueConstraint(condition=models.Q(('content_hash', ''), _negated=True), fields=('project', 'content_hash'), name='task_unique_image_per_project'),
+            model_name="task",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("content_hash", ""), _negated=True),
+                fields=("project", "content_hash"),
+                name="task_unique_image_per_project",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lease',
-            index=models.Index(fields=['user', 'task'], name='lease_user_task'),
+            model_name="lease",
+            index=models.Index(fields=["user", "task"], name="lease_user_task"),
         ),
         migrations.AddIndex(
-            model_name='lease',
-            index=models.Index(condition=models.Q(('state', 'active')), fields=['task', 'expires_at'], name='lease_active_by_task'),
+            model_name="lease",
+            index=models.Index(
+                condition=models.Q(("state", "active")),
+                fields=["task", "expires_at"],
+                name="lease_active_by_task",
+            ),
         ),
         migrations.AddIndex(
-            model_name='lease',
-            index=models.Index(condition=models.Q(('state', 'active')), fields=['expires_at'], name='lease_active_expiry'),
+            model_name="lease",
+            index=models.Index(
+                condition=models.Q(("state", "active")),
+                fields=["expires_at"],
+                name="lease_active_expiry",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lease',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'active')), fields=('task', 'user'), name='lease_one_active_per_task_user'),
+            model_name="lease",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "active")),
+                fields=("task", "user"),
+                name="lease_one_active_per_task_user",
+            ),
         ),
         migrations.AddIndex(
-            model_name='fieldresult',
-            index=models.Index(fields=['project', 'status', 'key'], name='field_result_project_status'),
+            model_name="fieldresult",
+            index=models.Index(
+                fields=["project", "status", "key"], name="field_result_project_status"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='fieldresult',
-            constraint=models.UniqueConstraint(fields=('task', 'key'), name='field_result_one_per_task_field'),
+            model_name="fieldresult",
+            constraint=models.UniqueConstraint(
+                fields=("task", "key"), name="field_result_one_per_task_field"
+            ),
         ),
         migrations.AddIndex(
-            model_name='transcription',
-            index=models.Index(fields=['task', 'created_at'], name='transcription_task_order'),
+            model_name="transcription",
+            index=models.Index(fields=["task", "created_at"], name="transcription_task_order"),
         ),
         migrations.AddIndex(
-            model_name='transcription',
-            index=models.Index(fields=['project', 'created_at'], name='transcription_project_time'),
+            model_name="transcription",
+            index=models.Index(fields=["project", "created_at"], name="transcription_project_time"),
         ),
         migrations.AddIndex(
-            model_name='transcription',
-            index=models.Index(fields=['user', 'project', 'created_at'], name='transcription_user_project'),
+            model_name="transcription",
+            index=models.Index(
+                fields=["user", "project", "created_at"], name="transcription_user_project"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transcription',
-            constraint=models.UniqueConstraint(fields=('task', 'user'), name='transcription_one_per_task_user'),
+            model_name="transcription",
+            constraint=models.UniqueConstraint(
+                fields=("task", "user"), name="transcription_one_per_task_user"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transcription',
-            constraint=models.UniqueConstraint(fields=('user', 'idempotency_key'), name='transcription_idempotency'),
+            model_name="transcription",
+            constraint=models.UniqueConstraint(
+                fields=("user", "idempotency_key"), name="transcription_idempotency"
+            ),
         ),
     ]

@@ -1,0 +1,121 @@
+"""Demo accounts and projects with generated images; safe to run again (it adds what is missing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from crowd.models import Role, User
+from crowd.services import membership_set
+from tasks.models import Batch, BatchState, Project, ProjectStatus
+from tasks.services.progress import project_progress_request
+from tasks.services.projects import project_create
+from tasks.services.tasks import task_open_for_image
+from worker.demo import DemoItem, herbarium_items, reference_items
+from worker.imaging.derivatives import derivatives_make
+
+DEMO_PASSWORD = "transcrire-1898"  # noqa: S105 printed for newcomers; demo accounts are for local use only
+DEMO_USERS = ["lead", "curator", *[f"contributor{i}" for i in range(1, 6)]]
+
+DEMO_PROJECTS = [
+    {
+        "slug": "demo-herbarium",
+        "preset": "herbarium",
+        "title_fr": "Herbier de démonstration",
+        "title_en": "Demonstration herbarium",
+        "description_fr": "Des planches d'herbier à transcrire : nom scientifique, collecteur, date et lieu de récolte.",
+        "description_en": "Herbarium sheets to transcribe: scientific name, collector, date and place of collection.",
+        "generate": herbarium_items,
+    },
+    {
+        "slug": "demo-references",
+        "preset": "reference",
+        "title_fr": "Fichier bibliographique du jazz",
+        "title_en": "Jazz bibliography card index",
+        "description_fr": "Des fiches bibliographiques dactylographiées sur le jazz, à saisir pour une bibliographie participative.",
+        "description_en": "Typewritten bibliography cards about jazz, to enter into a participatory bibliography.",
+        "generate": reference_items,
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts and two demo projects with generated images (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--images", type=int, default=30, help="Images per demo project (default 30)."
+        )
+
+    def handle(self, *args: Any, images: int, **options: Any) -> None:
+        users = {name: self._user(name) for name in DEMO_USERS}
+        for spec in DEMO_PROJECTS:
+            project = self._project(spec, lead=users["lead"])
+            membership_set(
+                project=project, user=users["curator"], role=Role.CURATOR, actor=users["lead"]
+            )
+            added = self._images(project, spec["generate"](count=images, seed=1))
+            self.stdout.write(f"{project.slug}: {added} new images, {project.tasks.count()} in all")
+            project_progress_request(project_id=project.pk)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo accounts (password: {DEMO_PASSWORD}): {', '.join(DEMO_USERS)}"
+            )
+        )
+
+    def _user(self, name: str) -> User:
+        user, created = User.objects.get_or_create(
+            username=name,
+            defaults={
+                "email": f"{name}@example.org",
+                "display_name": name.capitalize(),
+                "credit_me": True,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            if name == "lead":
+                user.is_staff = True
+            user.save()
+        return user
+
+    def _project(self, spec: dict[str, Any], *, lead: User) -> Project:
+        project = Project.objects.filter(slug=spec["slug"]).first()
+        if project is not None:
+            return project
+        return project_create(
+            lead=lead,
+            slug=spec["slug"],
+            preset=spec["preset"],
+            title_fr=spec["title_fr"],
+            title_en=spec["title_en"],
+            description_fr=spec["description_fr"],
+            description_en=spec["description_en"],
+            status=ProjectStatus.ACTIVE,
+        )
+
+    def _images(self, project: Project, items: list[DemoItem]) -> int:
+        known = set(project.tasks.values_list("original_name", flat=True))
+        missing = [item for item in items if item.filename not in known]
+        if not missing:
+            return 0
+        with transaction.atomic():
+            batch = Batch.objects.create(
+                project=project, name="Démo", state=BatchState.INGESTING, files_total=len(missing)
+            )
+            added = 0
+            for item in missing:
+                _, created = task_open_for_image(
+                    project=project,
+                    batch=batch,
+                    name=item.filename,
+                    derivatives=derivatives_make(item.image),
+                    metadata=item.metadata,
+                )
+                added += int(created)
+            Batch.objects.filter(pk=batch.pk).update(
+                state=BatchState.DONE, files_ok=added, files_duplicate=len(missing) - added
+            )
+        return added

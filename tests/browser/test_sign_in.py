@@ -1,0 +1,34 @@
+"""Browser tier: headless Chromium against the platform served by a real ASGI server."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tasks.management.commands.seed_demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_contributor_signs_in_and_sees_the_projects_in_french_then_in_english(site, page):
+    page.goto(f"{site.base_url}/accounts/login/")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    page.get_by_label("Nom d’utilisateur").fill("contributor1")
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.locator("form.stacked button[type=submit]").click()
+
+    expect(page.get_by_role("heading", name="Projets", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Herbier de démonstration")).to_be_visible()
+    expect(page.get_by_role("link", name="Fichier bibliographique du jazz")).to_be_visible()
+
+    page.get_by_label("Langue").select_option("en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Projects", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Demonstration herbarium")).to_be_visible()
+    expect(page.get_by_text("Signed in as Contributor1")).to_be_visible()
+
+
+def test_the_project_page_connects_to_live_updates(site, page):
+    page.goto(f"{site.base_url}/projects/demo-herbarium/")
+    expect(page.locator("[data-live-project]")).to_have_attribute("data-live-connection", "open")
+    expect(page.locator("[data-count='tasks.total']").first).to_have_text("2")

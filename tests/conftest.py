@@ -1,0 +1,56 @@
+"""Shared fixtures. Tiers: fast (default), services and browser (see tests/stack.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from crowd.models import Role
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The test process is a client of the platform: its own jobs run eagerly and its events
+    # stay in memory. The services tier starts real servers and workers as subprocesses.
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        raise pytest.UsageError("Run the tests without REDIS_URL (make test clears it).")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Playwright's sync API holds an event loop for the whole session, which would stop async
+    # tests that come after it: browser tests run last.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def project(db):
+    return ProjectFactory()
+
+
+def _member(project, role):
+    return MembershipFactory(project=project, role=role).user
+
+
+@pytest.fixture
+def lead(project):
+    return _member(project, Role.LEAD)
+
+
+@pytest.fixture
+def curator(project):
+    return _member(project, Role.CURATOR)
+
+
+@pytest.fixture
+def contributor(project):
+    return _member(project, Role.CONTRIBUTOR)
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory()

@@ -1,0 +1,246 @@
+"""Real servers for the services and browser tiers, started as subprocesses.
+
+Each tier skips with a printed reason when a part is missing; with CROWD_REQUIRE_SERVICES=1
+(set by .ci/run) a missing part fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crowd_services_test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+
+
+def missing(reason: str) -> None:
+    """Skip, or fail when the run requires every tier."""
+    if os.environ.get("CROWD_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"CROWD_REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def postgres_url() -> str:
+    url = os.environ.get("CROWD_TEST_DATABASE_URL") or DEFAULT_DATABASE_URL
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as error:
+        missing(f"PostgreSQL is not reachable at {parts.hostname}:{parts.port} ({error})")
+    return url
+
+
+def redis_url() -> str:
+    url = os.environ.get("CROWD_TEST_REDIS_URL") or DEFAULT_REDIS_URL
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=3)
+        client.flushdb()
+    except redis.RedisError as error:
+        missing(f"Redis is not reachable at {url} ({error})")
+    return url
+
+
+def chromium_path() -> str:
+    configured = os.environ.get("CROWD_CHROMIUM")
+    for candidate in ([configured] if configured else []) + list(CHROMIUM_CANDIDATES):
+        if candidate and Path(candidate).exists():
+            return candidate
+    missing("Chromium is not installed (apt-get install chromium chromium-driver)")
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class Stack:
+    """A running platform: its URLs, environment and logs."""
+
+    env: dict[str, str]
+    base_url: str
+    logs: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def ws_url(self) -> str:
+        return self.base_url.replace("http://", "ws://", 1)
+
+    def manage(self, *args: str, timeout: float = 300) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise AssertionError(
+                f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+            )
+        return result.stdout
+
+    def start(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+        log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 closed with the process
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        self.processes.append(process)
+        return process
+
+    def log(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text(errors="replace")
+
+    def wait_for_log(self, name: str, needle: str, *, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if needle in self.log(name):
+                return
+            self._check_alive(name)
+            time.sleep(0.2)
+        raise AssertionError(
+            f"{name} did not print {needle!r} within {timeout}s:\n{self.log(name)[-3000:]}"
+        )
+
+    def wait_for_http(self, *, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base_url}/", timeout=2).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            self._check_alive("server")
+            time.sleep(0.2)
+        raise AssertionError(
+            f"the ASGI server did not answer within {timeout}s:\n{self.log('server')[-3000:]}"
+        )
+
+    def _check_alive(self, name: str) -> None:
+        for process in self.processes:
+            if process.poll() is not None:
+                raise AssertionError(
+                    f"a process exited early ({process.args}):\n{self.log(name)[-3000:]}"
+                )
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def base_env(tmp: Path, **extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_EAGER"}
+    }
+    env.update(
+        DEBUG="1",
+        MEDIA_ROOT=str(tmp / "media"),
+        PYTHONUNBUFFERED="1",
+        LOG_LEVEL="INFO",
+        **extra,
+    )
+    return env
+
+
+def uvicorn_command(port: int) -> list[str]:
+    return [
+        str(BIN / "uvicorn"),
+        "crowd.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ws",
+        "websockets",
+    ]
+
+
+@contextmanager
+def services_stack(tmp: Path) -> Iterator[Stack]:
+    """PostgreSQL + Redis + a Celery worker + the ASGI server, as in production."""
+    database, redis = postgres_url(), redis_url()
+    port = free_port()
+    stack = Stack(
+        env=base_env(tmp, DATABASE_URL=database, REDIS_URL=redis),
+        base_url=f"http://127.0.0.1:{port}",
+        logs=tmp,
+    )
+    stack.manage("migrate", "--noinput")
+    stack.manage("seed_demo", "--images", "2")
+    try:
+        stack.start(
+            "worker",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "worker",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+        )
+        stack.wait_for_log("worker", "ready.")
+        stack.start("server", uvicorn_command(port))
+        stack.wait_for_http()
+        yield stack
+    finally:
+        stack.stop()
+
+
+@contextmanager
+def embedded_stack(tmp: Path) -> Iterator[Stack]:
+    """The newcomer's platform: SQLite, in-memory channel layer, eager jobs, one ASGI process."""
+    port = free_port()
+    stack = Stack(
+        env=base_env(tmp, DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}"),
+        base_url=f"http://127.0.0.1:{port}",
+        logs=tmp,
+    )
+    stack.manage("migrate", "--noinput")
+    stack.manage("seed_demo", "--images", "2")
+    try:
+        stack.start("server", uvicorn_command(port))
+        stack.wait_for_http()
+        yield stack
+    finally:
+        stack.stop()
+
+
+def which(name: str) -> str | None:
+    return shutil.which(name)
