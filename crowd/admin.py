@@ -8,7 +8,7 @@ from crowd.models import Membership, User
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Platform"), {"fields": ("display_name", "credit_me", "preferred_language")}),
     )
     list_display = ("username", "display_name", "email", "is_staff", "date_joined")

@@ -10,6 +10,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from crowd.roles import acting_user
+
 
 class TokenView(ObtainAuthToken):
     """Exchange a user name and password for an API token (`Authorization: Token <key>`)."""
@@ -30,7 +32,7 @@ class MeView(APIView):
 
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
-        user = request.user
+        user = acting_user(request.user)
         return Response(
             MeSerializer(
                 {

@@ -96,3 +96,10 @@ def _capability_refusal(capability: Capability) -> str:
         Capability.MANAGE: _("Only the project's leads may do this."),
     }
     return messages[capability]
+
+
+def acting_user(user: AnyUser) -> User:
+    """The signed-in user behind a write; views call it after their permission checks."""
+    if not isinstance(user, User):
+        raise PermissionDenied(_("Sign in first."))
+    return user

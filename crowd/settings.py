@@ -163,7 +163,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
 # Browser libraries pinned in package.json, installed by `npm ci` into node_modules/.
 _VENDOR_DIRS = {
     "openseadragon": BASE_DIR / "node_modules" / "openseadragon" / "build" / "openseadragon"

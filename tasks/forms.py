@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crowd.models import Role
-from tasks.models import Project
+from tasks.models import Project, Visibility
 from tasks.presets import preset_choices
 
 
@@ -22,9 +22,7 @@ class ProjectCreateForm(forms.Form):
     preset = forms.ChoiceField(
         label=_("Template"), choices=preset_choices, widget=forms.RadioSelect
     )
-    visibility = forms.ChoiceField(
-        label=_("Visibility"), choices=Project._meta.get_field("visibility").choices
-    )
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
 
 
 class ProjectSettingsForm(forms.ModelForm):

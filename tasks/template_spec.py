@@ -199,8 +199,8 @@ def _field_parse(raw: Any, where: str, errors: list[str]) -> FieldSpec | None:
     if len(errors) > before:
         return None
     return FieldSpec(
-        key=key,
-        type=type_,
+        key=str(key),
+        type=str(type_),
         label=label,
         required=required,
         help=help_,

@@ -9,14 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crowd.models import User
-from crowd.roles import Capability, project_capabilities
+from crowd.roles import Capability, acting_user, project_capabilities
 from crowd.services import membership_remove, membership_set
 from tasks.api.views import may_create_projects
 from tasks.forms import MemberForm, ProjectCreateForm, ProjectSettingsForm, TemplateForm
@@ -63,7 +63,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
     form = ProjectCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            project = project_create(lead=request.user, **form.cleaned_data)
+            project = project_create(lead=acting_user(request.user), **form.cleaned_data)
         except ValidationError as error:
             _attach(form, error)
         else:
@@ -98,7 +98,9 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
             if settings_form.is_valid() and _saved(
                 settings_form,
                 lambda: project_update(
-                    project=project, actor=request.user, changes=settings_form.cleaned_data
+                    project=project,
+                    actor=acting_user(request.user),
+                    changes=settings_form.cleaned_data,
                 ),
             ):
                 messages.success(request, _("Settings saved."))
@@ -109,7 +111,7 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 template_form,
                 lambda: template_update(
                     project=project,
-                    actor=request.user,
+                    actor=acting_user(request.user),
                     fields=template_form.cleaned_data["fields_json"],
                     metadata_shown=template_form.cleaned_data["metadata_shown"],
                 ),
@@ -125,7 +127,7 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
                     project=project,
                     user=_user_named(member_form.cleaned_data["username"]),
                     role=member_form.cleaned_data["role"],
-                    actor=request.user,
+                    actor=acting_user(request.user),
                 ),
             ):
                 messages.success(request, _("Member saved."))
@@ -173,7 +175,7 @@ def _user_named(username: str) -> User:
     return user
 
 
-def _saved(form: Form, action: Callable[[], object], *, field: str | None = None) -> bool:
+def _saved(form: BaseForm, action: Callable[[], object], *, field: str | None = None) -> bool:
     """Run a service; turn its ValidationError into form errors. True when it succeeded."""
     try:
         action()
@@ -183,7 +185,7 @@ def _saved(form: Form, action: Callable[[], object], *, field: str | None = None
     return True
 
 
-def _attach(form: Form, error: ValidationError, *, default_field: str | None = None) -> None:
+def _attach(form: BaseForm, error: ValidationError, *, default_field: str | None = None) -> None:
     if hasattr(error, "error_dict"):
         for name, errors in error.message_dict.items():
             target = name if name in form.fields else default_field

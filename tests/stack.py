@@ -7,7 +7,6 @@ Each tier skips with a printed reason when a part is missing; with CROWD_REQUIRE
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -147,7 +146,7 @@ class Stack:
         for process in self.processes:
             if process.poll() is not None:
                 raise AssertionError(
-                    f"a process exited early ({process.args}):\n{self.log(name)[-3000:]}"
+                    f"a process exited early ({process.args!r}):\n{self.log(name)[-3000:]}"
                 )
 
     def stop(self) -> None:
@@ -240,7 +239,3 @@ def embedded_stack(tmp: Path) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
-
-
-def which(name: str) -> str | None:
-    return shutil.which(name)

@@ -16,7 +16,7 @@ class ProgressSerializer(serializers.Serializer):
     tasks = serializers.DictField(
         child=serializers.IntegerField(), help_text="Tasks by state, and `total`."
     )
-    fields = serializers.DictField(
+    fields = serializers.DictField(  # type: ignore[assignment]  # a field named "fields"
         child=serializers.IntegerField(), help_text="Field results by status."
     )
     transcriptions = serializers.IntegerField()
@@ -99,7 +99,7 @@ class ProjectUpdateSerializer(serializers.Serializer):
 
 
 class TemplateSerializer(serializers.ModelSerializer):
-    fields = serializers.JSONField(help_text="The ordered list of field objects.")
+    fields = serializers.JSONField(help_text="The ordered list of field objects.")  # type: ignore[assignment]
     metadata_shown = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False
     )

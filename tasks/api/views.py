@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crowd.models import User
-from crowd.roles import Capability
+from crowd.roles import Capability, acting_user
 from crowd.services import membership_remove, membership_set
 from tasks.api.serializers import (
     MembershipSerializer,
@@ -50,7 +50,7 @@ class ProjectListView(generics.ListCreateAPIView):
             raise PermissionDenied(_("You may not create projects on this platform."))
         data = ProjectCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = project_create(lead=request.user, **data.validated_data)
+        project = project_create(lead=acting_user(request.user), **data.validated_data)
         body = ProjectDetailSerializer(project, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -66,7 +66,9 @@ class ProjectDetailView(APIView):
         project = project_for(request.user, slug, Capability.MANAGE)
         data = ProjectUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = project_update(project=project, actor=request.user, changes=data.validated_data)
+        project = project_update(
+            project=project, actor=acting_user(request.user), changes=data.validated_data
+        )
         return Response(ProjectDetailSerializer(project, context={"request": request}).data)
 
 
@@ -83,7 +85,7 @@ class TemplateView(APIView):
         data.is_valid(raise_exception=True)
         template = template_update(
             project=project,
-            actor=request.user,
+            actor=acting_user(request.user),
             fields=data.validated_data["fields"],
             metadata_shown=data.validated_data.get("metadata_shown"),
         )
@@ -106,7 +108,10 @@ class MemberListView(APIView):
         data.is_valid(raise_exception=True)
         user = _user_named(data.validated_data["username"])
         membership = membership_set(
-            project=project, user=user, role=data.validated_data["role"], actor=request.user
+            project=project,
+            user=user,
+            role=data.validated_data["role"],
+            actor=acting_user(request.user),
         )
         return Response(MembershipSerializer(membership).data, status=status.HTTP_200_OK)
 

@@ -64,6 +64,7 @@ async def test_the_socket_refuses_a_non_member_of_a_members_only_project(stack):
     )
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await ws_receive(socket)
+    assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4404
     member = login(stack.base_url, "curator", DEMO_PASSWORD)
     socket = await ws_connect(

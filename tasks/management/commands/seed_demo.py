@@ -19,7 +19,7 @@ from worker.imaging.derivatives import derivatives_make
 DEMO_PASSWORD = "transcrire-1898"  # noqa: S105 printed for newcomers; demo accounts are for local use only
 DEMO_USERS = ["lead", "curator", *[f"contributor{i}" for i in range(1, 6)]]
 
-DEMO_PROJECTS = [
+DEMO_PROJECTS: list[dict[str, Any]] = [
     {
         "slug": "demo-herbarium",
         "preset": "herbarium",
