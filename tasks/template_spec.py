@@ -113,15 +113,16 @@ def template_parse(data: Any) -> tuple[FieldSpec, ...]:
     seen_keys: dict[str, int] = {}
     for index, raw in enumerate(data):
         where = f"fields[{index}]"
+        key = raw.get("key") if isinstance(raw, dict) else None
+        # Duplicates are checked on the raw key, so they are reported even when a field has
+        # other problems too.
+        if isinstance(key, str) and key.lower() in seen_keys:
+            errors.append(f"{where}.key: {key!r} is already the key of fields[{seen_keys[key.lower()]}]")
+        elif isinstance(key, str):
+            seen_keys[key.lower()] = index
         spec = _field_parse(raw, where, errors)
-        if spec is None:
-            continue
-        if spec.key.lower() in seen_keys:
-            errors.append(
-                f"{where}.key: {spec.key!r} is already the key of fields[{seen_keys[spec.key.lower()]}]"
-            )
-        seen_keys.setdefault(spec.key.lower(), index)
-        specs.append(spec)
+        if spec is not None:
+            specs.append(spec)
     if errors:
         raise TemplateError(errors)
     return tuple(specs)

@@ -14,6 +14,7 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+Ink = int | tuple[int, ...]  # a grey level or an RGB(A) colour
 SCALE = 4
 LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"}
 DASHES = {"\u2013": 0.5, "\u2014": 0.9}  # en and em dash, width in em
@@ -70,20 +71,20 @@ def text_width(text: str, face: Font) -> float:
 
 
 def draw_text(
-    draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, face: Font, fill: object
+    draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, face: Font, fill: Ink
 ) -> None:
     """Like `draw.text(xy, text, font=face, fill=fill)`, composing the characters the font lacks."""
     if not isinstance(face, ImageFont.FreeTypeFont):
-        draw.text(xy, text, font=face, fill=fill)  # type: ignore[arg-type]
+        draw.text(xy, text, font=face, fill=fill)
         return
     x, y = xy
     for run, native in _segments(text):
         if native:
-            draw.text((x, y), run, font=face, fill=fill)  # type: ignore[arg-type]
+            draw.text((x, y), run, font=face, fill=fill)
             x += face.getlength(run)
         else:
             mask, advance, pad = _composed(run, int(face.size))
-            draw.bitmap((round(x) - pad, round(y) - pad), mask, fill=fill)  # type: ignore[arg-type]
+            draw.bitmap((round(x) - pad, round(y) - pad), mask, fill=fill)
             x += advance
 
 

@@ -1,0 +1,80 @@
+"""The project socket with Channels' WebsocketCommunicator and the in-memory layer."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from crowd.asgi import application
+from tasks.consumers import CLOSE_NOT_FOUND
+from tasks.events import event_send, project_group
+from tasks.routing import websocket_urlpatterns
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def connect(slug, user):
+    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/projects/{slug}/")
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def test_a_visitor_of_a_public_project_gets_a_snapshot_then_relayed_events():
+    project = await sync_to_async(ProjectFactory)(progress={"tasks": {"open": 7}})
+    communicator = await connect(project.slug, AnonymousUser())
+    snapshot = await communicator.receive_json_from()
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["progress"] == {"tasks": {"open": 7}}
+    await sync_to_async(event_send)(project_group(project.pk), "batch.progress", {"done": 3, "total": 10})
+    assert await communicator.receive_json_from() == {"type": "batch.progress", "done": 3, "total": 10}
+    await communicator.disconnect()
+
+
+async def test_a_non_member_is_refused_on_a_members_only_project_and_hears_nothing():
+    project = await sync_to_async(ProjectFactory)(visibility="members")
+    outsider = await sync_to_async(UserFactory)()
+    communicator = await connect(project.slug, outsider)
+    closing = await communicator.receive_output()
+    assert closing == {"type": "websocket.close", "code": CLOSE_NOT_FOUND}
+    await sync_to_async(event_send)(project_group(project.pk), "snapshot", {"progress": {}})
+    assert await communicator.receive_nothing()
+
+
+async def test_a_member_of_a_members_only_project_is_accepted():
+    membership = await sync_to_async(MembershipFactory)(project__visibility="members")
+    user = await sync_to_async(lambda: membership.user)()
+    slug = await sync_to_async(lambda: membership.project.slug)()
+    communicator = await connect(slug, user)
+    assert (await communicator.receive_json_from())["type"] == "snapshot"
+    await communicator.disconnect()
+
+
+async def test_an_unknown_project_closes_with_not_found():
+    communicator = await connect("no-such-project", AnonymousUser())
+    assert (await communicator.receive_output())["code"] == CLOSE_NOT_FOUND
+
+
+async def test_the_full_application_refuses_a_foreign_origin():
+    project = await sync_to_async(ProjectFactory)()
+    communicator = WebsocketCommunicator(
+        application, f"/ws/projects/{project.slug}/", headers=[(b"origin", b"http://evil.example")]
+    )
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_the_full_application_accepts_its_own_origin():
+    project = await sync_to_async(ProjectFactory)()
+    communicator = WebsocketCommunicator(
+        application, f"/ws/projects/{project.slug}/", headers=[(b"origin", b"http://localhost")]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from())["type"] == "snapshot"
+    await communicator.disconnect()

@@ -1,0 +1,66 @@
+"""Progress is counted by a job after commit and pushed as a snapshot event."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from tasks.events import project_group
+from tasks.models import Project
+from tasks.services.projects import project_update
+from tests.factories import TaskFactory
+
+
+def test_a_settings_change_recounts_progress_after_commit(project, lead, django_capture_on_commit_callbacks):
+    TaskFactory.create_batch(2, project=project)
+    TaskFactory(project=project, state="withdrawn")
+    assert Project.objects.get(pk=project.pk).progress == {}
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        project_update(project=project, actor=lead, changes={"title_en": "Renamed"})
+    # The project.updated event, the progress job, and the snapshot event the job sends.
+    assert len(callbacks) == 3
+    progress = Project.objects.get(pk=project.pk).progress
+    assert progress["tasks"]["open"] == 2
+    assert progress["tasks"]["withdrawn"] == 1
+    assert progress["tasks"]["total"] == 2  # withdrawn images are not part of the work
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_sent_when_the_change_rolls_back(project, lead):
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(project_group(project.pk), channel)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        project_update(project=project, actor=lead, changes={"title_en": "Renamed"})
+        raise RuntimeError("the request failed after the update")
+    assert receive_or_none(layer, channel) is None
+    assert Project.objects.get(pk=project.pk).title_en != "Renamed"
+    project_update(project=project, actor=lead, changes={"title_en": "Renamed"})
+    assert receive_or_none(layer, channel)["event"]["type"] == "project.updated"
+
+
+def receive_or_none(layer, channel):
+    async def receive():
+        try:
+            return await asyncio.wait_for(layer.receive(channel), timeout=0.5)
+        except TimeoutError:
+            return None
+
+    return async_to_sync(receive)()
+
+
+def test_the_snapshot_event_reaches_the_project_group(project, lead, django_capture_on_commit_callbacks):
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(project_group(project.pk), channel)
+    TaskFactory(project=project)
+    with django_capture_on_commit_callbacks(execute=True):
+        project_update(project=project, actor=lead, changes={"status": "paused"})
+    received = [async_to_sync(layer.receive)(channel)["event"] for _ in range(2)]
+    assert [event["type"] for event in received] == ["project.updated", "snapshot"]
+    assert received[0]["status"] == "paused"
+    assert received[1]["progress"]["tasks"]["open"] == 1

@@ -1,0 +1,39 @@
+"""The demo data a newcomer gets from `make run`."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+
+from crowd.models import Membership, User
+from tasks.models import Project, Task
+
+
+def test_seed_demo_creates_accounts_projects_and_images_and_is_safe_to_run_twice(
+    db, capsys, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", images=2)
+        call_command("seed_demo", images=2)
+    out = capsys.readouterr().out
+    assert "transcrire-1898" in out
+    assert set(User.objects.values_list("username", flat=True)) == {
+        "lead", "curator", "contributor1", "contributor2", "contributor3", "contributor4", "contributor5",
+    }  # fmt: skip
+    assert set(Project.objects.values_list("slug", flat=True)) == {"demo-herbarium", "demo-references"}
+    for project in Project.objects.all():
+        assert project.status == "active"
+        assert Task.objects.filter(project=project, state="open").count() == 2
+        roles = dict(Membership.objects.filter(project=project).values_list("user__username", "role"))
+        assert roles == {"lead": "lead", "curator": "curator"}
+        assert project.progress["tasks"]["open"] == 2
+    task = Task.objects.filter(project__slug="demo-herbarium").first()
+    assert task.image.storage.exists(task.image.name)
+    assert task.thumbnail.storage.exists(task.thumbnail.name)
+    assert task.metadata
+    assert User.objects.get(username="lead").check_password("transcrire-1898")
+
+
+def test_seed_demo_adds_only_the_missing_images(db):
+    call_command("seed_demo", images=1)
+    call_command("seed_demo", images=3)
+    assert Task.objects.filter(project__slug="demo-references").count() == 3
