@@ -117,7 +117,9 @@ def template_parse(data: Any) -> tuple[FieldSpec, ...]:
         # Duplicates are checked on the raw key, so they are reported even when a field has
         # other problems too.
         if isinstance(key, str) and key.lower() in seen_keys:
-            errors.append(f"{where}.key: {key!r} is already the key of fields[{seen_keys[key.lower()]}]")
+            errors.append(
+                f"{where}.key: {key!r} is already the key of fields[{seen_keys[key.lower()]}]"
+            )
         elif isinstance(key, str):
             seen_keys[key.lower()] = index
         spec = _field_parse(raw, where, errors)

@@ -37,7 +37,8 @@ def test_signing_up_creates_the_account_and_signs_in(client):
     response = signup(client, credit_me="on")
     assert response.status_code == 302
     user = User.objects.get(username="marie")
-    assert user.credit_me and user.display_name == "Marie"
+    assert user.credit_me
+    assert user.display_name == "Marie"
     assert client.get("/api/me/").json()["username"] == "marie"
 
 
@@ -74,9 +75,16 @@ def test_log_in_is_rate_limited_per_address(client, settings):
     settings.LOGIN_ATTEMPTS_PER_HOUR = 3
     user = UserFactory()
     for _ in range(3):
-        assert client.post("/accounts/login/", {"username": user.username, "password": "wrong"}).status_code == 200
+        assert (
+            client.post(
+                "/accounts/login/", {"username": user.username, "password": "wrong"}
+            ).status_code
+            == 200
+        )
     response = client.post(
-        "/accounts/login/", {"username": user.username, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="en"
+        "/accounts/login/",
+        {"username": user.username, "password": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 429
     assert b"Too many failed attempts" in response.content
@@ -92,7 +100,8 @@ def test_a_password_reset_mails_a_link_that_sets_a_new_password(client):
     form = client.get(link, follow=True)
     assert form.status_code == 200
     response = client.post(
-        form.redirect_chain[-1][0], {"new_password1": "une planche neuve", "new_password2": "une planche neuve"}
+        form.redirect_chain[-1][0],
+        {"new_password1": "une planche neuve", "new_password2": "une planche neuve"},
     )
     assert response.status_code == 302
     user.refresh_from_db()

@@ -14,4 +14,7 @@ def test_each_admin_list_and_add_page_loads(client, db, model):
     info = (model._meta.app_label, model._meta.model_name)
     assert client.get(f"/admin/{info[0]}/{info[1]}/").status_code == 200
     add = client.get(f"/admin/{info[0]}/{info[1]}/add/")
-    assert add.status_code in {200, 403}  # evidence (transcriptions, history) cannot be added by hand
+    assert add.status_code in {
+        200,
+        403,
+    }  # evidence (transcriptions, history) cannot be added by hand

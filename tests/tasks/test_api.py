@@ -46,7 +46,9 @@ def test_a_members_only_project_is_404_with_an_error_body_for_outsiders(api, out
     private = ProjectFactory(visibility="members")
     response = as_user(api, outsider).get(f"/api/projects/{private.slug}/")
     assert response.status_code == 404
-    assert response.json() == {"error": {"status": 404, "code": "not_found", "message": "No such project."}}
+    assert response.json() == {
+        "error": {"status": 404, "code": "not_found", "message": "No such project."}
+    }
 
 
 def test_a_contributor_gets_403_on_every_lead_endpoint(api, project, contributor):
@@ -56,7 +58,9 @@ def test_a_contributor_gets_403_on_every_lead_endpoint(api, project, contributor
         api.patch(f"/api/projects/{slug}/", {"status": "paused"}, format="json"),
         api.put(f"/api/projects/{slug}/template/", {"fields": []}, format="json"),
         api.get(f"/api/projects/{slug}/members/"),
-        api.post(f"/api/projects/{slug}/members/", {"username": contributor.username, "role": "lead"}),
+        api.post(
+            f"/api/projects/{slug}/members/", {"username": contributor.username, "role": "lead"}
+        ),
         api.delete(f"/api/projects/{slug}/members/{contributor.username}/"),
     ]
     assert [r.status_code for r in responses] == [403] * 5
@@ -67,7 +71,9 @@ def test_a_contributor_gets_403_on_every_lead_endpoint(api, project, contributor
 
 def test_a_lead_of_another_project_has_no_rights_here(api, project):
     other_lead = MembershipFactory(role=Role.LEAD).user
-    response = as_user(api, other_lead).patch(f"/api/projects/{project.slug}/", {"status": "paused"}, format="json")
+    response = as_user(api, other_lead).patch(
+        f"/api/projects/{project.slug}/", {"status": "paused"}, format="json"
+    )
     assert response.status_code == 403
 
 
@@ -79,13 +85,17 @@ def test_anonymous_writes_are_refused(api, project):
 
 def test_a_lead_updates_settings_and_bad_values_get_field_errors(api, project, lead):
     as_user(api, lead)
-    response = api.patch(f"/api/projects/{project.slug}/", {"redundancy_min": 4, "redundancy_max": 3}, format="json")
+    response = api.patch(
+        f"/api/projects/{project.slug}/", {"redundancy_min": 4, "redundancy_max": 3}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
     assert "redundancy_max" in response.json()["error"]["fields"]
     response = api.patch(f"/api/projects/{project.slug}/", {"lease_minutes": 0}, format="json")
     assert response.json()["error"]["fields"]["lease_minutes"]
-    response = api.patch(f"/api/projects/{project.slug}/", {"status": "paused", "lease_minutes": 10}, format="json")
+    response = api.patch(
+        f"/api/projects/{project.slug}/", {"status": "paused", "lease_minutes": 10}, format="json"
+    )
     assert response.status_code == 200
     assert (response.json()["status"], response.json()["lease_minutes"]) == ("paused", 10)
 
@@ -93,7 +103,12 @@ def test_a_lead_updates_settings_and_bad_values_get_field_errors(api, project, l
 def test_a_template_update_reports_each_problem_per_field(api, project, lead):
     response = as_user(api, lead).put(
         f"/api/projects/{project.slug}/template/",
-        {"fields": [{"key": "x", "type": "select", "label": "X"}, {"key": "x", "type": "text", "label": "Y"}]},
+        {
+            "fields": [
+                {"key": "x", "type": "select", "label": "X"},
+                {"key": "x", "type": "text", "label": "Y"},
+            ]
+        },
         format="json",
     )
     assert response.status_code == 400
@@ -107,9 +122,13 @@ def test_a_field_with_transcriptions_cannot_be_removed_from_the_template(api, pr
     from tasks.models import Transcription
 
     task = TaskFactory(project=project)
-    Transcription.objects.create(project=project, task=task, user=lead, values={}, idempotency_key="k1")
+    Transcription.objects.create(
+        project=project, task=task, user=lead, values={}, idempotency_key="k1"
+    )
     fields = [f for f in project.template.fields if f["key"] != "habitat"]
-    response = as_user(api, lead).put(f"/api/projects/{project.slug}/template/", {"fields": fields}, format="json")
+    response = as_user(api, lead).put(
+        f"/api/projects/{project.slug}/template/", {"fields": fields}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["fields"] == [
         "Field habitat already has transcriptions and cannot be removed."
@@ -119,15 +138,21 @@ def test_a_field_with_transcriptions_cannot_be_removed_from_the_template(api, pr
 def test_members_are_managed_by_leads(api, project, lead):
     newcomer = UserFactory(username="newcomer")
     as_user(api, lead)
-    response = api.post(f"/api/projects/{project.slug}/members/", {"username": "newcomer", "role": "curator"})
+    response = api.post(
+        f"/api/projects/{project.slug}/members/", {"username": "newcomer", "role": "curator"}
+    )
     assert response.status_code == 200
-    assert {m["username"]: m["role"] for m in api.get(f"/api/projects/{project.slug}/members/").json()} == {
+    assert {
+        m["username"]: m["role"] for m in api.get(f"/api/projects/{project.slug}/members/").json()
+    } == {
         lead.username: "lead",
         "newcomer": "curator",
     }
     assert api.delete(f"/api/projects/{project.slug}/members/newcomer/").status_code == 204
     assert not Membership.objects.filter(user=newcomer).exists()
-    response = api.post(f"/api/projects/{project.slug}/members/", {"username": "nobody", "role": "curator"})
+    response = api.post(
+        f"/api/projects/{project.slug}/members/", {"username": "nobody", "role": "curator"}
+    )
     assert response.status_code == 404
 
 
@@ -139,7 +164,10 @@ def test_a_token_authenticates_api_requests(api, project):
     assert Token.objects.get(user=lead).key == token
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/me/").json()["username"] == lead.username
-    assert api.patch(f"/api/projects/{project.slug}/", {"status": "paused"}, format="json").status_code == 200
+    assert (
+        api.patch(f"/api/projects/{project.slug}/", {"status": "paused"}, format="json").status_code
+        == 200
+    )
 
 
 def test_a_wrong_password_gets_no_token(api, outsider):
@@ -155,7 +183,11 @@ def test_creating_a_project_through_the_api(api, outsider):
         format="json",
     )
     assert response.status_code == 201
-    assert response.json()["capabilities"] == ["curate", "manage", "view"]  # a draft: nobody contributes yet
+    assert response.json()["capabilities"] == [
+        "curate",
+        "manage",
+        "view",
+    ]  # a draft: nobody contributes yet
 
 
 def test_the_openapi_schema_and_docs_are_served(api):

@@ -31,8 +31,14 @@ async def test_a_visitor_of_a_public_project_gets_a_snapshot_then_relayed_events
     snapshot = await communicator.receive_json_from()
     assert snapshot["type"] == "snapshot"
     assert snapshot["progress"] == {"tasks": {"open": 7}}
-    await sync_to_async(event_send)(project_group(project.pk), "batch.progress", {"done": 3, "total": 10})
-    assert await communicator.receive_json_from() == {"type": "batch.progress", "done": 3, "total": 10}
+    await sync_to_async(event_send)(
+        project_group(project.pk), "batch.progress", {"done": 3, "total": 10}
+    )
+    assert await communicator.receive_json_from() == {
+        "type": "batch.progress",
+        "done": 3,
+        "total": 10,
+    }
     await communicator.disconnect()
 
 

@@ -11,7 +11,9 @@ from tests.factories import ProjectFactory, TaskFactory, UserFactory
 
 
 def transcription(task, user, key="k"):
-    return Transcription.objects.create(project=task.project, task=task, user=user, values={"a": "1"}, idempotency_key=key)
+    return Transcription.objects.create(
+        project=task.project, task=task, user=user, values={"a": "1"}, idempotency_key=key
+    )
 
 
 def test_a_submitted_transcription_cannot_be_changed(db):
@@ -45,7 +47,9 @@ def test_a_contributor_holds_one_active_lease_per_task(db):
     with pytest.raises(IntegrityError), transaction.atomic():
         Lease.objects.create(task=task, user=user, expires_at=timezone.now())
     Lease.objects.filter(task=task).update(state="released")
-    Lease.objects.create(task=task, user=user, expires_at=timezone.now())  # a released one does not count
+    Lease.objects.create(
+        task=task, user=user, expires_at=timezone.now()
+    )  # a released one does not count
 
 
 def test_the_same_image_is_one_task_per_project(db):

@@ -18,10 +18,14 @@ def settings_url(project):
 
 @pytest.fixture
 def private_project(db):
-    return ProjectFactory(visibility="members", title_en="Secret herbarium", title_fr="Herbier secret")
+    return ProjectFactory(
+        visibility="members", title_en="Secret herbarium", title_fr="Herbier secret"
+    )
 
 
-def test_home_lists_public_projects_but_not_private_ones_to_outsiders(client, project, private_project):
+def test_home_lists_public_projects_but_not_private_ones_to_outsiders(
+    client, project, private_project
+):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert project.title_en.encode() in response.content
@@ -44,7 +48,9 @@ def test_a_contributor_cannot_open_the_lead_settings(client, project, contributo
     client.force_login(contributor)
     response = client.get(settings_url(project))
     assert response.status_code == 403
-    response = client.post(settings_url(project), {"section": "settings", "settings-title_fr": "Pris"})
+    response = client.post(
+        settings_url(project), {"section": "settings", "settings-title_fr": "Pris"}
+    )
     assert response.status_code == 403
     assert Project.objects.get(pk=project.pk).title_fr != "Pris"
 
@@ -88,7 +94,9 @@ def test_a_lead_changes_the_settings(client, project, lead):
     )
 
 
-def test_settings_with_a_minimum_above_the_maximum_are_refused_with_a_message(client, project, lead):
+def test_settings_with_a_minimum_above_the_maximum_are_refused_with_a_message(
+    client, project, lead
+):
     client.force_login(lead)
     data = {
         "section": "settings",
@@ -110,17 +118,25 @@ def test_settings_with_a_minimum_above_the_maximum_are_refused_with_a_message(cl
 
 def test_a_lead_edits_the_template_and_sees_precise_errors(client, project, lead):
     client.force_login(lead)
-    fields = project.template.fields + [{"key": "notes", "type": "memo", "label": "Notes"}]
+    fields = [*project.template.fields, {"key": "notes", "type": "memo", "label": "Notes"}]
     response = client.post(
         settings_url(project),
-        {"section": "template", "template-fields_json": json.dumps(fields), "template-metadata_shown": ""},
+        {
+            "section": "template",
+            "template-fields_json": json.dumps(fields),
+            "template-metadata_shown": "",
+        },
     )
     assert response.status_code == 400
     assert b"fields[10].type: &#x27;memo&#x27; is not a field type" in response.content
     fields[-1]["type"] = "text"
     response = client.post(
         settings_url(project),
-        {"section": "template", "template-fields_json": json.dumps(fields), "template-metadata_shown": "barcode"},
+        {
+            "section": "template",
+            "template-fields_json": json.dumps(fields),
+            "template-metadata_shown": "barcode",
+        },
     )
     assert response.status_code == 302
     project.template.refresh_from_db()
@@ -145,12 +161,15 @@ def test_a_lead_adds_a_member_and_cannot_remove_the_last_lead(client, project, l
     newcomer = UserFactory(username="newcomer")
     client.force_login(lead)
     response = client.post(
-        settings_url(project), {"section": "member", "member-username": "newcomer", "member-role": "curator"}
+        settings_url(project),
+        {"section": "member", "member-username": "newcomer", "member-role": "curator"},
     )
     assert response.status_code == 302
     assert Membership.objects.get(project=project, user=newcomer).role == Role.CURATOR
     response = client.post(
-        reverse("project-member-remove", args=[project.slug, lead.username]), follow=True, HTTP_ACCEPT_LANGUAGE="en"
+        reverse("project-member-remove", args=[project.slug, lead.username]),
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert Membership.objects.filter(project=project, user=lead, role=Role.LEAD).exists()
     assert b"A project needs at least one lead" in response.content
@@ -160,7 +179,13 @@ def test_a_signed_in_user_creates_a_project_from_a_preset_and_becomes_its_lead(c
     client.force_login(outsider)
     response = client.post(
         reverse("project-new"),
-        {"title_fr": "Fiches", "title_en": "Cards", "slug": "cards", "preset": "reference", "visibility": "public"},
+        {
+            "title_fr": "Fiches",
+            "title_en": "Cards",
+            "slug": "cards",
+            "preset": "reference",
+            "visibility": "public",
+        },
     )
     assert response.status_code == 302
     project = Project.objects.get(slug="cards")
@@ -173,7 +198,13 @@ def test_creating_a_project_with_a_taken_slug_says_so(client, project, outsider)
     client.force_login(outsider)
     response = client.post(
         reverse("project-new"),
-        {"title_fr": "X", "title_en": "X", "slug": project.slug, "preset": "herbarium", "visibility": "public"},
+        {
+            "title_fr": "X",
+            "title_en": "X",
+            "slug": project.slug,
+            "preset": "herbarium",
+            "visibility": "public",
+        },
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400

@@ -15,7 +15,9 @@ from tasks.services.projects import project_update
 from tests.factories import TaskFactory
 
 
-def test_a_settings_change_recounts_progress_after_commit(project, lead, django_capture_on_commit_callbacks):
+def test_a_settings_change_recounts_progress_after_commit(
+    project, lead, django_capture_on_commit_callbacks
+):
     TaskFactory.create_batch(2, project=project)
     TaskFactory(project=project, state="withdrawn")
     assert Project.objects.get(pk=project.pk).progress == {}
@@ -34,9 +36,14 @@ def test_nothing_is_sent_when_the_change_rolls_back(project, lead):
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(project_group(project.pk), channel)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        project_update(project=project, actor=lead, changes={"title_en": "Renamed"})
-        raise RuntimeError("the request failed after the update")
+
+    def update_then_fail():
+        with transaction.atomic():
+            project_update(project=project, actor=lead, changes={"title_en": "Renamed"})
+            raise RuntimeError("the request failed after the update")
+
+    with pytest.raises(RuntimeError):
+        update_then_fail()
     assert receive_or_none(layer, channel) is None
     assert Project.objects.get(pk=project.pk).title_en != "Renamed"
     project_update(project=project, actor=lead, changes={"title_en": "Renamed"})
@@ -53,7 +60,9 @@ def receive_or_none(layer, channel):
     return async_to_sync(receive)()
 
 
-def test_the_snapshot_event_reaches_the_project_group(project, lead, django_capture_on_commit_callbacks):
+def test_the_snapshot_event_reaches_the_project_group(
+    project, lead, django_capture_on_commit_callbacks
+):
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(project_group(project.pk), channel)

@@ -19,11 +19,16 @@ def test_seed_demo_creates_accounts_projects_and_images_and_is_safe_to_run_twice
     assert set(User.objects.values_list("username", flat=True)) == {
         "lead", "curator", "contributor1", "contributor2", "contributor3", "contributor4", "contributor5",
     }  # fmt: skip
-    assert set(Project.objects.values_list("slug", flat=True)) == {"demo-herbarium", "demo-references"}
+    assert set(Project.objects.values_list("slug", flat=True)) == {
+        "demo-herbarium",
+        "demo-references",
+    }
     for project in Project.objects.all():
         assert project.status == "active"
         assert Task.objects.filter(project=project, state="open").count() == 2
-        roles = dict(Membership.objects.filter(project=project).values_list("user__username", "role"))
+        roles = dict(
+            Membership.objects.filter(project=project).values_list("user__username", "role")
+        )
         assert roles == {"lead": "lead", "curator": "curator"}
         assert project.progress["tasks"]["open"] == 2
     task = Task.objects.filter(project__slug="demo-herbarium").first()
@@ -37,3 +42,21 @@ def test_seed_demo_adds_only_the_missing_images(db):
     call_command("seed_demo", images=1)
     call_command("seed_demo", images=3)
     assert Task.objects.filter(project__slug="demo-references").count() == 3
+
+
+def test_every_demo_value_of_a_select_field_is_an_option_of_its_preset():
+    from tasks.presets import PRESETS
+    from tasks.template_spec import template_parse
+    from worker.demo import herbarium_items, reference_items
+
+    for preset, items in (
+        ("herbarium", herbarium_items(count=60)),
+        ("reference", reference_items(count=60)),
+    ):
+        selects = [
+            spec for spec in template_parse(PRESETS[preset]["fields"]) if spec.type == "select"
+        ]
+        for item in items:
+            for spec in selects:
+                value = item.truth[spec.key]
+                assert value == "" or spec.option_for(value) is not None, (preset, spec.key, value)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from crowd.models import Role, User
 from crowd.services import membership_set
@@ -13,7 +15,7 @@ from tasks.models import Batch, BatchState, Project, ProjectStatus
 from tasks.services.progress import project_progress_request
 from tasks.services.projects import project_create
 from tasks.services.tasks import task_open_for_image
-from worker.demo import DemoItem, herbarium_items, reference_items
+from worker.demo import DemoItem, iter_herbarium_items, iter_reference_items
 from worker.imaging.derivatives import derivatives_make
 
 DEMO_PASSWORD = "transcrire-1898"  # noqa: S105 printed for newcomers; demo accounts are for local use only
@@ -27,7 +29,7 @@ DEMO_PROJECTS: list[dict[str, Any]] = [
         "title_en": "Demonstration herbarium",
         "description_fr": "Des planches d'herbier à transcrire : nom scientifique, collecteur, date et lieu de récolte.",
         "description_en": "Herbarium sheets to transcribe: scientific name, collector, date and place of collection.",
-        "generate": herbarium_items,
+        "generate": iter_herbarium_items,
     },
     {
         "slug": "demo-references",
@@ -36,7 +38,7 @@ DEMO_PROJECTS: list[dict[str, Any]] = [
         "title_en": "Jazz bibliography card index",
         "description_fr": "Des fiches bibliographiques dactylographiées sur le jazz, à saisir pour une bibliographie participative.",
         "description_en": "Typewritten bibliography cards about jazz, to enter into a participatory bibliography.",
-        "generate": reference_items,
+        "generate": iter_reference_items,
     },
 ]
 
@@ -96,17 +98,19 @@ class Command(BaseCommand):
             status=ProjectStatus.ACTIVE,
         )
 
-    def _images(self, project: Project, items: list[DemoItem]) -> int:
+    def _images(self, project: Project, items: Iterable[DemoItem]) -> int:
+        """Open a task for each demo image the project lacks, one image in memory at a time."""
         known = set(project.tasks.values_list("original_name", flat=True))
-        missing = [item for item in items if item.filename not in known]
-        if not missing:
-            return 0
-        with transaction.atomic():
-            batch = Batch.objects.create(
-                project=project, name="Démo", state=BatchState.INGESTING, files_total=len(missing)
-            )
-            added = 0
-            for item in missing:
+        added = 0
+        batch = None
+        for item in items:
+            if item.filename in known:
+                continue
+            with transaction.atomic():
+                if batch is None:
+                    batch = Batch.objects.create(
+                        project=project, name="Démo", state=BatchState.INGESTING
+                    )
                 _, created = task_open_for_image(
                     project=project,
                     batch=batch,
@@ -114,8 +118,9 @@ class Command(BaseCommand):
                     derivatives=derivatives_make(item.image),
                     metadata=item.metadata,
                 )
-                added += int(created)
+            added += int(created)
+        if batch is not None:
             Batch.objects.filter(pk=batch.pk).update(
-                state=BatchState.DONE, files_ok=added, files_duplicate=len(missing) - added
+                state=BatchState.DONE, files_total=added, files_ok=added, finished_at=timezone.now()
             )
         return added
