@@ -42,7 +42,7 @@ test: deps
 lint: deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy crowd tasks worker tests bench
+	$(VENV)/bin/mypy crowd tasks worker tests $(wildcard bench)
 
 format: deps
 	$(VENV)/bin/ruff format .
