@@ -101,5 +101,5 @@ def _capability_refusal(capability: Capability) -> str:
 def acting_user(user: AnyUser) -> User:
     """The signed-in user behind a write; views call it after their permission checks."""
     if not isinstance(user, User):
-        raise PermissionDenied(_("Sign in first."))
+        raise PermissionDenied(_("Log in first."))
     return user

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class TasksConfig(AppConfig):
     name = "tasks"
     verbose_name = _("Transcription")
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext
+
+        from tasks.template_spec import use_translator
+
+        # Template errors are shown to leads in their language.
+        use_translator(gettext)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,11 +104,18 @@ def template_parse(data: Any) -> tuple[FieldSpec, ...]:
     """Validate a template (a list of field objects) and return its specs, in order."""
     errors: list[str] = []
     if not isinstance(data, list):
-        raise TemplateError(["fields: a template is a list of fields"])
+        raise TemplateError([_problem("fields", _("a template is a list of fields"))])
     if not data:
-        raise TemplateError(["fields: a template needs at least one field"])
+        raise TemplateError([_problem("fields", _("a template needs at least one field"))])
     if len(data) > MAX_FIELDS:
-        errors.append(f"fields: at most {MAX_FIELDS} fields, this template has {len(data)}")
+        errors.append(
+            _problem(
+                "fields",
+                _("at most %(max)s fields, this template has %(count)s"),
+                max=MAX_FIELDS,
+                count=len(data),
+            )
+        )
     specs: list[FieldSpec] = []
     seen_keys: dict[str, int] = {}
     for index, raw in enumerate(data):
@@ -118,7 +125,12 @@ def template_parse(data: Any) -> tuple[FieldSpec, ...]:
         # other problems too.
         if isinstance(key, str) and key.lower() in seen_keys:
             errors.append(
-                f"{where}.key: {key!r} is already the key of fields[{seen_keys[key.lower()]}]"
+                _problem(
+                    f"{where}.key",
+                    _("%(key)r is already the key of fields[%(index)s]"),
+                    key=key,
+                    index=seen_keys[key.lower()],
+                )
             )
         elif isinstance(key, str):
             seen_keys[key.lower()] = index
@@ -162,20 +174,30 @@ def _option_dump(option: Option) -> dict[str, Any]:
 
 def _field_parse(raw: Any, where: str, errors: list[str]) -> FieldSpec | None:
     if not isinstance(raw, dict):
-        errors.append(f"{where}: a field is an object with at least key, label and type")
+        errors.append(_problem(where, _("a field is an object with at least key, label and type")))
         return None
     before = len(errors)
     _unknown_properties(raw, _FIELD_PROPERTIES, where, errors)
     key = raw.get("key")
     if not isinstance(key, str) or not KEY_PATTERN.match(key):
         errors.append(
-            f"{where}.key: {key!r} is not a valid key: start with a letter, then letters, digits or _ "
-            "(at most 64 characters)"
+            _problem(
+                f"{where}.key",
+                _(
+                    "%(key)r is not a valid key: start with a letter, then letters, digits or _ (at most 64 characters)"
+                ),
+                key=key,
+            )
         )
     type_ = raw.get("type")
     if type_ not in FIELD_TYPES:
         errors.append(
-            f"{where}.type: {type_!r} is not a field type; use one of {', '.join(FIELD_TYPES)}"
+            _problem(
+                f"{where}.type",
+                _("%(type)r is not a field type; use one of %(types)s"),
+                type=type_,
+                types=", ".join(FIELD_TYPES),
+            )
         )
     label = _translations(raw.get("label"), f"{where}.label", errors, required=True, max_length=200)
     help_ = _translations(
@@ -183,16 +205,28 @@ def _field_parse(raw: Any, where: str, errors: list[str]) -> FieldSpec | None:
     )
     required = raw.get("required", False)
     if not isinstance(required, bool):
-        errors.append(f"{where}.required: must be true or false, not {required!r}")
+        errors.append(
+            _problem(f"{where}.required", _("must be true or false, not %(value)r"), value=required)
+        )
     weight = raw.get("weight", 1.0)
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight <= 10:
-        errors.append(f"{where}.weight: must be a number above 0 and at most 10, not {weight!r}")
+        errors.append(
+            _problem(
+                f"{where}.weight",
+                _("must be a number above 0 and at most 10, not %(value)r"),
+                value=weight,
+            )
+        )
     vocabulary: tuple[Option, ...] = ()
     if type_ == "select":
         vocabulary = _vocabulary_parse(raw.get("vocabulary"), f"{where}.vocabulary", errors)
     elif "vocabulary" in raw:
         errors.append(
-            f"{where}.vocabulary: only select fields have a vocabulary (this one is {type_!r})"
+            _problem(
+                f"{where}.vocabulary",
+                _("only select fields have a vocabulary (this one is %(type)r)"),
+                type=type_,
+            )
         )
     validation = raw.get("validation", {})
     if type_ in FIELD_TYPES:
@@ -219,8 +253,11 @@ def _unknown_properties(
 ) -> None:
     for name in sorted(set(raw) - allowed):
         hint = difflib.get_close_matches(str(name), sorted(allowed), n=1)
-        suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
-        errors.append(f"{where}: unknown property {name!r}{suggestion}")
+        if hint:
+            message = _("unknown property %(name)r (did you mean %(hint)r?)")
+        else:
+            message = _("unknown property %(name)r")
+        errors.append(_problem(where, message, name=name, hint=hint[0] if hint else ""))
 
 
 def _translations(
@@ -229,22 +266,38 @@ def _translations(
     if isinstance(value, str) and value.strip():
         value = dict.fromkeys(LANGUAGES, value)
     if not isinstance(value, dict):
-        errors.append(f'{where}: give a text per language, e.g. {{"fr": "…", "en": "…"}}')
+        errors.append(_problem(where, _('give a text per language, e.g. {"fr": "…", "en": "…"}')))
         return {}
     out: dict[str, str] = {}
     for language in sorted(set(value) - set(LANGUAGES)):
-        errors.append(f"{where}: {language!r} is not a supported language ({', '.join(LANGUAGES)})")
+        errors.append(
+            _problem(
+                where,
+                _("%(language)r is not a supported language (%(languages)s)"),
+                language=language,
+                languages=", ".join(LANGUAGES),
+            )
+        )
     for language in LANGUAGES:
         text = value.get(language, "")
         if not isinstance(text, str):
-            errors.append(f"{where}.{language}: must be text")
+            errors.append(_problem(f"{where}.{language}", _("must be text")))
             continue
         text = text.strip()
         if required and not text:
-            errors.append(f"{where}.{language}: missing; the interface ships in French and English")
+            errors.append(
+                _problem(
+                    f"{where}.{language}", _("missing; the interface ships in French and English")
+                )
+            )
         if len(text) > max_length:
             errors.append(
-                f"{where}.{language}: at most {max_length} characters ({len(text)} given)"
+                _problem(
+                    f"{where}.{language}",
+                    _("at most %(max)s characters (%(count)s given)"),
+                    max=max_length,
+                    count=len(text),
+                )
             )
         if text:
             out[language] = text
@@ -253,10 +306,17 @@ def _translations(
 
 def _vocabulary_parse(raw: Any, where: str, errors: list[str]) -> tuple[Option, ...]:
     if not isinstance(raw, list) or not raw:
-        errors.append(f"{where}: a select field needs a list of at least one option")
+        errors.append(_problem(where, _("a select field needs a list of at least one option")))
         return ()
     if len(raw) > MAX_OPTIONS:
-        errors.append(f"{where}: at most {MAX_OPTIONS} options ({len(raw)} given)")
+        errors.append(
+            _problem(
+                where,
+                _("at most %(max)s options (%(count)s given)"),
+                max=MAX_OPTIONS,
+                count=len(raw),
+            )
+        )
         return ()
     options: list[Option] = []
     owners: dict[str, str] = {}  # folded value or synonym -> the option value it belongs to
@@ -265,12 +325,16 @@ def _vocabulary_parse(raw: Any, where: str, errors: list[str]) -> tuple[Option, 
         if isinstance(item, str):
             item = {"value": item}
         if not isinstance(item, dict):
-            errors.append(f"{here}: an option is text or an object with value, label and synonyms")
+            errors.append(
+                _problem(here, _("an option is text or an object with value, label and synonyms"))
+            )
             continue
         _unknown_properties(item, _OPTION_PROPERTIES, here, errors)
         value = item.get("value")
         if not isinstance(value, str) or not value.strip() or len(value) > 200:
-            errors.append(f"{here}.value: must be non-empty text of at most 200 characters")
+            errors.append(
+                _problem(f"{here}.value", _("must be non-empty text of at most 200 characters"))
+            )
             continue
         value = value.strip()
         label = _translations(
@@ -280,17 +344,21 @@ def _vocabulary_parse(raw: Any, where: str, errors: list[str]) -> tuple[Option, 
         if not isinstance(synonyms_raw, list) or not all(
             isinstance(s, str) and s.strip() for s in synonyms_raw
         ):
-            errors.append(f"{here}.synonyms: must be a list of non-empty texts")
+            errors.append(_problem(f"{here}.synonyms", _("must be a list of non-empty texts")))
             synonyms_raw = []
         for name in [value, *synonyms_raw]:
             folded = fold(name)
             owner = owners.get(folded)
             if owner is not None and owner != value:
-                what = "value" if name == value else "synonym"
-                errors.append(
-                    f"{here}: {what} {name!r} is the same as option {owner!r} "
-                    "once case and accents are ignored"
-                )
+                if name == value:
+                    message = _(
+                        "value %(name)r is the same as option %(owner)r once case and accents are ignored"
+                    )
+                else:
+                    message = _(
+                        "synonym %(name)r is the same as option %(owner)r once case and accents are ignored"
+                    )
+                errors.append(_problem(here, message, name=name, owner=owner))
             owners.setdefault(folded, value)
         options.append(
             Option(value=value, label=label, synonyms=tuple(s.strip() for s in synonyms_raw))
@@ -300,7 +368,7 @@ def _vocabulary_parse(raw: Any, where: str, errors: list[str]) -> tuple[Option, 
 
 def _validation_check(raw: Any, type_: str, where: str, errors: list[str]) -> None:
     if not isinstance(raw, dict):
-        errors.append(f"{where}: must be an object")
+        errors.append(_problem(where, _("must be an object")))
         return
     _unknown_properties(raw, _VALIDATION_PROPERTIES[type_], where, errors)
     if "max_length" in raw:
@@ -310,19 +378,33 @@ def _validation_check(raw: Any, type_: str, where: str, errors: list[str]) -> No
             or not isinstance(value, int)
             or not 1 <= value <= MAX_VALUE_LENGTH
         ):
-            errors.append(f"{where}.max_length: a whole number from 1 to {MAX_VALUE_LENGTH}")
+            errors.append(
+                _problem(
+                    f"{where}.max_length",
+                    _("a whole number from 1 to %(max)s"),
+                    max=MAX_VALUE_LENGTH,
+                )
+            )
     if "pattern" in raw:
         pattern = raw["pattern"]
         if not isinstance(pattern, str) or len(pattern) > 200:
-            errors.append(f"{where}.pattern: a regular expression of at most 200 characters")
+            errors.append(
+                _problem(f"{where}.pattern", _("a regular expression of at most 200 characters"))
+            )
         else:
             try:
                 re.compile(pattern)
             except re.error as error:
-                errors.append(f"{where}.pattern: not a valid regular expression ({error})")
+                errors.append(
+                    _problem(
+                        f"{where}.pattern",
+                        _("not a valid regular expression (%(error)s)"),
+                        error=error,
+                    )
+                )
     for bool_key in ("allow_other", "integer"):
         if bool_key in raw and not isinstance(raw[bool_key], bool):
-            errors.append(f"{where}.{bool_key}: must be true or false")
+            errors.append(_problem(f"{where}.{bool_key}", _("must be true or false")))
     _bounds_check(raw, "min", "max", where, errors, integers=False)
     _bounds_check(raw, "min_year", "max_year", where, errors, integers=True)
 
@@ -333,27 +415,51 @@ def _bounds_check(
     kinds: tuple[type, ...] = (int,) if integers else (int, float)
     for name in (low, high):
         if name in raw and (isinstance(raw[name], bool) or not isinstance(raw[name], kinds)):
-            errors.append(f"{where}.{name}: must be a {'whole ' if integers else ''}number")
+            errors.append(
+                _problem(
+                    f"{where}.{name}",
+                    _("must be a whole number") if integers else _("must be a number"),
+                )
+            )
             return
     if low in raw and high in raw and raw[low] > raw[high]:
-        errors.append(f"{where}: {low} ({raw[low]}) is above {high} ({raw[high]})")
+        errors.append(
+            _problem(
+                where,
+                _("%(low)s (%(low_value)s) is above %(high)s (%(high_value)s)"),
+                low=low,
+                low_value=raw[low],
+                high=high,
+                high_value=raw[high],
+            )
+        )
 
 
 def _mapping_check(raw: Any, type_: Any, where: str, errors: list[str]) -> None:
     if not isinstance(raw, dict):
-        errors.append(f'{where}: must be an object such as {{"dwc": "scientificName"}}')
+        errors.append(_problem(where, _('must be an object such as {"dwc": "scientificName"}')))
         return
     for standard, term in raw.items():
         terms = EXPORT_STANDARDS.get(standard)
         if terms is None:
             errors.append(
-                f"{where}: unknown standard {standard!r}; use one of {', '.join(sorted(EXPORT_STANDARDS))}"
+                _problem(
+                    where,
+                    _("unknown standard %(name)r; use one of %(names)s"),
+                    name=standard,
+                    names=", ".join(sorted(EXPORT_STANDARDS)),
+                )
             )
             continue
         if type_ == "geopoint" and standard == "dwc":
             if not (isinstance(term, list) and len(term) == 2):
                 errors.append(
-                    f'{where}.dwc: a geopoint maps to two terms, e.g. ["decimalLatitude", "decimalLongitude"]'
+                    _problem(
+                        f"{where}.dwc",
+                        _(
+                            'a geopoint maps to two terms, e.g. ["decimalLatitude", "decimalLongitude"]'
+                        ),
+                    )
                 )
                 continue
             names = term
@@ -362,10 +468,38 @@ def _mapping_check(raw: Any, type_: Any, where: str, errors: list[str]) -> None:
         for name in names:
             if not isinstance(name, str) or name not in terms:
                 hint = difflib.get_close_matches(str(name), sorted(terms), n=1, cutoff=0.6)
-                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
                 errors.append(
-                    f"{where}.{standard}: {name!r} is not a {_STANDARD_NAMES[standard]}{suggestion}"
+                    _term_problem(f"{where}.{standard}", standard, name, hint[0] if hint else "")
                 )
 
 
-_STANDARD_NAMES = {"dwc": "Darwin Core term", "csl": "CSL variable"}
+def _term_problem(path: str, standard: str, name: Any, hint: str) -> str:
+    if standard == "dwc":
+        if hint:
+            message = _("%(name)r is not a Darwin Core term (did you mean %(hint)r?)")
+        else:
+            message = _("%(name)r is not a Darwin Core term")
+    elif hint:
+        message = _("%(name)r is not a CSL variable (did you mean %(hint)r?)")
+    else:
+        message = _("%(name)r is not a CSL variable")
+    return _problem(path, message, name=name, hint=hint)
+
+
+def _problem(path: str, message: str, **values: Any) -> str:
+    """`path: message`; the path stays as written, the message is in the reader's language."""
+    return f"{path}: {message % values if values else message}"
+
+
+# Messages are marked with `_` so that the catalogue extractor finds them. The Django app sets
+# the translator at start-up (TasksConfig.ready); pure Python callers get English.
+_translate: Callable[[str], str] = str
+
+
+def use_translator(translate: Callable[[str], str]) -> None:
+    global _translate
+    _translate = translate
+
+
+def _(message: str) -> str:
+    return _translate(message)

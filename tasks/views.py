@@ -13,6 +13,7 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crowd.models import User
@@ -44,6 +45,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "project": project,
             "can": {c.value: c in capabilities for c in Capability},
+            "count_formats": _count_formats(),
             "live_messages": {
                 "connecting": _("Connecting to live updates…"),
                 "open": _("Live: counts update by themselves."),
@@ -53,6 +55,19 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             },
         },
     )
+
+
+def _count_formats() -> dict[str, dict[str, str]]:
+    """Translated sentences for the live counters, by plural category (as Intl.PluralRules)."""
+
+    def plural(singular: str, plural: str) -> dict[str, str]:
+        return {"one": ngettext(singular, plural, 1), "other": ngettext(singular, plural, 2)}
+
+    return {
+        "done_percent": {"other": _("%(percent)s %% done")},
+        "tasks.total": plural("%(count)s image", "%(count)s images"),
+        "transcriptions": plural("%(count)s transcription", "%(count)s transcriptions"),
+    }
 
 
 @login_required

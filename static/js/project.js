@@ -6,6 +6,15 @@ if (root) {
   const slug = root.dataset.liveProject;
   const stateLine = root.querySelector("[data-live-state]");
   const messages = JSON.parse(document.getElementById("live-messages").textContent);
+  const formats = JSON.parse(document.getElementById("count-formats").textContent);
+  const plurals = new Intl.PluralRules(document.documentElement.lang);
+
+  function sentence(key, value) {
+    const forms = formats[key] || {};
+    const template = forms[plurals.select(value)] || forms.other;
+    if (!template) return String(value);
+    return template.replace(/%\((count|percent)\)s/g, String(value)).replace(/%%/g, "%");
+  }
 
   function lookup(object, dotted) {
     return dotted.split(".").reduce((value, key) => (value == null ? undefined : value[key]), object);
@@ -15,6 +24,10 @@ if (root) {
     for (const element of root.querySelectorAll("[data-count]")) {
       const value = lookup(progress, element.dataset.count);
       if (value !== undefined) element.textContent = String(Math.round(value));
+    }
+    for (const element of root.querySelectorAll("[data-count-text]")) {
+      const value = lookup(progress, element.dataset.countText);
+      if (value !== undefined) element.textContent = sentence(element.dataset.countText, Math.round(value));
     }
     const bar = root.querySelector(".progress .bar");
     if (bar && progress.done_percent !== undefined) {

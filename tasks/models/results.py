@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tasks.models.projects import Project
 from tasks.models.work import Task
@@ -12,10 +13,10 @@ from tasks.models.work import Task
 
 class FieldStatus(models.TextChoices):
     AGREED = "agreed", _("Agreed")
-    NEEDS_MORE = "needs_more", _("Needs more transcriptions")
+    NEEDS_MORE = "needs_more", pgettext_lazy("field status", "Needs more transcriptions")
     DISPUTED = "disputed", _("Disputed")
     BLANK = "blank", _("Blank")
-    RESOLVED = "resolved", _("Resolved by a curator")
+    RESOLVED = "resolved", pgettext_lazy("field status", "Resolved by a curator")
 
 
 class FieldResult(models.Model):

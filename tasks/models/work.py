@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tasks.models.projects import Project
 
@@ -14,9 +15,9 @@ from tasks.models.projects import Project
 class BatchState(models.TextChoices):
     RECEIVING = "receiving", _("Receiving files")
     INGESTING = "ingesting", _("Ingesting")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("batch state", "Done")
     FAILED = "failed", _("Failed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("batch state", "Withdrawn")
 
 
 class Batch(models.Model):
@@ -51,12 +52,12 @@ class Batch(models.Model):
 
 class TaskState(models.TextChoices):
     PENDING = "pending", _("Being prepared")
-    OPEN = "open", _("Open")
-    NEEDS_MORE = "needs_more", _("Needs more transcriptions")
-    COMPLETE = "complete", _("Complete")
+    OPEN = "open", pgettext_lazy("task state", "Open")
+    NEEDS_MORE = "needs_more", pgettext_lazy("task state", "Needs more transcriptions")
+    COMPLETE = "complete", pgettext_lazy("task state", "Complete")
     DISPUTED = "disputed", _("Disputed")
-    RESOLVED = "resolved", _("Resolved by a curator")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    RESOLVED = "resolved", pgettext_lazy("task state", "Resolved by a curator")
+    WITHDRAWN = "withdrawn", pgettext_lazy("task state", "Withdrawn")
 
 
 # Tasks a contributor may be given.
@@ -137,7 +138,7 @@ class Task(models.Model):
 
 
 class LeaseState(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("lease state", "Active")
     SUBMITTED = "submitted", _("Submitted")
     RELEASED = "released", _("Released")
     EXPIRED = "expired", _("Expired")

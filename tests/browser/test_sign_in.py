@@ -25,10 +25,11 @@ def test_a_contributor_signs_in_and_sees_the_projects_in_french_then_in_english(
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Projects", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Demonstration herbarium")).to_be_visible()
-    expect(page.get_by_text("Signed in as Contributor1")).to_be_visible()
+    expect(page.get_by_text("Logged in as Contributor1")).to_be_visible()
 
 
 def test_the_project_page_connects_to_live_updates(site, page):
     page.goto(f"{site.base_url}/projects/demo-herbarium/")
     expect(page.locator("[data-live-project]")).to_have_attribute("data-live-connection", "open")
-    expect(page.locator("[data-count='tasks.total']").first).to_have_text("2")
+    expect(page.locator("[data-count-text='tasks.total']")).to_have_text("2 images")
+    expect(page.locator("[data-count='tasks.open']")).to_have_text("2")

@@ -6,9 +6,16 @@ import copy
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from tasks.presets import HERBARIUM_FIELDS, PRESETS
 from tasks.template_spec import TemplateError, template_dump, template_parse
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    with translation.override("en"):
+        yield
 
 
 def errors_of(fields) -> list[str]:
