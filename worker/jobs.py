@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.core.cache import cache
 from django.db import OperationalError
 
 from tasks.models import Project, ProjectStatus
-from tasks.services.progress import project_progress_refresh
+from tasks.services.leases import leases_expire
+from tasks.services.progress import progress_pending_key, project_progress_refresh
 
 # Transient: the database restarting or a connection dropped. Anything else is a bug to see.
 TRANSIENT = (OperationalError, ConnectionError)
@@ -22,6 +24,8 @@ TRANSIENT = (OperationalError, ConnectionError)
 )
 def progress_refresh(project_id: int) -> None:
     """Recount one project's progress and push a snapshot to its watchers."""
+    # Cleared before counting, so a change committed from now on schedules another recount.
+    cache.delete(progress_pending_key(project_id))
     if Project.objects.filter(pk=project_id).exists():
         project_progress_refresh(project_id=project_id)
 
@@ -33,3 +37,10 @@ def progress_refresh_all() -> None:
         "pk", flat=True
     ):
         progress_refresh.delay(project_id)
+
+
+@shared_task(name="worker.jobs.sweep", acks_late=True)
+def sweep() -> int:
+    """Periodic: mark dead leases expired. Reconciliation that never ran is re-sent here too
+    once the consensus engine lands."""
+    return leases_expire()

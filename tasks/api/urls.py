@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks.api import views
+from tasks.api import views, work
 
 urlpatterns = [
     path("projects/", views.ProjectListView.as_view(), name="api-project-list"),
@@ -15,5 +15,19 @@ urlpatterns = [
         "projects/<slug:slug>/members/<str:username>/",
         views.MemberDetailView.as_view(),
         name="api-project-member",
+    ),
+    path("projects/<slug:slug>/next-task/", work.NextTaskView.as_view(), name="api-next-task"),
+    path(
+        "leases/<int:lease_id>/heartbeat/",
+        work.LeaseHeartbeatView.as_view(),
+        name="api-lease-heartbeat",
+    ),
+    path(
+        "leases/<int:lease_id>/release/", work.LeaseReleaseView.as_view(), name="api-lease-release"
+    ),
+    path(
+        "tasks/<int:task_id>/transcriptions/",
+        work.TranscriptionCreateView.as_view(),
+        name="api-transcriptions",
     ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from django.conf import settings
@@ -64,6 +65,10 @@ class TaskState(models.TextChoices):
 ASSIGNABLE_STATES = (TaskState.OPEN, TaskState.NEEDS_MORE)
 
 
+def shuffle_key_new() -> float:
+    return random.random()  # noqa: S311 (an order, not a secret)
+
+
 def task_image_path(task: Task, filename: str) -> str:
     return f"projects/{task.project_id}/originals/{filename}"
 
@@ -89,6 +94,9 @@ class Task(models.Model):
     # time while contributors disagree, up to the project's maximum.
     target = models.PositiveSmallIntegerField(_("transcriptions wanted"), default=2)
     transcription_count = models.PositiveIntegerField(_("transcriptions"), default=0)
+    # A random position fixed at creation: "random" order walks an index from a random point
+    # instead of sorting a million rows by random().
+    shuffle_key = models.FloatField(default=shuffle_key_new, editable=False)
     original_name = models.CharField(_("file name"), max_length=255, blank=True)
     image = models.FileField(_("image"), upload_to=task_image_path, max_length=255, blank=True)
     image_width = models.PositiveIntegerField(null=True, blank=True)
@@ -128,6 +136,11 @@ class Task(models.Model):
                 fields=["project", "-priority", "transcription_count", "id"],
                 condition=models.Q(state__in=["open", "needs_more"]),
                 name="task_queue_breadth",
+            ),
+            models.Index(
+                fields=["project", "-priority", "shuffle_key"],
+                condition=models.Q(state__in=["open", "needs_more"]),
+                name="task_queue_random",
             ),
             # Sweep: transcribed but not reconciled since.
             models.Index(fields=["last_transcribed_at"], name="task_last_transcribed"),

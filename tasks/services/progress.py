@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -65,8 +66,24 @@ def snapshot_payload(*, slug: str, progress: dict[str, Any], updated_at: Any) ->
     }
 
 
+# Recounts are coalesced: however fast transcriptions arrive, a project is recounted at most
+# about once per this many seconds.
+COALESCE_SECONDS = 1.0
+# If a scheduled recount is lost, another may be scheduled after this long.
+PENDING_TIMEOUT = 30
+
+
+def progress_pending_key(project_id: int) -> str:
+    return f"progress-pending:{project_id}"
+
+
 def project_progress_request(*, project_id: int) -> None:
-    """Ask a worker to recount once the current transaction commits."""
+    """Ask a worker to recount once the current transaction commits, unless a recount is
+    already scheduled: that one starts later and will count this change too."""
     from worker.jobs import progress_refresh
 
-    transaction.on_commit(lambda: progress_refresh.delay(project_id))
+    def schedule() -> None:
+        if cache.add(progress_pending_key(project_id), True, timeout=PENDING_TIMEOUT):
+            progress_refresh.apply_async((project_id,), countdown=COALESCE_SECONDS)
+
+    transaction.on_commit(schedule)

@@ -126,6 +126,7 @@ def test_a_lead_edits_the_template_and_sees_precise_errors(client, project, lead
             "template-fields_json": json.dumps(fields),
             "template-metadata_shown": "",
         },
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     assert b"fields[10].type: &#x27;memo&#x27; is not a field type" in response.content

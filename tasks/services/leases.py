@@ -1,0 +1,185 @@
+"""Assignment: which task a contributor gets next, and the leases that hold tasks.
+
+A lease is live while `state == active` and `expires_at > now`. A task has room for another
+contributor while `transcription_count + live leases < target`. Every lease, live or not, marks
+its task as seen by that contributor, who is never served it again.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crowd.models import User
+from tasks.models import AssignmentOrder, Lease, LeaseState, Project, Task, Transcription
+from tasks.models.work import ASSIGNABLE_STATES, SkipReason
+
+# Candidates tried per request before answering "nothing now"; only reached when many tasks
+# filled up in the instant between choosing and locking.
+MAX_CANDIDATES = 20
+
+
+class LeaseConflict(Exception):
+    """The lease can no longer be used: the task is full, finished, or the lease ended."""
+
+
+def live_leases(*, now: object = None) -> Q:
+    return Q(state=LeaseState.ACTIVE, expires_at__gt=now or timezone.now())
+
+
+def _live_count(now: object) -> Coalesce:
+    counted = (
+        Lease.objects.filter(task=OuterRef("pk"), state=LeaseState.ACTIVE, expires_at__gt=now)
+        .order_by()
+        .values("task")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _candidates(*, project: Project, user: User, now: object) -> QuerySet[Task]:
+    """Tasks `user` may be given: assignable, unseen by them, with room for one more."""
+    return (
+        Task.objects.filter(project=project, state__in=ASSIGNABLE_STATES)
+        .exclude(Exists(Lease.objects.filter(task=OuterRef("pk"), user=user)))
+        .exclude(Exists(Transcription.objects.filter(task=OuterRef("pk"), user=user)))
+        .alias(live=_live_count(now))
+        .filter(transcription_count__lt=F("target") - F("live"))
+    )
+
+
+def _lock_first(queryset: QuerySet[Task]) -> Task | None:
+    # skip_locked: concurrent requests walk past each other's rows instead of queueing on them.
+    # On SQLite the IMMEDIATE transaction already serialises writers.
+    if connection.features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset.first()
+
+
+def _next_task(*, project: Project, user: User, now: object, passed: set[int]) -> Task | None:
+    candidates = _candidates(project=project, user=user, now=now).exclude(pk__in=passed)
+    if project.assignment_order == AssignmentOrder.RANDOM:
+        start = random.random()  # noqa: S311 (an order, not a secret)
+        ordered = candidates.order_by("-priority", "shuffle_key")
+        return _lock_first(ordered.filter(shuffle_key__gte=start)) or _lock_first(ordered)
+    if project.assignment_order == AssignmentOrder.BREADTH:
+        return _lock_first(candidates.order_by("-priority", "transcription_count", "id"))
+    return _lock_first(candidates.order_by("-priority", "-transcription_count", "id"))
+
+
+def lease_current(*, project: Project, user: User) -> Lease | None:
+    """The contributor's live lease in this project, if any (a reload gets the same task)."""
+    return (
+        Lease.objects.filter(live_leases(), user=user, task__project=project)
+        .select_related("task")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def lease_grant(*, project: Project, user: User) -> Lease | None:
+    """Give `user` their live lease in `project`, or a lease on the next task; None when no task
+    is left for them.
+
+    Safe under concurrency: the chosen task row is locked before its room is counted, so no task
+    gets more live leases than it still needs. Callers check that `user` may contribute.
+    """
+    current = lease_current(project=project, user=user)
+    if current is not None:
+        return current
+    now = timezone.now()
+    passed: set[int] = set()
+    for _attempt in range(MAX_CANDIDATES):
+        task = _next_task(project=project, user=user, now=now, passed=passed)
+        if task is None:
+            return None
+        # The candidate query counted leases in its own snapshot; a lease another request
+        # committed just before we got the row lock is only visible to a new statement.
+        if task_has_room(task=task, now=now):
+            return Lease.objects.create(
+                task=task, user=user, expires_at=now + timedelta(minutes=project.lease_minutes)
+            )
+        passed.add(task.pk)
+    return None
+
+
+def _lease_for_update(*, lease_id: int, user: User) -> Lease:
+    lease = (
+        Lease.objects.select_for_update()
+        .select_related("task__project")
+        .filter(pk=lease_id)
+        .first()
+    )
+    if lease is None or lease.user_id != user.pk:
+        raise PermissionDenied(_("This lease is not yours."))
+    return lease
+
+
+def task_has_room(*, task: Task, excluding: Lease | None = None, now: object = None) -> bool:
+    """Whether `task` still wants another transcription. Call with the task row locked."""
+    live = Lease.objects.filter(live_leases(now=now), task=task)
+    if excluding is not None:
+        live = live.exclude(pk=excluding.pk)
+    return task.state in ASSIGNABLE_STATES and task.transcription_count + live.count() < task.target
+
+
+@transaction.atomic
+def lease_heartbeat(*, lease_id: int, user: User) -> Lease:
+    """Extend a lease by the project's lease duration. An expired lease is revived only while
+    its task still needs it; otherwise LeaseConflict."""
+    lease = _lease_for_update(lease_id=lease_id, user=user)
+    if lease.state != LeaseState.ACTIVE and lease.state != LeaseState.EXPIRED:
+        raise LeaseConflict(_("This lease has ended."))
+    now = timezone.now()
+    if lease.state == LeaseState.EXPIRED or lease.expires_at <= now:
+        task = Task.objects.select_for_update().get(pk=lease.task_id)
+        if not task_has_room(task=task, excluding=lease, now=now):
+            Lease.objects.filter(pk=lease.pk).update(
+                state=LeaseState.EXPIRED, ended_at=lease.ended_at or now
+            )
+            raise LeaseConflict(_("This lease expired and the image no longer needs you."))
+    lease.state = LeaseState.ACTIVE
+    lease.ended_at = None
+    lease.expires_at = now + timedelta(minutes=lease.task.project.lease_minutes)
+    lease.save(update_fields=["state", "ended_at", "expires_at"])
+    return lease
+
+
+@transaction.atomic
+def lease_release(*, lease_id: int, user: User, reason: str = "", note: str = "") -> Lease:
+    """Give a task back (skip). The task stays seen: it is not served to this contributor again.
+    Releasing twice is harmless."""
+    if reason and reason not in SkipReason.values:
+        raise ValueError(f"unknown skip reason {reason!r}")
+    lease = _lease_for_update(lease_id=lease_id, user=user)
+    if lease.state in {LeaseState.RELEASED, LeaseState.SUBMITTED}:
+        return lease
+    lease.state = LeaseState.RELEASED
+    lease.ended_at = timezone.now()
+    lease.skip_reason = reason
+    lease.skip_note = note[:500]
+    lease.save(update_fields=["state", "ended_at", "skip_reason", "skip_note"])
+    return lease
+
+
+def leases_expire(*, now: object = None, limit: int = 5000) -> int:
+    """Mark dead leases expired (periodic sweep). Only bookkeeping: room is always counted from
+    `expires_at`, so a late sweep never blocks a task."""
+    now = now or timezone.now()
+    ids = list(
+        Lease.objects.filter(state=LeaseState.ACTIVE, expires_at__lte=now).values_list(
+            "pk", flat=True
+        )[:limit]
+    )
+    return Lease.objects.filter(pk__in=ids, state=LeaseState.ACTIVE).update(
+        state=LeaseState.EXPIRED, ended_at=now
+    )

@@ -1,0 +1,122 @@
+"""Submitting a transcription: idempotent, validated, and never over a task's target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crowd.models import User
+from tasks.events import event_send_on_commit, project_group
+from tasks.models import Lease, LeaseState, Task, Template, Transcription
+from tasks.services.leases import LeaseConflict, task_has_room
+from tasks.values import values_check
+
+MAX_KEY_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class Submitted:
+    transcription: Transcription
+    created: bool  # False when the same submission was already recorded (a retry)
+
+
+def transcription_submit(
+    *, task_id: int, user: User, lease_id: int, values: Any, markers: Any, idempotency_key: str
+) -> Submitted:
+    """Record `user`'s transcription of a task.
+
+    Idempotent: the same idempotency key returns the transcription already recorded. A live
+    lease is required, or an expired one while the task still has room; otherwise
+    LeaseConflict. Values are checked against the template (ValuesError). On commit the task is
+    queued for reconciliation and watchers hear of the new count.
+    """
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise LeaseConflict(_("An idempotency key of 1 to 64 characters is required."))
+    existing = _already_submitted(user=user, key=key, task_id=task_id)
+    if existing is not None:
+        return Submitted(existing, created=False)
+    template = Template.objects.get(project__tasks__pk=task_id)
+    clean_values, clean_markers = values_check(specs=template.specs, values=values, markers=markers)
+    try:
+        with transaction.atomic():
+            transcription = _record(
+                task_id=task_id,
+                user=user,
+                lease_id=lease_id,
+                values=clean_values,
+                markers=clean_markers,
+                key=key,
+                template_version=template.version,
+            )
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its transcription.
+        existing = _already_submitted(user=user, key=key, task_id=task_id)
+        if existing is None:
+            raise LeaseConflict(_("You have already transcribed this image.")) from None
+        return Submitted(existing, created=False)
+    return Submitted(transcription, created=True)
+
+
+def _already_submitted(*, user: User, key: str, task_id: int) -> Transcription | None:
+    existing = Transcription.objects.filter(user=user, idempotency_key=key).first()
+    if existing is not None and existing.task_id != task_id:
+        raise LeaseConflict(_("This idempotency key was already used for another image."))
+    return existing
+
+
+def _record(
+    *,
+    task_id: int,
+    user: User,
+    lease_id: int,
+    values: dict[str, str],
+    markers: dict[str, str],
+    key: str,
+    template_version: int,
+) -> Transcription:
+    task = Task.objects.select_for_update().select_related("project").get(pk=task_id)
+    lease = Lease.objects.select_for_update().filter(pk=lease_id).first()
+    if lease is None or lease.user_id != user.pk or lease.task_id != task.pk:
+        raise PermissionDenied(_("This lease is not yours or not for this image."))
+    now = timezone.now()
+    if lease.state == LeaseState.SUBMITTED:
+        raise LeaseConflict(_("This lease was already used for a transcription."))
+    live = lease.state == LeaseState.ACTIVE and lease.expires_at > now
+    if not live and not task_has_room(task=task, excluding=lease, now=now):
+        raise LeaseConflict(
+            _("Your lease ended and this image no longer needs a transcription. Thank you!")
+        )
+    transcription = Transcription.objects.create(
+        project=task.project,
+        task=task,
+        user=user,
+        lease=lease,
+        values=values,
+        markers=markers,
+        idempotency_key=key,
+        template_version=template_version,
+    )
+    Lease.objects.filter(pk=lease.pk).update(state=LeaseState.SUBMITTED, ended_at=now)
+    Task.objects.filter(pk=task.pk).update(
+        transcription_count=F("transcription_count") + 1, last_transcribed_at=now
+    )
+    event_send_on_commit(
+        project_group(task.project_id),
+        "task.transcribed",
+        {"task": task.pk, "transcriptions": task.transcription_count + 1},
+    )
+    _after_commit_reconcile(task_id=task.pk, project_id=task.project_id)
+    return transcription
+
+
+def _after_commit_reconcile(*, task_id: int, project_id: int) -> None:
+    from tasks.services.progress import project_progress_request
+
+    project_progress_request(project_id=project_id)

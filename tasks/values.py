@@ -1,0 +1,116 @@
+"""Check a contributor's submitted values against the template, field by field.
+
+Values are kept as typed (a transcription is evidence); the consensus engine reads them. Here we
+only refuse what can never be right: unknown fields, overlong or hostile text, a select answer
+outside the vocabulary, a number, date or place that cannot be read, a required field left empty
+without saying why.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from tasks.template_spec import FieldSpec
+
+MARKERS = ("illegible", "absent")
+# Line breaks and tabs are text; other control characters and bidirectional overrides are not
+# (they hide or reorder what curators see).
+_ALLOWED_CONTROLS = {"\n", "\t"}
+_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
+
+# Readers for typed fields: raw text -> a parsed value, or None when it cannot be read. The
+# consensus engine registers its parsers here so that validation and reconciliation agree.
+READERS: dict[str, Callable[[str], Any]] = {}
+
+
+class ValuesError(ValueError):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def values_check(
+    *, specs: tuple[FieldSpec, ...], values: Any, markers: Any
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Return cleaned (values, markers) or raise ValuesError with messages per field."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(values, Mapping):
+        raise ValuesError({"values": [_("Send the values as an object keyed by field.")]})
+    if markers is None:
+        markers = {}
+    if not isinstance(markers, Mapping):
+        raise ValuesError({"markers": [_("Send the markers as an object keyed by field.")]})
+    by_key = {spec.key: spec for spec in specs}
+    for key in sorted(set(values) | set(markers)):
+        if key not in by_key:
+            errors.setdefault(str(key)[:64], []).append(_("This field is not in the template."))
+    clean_values: dict[str, str] = {}
+    clean_markers: dict[str, str] = {}
+    for spec in specs:
+        raw = values.get(spec.key, "")
+        marker = markers.get(spec.key)
+        problems = _field_check(spec, raw, marker)
+        if problems:
+            errors[spec.key] = problems
+            continue
+        if marker:
+            clean_markers[spec.key] = marker
+        else:
+            clean_values[spec.key] = raw.strip()
+    if errors:
+        raise ValuesError(errors)
+    return clean_values, clean_markers
+
+
+def _field_check(spec: FieldSpec, raw: Any, marker: Any) -> list[str]:
+    if raw is None:
+        raw = ""
+    if not isinstance(raw, str):
+        return [_("Send text.")]
+    if marker is not None and marker not in MARKERS:
+        return [_("Unknown marker; use illegible or absent.")]
+    if marker and raw.strip():
+        return [_("Either type a value or mark the field, not both.")]
+    if len(raw) > spec.max_length:
+        return [
+            _("At most %(max)s characters (%(count)s given).")
+            % {"max": spec.max_length, "count": len(raw)}
+        ]
+    if any(_is_forbidden(ch) for ch in raw):
+        return [_("Control characters are not allowed.")]
+    text = raw.strip()
+    if not text:
+        if spec.required and not marker:
+            return [_("Required: type the value, or mark it illegible or not on the image.")]
+        return []
+    if (
+        spec.type == "select"
+        and spec.option_for(text) is None
+        and not spec.validation.get("allow_other")
+    ):
+        return [_("%(value)s is not one of the options.") % {"value": text}]
+    reader = READERS.get(spec.type)
+    if reader is not None and reader(text) is None:
+        return [_unreadable_message(spec.type)]
+    return []
+
+
+def _is_forbidden(ch: str) -> bool:
+    if ch in _ALLOWED_CONTROLS:
+        return False
+    return unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS
+
+
+def _unreadable_message(type_: str) -> str:
+    messages = {
+        "number": _("Not a number we can read (e.g. 650, 650 m, 1 200)."),
+        "date": _("Not a date we can read (e.g. 12/06/1898, 12 juin 1898, 1898-06, 1898)."),
+        "geopoint": _(
+            "Not coordinates we can read (e.g. 45.1885, 5.7245 or 45°11'19\"N 5°43'28\"E)."
+        ),
+    }
+    return messages.get(type_, _("Not a value we can read."))
