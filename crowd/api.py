@@ -7,16 +7,16 @@ from rest_framework import permissions, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from crowd.roles import acting_user
+from crowd.throttles import ScopedThrottle
 
 
 class TokenView(ObtainAuthToken):
     """Exchange a user name and password for an API token (`Authorization: Token <key>`)."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "login"
 
 

@@ -11,8 +11,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -73,3 +74,24 @@ def _flatten(value: Any) -> list[str]:
     if isinstance(value, dict):
         return [f"{key}: {message}" for key, item in value.items() for message in _flatten(item)]
     return [str(value)]
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 everywhere: the error shape under /api/, the page elsewhere."""
+    if request.path.startswith("/api/"):
+        body = {"error": {"status": 404, "code": "not_found", "message": _("Not found.")}}
+        return JsonResponse(body, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        body = {
+            "error": {
+                "status": 500,
+                "code": "server_error",
+                "message": _("Server error; the team has been told."),
+            }
+        }
+        return JsonResponse(body, status=500)
+    return defaults.server_error(request)

@@ -84,6 +84,18 @@ class Env:
             )
         return items
 
+    def rate(self, name: str, default: str) -> str:
+        """A request rate such as `120/minute` (per second, minute, hour or day)."""
+        value = self.raw(name)
+        if value is None:
+            return default
+        count, _, period = value.partition("/")
+        if not count.strip().isdigit() or period.strip() not in _RATE_PERIODS:
+            raise ConfigError(
+                f"{name}={value!r} is not a rate: write e.g. 120/minute (second, minute, hour, day)."
+            )
+        return f"{int(count)}/{period.strip()}"
+
     def size(self, name: str, default: int) -> int:
         """A size in bytes, with an optional K/M/G suffix (powers of 1024)."""
         value = self.raw(name)
@@ -92,6 +104,7 @@ class Env:
         return parse_size(name, value)
 
 
+_RATE_PERIODS = {"second", "minute", "hour", "day"}
 _SIZE_UNITS = {
     "": 1,
     "B": 1,

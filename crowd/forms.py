@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,3 +41,15 @@ class SignupForm(forms.Form):
 
 class LoginForm(AuthenticationForm):
     """Django's form; the view adds the rate limit."""
+
+
+def form_add_errors(
+    form: forms.BaseForm, error: ValidationError, *, default_field: str | None = None
+) -> None:
+    """Show a service's ValidationError on a form: each message on its field when the form has
+    that field, else on `default_field` (None: above the form)."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            form.add_error(name if name in form.fields else default_field, messages)
+    else:
+        form.add_error(default_field, error.messages)

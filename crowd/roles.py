@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -103,3 +104,10 @@ def acting_user(user: AnyUser) -> User:
     if not isinstance(user, User):
         raise PermissionDenied(_("Log in first."))
     return user
+
+
+def may_create_projects(user: AnyUser) -> bool:
+    """Who may start a project (and lead it): any signed-in user, or staff only (PROJECT_CREATORS)."""
+    if not user.is_authenticated:
+        return False
+    return settings.PROJECT_CREATORS == "all" or user.is_staff

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crowd.models import Membership, Role, User
+from tasks.events import access_changed_on_commit
 from tasks.models import Project
 
 
@@ -34,7 +35,9 @@ def membership_set(*, project: Project, user: User, role: str, actor: User | Non
     """
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
-    membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
+    _lock_memberships(project)
+    access_changed_on_commit(project.pk)
+    membership = Membership.objects.filter(project=project, user=user).first()
     if membership is None:
         return Membership.objects.create(project=project, user=user, role=role, added_by=actor)
     if membership.role == Role.LEAD and role != Role.LEAD:
@@ -46,20 +49,24 @@ def membership_set(*, project: Project, user: User, role: str, actor: User | Non
 
 @transaction.atomic
 def membership_remove(*, project: Project, user: User) -> None:
-    membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
+    _lock_memberships(project)
+    membership = Membership.objects.filter(project=project, user=user).first()
     if membership is None:
         return
     if membership.role == Role.LEAD:
         _ensure_another_lead(project=project, user=user)
     membership.delete()
+    access_changed_on_commit(project.pk)
+
+
+def _lock_memberships(project: Project) -> None:
+    """Membership changes of one project take turns on the project row: two leads demoting
+    each other at once must leave one lead, not a deadlock or none."""
+    Project.objects.select_for_update().filter(pk=project.pk).values_list("pk", flat=True).get()
 
 
 def _ensure_another_lead(*, project: Project, user: User) -> None:
-    others = (
-        Membership.objects.select_for_update()
-        .filter(project=project, role=Role.LEAD)
-        .exclude(user=user)
-    )
+    others = Membership.objects.filter(project=project, role=Role.LEAD).exclude(user=user)
     if not others.exists():
         raise ValidationError(
             {"role": _("A project needs at least one lead: name another lead first.")}

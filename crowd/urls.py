@@ -9,10 +9,14 @@ from crowd import api as people_api
 from crowd import views as people
 from tasks import views as pages
 
+handler404 = "crowd.api_errors.not_found"
+handler500 = "crowd.api_errors.server_error"
+
 urlpatterns = [
     path("", pages.home, name="home"),
     path("projects/new/", pages.project_new, name="project-new"),
     path("projects/<slug:slug>/", pages.project_detail, name="project-detail"),
+    path("projects/<slug:slug>/transcribe/", pages.project_transcribe, name="project-transcribe"),
     path("projects/<slug:slug>/settings/", pages.project_settings, name="project-settings"),
     path(
         "projects/<slug:slug>/members/<str:username>/remove/",
@@ -22,6 +26,11 @@ urlpatterns = [
     path("accounts/signup/", people.signup, name="signup"),
     path("accounts/login/", people.RateLimitedLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_reset/",
+        people.RateLimitedPasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

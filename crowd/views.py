@@ -6,14 +6,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from crowd.forms import LoginForm, SignupForm
+from crowd.forms import LoginForm, SignupForm, form_add_errors
 from crowd.ratelimit import client_ip, limit_count, limit_reached
 from crowd.services import user_create
 
@@ -26,8 +26,10 @@ class RateLimitedLoginView(LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        key = f"login:{client_ip(request)}"
-        if limit_reached(key, limit=settings.LOGIN_ATTEMPTS_PER_HOUR):
+        if any(
+            limit_reached(key, limit=settings.LOGIN_ATTEMPTS_PER_HOUR)
+            for key in _login_keys(request)
+        ):
             form = self.get_form()
             form.errors.clear()
             form.add_error(
@@ -37,8 +39,33 @@ class RateLimitedLoginView(LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form: Any) -> HttpResponse:
-        limit_count(f"login:{client_ip(self.request)}", window_seconds=HOUR)
+        for key in _login_keys(self.request):
+            limit_count(key, window_seconds=HOUR)
         return super().form_invalid(form)
+
+
+def _login_keys(request: HttpRequest) -> list[str]:
+    """Failed log-ins are counted per address and per account: guessing one account's password
+    from many addresses is limited too."""
+    keys = [f"login:{client_ip(request)}"]
+    username = str(request.POST.get("username", "")).strip().lower()[:150]
+    if username:
+        keys.append(f"login-user:{username}")
+    return keys
+
+
+class RateLimitedPasswordResetView(PasswordResetView):
+    """Password reset mails are limited per address, so the form cannot flood an inbox."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (
+            limit_count(f"reset:{client_ip(request)}", window_seconds=HOUR)
+            > settings.LOGIN_ATTEMPTS_PER_HOUR
+        ):
+            form = self.get_form()
+            form.add_error(None, _("Too many requests from your address. Try again in an hour."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
 
 
 @require_http_methods(["GET", "POST"])
@@ -61,19 +88,11 @@ def signup(request: HttpRequest) -> HttpResponse:
                 credit_me=data["credit_me"],
             )
         except ValidationError as error:
-            _attach_errors(form, error)
+            # Password validators raise plain lists: they belong to the password.
+            form_add_errors(form, error, default_field="password1")
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("home")
     return render(
         request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200
     )
-
-
-def _attach_errors(form: SignupForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        # Password validators raise plain lists: they belong to the password.
-        form.add_error("password1", error.messages)

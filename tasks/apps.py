@@ -13,3 +13,9 @@ class TasksConfig(AppConfig):
 
         # Template errors are shown to leads in their language.
         use_translator(gettext)
+
+        from django.conf import settings
+        from PIL import Image
+
+        # Pillow refuses larger images (decompression bombs) everywhere in the platform.
+        Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS

@@ -45,5 +45,21 @@ def event_send(group: str, event_type: str, payload: dict[str, Any]) -> None:
         logger.exception("could not send %s event to %s", event_type, group)
 
 
+def access_changed_on_commit(project_id: int) -> None:
+    """Tell the project's open sockets to check their access again (members or visibility
+    changed); those that lost it are closed."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    def send() -> None:
+        try:
+            async_to_sync(layer.group_send)(project_group(project_id), {"type": "access.changed"})
+        except Exception:
+            logger.exception("could not send access.changed to project %s", project_id)
+
+    transaction.on_commit(send)
+
+
 def event_send_on_commit(group: str, event_type: str, payload: dict[str, Any]) -> None:
     transaction.on_commit(lambda: event_send(group, event_type, payload))

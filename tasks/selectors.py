@@ -41,3 +41,16 @@ def project_memberships(project: Project) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("role", "user__username")
     )
+
+
+def contributor_counts(*, project: Project, user: AnyUser) -> dict[str, int]:
+    """How many transcriptions `user` made in `project`, today (local time) and in all."""
+    from django.utils import timezone
+
+    from tasks.models import Transcription
+
+    if not user.is_authenticated:
+        return {"today": 0, "total": 0}
+    mine = Transcription.objects.filter(user=user, project=project)
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return {"today": mine.filter(created_at__gte=midnight).count(), "total": mine.count()}

@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from crowd.forms import form_add_errors
 from crowd.models import User
-from crowd.roles import Capability, acting_user, project_capabilities
+from crowd.roles import Capability, acting_user, may_create_projects, project_capabilities
+from crowd.selectors import user_active_named
 from crowd.services import membership_remove, membership_set
-from tasks.api.views import may_create_projects
 from tasks.forms import MemberForm, ProjectCreateForm, ProjectSettingsForm, TemplateForm
 from tasks.models import Project, Template
 from tasks.selectors import project_for, project_memberships, projects_visible_to
@@ -57,6 +58,13 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@login_required
+def project_transcribe(request: HttpRequest, slug: str) -> HttpResponse:
+    """The transcription page; the browser asks the API for tasks and submits through it."""
+    project = project_for(request.user, slug, Capability.CONTRIBUTE)
+    return render(request, "projects/transcribe.html", {"project": project})
+
+
 def _count_formats() -> dict[str, dict[str, str]]:
     """Translated sentences for the live counters, by plural category (as Intl.PluralRules)."""
 
@@ -80,7 +88,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
         try:
             project = project_create(lead=acting_user(request.user), **form.cleaned_data)
         except ValidationError as error:
-            _attach(form, error)
+            form_add_errors(form, error)
         else:
             messages.success(
                 request, _("Project created. Review its settings and template, then open it.")
@@ -169,7 +177,7 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def project_member_remove(request: HttpRequest, slug: str, username: str) -> HttpResponse:
     project = project_for(request.user, slug, Capability.MANAGE)
-    user = User.objects.filter(username=username).first()
+    user = user_active_named(username)
     if user is not None:
         try:
             membership_remove(project=project, user=user)
@@ -184,7 +192,7 @@ def project_member_remove(request: HttpRequest, slug: str, username: str) -> Htt
 
 
 def _user_named(username: str) -> User:
-    user = User.objects.filter(username=username, is_active=True).first()
+    user = user_active_named(username)
     if user is None:
         raise ValidationError({"username": _("No user named %(name)s.") % {"name": username}})
     return user
@@ -195,15 +203,6 @@ def _saved(form: BaseForm, action: Callable[[], object], *, field: str | None = 
     try:
         action()
     except ValidationError as error:
-        _attach(form, error, default_field=field)
+        form_add_errors(form, error, default_field=field)
         return False
     return True
-
-
-def _attach(form: BaseForm, error: ValidationError, *, default_field: str | None = None) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            target = name if name in form.fields else default_field
-            form.add_error(target, errors)
-    else:
-        form.add_error(default_field, error.messages)

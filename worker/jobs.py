@@ -32,10 +32,10 @@ def progress_refresh(project_id: int) -> None:
 
 @shared_task(name="worker.jobs.progress_refresh_all", acks_late=True)
 def progress_refresh_all() -> None:
-    """Periodic: refresh every open project, so a lost message never leaves counts stale."""
-    for project_id in Project.objects.exclude(status=ProjectStatus.DRAFT).values_list(
-        "pk", flat=True
-    ):
+    """Periodic: refresh projects that take work, so a lost message never leaves counts stale.
+    Draft and finished projects do not change by themselves."""
+    running = Project.objects.filter(status__in=[ProjectStatus.ACTIVE, ProjectStatus.PAUSED])
+    for project_id in running.values_list("pk", flat=True):
         progress_refresh.delay(project_id)
 
 

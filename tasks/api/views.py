@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
@@ -14,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crowd.models import User
-from crowd.roles import Capability, acting_user
+from crowd.roles import Capability, acting_user, may_create_projects
+from crowd.selectors import user_active_named
 from crowd.services import membership_remove, membership_set
 from tasks.api.serializers import (
     MembershipSerializer,
@@ -28,12 +28,6 @@ from tasks.api.serializers import (
 from tasks.models import Project, Template
 from tasks.selectors import project_for, project_memberships, projects_visible_to
 from tasks.services.projects import project_create, project_update, template_update
-
-
-def may_create_projects(user: Any) -> bool:
-    if not user.is_authenticated:
-        return False
-    return settings.PROJECT_CREATORS == "all" or user.is_staff
 
 
 class ProjectListView(generics.ListCreateAPIView):
@@ -127,7 +121,7 @@ class MemberDetailView(APIView):
 
 
 def _user_named(username: str) -> User:
-    user = User.objects.filter(username=username, is_active=True).first()
+    user = user_active_named(username)
     if user is None:
         raise NotFound(_("No user named %(name)s.") % {"name": username})
     return user

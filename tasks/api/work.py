@@ -16,7 +16,7 @@ from crowd.roles import Capability, acting_user, project_require
 from tasks.api.serializers import TemplateSerializer
 from tasks.models import Lease, Task
 from tasks.models.work import SkipReason
-from tasks.selectors import project_for
+from tasks.selectors import contributor_counts, project_for
 from tasks.services.leases import LeaseConflict, lease_grant, lease_heartbeat, lease_release
 from tasks.services.submissions import transcription_submit
 from tasks.values import MARKERS, ValuesError
@@ -205,3 +205,18 @@ class TranscriptionCreateView(APIView):
         return Response(
             body, status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK
         )
+
+
+class CountsSerializer(serializers.Serializer):
+    today = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class MyCountsView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=CountsSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        """Your transcriptions in this project: today and in all."""
+        project = project_for(request.user, slug)
+        return Response(contributor_counts(project=project, user=request.user))

@@ -121,6 +121,10 @@ class Project(models.Model):
             )
 
 
+# (template id, version, updated_at) -> parsed specs; any save changes updated_at.
+_PARSED_SPECS: dict[tuple[int, int, str], tuple[FieldSpec, ...]] = {}
+
+
 class Template(models.Model):
     """The ordered fields of a project, stored as JSON and validated by `template_parse`.
 
@@ -160,7 +164,17 @@ class Template(models.Model):
 
     @property
     def specs(self) -> tuple[FieldSpec, ...]:
-        return template_parse(self.fields)
+        # Parsed once per process and template state: a template with a long vocabulary takes
+        # milliseconds to parse, and every submission needs it.
+        if self.pk is None or self.updated_at is None:
+            return template_parse(self.fields)
+        key = (self.pk, self.version, self.updated_at.isoformat())
+        specs = _PARSED_SPECS.get(key)
+        if specs is None:
+            if len(_PARSED_SPECS) > 256:
+                _PARSED_SPECS.clear()
+            specs = _PARSED_SPECS[key] = template_parse(self.fields)
+        return specs
 
     def field_keys(self) -> list[str]:
         return [field["key"] for field in self.fields]

@@ -79,7 +79,7 @@ def lease_current(*, project: Project, user: User) -> Lease | None:
     """The contributor's live lease in this project, if any (a reload gets the same task)."""
     return (
         Lease.objects.filter(live_leases(), user=user, task__project=project)
-        .select_related("task")
+        .select_related("task__project__template")
         .order_by("-created_at")
         .first()
     )
@@ -105,6 +105,7 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
         # The candidate query counted leases in its own snapshot; a lease another request
         # committed just before we got the row lock is only visible to a new statement.
         if task_has_room(task=task, now=now):
+            task.project = project  # callers read the project and its template from the lease
             return Lease.objects.create(
                 task=task, user=user, expires_at=now + timedelta(minutes=project.lease_minutes)
             )

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from tasks.events import event_send, project_group
@@ -45,16 +45,21 @@ def project_progress_compute(*, project_id: int) -> dict[str, Any]:
 def project_progress_refresh(*, project_id: int) -> dict[str, Any]:
     """Recount a project's progress, store it and send it as a snapshot event.
 
-    Idempotent; safe to run concurrently (the last writer stores equally fresh counts).
-    Called by the `progress_refresh` job, never in a request.
+    Idempotent. Counts carry the time counting started; a slower, older count never overwrites
+    a newer one. Called by the `progress_refresh` job, never in a request.
     """
+    started = timezone.now()
     counts = project_progress_compute(project_id=project_id)
-    now = timezone.now()
     with transaction.atomic():
         slug = Project.objects.filter(pk=project_id).values_list("slug", flat=True).get()
-        Project.objects.filter(pk=project_id).update(progress=counts, progress_updated_at=now)
-    snapshot = snapshot_payload(slug=slug, progress=counts, updated_at=now)
-    transaction.on_commit(lambda: event_send(project_group(project_id), "snapshot", snapshot))
+        stored = (
+            Project.objects.filter(pk=project_id)
+            .filter(Q(progress_updated_at__isnull=True) | Q(progress_updated_at__lt=started))
+            .update(progress=counts, progress_updated_at=started)
+        )
+    if stored:
+        snapshot = snapshot_payload(slug=slug, progress=counts, updated_at=started)
+        transaction.on_commit(lambda: event_send(project_group(project_id), "snapshot", snapshot))
     return counts
 
 

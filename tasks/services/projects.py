@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from crowd.models import Role, User
 from crowd.services import membership_set
-from tasks.events import event_send_on_commit, project_group
+from tasks.events import access_changed_on_commit, event_send_on_commit, project_group
 from tasks.models import Project, Template, Transcription
 from tasks.presets import PRESETS
 from tasks.services.progress import project_progress_request
@@ -76,6 +76,12 @@ def project_update(*, project: Project, actor: User, changes: dict[str, Any]) ->
             % {"names": ", ".join(sorted(unknown))}
         )
     project = Project.objects.select_for_update().get(pk=project.pk)
+    if any(
+        getattr(project, name) != changes[name]
+        for name in ("visibility", "status")
+        if name in changes
+    ):
+        access_changed_on_commit(project.pk)
     for name, value in changes.items():
         setattr(project, name, value)
     project.full_clean()

@@ -106,3 +106,62 @@ def test_a_password_reset_mails_a_link_that_sets_a_new_password(client):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("une planche neuve")
+
+
+def test_failed_log_ins_are_also_limited_per_account_whatever_the_address(client, settings):
+    settings.LOGIN_ATTEMPTS_PER_HOUR = 2
+    user = UserFactory()
+    for address in ("10.0.0.1", "10.0.0.2"):
+        client.post(
+            "/accounts/login/",
+            {"username": user.username, "password": "wrong"},
+            REMOTE_ADDR=address,
+        )
+    response = client.post(
+        "/accounts/login/",
+        {"username": user.username, "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.3",
+    )
+    assert response.status_code == 429
+
+
+def test_a_forged_forwarded_header_does_not_reset_the_limit(client, settings):
+    settings.LOGIN_ATTEMPTS_PER_HOUR = 2
+    for n in range(2):
+        client.post(
+            "/accounts/login/",
+            {"username": f"nobody{n}", "password": "x"},
+            HTTP_X_FORWARDED_FOR=f"1.2.3.{n}",
+        )
+    response = client.post(
+        "/accounts/login/", {"username": "other", "password": "x"}, HTTP_X_FORWARDED_FOR="9.9.9.9"
+    )
+    assert response.status_code == 429
+
+
+def test_password_reset_requests_are_limited(client, settings):
+    settings.LOGIN_ATTEMPTS_PER_HOUR = 2
+    UserFactory(email="flood@example.org")
+    statuses = [
+        client.post("/accounts/password_reset/", {"email": "flood@example.org"}).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [302, 302, 429]
+    assert len(mail.outbox) == 2
+
+
+def test_the_api_token_endpoint_is_limited_and_ignores_forged_forwarded_headers(client, settings):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    user = UserFactory()
+    statuses = [
+        api.post(
+            "/api/auth/token/",
+            {"username": user.username, "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"5.5.5.{n}",
+        ).status_code
+        for n in range(25)
+    ]
+    assert statuses.count(400) == settings.LOGIN_ATTEMPTS_PER_HOUR
+    assert statuses[-1] == 429

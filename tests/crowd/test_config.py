@@ -46,6 +46,20 @@ def test_sizes_take_units_and_refuse_nonsense():
         env(S="0").size("S", default=1)
 
 
+def test_rates_are_checked():
+    assert env(R="30/minute").rate("R", default="1/second") == "30/minute"
+    with pytest.raises(ConfigError, match="R='lots' is not a rate"):
+        env(R="lots").rate("R", default="1/second")
+    with pytest.raises(ConfigError, match="is not a rate"):
+        env(R="10/fortnight").rate("R", default="1/second")
+
+
+def test_pillow_refuses_images_over_the_configured_pixel_limit(settings):
+    from PIL import Image
+
+    assert Image.MAX_IMAGE_PIXELS == settings.IMAGE_MAX_PIXELS
+
+
 def test_a_list_with_an_empty_item_is_refused():
     assert env(H="a.org, b.org").items("H", default=[]) == ["a.org", "b.org"]
     with pytest.raises(ConfigError, match="has an empty item"):
@@ -122,6 +136,7 @@ def run_django(code: str, **environment: str) -> subprocess.CompletedProcess[str
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL='localhost:6379' must start with redis://"),
         ({"CELERY_EAGER": "0"}, "CELERY_EAGER=0 needs a broker"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD' is not one of"),
+        ({"API_THROTTLE_ANON": "lots"}, "API_THROTTLE_ANON='lots' is not a rate"),
     ],
 )
 def test_the_platform_refuses_to_start_on_bad_settings(environment, message):

@@ -195,3 +195,27 @@ def test_the_openapi_schema_and_docs_are_served(api):
     assert schema.status_code == 200
     assert "/api/projects/{slug}/" in schema.json()["paths"]
     assert api.get("/api/docs/").status_code == 200
+
+
+def test_unknown_api_paths_answer_with_the_error_shape(api):
+    response = api.get("/api/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_outsiders_cannot_read_the_template_or_members_of_a_private_project(api, outsider):
+    private = ProjectFactory(visibility="members")
+    as_user(api, outsider)
+    assert api.get(f"/api/projects/{private.slug}/template/").status_code == 404
+    assert api.get(f"/api/projects/{private.slug}/members/").status_code == 404
+
+
+def test_the_last_lead_cannot_be_demoted(api, project, lead):
+    response = as_user(api, lead).post(
+        f"/api/projects/{project.slug}/members/", {"username": lead.username, "role": "contributor"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["role"] == [
+        "A project needs at least one lead: name another lead first."
+    ]
+    assert Membership.objects.get(project=project, user=lead).role == Role.LEAD

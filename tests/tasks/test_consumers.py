@@ -9,9 +9,11 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
 from crowd.asgi import application
+from crowd.services import membership_remove
 from tasks.consumers import CLOSE_NOT_FOUND
 from tasks.events import event_send, project_group
 from tasks.routing import websocket_urlpatterns
+from tasks.services.projects import project_update
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -84,3 +86,48 @@ async def test_the_full_application_accepts_its_own_origin():
     assert connected
     assert (await communicator.receive_json_from())["type"] == "snapshot"
     await communicator.disconnect()
+
+
+async def test_a_socket_is_closed_when_the_project_becomes_members_only():
+    lead = await sync_to_async(UserFactory)()
+    membership = await sync_to_async(MembershipFactory)(user=lead, role="lead")
+    project = await sync_to_async(lambda: membership.project)()
+    communicator = await connect(project.slug, AnonymousUser())
+    assert (await communicator.receive_json_from())["type"] == "snapshot"
+    await sync_to_async(project_update)(
+        project=project, actor=lead, changes={"visibility": "members"}
+    )
+    message = await until_closed(communicator)
+    assert message == {"type": "websocket.close", "code": CLOSE_NOT_FOUND}
+
+
+async def test_a_member_removed_from_a_private_project_is_disconnected_and_others_stay():
+    lead = await sync_to_async(UserFactory)()
+    membership = await sync_to_async(MembershipFactory)(
+        user=lead, role="lead", project__visibility="members"
+    )
+    project = await sync_to_async(lambda: membership.project)()
+    leaving = await sync_to_async(MembershipFactory)(project=project)
+    leaving_user = await sync_to_async(lambda: leaving.user)()
+    gone = await connect(project.slug, leaving_user)
+    staying = await connect(project.slug, lead)
+    for communicator in (gone, staying):
+        assert (await communicator.receive_json_from())["type"] == "snapshot"
+    await sync_to_async(membership_remove)(project=project, user=leaving_user)
+    assert (await until_closed(gone))["code"] == CLOSE_NOT_FOUND
+    await sync_to_async(event_send)(project_group(project.pk), "ping.test", {})
+    assert (await staying.receive_json_from())["type"] == "ping.test"
+    await staying.disconnect()
+
+
+async def test_a_draft_project_refuses_anonymous_sockets():
+    project = await sync_to_async(ProjectFactory)(status="draft")
+    communicator = await connect(project.slug, AnonymousUser())
+    assert (await communicator.receive_output())["code"] == CLOSE_NOT_FOUND
+
+
+async def until_closed(communicator):
+    while True:
+        message = await communicator.receive_output(timeout=5)
+        if message["type"] == "websocket.close":
+            return message

@@ -232,3 +232,22 @@ def test_the_settings_form_refuses_a_post_without_csrf_token(project, lead):
     strict.login(username=lead.username, password=PASSWORD)
     response = strict.post(settings_url(project), {"section": "settings"})
     assert response.status_code == 403
+
+
+def test_only_leads_remove_members(client, project, contributor, outsider):
+    url = reverse("project-member-remove", args=[project.slug, contributor.username])
+    client.force_login(contributor)
+    assert client.post(url).status_code == 403
+    client.force_login(outsider)
+    assert client.post(url).status_code == 403
+    assert Membership.objects.filter(project=project, user=contributor).exists()
+
+
+def test_a_members_only_project_page_and_member_removal_are_404_for_outsiders(
+    client, private_project, outsider
+):
+    member = MembershipFactory(project=private_project).user
+    client.force_login(outsider)
+    url = reverse("project-member-remove", args=[private_project.slug, member.username])
+    assert client.post(url).status_code == 404
+    assert Membership.objects.filter(project=private_project, user=member).exists()

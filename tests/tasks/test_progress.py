@@ -69,7 +69,38 @@ def test_the_snapshot_event_reaches_the_project_group(
     TaskFactory(project=project)
     with django_capture_on_commit_callbacks(execute=True):
         project_update(project=project, actor=lead, changes={"status": "paused"})
-    received = [async_to_sync(layer.receive)(channel)["event"] for _ in range(2)]
+    messages = [async_to_sync(layer.receive)(channel) for _ in range(3)]
+    assert [m["type"] for m in messages].count("access.changed") == 1  # the status changed
+    received = [m["event"] for m in messages if m["type"] == "event.relay"]
     assert [event["type"] for event in received] == ["project.updated", "snapshot"]
     assert received[0]["status"] == "paused"
     assert received[1]["progress"]["tasks"]["open"] == 1
+
+
+def test_an_older_count_never_overwrites_a_newer_one(project):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tasks.services.progress import project_progress_refresh
+
+    future = timezone.now() + timedelta(minutes=5)
+    Project.objects.filter(pk=project.pk).update(
+        progress={"tasks": {"open": 99}}, progress_updated_at=future
+    )
+    TaskFactory(project=project)
+    project_progress_refresh(project_id=project.pk)
+    assert Project.objects.get(pk=project.pk).progress == {"tasks": {"open": 99}}
+
+
+def test_the_periodic_refresh_skips_draft_and_finished_projects(
+    db, django_capture_on_commit_callbacks
+):
+    from tests.factories import ProjectFactory
+    from worker.jobs import progress_refresh_all
+
+    active, finished = ProjectFactory(status="active"), ProjectFactory(status="finished")
+    with django_capture_on_commit_callbacks(execute=True):
+        progress_refresh_all()
+    assert Project.objects.get(pk=active.pk).progress_updated_at is not None
+    assert Project.objects.get(pk=finished.pk).progress_updated_at is None

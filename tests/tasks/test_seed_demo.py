@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core.management import call_command
 
 from crowd.models import Membership, User
 from tasks.models import Project, Task
 
 
+@pytest.fixture
+def debug(settings):
+    settings.DEBUG = True  # seed_demo runs only in development
+
+
 def test_seed_demo_creates_accounts_projects_and_images_and_is_safe_to_run_twice(
-    db, capsys, django_capture_on_commit_callbacks
+    db, debug, capsys, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", images=2)
@@ -38,7 +44,7 @@ def test_seed_demo_creates_accounts_projects_and_images_and_is_safe_to_run_twice
     assert User.objects.get(username="lead").check_password("transcrire-1898")
 
 
-def test_seed_demo_adds_only_the_missing_images(db):
+def test_seed_demo_adds_only_the_missing_images(db, debug):
     call_command("seed_demo", images=1)
     call_command("seed_demo", images=3)
     assert Task.objects.filter(project__slug="demo-references").count() == 3
@@ -60,3 +66,12 @@ def test_every_demo_value_of_a_select_field_is_an_option_of_its_preset():
             for spec in selects:
                 value = item.truth[spec.key]
                 assert value == "" or spec.option_for(value) is not None, (preset, spec.key, value)
+
+
+def test_seed_demo_refuses_to_run_in_production(db, settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="only with DEBUG=1"):
+        call_command("seed_demo", images=1)
+    assert not User.objects.exists()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -52,6 +53,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, images: int, **options: Any) -> None:
+        if not settings.DEBUG:
+            # The demo accounts have a published password.
+            raise CommandError(
+                "seed_demo creates accounts with a published password: it runs only with DEBUG=1."
+            )
         users = {name: self._user(name) for name in DEMO_USERS}
         for spec in DEMO_PROJECTS:
             project = self._project(spec, lead=users["lead"])

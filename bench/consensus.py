@@ -1,0 +1,113 @@
+"""Benchmark the consensus engine: speed on 20,000 subjects, accuracy on the public sets.
+
+    python -m bench.consensus [--subjects 20000] [--skip-accuracy]
+
+Data come from the shared generator in ../shared/bench (run as a subprocess into a
+temporary directory); without it the benchmark says so and stops. Timings are CPU time of
+this process (one core, unaffected by other jobs waiting for the CPU) and exclude start-up:
+generating, reading the CSV and estimating reliability are outside the timed loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from worker.consensus.cli import (
+    parse_fields,
+    read_subjects,
+    reconcile_subjects,
+    write_results,
+)
+from worker.consensus.engine import reconcile_task
+from worker.consensus.model import Policy
+from worker.consensus.reliability import reliability_from_tasks, with_weights
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
+MODES: tuple[tuple[str, dict[str, object]], ...] = (
+    ("k=3", {"first": 3}),
+    ("k=5", {"first": 5}),
+    ("adaptive", {"adaptive": True}),
+)
+
+
+def generate(family: str, subjects: int, seed: int, out: Path) -> Path:
+    subprocess.run(
+        [sys.executable, str(SHARED / "generate.py"), "--family", family, "--subjects",
+         str(subjects), "--per-subject", "5", "--seed", str(seed), "--out", str(out)],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+def measure_speed(directory: Path) -> None:
+    fields = parse_fields((directory / "fields.txt").read_text(encoding="utf-8"))
+    subjects = read_subjects(directory / "transcriptions.csv", fields, "subject_id", "user_name")
+    policy = Policy()
+    tasks = list(subjects.values())
+    started = time.process_time()
+    for task in tasks:
+        reconcile_task(fields, task, policy)
+    cold = time.process_time() - started
+    weights = reliability_from_tasks(fields, tasks, policy, rounds=1)
+    weighted = [with_weights(task, weights) for task in tasks]
+    started = time.process_time()
+    for task in weighted:
+        reconcile_task(fields, task, policy)
+    warm = time.process_time() - started
+    print(
+        f"speed: {len(tasks)} subjects x {len(fields)} fields x 5 transcriptions, one core\n"
+        f"  first pass (parse caches cold, prior weights): {len(tasks) / cold:8.0f} subjects/s\n"
+        f"  weighted pass (caches warm, as in a worker):   {len(tasks) / warm:8.0f} subjects/s"
+    )
+
+
+def measure_accuracy(directory: Path, family: str) -> None:
+    fields_spec = (directory / "fields.txt").read_text(encoding="utf-8").strip()
+    fields = parse_fields(fields_spec)
+    subjects = read_subjects(directory / "transcriptions.csv", fields, "subject_id", "user_name")
+    for name, options in MODES:
+        results = reconcile_subjects(fields, subjects, Policy(), **options)  # type: ignore[arg-type]
+        out = directory / f"reconciled-{name}.csv"
+        write_results(out, "subject_id", fields, results)
+        done = subprocess.run(
+            [sys.executable, str(SHARED / "score.py"), "--truth", str(directory / "truth.csv"),
+             "--result", str(out), "--fields", fields_spec, "--json"],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        report = json.loads(done.stdout)
+        print(
+            f"  {family:10} {name:9} accuracy {100 * report['accuracy']:5.1f}%  "
+            f"auto-precision {100 * report['auto_precision']:5.1f}%  "
+            f"coverage {100 * report['coverage']:5.1f}%  "
+            f"transcriptions/subject {report['mean_transcriptions_used']:.2f}"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--subjects", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=1, help="seed of the accuracy sets")
+    parser.add_argument("--skip-accuracy", action="store_true")
+    args = parser.parse_args(argv)
+    if not (SHARED / "generate.py").exists():
+        print(f"skipped: the shared benchmark is not at {SHARED}")
+        return 0
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp)
+        measure_speed(generate("herbarium", args.subjects, 7, root / "speed"))
+        if not args.skip_accuracy:
+            print(f"accuracy on the public sets (2000 subjects, seed {args.seed}):")
+            for family in ("herbarium", "reference"):
+                measure_accuracy(generate(family, 2000, args.seed, root / family), family)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

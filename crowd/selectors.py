@@ -1,0 +1,9 @@
+"""Reads about people."""
+
+from __future__ import annotations
+
+from crowd.models import User
+
+
+def user_active_named(username: str) -> User | None:
+    return User.objects.filter(username=username, is_active=True).first()

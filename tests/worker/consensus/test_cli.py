@@ -1,0 +1,151 @@
+"""The command-line reconciler on a small CSV like the shared benchmark's."""
+
+import csv
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from worker.consensus.cli import main
+
+FIELDS = "name:text,date:date,alt:number,point:geopoint,kind:select"
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def write_transcriptions(path: Path, subjects: int = 12, per_subject: int = 5) -> None:
+    """A small generated set: correct answers in several forms, and some noise."""
+    rng = random.Random(4)  # noqa: S311 - test data, not secrets
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["subject_id", "user_name", "name", "date", "alt", "point", "kind"])
+        for s in range(subjects):
+            day = 1 + s
+            forms = [f"1898-06-{day:02d}", f"{day} juin 1898", f"{day:02d}/06/1898"]
+            for k in range(per_subject):
+                noisy = k == 4  # one careless answer per subject
+                writer.writerow(
+                    [
+                        f"S{s:03d}",
+                        f"volunteer{rng.randint(1, 9)}" if k else "volunteer0",
+                        "Quercus ilcx L." if noisy else "Quercus ilex L.",
+                        rng.choice(forms),
+                        "650 m" if k % 2 else "650",
+                        "N 44.0123 E 2.8765" if k % 2 else "44.0123, 2.8765",
+                        "" if noisy else "book",
+                    ]
+                )
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_cli_writes_one_row_per_subject_with_every_field_column(tmp_path):
+    source, out, report = tmp_path / "in.csv", tmp_path / "out.csv", tmp_path / "report.html"
+    write_transcriptions(source)
+    code = main(
+        [
+            "reconcile",
+            str(source),
+            "--fields",
+            FIELDS,
+            "--group-by",
+            "subject_id",
+            "-o",
+            str(out),
+            "--report",
+            str(report),
+        ]
+    )
+    assert code == 0
+    rows = read(out)
+    assert len(rows) == 12
+    for name in ("name", "date", "alt", "point", "kind"):
+        assert {name, f"{name}.status", f"{name}.agreement", f"{name}.explanation"} <= set(rows[0])
+    assert rows[0]["date"] == "1898-06-01"
+    assert {r["alt"] for r in rows} == {"650"}
+    assert {r["point"] for r in rows} == {"44.0123,2.8765"}
+    assert {r["name"] for r in rows} == {"Quercus ilex L."}
+    assert all(r["transcriptions_used"] == "5" for r in rows)
+    assert "Reconciliation report" in report.read_text(encoding="utf-8")
+
+
+def test_the_cli_uses_only_the_first_k_rows_or_stops_early_when_adaptive(tmp_path):
+    source, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    write_transcriptions(source)
+    base = [
+        "reconcile",
+        str(source),
+        "--fields",
+        FIELDS,
+        "--group-by",
+        "subject_id",
+        "-o",
+        str(out),
+    ]
+    assert main([*base, "-k", "3"]) == 0
+    assert {r["transcriptions_used"] for r in read(out)} == {"3"}
+    assert main([*base, "--adaptive", "--min", "2", "--max", "5"]) == 0
+    used = [int(r["transcriptions_used"]) for r in read(out)]
+    assert min(used) == 2
+    assert max(used) <= 5
+
+
+@pytest.mark.parametrize(
+    ("content", "fields", "message"),
+    [
+        (b"subject_id,user_name,name\nS1,a,x\n", "name:text,date:date", "missing column date"),
+        (b"subject_id,user_name,name\nS1,a,x\n", "name:txt", "not a field type"),
+        (b"subject_id,user_name,name\nS1,a,x\n", "name", "not name:type"),
+        (b"subject_id,user_name,name\nS1,a,\xe9t\xe9\n", "name:text", "not UTF-8"),
+    ],
+)
+def test_malformed_input_is_a_clear_error_with_exit_code_2(
+    tmp_path, capsys, content, fields, message
+):
+    source = tmp_path / "bad.csv"
+    source.write_bytes(content)
+    code = main(
+        [
+            "reconcile",
+            str(source),
+            "--fields",
+            fields,
+            "--group-by",
+            "subject_id",
+            "-o",
+            str(tmp_path / "out.csv"),
+        ]
+    )
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_the_module_runs_as_a_command(tmp_path):
+    source = tmp_path / "bad.csv"
+    source.write_text("subject_id,user_name\n", encoding="utf-8")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "worker.consensus",
+            "reconcile",
+            str(source),
+            "--fields",
+            "name:text",
+            "--group-by",
+            "subject_id",
+            "-o",
+            str(tmp_path / "out.csv"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "missing column name" in done.stderr

@@ -1,0 +1,230 @@
+"""Command-line reconciler for flat transcription exports (one row per transcription).
+
+    python -m worker.consensus reconcile INPUT.csv --fields "name:type,..." --group-by subject_id
+        [--user-column user_name] [--adaptive --min 2 --max 5] [-k N] -o OUT.csv
+        [--report REPORT.html]
+
+Writes one row per subject: each field's value, `<field>.status` (`agreed` for every cell
+accepted without a curator, a value or an agreed blank), `<field>.agreement`,
+`<field>.explanation`, and `transcriptions_used`. Exit code 2 for unusable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tasks.template_spec import FIELD_TYPES, FieldSpec
+from worker.consensus.engine import reconcile_task
+from worker.consensus.model import COMPLETE, Policy, Submission, TaskOutcome
+from worker.consensus.reliability import reliability_from_tasks, with_weights
+
+
+class InputError(Exception):
+    """The input cannot be reconciled; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class SubjectResult:
+    subject: str
+    outcome: TaskOutcome
+    submissions: tuple[Submission, ...]  # the transcriptions used, in arrival order
+
+
+def parse_fields(spec: str) -> list[FieldSpec]:
+    """`name:type,...` into field specs (select fields get no vocabulary: answers are folded)."""
+    fields: list[FieldSpec] = []
+    for item in spec.replace("\n", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, colon, kind = item.partition(":")
+        name, kind = name.strip(), kind.strip()
+        if not colon or not name:
+            raise InputError(f"--fields: {item!r} is not name:type")
+        if kind not in FIELD_TYPES:
+            raise InputError(
+                f"--fields: {kind!r} in {item!r} is not a field type; use one of {', '.join(FIELD_TYPES)}"
+            )
+        if any(f.key == name for f in fields):
+            raise InputError(f"--fields: {name!r} is given twice")
+        fields.append(FieldSpec(key=name, type=kind, label={"en": name}))
+    if not fields:
+        raise InputError("--fields: give at least one name:type")
+    return fields
+
+
+def read_subjects(
+    path: Path, fields: Sequence[FieldSpec], group_by: str, user_column: str
+) -> dict[str, list[Submission]]:
+    """Rows grouped by subject, in the order they arrive."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            columns = reader.fieldnames or []
+            missing = [
+                c for c in (group_by, user_column, *(f.key for f in fields)) if c not in columns
+            ]
+            if missing:
+                raise InputError(
+                    f"{path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                    f"(the header has {', '.join(columns) or 'nothing'})"
+                )
+            subjects: dict[str, list[Submission]] = {}
+            keys = [f.key for f in fields]
+            for line, row in enumerate(reader, 2):
+                if None in row:
+                    raise InputError(f"{path}, line {line}: more cells than columns in the header")
+                subject = row[group_by] or ""
+                if not subject.strip():
+                    raise InputError(f"{path}, line {line}: empty {group_by}")
+                values = {key: row[key] or "" for key in keys}
+                user = row[user_column] or f"{path.name}:{line}"
+                subjects.setdefault(subject, []).append(Submission(user=user, values=values))
+            return subjects
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path}: not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from error
+    except csv.Error as error:
+        raise InputError(f"{path}: not a readable CSV file ({error})") from error
+    except OSError as error:
+        raise InputError(f"{path}: {error.strerror or error}") from error
+
+
+def reconcile_subjects(
+    fields: Sequence[FieldSpec],
+    subjects: dict[str, list[Submission]],
+    policy: Policy,
+    *,
+    adaptive: bool = False,
+    first: int | None = None,
+    weighted: bool = True,
+) -> list[SubjectResult]:
+    """Reconcile every subject; with `adaptive`, stop reading a subject once it is complete.
+
+    Reliability comes from the data set itself (no curator history): the rows a subject may
+    use are reconciled once, each contributor's agreement with the accepted values gives
+    their weights, and the subjects are reconciled again with those weights.
+    """
+    limit = first if first is not None else (policy.max_transcriptions if adaptive else None)
+    rows = {s: subs[:limit] if limit is not None else subs for s, subs in subjects.items()}
+    weights = reliability_from_tasks(fields, rows.values(), policy) if weighted else {}
+    results = []
+    for subject, submissions in rows.items():
+        used = with_weights(submissions, weights)
+        if adaptive:
+            results.append(_adaptive(subject, fields, used, policy))
+        else:
+            results.append(
+                SubjectResult(subject, reconcile_task(fields, used, policy), tuple(used))
+            )
+    return results
+
+
+def _adaptive(
+    subject: str, fields: Sequence[FieldSpec], submissions: list[Submission], policy: Policy
+) -> SubjectResult:
+    """As the platform does: after each transcription, stop if the task is complete."""
+    start = min(len(submissions), max(1, policy.min_transcriptions))
+    for n in range(start, len(submissions) + 1):
+        outcome = reconcile_task(fields, submissions[:n], policy)
+        if outcome.decision == COMPLETE or n == len(submissions):
+            return SubjectResult(subject, outcome, tuple(submissions[:n]))
+    return SubjectResult(subject, reconcile_task(fields, [], policy), ())
+
+
+def write_results(
+    path: Path, group_by: str, fields: Sequence[FieldSpec], results: Sequence[SubjectResult]
+) -> None:
+    columns = [group_by]
+    for spec in fields:
+        columns += [
+            spec.key,
+            f"{spec.key}.status",
+            f"{spec.key}.agreement",
+            f"{spec.key}.explanation",
+        ]
+    columns += ["decision", "transcriptions_used"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for result in results:
+            row = [result.subject]
+            for spec in fields:
+                field = result.outcome.fields[spec.key]
+                # The CSV contract: `agreed` marks every auto-accepted cell, blank ones too.
+                status = "agreed" if field.accepted else field.status
+                row += [field.value, status, f"{field.agreement:.3f}", field.explanation]
+            row += [result.outcome.decision, str(len(result.submissions))]
+            writer.writerow(row)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m worker.consensus",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("reconcile", help="reconcile a CSV of transcriptions")
+    run.add_argument("input", type=Path, help="CSV, one row per transcription, UTF-8")
+    run.add_argument(
+        "--fields", required=True, help='"name:type,..." (text, select, number, date, geopoint)'
+    )
+    run.add_argument("--group-by", required=True, help="the column naming the subject")
+    run.add_argument("--user-column", default="user_name", help="the contributor column")
+    run.add_argument("--adaptive", action="store_true", help="stop reading a subject once complete")
+    run.add_argument("--min", type=int, default=2, dest="minimum", help="minimum transcriptions")
+    run.add_argument("--max", type=int, default=5, dest="maximum", help="maximum transcriptions")
+    run.add_argument("-k", type=int, default=None, help="use only the first K rows of each subject")
+    run.add_argument(
+        "--threshold",
+        type=float,
+        default=Policy.agreement_threshold,
+        help="weighted share the winner needs (default %(default)s)",
+    )
+    run.add_argument("--month-first", action="store_true", help="read 06/12/1898 as June 12")
+    run.add_argument(
+        "--tolerance-m", type=float, default=1000.0, help="geopoint agreement distance"
+    )
+    run.add_argument("--unweighted", action="store_true", help="do not estimate reliability")
+    run.add_argument("-o", "--output", type=Path, required=True)
+    run.add_argument("--report", type=Path, help="also write an HTML report")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if not 1 <= args.minimum <= args.maximum:
+            raise InputError("--min and --max: need 1 <= min <= max")
+        if args.k is not None and args.k < 1:
+            raise InputError("-k: use at least one row per subject")
+        if not 0 < args.threshold <= 1:
+            raise InputError("--threshold: a share above 0 and at most 1")
+        fields = parse_fields(args.fields)
+        policy = Policy(
+            min_transcriptions=args.minimum,
+            max_transcriptions=args.maximum,
+            agreement_threshold=args.threshold,
+            day_first=not args.month_first,
+            geopoint_tolerance_m=args.tolerance_m,
+        )
+        subjects = read_subjects(args.input, fields, args.group_by, args.user_column)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    results = reconcile_subjects(
+        fields, subjects, policy, adaptive=args.adaptive, first=args.k, weighted=not args.unweighted
+    )
+    write_results(args.output, args.group_by, fields, results)
+    if args.report:
+        from worker.consensus.report import write_report
+
+        write_report(args.report, fields, results, policy, source=str(args.input))
+    return 0

@@ -1,0 +1,222 @@
+"""Geopoints: decimal, degrees-minutes-seconds and hemisphere letters; agreement within a distance.
+
+Output is `lat,lon` in decimal degrees to 4 places (about 11 m), the coordinate-wise
+weighted median of the agreeing answers, so one misread digit inside the tolerance does not
+pull the point the way a mean would.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+
+from worker.consensus.markers import marker_of
+from worker.consensus.model import Alternative, Reading, ValueConsensus, Vote
+from worker.consensus.numbers import plurality
+from worker.consensus.text import clean
+
+Point = tuple[float, float]
+
+_SIGNS = str.maketrans({"′": "'", "’": "'", "´": "'", "″": '"', "”": '"', "º": "°", "˚": "°"})
+_LAT = {"N": 1, "S": -1}
+_LON = {"E": 1, "W": -1, "O": -1}  # O: ouest, on French labels
+_EARTH_RADIUS_M = 6_371_000.0
+
+
+def _tokens(text: str) -> list[str] | None:
+    """Numbers, hemisphere letters, unit signs and separators; None for anything else."""
+    tokens: list[str] = []
+    number = ""
+    for ch in text.replace("''", '"'):
+        if ch.isdigit() or (ch == "." and number) or (ch in "+-" and not number):
+            number += ch
+            continue
+        if number:
+            tokens.append(number)
+            number = ""
+        if ch in "NSEWO°'\",;":
+            tokens.append(ch)
+        elif ch not in " \t":
+            return None
+    if number:
+        tokens.append(number)
+    return tokens
+
+
+@lru_cache(maxsize=1 << 16)
+def parse_point(raw: str) -> Point | None:
+    """(lat, lon) in decimal degrees, or None when the text is not a point."""
+    text = clean(raw).upper().translate(_SIGNS)
+    tokens = _tokens(text)
+    if not tokens:
+        return None
+    coordinates: list[tuple[list[float], str]] = []  # (degree parts, hemisphere letter)
+    parts: list[float] = []
+    letter = ""
+    letters_first = tokens[0] in _LAT or tokens[0] in _LON
+    for item in tokens:
+        if item in _LAT or item in _LON:
+            if letters_first:
+                if parts or letter:
+                    coordinates.append((parts, letter))
+                parts, letter = [], item
+            else:
+                coordinates.append((parts, item))
+                parts = []
+        elif item in (",", ";"):
+            if parts and not letters_first:
+                coordinates.append((parts, ""))
+                parts = []
+        elif item == "°" and len(parts) > 1 and not letter:
+            # A new degree value after a finished coordinate with no separator: 44°0'44" 2°52'
+            coordinates.append((parts[:-1], ""))
+            parts = parts[-1:]
+        elif item in "°'\"":
+            continue
+        else:
+            try:
+                parts.append(float(item))
+            except ValueError:
+                return None
+    if parts or letter:
+        coordinates.append((parts, letter))
+    if len(coordinates) == 1 and len(coordinates[0][0]) == 2 and not coordinates[0][1]:
+        coordinates = [([coordinates[0][0][0]], ""), ([coordinates[0][0][1]], "")]  # "44.0 2.8"
+    if len(coordinates) != 2:
+        return None
+    values = []
+    for degree_parts, hemisphere in coordinates:
+        if not 1 <= len(degree_parts) <= 3:
+            return None
+        value = abs(degree_parts[0])
+        for index, part in enumerate(degree_parts[1:], 1):
+            if not 0 <= part < 60:
+                return None
+            value += part / 60**index
+        negative = degree_parts[0] < 0 or str(degree_parts[0]).startswith("-")
+        sign = _LAT.get(hemisphere) or _LON.get(hemisphere) or (-1 if negative else 1)
+        values.append((value * sign, hemisphere))
+    (first, h1), (second, h2) = values
+    if h1 in _LON or h2 in _LAT:  # "E 2.8765 N 44.0123": the letters say which is which
+        first, second = second, first
+    if abs(first) > 90 or abs(second) > 180:
+        return None
+    return (first, second)
+
+
+def format_point(point: Point) -> str:
+    return f"{point[0]:.4f},{point[1]:.4f}"
+
+
+@lru_cache(maxsize=1 << 16)
+def read_point(raw: str) -> Reading:
+    text = clean(raw)
+    if not text:
+        return Reading("blank", None, "")
+    marker = marker_of(text)
+    if marker is not None:
+        return Reading(marker, None, "")
+    point = parse_point(text)
+    if point is None:
+        return Reading("value", ("text", text.casefold()), text)
+    return Reading("value", point, format_point(point))
+
+
+def distance_m(a: Point, b: Point) -> float:
+    """Great-circle distance (haversine), in metres."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def consensus(votes: Sequence[Vote], tolerance_m: float) -> ValueConsensus:
+    """Points within the tolerance of the heaviest point agree; a swapped one is turned back."""
+    points = [v for v in votes if not isinstance(v.reading.key[0], str)]  # type: ignore[index]
+    if not points:
+        return plurality(votes, method="unparsed", note="on text that is not a point")
+    groups: dict[Point, float] = {}
+    for v in points:
+        key: Point = v.reading.key  # type: ignore[assignment]
+        groups[key] = groups.get(key, 0.0) + v.weight
+
+    def near_weight(point: Point) -> float:
+        return sum(w for p, w in groups.items() if _near(p, point, tolerance_m))
+
+    # The centre is the point most answers are near; ties go to the smaller coordinates.
+    centre = min(groups, key=lambda p: (-near_weight(p), -groups[p], p))
+    # Answers near the centre in either orientation are the same reading; which orientation
+    # is right goes to the heavier side, and the other side counts as dissent.
+    direct: list[Vote] = []
+    turned: list[Vote] = []
+    for v in points:
+        point: Point = v.reading.key  # type: ignore[assignment]
+        if _near(point, centre, tolerance_m):
+            direct.append(v)
+        elif abs(point[1]) <= 90 and _near((point[1], point[0]), centre, tolerance_m):
+            turned.append(v)
+    direct_weight = sum(v.weight for v in direct)
+    turned_weight = sum(v.weight for v in turned)
+    if turned_weight > direct_weight + 1e-9:
+        direct, turned = turned, direct
+        direct_weight, turned_weight = turned_weight, direct_weight
+    swapped = len(turned)
+    agreeing: list[tuple[Vote, Point]] = [(v, v.reading.key) for v in direct]  # type: ignore[misc]
+    value = format_point(
+        (
+            _weighted_median([(p[0], v.weight) for v, p in agreeing]),
+            _weighted_median([(p[1], v.weight) for v, p in agreeing]),
+        )
+    )
+    weight = sum(v.weight for v, _ in agreeing)
+    users = {v.user for v, _ in agreeing}
+    rest = sum(v.weight for v in votes) - weight
+    groups_out: dict[str, list[Vote]] = {}
+    for v in votes:
+        if v.user not in users:
+            groups_out.setdefault(v.reading.text, []).append(v)
+    others = sorted(
+        (
+            Alternative(t, sum(v.weight for v in g), tuple(sorted(v.user for v in g)))
+            for t, g in groups_out.items()
+        ),
+        key=lambda a: (-a.weight, a.value),
+    )
+    note = f"within {metres(tolerance_m)}"
+    extra = f"{swapped} had latitude and longitude swapped" if swapped else ""
+    return ValueConsensus(
+        value=value,
+        cluster_weight=direct_weight + turned_weight,
+        agree_weight=weight,
+        agree_users=tuple(sorted(users)),
+        decisive=weight > rest + 1e-9 and direct_weight > turned_weight + 1e-9,
+        method="geopoint-swapped" if swapped else "geopoint",
+        agree_note=note,
+        extra_note=extra,
+        alternatives=(Alternative(value, weight, tuple(sorted(users))), *others),
+    )
+
+
+def _near(a: Point, b: Point, tolerance_m: float) -> bool:
+    # Cheap reject first: a degree of latitude is about 111 km.
+    if abs(a[0] - b[0]) * 111_000 > tolerance_m:
+        return False
+    return a == b or distance_m(a, b) <= tolerance_m
+
+
+def _weighted_median(values: list[tuple[float, float]]) -> float:
+    ordered = sorted(values)
+    half = sum(w for _, w in ordered) / 2
+    running = 0.0
+    for value, weight in ordered:
+        running += weight
+        if running >= half - 1e-12:
+            return value
+    return ordered[-1][0]
+
+
+def metres(value: float) -> str:
+    return f"{value / 1000:g} km" if value >= 1000 else f"{value:g} m"

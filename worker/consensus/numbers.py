@@ -1,0 +1,115 @@
+"""Numbers: read units and separators (`650 m`, `1 200`, `1,200`, `12,5`), compare exactly."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from worker.consensus.markers import marker_of
+from worker.consensus.model import Alternative, Reading, ValueConsensus, Vote
+from worker.consensus.text import clean
+
+# Units and qualifiers typed around a number; the field's unit is fixed by the template.
+_UNITS = ("mètres", "metres", "meters", "mètre", "metre", "meter", "msm", "m.", "m")
+_PREFIXES = ("alt.", "alt", "ca.", "ca", "env.", "env", "c.", "~", "≈")
+
+
+@lru_cache(maxsize=1 << 16)
+def parse_number(raw: str) -> Decimal | None:
+    text = unicodedata.normalize("NFKC", raw).casefold().strip()
+    for prefix in _PREFIXES:
+        if text.startswith(prefix) and text[len(prefix) :].lstrip()[:1].isdigit():
+            text = text[len(prefix) :].strip()
+            break
+    for unit in _UNITS:
+        if text.endswith(unit):
+            text = text[: -len(unit)].strip()
+            break
+    text = "".join(text.split()).replace("'", "").replace("’", "")  # 1 200, 1'200
+    if not text:
+        return None
+    separators = [ch for ch in text if ch in ",."]
+    if separators:
+        head, _, tail = text.rpartition(separators[-1])
+        groups = text.replace(",", ".").split(".")
+        thousands = (
+            (
+                (len(separators) > 1 and len(set(separators)) == 1)
+                or (len(tail) == 3 and len(head) <= 3)
+            )
+            and all(len(g) == 3 for g in groups[1:])
+            and 1 <= len(groups[0]) <= 3
+        )
+        if thousands:
+            text = text.replace(",", "").replace(".", "")
+        elif len(set(separators)) == 2:  # 1.200,5 or 1,200.5: the last one is the decimal mark
+            text = head.replace(",", "").replace(".", "") + "." + tail
+        else:
+            text = text.replace(",", ".")
+    if not text.lstrip("+-").replace(".", "", 1).isdigit():
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def plain(number: Decimal) -> str:
+    """650, 12.5, -3: no exponent, no trailing zeros."""
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
+
+
+@lru_cache(maxsize=1 << 16)
+def read_number(raw: str) -> Reading:
+    text = clean(raw)
+    if not text:
+        return Reading("blank", None, "")
+    marker = marker_of(text)
+    if marker is not None:
+        return Reading(marker, None, "")
+    number = parse_number(text)
+    if number is None:
+        return Reading("value", ("text", text.casefold()), text)
+    return Reading("value", number, plain(number))
+
+
+def consensus(votes: Sequence[Vote]) -> ValueConsensus:
+    return plurality(votes, method="number", note="on the number")
+
+
+def plurality(votes: Sequence[Vote], *, method: str, note: str) -> ValueConsensus:
+    """The heaviest key wins; its most given form is the output. Shared by number and select."""
+    groups: dict[object, list[Vote]] = {}
+    for v in votes:
+        groups.setdefault(v.reading.key, []).append(v)
+    ranked = sorted(groups.values(), key=lambda g: (-sum(v.weight for v in g), _form(g)))
+    best = ranked[0]
+    weight = sum(v.weight for v in best)
+    decisive = len(ranked) == 1 or sum(v.weight for v in ranked[1]) < weight - 1e-9
+    parsed = not (isinstance(best[0].reading.key, tuple) and best[0].reading.key[0] == "text")
+    alternatives = tuple(
+        Alternative(_form(g), sum(v.weight for v in g), tuple(sorted(v.user for v in g)))
+        for g in ranked
+    )
+    return ValueConsensus(
+        value=_form(best),
+        cluster_weight=weight,
+        agree_weight=weight,
+        agree_users=tuple(sorted(v.user for v in best)),
+        decisive=decisive and parsed,
+        method=method if parsed else "unparsed",
+        agree_note=note if parsed else "on text that could not be read as a value",
+        alternatives=alternatives,
+    )
+
+
+def _form(group: list[Vote]) -> str:
+    """The output form of a group: the heaviest verbatim form, ties by text."""
+    weights: dict[str, float] = {}
+    for v in group:
+        weights[v.reading.text] = weights.get(v.reading.text, 0.0) + v.weight
+    return min(weights.items(), key=lambda item: (-item[1], item[0]))[0]

@@ -1,0 +1,140 @@
+"""Contributor reliability: a weight per contributor and field type, learnt from settled values.
+
+The model, in a few lines:
+
+- Each contributor has, per field type, a tally of observations: was their answer equal to
+  the settled value? Observations count by source: a curator's resolution 3, a unanimous
+  result 1, another accepted consensus 0.5 (it partly echoes the contributor's own vote).
+- Their accuracy is smoothed towards a prior: p = (correct + s * p0) / (total + s), with
+  p0 = 0.85 and s = 10 pseudo-observations, so a newcomer starts at the prior and a few
+  answers move them only a little.
+- The weight is the log-odds of p relative to the prior's, log(p/(1-p)) / log(p0/(1-p0)):
+  the weight a vote deserves when contributors err independently. A newcomer weighs 1;
+  it is clamped to [0.05, 3], so nobody's weight runs away and a spammer (p well under 0.5)
+  weighs 0.05: their answers no longer move results, yet still show in the alternatives.
+
+The platform stores the tallies (`Tally`), adds observations with `reliability_update` when
+a field settles and recomputes weights periodically with `reliability_weight`;
+`reliability_from_tasks` does the whole thing from a set of tasks (the command line uses it
+with no curator history: reconcile, estimate, reconcile again).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from tasks.template_spec import FieldSpec
+from worker.consensus.engine import reconcile_task
+from worker.consensus.model import Policy, Submission, TaskOutcome
+
+CURATOR = "curator"
+UNANIMOUS = "unanimous"
+CONSENSUS = "consensus"
+
+
+@dataclass(frozen=True)
+class ReliabilityModel:
+    prior: float = 0.85
+    strength: float = 10.0  # pseudo-observations at the prior
+    floor: float = 0.05
+    cap: float = 3.0
+    source_weights: Mapping[str, float] | None = None
+
+    def source_weight(self, source: str) -> float:
+        weights = self.source_weights or {CURATOR: 3.0, UNANIMOUS: 1.0, CONSENSUS: 0.5}
+        return weights.get(source, 0.5)
+
+
+@dataclass(frozen=True)
+class Observation:
+    user: str
+    field_type: str
+    correct: bool
+    source: str = CONSENSUS  # curator | unanimous | consensus
+
+
+@dataclass(frozen=True)
+class Tally:
+    correct: float = 0.0
+    total: float = 0.0
+
+
+def reliability_update(
+    tally: Tally, observation: Observation, model: ReliabilityModel | None = None
+) -> Tally:
+    """The tally after one more observation."""
+    weight = (model or ReliabilityModel()).source_weight(observation.source)
+    return Tally(tally.correct + weight * observation.correct, tally.total + weight)
+
+
+def reliability_weight(tally: Tally, model: ReliabilityModel | None = None) -> float:
+    """The vote weight of a contributor with this tally (1.0 with no observations)."""
+    model = model or ReliabilityModel()
+    p = (tally.correct + model.strength * model.prior) / (tally.total + model.strength)
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    weight = math.log(p / (1 - p)) / math.log(model.prior / (1 - model.prior))
+    return min(model.cap, max(model.floor, weight))
+
+
+def reliability_estimate(
+    observations: Iterable[Observation], model: ReliabilityModel | None = None
+) -> dict[str, dict[str, float]]:
+    """Weights per contributor and field type: {user: {field_type: weight}}."""
+    model = model or ReliabilityModel()
+    tallies: dict[tuple[str, str], Tally] = {}
+    for observation in observations:
+        key = (observation.user, observation.field_type)
+        tallies[key] = reliability_update(tallies.get(key, Tally()), observation, model)
+    weights: dict[str, dict[str, float]] = {}
+    for (user, field_type), tally in tallies.items():
+        weights.setdefault(user, {})[field_type] = reliability_weight(tally, model)
+    return weights
+
+
+def reliability_observations(
+    fields: Sequence[FieldSpec], submissions: Sequence[Submission], outcome: TaskOutcome
+) -> list[Observation]:
+    """What one reconciled task says about its contributors: only accepted fields count."""
+    observations = []
+    for spec in fields:
+        result = outcome.fields[spec.key]
+        if not result.accepted:
+            continue
+        source = UNANIMOUS if len(result.agreeing) == result.n else CONSENSUS
+        agreeing = set(result.agreeing)
+        for submission in submissions:
+            observations.append(
+                Observation(submission.user, spec.type, submission.user in agreeing, source)
+            )
+    return observations
+
+
+def reliability_from_tasks(
+    fields: Sequence[FieldSpec],
+    tasks: Iterable[Sequence[Submission]],
+    policy: Policy | None = None,
+    *,
+    rounds: int = 2,
+    model: ReliabilityModel | None = None,
+) -> dict[str, dict[str, float]]:
+    """Estimate weights from the tasks themselves: reconcile, estimate, repeat `rounds` times."""
+    policy = policy or Policy()
+    tasks = [list(task) for task in tasks]
+    weights: dict[str, dict[str, float]] = {}
+    for _ in range(rounds):
+        observations: list[Observation] = []
+        for task in tasks:
+            weighted = with_weights(task, weights)
+            outcome = reconcile_task(fields, weighted, policy)
+            observations += reliability_observations(fields, weighted, outcome)
+        weights = reliability_estimate(observations, model)
+    return weights
+
+
+def with_weights(
+    submissions: Sequence[Submission], weights: Mapping[str, Mapping[str, float]]
+) -> list[Submission]:
+    """The submissions carrying each contributor's weights (unknown contributors: the prior)."""
+    return [replace(s, weights=weights[s.user]) if s.user in weights else s for s in submissions]

@@ -1,0 +1,271 @@
+"""Free text: cluster the answers that are the same reading, then vote letter by letter.
+
+Answers are compared on folded keys (NFKC, case, accents, punctuation and spacing ignored,
+common label abbreviations expanded), never on fuzzy similarity alone: answers whose digits
+differ are never the same reading, so 1931 and 1913 stay apart. Within the winning cluster
+the output is rebuilt from the most transcribed form by a character-level vote, so one
+person's typo never survives and a word only one person typed is not added.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from worker.consensus.align import Edits, align, edit_distance, vote
+from worker.consensus.markers import marker_of
+from worker.consensus.model import Alternative, Reading, ValueConsensus, Vote
+
+# Quote and dash variants that keyboards and OCR produce for the same printed sign.
+_SIGNS = str.maketrans(
+    {"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "“": '"', "”": '"', "«": '"', "»": '"'}
+    | dict.fromkeys("‐‑‒–—―−", "-")
+)
+# Label abbreviations that stand for the same word (compared after folding).
+_ABBREVIATIONS = {
+    "st": "saint",
+    "ste": "sainte",
+    "sts": "saints",
+    "stes": "saintes",
+    "mt": "mont",
+    "mts": "monts",
+    "env": "environs",
+    "pr": "pres de",
+    "rte": "route",
+    "riv": "riviere",
+    "fl": "fleuve",
+    "for": "foret",
+    "vol": "",
+}
+# A reference prefix before a number ("p. 87", "n° 115") says nothing about the reading.
+_NUMBER_PREFIXES = frozenset({"p", "pp", "no", "n", "nr", "num", "vol", "t", "tome", "n°"})
+
+
+@lru_cache(maxsize=1 << 16)
+def clean(raw: str) -> str:
+    """Unicode NFC, runs of whitespace collapsed to one space, trimmed."""
+    return " ".join(unicodedata.normalize("NFC", raw).split())
+
+
+@lru_cache(maxsize=1 << 16)
+def fold_chars(text: str) -> str:
+    """One folded character per character of `text`: lower case, no accent, plain signs."""
+    out = []
+    for ch in text.translate(_SIGNS):
+        base = unicodedata.normalize("NFD", ch)[0].lower()
+        out.append(base if len(base) == 1 else ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class TextInfo:
+    key: str  # folded words, no spacing: the comparison key
+    words: tuple[str, ...]  # folded words
+    digits: str
+    folded: str  # fold_chars(text), for alignment
+
+
+@lru_cache(maxsize=1 << 16)
+def text_info(text: str) -> TextInfo:
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SIGNS).casefold())
+    plain = "".join(
+        " " if unicodedata.category(ch)[0] in "PSZ" and ch != "°" else ch
+        for ch in decomposed
+        if not unicodedata.combining(ch)
+    )
+    words: list[str] = []
+    raw_words = plain.replace("°", " ").split()
+    for index, word in enumerate(raw_words):
+        following = raw_words[index + 1] if index + 1 < len(raw_words) else ""
+        if word in _NUMBER_PREFIXES and following[:1].isdigit():
+            continue
+        words.extend(_ABBREVIATIONS.get(word, word).split())
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return TextInfo("".join(words), tuple(words), digits, fold_chars(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def read_text(raw: str) -> Reading:
+    text = clean(raw)
+    if not text:
+        return Reading("blank", None, "")
+    marker = marker_of(text)
+    if marker is not None:
+        return Reading(marker, None, "")
+    return Reading("value", text_info(text).key, text)
+
+
+def same_reading(a: TextInfo, b: TextInfo) -> bool:
+    """Whether two answers read the same words, allowing typos, truncation and word order."""
+    if a.digits != b.digits:
+        return False
+    if a.key == b.key:
+        return True
+    if sorted(a.words) == sorted(b.words) or _words_contained(a.words, b.words):
+        return True
+    shortest = min(len(a.key), len(b.key))
+    limit = max(1, shortest // 8)
+    return edit_distance(a.key, b.key, limit) <= limit
+
+
+def _words_contained(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Every word of the shorter answer is a word (or the initial of a word) of the longer."""
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if not short or not any(len(word) > 2 for word in short):
+        return False
+    available = list(long_)
+    for word in short:
+        if word in available:
+            available.remove(word)
+            continue
+        # An initial stands for the word it begins: "j" and "jean".
+        match = next(
+            (
+                w
+                for w in available
+                if (len(word) == 1 and w[0] == word) or (len(w) == 1 and word[0] == w)
+            ),
+            None,
+        )
+        if match is None:
+            return False
+        available.remove(match)
+    return True
+
+
+@dataclass(slots=True)
+class _Form:
+    text: str
+    info: TextInfo
+    weight: float
+    users: list[str]
+
+
+def consensus(votes: Sequence[Vote]) -> ValueConsensus:
+    forms = _forms(votes)
+    clusters = _clusters(forms)
+    best = clusters[0]
+    others = [
+        Alternative(f.text, f.weight, tuple(sorted(f.users))) for c in clusters[1:] for f in c
+    ]
+    if len(best) == 1:
+        form = best[0]
+        return ValueConsensus(
+            value=form.text,
+            cluster_weight=form.weight,
+            agree_weight=form.weight,
+            agree_users=tuple(sorted(form.users)),
+            decisive=True,
+            method="exact",
+            agree_note="exactly",
+            alternatives=(Alternative(form.text, form.weight, tuple(sorted(form.users))), *others),
+        )
+    base = _base_form(best)
+    members: list[tuple[Edits, float, int]] = []
+    for form in best:
+        if form is base:
+            continue
+        edits = align(base.text, base.info.folded, form.text, form.info.folded)
+        if edits is not None and edits.distance <= max(3, len(base.text) // 4):
+            members.append((edits, form.weight, len(form.users)))
+    result = vote(base.text, base.weight, len(base.users), members)
+    value = clean(result.text) or base.text
+    key = text_info(value).key
+    agreeing = [f for f in best if f.info.key == key]
+    exact = all(f.text == value for f in agreeing)
+    built = not any(f.text == value for f in best)
+    cluster_weight = sum(f.weight for f in best)
+    agree_weight = sum(f.weight for f in agreeing)
+    similar = len(best) - len(agreeing)
+    if built:
+        method, extra = (
+            "aligned",
+            f"built letter by letter from {_count(len(best), 'similar reading')}",
+        )
+    elif similar:
+        method, extra = "aligned", f"{_count(similar, 'similar reading')} outvoted letter by letter"
+    else:
+        method, extra = ("exact" if exact else "folded"), ""
+    alternatives = sorted(
+        (Alternative(f.text, f.weight, tuple(sorted(f.users))) for f in best),
+        key=lambda a: (a.value != value, -a.weight, a.value),
+    )
+    if built:
+        alternatives.insert(0, Alternative(value, 0.0, ()))
+    # Leaving words out is a common slip, adding some is not: when the output is a shorter
+    # reading of what someone else typed, it stays the output but a curator confirms it.
+    words = text_info(value).words
+    longer = any(
+        len(f.info.words) > len(words) and _words_contained(words, f.info.words) for f in best
+    )
+    if longer:
+        extra = "; ".join(x for x in (extra, "a longer reading was outvoted") if x)
+    return ValueConsensus(
+        value=value,
+        cluster_weight=cluster_weight,
+        agree_weight=agree_weight,
+        agree_users=tuple(sorted(u for f in agreeing for u in f.users)),
+        # The exact form needs a weighted majority and two people behind every disputed letter.
+        decisive=result.min_share > 0.5 + 1e-9 and result.min_count >= 2 and not longer,
+        method=method,
+        agree_note="exactly" if exact else "once case, accents and punctuation are ignored",
+        extra_note=extra,
+        alternatives=(*alternatives, *others),
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
+def _forms(votes: Sequence[Vote]) -> list[_Form]:
+    forms: dict[str, _Form] = {}
+    for v in votes:
+        form = forms.get(v.reading.text)
+        if form is None:
+            forms[v.reading.text] = _Form(
+                v.reading.text, text_info(v.reading.text), v.weight, [v.user]
+            )
+        else:
+            form.weight += v.weight
+            form.users.append(v.user)
+    # Heaviest first; equal weights fall back on the text so the order of answers never counts.
+    return sorted(forms.values(), key=lambda f: (-f.weight, f.text))
+
+
+def _clusters(forms: list[_Form]) -> list[list[_Form]]:
+    """Leader clustering: each form joins the first, heavier leader it reads the same as.
+
+    Joining a leader rather than any member keeps chains (A like B, B like C) from merging
+    readings that are not alike.
+    """
+    clusters: list[list[_Form]] = []
+    for form in forms:
+        for cluster in clusters:
+            if same_reading(cluster[0].info, form.info):
+                cluster.append(form)
+                break
+        else:
+            clusters.append([form])
+    return sorted(clusters, key=lambda c: (-sum(f.weight for f in c), c[0].text))
+
+
+def _base_form(cluster: list[_Form]) -> _Form:
+    """The most transcribed form; on a tie, the one closest to the rest of the cluster."""
+    top = cluster[0].weight
+    tied = [f for f in cluster if f.weight >= top - 1e-9]
+    if len(tied) == 1:
+        return tied[0]
+
+    def closeness(form: _Form) -> float:
+        near = 0.0
+        for other in cluster:
+            if other is not form:
+                limit = max(3, len(form.text) // 4)
+                if edit_distance(form.info.folded, other.info.folded, limit) <= limit:
+                    near += other.weight
+        return near
+
+    return max(tied, key=lambda f: (closeness(f), len(f.text), f.text))
