@@ -65,3 +65,32 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.project}"
+
+
+class ContributorReliability(models.Model):
+    """How far a contributor's answers of one field type agree with settled values in a
+    project, and the vote weight that follows (see worker.consensus.reliability)."""
+
+    project = models.ForeignKey(
+        "tasks.Project", on_delete=models.CASCADE, related_name="reliabilities"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reliabilities"
+    )
+    field_type = models.CharField(max_length=16)
+    correct = models.FloatField(default=0.0)
+    total = models.FloatField(default=0.0)
+    weight = models.FloatField(default=1.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("contributor reliability")
+        verbose_name_plural = _("contributor reliabilities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "user", "field_type"], name="reliability_one_per_type"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.field_type} {self.weight:.2f}"

@@ -225,6 +225,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "worker.jobs.progress_refresh_all",
         "schedule": timedelta(minutes=1),
     },
+    "sweep": {"task": "worker.jobs.sweep", "schedule": timedelta(minutes=1)},
+    "reliability": {"task": "worker.jobs.reliability_refresh_all", "schedule": timedelta(hours=1)},
 }
 
 # --- Django REST framework -------------------------------------------------------------------

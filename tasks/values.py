@@ -15,6 +15,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from tasks.template_spec import FieldSpec
+from worker.consensus.dates import parse_date
+from worker.consensus.geo import parse_point
+from worker.consensus.markers import marker_of
+from worker.consensus.numbers import parse_number
 
 MARKERS = ("illegible", "absent")
 # Line breaks and tabs are text; other control characters and bidirectional overrides are not
@@ -22,9 +26,13 @@ MARKERS = ("illegible", "absent")
 _ALLOWED_CONTROLS = {"\n", "\t"}
 _BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
 
-# Readers for typed fields: raw text -> a parsed value, or None when it cannot be read. The
-# consensus engine registers its parsers here so that validation and reconciliation agree.
-READERS: dict[str, Callable[[str], Any]] = {}
+# Readers for typed fields: raw text -> a parsed value, or None when it cannot be read. They are
+# the consensus engine's own, so that what validation accepts reconciliation can read.
+READERS: dict[str, Callable[[str], Any]] = {
+    "number": parse_number,
+    "date": parse_date,
+    "geopoint": parse_point,
+}
 
 
 class ValuesError(ValueError):
@@ -94,7 +102,8 @@ def _field_check(spec: FieldSpec, raw: Any, marker: Any) -> list[str]:
     ):
         return [_("%(value)s is not one of the options.") % {"value": text}]
     reader = READERS.get(spec.type)
-    if reader is not None and reader(text) is None:
+    # "?", "illisible", "s.n."… typed in a field are markers the engine understands.
+    if reader is not None and reader(text) is None and marker_of(text) is None:
         return [_unreadable_message(spec.type)]
     return []
 

@@ -9,6 +9,8 @@ from django.db import OperationalError
 from tasks.models import Project, ProjectStatus
 from tasks.services.leases import leases_expire
 from tasks.services.progress import progress_pending_key, project_progress_refresh
+from tasks.services.reconcile import task_reconcile, tasks_reconcile_pending
+from tasks.services.reliability import project_reliability_refresh
 
 # Transient: the database restarting or a connection dropped. Anything else is a bug to see.
 TRANSIENT = (OperationalError, ConnectionError)
@@ -39,8 +41,38 @@ def progress_refresh_all() -> None:
         progress_refresh.delay(project_id)
 
 
+@shared_task(
+    name="worker.jobs.reconcile",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=8,
+)
+def reconcile(task_id: int) -> None:
+    """Recompute one task's consensus from all its transcriptions (idempotent)."""
+    task_reconcile(task_id=task_id)
+
+
 @shared_task(name="worker.jobs.sweep", acks_late=True)
 def sweep() -> int:
-    """Periodic: mark dead leases expired. Reconciliation that never ran is re-sent here too
-    once the consensus engine lands."""
+    """Periodic: mark dead leases expired, and re-send reconciliations a lost message left
+    pending (the database is the truth, the broker only a messenger)."""
+    for task_id in tasks_reconcile_pending():
+        reconcile.delay(task_id)
     return leases_expire()
+
+
+@shared_task(
+    name="worker.jobs.reliability_refresh", acks_late=True, autoretry_for=TRANSIENT, max_retries=3
+)
+def reliability_refresh(project_id: int) -> int:
+    return project_reliability_refresh(project_id=project_id)
+
+
+@shared_task(name="worker.jobs.reliability_refresh_all", acks_late=True)
+def reliability_refresh_all() -> None:
+    """Periodic: relearn contributor weights in projects that take work."""
+    running = Project.objects.filter(status__in=[ProjectStatus.ACTIVE, ProjectStatus.PAUSED])
+    for project_id in running.values_list("pk", flat=True):
+        reliability_refresh.delay(project_id)

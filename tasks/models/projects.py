@@ -56,7 +56,7 @@ class Project(models.Model):
     )
     agreement_threshold = models.FloatField(
         _("agreement threshold"),
-        default=0.66,
+        default=0.6,
         validators=[MinValueValidator(0.5), MaxValueValidator(1.0)],
         help_text=_("Weighted share of answers the winning value needs to be accepted (0.5 to 1)."),
     )
@@ -65,6 +65,17 @@ class Project(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
         help_text=_("How long a contributor holds an image before it goes back to the queue."),
+    )
+    date_day_first = models.BooleanField(
+        _("dates are written day first"),
+        default=True,
+        help_text=_("Read 12/06/1898 as 12 June (day first) rather than 6 December."),
+    )
+    geopoint_tolerance_m = models.PositiveIntegerField(
+        _("coordinate tolerance (metres)"),
+        default=1000,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text=_("Coordinates closer than this agree."),
     )
     assignment_order = models.CharField(
         _("assignment order"),

@@ -34,6 +34,8 @@ class FieldResult(models.Model):
     # [{"value": ..., "weight": ..., "users": [ids]}], best first.
     alternatives = models.JSONField(default=list, blank=True)
     explanation = models.CharField(max_length=300, blank=True)
+    # Contributor ids whose answers agree with the value: what reliability learns from.
+    agreeing = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -112,6 +112,9 @@ class Task(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     last_transcribed_at = models.DateTimeField(null=True, blank=True)
     reconciled_at = models.DateTimeField(null=True, blank=True)
+    # Set with each transcription, cleared by the reconciliation that read it (both hold the
+    # task row lock): the sweep re-sends whatever a lost message left pending.
+    reconcile_pending = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("task")
@@ -142,8 +145,13 @@ class Task(models.Model):
                 condition=models.Q(state__in=["open", "needs_more"]),
                 name="task_queue_random",
             ),
-            # Sweep: transcribed but not reconciled since.
             models.Index(fields=["last_transcribed_at"], name="task_last_transcribed"),
+            # Sweep: transcribed but not reconciled since.
+            models.Index(
+                fields=["last_transcribed_at"],
+                condition=models.Q(reconcile_pending=True),
+                name="task_reconcile_pending",
+            ),
         ]
 
     def __str__(self) -> str:

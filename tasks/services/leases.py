@@ -115,7 +115,7 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
 
 def _lease_for_update(*, lease_id: int, user: User) -> Lease:
     lease = (
-        Lease.objects.select_for_update()
+        Lease.objects.select_for_update(of=("self",))
         .select_related("task__project")
         .filter(pk=lease_id)
         .first()

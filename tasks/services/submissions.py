@@ -15,6 +15,8 @@ from crowd.models import User
 from tasks.events import event_send_on_commit, project_group
 from tasks.models import Lease, LeaseState, Task, Template, Transcription
 from tasks.services.leases import LeaseConflict, task_has_room
+from tasks.services.progress import project_progress_request
+from tasks.services.reconcile import task_reconcile_request
 from tasks.values import values_check
 
 MAX_KEY_LENGTH = 64
@@ -81,7 +83,8 @@ def _record(
     key: str,
     template_version: int,
 ) -> Transcription:
-    task = Task.objects.select_for_update().select_related("project").get(pk=task_id)
+    # of=self: lock the task, not the project row every other submission needs too.
+    task = Task.objects.select_for_update(of=("self",)).select_related("project").get(pk=task_id)
     lease = Lease.objects.select_for_update().filter(pk=lease_id).first()
     if lease is None or lease.user_id != user.pk or lease.task_id != task.pk:
         raise PermissionDenied(_("This lease is not yours or not for this image."))
@@ -105,18 +108,15 @@ def _record(
     )
     Lease.objects.filter(pk=lease.pk).update(state=LeaseState.SUBMITTED, ended_at=now)
     Task.objects.filter(pk=task.pk).update(
-        transcription_count=F("transcription_count") + 1, last_transcribed_at=now
+        transcription_count=F("transcription_count") + 1,
+        last_transcribed_at=now,
+        reconcile_pending=True,
     )
     event_send_on_commit(
         project_group(task.project_id),
         "task.transcribed",
         {"task": task.pk, "transcriptions": task.transcription_count + 1},
     )
-    _after_commit_reconcile(task_id=task.pk, project_id=task.project_id)
+    task_reconcile_request(task_id=task.pk)
+    project_progress_request(project_id=task.project_id)
     return transcription
-
-
-def _after_commit_reconcile(*, task_id: int, project_id: int) -> None:
-    from tasks.services.progress import project_progress_request
-
-    project_progress_request(project_id=project_id)

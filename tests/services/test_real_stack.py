@@ -82,3 +82,42 @@ async def test_the_socket_rejects_another_sites_origin(stack):
             open_timeout=10,
         )
     assert refused.value.response.status_code == 403
+
+
+async def test_transcriptions_over_http_are_reconciled_by_the_worker_and_watchers_hear_it(stack):
+    import httpx
+
+    watcher = login(stack.base_url, "curator", DEMO_PASSWORD)
+    socket = await ws_connect(
+        stack.ws_url, "/ws/projects/demo-herbarium/", base_url=stack.base_url, client=watcher
+    )
+    try:
+        await ws_receive(socket)
+        values = {
+            "scientificName": "Quercus pubescens Willd.",
+            "eventDate": "12 juin 1898",
+            "country": "FR",
+        }
+        task_ids = set()
+        for name in ("contributor3", "contributor4"):
+            headers = {"Authorization": f"Token {api_token(stack.base_url, name, DEMO_PASSWORD)}"}
+            with httpx.Client(base_url=stack.base_url, headers=headers, timeout=30) as http:
+                body = http.post("/api/projects/demo-herbarium/next-task/").json()
+                task_ids.add(body["task"]["id"])
+                submitted = http.post(
+                    f"/api/tasks/{body['task']['id']}/transcriptions/",
+                    json={
+                        "lease": body["lease"]["id"],
+                        "values": values,
+                        "idempotency_key": f"{name}-1",
+                    },
+                )
+                assert submitted.status_code == 201, submitted.text
+        assert len(task_ids) == 1  # depth first: the second contributor finishes the first's task
+        reconciled = await ws_receive_until(
+            socket, lambda m: m["type"] == "task.reconciled" and m["state"] == "complete"
+        )
+        assert reconciled["task"] in task_ids
+    finally:
+        await socket.close()
+    assert "worker.jobs.reconcile" in stack.log("worker")

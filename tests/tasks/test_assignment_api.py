@@ -193,3 +193,33 @@ def test_no_response_shows_other_contributors_answers(api, project):
     submit(first, next_task(first, project).json())({"scientificName": "Secret answer"})
     body = next_task(second, project).json()
     assert "Secret answer" not in str(body)
+
+
+@pytest.mark.parametrize(
+    ("key", "typed", "message"),
+    [
+        ("minimumElevationInMeters", "very high", "Not a number we can read"),
+        ("eventDate", "the spring", "Not a date we can read"),
+        ("coordinates", "north of the river", "Not coordinates we can read"),
+    ],
+)
+def test_typed_fields_refuse_what_cannot_be_read(api, project, outsider, key, typed, message):
+    TaskFactory(project=project)
+    api.force_authenticate(outsider)
+    response = submit(api, next_task(api, project).json())({"scientificName": "Q", key: typed})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"][f"values.{key}"][0].startswith(message)
+
+
+def test_typed_fields_accept_the_forms_labels_use(api, project, outsider):
+    TaskFactory(project=project)
+    api.force_authenticate(outsider)
+    values = {
+        "scientificName": "Q",
+        "minimumElevationInMeters": "1 200 m",
+        "eventDate": "12 juin 1898",
+        "coordinates": "45°11'19\"N 5°43'28\"E",
+        "habitat": "?",
+    }
+    response = submit(api, next_task(api, project).json())(values)
+    assert response.status_code == 201, response.json()

@@ -1,0 +1,204 @@
+"""Reconciliation in the platform: run the consensus engine on a task's transcriptions, store
+field results with their history, move the task to its next state, and learn reliability."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from crowd.models import ContributorReliability
+from tasks.events import event_send_on_commit, project_group
+from tasks.models import (
+    FieldResult,
+    FieldResultVersion,
+    FieldStatus,
+    Project,
+    Task,
+    TaskState,
+    Transcription,
+)
+from tasks.models.results import ChangeCause
+from worker.consensus import (
+    COMPLETE,
+    DISPUTED,
+    FieldOutcome,
+    Policy,
+    Submission,
+    TaskOutcome,
+    reconcile_task,
+)
+
+# Tasks whose state a reconciliation may change; curators' and leads' decisions stand.
+RECONCILABLE_STATES = (TaskState.OPEN, TaskState.NEEDS_MORE, TaskState.COMPLETE, TaskState.DISPUTED)
+_VERSIONED = (
+    "value",
+    "status",
+    "agreement",
+    "support",
+    "n",
+    "method",
+    "alternatives",
+    "explanation",
+)
+
+
+def project_policy(project: Project) -> Policy:
+    return Policy(
+        min_transcriptions=project.redundancy_min,
+        max_transcriptions=project.redundancy_max,
+        agreement_threshold=project.agreement_threshold,
+        day_first=project.date_day_first,
+        geopoint_tolerance_m=float(project.geopoint_tolerance_m),
+    )
+
+
+def reliability_weights(
+    *, project: Project, user_ids: Iterable[int]
+) -> dict[int, dict[str, float]]:
+    weights: dict[int, dict[str, float]] = {}
+    rows = ContributorReliability.objects.filter(project=project, user_id__in=list(user_ids))
+    for user_id, field_type, weight in rows.values_list("user_id", "field_type", "weight"):
+        weights.setdefault(user_id, {})[field_type] = weight
+    return weights
+
+
+@transaction.atomic
+def task_reconcile(*, task_id: int) -> TaskOutcome | None:
+    """Recompute a task's field results from all its transcriptions.
+
+    Idempotent: running it twice changes nothing the second time (no new versions, no event).
+    Holds the task row lock, as submissions do, so it never misses a transcription it clears
+    `reconcile_pending` for. Resolved and withdrawn tasks are left as curators and leads set them.
+    """
+    task = (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("project__template")
+        .filter(pk=task_id)
+        .first()
+    )
+    if task is None:
+        return None
+    transcriptions = list(Transcription.objects.filter(task=task).order_by("created_at", "id"))
+    task.reconcile_pending = False
+    task.reconciled_at = timezone.now()
+    if not transcriptions or task.state not in RECONCILABLE_STATES:
+        task.save(update_fields=["reconcile_pending", "reconciled_at"])
+        return None
+    project = task.project
+    weights = reliability_weights(project=project, user_ids={t.user_id for t in transcriptions})
+    submissions = [
+        Submission(
+            user=str(t.user_id),
+            values=t.values,
+            markers=t.markers,
+            weights=weights.get(t.user_id, {}),
+        )
+        for t in transcriptions
+    ]
+    outcome = reconcile_task(project.template.specs, submissions, project_policy(project))
+    changed = _field_results_store(task=task, outcome=outcome)
+    old_state = task.state
+    task.state, task.target = _next_state(
+        task=task, outcome=outcome, n=len(transcriptions), project=project
+    )
+    task.save(update_fields=["reconcile_pending", "reconciled_at", "state", "target"])
+    if changed or task.state != old_state:
+        event_send_on_commit(
+            project_group(project.pk),
+            "task.reconciled",
+            {"task": task.pk, "state": task.state, "fields_changed": changed},
+        )
+        from tasks.services.progress import project_progress_request
+
+        project_progress_request(project_id=project.pk)
+    return outcome
+
+
+def _next_state(*, task: Task, outcome: TaskOutcome, n: int, project: Project) -> tuple[str, int]:
+    if outcome.decision == COMPLETE:
+        return TaskState.COMPLETE, max(task.target, n)
+    if outcome.decision == DISPUTED or n >= project.redundancy_max:
+        return TaskState.DISPUTED, max(task.target, n)
+    if n < project.redundancy_min:
+        return TaskState.OPEN, project.redundancy_min
+    # Contributors disagree: ask for one more, never beyond the project's maximum.
+    return TaskState.NEEDS_MORE, min(project.redundancy_max, n + 1)
+
+
+def _field_results_store(*, task: Task, outcome: TaskOutcome) -> int:
+    """Write each field's result; a new version only where something changed. Fields a curator
+    resolved keep the curator's value. Returns how many fields changed."""
+    existing = {result.key: result for result in FieldResult.objects.filter(task=task)}
+    changed = 0
+    for key, field in outcome.fields.items():
+        result = existing.get(key)
+        values = _result_values(field)
+        if result is None:
+            result = FieldResult.objects.create(
+                project_id=task.project_id, task=task, key=key, version=1, **values
+            )
+            _version_record(result)
+            changed += 1
+        elif result.status != FieldStatus.RESOLVED and _differs(result, values):
+            for name, value in values.items():
+                setattr(result, name, value)
+            result.version += 1
+            result.save()
+            _version_record(result)
+            changed += 1
+    return changed
+
+
+def _result_values(field: FieldOutcome) -> dict[str, Any]:
+    return {
+        "value": field.value,
+        "status": field.status,
+        "agreement": round(field.agreement, 4),
+        "support": field.support,
+        "n": field.n,
+        "method": field.method[:40],
+        "alternatives": [
+            {
+                "value": alt.value,
+                "weight": round(alt.weight, 4),
+                "users": [int(u) for u in alt.users],
+            }
+            for alt in field.alternatives
+        ],
+        "explanation": field.explanation[:300],
+        "agreeing": sorted(int(u) for u in field.agreeing),
+    }
+
+
+def _differs(result: FieldResult, values: dict[str, Any]) -> bool:
+    return any(getattr(result, name) != value for name, value in values.items())
+
+
+def _version_record(result: FieldResult) -> None:
+    FieldResultVersion.objects.create(
+        field_result=result,
+        version=result.version,
+        cause=ChangeCause.RECONCILE,
+        **{name: getattr(result, name) for name in _VERSIONED},
+    )
+
+
+def tasks_reconcile_pending(*, older_than_seconds: int = 60, limit: int = 1000) -> list[int]:
+    """Ids of tasks whose reconciliation never ran (a lost message): the sweep re-sends them."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        Task.objects.filter(reconcile_pending=True, last_transcribed_at__lt=cutoff)
+        .order_by("last_transcribed_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def task_reconcile_request(*, task_id: int) -> None:
+    """Queue the task's reconciliation once the current transaction commits."""
+    from worker.jobs import reconcile
+
+    transaction.on_commit(lambda: reconcile.delay(task_id))

@@ -1,0 +1,130 @@
+"""Reconciliation in the platform: field results, history, task states, sweep, reliability."""
+
+from __future__ import annotations
+
+import pytest
+
+from crowd.models import ContributorReliability
+from tasks.models import FieldResult, FieldResultVersion, Task
+from tasks.services.leases import lease_grant
+from tasks.services.reconcile import task_reconcile, tasks_reconcile_pending
+from tasks.services.reliability import project_reliability_refresh
+from tasks.services.submissions import transcription_submit
+from tests.factories import ProjectFactory, TaskFactory, UserFactory
+
+TRUTH = {
+    "scientificName": "Quercus pubescens Willd.",
+    "country": "France",
+    "eventDate": "12 juin 1898",
+}
+
+
+@pytest.fixture
+def project(db):
+    return ProjectFactory(redundancy_min=2, redundancy_max=3)
+
+
+@pytest.fixture
+def submit(project, django_capture_on_commit_callbacks):
+    def send(values, user=None):
+        user = user or UserFactory()
+        lease = lease_grant(project=project, user=user)
+        with django_capture_on_commit_callbacks(execute=True):
+            transcription_submit(
+                task_id=lease.task_id, user=user, lease_id=lease.pk, values=values, markers={},
+                idempotency_key=f"{user.pk}-{lease.task_id}",
+            )  # fmt: skip
+        return user
+
+    return send
+
+
+def state(task):
+    return Task.objects.get(pk=task.pk).state
+
+
+def test_two_agreeing_transcriptions_complete_the_task(project, submit):
+    task = TaskFactory(project=project, target=2)
+    submit(TRUTH)
+    assert state(task) == "open"
+    submit({**TRUTH, "eventDate": "12/06/1898"})
+    assert state(task) == "complete"
+    result = FieldResult.objects.get(task=task, key="eventDate")
+    assert (result.value, result.status, result.support, result.n) == ("1898-06-12", "agreed", 2, 2)
+
+
+def test_disagreement_asks_for_one_more_then_settles(project, submit):
+    task = TaskFactory(project=project, target=2)
+    submit(TRUTH)
+    submit({**TRUTH, "scientificName": "Quercus robur L."})
+    assert state(task) == "needs_more"
+    assert Task.objects.get(pk=task.pk).target == 3
+    submit(TRUTH)
+    assert state(task) == "complete"
+    assert (
+        FieldResult.objects.get(task=task, key="scientificName").value == "Quercus pubescens Willd."
+    )
+
+
+def test_disagreement_at_the_maximum_goes_to_curators(project, submit):
+    task = TaskFactory(project=project, target=2)
+    for name in ("Quercus pubescens Willd.", "Quercus robur L.", "Quercus ilex L."):
+        submit({**TRUTH, "scientificName": name})
+    assert state(task) == "disputed"
+    result = FieldResult.objects.get(task=task, key="scientificName")
+    assert result.status == "disputed"
+    assert {alt["value"] for alt in result.alternatives} >= {"Quercus robur L.", "Quercus ilex L."}
+    assert lease_grant(project=project, user=UserFactory()) is None  # nobody else is asked
+
+
+def test_reconciling_twice_changes_nothing(project, submit):
+    task = TaskFactory(project=project, target=2)
+    submit(TRUTH)
+    submit(TRUTH)
+    versions = FieldResultVersion.objects.count()
+    results = list(FieldResult.objects.filter(task=task).values())
+    task_reconcile(task_id=task.pk)
+    assert FieldResultVersion.objects.count() == versions
+    assert list(FieldResult.objects.filter(task=task).values()) == results
+
+
+def test_each_change_of_a_field_result_is_kept_in_its_history(project, submit):
+    task = TaskFactory(project=project, target=2)
+    submit(TRUTH)
+    submit({**TRUTH, "scientificName": "Quercus robur L."})
+    submit(TRUTH)
+    result = FieldResult.objects.get(task=task, key="scientificName")
+    history = list(result.versions.order_by("version").values_list("version", "status"))
+    assert history[-1] == (result.version, "agreed")
+    assert len(history) == result.version >= 2
+
+
+def test_the_sweep_finds_tasks_whose_reconciliation_never_ran(project):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    task = TaskFactory(project=project)
+    Task.objects.filter(pk=task.pk).update(
+        reconcile_pending=True, last_transcribed_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert tasks_reconcile_pending() == [task.pk]
+    task_reconcile(task_id=task.pk)
+    assert tasks_reconcile_pending() == []
+
+
+def test_a_contributor_who_keeps_disagreeing_loses_weight(project, submit):
+    careful = [UserFactory() for _ in range(2)]
+    spammer = UserFactory()
+    for n in range(6):
+        TaskFactory(project=project, target=2)
+        submit({"scientificName": "asdf", "recordedBy": "qwerty", "country": "Maroc"}, user=spammer)
+        for user in careful:
+            submit({**TRUTH, "recordedBy": f"Collector {n}"}, user=user)
+    assert project_reliability_refresh(project_id=project.pk) > 0
+    weights = dict(
+        ContributorReliability.objects.filter(project=project, field_type="text").values_list(
+            "user_id", "weight"
+        )
+    )
+    assert weights[spammer.pk] < 0.8 < 1.0 < min(weights[u.pk] for u in careful)
