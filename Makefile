@@ -27,7 +27,7 @@ migrate: deps
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --transcriptions
 
 # One ASGI process serving HTTP and WebSockets on the embedded defaults.
 run: demo
@@ -55,7 +55,7 @@ stack: deps
 	@test -n "$(REDIS_URL)" || { echo "set REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 1; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
-	@if [ "$${DEBUG:-1}" != "0" ]; then $(PY) manage.py seed_demo; fi
+	@if [ "$${DEBUG:-1}" != "0" ]; then $(PY) manage.py seed_demo --transcriptions; fi
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A worker worker --loglevel=INFO --concurrency=2 & \
 	$(VENV)/bin/celery -A worker beat --loglevel=INFO --schedule=/tmp/crowd-celerybeat-schedule & \

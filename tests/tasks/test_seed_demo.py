@@ -75,3 +75,25 @@ def test_seed_demo_refuses_to_run_in_production(db, settings):
     with pytest.raises(CommandError, match="only with DEBUG=1"):
         call_command("seed_demo", images=1)
     assert not User.objects.exists()
+
+
+def test_seed_demo_simulates_volunteers_once_through_the_real_services(
+    db, debug, django_capture_on_commit_callbacks
+):
+    from tasks.models import FieldResult, Transcription
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", images=4, transcriptions=True)
+    made = Transcription.objects.count()
+    assert made == 2 * 4 * 2  # two projects, images × redundancy minimum
+    assert FieldResult.objects.filter(status="agreed").exists()
+    assert set(Task.objects.values_list("state", flat=True)) <= {
+        "open",
+        "needs_more",
+        "complete",
+        "disputed",
+    }
+    assert Task.objects.exclude(state="open").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", images=4, transcriptions=True)
+    assert Transcription.objects.count() == made

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,15 +13,21 @@ from django.utils import timezone
 
 from crowd.models import Role, User
 from crowd.services import membership_set
-from tasks.models import Batch, BatchState, Project, ProjectStatus
+from tasks.models import Batch, BatchState, Project, ProjectStatus, Transcription
+from tasks.services.leases import lease_grant, lease_release
 from tasks.services.progress import project_progress_request
 from tasks.services.projects import project_create
+from tasks.services.submissions import transcription_submit
 from tasks.services.tasks import task_open_for_image
+from tasks.values import ValuesError
 from worker.demo import DemoItem, iter_herbarium_items, iter_reference_items
+from worker.demo.noise import noisy_values
 from worker.imaging.derivatives import derivatives_make
 
 DEMO_PASSWORD = "transcrire-1898"  # noqa: S105 printed for newcomers; demo accounts are for local use only
 DEMO_USERS = ["lead", "curator", *[f"contributor{i}" for i in range(1, 6)]]
+# How careful each simulated volunteer is (1 = never wrong): most are careful, one is sloppy.
+VOLUNTEER_CARE = (0.97, 0.95, 0.9, 0.8, 0.3)
 
 DEMO_PROJECTS: list[dict[str, Any]] = [
     {
@@ -51,8 +58,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--images", type=int, default=30, help="Images per demo project (default 30)."
         )
+        parser.add_argument(
+            "--transcriptions",
+            action="store_true",
+            help="Also let simulated volunteers transcribe part of each project (once per project).",
+        )
 
-    def handle(self, *args: Any, images: int, **options: Any) -> None:
+    def handle(self, *args: Any, images: int, transcriptions: bool = False, **options: Any) -> None:
         if not settings.DEBUG:
             # The demo accounts have a published password.
             raise CommandError(
@@ -66,6 +78,9 @@ class Command(BaseCommand):
             )
             added = self._images(project, spec["generate"](count=images, seed=1))
             self.stdout.write(f"{project.slug}: {added} new images, {project.tasks.count()} in all")
+            if transcriptions:
+                made = self._simulate(project, spec["generate"](count=images, seed=1), users)
+                self.stdout.write(f"{project.slug}: {made} simulated transcriptions")
             project_progress_request(project_id=project.pk)
         self.stdout.write(
             self.style.SUCCESS(
@@ -102,6 +117,8 @@ class Command(BaseCommand):
             description_fr=spec["description_fr"],
             description_en=spec["description_en"],
             status=ProjectStatus.ACTIVE,
+            # A low maximum lets the demo show disputes after a few simulated transcriptions.
+            redundancy_max=3,
         )
 
     def _images(self, project: Project, items: Iterable[DemoItem]) -> int:
@@ -130,3 +147,44 @@ class Command(BaseCommand):
                 state=BatchState.DONE, files_total=added, files_ok=added, finished_at=timezone.now()
             )
         return added
+
+    def _simulate(self, project: Project, items: Iterable[DemoItem], users: dict[str, User]) -> int:
+        """Simulated volunteers transcribe about half of the project through the real services
+        (leases, validation, reconciliation), so the demo shows every outcome. Once per project."""
+        if Transcription.objects.filter(project=project).exists():
+            return 0
+        truths = {item.filename: item.truth for item in items}
+        types = {spec.key: spec.type for spec in project.template.specs}
+        volunteers = [
+            (users[f"contributor{n}"], care)
+            for n, care in zip(range(1, 6), VOLUNTEER_CARE, strict=True)
+        ]
+        rng = random.Random(1898)  # noqa: S311 (demo data, not a secret)
+        budget = int(len(truths) * project.redundancy_min)
+        made = 0
+        while made < budget:
+            progressed = False
+            for user, care in volunteers:
+                lease = lease_grant(project=project, user=user)
+                if lease is None or made >= budget:
+                    continue
+                values = noisy_values(
+                    truths.get(lease.task.original_name, {}), types, care=care, rng=rng
+                )
+                try:
+                    transcription_submit(
+                        task_id=lease.task_id,
+                        user=user,
+                        lease_id=lease.pk,
+                        values=values,
+                        markers={},
+                        idempotency_key=f"demo-{lease.task_id}",
+                    )
+                except ValuesError:  # a typo outside a select's options: the volunteer skips
+                    lease_release(lease_id=lease.pk, user=user, reason="other")
+                    continue
+                made += 1
+                progressed = True
+            if not progressed:
+                break
+        return made
