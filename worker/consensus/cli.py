@@ -15,13 +15,13 @@ import argparse
 import csv
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tasks.template_spec import FIELD_TYPES, FieldSpec
 from worker.consensus.engine import reconcile_task
 from worker.consensus.model import COMPLETE, Policy, Submission, TaskOutcome
-from worker.consensus.reliability import reliability_from_tasks, with_weights
+from worker.consensus.reliability import estimate_from_tasks, with_weights
 
 
 class InputError(Exception):
@@ -113,7 +113,11 @@ def reconcile_subjects(
     """
     limit = first if first is not None else (policy.max_transcriptions if adaptive else None)
     rows = {s: subs[:limit] if limit is not None else subs for s, subs in subjects.items()}
-    weights = reliability_from_tasks(fields, rows.values(), policy) if weighted else {}
+    if weighted:
+        weights, blank_weights = estimate_from_tasks(fields, rows.values(), policy)
+        policy = replace(policy, blank_weights=blank_weights)
+    else:
+        weights = {}
     results = []
     for subject, submissions in rows.items():
         used = with_weights(submissions, weights)

@@ -189,6 +189,9 @@ def _unanimous(
 
 
 def _blank_share(spec: FieldSpec, policy: Policy) -> float:
+    for key, share in policy.blank_weights:
+        if key == spec.key:
+            return share
     return policy.select_blank_weight if spec.type == "select" else policy.blank_weight
 
 
@@ -218,7 +221,7 @@ def _decide(
         accepted = (
             enough
             and agreement >= policy.agreement_threshold - _EPSILON
-            and support >= needed_support
+            and (support >= needed_support or _lone_value(policy, values, illegible, agreement))
             and consensus.decisive
         )
         status = AGREED if accepted else _unsettled(n, policy)
@@ -268,6 +271,19 @@ def _decide(
         alternatives=_alternatives(consensus, blanks, illegible, value_wins),
         explanation=explanation,
         agreeing=agreeing,
+    )
+
+
+def _lone_value(
+    policy: Policy, values: list[Vote], illegible: list[Vote], agreement: float
+) -> bool:
+    """One trusted contributor typed the value and everyone else left the field blank."""
+    return (
+        policy.lone_value_weight is not None
+        and len(values) == 1
+        and not illegible
+        and values[0].weight >= policy.lone_value_weight - _EPSILON
+        and agreement >= policy.lone_agreement - _EPSILON
     )
 
 

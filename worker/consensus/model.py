@@ -59,6 +59,16 @@ class Policy:
     # nothing, so a chosen option is weaker evidence than a typed text.
     blank_weight: float = 0.4
     select_blank_weight: float = 0.7
+    # Learnt shares per field key, which replace the two above: a blank is a slip in a field
+    # that labels always fill and real evidence in one they often leave empty (see
+    # `reliability.blank_weights_from_tasks`). Pairs rather than a mapping, so a policy hashes.
+    blank_weights: tuple[tuple[str, float], ...] = ()
+    # A value only one contributor gave, where everyone else left the field blank, is accepted
+    # without a second reader when that contributor has earned this weight (about 97 % right
+    # under the reliability model) and the blanks weigh little beside it (`lone_agreement`).
+    # None requires two contributors to agree, always.
+    lone_value_weight: float | None = 1.8
+    lone_agreement: float = 0.8
 
 
 @dataclass(frozen=True)

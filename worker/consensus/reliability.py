@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from tasks.template_spec import FieldSpec
-from worker.consensus.engine import reconcile_task
+from worker.consensus.engine import field_reader, reconcile_task
 from worker.consensus.model import Policy, Submission, TaskOutcome
 
 CURATOR = "curator"
@@ -120,17 +120,83 @@ def reliability_from_tasks(
     model: ReliabilityModel | None = None,
 ) -> dict[str, dict[str, float]]:
     """Estimate weights from the tasks themselves: reconcile, estimate, repeat `rounds` times."""
+    return estimate_from_tasks(fields, tasks, policy, rounds=rounds, model=model)[0]
+
+
+def estimate_from_tasks(
+    fields: Sequence[FieldSpec],
+    tasks: Iterable[Sequence[Submission]],
+    policy: Policy | None = None,
+    *,
+    rounds: int = 2,
+    model: ReliabilityModel | None = None,
+) -> tuple[dict[str, dict[str, float]], tuple[tuple[str, float], ...]]:
+    """Contributor weights and per-field blank shares (`Policy.blank_weights`), learnt together."""
     policy = policy or Policy()
     tasks = [list(task) for task in tasks]
     weights: dict[str, dict[str, float]] = {}
     for _ in range(rounds):
         observations: list[Observation] = []
+        blanks = BlankTally()
         for task in tasks:
             weighted = with_weights(task, weights)
             outcome = reconcile_task(fields, weighted, policy)
             observations += reliability_observations(fields, weighted, outcome)
+            blanks.add(fields, weighted, outcome, policy)
         weights = reliability_estimate(observations, model)
-    return weights
+        policy = replace(policy, blank_weights=blanks.shares(fields, policy, model))
+    return weights, policy.blank_weights
+
+
+class BlankTally:
+    """Per field, how often a blank answer on a settled field was right (the label was empty).
+
+    A blank answer then weighs like a contributor whose accuracy is that rate, relative to a
+    contributor at the prior (the same log-odds scale as the weights): a field that labels
+    always fill learns that its blanks are slips (weight near the floor), one often empty
+    that its blanks are evidence. Smoothed towards the policy's fixed share.
+    """
+
+    def __init__(self) -> None:
+        self.right: dict[str, float] = {}
+        self.total: dict[str, float] = {}
+
+    def add(
+        self,
+        fields: Sequence[FieldSpec],
+        submissions: Sequence[Submission],
+        outcome: TaskOutcome,
+        policy: Policy,
+    ) -> None:
+        for spec in fields:
+            result = outcome.fields[spec.key]
+            if not result.accepted:
+                continue
+            read = field_reader(spec, policy)
+            for submission in submissions:
+                if spec.key in submission.markers:
+                    continue
+                if read(submission.values.get(spec.key) or "").kind == "blank":
+                    self.total[spec.key] = self.total.get(spec.key, 0.0) + 1
+                    if not result.value:
+                        self.right[spec.key] = self.right.get(spec.key, 0.0) + 1
+
+    def shares(
+        self, fields: Sequence[FieldSpec], policy: Policy, model: ReliabilityModel | None = None
+    ) -> tuple[tuple[str, float], ...]:
+        model = model or ReliabilityModel()
+        scale = math.log(model.prior / (1 - model.prior))
+        out = []
+        for spec in fields:
+            fixed = policy.select_blank_weight if spec.type == "select" else policy.blank_weight
+            # The rate at which a blank is right that the fixed share stands for.
+            p0 = 1 / (1 + math.exp(-fixed * scale))
+            total = self.total.get(spec.key, 0.0)
+            p = (self.right.get(spec.key, 0.0) + model.strength * p0) / (total + model.strength)
+            p = min(max(p, 1e-6), 1 - 1e-6)
+            # Never above the fixed share: two blanks must not outvote a value on their own.
+            out.append((spec.key, min(fixed, max(model.floor, math.log(p / (1 - p)) / scale))))
+        return tuple(out)
 
 
 def with_weights(

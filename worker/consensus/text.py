@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from worker.consensus.align import Edits, align, edit_distance, vote
@@ -141,26 +141,87 @@ class _Form:
     info: TextInfo
     weight: float
     users: list[str]
+    variants: list[_Form] = field(default_factory=list)  # the verbatim forms merged into it
+
+
+_VARIANT_NOTE = "once case and accents are ignored"
+_VARIANT_EXTRA = "the form with accents and capitals kept"
+
+
+def _alternative(form: _Form) -> Alternative:
+    return Alternative(form.text, form.weight, tuple(sorted(form.users)))
+
+
+def _preference(text: str) -> tuple[bool, int, int]:
+    """How likely a form is the printed one among forms differing only in case and accents.
+
+    People drop accents and the capitals of names far more often than they add them, and
+    some type a whole label in capitals: not all capitals first, then more accents, then
+    more capitals after the first letter. A capital at the very start goes both ways (one
+    added to a sentence, one dropped from a name), so there the weight decides.
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    shouting = len(letters) > 3 and all(ch.isupper() for ch in letters)
+    accents = sum(1 for ch in unicodedata.normalize("NFD", text) if unicodedata.combining(ch))
+    return not shouting, accents, sum(1 for ch in letters[1:] if ch.isupper())
+
+
+def _merge_variants(forms: list[_Form]) -> list[_Form]:
+    """Forms that differ only in case and accents become one form, the preferred one's text.
+
+    So two people who typed "Lozère" and "lozere" agree on "Lozère" at once.
+    """
+    groups: dict[str, list[_Form]] = {}
+    for form in forms:
+        groups.setdefault(form.info.folded, []).append(form)
+    if len(groups) == len(forms):
+        for form in forms:
+            form.variants = [form]
+        return forms
+    merged = []
+    for group in groups.values():
+        if len(group) == 1:
+            group[0].variants = [group[0]]
+            merged.append(group[0])
+            continue
+        chosen = max(group, key=lambda f: (*_preference(f.text), f.weight, f.text))
+        merged.append(
+            _Form(
+                chosen.text,
+                chosen.info,
+                sum(f.weight for f in group),
+                [u for f in group for u in f.users],
+                group,
+            )
+        )
+    return sorted(merged, key=lambda f: (-f.weight, f.text))
 
 
 def consensus(votes: Sequence[Vote]) -> ValueConsensus:
-    forms = _forms(votes)
+    verbatim = _forms(votes)
+    forms = _merge_variants(verbatim)
     clusters = _clusters(forms)
     best = clusters[0]
-    others = [
-        Alternative(f.text, f.weight, tuple(sorted(f.users))) for c in clusters[1:] for f in c
-    ]
+    others = [_alternative(v) for c in clusters[1:] for f in c for v in f.variants]
     if len(best) == 1:
         form = best[0]
+        varied = len(form.variants) > 1
         return ValueConsensus(
             value=form.text,
             cluster_weight=form.weight,
             agree_weight=form.weight,
             agree_users=tuple(sorted(form.users)),
             decisive=True,
-            method="exact",
-            agree_note="exactly",
-            alternatives=(Alternative(form.text, form.weight, tuple(sorted(form.users))), *others),
+            method="folded" if varied else "exact",
+            agree_note=_VARIANT_NOTE if varied else "exactly",
+            extra_note=_VARIANT_EXTRA if varied else "",
+            alternatives=(
+                *sorted(
+                    (_alternative(v) for v in form.variants),
+                    key=lambda a: (a.value != form.text, -a.weight, a.value),
+                ),
+                *others,
+            ),
         )
     base = _base_form(best)
     members: list[tuple[Edits, float, int]] = []
@@ -174,8 +235,8 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
     value = clean(result.text) or base.text
     key = text_info(value).key
     agreeing = [f for f in best if f.info.key == key]
-    exact = all(f.text == value for f in agreeing)
-    built = not any(f.text == value for f in best)
+    exact = all(v.text == value for f in agreeing for v in f.variants)
+    built = not any(v.text == value for f in best for v in f.variants)
     cluster_weight = sum(f.weight for f in best)
     agree_weight = sum(f.weight for f in agreeing)
     similar = len(best) - len(agreeing)
@@ -189,7 +250,7 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
     else:
         method, extra = ("exact" if exact else "folded"), ""
     alternatives = sorted(
-        (Alternative(f.text, f.weight, tuple(sorted(f.users))) for f in best),
+        (_alternative(v) for f in best for v in f.variants),
         key=lambda a: (a.value != value, -a.weight, a.value),
     )
     if built:
@@ -211,7 +272,9 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
         decisive=result.min_share > 0.5 + 1e-9 and result.min_count >= 2 and not longer,
         method=method,
         agree_note="exactly" if exact else "once case, accents and punctuation are ignored",
-        extra_note=extra,
+        extra_note="; ".join(
+            x for x in (extra, _VARIANT_EXTRA if any(len(f.variants) > 1 for f in best) else "") if x
+        ),
         alternatives=(*alternatives, *others),
     )
 
