@@ -17,6 +17,7 @@ urlpatterns = [
         name="api-project-member",
     ),
     path("projects/<slug:slug>/next-task/", work.NextTaskView.as_view(), name="api-next-task"),
+    path("projects/<slug:slug>/my-counts/", work.MyCountsView.as_view(), name="api-my-counts"),
     path(
         "leases/<int:lease_id>/heartbeat/",
         work.LeaseHeartbeatView.as_view(),

@@ -223,3 +223,18 @@ def test_typed_fields_accept_the_forms_labels_use(api, project, outsider):
     }
     response = submit(api, next_task(api, project).json())(values)
     assert response.status_code == 201, response.json()
+
+
+def test_a_contributor_sees_their_counts_today_and_in_total(api, project, outsider):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    TaskFactory.create_batch(2, project=project)
+    api.force_authenticate(outsider)
+    submit(api, next_task(api, project).json())({"scientificName": "A"})
+    submit(api, next_task(api, project).json())({"scientificName": "B"}, key="k2")
+    Transcription.objects.filter(pk=Transcription.objects.first().pk).update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+    assert api.get(f"/api/projects/{project.slug}/my-counts/").json() == {"today": 1, "total": 2}

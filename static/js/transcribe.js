@@ -1,0 +1,296 @@
+// The transcription page: ask the API for a task, show its image and form, submit, go on.
+//
+// The page never reloads between tasks. A submission goes through the outbox (localStorage)
+// so that one made offline is sent, once, when the connection returns; what is typed is kept
+// as a draft until the server has recorded it.
+
+import {api, ApiError, isTransient} from "./transcribe/api.js";
+import {draftLoad, draftRemove, draftSave, draftsPrune} from "./transcribe/drafts.js";
+import {buildForm} from "./transcribe/form.js";
+import {language, t} from "./transcribe/messages.js";
+import {newIdempotencyKey, Outbox} from "./transcribe/outbox.js";
+import {installShortcuts, renderHelp} from "./transcribe/shortcuts.js";
+import {createViewer} from "./transcribe/viewer.js";
+
+const HEARTBEAT_MS = 60_000; // well inside the shortest lease a project can set
+const RETRY_MS = 20_000;
+
+const root = document.querySelector("[data-transcribe]");
+if (root) start(root);
+
+function start(root) {
+  const slug = root.dataset.project;
+  const user = root.dataset.user;
+  const $ = (selector) => root.querySelector(selector);
+  const statusLine = $("[data-status]");
+  const fieldset = $("[data-fieldset]");
+  const helpDialog = $("[data-help-dialog]");
+  const skipDialog = $("[data-skip-dialog]");
+  const numbers = new Intl.NumberFormat(language);
+  const viewer = createViewer($("[data-viewer-pane]"), {label: t("viewerLabel")});
+  window.crowdViewer = viewer.viewer; // the OpenSeadragon viewer, for browser tests and the curious
+
+  let current = null; // the next-task answer on screen: {task, lease, template}
+  let form = null;
+  let loading = null;
+  let needsTask = true;
+
+  const state = () => root.dataset.state;
+  // loading, ready, sending, offline (a submission waits in the outbox), finished, error.
+  // The form is usable in "ready" only.
+  function setState(name) {
+    root.dataset.state = name;
+    fieldset.disabled = name !== "ready";
+  }
+  function say(message, tone = "info") {
+    statusLine.textContent = message;
+    statusLine.dataset.tone = tone;
+  }
+
+  // --- Tasks ------------------------------------------------------------------------------
+  // `note` says what just happened ("Saved.") and stays on screen with the loading news.
+  function loadNext(note = "", tone = "info") {
+    needsTask = true;
+    loading ??= fetchNext(note, tone).finally(() => {
+      loading = null;
+    });
+    return loading;
+  }
+
+  async function fetchNext(note, tone) {
+    setState("loading");
+    say([note, t("loading")].filter(Boolean).join(" "));
+    let answer;
+    try {
+      answer = await api(`/api/projects/${slug}/next-task/`, {method: "POST"});
+    } catch (error) {
+      if (isTransient(error)) {
+        setState("offline");
+        say([note, t("offlineLoading")].filter(Boolean).join(" "), "warning");
+      } else {
+        setState("error");
+        say(t("failed", {message: error.message}), "error");
+      }
+      return;
+    }
+    if (answer.status === 204) finish();
+    else show(answer.data, note, tone);
+  }
+
+  function show(next, note, tone) {
+    current = next;
+    needsTask = false;
+    const {task, template} = next;
+    root.dataset.taskId = String(task.id);
+    $("[data-task-heading]").textContent = t("imageNumber", {id: task.id});
+    showMetadata(template.metadata_shown || [], task.metadata || {});
+    form = buildForm($("[data-fields]"), template, {
+      dayFirst: root.dataset.dateDayFirst !== "false",
+      onChange: (snapshot) => draftSave(user, task.id, snapshot),
+    });
+    const draft = draftLoad(user, task.id);
+    if (draft) form.fill(draft);
+    // Shown before the image opens: OpenSeadragon fits the image to the size it finds then.
+    $("[data-workspace]").hidden = false;
+    $("[data-finished]").hidden = true;
+    viewer.open(task);
+    if (outbox.has(task.id)) {
+      setState("offline");
+      say(t("offlineSaved"), "warning");
+      return;
+    }
+    setState("ready");
+    const ready = draft ? t("draftRestored") : t("ready", {id: task.id});
+    say([note, ready].filter(Boolean).join(" "), tone);
+    form.focusFirst();
+  }
+
+  function showMetadata(keys, metadata) {
+    const list = $("[data-metadata]");
+    const shown = keys.filter((key) => metadata[key] !== undefined && metadata[key] !== "");
+    list.replaceChildren(
+      ...shown.map((key) => {
+        const item = document.createElement("div");
+        const name = document.createElement("dt");
+        const value = document.createElement("dd");
+        name.textContent = key;
+        value.textContent = String(metadata[key]);
+        item.append(name, value);
+        return item;
+      }),
+    );
+    $("[data-metadata-section]").hidden = !shown.length;
+  }
+
+  function finish() {
+    current = null;
+    needsTask = false;
+    setState("finished");
+    $("[data-workspace]").hidden = true;
+    const finished = $("[data-finished]");
+    finished.hidden = false;
+    say("");
+    finished.querySelector("h2").focus();
+  }
+
+  async function refreshCounts() {
+    try {
+      const {data} = await api(`/api/projects/${slug}/my-counts/`);
+      $("[data-count=today]").textContent = numbers.format(data.today);
+      $("[data-count=total]").textContent = numbers.format(data.total);
+    } catch {
+      // Counts are a courtesy; they catch up after the next submission.
+    }
+  }
+
+  // --- Submitting ---------------------------------------------------------------------------
+  const outbox = new Outbox(user, {
+    onDelivered(entry) {
+      draftRemove(user, entry.taskId);
+      refreshCounts();
+      if (!current || entry.taskId === current.task.id) loadNext(t("sent"), "success");
+    },
+    onRejected(entry, error) {
+      const mine = current && entry.taskId === current.task.id;
+      if (!mine) {
+        say(t("earlierRejected", {message: error.message}), "error");
+      } else if (error instanceof ApiError && error.status === 409) {
+        // The lease ended and the image no longer needs this contributor: move on.
+        draftRemove(user, entry.taskId);
+        loadNext(error.message, "warning");
+      } else {
+        setState("ready");
+        const byField = {};
+        for (const [name, messages] of Object.entries(error.body?.error?.fields || {})) {
+          byField[name.replace(/^(values|markers)\./, "")] = messages;
+        }
+        const elsewhere = form.showErrors(byField);
+        say([error.message, ...elsewhere].join(" "), "error");
+      }
+    },
+    onWaiting(entries) {
+      if (!current || entries.some((entry) => entry.taskId === current.task.id)) {
+        setState("offline");
+        say(t("offlineSaved"), "warning");
+      }
+    },
+  });
+
+  function submit() {
+    if (!current || state() !== "ready") return;
+    const {values, markers, problems} = form.read();
+    if (Object.keys(problems).length) {
+      say(t("fixErrors"), "error");
+      form.showErrors(problems);
+      return;
+    }
+    outbox.add({
+      key: newIdempotencyKey(),
+      taskId: current.task.id,
+      lease: current.lease.id,
+      values,
+      markers,
+      createdAt: Date.now(),
+    });
+    setState("sending");
+    say(t("sending"));
+    outbox.flush();
+  }
+
+  // --- Skipping -----------------------------------------------------------------------------
+  function openSkip() {
+    if (current && state() === "ready") skipDialog.showModal();
+  }
+
+  skipDialog.querySelector("form").addEventListener("submit", async (event) => {
+    if (event.submitter?.value !== "skip") return; // Cancel: method="dialog" closes it
+    event.preventDefault();
+    const choice = new FormData(event.target);
+    skipDialog.close();
+    const {task, lease} = current;
+    setState("sending");
+    say(t("skipping"));
+    try {
+      await api(`/api/leases/${lease.id}/release/`, {
+        method: "POST",
+        body: {reason: choice.get("reason") || "", note: choice.get("note") || ""},
+      });
+    } catch (error) {
+      setState("ready");
+      say(isTransient(error) ? t("skipOffline") : t("failed", {message: error.message}), "error");
+      return;
+    }
+    event.target.reset();
+    draftRemove(user, task.id);
+    loadNext(t("skipped"));
+  });
+
+  // --- Keeping the lease --------------------------------------------------------------------
+  window.setInterval(async () => {
+    // Only while the contributor is working on it: not while it is being sent or replaced.
+    if (!current || state() !== "ready") return;
+    const leaseId = current.lease.id;
+    try {
+      await api(`/api/leases/${leaseId}/heartbeat/`, {method: "POST"});
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409 && current?.lease.id === leaseId) {
+        say(t("leaseLost"), "warning");
+      }
+    }
+  }, HEARTBEAT_MS);
+
+  // Back online, or a periodic retry: fetch the task we could not fetch. (Pending submissions
+  // are the outbox's business; the next task follows once they are delivered.)
+  const retry = () => {
+    if (needsTask && !loading && !outbox.entries().length && state() !== "finished") loadNext();
+  };
+  window.addEventListener("online", retry);
+  window.setInterval(() => navigator.onLine !== false && retry(), RETRY_MS);
+
+  // --- Keyboard -----------------------------------------------------------------------------
+  const whenReady = (action) => () => state() === "ready" && form && action();
+  function openHelp() {
+    if (!helpDialog.open) helpDialog.showModal();
+  }
+  renderHelp($("[data-shortcuts]"));
+  installShortcuts(
+    {
+      ...viewer.actions,
+      nextField: whenReady(() => form.move(1)),
+      previousField: whenReady(() => form.move(-1)),
+      illegible: whenReady(() => form.toggleMarker("illegible")),
+      absent: whenReady(() => form.toggleMarker("absent")),
+      focusForm: whenReady(() => form.focusFirst()),
+      submit,
+      skip: openSkip,
+      help: openHelp,
+    },
+    {paused: () => Boolean(document.querySelector("dialog[open]"))},
+  );
+  $("[data-form]").addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+  // Enter in a field goes to the next one: an answer sent by a stray Enter is worse than none.
+  $("[data-form]").addEventListener("keydown", (event) => {
+    const plain = !(event.ctrlKey || event.metaKey || event.altKey || event.shiftKey);
+    if (event.key === "Enter" && plain && event.target.matches("input[type=text]")) {
+      event.preventDefault();
+      form.move(1);
+    }
+  });
+  $("[data-action=skip]").addEventListener("click", openSkip);
+  $("[data-action=help]").addEventListener("click", openHelp);
+
+  // --- Start: deliver what an earlier visit left in the outbox, then fetch a task -----------
+  draftsPrune();
+  refreshCounts();
+  setState("loading");
+  outbox.flush().then(() => {
+    if (!outbox.entries().length) retry();
+    else if (!current) {
+      setState("offline");
+      say(t("offlineSaved"), "warning");
+    }
+  });
+}

@@ -1,0 +1,52 @@
+// The contributor API: session cookie, CSRF header, JSON both ways.
+
+/** The request never got an answer (offline, DNS, connection reset). */
+export class NetworkError extends Error {}
+
+/** The server answered with an error status; `body` is its JSON error, if any. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** Worth trying again later: no answer, or the server is overloaded or restarting. */
+export function isTransient(error) {
+  return error instanceof NetworkError || (error instanceof ApiError && (error.status >= 500 || error.status === 429));
+}
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  if (match) return decodeURIComponent(match[1]);
+  return document.querySelector("input[name=csrfmiddlewaretoken]")?.value || "";
+}
+
+/** `{status, data}` for a 2xx answer (data is null on 204); throws NetworkError or ApiError. */
+export async function api(path, {method = "GET", body} = {}) {
+  const headers = {Accept: "application/json"};
+  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new NetworkError(error.message);
+  }
+  let data = null;
+  if (response.status !== 204) {
+    try {
+      data = await response.json();
+    } catch {
+      data = null; // an HTML error page from a proxy, or a body cut by the network
+    }
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return {status: response.status, data};
+}

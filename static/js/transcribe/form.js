@@ -1,0 +1,241 @@
+// The transcription form, built from the project's template: per field a label in the page
+// language, its help text, what we understood of the answer, the two markers ("illegible",
+// "not on the image") and its errors, all tied to the input with aria-describedby.
+
+import {localized, t} from "./messages.js";
+import {fold, formatPoint, markerOf, optionFor, parseDate, parseNumber, parsePoint} from "./parse.js";
+
+export const MARKERS = ["illegible", "absent"];
+const MAX_LENGTH = 2000; // the server's limit (tasks.template_spec.MAX_VALUE_LENGTH)
+
+function el(tag, attributes = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value === true ? "" : value);
+  }
+  if (text) node.textContent = text;
+  return node;
+}
+
+const TYPED = new Set(["number", "date", "geopoint"]);
+
+/**
+ * What `text` means for a field: `{shown, value?}` when understood (value: what to submit, for
+ * a select the option it maps to), `{problem}` when it cannot be read, `{}` for free text.
+ * `dayFirst`: the project reads 12/06/1898 as 12 June.
+ */
+export function interpret(spec, text, {dayFirst = true} = {}) {
+  const typed = text.trim();
+  if (!typed) return {};
+  // "?", "illisible", "s.n." in a typed field: the server and the engine take them as markers.
+  const marker = TYPED.has(spec.type) && markerOf(typed);
+  if (marker) return {shown: t(marker)};
+  if (spec.type === "number") {
+    const number = parseNumber(typed);
+    return number === null ? {problem: t("errNumber")} : {shown: number};
+  }
+  if (spec.type === "date") {
+    const date = parseDate(typed, dayFirst);
+    return date === null ? {problem: t("errDate")} : {shown: date};
+  }
+  if (spec.type === "geopoint") {
+    const point = parsePoint(typed);
+    return point === null ? {problem: t("errGeopoint")} : {shown: formatPoint(point)};
+  }
+  if (spec.type === "select") {
+    const option = optionFor(spec.options, typed);
+    if (option) {
+      const label = localized(option.label);
+      const shown = label && fold(label) !== fold(option.value) ? `${label} (${option.value})` : option.value;
+      return {shown, value: option.value};
+    }
+    return spec.validation?.allow_other ? {} : {problem: t("errOption", {value: typed})};
+  }
+  return {};
+}
+
+function buildField(spec) {
+  const id = `field-${spec.key}`; // template keys are [A-Za-z][A-Za-z0-9_]*: safe in ids
+  const name = localized(spec.label) || spec.key;
+  const root = el("div", {class: "tfield", "data-key": spec.key, "data-type": spec.type});
+  const label = el("label", {for: id}, name);
+  if (spec.required) label.append(" ", el("span", {class: "required-mark", "aria-hidden": "true"}, "*"));
+  const help = localized(spec.help);
+  const describedBy = [help && `${id}-help`, `${id}-understood`, `${id}-errors`].filter(Boolean);
+  const input = el("input", {
+    id,
+    name: spec.key,
+    type: "text",
+    autocomplete: "off",
+    spellcheck: "false", // transcribe as written: no red underlines on Latin names
+    maxlength: spec.validation?.max_length || MAX_LENGTH,
+    "aria-required": spec.required ? "true" : null,
+    "aria-describedby": describedBy.join(" "),
+    list: spec.type === "select" ? `${id}-options` : null,
+  });
+  root.append(label, input);
+  if (spec.type === "select") {
+    const list = el("datalist", {id: `${id}-options`});
+    for (const option of spec.options) {
+      // The synonyms ride in the label, so typing "Spain" also finds "Espagne".
+      const others = [localized(option.label), ...(option.synonyms || [])].filter((x) => x && x !== option.value);
+      list.append(el("option", {value: option.value, label: others.join(" · ") || null}));
+    }
+    root.append(list);
+  }
+  if (help) root.append(el("p", {class: "help", id: `${id}-help`}, help));
+  const understood = el("p", {class: "understood", id: `${id}-understood`, "data-understood": true});
+  const markerGroup = el("div", {class: "markers", role: "group", "aria-label": t("markersFor", {field: name})});
+  const markers = {};
+  for (const marker of MARKERS) {
+    const box = el("input", {type: "checkbox", id: `${id}-${marker}`, "data-marker": marker});
+    const wrap = el("span", {class: "marker"});
+    wrap.append(box, el("label", {for: box.id}, t(marker)));
+    markerGroup.append(wrap);
+    markers[marker] = box;
+  }
+  const errors = el("ul", {class: "errorlist", id: `${id}-errors`, hidden: true});
+  root.append(understood, markerGroup, errors);
+  return {spec, root, input, understood, markers, errors, stash: ""};
+}
+
+export function buildForm(container, template, {onChange, dayFirst = true}) {
+  const fields = (template.fields || []).map((raw) =>
+    buildField({...raw, options: (raw.vocabulary || []).map((o) => (typeof o === "string" ? {value: o} : o))}),
+  );
+  container.replaceChildren(...fields.map((field) => field.root));
+
+  const checkedMarker = (field) => MARKERS.find((marker) => field.markers[marker].checked) || "";
+
+  function refresh(field) {
+    const meaning = checkedMarker(field) ? {} : interpret(field.spec, field.input.value, {dayFirst});
+    field.understood.textContent = meaning.shown ? t("understood", {value: meaning.shown}) : meaning.problem ? t("notUnderstood") : "";
+    field.understood.classList.toggle("unsure", Boolean(meaning.problem));
+  }
+
+  function clearErrors(field) {
+    field.errors.replaceChildren();
+    field.errors.hidden = true;
+    field.input.removeAttribute("aria-invalid");
+  }
+
+  function setMarker(field, marker, on) {
+    for (const other of MARKERS) field.markers[other].checked = on && other === marker;
+    // A marker stands for the value: the input is emptied (and kept aside, in case the
+    // contributor changes their mind) so that a value and a marker are never both sent.
+    if (on && !field.input.disabled) {
+      field.stash = field.input.value;
+      field.input.value = "";
+    } else if (!on && field.input.disabled) {
+      field.input.value = field.stash;
+      field.stash = "";
+    }
+    field.input.disabled = on;
+    clearErrors(field);
+    refresh(field);
+  }
+
+  const snapshot = () => ({
+    values: Object.fromEntries(fields.map((f) => [f.spec.key, f.input.disabled ? "" : f.input.value])),
+    markers: Object.fromEntries(fields.filter(checkedMarker).map((f) => [f.spec.key, checkedMarker(f)])),
+  });
+
+  // Keep the whole block in view (help, what we understood, errors), not just the input:
+  // the sticky action bar would otherwise cover what is below it.
+  const reveal = (field) => field.root.scrollIntoView({block: "nearest"});
+  for (const field of fields) {
+    field.root.addEventListener("focusin", () => reveal(field));
+    field.input.addEventListener("input", () => {
+      clearErrors(field);
+      refresh(field);
+      reveal(field);
+      onChange(snapshot());
+    });
+    for (const marker of MARKERS) {
+      field.markers[marker].addEventListener("change", () => {
+        setMarker(field, marker, field.markers[marker].checked);
+        onChange(snapshot());
+      });
+    }
+  }
+
+  const focusTarget = (field) => (field.input.disabled ? field.markers[checkedMarker(field)] : field.input);
+  const current = () => fields.find((field) => field.root.contains(document.activeElement));
+
+  return {
+    snapshot,
+
+    /** The payload to submit and the problems found before sending: {values, markers, problems}. */
+    read() {
+      const values = {};
+      const markers = {};
+      const problems = {};
+      for (const field of fields) {
+        const {key, required} = field.spec;
+        const marker = checkedMarker(field);
+        if (marker) {
+          markers[key] = marker;
+          continue;
+        }
+        const text = field.input.value;
+        const meaning = interpret(field.spec, text, {dayFirst});
+        const max = Number(field.input.getAttribute("maxlength"));
+        if (!text.trim() && required) problems[key] = [t("errRequired")];
+        else if (meaning.problem) problems[key] = [meaning.problem];
+        else if (text.length > max) problems[key] = [t("errTooLong", {max, count: text.length})];
+        values[key] = meaning.value ?? text.trim();
+      }
+      return {values, markers, problems};
+    },
+
+    /** Put a draft back: values as typed and markers. */
+    fill({values = {}, markers = {}}) {
+      for (const field of fields) {
+        field.input.value = typeof values[field.spec.key] === "string" ? values[field.spec.key] : "";
+        const marker = MARKERS.includes(markers[field.spec.key]) ? markers[field.spec.key] : "";
+        setMarker(field, marker, Boolean(marker));
+      }
+    },
+
+    /** Show messages by field key; returns the messages that belong to no field. */
+    showErrors(byKey) {
+      const unplaced = [];
+      for (const [key, messages] of Object.entries(byKey)) {
+        const field = fields.find((f) => f.spec.key === key);
+        if (!field) {
+          unplaced.push(...messages);
+          continue;
+        }
+        field.errors.replaceChildren(...messages.map((message) => el("li", {}, message)));
+        field.errors.hidden = false;
+        field.input.setAttribute("aria-invalid", "true");
+      }
+      const first = fields.find((field) => !field.errors.hidden);
+      if (first) focusTarget(first).focus();
+      return unplaced;
+    },
+
+    /** Move focus by `delta` fields (wrapping), from the field that has it. */
+    move(delta) {
+      if (!fields.length) return;
+      const index = fields.indexOf(current());
+      const start = index === -1 ? (delta > 0 ? -1 : 0) : index;
+      focusTarget(fields[(start + delta + fields.length) % fields.length]).focus();
+    },
+
+    focusFirst() {
+      const empty = fields.find((field) => !field.input.disabled && !field.input.value.trim());
+      if (empty || fields[0]) focusTarget(empty || fields[0]).focus();
+    },
+
+    /** Toggle a marker on the field that has focus; false when no field has it. */
+    toggleMarker(marker) {
+      const field = current();
+      if (!field) return false;
+      setMarker(field, marker, !field.markers[marker].checked);
+      focusTarget(field).focus();
+      onChange(snapshot());
+      return true;
+    },
+  };
+}

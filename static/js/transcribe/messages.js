@@ -1,0 +1,24 @@
+// Interface strings, translated by the template (`{% translate %}`) into a hidden list:
+//   <ul id="transcribe-messages" hidden><li data-key="sent">Saved. Thank you!</li>…</ul>
+// HTML escaping is Django's; nothing here builds markup from these strings.
+
+const source = document.getElementById("transcribe-messages");
+const strings = Object.fromEntries(
+  [...(source ? source.querySelectorAll("[data-key]") : [])].map((item) => [item.dataset.key, item.textContent.trim()]),
+);
+
+/** The string for `key`, with `%(name)s` placeholders filled from `values`. */
+export function t(key, values = {}) {
+  const text = strings[key] ?? key;
+  return text.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+}
+
+/** The page language ("fr", "en"), for the template's labels and help texts. */
+export const language = (document.documentElement.lang || "en").split("-")[0].toLowerCase();
+
+/** A template text in the page language: {"fr": …, "en": …}, or a plain string. */
+export function localized(text) {
+  if (!text) return "";
+  if (typeof text === "string") return text;
+  return text[language] || text.en || Object.values(text)[0] || "";
+}

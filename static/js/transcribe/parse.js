@@ -1,0 +1,251 @@
+// Read what a contributor typed, to show what we understood before they submit.
+//
+// These are ports of the server's consensus readers (worker/consensus/numbers.py, dates.py,
+// geo.py, and tasks.template_spec.fold): the preview must agree with how the answer will be
+// reconciled, so keep them in step when one side changes. Values are still submitted as typed
+// (a transcription is evidence); only select answers are sent as the option they map to.
+
+/** A comparison key: accents, case and surrounding spaces do not count. */
+export function fold(text) {
+  return text.trim().toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "");
+}
+
+const isDigit = (ch) => /\p{Nd}/u.test(ch);
+const isLetter = (ch) => /\p{L}/u.test(ch);
+
+// --- Numbers: `650 m`, `1 200`, `1,200`, `12,5`, `alt. 650` --------------------------------
+const UNITS = ["mètres", "metres", "meters", "mètre", "metre", "meter", "msm", "m.", "m"];
+const PREFIXES = ["alt.", "alt", "ca.", "ca", "env.", "env", "c.", "~", "≈"];
+
+/** The number as plain text ("1200", "12.5"), or null when the text is not a number. */
+export function parseNumber(raw) {
+  let text = raw.normalize("NFKC").toLowerCase().trim();
+  for (const prefix of PREFIXES) {
+    if (text.startsWith(prefix) && isDigit(text.slice(prefix.length).trimStart().charAt(0))) {
+      text = text.slice(prefix.length).trim();
+      break;
+    }
+  }
+  for (const unit of UNITS) {
+    if (text.endsWith(unit)) {
+      text = text.slice(0, -unit.length).trim();
+      break;
+    }
+  }
+  text = text.replace(/\s+/g, "").replace(/['’]/g, ""); // 1 200, 1'200
+  if (!text) return null;
+  const separators = [...text].filter((ch) => ch === "," || ch === ".");
+  if (separators.length) {
+    const last = separators[separators.length - 1];
+    const cut = text.lastIndexOf(last);
+    const head = text.slice(0, cut);
+    const tail = text.slice(cut + 1);
+    const groups = text.replace(/,/g, ".").split(".");
+    const oneKind = new Set(separators).size === 1;
+    const thousands =
+      ((separators.length > 1 && oneKind) || (tail.length === 3 && head.length <= 3)) &&
+      groups.slice(1).every((group) => group.length === 3) &&
+      groups[0].length >= 1 && groups[0].length <= 3;
+    if (thousands) text = text.replace(/[.,]/g, "");
+    else if (!oneKind) text = `${head.replace(/[.,]/g, "")}.${tail}`; // 1.200,5 or 1,200.5
+    else text = text.replace(/,/g, ".");
+  }
+  const match = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text);
+  if (!match || !(match[2] || match[3])) return null;
+  const whole = match[2].replace(/^0+(?=\d)/, "") || "0";
+  const fraction = (match[3] || "").replace(/0+$/, "");
+  const sign = match[1] === "-" && (whole !== "0" || fraction) ? "-" : "";
+  return `${sign}${whole}${fraction ? `.${fraction}` : ""}`;
+}
+
+// --- Dates: `12/06/1898`, `12 juin 1898`, `juin 1898`, `1898-06`, `[1898]`, `12.VI.1898` ------
+const MONTH_NAMES = [
+  ["janvier", "january", "janv", "jan", "ja"],
+  ["fevrier", "february", "fevr", "fev", "feb", "fe"],
+  ["mars", "march", "mar"],
+  ["avril", "april", "avr", "apr", "av"],
+  ["mai", "may"],
+  ["juin", "june", "jun"],
+  ["juillet", "july", "juil", "jul", "jl"],
+  ["aout", "august", "aug", "aou"],
+  ["septembre", "september", "sept", "sep"],
+  ["octobre", "october", "oct"],
+  ["novembre", "november", "nov"],
+  ["decembre", "december", "dec"],
+];
+const MONTHS = new Map(MONTH_NAMES.flatMap((names, index) => names.map((n) => [n, index + 1])));
+const ROMAN = new Map(
+  ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"].map((r, i) => [r, i + 1]),
+);
+// Words that decorate a date without changing it: ordinals, articles, "circa", "vers".
+const NOISE = new Set(
+  "er e eme st nd rd th le the of de du en in on c ca circa vers env environ about approx".split(" "),
+);
+
+function dateTokens(text) {
+  const tokens = [];
+  let current = "";
+  for (const ch of text) {
+    const kind = isDigit(ch) ? "d" : isLetter(ch) ? "a" : "";
+    if (current && (!kind || isDigit(current.slice(-1)) !== (kind === "d"))) {
+      tokens.push(current);
+      current = "";
+    }
+    if (kind) current += ch;
+    else if (!" .,/-[]()?'’".includes(ch)) return null;
+  }
+  if (current) tokens.push(current);
+  return tokens;
+}
+
+const daysIn = (year, month) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+/** The partial ISO date ("1898", "1898-06", "1898-06-12"), or null. `dayFirst`: 12/06 is
+ * 12 June (the project's setting; most labels are European). */
+export function parseDate(raw, dayFirst = true) {
+  const tokens = dateTokens(fold(raw));
+  if (!tokens || !tokens.length) return null;
+  const numbers = [];
+  let month = null;
+  for (const token of tokens) {
+    if (/^\d+$/.test(token)) numbers.push(token);
+    else if (NOISE.has(token)) continue;
+    else if (MONTHS.has(token) && month === null) month = MONTHS.get(token);
+    else if (ROMAN.has(token) && month === null) month = ROMAN.get(token);
+    else return null;
+  }
+  const years = numbers.flatMap((n, i) => (n.length === 4 ? [i] : []));
+  if (years.length !== 1 || numbers.length > 3) return null;
+  const position = years[0];
+  const year = Number(numbers[position]);
+  const others = numbers.filter((_, i) => i !== position);
+  if (others.some((n) => n.length > 2)) return null;
+  const rest = others.map(Number);
+  let day = null;
+  if (month !== null) {
+    if (rest.length > 1) return null;
+    day = rest.length ? rest[0] : null;
+  } else if (rest.length === 1) {
+    month = rest[0];
+  } else if (rest.length === 2) {
+    const [first, second] = rest;
+    if (position === 0) [month, day] = [first, second]; // year first: ISO order
+    else [day, month] = dayFirst ? [first, second] : [second, first];
+    if (month > 12 && day <= 12) [day, month] = [month, day]; // the only reading that is a date
+  }
+  if (month !== null && !(month >= 1 && month <= 12)) return null;
+  if (day !== null && (month === null || day < 1 || day > daysIn(year, month))) return null;
+  const pad = (n) => String(n).padStart(2, "0");
+  return [String(year).padStart(4, "0"), month && pad(month), day && pad(day)].filter(Boolean).join("-");
+}
+
+// --- Geopoints: `45.1885, 5.7245`, `45°11'19"N 5°43'28"E`, `N 45.1885 E 5.7245` -------------
+const SIGNS = {"′": "'", "’": "'", "´": "'", "″": '"', "”": '"', "º": "°", "˚": "°"};
+const LAT = {N: 1, S: -1};
+const LON = {E: 1, W: -1, O: -1}; // O: ouest, on French labels
+
+function pointTokens(text) {
+  const tokens = [];
+  let number = "";
+  for (const ch of text.replace(/''/g, '"')) {
+    if (isDigit(ch) || (ch === "." && number) || ("+-".includes(ch) && !number)) {
+      number += ch;
+      continue;
+    }
+    if (number) tokens.push(number);
+    number = "";
+    if ("NSEWO°'\",;".includes(ch)) tokens.push(ch);
+    else if (ch !== " " && ch !== "\t") return null;
+  }
+  if (number) tokens.push(number);
+  return tokens;
+}
+
+/** [lat, lon] in decimal degrees, or null. */
+export function parsePoint(raw) {
+  const text = raw.trim().replace(/\s+/g, " ").toUpperCase().replace(/[′’´″”º˚]/g, (ch) => SIGNS[ch]);
+  const tokens = pointTokens(text);
+  if (!tokens || !tokens.length) return null;
+  let coordinates = []; // [degree parts, hemisphere letter]
+  let parts = [];
+  let letter = "";
+  const isHemisphere = (token) => token in LAT || token in LON;
+  const lettersFirst = isHemisphere(tokens[0]);
+  for (const token of tokens) {
+    if (isHemisphere(token)) {
+      if (lettersFirst) {
+        if (parts.length || letter) coordinates.push([parts, letter]);
+        [parts, letter] = [[], token];
+      } else {
+        coordinates.push([parts, token]);
+        parts = [];
+      }
+    } else if (token === "," || token === ";") {
+      if (parts.length && !lettersFirst) {
+        coordinates.push([parts, ""]);
+        parts = [];
+      }
+    } else if (token === "°" && parts.length > 1 && !letter) {
+      // A new degree value after a finished coordinate with no separator: 44°0'44" 2°52'
+      coordinates.push([parts.slice(0, -1), ""]);
+      parts = parts.slice(-1);
+    } else if (!"°'\"".includes(token)) {
+      const value = Number(token);
+      if (Number.isNaN(value) || !/\d/.test(token)) return null;
+      parts.push(token);
+    }
+  }
+  if (parts.length || letter) coordinates.push([parts, letter]);
+  if (coordinates.length === 1 && coordinates[0][0].length === 2 && !coordinates[0][1]) {
+    coordinates = [[[coordinates[0][0][0]], ""], [[coordinates[0][0][1]], ""]]; // "44.0 2.8"
+  }
+  if (coordinates.length !== 2) return null;
+  const values = [];
+  for (const [degreeParts, hemisphere] of coordinates) {
+    if (degreeParts.length < 1 || degreeParts.length > 3) return null;
+    let value = Math.abs(Number(degreeParts[0]));
+    for (let index = 1; index < degreeParts.length; index += 1) {
+      const part = Number(degreeParts[index]);
+      if (!(part >= 0 && part < 60)) return null;
+      value += part / 60 ** index;
+    }
+    const negative = degreeParts[0].startsWith("-");
+    const sign = LAT[hemisphere] || LON[hemisphere] || (negative ? -1 : 1);
+    values.push([value * sign, hemisphere]);
+  }
+  let [[first, h1], [second, h2]] = values;
+  if (h1 in LON || h2 in LAT) [first, second] = [second, first]; // "E 2.87 N 44.01"
+  if (Math.abs(first) > 90 || Math.abs(second) > 180) return null;
+  return [first, second];
+}
+
+export const formatPoint = ([lat, lon]) => `${lat.toFixed(4)}, ${lon.toFixed(4)}`;
+
+// --- Placeholders typed instead of a value (worker/consensus/markers.py) -------------------
+const ILLEGIBLE_WORDS = new Set(["?", "??", "???", "illisible", "illegible", "non lisible", "unreadable",
+  "not readable", "indechiffrable", "undecipherable"]);
+const ABSENT_WORDS = new Set(["s.n.", "s.n", "sn", "s. n.", "s.d.", "s.d", "s. d.", "s.l.", "s.l", "s. l.",
+  "-", "--", "---", "—", "–", "none", "n/a", "na", "nil", "neant", "aucun", "aucune", "inconnu",
+  "inconnue", "unknown", "sans", "non indique", "not given", "not stated", "blank", "vide", "empty"]);
+
+/** "illegible" or "absent" when the text is a placeholder such as "?" or "s.n.", else null. */
+export function markerOf(raw) {
+  const text = raw.trim().replace(/\s+/g, " ");
+  if (text.length > 24) return null;
+  const folded = fold(text).replace(/^[\s[\]()]+|[\s[\]()]+$/g, "");
+  if (ILLEGIBLE_WORDS.has(folded)) return "illegible";
+  if (ABSENT_WORDS.has(folded)) return "absent";
+  return null;
+}
+
+// --- Select: an option's value, one of its labels, or a synonym --------------------------
+/** The option `text` names (value, label in any language, or synonym), or null. */
+export function optionFor(options, text) {
+  const wanted = fold(text);
+  if (!wanted) return null;
+  for (const option of options) {
+    const names = [option.value, ...Object.values(option.label || {}), ...(option.synonyms || [])];
+    if (names.some((name) => fold(name) === wanted)) return option;
+  }
+  return null;
+}
