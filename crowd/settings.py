@@ -263,6 +263,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set where several fields share a name ("status", "reason").
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "tasks.models.projects.ProjectStatus.choices",
+        "FieldStatusEnum": "tasks.models.results.FieldStatus.choices",
+        "LeaseStateEnum": "tasks.models.work.LeaseState.choices",
+        "SkipReasonEnum": "tasks.models.work.SkipReason.choices",
+        "ResolutionReasonEnum": "tasks.models.results.ResolutionReason.choices",
+    },
 }
 
 # --- E-mail ----------------------------------------------------------------------------------

@@ -87,7 +87,8 @@ def template_messages() -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     for path in (ROOT / "templates").rglob("*.html"):
         for match in TEMPLATE_TRANSLATE.finditer(path.read_text()):
-            found.add((match["ctx"] or "", match["msg"]))
+            # Django doubles "%" in the ids of {% translate %} strings (it formats them).
+            found.add((match["ctx"] or "", match["msg"].replace("%", "%%")))
     return found
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks.api import views, work
+from tasks.api import review, views, work
 
 urlpatterns = [
     path("projects/", views.ProjectListView.as_view(), name="api-project-list"),
@@ -18,6 +18,27 @@ urlpatterns = [
     ),
     path("projects/<slug:slug>/next-task/", work.NextTaskView.as_view(), name="api-next-task"),
     path("projects/<slug:slug>/my-counts/", work.MyCountsView.as_view(), name="api-my-counts"),
+    path("projects/<slug:slug>/disputes/", review.DisputeListView.as_view(), name="api-disputes"),
+    path(
+        "projects/<slug:slug>/disputes/bulk-accept/",
+        review.BulkAcceptView.as_view(),
+        name="api-bulk-accept",
+    ),
+    path(
+        "projects/<slug:slug>/my-feedback/", review.FeedbackView.as_view(), name="api-my-feedback"
+    ),
+    path("tasks/<int:task_id>/claim/", review.ClaimView.as_view(), name="api-task-claim"),
+    path("tasks/<int:task_id>/review/", review.ReviewView.as_view(), name="api-task-review"),
+    path(
+        "field-results/<int:field_result_id>/resolve/",
+        review.ResolveView.as_view(),
+        name="api-resolve",
+    ),
+    path(
+        "field-results/<int:field_result_id>/reopen/",
+        review.ReopenView.as_view(),
+        name="api-reopen",
+    ),
     path(
         "leases/<int:lease_id>/heartbeat/",
         work.LeaseHeartbeatView.as_view(),

@@ -5,6 +5,8 @@ from tasks.models.results import (
     FieldStatus,
     Resolution,
     ResolutionDecision,
+    ResolutionReason,
+    TaskClaim,
 )
 from tasks.models.work import Batch, BatchState, Lease, LeaseState, Task, TaskState, Transcription
 
@@ -21,7 +23,9 @@ __all__ = [
     "ProjectStatus",
     "Resolution",
     "ResolutionDecision",
+    "ResolutionReason",
     "Task",
+    "TaskClaim",
     "TaskState",
     "Template",
     "Transcription",

@@ -38,6 +38,12 @@ class FieldResult(models.Model):
     agreeing = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when the field becomes disputed. The queue's priority grows with how split the answers
+    # are, how much the field matters and how long it has waited; `dispute_rank` orders by it:
+    # weight * (1 - agreement) * 100 points, plus one point per hour waited, written as
+    # points * 3600 - disputed_at (seconds) so that the order never needs recomputing.
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    dispute_rank = models.FloatField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("field result")
@@ -46,11 +52,45 @@ class FieldResult(models.Model):
             models.UniqueConstraint(fields=["task", "key"], name="field_result_one_per_task_field")
         ]
         indexes = [
-            models.Index(fields=["project", "status", "key"], name="field_result_project_status")
+            models.Index(fields=["project", "status", "key"], name="field_result_project_status"),
+            models.Index(
+                fields=["project", "-dispute_rank"],
+                condition=models.Q(status="disputed"),
+                name="field_result_dispute_queue",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.task_id}.{self.key} = {self.value!r} ({self.status})"
+
+
+class ResolutionReason(models.TextChoices):
+    READING_CHECKED = "reading_checked", _("Checked on the image")
+    CONSENSUS_WRONG = "consensus_wrong", _("The majority misread it")
+    CONVENTION = "convention", _("Project convention")
+    TYPO = "typo", _("Typing error")
+    ILLEGIBLE = "illegible", _("Illegible")
+    NEEDS_EYES = "needs_eyes", _("Needs more readers")
+    OTHER = "other", _("Other")
+
+
+class TaskClaim(models.Model):
+    """A curator's short hold on a task under review, so two curators never settle the same
+    entry at once. Expired claims are free to take."""
+
+    task = models.OneToOneField(Task, on_delete=models.CASCADE, related_name="claim")
+    curator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    claimed_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+
+    def __str__(self) -> str:
+        return f"task {self.task_id} claimed by {self.curator_id}"
 
 
 class ChangeCause(models.TextChoices):
@@ -109,7 +149,7 @@ class Resolution(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="resolutions"
     )
     decision = models.CharField(max_length=16, choices=ResolutionDecision.choices)
-    reason = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=40, choices=ResolutionReason.choices, blank=True)
     note = models.TextField(blank=True, max_length=2000)
     value_before = models.JSONField(null=True, blank=True)
     value_after = models.JSONField(null=True, blank=True)

@@ -4,7 +4,7 @@ field results with their history, move the task to its next state, and learn rel
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -133,10 +133,12 @@ def _field_results_store(*, task: Task, outcome: TaskOutcome) -> int:
     """Write each field's result; a new version only where something changed. Fields a curator
     resolved keep the curator's value. Returns how many fields changed."""
     existing = {result.key: result for result in FieldResult.objects.filter(task=task)}
+    weights = {spec.key: spec.weight for spec in task.project.template.specs}
     changed = 0
     for key, field in outcome.fields.items():
         result = existing.get(key)
         values = _result_values(field)
+        values.update(_dispute_values(field, weights.get(key, 1.0), result))
         if result is None:
             result = FieldResult.objects.create(
                 project_id=task.project_id, task=task, key=key, version=1, **values
@@ -151,6 +153,25 @@ def _field_results_store(*, task: Task, outcome: TaskOutcome) -> int:
             _version_record(result)
             changed += 1
     return changed
+
+
+def _dispute_values(
+    field: FieldOutcome, weight: float, result: FieldResult | None
+) -> dict[str, Any]:
+    """When a field becomes disputed it joins the curators' queue, ranked once for good."""
+    if field.status != FieldStatus.DISPUTED:
+        return {"disputed_at": None, "dispute_rank": None}
+    since = result.disputed_at if result is not None and result.disputed_at else timezone.now()
+    return {
+        "disputed_at": since,
+        "dispute_rank": dispute_rank(weight=weight, agreement=field.agreement, since=since),
+    }
+
+
+def dispute_rank(*, weight: float, agreement: float, since: datetime) -> float:
+    """Queue order: weight x (1 - agreement) x 100 points plus one point per hour waited, as
+    points x 3600 - seconds since the epoch, which sorts the same at any later time."""
+    return round(weight * (1.0 - agreement) * 100 * 3600 - since.timestamp(), 3)
 
 
 def _result_values(field: FieldOutcome) -> dict[str, Any]:

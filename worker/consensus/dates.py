@@ -180,8 +180,9 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
             break
         value, weight = _best(giving, part)
         # Dropping the day or month is a common slip, adding one that is not printed is
-        # not: equal weight keeps the finer date.
-        if weight < stopping - 1e-9:
+        # not: the finer date is kept unless twice the weight stops short of it, and it is
+        # decisive only with a majority of the answers that reached this part.
+        if weight < stopping / 2 - 1e-9:
             break
         decisive = decisive and weight > (stopping + sum(v.weight for v, _ in giving)) / 2
         chosen[part] = value

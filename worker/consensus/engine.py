@@ -146,7 +146,8 @@ def reconcile_field(
         others = [Vote(v.user, share, v.reading) for v in others]
     blanks = [v for v in others if v.reading.kind != ILLEGIBLE]
     illegible = [v for v in others if v.reading.kind == ILLEGIBLE]
-    return _decide(spec, policy, values, blanks, illegible, len(values) + len(others))
+    learnt = any(k == key for k, _ in policy.blank_weights)
+    return _decide(spec, policy, values, blanks, illegible, len(values) + len(others), learnt)
 
 
 def _unanimous(
@@ -202,8 +203,12 @@ def _decide(
     blanks: list[Vote],
     illegible: list[Vote],
     n: int,
+    learnt: bool = False,
 ) -> FieldOutcome:
-    """Value, blank or illegible: the heaviest wins; blank and illegible votes are discounted."""
+    """Value, blank or illegible: the heaviest wins; blank and illegible votes are discounted.
+
+    With a learnt blank share for the field (`learnt`), a trusted lone value may stand
+    against one blank (`_lone_value`)."""
     blank_weight = sum(v.weight for v in blanks)
     illegible_weight = sum(v.weight for v in illegible)
     total = sum(v.weight for v in values) + blank_weight + illegible_weight
@@ -221,7 +226,10 @@ def _decide(
         accepted = (
             enough
             and agreement >= policy.agreement_threshold - _EPSILON
-            and (support >= needed_support or _lone_value(policy, values, illegible, agreement))
+            and (
+                support >= needed_support
+                or (learnt and _lone_value(policy, values, blanks, illegible, agreement))
+            )
             and consensus.decisive
         )
         status = AGREED if accepted else _unsettled(n, policy)
@@ -275,12 +283,17 @@ def _decide(
 
 
 def _lone_value(
-    policy: Policy, values: list[Vote], illegible: list[Vote], agreement: float
+    policy: Policy, values: list[Vote], blanks: list[Vote], illegible: list[Vote], agreement: float
 ) -> bool:
-    """One trusted contributor typed the value and everyone else left the field blank."""
+    """One trusted contributor typed the value and the only other one left the field blank.
+
+    One blank is a slip more often than not; two people who saw nothing are a reason to ask.
+    """
     return (
         policy.lone_value_weight is not None
         and len(values) == 1
+        and len(blanks) == 1
+        and blanks[0].reading.kind == "blank"
         and not illegible
         and values[0].weight >= policy.lone_value_weight - _EPSILON
         and agreement >= policy.lone_agreement - _EPSILON

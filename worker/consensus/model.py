@@ -63,12 +63,13 @@ class Policy:
     # that labels always fill and real evidence in one they often leave empty (see
     # `reliability.blank_weights_from_tasks`). Pairs rather than a mapping, so a policy hashes.
     blank_weights: tuple[tuple[str, float], ...] = ()
-    # A value only one contributor gave, where everyone else left the field blank, is accepted
-    # without a second reader when that contributor has earned this weight (about 97 % right
-    # under the reliability model) and the blanks weigh little beside it (`lone_agreement`).
-    # None requires two contributors to agree, always.
-    lone_value_weight: float | None = 1.8
-    lone_agreement: float = 0.8
+    # A value one contributor gave, where the only other one left the field blank, is accepted
+    # without a third reader when the field's blank share is learnt (`blank_weights`), that
+    # contributor weighs at least this much (the prior: a spammer or a sloppy reader never
+    # does) and the blank weighs little beside it (`lone_agreement`, reached once the field's
+    # blanks are learnt to be slips). None requires two contributors to agree, always.
+    lone_value_weight: float | None = 1.0
+    lone_agreement: float = 0.6
 
 
 @dataclass(frozen=True)

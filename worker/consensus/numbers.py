@@ -83,6 +83,9 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
 
 def plurality(votes: Sequence[Vote], *, method: str, note: str) -> ValueConsensus:
     """The heaviest key wins; its most given form is the output. Shared by number and select."""
+    first = votes[0].reading
+    if all(v.reading.text == first.text and v.reading.key == first.key for v in votes):
+        return _single(votes, method=method, note=note)
     groups: dict[object, list[Vote]] = {}
     for v in votes:
         groups.setdefault(v.reading.key, []).append(v)
@@ -113,3 +116,21 @@ def _form(group: list[Vote]) -> str:
     for v in group:
         weights[v.reading.text] = weights.get(v.reading.text, 0.0) + v.weight
     return min(weights.items(), key=lambda item: (-item[1], item[0]))[0]
+
+
+def _single(votes: Sequence[Vote], *, method: str, note: str) -> ValueConsensus:
+    """Every answer is the same form: the plurality without grouping."""
+    reading = votes[0].reading
+    weight = sum(v.weight for v in votes)
+    users = tuple(sorted(v.user for v in votes))
+    parsed = not (isinstance(reading.key, tuple) and reading.key[0] == "text")
+    return ValueConsensus(
+        value=reading.text,
+        cluster_weight=weight,
+        agree_weight=weight,
+        agree_users=users,
+        decisive=parsed,
+        method=method if parsed else "unparsed",
+        agree_note=note if parsed else "on text that could not be read as a value",
+        alternatives=(Alternative(reading.text, weight, users),),
+    )

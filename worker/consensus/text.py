@@ -198,6 +198,20 @@ def _merge_variants(forms: list[_Form]) -> list[_Form]:
 
 
 def consensus(votes: Sequence[Vote]) -> ValueConsensus:
+    only = votes[0].reading.text
+    if all(v.reading.text == only for v in votes):  # the common case: one form, maybe blanks
+        weight = sum(v.weight for v in votes)
+        users = tuple(sorted(v.user for v in votes))
+        return ValueConsensus(
+            value=only,
+            cluster_weight=weight,
+            agree_weight=weight,
+            agree_users=users,
+            decisive=True,
+            method="exact",
+            agree_note="exactly",
+            alternatives=(Alternative(only, weight, users),),
+        )
     verbatim = _forms(votes)
     forms = _merge_variants(verbatim)
     clusters = _clusters(forms)
@@ -273,7 +287,9 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
         method=method,
         agree_note="exactly" if exact else "once case, accents and punctuation are ignored",
         extra_note="; ".join(
-            x for x in (extra, _VARIANT_EXTRA if any(len(f.variants) > 1 for f in best) else "") if x
+            x
+            for x in (extra, _VARIANT_EXTRA if any(len(f.variants) > 1 for f in best) else "")
+            if x
         ),
         alternatives=(*alternatives, *others),
     )

@@ -1,4 +1,4 @@
-from worker.consensus import AGREED, BLANK, DISPUTED, NEEDS_MORE
+from worker.consensus import AGREED, BLANK, DISPUTED, NEEDS_MORE, Policy
 from worker.consensus.markers import marker_of
 
 from .helpers import field
@@ -56,3 +56,27 @@ def test_agreement_counts_blanks_as_weak_dissent():
     outcome = field("number", ["650", "650", ""])
     assert outcome.status == AGREED
     assert 0.8 < outcome.agreement < 1.0
+
+
+LEARNT = Policy(blank_weights=(("f", 0.05),))
+
+
+def test_a_trusted_lone_value_stands_against_one_blank_once_blanks_are_learnt_to_be_slips():
+    outcome = field("text", ["Quercus ilex L.", ""], policy=LEARNT, weights=[1.5, 1.5])
+    assert (outcome.value, outcome.status) == ("Quercus ilex L.", AGREED)
+
+
+def test_a_lone_value_from_a_contributor_below_the_prior_still_needs_more():
+    outcome = field("text", ["Quercus ilex L.", ""], policy=LEARNT, weights=[0.6, 1.5])
+    assert outcome.status == NEEDS_MORE
+
+
+def test_two_blanks_against_a_lone_value_still_ask_for_more():
+    outcome = field("text", ["Quercus ilex L.", "", ""], policy=LEARNT, weights=[2.0, 1.0, 1.0])
+    assert (outcome.value, outcome.status) == ("Quercus ilex L.", NEEDS_MORE)
+
+
+def test_a_learnt_blank_share_replaces_the_fixed_one():
+    fixed = field("number", ["650", "650", ""])
+    learnt = field("number", ["650", "650", ""], policy=LEARNT)
+    assert learnt.agreement > fixed.agreement

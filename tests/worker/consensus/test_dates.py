@@ -62,3 +62,9 @@ def test_a_different_year_does_not_agree():
     outcome = field("date", ["1931", "1913"])
     assert outcome.support == 1
     assert outcome.status != AGREED
+
+
+def test_a_finer_date_one_person_gave_is_kept_but_a_curator_confirms_it():
+    outcome = field("date", ["1876-05-17", "1876", "1876"])
+    assert outcome.value == "1876-05-17"
+    assert outcome.status != AGREED

@@ -4,6 +4,7 @@ from worker.consensus.reliability import (
     Observation,
     ReliabilityModel,
     Tally,
+    estimate_from_tasks,
     reliability_estimate,
     reliability_from_tasks,
     reliability_update,
@@ -57,3 +58,20 @@ def test_estimating_from_tasks_weighs_down_a_contributor_who_never_agrees():
     ]
     weights = reliability_from_tasks(fields, tasks, Policy())
     assert weights["spam"]["text"] < 0.2 < 1.0 < weights["good1"]["text"]
+
+
+def test_blank_shares_are_learnt_per_field_from_settled_values():
+    fields = [spec("name", "text"), spec("note", "text")]
+
+    def row(user: str, i: int, name: str) -> Submission:
+        return Submission(user, {"name": name, "note": "" if i % 2 else f"note {i}"})
+
+    # Names are always printed and a careless third contributor skips them; notes are often
+    # absent from the label, and then everyone leaves them blank.
+    tasks = [
+        [row("a", i, f"Taxon {i}"), row("b", i, f"Taxon {i}"), row("c", i, "")] for i in range(40)
+    ]
+    _, shares = estimate_from_tasks(fields, tasks, Policy())
+    learnt = dict(shares)
+    assert learnt["name"] < 0.2
+    assert learnt["note"] == Policy().blank_weight  # learnt, but never above the fixed share

@@ -69,9 +69,31 @@ def test_case_and_accent_variants_agree_but_the_output_keeps_the_majority_form()
 
 
 def test_a_tie_on_the_exact_form_is_not_agreed():
-    outcome = field("text", ["Saint-Étienne", "saint-etienne"])
+    outcome = field("text", ["Saint-Étienne", "Saint Étienne"])
     assert outcome.status == NEEDS_MORE
     assert "no majority on the exact form" in outcome.explanation
+
+
+def test_two_answers_differing_only_in_accents_and_case_agree_on_the_accented_form():
+    outcome = field("text", ["saint-etienne", "Saint-Étienne"])
+    assert (outcome.value, outcome.status) == ("Saint-Étienne", AGREED)
+    assert outcome.explanation.startswith("2 of 2 agree once case and accents are ignored")
+    assert {a.value for a in outcome.alternatives} == {"saint-etienne", "Saint-Étienne"}
+
+
+def test_an_accent_only_one_person_typed_still_sets_the_form():
+    outcome = field("text", ["pelouses seches", "pelouses sèches", "pelouses seches"])
+    assert outcome.value == "pelouses sèches"
+
+
+def test_an_answer_typed_all_in_capitals_never_sets_the_form():
+    outcome = field("text", ["SERRA DA ESTRELA", "SERRA DA ESTRELA", "Serra da Estrela"])
+    assert outcome.value == "Serra da Estrela"
+
+
+def test_a_capital_at_the_start_only_is_left_to_the_majority():
+    outcome = field("text", ["marais tourbeux", "Marais tourbeux", "marais tourbeux"])
+    assert outcome.value == "marais tourbeux"
 
 
 def test_text_is_normalised_to_nfc_with_collapsed_spaces():

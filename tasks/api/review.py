@@ -1,0 +1,319 @@
+"""API for curators (queue, claims, decisions, bulk acceptance) and contributors' feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crowd.api_errors import error_response
+from crowd.roles import Capability, acting_user, project_require
+from tasks.api.work import TaskSerializer
+from tasks.models import FieldResult, FieldStatus, ResolutionReason, Task
+from tasks.selectors import project_for
+from tasks.selectors_review import contributor_feedback, dispute_counts, disputes_queue, task_review
+from tasks.services.review import (
+    DECISIONS,
+    ReviewConflict,
+    disputes_accept_majority,
+    disputes_majority,
+    field_result_reopen,
+    field_result_resolve,
+    task_claim,
+    task_claim_release,
+)
+from tasks.values import ValuesError
+
+
+def conflict(error: ReviewConflict) -> Response:
+    return error_response(status.HTTP_409_CONFLICT, "conflict", str(error), current=error.state)
+
+
+def invalid(error: ValuesError) -> Response:
+    return error_response(
+        status.HTTP_400_BAD_REQUEST, "invalid", _("Some values are not valid."), fields=error.errors
+    )
+
+
+def _task_for_curator(request: Request, task_id: int) -> Task:
+    task = Task.objects.select_related("project__template").filter(pk=task_id).first()
+    if task is None:
+        from django.http import Http404
+
+        raise Http404(_("No such image."))
+    project_require(request.user, task.project, Capability.CURATE)
+    return task
+
+
+def _result_for_curator(request: Request, field_result_id: int) -> FieldResult:
+    result = FieldResult.objects.select_related("task__project").filter(pk=field_result_id).first()
+    if result is None:
+        from django.http import Http404
+
+        raise Http404(_("No such value."))
+    project_require(request.user, result.task.project, Capability.CURATE)
+    return result
+
+
+class DisputeSerializer(serializers.ModelSerializer):
+    task = serializers.IntegerField(source="task_id")
+    answers = serializers.SerializerMethodField()
+    claimed_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FieldResult
+        fields = [
+            "id",
+            "task",
+            "key",
+            "value",
+            "status",
+            "agreement",
+            "explanation",
+            "answers",
+            "disputed_at",
+            "claimed_by",
+        ]
+        read_only_fields = fields
+
+    def get_answers(self, result: FieldResult) -> int:
+        return len(result.alternatives)
+
+    def get_claimed_by(self, result: FieldResult) -> str | None:
+        from django.utils import timezone
+
+        claim = getattr(result.task, "claim", None)
+        if claim is None or claim.expires_at <= timezone.now():
+            return None
+        return str(claim.curator.public_name)
+
+
+class DisputeListView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("field", str, description="Only this field key."),
+            OpenApiParameter("batch", int, description="Only this batch."),
+            OpenApiParameter(
+                "contributor", str, description="Only images this user name transcribed."
+            ),
+            OpenApiParameter("status", str, enum=["disputed", "needs_more", "resolved"]),
+        ],
+        responses=DisputeSerializer(many=True),
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        """The disputed values of a project, most urgent first, with counts per field."""
+        project = project_for(request.user, slug, Capability.CURATE)
+        wanted = request.query_params.get("status", FieldStatus.DISPUTED)
+        if wanted not in {FieldStatus.DISPUTED, FieldStatus.NEEDS_MORE, FieldStatus.RESOLVED}:
+            return error_response(
+                400, "invalid", _("Unknown status."), fields={"status": [_("Unknown status.")]}
+            )
+        batch = request.query_params.get("batch")
+        queue = disputes_queue(
+            project=project,
+            key=request.query_params.get("field") or None,
+            batch_id=int(batch) if batch and batch.isdigit() else None,
+            contributor=request.query_params.get("contributor") or None,
+            status=wanted,
+        )
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(queue, request, view=self)
+        response = paginator.get_paginated_response(DisputeSerializer(page, many=True).data)
+        response.data["counts"] = dispute_counts(project=project)
+        return response
+
+
+class ClaimView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: OpenApiResponse(description="Claimed."),
+            409: OpenApiResponse(description="Another curator holds it."),
+        },
+    )
+    def post(self, request: Request, task_id: int) -> Response:
+        task = _task_for_curator(request, task_id)
+        try:
+            claim = task_claim(task_id=task.pk, curator=acting_user(request.user))
+        except ReviewConflict as error:
+            return conflict(error)
+        return Response(
+            {"claimed_by": claim.curator.public_name, "claimed_until": claim.expires_at}
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, task_id: int) -> Response:
+        task = _task_for_curator(request, task_id)
+        task_claim_release(task_id=task.pk, curator=acting_user(request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReviewView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        responses=OpenApiResponse(description="The task, each field's answers and history.")
+    )
+    def get(self, request: Request, task_id: int) -> Response:
+        task = _task_for_curator(request, task_id)
+        review = task_review(task=task)
+        review["task"] = TaskSerializer(task, context={"request": request}).data
+        return Response(review)
+
+
+class ResolveSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=list(DECISIONS))
+    value = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=2000
+    )
+    reason = serializers.ChoiceField(
+        choices=ResolutionReason.choices, required=False, allow_blank=True
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class FieldResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FieldResult
+        fields = [
+            "id",
+            "task",
+            "key",
+            "value",
+            "status",
+            "agreement",
+            "method",
+            "explanation",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class ResolveView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=ResolveSerializer,
+        responses={
+            200: FieldResultSerializer,
+            409: OpenApiResponse(
+                description="Claimed by another curator, or already settled; `current` has the state."
+            ),
+        },
+    )
+    def post(self, request: Request, field_result_id: int) -> Response:
+        result = _result_for_curator(request, field_result_id)
+        data = ResolveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            settled = field_result_resolve(
+                field_result_id=result.pk, curator=acting_user(request.user), **data.validated_data
+            )
+        except ReviewConflict as error:
+            return conflict(error)
+        except ValuesError as error:
+            return invalid(error)
+        return Response(FieldResultSerializer(settled).data)
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ResolutionReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ReopenView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=ReopenSerializer,
+        responses={
+            200: FieldResultSerializer,
+            409: OpenApiResponse(description="Already waiting."),
+        },
+    )
+    def post(self, request: Request, field_result_id: int) -> Response:
+        result = _result_for_curator(request, field_result_id)
+        data = ReopenSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            reopened = field_result_reopen(
+                field_result_id=result.pk, actor=acting_user(request.user), **data.validated_data
+            )
+        except ReviewConflict as error:
+            return conflict(error)
+        except ValuesError as error:
+            return invalid(error)
+        return Response(FieldResultSerializer(reopened).data)
+
+
+class BulkAcceptSerializer(serializers.Serializer):
+    field = serializers.CharField(max_length=64)
+    batch = serializers.IntegerField(required=False, allow_null=True)
+    reason = serializers.ChoiceField(
+        choices=ResolutionReason.choices, required=False, allow_blank=True
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    preview = serializers.BooleanField(default=True, help_text="Only say what would change.")
+
+
+class BulkAcceptView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=BulkAcceptSerializer,
+        responses=OpenApiResponse(
+            description="`changes`: field result, task, before, after; `applied`."
+        ),
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        """Accept the leading answer on every disputed value of one field (in one batch)."""
+        project = project_for(request.user, slug, Capability.CURATE)
+        data = BulkAcceptSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        args: dict[str, Any] = {
+            "project_id": project.pk,
+            "key": data.validated_data["field"],
+            "batch_id": data.validated_data.get("batch"),
+        }
+        if data.validated_data["preview"]:
+            changes = disputes_majority(**args)
+        else:
+            changes = disputes_accept_majority(
+                **args,
+                curator=acting_user(request.user),
+                reason=data.validated_data.get("reason", ""),
+                note=data.validated_data.get("note", ""),
+            )
+        body = [
+            {
+                "field_result": c.field_result_id,
+                "task": c.task_id,
+                "before": c.before,
+                "after": c.after,
+            }
+            for c in changes
+        ]
+        return Response({"applied": not data.validated_data["preview"], "changes": body})
+
+
+class FeedbackView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        responses=OpenApiResponse(
+            description="Your agreement rate and what curators decided on your answers."
+        )
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        project = project_for(request.user, slug)
+        return Response(contributor_feedback(project=project, user=acting_user(request.user)))

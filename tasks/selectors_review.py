@@ -1,0 +1,189 @@
+"""Reads for curators and for contributors' feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from crowd.models import ContributorReliability, User
+from tasks.models import (
+    FieldResult,
+    FieldStatus,
+    Project,
+    Resolution,
+    Task,
+    TaskClaim,
+    Transcription,
+)
+
+SETTLED = (FieldStatus.AGREED, FieldStatus.BLANK, FieldStatus.RESOLVED)
+
+
+def disputes_queue(
+    *,
+    project: Project,
+    key: str | None = None,
+    batch_id: int | None = None,
+    contributor: str | None = None,
+    status: str = FieldStatus.DISPUTED,
+) -> QuerySet[FieldResult]:
+    """Field results waiting for curators, most urgent first (see FieldResult.dispute_rank)."""
+    results = FieldResult.objects.filter(project=project, status=status).select_related(
+        "task", "task__claim__curator"
+    )
+    if key:
+        results = results.filter(key=key)
+    if batch_id:
+        results = results.filter(task__batch_id=batch_id)
+    if contributor:
+        transcribed = Transcription.objects.filter(
+            project=project, user__username=contributor
+        ).values("task_id")
+        results = results.filter(task_id__in=transcribed)
+    if status == FieldStatus.DISPUTED:
+        return results.order_by("-dispute_rank", "pk")
+    return results.order_by("-updated_at", "pk")
+
+
+def dispute_counts(*, project: Project) -> dict[str, int]:
+    rows = (
+        FieldResult.objects.filter(project=project, status=FieldStatus.DISPUTED)
+        .order_by()
+        .values_list("key")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows.values_list("key", "n"))
+
+
+def claim_of(task: Task) -> dict[str, Any] | None:
+    claim = (
+        TaskClaim.objects.select_related("curator")
+        .filter(task=task, expires_at__gt=timezone.now())
+        .first()
+    )
+    if claim is None:
+        return None
+    return {
+        "curator": claim.curator.public_name,
+        "curator_id": claim.curator_id,
+        "until": claim.expires_at,
+    }
+
+
+def task_review(*, task: Task) -> dict[str, Any]:
+    """Everything a curator needs beside the image: each field's answers with who gave them and
+    how reliable they are, the engine's suggestion and explanation, and the history."""
+    specs = {spec.key: spec for spec in task.project.template.specs}
+    results = list(FieldResult.objects.filter(task=task))
+    user_ids = {int(u) for r in results for alt in r.alternatives for u in alt["users"]}
+    names = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "username"))
+    weights: dict[tuple[int, str], float] = {
+        (user_id, field_type): weight
+        for user_id, field_type, weight in ContributorReliability.objects.filter(
+            project=task.project, user_id__in=user_ids
+        ).values_list("user_id", "field_type", "weight")
+    }
+    history = _history(results)
+    fields = []
+    for result in sorted(
+        results, key=lambda r: list(specs).index(r.key) if r.key in specs else 999
+    ):
+        spec = specs.get(result.key)
+        field_type = spec.type if spec else "text"
+        fields.append(
+            {
+                "id": result.pk,
+                "key": result.key,
+                "label": spec.label if spec else {"fr": result.key, "en": result.key},
+                "type": field_type,
+                "status": result.status,
+                "value": result.value,
+                "agreement": result.agreement,
+                "explanation": result.explanation,
+                "version": result.version,
+                "answers": [
+                    {
+                        "value": alt["value"],
+                        "count": len(alt["users"]),
+                        "contributors": [
+                            {
+                                "username": names.get(int(u), "?"),
+                                "reliability": round(weights.get((int(u), field_type), 1.0), 2),
+                            }
+                            for u in alt["users"]
+                        ],
+                    }
+                    for alt in result.alternatives
+                ],
+                "history": history.get(result.pk, []),
+            }
+        )
+    return {"task": task, "fields": fields, "claim": claim_of(task)}
+
+
+def _history(results: list[FieldResult]) -> dict[int, list[dict[str, Any]]]:
+    rows = (
+        Resolution.objects.filter(field_result__in=results)
+        .select_related("curator")
+        .order_by("created_at", "pk")
+    )
+    history: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        history.setdefault(row.field_result_id, []).append(
+            {
+                "decision": row.decision,
+                "curator": row.curator.public_name,
+                "reason": row.reason,
+                "note": row.note,
+                "before": row.value_before,
+                "after": row.value_after,
+                "at": row.created_at,
+            }
+        )
+    return history
+
+
+def contributor_feedback(*, project: Project, user: User, limit: int = 50) -> dict[str, Any]:
+    """How often a contributor's answers agree with settled values, and what curators decided
+    on their answers that went to review: how volunteers learn the project's conventions."""
+    tasks = Transcription.objects.filter(project=project, user=user).values("task_id")
+    settled = FieldResult.objects.filter(task_id__in=tasks, status__in=SETTLED).values_list(
+        "agreeing", flat=True
+    )
+    total = agreed = 0
+    for agreeing in settled.iterator(chunk_size=2000):
+        total += 1
+        agreed += user.pk in agreeing
+    mine = {t.task_id: t for t in Transcription.objects.filter(project=project, user=user)}
+    outcomes = []
+    resolutions = (
+        Resolution.objects.filter(field_result__task_id__in=tasks)
+        .exclude(decision="reopen")
+        .select_related("field_result")
+        .order_by("-created_at")[:limit]
+    )
+    for resolution in resolutions:
+        result = resolution.field_result
+        transcription = mine.get(result.task_id)
+        typed = transcription.values.get(result.key, "") if transcription else ""
+        outcomes.append(
+            {
+                "task": result.task_id,
+                "key": result.key,
+                "yours": typed,
+                "settled": resolution.value_after,
+                "decision": resolution.decision,
+                "reason": resolution.reason,
+                "note": resolution.note,
+                "agreed": user.pk in result.agreeing,
+                "at": resolution.created_at,
+            }
+        )
+    return {
+        "settled": total,
+        "agreed": agreed,
+        "rate": round(agreed / total, 3) if total else None,
+        "outcomes": outcomes,
+    }

@@ -1,0 +1,345 @@
+"""Curator review: claims, decisions on disputed fields, reopening, and bulk acceptance.
+
+Every decision writes a Resolution (who, when, value before and after, reason) and a new
+version of the field result. A task whose disputed fields are all settled becomes resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crowd.models import User
+from tasks.events import event_send_on_commit, project_group
+from tasks.models import (
+    FieldResult,
+    FieldResultVersion,
+    FieldStatus,
+    Resolution,
+    ResolutionDecision,
+    ResolutionReason,
+    Task,
+    TaskClaim,
+    TaskState,
+)
+from tasks.models.results import ChangeCause
+from tasks.services.progress import project_progress_request
+from tasks.services.reconcile import dispute_rank, project_policy
+from tasks.values import ValuesError, values_check
+from worker.consensus import Submission, reconcile_field
+
+CLAIM_MINUTES = 10
+DECISIONS = (
+    ResolutionDecision.ACCEPT,
+    ResolutionDecision.VALUE,
+    ResolutionDecision.ILLEGIBLE,
+    ResolutionDecision.MORE,
+)
+UNSETTLED = (FieldStatus.DISPUTED, FieldStatus.NEEDS_MORE)
+_VERSIONED = (
+    "value",
+    "status",
+    "agreement",
+    "support",
+    "n",
+    "method",
+    "alternatives",
+    "explanation",
+)
+
+
+class ReviewConflict(Exception):
+    """Someone else holds the task, or the field was already settled; `state` says how it is."""
+
+    def __init__(self, message: str, state: dict[str, Any]):
+        super().__init__(message)
+        self.state = state
+
+
+@dataclass(frozen=True)
+class BulkChange:
+    field_result_id: int
+    task_id: int
+    before: Any
+    after: Any
+
+
+def _claim_state(claim: TaskClaim | None) -> dict[str, Any]:
+    if claim is None:
+        return {"claimed_by": None, "claimed_until": None}
+    return {"claimed_by": claim.curator.public_name, "claimed_until": claim.expires_at.isoformat()}
+
+
+def _result_state(result: FieldResult) -> dict[str, Any]:
+    return {
+        "id": result.pk,
+        "key": result.key,
+        "value": result.value,
+        "status": result.status,
+        "version": result.version,
+    }
+
+
+def _lock_task(task_id: int) -> Task:
+    return (
+        Task.objects.select_for_update(of=("self",))
+        .select_related("project__template")
+        .get(pk=task_id)
+    )
+
+
+def _hold(*, task: Task, curator: User, now: Any) -> TaskClaim:
+    """Take or renew the claim on a locked task; ReviewConflict while another curator holds it."""
+    claim = TaskClaim.objects.select_related("curator").filter(task=task).first()
+    if claim is not None and claim.curator_id != curator.pk and claim.expires_at > now:
+        raise ReviewConflict(
+            _("%(name)s is reviewing this image.") % {"name": claim.curator.public_name},
+            _claim_state(claim),
+        )
+    expires = now + timedelta(minutes=CLAIM_MINUTES)
+    if claim is None:
+        return TaskClaim.objects.create(task=task, curator=curator, expires_at=expires)
+    fresh = claim.curator_id != curator.pk or claim.expires_at <= now
+    claim.curator, claim.expires_at = curator, expires
+    if fresh:
+        claim.claimed_at = now
+    claim.save()
+    return claim
+
+
+@transaction.atomic
+def task_claim(*, task_id: int, curator: User) -> TaskClaim:
+    """Claim a task for review for a few minutes (renewing one's own claim). Callers check that
+    `curator` curates the project."""
+    task = _lock_task(task_id)
+    claim = _hold(task=task, curator=curator, now=timezone.now())
+    event_send_on_commit(
+        project_group(task.project_id),
+        "dispute.claimed",
+        {"task": task.pk, "curator": curator.public_name, "until": claim.expires_at.isoformat()},
+    )
+    return claim
+
+
+@transaction.atomic
+def task_claim_release(*, task_id: int, curator: User) -> None:
+    released = TaskClaim.objects.filter(task_id=task_id, curator=curator).delete()[0]
+    if released:
+        project_id = Task.objects.filter(pk=task_id).values_list("project_id", flat=True).get()
+        event_send_on_commit(project_group(project_id), "dispute.released", {"task": task_id})
+
+
+@transaction.atomic
+def field_result_resolve(
+    *,
+    field_result_id: int,
+    curator: User,
+    decision: str,
+    value: str | None = None,
+    reason: str = "",
+    note: str = "",
+) -> FieldResult:
+    """Settle a disputed field: accept one of the answers, type the right value (validated like
+    a transcription), mark it illegible, or send the task back for more transcriptions.
+
+    Takes the task's claim (ReviewConflict if another curator holds it or the field is no longer
+    disputed). Callers check that `curator` curates the project.
+    """
+    if decision not in DECISIONS:
+        raise ValueError(f"unknown decision {decision!r}")
+    if reason and reason not in ResolutionReason.values:
+        raise ValuesError({"reason": [_("Unknown reason.")]})
+    task_id = FieldResult.objects.values_list("task_id", flat=True).get(pk=field_result_id)
+    task = _lock_task(task_id)
+    now = timezone.now()
+    _hold(task=task, curator=curator, now=now)
+    result = FieldResult.objects.select_for_update().get(pk=field_result_id)
+    if result.status not in UNSETTLED:
+        raise ReviewConflict(_("This value was already settled."), _result_state(result))
+    before_value, before_status = result.value, result.status
+    if decision == ResolutionDecision.MORE:
+        result.status = FieldStatus.NEEDS_MORE
+        result.disputed_at = result.dispute_rank = None
+        Task.objects.filter(pk=task.pk).update(
+            state=TaskState.NEEDS_MORE, target=task.transcription_count + 1
+        )
+    else:
+        result.value, result.agreeing = _settled_value(
+            task=task, result=result, decision=decision, typed=value
+        )
+        result.status = FieldStatus.RESOLVED
+        result.method = "curator"
+        # Stored text stays in English, like the engine's explanations; pages translate labels.
+        result.explanation = "Settled by a curator."
+        result.disputed_at = result.dispute_rank = None
+    _record(
+        result=result,
+        curator=curator,
+        decision=decision,
+        reason=reason,
+        note=note,
+        before=(before_value, before_status),
+    )
+    if decision != ResolutionDecision.MORE:
+        _task_settle_if_done(task)
+    return result
+
+
+def _settled_value(
+    *, task: Task, result: FieldResult, decision: str, typed: str | None
+) -> tuple[str, list[int]]:
+    """The curator's value in canonical form, and the contributors whose answers it vindicates."""
+    if decision == ResolutionDecision.ILLEGIBLE:
+        return "", _users_of(result, "[illegible]")
+    if decision == ResolutionDecision.ACCEPT:
+        if typed is None or typed not in {alt["value"] for alt in result.alternatives}:
+            raise ValuesError({"value": [_("Choose one of the answers given.")]})
+        return typed, _users_of(result, typed)
+    spec = next(s for s in task.project.template.specs if s.key == result.key)
+    try:
+        clean, _markers = values_check(specs=(spec,), values={spec.key: typed or ""}, markers={})
+    except ValuesError as error:
+        raise ValuesError(
+            {"value": error.errors.get(spec.key, [_("Not a valid value.")])}
+        ) from error
+    outcome = reconcile_field(
+        spec, [Submission(user="curator", values=clean)], project_policy(task.project)
+    )
+    canonical = outcome.value if outcome.value or not clean.get(spec.key) else clean[spec.key]
+    return canonical, _users_of(result, canonical)
+
+
+def _users_of(result: FieldResult, value: str) -> list[int]:
+    return sorted(
+        {int(u) for alt in result.alternatives if alt["value"] == value for u in alt["users"]}
+    )
+
+
+def _record(
+    *,
+    result: FieldResult,
+    curator: User,
+    decision: str,
+    reason: str,
+    note: str,
+    before: tuple[Any, str],
+) -> None:
+    result.version += 1
+    result.save()
+    FieldResultVersion.objects.create(
+        field_result=result,
+        version=result.version,
+        cause=ChangeCause.REOPEN
+        if decision == ResolutionDecision.REOPEN
+        else ChangeCause.RESOLUTION,
+        actor=curator,
+        **{name: getattr(result, name) for name in _VERSIONED},
+    )
+    Resolution.objects.create(
+        field_result=result,
+        curator=curator,
+        decision=decision,
+        reason=reason,
+        note=note[:2000],
+        value_before=before[0],
+        value_after=result.value,
+        status_before=before[1],
+        status_after=result.status,
+    )
+    event_send_on_commit(
+        project_group(result.project_id),
+        "dispute.resolved" if decision != ResolutionDecision.REOPEN else "dispute.reopened",
+        {
+            "task": result.task_id,
+            "field_result": result.pk,
+            "key": result.key,
+            "status": result.status,
+        },
+    )
+    project_progress_request(project_id=result.project_id)
+
+
+def _task_settle_if_done(task: Task) -> None:
+    if not FieldResult.objects.filter(task=task, status__in=UNSETTLED).exists():
+        Task.objects.filter(pk=task.pk).update(state=TaskState.RESOLVED)
+        TaskClaim.objects.filter(task=task).delete()
+
+
+@transaction.atomic
+def field_result_reopen(
+    *, field_result_id: int, actor: User, reason: str, note: str = ""
+) -> FieldResult:
+    """Put an agreed, blank or resolved value back in the curators' queue, with a reason.
+    Callers check that `actor` curates or leads the project."""
+    if not reason or reason not in ResolutionReason.values:
+        raise ValuesError({"reason": [_("Say why the value is reopened.")]})
+    task_id = FieldResult.objects.values_list("task_id", flat=True).get(pk=field_result_id)
+    task = _lock_task(task_id)
+    result = FieldResult.objects.select_for_update().get(pk=field_result_id)
+    if result.status in UNSETTLED:
+        raise ReviewConflict(
+            _("This value is already waiting for a decision."), _result_state(result)
+        )
+    before = (result.value, result.status)
+    weights = {spec.key: spec.weight for spec in task.project.template.specs}
+    now = timezone.now()
+    result.status = FieldStatus.DISPUTED
+    result.disputed_at = now
+    result.dispute_rank = dispute_rank(
+        weight=weights.get(result.key, 1.0), agreement=result.agreement, since=now
+    )
+    _record(
+        result=result,
+        curator=actor,
+        decision=ResolutionDecision.REOPEN,
+        reason=reason,
+        note=note,
+        before=before,
+    )
+    Task.objects.filter(pk=task.pk).update(state=TaskState.DISPUTED)
+    return result
+
+
+def disputes_majority(*, project_id: int, key: str, batch_id: int | None) -> list[BulkChange]:
+    """What accepting the leading answer would change on every disputed `key` of a batch."""
+    results = FieldResult.objects.filter(
+        project_id=project_id, key=key, status=FieldStatus.DISPUTED
+    )
+    if batch_id is not None:
+        results = results.filter(task__batch_id=batch_id)
+    changes = []
+    for result in results.order_by("-dispute_rank").only("pk", "task_id", "value", "alternatives"):
+        leading = next(
+            (alt["value"] for alt in result.alternatives if alt["value"] != "[illegible]"), None
+        )
+        if leading is not None:
+            changes.append(BulkChange(result.pk, result.task_id, result.value, leading))
+    return changes
+
+
+def disputes_accept_majority(
+    *, project_id: int, key: str, batch_id: int | None, curator: User, reason: str, note: str = ""
+) -> list[BulkChange]:
+    """Accept the leading answer on every disputed `key` of a batch: one resolution (one audit
+    entry) per value. Entries another curator holds are left alone."""
+    applied = []
+    for change in disputes_majority(project_id=project_id, key=key, batch_id=batch_id):
+        try:
+            with transaction.atomic():
+                field_result_resolve(
+                    field_result_id=change.field_result_id,
+                    curator=curator,
+                    decision=ResolutionDecision.ACCEPT,
+                    value=change.after,
+                    reason=reason,
+                    note=note,
+                )
+        except ReviewConflict:
+            continue
+        applied.append(change)
+    return applied
