@@ -1,41 +1,55 @@
-"""WebSocket consumers: authenticate, check membership, join groups, relay. Nothing else."""
+"""WebSocket consumers: authenticate, check membership, join groups, relay. A client message
+that must change state calls a service; nothing here writes business data itself."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
-from tasks.events import project_group
-from tasks.models import Project
+from crowd.roles import Capability, project_capabilities
+from tasks.events import curators_group, project_group, task_group
+from tasks.models import Lease, LeaseState, Project
 from tasks.selectors import project_for
+from tasks.services.leases import LeaseConflict, lease_heartbeat
 from tasks.services.progress import snapshot_payload
 
 # Close codes (4000-4999 are the application's): the browser module does not retry these.
 CLOSE_NOT_FOUND = 4404
+# How long a closed transcription page keeps its image before it goes back to the queue.
+ABANDON_GRACE_SECONDS = 60
 
 
 class ProjectConsumer(AsyncJsonWebsocketConsumer):
     """`ws/projects/<slug>/`: a project's live events, for whoever may see the project.
 
-    Access is checked on connect and again whenever the project's access rules or members
-    change (`access.changed`), so a socket never outlives the right to see the project.
+    Curators and leads also join the curators' group (claims, decisions). A contributor may
+    `watch` the task they hold to hear how many others hold it, and send lease heartbeats.
+    Access is checked on connect and again on `access.changed`.
     """
 
-    joined: str | None = None
+    joined: list[str]
+    watched: tuple[int, int] | None  # (task id, lease id)
 
     async def connect(self) -> None:
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
-        project = await self._project_if_visible()
-        if project is None:
+        self.joined, self.watched = [], None
+        found = await self._project_and_capabilities()
+        if found is None:
             # Accept-then-close so the browser sees our close code instead of a bare 403.
             await self.accept()
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        self.joined = project_group(project.pk)
-        await self.channel_layer.group_add(self.joined, self.channel_name)
+        project, capabilities = found
+        self.project_id = project.pk
+        await self._join(project_group(project.pk))
+        if Capability.CURATE in capabilities:
+            await self._join(curators_group(project.pk))
         await self.accept()
         snapshot = snapshot_payload(
             slug=project.slug, progress=project.progress, updated_at=project.progress_updated_at
@@ -43,30 +57,105 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "snapshot", **snapshot})
 
     async def disconnect(self, code: int) -> None:
-        if self.joined:
-            await self.channel_layer.group_discard(self.joined, self.channel_name)
+        for group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined = []
+        if self.watched is not None:
+            await self._schedule_abandon(self.watched[1])
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        # The socket is read-only for now: state changes go through the HTTP API.
-        if isinstance(content, dict) and content.get("type") == "ping":
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "ping":
             await self.send_json({"type": "pong"})
+        elif kind == "watch" and isinstance(content.get("lease"), int):
+            await self._watch(content["lease"])
+        elif kind == "heartbeat" and isinstance(content.get("lease"), int):
+            await self.send_json(await self._heartbeat(content["lease"]))
 
     async def event_relay(self, message: dict[str, Any]) -> None:
         await self.send_json(message["event"])
 
     async def access_changed(self, message: dict[str, Any]) -> None:
-        if await self._project_if_visible() is None:
+        found = await self._project_and_capabilities()
+        if found is None:
             await self.disconnect(CLOSE_NOT_FOUND)
-            self.joined = None
             await self.close(code=CLOSE_NOT_FOUND)
+            return
+        curators = curators_group(self.project_id)
+        if Capability.CURATE not in found[1] and curators in self.joined:
+            await self.channel_layer.group_discard(curators, self.channel_name)
+            self.joined.remove(curators)
+
+    async def _join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.joined.append(group)
+
+    async def _watch(self, lease_id: int) -> None:
+        task_id = await self._live_lease_task(lease_id)
+        if task_id is None:
+            await self.send_json({"type": "watch.refused", "lease": lease_id})
+            return
+        if self.watched is not None and self.watched[0] != task_id:
+            old = task_group(self.watched[0])
+            await self.channel_layer.group_discard(old, self.channel_name)
+            self.joined.remove(old)
+        if self.watched is None or self.watched[0] != task_id:
+            await self._join(task_group(task_id))
+        self.watched = (task_id, lease_id)
+        await self.send_json(
+            {"type": "presence", "task": task_id, "working": await self._working(task_id)}
+        )
 
     @database_sync_to_async
-    def _project_if_visible(self) -> Project | None:
+    def _project_and_capabilities(self) -> tuple[Project, frozenset[Capability]] | None:
         # A fresh user row: a membership or visibility change must count at once.
         user = self.scope["user"]
         if user.is_authenticated:
             user.refresh_from_db()
         try:
-            return project_for(user, self.slug)
+            project = project_for(user, self.slug)
         except Http404:
             return None
+        return project, project_capabilities(user, project)
+
+    @database_sync_to_async
+    def _live_lease_task(self, lease_id: int) -> int | None:
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            return None
+        lease = Lease.objects.filter(
+            pk=lease_id, user=user, task__project_id=self.project_id, state=LeaseState.ACTIVE
+        ).first()
+        return lease.task_id if lease is not None else None
+
+    @database_sync_to_async
+    def _working(self, task_id: int) -> int:
+        return Lease.objects.filter(
+            task_id=task_id, state=LeaseState.ACTIVE, expires_at__gt=timezone.now()
+        ).count()
+
+    @database_sync_to_async
+    def _heartbeat(self, lease_id: int) -> dict[str, Any]:
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            return {"type": "lease.ended", "lease": lease_id}
+        try:
+            lease = lease_heartbeat(lease_id=lease_id, user=user)
+        except (LeaseConflict, PermissionDenied) as error:
+            return {"type": "lease.ended", "lease": lease_id, "message": str(error)}
+        return {"type": "lease", "lease": lease.pk, "expires_at": lease.expires_at.isoformat()}
+
+    @database_sync_to_async
+    def _schedule_abandon(self, lease_id: int) -> None:
+        from django.conf import settings
+
+        from worker.jobs import lease_abandon_job
+
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            return  # eager jobs cannot wait out the grace period: the lease simply expires
+        closed: datetime = timezone.now()
+        lease_abandon_job.apply_async(
+            (lease_id, closed.isoformat()), countdown=ABANDON_GRACE_SECONDS
+        )

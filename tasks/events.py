@@ -24,6 +24,11 @@ def project_group(project_id: int) -> str:
     return f"project-{project_id}"
 
 
+def curators_group(project_id: int) -> str:
+    """Events only curators and leads may hear (claims, decisions)."""
+    return f"project-{project_id}-curators"
+
+
 def batch_group(batch_id: int) -> str:
     return f"batch-{batch_id}"
 
@@ -57,6 +62,23 @@ def access_changed_on_commit(project_id: int) -> None:
             async_to_sync(layer.group_send)(project_group(project_id), {"type": "access.changed"})
         except Exception:
             logger.exception("could not send access.changed to project %s", project_id)
+
+    transaction.on_commit(send)
+
+
+def presence_send_on_commit(task_id: int) -> None:
+    """After commit, tell the task's watchers how many people hold it now (never who, never what
+    they typed)."""
+
+    def send() -> None:
+        from django.utils import timezone
+
+        from tasks.models import Lease, LeaseState
+
+        working = Lease.objects.filter(
+            task_id=task_id, state=LeaseState.ACTIVE, expires_at__gt=timezone.now()
+        ).count()
+        event_send(task_group(task_id), "presence", {"task": task_id, "working": working})
 
     transaction.on_commit(send)
 

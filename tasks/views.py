@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,8 +22,9 @@ from crowd.roles import Capability, acting_user, may_create_projects, project_ca
 from crowd.selectors import user_active_named
 from crowd.services import membership_remove, membership_set
 from tasks.forms import MemberForm, ProjectCreateForm, ProjectSettingsForm, TemplateForm
-from tasks.models import Project, Template
+from tasks.models import Project, ResolutionReason, Task, Template
 from tasks.selectors import project_for, project_memberships, projects_visible_to
+from tasks.selectors_review import contributor_feedback
 from tasks.services.projects import project_create, project_update, template_update
 
 
@@ -63,6 +64,35 @@ def project_transcribe(request: HttpRequest, slug: str) -> HttpResponse:
     """The transcription page; the browser asks the API for tasks and submits through it."""
     project = project_for(request.user, slug, Capability.CONTRIBUTE)
     return render(request, "projects/transcribe.html", {"project": project})
+
+
+@login_required
+def project_review_queue(request: HttpRequest, slug: str) -> HttpResponse:
+    """The curators' queue; the browser reads and filters it through the API."""
+    project = project_for(request.user, slug, Capability.CURATE)
+    return render(
+        request, "review/queue.html", {"project": project, "reasons": ResolutionReason.choices}
+    )
+
+
+@login_required
+def task_review_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
+    """Resolve one image's disputed fields; the browser claims it and decides through the API."""
+    project = project_for(request.user, slug, Capability.CURATE)
+    task = get_object_or_404(Task, pk=task_id, project=project)
+    return render(
+        request,
+        "review/task.html",
+        {"project": project, "task": task, "reasons": ResolutionReason.choices},
+    )
+
+
+@login_required
+def my_feedback(request: HttpRequest, slug: str) -> HttpResponse:
+    """A contributor's agreement rate and what curators decided on their answers."""
+    project = project_for(request.user, slug)
+    feedback = contributor_feedback(project=project, user=acting_user(request.user))
+    return render(request, "review/feedback.html", {"project": project, "feedback": feedback})
 
 
 def _count_formats() -> dict[str, dict[str, str]]:

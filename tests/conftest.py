@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from crowd.models import Role
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
@@ -20,6 +21,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # Playwright's sync API holds an event loop for the whole session, which would stop async
     # tests that come after it: browser tests run last.
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    # Outside a request the platform speaks its default language, French; tests read English.
+    # Requests still choose their language (Accept-Language, cookie) through the middleware.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import OperationalError
 
 from tasks.models import Project, ProjectStatus
-from tasks.services.leases import leases_expire
+from tasks.services.leases import lease_abandon, leases_expire
 from tasks.services.progress import progress_pending_key, project_progress_refresh
 from tasks.services.reconcile import task_reconcile, tasks_reconcile_pending
 from tasks.services.reliability import project_reliability_refresh
@@ -76,3 +76,13 @@ def reliability_refresh_all() -> None:
     running = Project.objects.filter(status__in=[ProjectStatus.ACTIVE, ProjectStatus.PAUSED])
     for project_id in running.values_list("pk", flat=True):
         reliability_refresh.delay(project_id)
+
+
+@shared_task(
+    name="worker.jobs.lease_abandon", acks_late=True, autoretry_for=TRANSIENT, max_retries=3
+)
+def lease_abandon_job(lease_id: int, disconnected_at: str) -> bool:
+    """Sent by the socket when a transcription page closes, with a grace-period countdown."""
+    from datetime import datetime
+
+    return lease_abandon(lease_id=lease_id, disconnected_at=datetime.fromisoformat(disconnected_at))

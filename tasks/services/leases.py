@@ -1,14 +1,15 @@
 """Assignment: which task a contributor gets next, and the leases that hold tasks.
 
 A lease is live while `state == active` and `expires_at > now`. A task has room for another
-contributor while `transcription_count + live leases < target`. Every lease, live or not, marks
-its task as seen by that contributor, who is never served it again.
+contributor while `transcription_count + live leases < target`. A skip or a submission marks
+the task as seen by that contributor, who is never served it again; a lease that merely ran
+out (the page was closed, the volunteer went away) does not.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -18,12 +19,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crowd.models import User
+from tasks.events import presence_send_on_commit
 from tasks.models import AssignmentOrder, Lease, LeaseState, Project, Task, Transcription
 from tasks.models.work import ASSIGNABLE_STATES, SkipReason
 
 # Candidates tried per request before answering "nothing now"; only reached when many tasks
 # filled up in the instant between choosing and locking.
 MAX_CANDIDATES = 20
+
+
+# Leases that mark a task as seen by their contributor: skipped or transcribed.
+SEEN_STATES = (LeaseState.RELEASED, LeaseState.SUBMITTED)
 
 
 class LeaseConflict(Exception):
@@ -46,10 +52,11 @@ def _live_count(now: object) -> Coalesce:
 
 
 def _candidates(*, project: Project, user: User, now: object) -> QuerySet[Task]:
-    """Tasks `user` may be given: assignable, unseen by them, with room for one more."""
+    """Tasks `user` may be given: assignable, not skipped nor done by them, with room."""
+    seen = Lease.objects.filter(task=OuterRef("pk"), user=user, state__in=SEEN_STATES)
     return (
         Task.objects.filter(project=project, state__in=ASSIGNABLE_STATES)
-        .exclude(Exists(Lease.objects.filter(task=OuterRef("pk"), user=user)))
+        .exclude(Exists(seen))
         .exclude(Exists(Transcription.objects.filter(task=OuterRef("pk"), user=user)))
         .alias(live=_live_count(now))
         .filter(transcription_count__lt=F("target") - F("live"))
@@ -106,6 +113,11 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
         # committed just before we got the row lock is only visible to a new statement.
         if task_has_room(task=task, now=now):
             task.project = project  # callers read the project and its template from the lease
+            # A lease of theirs on this task that ran out without being swept.
+            Lease.objects.filter(task=task, user=user, state=LeaseState.ACTIVE).update(
+                state=LeaseState.EXPIRED, ended_at=now
+            )
+            presence_send_on_commit(task.pk)
             return Lease.objects.create(
                 task=task, user=user, expires_at=now + timedelta(minutes=project.lease_minutes)
             )
@@ -169,7 +181,32 @@ def lease_release(*, lease_id: int, user: User, reason: str = "", note: str = ""
     lease.skip_reason = reason
     lease.skip_note = note[:500]
     lease.save(update_fields=["state", "ended_at", "skip_reason", "skip_note"])
+    presence_send_on_commit(lease.task_id)
     return lease
+
+
+@transaction.atomic
+def lease_abandon(*, lease_id: int, disconnected_at: datetime) -> bool:
+    """End a lease whose page closed at `disconnected_at` and sent no heartbeat since (a short
+    grace period later): the task goes back to the queue at once instead of at expiry. The task
+    is not marked seen, so the volunteer may get it again. True when the lease was ended."""
+    lease = (
+        Lease.objects.select_for_update(of=("self",))
+        .select_related("task__project")
+        .filter(pk=lease_id)
+        .first()
+    )
+    if lease is None or lease.state != LeaseState.ACTIVE:
+        return False
+    # A heartbeat after the page closed (another tab, a reload) pushed expires_at beyond this.
+    renewed_after = disconnected_at + timedelta(minutes=lease.task.project.lease_minutes)
+    if lease.expires_at > renewed_after:
+        return False
+    lease.state = LeaseState.EXPIRED
+    lease.ended_at = timezone.now()
+    lease.save(update_fields=["state", "ended_at"])
+    presence_send_on_commit(lease.task_id)
+    return True
 
 
 def leases_expire(*, now: object = None, limit: int = 5000) -> int:

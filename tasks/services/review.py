@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crowd.models import User
-from tasks.events import event_send_on_commit, project_group
+from tasks.events import curators_group, event_send_on_commit
 from tasks.models import (
     FieldResult,
     FieldResultVersion,
@@ -119,7 +119,7 @@ def task_claim(*, task_id: int, curator: User) -> TaskClaim:
     task = _lock_task(task_id)
     claim = _hold(task=task, curator=curator, now=timezone.now())
     event_send_on_commit(
-        project_group(task.project_id),
+        curators_group(task.project_id),
         "dispute.claimed",
         {"task": task.pk, "curator": curator.public_name, "until": claim.expires_at.isoformat()},
     )
@@ -131,7 +131,7 @@ def task_claim_release(*, task_id: int, curator: User) -> None:
     released = TaskClaim.objects.filter(task_id=task_id, curator=curator).delete()[0]
     if released:
         project_id = Task.objects.filter(pk=task_id).values_list("project_id", flat=True).get()
-        event_send_on_commit(project_group(project_id), "dispute.released", {"task": task_id})
+        event_send_on_commit(curators_group(project_id), "dispute.released", {"task": task_id})
 
 
 @transaction.atomic
@@ -252,7 +252,7 @@ def _record(
         status_after=result.status,
     )
     event_send_on_commit(
-        project_group(result.project_id),
+        curators_group(result.project_id),
         "dispute.resolved" if decision != ResolutionDecision.REOPEN else "dispute.reopened",
         {
             "task": result.task_id,

@@ -188,3 +188,31 @@ def test_leases_are_per_project(users):
     task = TaskFactory(project=second)
     lease_grant(project=first, user=users[0])
     assert lease_grant(project=second, user=users[0]).task_id == task.pk
+
+
+def test_a_task_whose_lease_merely_ran_out_is_served_again_to_the_same_contributor(project, users):
+    task = TaskFactory(project=project)
+    first = lease_grant(project=project, user=users[0])
+    Lease.objects.filter(pk=first.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    again = lease_grant(project=project, user=users[0])
+    assert again.task_id == task.pk
+    assert again.pk != first.pk
+    assert Lease.objects.get(pk=first.pk).state == LeaseState.EXPIRED
+
+
+def test_a_closed_page_gives_its_image_back_unless_a_heartbeat_came_after(project, users):
+    from tasks.services.leases import lease_abandon
+
+    TaskFactory(project=project, target=1)
+    lease = lease_grant(project=project, user=users[0])
+    closed = timezone.now()
+    lease_heartbeat(lease_id=lease.pk, user=users[0])  # another tab kept it alive
+    Lease.objects.filter(pk=lease.pk).update(
+        expires_at=closed + timedelta(minutes=project.lease_minutes + 1)
+    )
+    assert lease_abandon(lease_id=lease.pk, disconnected_at=closed) is False
+    Lease.objects.filter(pk=lease.pk).update(
+        expires_at=closed + timedelta(minutes=project.lease_minutes)
+    )
+    assert lease_abandon(lease_id=lease.pk, disconnected_at=closed) is True
+    assert lease_grant(project=project, user=users[1]) is not None  # back in the queue at once

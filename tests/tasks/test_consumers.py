@@ -14,7 +14,7 @@ from tasks.consumers import CLOSE_NOT_FOUND
 from tasks.events import event_send, project_group
 from tasks.routing import websocket_urlpatterns
 from tasks.services.projects import project_update
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -131,3 +131,64 @@ async def until_closed(communicator):
         message = await communicator.receive_output(timeout=5)
         if message["type"] == "websocket.close":
             return message
+
+
+async def test_a_contributor_watching_their_task_hears_how_many_hold_it_and_renews_over_the_socket():
+    from tasks.services.leases import lease_grant
+
+    project = await sync_to_async(ProjectFactory)()
+    await sync_to_async(TaskFactory)(project=project, target=2)
+    alice, bob = await sync_to_async(UserFactory)(), await sync_to_async(UserFactory)()
+    lease = await sync_to_async(lease_grant)(project=project, user=alice)
+    communicator = await connect(project.slug, alice)
+    await communicator.receive_json_from()  # snapshot
+    await communicator.send_json_to({"type": "watch", "lease": lease.pk})
+    assert await communicator.receive_json_from() == {
+        "type": "presence",
+        "task": lease.task_id,
+        "working": 1,
+    }
+    await sync_to_async(lease_grant)(project=project, user=bob)
+    assert await communicator.receive_json_from() == {
+        "type": "presence",
+        "task": lease.task_id,
+        "working": 2,
+    }
+    await communicator.send_json_to({"type": "heartbeat", "lease": lease.pk})
+    renewed = await communicator.receive_json_from()
+    assert renewed["type"] == "lease"
+    assert renewed["lease"] == lease.pk
+    await communicator.disconnect()
+
+
+async def test_nobody_watches_a_task_through_someone_elses_lease():
+    from tasks.services.leases import lease_grant
+
+    project = await sync_to_async(ProjectFactory)()
+    await sync_to_async(TaskFactory)(project=project)
+    owner, snoop = await sync_to_async(UserFactory)(), await sync_to_async(UserFactory)()
+    lease = await sync_to_async(lease_grant)(project=project, user=owner)
+    communicator = await connect(project.slug, snoop)
+    await communicator.receive_json_from()
+    await communicator.send_json_to({"type": "watch", "lease": lease.pk})
+    assert await communicator.receive_json_from() == {"type": "watch.refused", "lease": lease.pk}
+    await communicator.send_json_to({"type": "heartbeat", "lease": lease.pk})
+    assert (await communicator.receive_json_from())["type"] == "lease.ended"
+
+
+async def test_curator_events_reach_curators_but_not_contributors():
+    from tasks.events import curators_group
+
+    membership = await sync_to_async(MembershipFactory)(role="curator")
+    curator, project = await sync_to_async(lambda: (membership.user, membership.project))()
+    contributor = await sync_to_async(MembershipFactory)(project=project)
+    contributor_user = await sync_to_async(lambda: contributor.user)()
+    curating = await connect(project.slug, curator)
+    contributing = await connect(project.slug, contributor_user)
+    for communicator in (curating, contributing):
+        await communicator.receive_json_from()
+    await sync_to_async(event_send)(curators_group(project.pk), "dispute.claimed", {"task": 1})
+    assert (await curating.receive_json_from())["type"] == "dispute.claimed"
+    assert await contributing.receive_nothing()
+    await curating.disconnect()
+    await contributing.disconnect()
