@@ -47,6 +47,9 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "project": project,
             "can": {c.value: c in capabilities for c in Capability},
+            "batches": project.batches.order_by("-created_at")[:10]
+            if Capability.MANAGE in capabilities
+            else [],
             "count_formats": _count_formats(),
             "live_messages": {
                 "connecting": _("Connecting to live updates…"),

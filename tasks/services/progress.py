@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q
+from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from tasks.events import event_send, project_group
-from tasks.models import FieldResult, FieldStatus, Project, TaskState, Transcription
+from tasks.models import FieldResult, FieldStatus, Lease, Project, TaskState, Transcription
+from tasks.services.leases import live_leases
 
 
 def project_progress_compute(*, project_id: int) -> dict[str, Any]:
@@ -39,7 +42,33 @@ def project_progress_compute(*, project_id: int) -> dict[str, Any]:
         "fields": fields,
         "transcriptions": Transcription.objects.filter(project_id=project_id).count(),
         "done_percent": round(100 * done / tasks["total"], 1) if tasks["total"] else 0.0,
+        "active_contributors": Lease.objects.filter(live_leases(), task__project_id=project_id)
+        .values("user_id")
+        .distinct()
+        .count(),
+        "per_hour": transcriptions_per_hour(project_id=project_id),
     }
+
+
+def transcriptions_per_hour(*, project_id: int, hours: int = 24) -> list[int]:
+    """Transcriptions in each of the last `hours` hours, oldest first (the last is the current,
+    partial hour). One indexed range scan of (project, created_at)."""
+    now = timezone.now()
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
+    counts = [0] * hours
+    rows = (
+        Transcription.objects.filter(project_id=project_id, created_at__gte=start)
+        .annotate(hour=TruncHour("created_at"))
+        .order_by()
+        .values_list("hour")
+        .annotate(n=Count("id"))
+        .values_list("hour", "n")
+    )
+    for hour, n in rows:
+        index = int((hour - start).total_seconds() // 3600)
+        if 0 <= index < hours:
+            counts[index] += n
+    return counts
 
 
 def project_progress_refresh(*, project_id: int) -> dict[str, Any]:

@@ -104,3 +104,29 @@ def test_the_periodic_refresh_skips_draft_and_finished_projects(
         progress_refresh_all()
     assert Project.objects.get(pk=active.pk).progress_updated_at is not None
     assert Project.objects.get(pk=finished.pk).progress_updated_at is None
+
+
+def test_progress_counts_active_contributors_and_transcriptions_per_hour(project):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tasks.models import Transcription
+    from tasks.services.leases import lease_grant
+    from tasks.services.progress import project_progress_compute
+    from tests.factories import UserFactory
+
+    tasks = TaskFactory.create_batch(3, project=project, target=3)
+    holders = [UserFactory() for _ in range(2)]
+    for user in holders:
+        lease_grant(project=project, user=user)
+    for n, task in enumerate(tasks):
+        made = Transcription.objects.create(project=project, task=task, user=UserFactory(), values={}, idempotency_key=str(n))
+        Transcription.objects.filter(pk=made.pk).update(created_at=timezone.now() - timedelta(hours=2 * n))
+    progress = project_progress_compute(project_id=project.pk)
+    assert progress["active_contributors"] == 2
+    assert len(progress["per_hour"]) == 24
+    assert progress["per_hour"][-1] == 1
+    assert progress["per_hour"][-3] == 1
+    assert progress["per_hour"][-5] == 1
+    assert sum(progress["per_hour"]) == 3
