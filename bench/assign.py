@@ -66,7 +66,8 @@ def tasks_load(project_id: int, count: int) -> None:
         connection.cursor() as cursor,
         cursor.copy(
             "COPY tasks_task (project_id, state, priority, target, transcription_count, shuffle_key, original_name, "
-            "image, thumbnail, iiif_path, content_hash, metadata, created_at, updated_at) FROM STDIN"
+            "image, thumbnail, iiif_path, content_hash, metadata, created_at, updated_at, reconcile_pending) "
+            "FROM STDIN"
         ) as copy,
     ):
         for n in range(count):
@@ -86,6 +87,7 @@ def tasks_load(project_id: int, count: int) -> None:
                     "{}",
                     "now",
                     "now",
+                    False,
                 )
             )
     with connection.cursor() as cursor:

@@ -198,8 +198,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            # Pub/sub: a group message is published once and fanned out by each server process
+            # to its own sockets, instead of one Redis message per socket.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
     CACHES = {
@@ -301,4 +303,31 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- Batches: uploads, zips, IIIF import (issue 8) --------------------------------------------
+try:
+    # Larger files are refused one by one (the rest of the batch goes on); a batch stops
+    # taking files past its total.
+    UPLOAD_MAX_FILE_BYTES = env.size("UPLOAD_MAX_FILE_BYTES", default=200 * 1024**2)
+    UPLOAD_MAX_BATCH_BYTES = env.size("UPLOAD_MAX_BATCH_BYTES", default=4 * 1024**3)
+    # Zip bombs: what a zip may unpack to in all, and how far one entry may expand.
+    UPLOAD_ZIP_MAX_BYTES = env.size("UPLOAD_ZIP_MAX_BYTES", default=UPLOAD_MAX_BATCH_BYTES)
+    UPLOAD_ZIP_MAX_RATIO = env.number("UPLOAD_ZIP_MAX_RATIO", default=100, minimum=1)
+    # IIIF manifests: never fetch from private or loopback addresses unless allowed.
+    IIIF_IMPORT_ALLOW_PRIVATE = env.flag("IIIF_IMPORT_ALLOW_PRIVATE", default=False)
+    IIIF_IMPORT_TIMEOUT = env.number("IIIF_IMPORT_TIMEOUT", default=30, minimum=1, maximum=600)
+    IIIF_IMPORT_MAX_CANVASES = env.number("IIIF_IMPORT_MAX_CANVASES", default=5000, minimum=1)
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error
+# Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temporary file; a file past
+# UPLOAD_MAX_FILE_BYTES stops being written (and is reported) instead of filling the disk.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "tasks.uploads.CappedTemporaryFileUploadHandler",
+]
+DATA_UPLOAD_MAX_NUMBER_FILES = 2000
+CELERY_BEAT_SCHEDULE["batches-resume"] = {
+    "task": "worker.jobs.batches_resume",
+    "schedule": timedelta(minutes=5),
 }

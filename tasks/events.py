@@ -8,6 +8,7 @@ nobody hears of data that a rollback takes back.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -43,7 +44,11 @@ def event_send(group: str, event_type: str, payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": RELAY, "event": {"type": event_type, **payload}}
+    # sent_at (seconds since the epoch) lets clients and benchmarks see how fresh an event is.
+    message = {
+        "type": RELAY,
+        "event": {"type": event_type, **payload, "sent_at": round(time.time(), 3)},
+    }
     try:
         async_to_sync(layer.group_send)(group, message)
     except Exception:  # a broken layer must not fail the write that already committed

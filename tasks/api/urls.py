@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks.api import review, views, work
+from tasks.api import batches, review, views, work
 
 urlpatterns = [
     path("projects/", views.ProjectListView.as_view(), name="api-project-list"),
@@ -51,5 +51,19 @@ urlpatterns = [
         "tasks/<int:task_id>/transcriptions/",
         work.TranscriptionCreateView.as_view(),
         name="api-transcriptions",
+    ),
+    # --- Batches (issue 8) ---
+    path(
+        "projects/<slug:slug>/batches/",
+        batches.ProjectBatchesView.as_view(),
+        name="api-project-batches",
+    ),
+    path("batches/<int:batch_id>/", batches.BatchDetailView.as_view(), name="api-batch"),
+    path("batches/<int:batch_id>/files/", batches.BatchFilesView.as_view(), name="api-batch-files"),
+    path("batches/<int:batch_id>/start/", batches.BatchStartView.as_view(), name="api-batch-start"),
+    path(
+        "batches/<int:batch_id>/withdraw/",
+        batches.BatchWithdrawView.as_view(),
+        name="api-batch-withdraw",
     ),
 ]

@@ -1,3 +1,4 @@
+from tasks.models.batches import BatchFile, BatchFileState
 from tasks.models.projects import AssignmentOrder, Project, ProjectStatus, Template, Visibility
 from tasks.models.results import (
     FieldResult,
@@ -13,6 +14,8 @@ from tasks.models.work import Batch, BatchState, Lease, LeaseState, Task, TaskSt
 __all__ = [
     "AssignmentOrder",
     "Batch",
+    "BatchFile",
+    "BatchFileState",
     "BatchState",
     "FieldResult",
     "FieldResultVersion",

@@ -40,6 +40,16 @@ class Batch(models.Model):
     files_failed = models.PositiveIntegerField(default=0)
     # [{"file": name, "error": reason}], one per rejected file.
     errors = models.JSONField(default=list, blank=True)
+    # --- Ingest (issue 8): where its files wait, what they came from, what the CSV said.
+    # Media-relative folder of the uploaded files until each is ingested (random, unlisted).
+    folder = models.CharField(max_length=200, blank=True)
+    source_url = models.URLField(_("IIIF manifest"), max_length=2000, blank=True)
+    # The metadata CSV's rows by file name ({name: {column: value}}), kept until ingest starts.
+    metadata_rows = models.JSONField(default=dict, blank=True)
+    # What the lead should know that is no file's failure: [{"code": ..., "params": {...}}]
+    # (CSV rows naming no uploaded file, files without a row).
+    notices = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("batch")

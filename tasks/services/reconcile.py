@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crowd.models import ContributorReliability
-from tasks.events import event_send_on_commit, project_group
+from tasks.events import curators_group, event_send_on_commit
 from tasks.models import (
     FieldResult,
     FieldResultVersion,
@@ -107,8 +107,9 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     )
     task.save(update_fields=["reconcile_pending", "reconciled_at", "state", "target"])
     if changed or task.state != old_state:
+        # Curators' pages follow reconciliations; everyone else hears the coalesced snapshot.
         event_send_on_commit(
-            project_group(project.pk),
+            curators_group(project.pk),
             "task.reconciled",
             {"task": task.pk, "state": task.state, "fields_changed": changed},
         )

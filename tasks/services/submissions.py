@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crowd.models import User
-from tasks.events import event_send_on_commit, presence_send_on_commit, project_group
+from tasks.events import presence_send_on_commit
 from tasks.models import Lease, LeaseState, Task, Template, Transcription
 from tasks.services.leases import LeaseConflict, task_has_room
 from tasks.services.progress import project_progress_request
@@ -111,11 +111,6 @@ def _record(
         transcription_count=F("transcription_count") + 1,
         last_transcribed_at=now,
         reconcile_pending=True,
-    )
-    event_send_on_commit(
-        project_group(task.project_id),
-        "task.transcribed",
-        {"task": task.pk, "transcriptions": task.transcription_count + 1},
     )
     presence_send_on_commit(task.pk)
     task_reconcile_request(task_id=task.pk)

@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import random
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
-from django.utils import timezone
 
 from crowd.models import Role, User
 from crowd.services import membership_set
-from tasks.models import Batch, BatchState, Project, ProjectStatus, Transcription
+from tasks.models import Project, ProjectStatus, Transcription
+from tasks.services.batch_sources import Incoming
+from tasks.services.batches import batch_create, batch_ingest_here, batch_start
 from tasks.services.leases import lease_grant, lease_release
 from tasks.services.progress import project_progress_request
 from tasks.services.projects import project_create
 from tasks.services.submissions import transcription_submit
-from tasks.services.tasks import task_open_for_image
 from tasks.values import ValuesError
 from worker.demo import DemoItem, iter_herbarium_items, iter_reference_items
 from worker.demo.noise import noisy_values
-from worker.imaging.derivatives import derivatives_make
 
 DEMO_PASSWORD = "transcrire-1898"  # noqa: S105 printed for newcomers; demo accounts are for local use only
 DEMO_USERS = ["lead", "curator", *[f"contributor{i}" for i in range(1, 6)]]
@@ -122,31 +122,35 @@ class Command(BaseCommand):
         )
 
     def _images(self, project: Project, items: Iterable[DemoItem]) -> int:
-        """Open a task for each demo image the project lacks, one image in memory at a time."""
+        """Ingest the demo images the project lacks as one batch, through the same pipeline as
+        uploads (IIIF tiles, thumbnail, content hash), in this process: the demo is ready when
+        the command returns. Images are written to a temporary folder one at a time."""
         known = set(project.tasks.values_list("original_name", flat=True))
-        added = 0
-        batch = None
-        for item in items:
-            if item.filename in known:
-                continue
-            with transaction.atomic():
-                if batch is None:
-                    batch = Batch.objects.create(
-                        project=project, name="Démo", state=BatchState.INGESTING
-                    )
-                _, created = task_open_for_image(
-                    project=project,
-                    batch=batch,
-                    name=item.filename,
-                    derivatives=derivatives_make(item.image),
-                    metadata=item.metadata,
-                )
-            added += int(created)
-        if batch is not None:
-            Batch.objects.filter(pk=batch.pk).update(
-                state=BatchState.DONE, files_total=added, files_ok=added, finished_at=timezone.now()
+        with tempfile.TemporaryDirectory(prefix="crowd-demo-") as folder:
+            uploads = []
+            metadata = {}
+            for item in items:
+                if item.filename in known:
+                    continue
+                path = Path(folder) / item.filename
+                item.image.save(path, format="JPEG", quality=90)
+                uploads.append(Incoming.from_path(path))
+                metadata[item.filename] = item.metadata
+            if not uploads:
+                return 0
+            batch = batch_create(
+                project=project,
+                actor=None,
+                name="Démo",
+                uploads=uploads,
+                metadata=metadata,
+                start=False,
             )
-        return added
+            batch_start(batch_id=batch.pk, send=False)
+            batch = batch_ingest_here(batch_id=batch.pk)
+        for failure in batch.errors:
+            self.stderr.write(f"{failure['file']}: {failure['code']}")
+        return batch.files_ok
 
     def _simulate(self, project: Project, items: Iterable[DemoItem], users: dict[str, User]) -> int:
         """Simulated volunteers transcribe about half of the project through the real services

@@ -1,0 +1,177 @@
+"""API for leads: batches of images (create, add files, start, status, withdraw).
+
+POST /api/projects/{slug}/batches/   multipart: files (repeatable), zip, metadata (CSV),
+                                     or manifest_url; name; staged=true to add files later
+GET  /api/projects/{slug}/batches/   the project's recent batches
+GET  /api/batches/{id}/              status, counts, failures with reasons, duplicates
+POST /api/batches/{id}/files/        add files to a staged batch (one request per file)
+POST /api/batches/{id}/start/        start ingesting a staged batch
+POST /api/batches/{id}/withdraw/     take its tasks out of the queue
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crowd.roles import Capability, acting_user
+from tasks.selectors import project_for
+from tasks.selectors_batches import batch_file_summary, batch_for, batch_summary, project_batches
+from tasks.services.batch_sources import METADATA_MAX_BYTES, Incoming
+from tasks.services.batches import batch_create, batch_files_add, batch_start, batch_withdraw
+
+# Field names under which files are read (`files[]` is what many browser libraries send).
+FILE_FIELDS = ("files", "files[]", "file", "zip")
+
+
+class BatchCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="Images, or zips of images."
+    )
+    zip = serializers.FileField(required=False, help_text="A zip of images.")
+    metadata = serializers.FileField(
+        required=False,
+        help_text="CSV (UTF-8): a column naming the file (file, filename, image, fichier), "
+        "other columns stored on each task.",
+    )
+    manifest_url = serializers.URLField(
+        required=False, allow_blank=True, max_length=2000, help_text="A IIIF manifest (v2, v3)."
+    )
+    staged = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Create the batch empty; add files with /files/, then /start/.",
+    )
+
+
+class BatchFileSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    file = serializers.CharField()
+    state = serializers.CharField()
+    size = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField()
+
+
+class BatchFailureSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    code = serializers.CharField()
+    error = serializers.CharField()
+
+
+class BatchSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    project = serializers.CharField()
+    name = serializers.CharField()
+    state = serializers.CharField()
+    state_label = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    source_url = serializers.CharField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    failed = BatchFailureSerializer(many=True)
+    duplicates = serializers.ListField(child=serializers.DictField())
+    notices = serializers.ListField(child=serializers.CharField())
+
+
+def _incoming(request: Request) -> list[Incoming]:
+    files = []
+    for field in FILE_FIELDS:
+        files.extend(request.FILES.getlist(field))
+    return [Incoming.from_upload(upload) for upload in files]
+
+
+def _metadata(request: Request) -> bytes | None:
+    upload = request.FILES.get("metadata")
+    if upload is None:
+        return None
+    if (upload.size or 0) > METADATA_MAX_BYTES:
+        raise ValidationError({"metadata": [_("The metadata file is larger than 20 MB.")]})
+    return bytes(upload.read())
+
+
+class ProjectBatchesView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(responses=BatchSerializer(many=True))
+    def get(self, request: Request, slug: str) -> Response:
+        project = project_for(request.user, slug, Capability.MANAGE)
+        return Response([batch_summary(batch) for batch in project_batches(project.pk)])
+
+    @extend_schema(request=BatchCreateSerializer, responses={201: BatchSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        """Create a batch and start ingesting it once stored (unless `staged`)."""
+        project = project_for(request.user, slug, Capability.MANAGE)
+        data = BatchCreateSerializer(
+            data={
+                key: request.data.get(key)
+                for key in ("name", "manifest_url", "staged")
+                if request.data.get(key) not in (None, "")
+            }
+        )
+        data.is_valid(raise_exception=True)
+        batch = batch_create(
+            project=project,
+            actor=acting_user(request.user),
+            name=data.validated_data.get("name", ""),
+            uploads=_incoming(request),
+            metadata_csv=_metadata(request),
+            manifest_url=data.validated_data.get("manifest_url", ""),
+            start=not data.validated_data["staged"],
+        )
+        return Response(batch_summary(batch), status=status.HTTP_201_CREATED)
+
+
+class BatchDetailView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=BatchSerializer)
+    def get(self, request: Request, batch_id: int) -> Response:
+        return Response(batch_summary(batch_for(request.user, batch_id)))
+
+
+class BatchFilesView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request=BatchCreateSerializer, responses={201: BatchFileSerializer(many=True)})
+    def post(self, request: Request, batch_id: int) -> Response:
+        """Add files (or zips) to a staged batch; each is stored or refused with its reason."""
+        batch = batch_for(request.user, batch_id)
+        uploads = _incoming(request)
+        if not uploads:
+            raise ValidationError({"files": [_("Add at least one file.")]})
+        added = batch_files_add(batch_id=batch.pk, uploads=uploads)
+        body: list[dict[str, Any]] = [batch_file_summary(record) for record in added]
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class BatchStartView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses=BatchSerializer)
+    def post(self, request: Request, batch_id: int) -> Response:
+        batch = batch_for(request.user, batch_id)
+        batch = batch_start(batch_id=batch.pk)
+        return Response(batch_summary(batch))
+
+
+class BatchWithdrawView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses=BatchSerializer)
+    def post(self, request: Request, batch_id: int) -> Response:
+        """Withdraw the batch: its unfinished tasks leave the queue; transcriptions are kept."""
+        batch = batch_for(request.user, batch_id)
+        batch = batch_withdraw(batch_id=batch.pk, actor=acting_user(request.user))
+        return Response(batch_summary(batch))

@@ -1,0 +1,71 @@
+"""Reads about batches: who may see one, and its status with each file's fate in words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from crowd.roles import AnyUser, Capability, project_require
+from tasks.batch_messages import batch_file_error_text, batch_notice_text
+from tasks.models import Batch, BatchFile, BatchFileState
+from tasks.services.batches import batch_counts
+
+
+def batch_for(user: AnyUser, batch_id: int, capability: Capability = Capability.MANAGE) -> Batch:
+    """The batch, if `user` has `capability` in its project: 404 when they may not see the
+    project (or there is no such batch), 403 when they see it but lack the capability."""
+    batch = Batch.objects.select_related("project").filter(pk=batch_id).first()
+    if batch is None:
+        raise Http404(_("No such batch."))
+    project_require(user, batch.project, capability)
+    return batch
+
+
+def batch_summary(batch: Batch) -> dict[str, Any]:
+    """Status, counts by state, failures with their reasons, duplicates and notices, in the
+    active language. Files are read with two indexed queries, whatever the batch's size."""
+    batch.refresh_from_db()
+    files = BatchFile.objects.filter(batch=batch).order_by("position")
+    failed = [
+        {"file": name, "code": code, "error": batch_file_error_text(code, params)}
+        for name, code, params in files.filter(state=BatchFileState.FAILED).values_list(
+            "name", "error_code", "error_params"
+        )
+    ]
+    duplicates = [
+        {"file": name, "task": task_id, "message": batch_file_error_text(code, params)}
+        for name, task_id, code, params in files.filter(state=BatchFileState.DUPLICATE).values_list(
+            "name", "task_id", "error_code", "error_params"
+        )
+    ]
+    return {
+        "id": batch.pk,
+        "project": batch.project.slug,
+        "name": batch.name,
+        "state": batch.state,
+        "state_label": str(batch.get_state_display()),
+        "created_at": batch.created_at.isoformat(),
+        "started_at": batch.started_at.isoformat() if batch.started_at else None,
+        "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
+        "source_url": batch.source_url,
+        "counts": batch_counts(batch.pk),
+        "failed": failed,
+        "duplicates": duplicates,
+        "notices": [batch_notice_text(notice) for notice in batch.notices],
+    }
+
+
+def batch_file_summary(record: BatchFile) -> dict[str, Any]:
+    return {
+        "id": record.pk,
+        "file": record.name,
+        "state": record.state,
+        "size": record.size,
+        "error": batch_file_error_text(record.error_code, record.error_params),
+    }
+
+
+def project_batches(project_id: int, *, limit: int = 20) -> list[Batch]:
+    return list(Batch.objects.filter(project_id=project_id).order_by("-created_at")[:limit])

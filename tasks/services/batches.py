@@ -1,0 +1,393 @@
+"""Writes about batches: create one from uploads, a zip, a folder or a IIIF manifest; add files;
+start, close and withdraw it; tell watchers how far it got.
+
+A batch is created in `receiving`; `batch_start` matches the metadata CSV to its files and, on
+commit, sends one ingest job per file (`worker.jobs.batch_file_ingest`). Each job, once its
+file is done, closes the batch if no file is left pending (`batch_close`, idempotent), so the
+batch ends without a result backend to count a chord. Only leads call these (the views check
+Capability.MANAGE).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crowd.models import User
+from tasks import batch_messages as codes
+from tasks.events import batch_group, event_send, project_group
+from tasks.models import (
+    Batch,
+    BatchFile,
+    BatchFileState,
+    BatchState,
+    Lease,
+    LeaseState,
+    Project,
+    Task,
+    TaskState,
+)
+from tasks.services.batch_sources import BatchWriter, Incoming, metadata_csv_parse
+from tasks.services.progress import project_progress_request
+
+logger = logging.getLogger(__name__)
+
+# Progress events of one batch go out at most about once per this many seconds; the closing
+# event always goes.
+PROGRESS_EVERY_SECONDS = 1
+# A batch with files still pending and no file finished for this long is resumed by the sweep.
+RESUME_AFTER = timedelta(minutes=10)
+
+
+def batch_create(
+    *,
+    project: Project,
+    actor: User | None,
+    name: str = "",
+    uploads: Iterable[Incoming] = (),
+    metadata_csv: bytes | None = None,
+    metadata: dict[str, dict[str, str]] | None = None,
+    manifest_url: str = "",
+    start: bool = True,
+) -> Batch:
+    """Create a batch from files (uploads, files on disk, zips to unpack) or a IIIF manifest,
+    with an optional metadata CSV, and start its ingest on commit (unless `start` is False: the
+    batch then waits in `receiving` for `batch_files_add` and `batch_start`).
+
+    A CSV that cannot be used and a manifest that cannot be read are refused with a
+    ValidationError before anything is stored; a bad file only fails itself. `metadata`
+    ({file name: {key: value}}) is the CSV's rows for callers that have them already.
+    """
+    uploads = list(uploads)
+    if manifest_url and uploads:
+        raise ValidationError(
+            {"manifest_url": [_("Give either files or a IIIF manifest, not both.")]}
+        )
+    if start and not uploads and not manifest_url:
+        raise ValidationError({"files": [_("Add at least one file, a zip or a IIIF manifest.")]})
+    rows, notices = metadata_csv_parse(metadata_csv) if metadata_csv is not None else ({}, [])
+    for file_name, values in (metadata or {}).items():
+        rows[file_name] = {"row": 0, "values": dict(values)}
+    images = []
+    if manifest_url:
+        from tasks.services.iiif_import import manifest_read
+
+        images = manifest_read(manifest_url)
+    folder = f"batches/{project.pk}/{secrets.token_urlsafe(12)}"
+    try:
+        with transaction.atomic():
+            batch = Batch.objects.create(
+                project=project,
+                name=(name.strip() or _default_name(uploads, manifest_url))[:200],
+                created_by=actor,
+                state=BatchState.RECEIVING,
+                folder=folder,
+                source_url=manifest_url,
+                metadata_rows=rows,
+                notices=notices,
+            )
+            writer = BatchWriter(batch)
+            for image in images:
+                writer.add_remote(name=image.name, url=image.url, metadata=image.metadata)
+            for incoming in uploads:
+                writer.add(incoming)
+            if start:
+                batch_start(batch_id=batch.pk)
+    except BaseException:
+        shutil.rmtree(Path(settings.MEDIA_ROOT) / folder, ignore_errors=True)
+        raise
+    return Batch.objects.get(pk=batch.pk)
+
+
+def _default_name(uploads: list[Incoming], manifest_url: str) -> str:
+    if manifest_url:
+        return manifest_url
+    if len(uploads) == 1:
+        return uploads[0].name
+    stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    return _("Upload of %(date)s") % {"date": stamp}
+
+
+@transaction.atomic
+def batch_files_add(*, batch_id: int, uploads: Iterable[Incoming]) -> list[BatchFile]:
+    """Add files to a batch still receiving them (the upload page sends them one by one).
+    Holds the batch row lock, so concurrent uploads get distinct positions."""
+    batch = Batch.objects.select_for_update().get(pk=batch_id)
+    if batch.state != BatchState.RECEIVING:
+        raise ValidationError(_("This batch no longer takes files: it has started."))
+    writer = BatchWriter(batch)
+    added: list[BatchFile] = []
+    for incoming in uploads:
+        added.extend(writer.add(incoming))
+    return added
+
+
+@transaction.atomic
+def batch_start(*, batch_id: int, send: bool = True) -> Batch:
+    """Match the metadata CSV to the files, then ingest them: one job per file, sent on commit
+    (unless `send` is False: the caller then calls `batch_ingest_here`). Idempotent: a batch
+    that has started already is returned as it is."""
+    batch = Batch.objects.select_for_update().get(pk=batch_id)
+    if batch.state != BatchState.RECEIVING:
+        return batch
+    pending = list(batch.files.filter(state=BatchFileState.PENDING).order_by("position"))
+    if batch.metadata_rows:
+        batch.notices = [*batch.notices, *_metadata_match(batch.metadata_rows, pending)]
+        BatchFile.objects.bulk_update(pending, ["metadata"])
+    counts = batch_counts(batch.pk)
+    batch.state = BatchState.INGESTING
+    batch.started_at = timezone.now()
+    batch.metadata_rows = {}
+    # Files refused while stored count from the start; the others as each is done.
+    batch.files_total = counts["total"]
+    batch.files_failed = counts[BatchFileState.FAILED]
+    batch.save(
+        update_fields=[
+            "state",
+            "started_at",
+            "notices",
+            "metadata_rows",
+            "files_total",
+            "files_failed",
+        ]
+    )
+    ids = [record.pk for record in pending]
+    if send:
+        transaction.on_commit(lambda: _ingest_send(batch.pk, ids))
+    batch_progress_send_on_commit(batch.pk)
+    return batch
+
+
+def _metadata_match(
+    rows: dict[str, dict[str, Any]], files: list[BatchFile]
+) -> list[dict[str, Any]]:
+    """Give each file its CSV row (by its name, else its name without folders, else the same
+    ignoring case) and report rows and files left without a partner."""
+    by_lower = {name.lower(): name for name in rows}
+    used: set[str] = set()
+    without: list[str] = []
+    for record in files:
+        base = record.name.replace("\\", "/").rsplit("/", 1)[-1]
+        key = next(
+            (
+                candidate
+                for candidate in (record.name, base, by_lower.get(base.lower(), ""))
+                if candidate in rows
+            ),
+            None,
+        )
+        if key is None:
+            without.append(record.name)
+            continue
+        used.add(key)
+        record.metadata = {**record.metadata, **rows[key]["values"]}
+    notices = []
+    unknown = [name for name in rows if name not in used]
+    if unknown:
+        notices.append(_names_notice(codes.CSV_UNKNOWN_FILE, unknown))
+    if without:
+        notices.append(_names_notice(codes.CSV_NO_ROW, without))
+    return notices
+
+
+def _names_notice(code: str, names: list[str]) -> dict[str, Any]:
+    return {"code": code, "params": {"names": names[: codes.NAMES_LISTED], "count": len(names)}}
+
+
+def _ingest_send(batch_id: int, ids: list[int]) -> None:
+    from celery import group
+
+    from worker.jobs import batch_close, batch_file_ingest
+
+    if ids:
+        group(batch_file_ingest.s(file_id) for file_id in ids).apply_async()
+    else:
+        batch_close.delay(batch_id)
+
+
+def batch_ingest_here(*, batch_id: int) -> Batch:
+    """Ingest a started batch's pending files in this process, one after the other, with the
+    very service the jobs call, then close it (seed_demo: the demo is ready when it returns)."""
+    from tasks.services.ingest import batch_file_ingest
+
+    pending = BatchFile.objects.filter(batch_id=batch_id, state=BatchFileState.PENDING)
+    for file_id in pending.order_by("position").values_list("pk", flat=True):
+        batch_file_ingest(batch_file_id=file_id)
+    batch_close(batch_id=batch_id)
+    return Batch.objects.get(pk=batch_id)
+
+
+def batch_file_finished_on_commit(batch_id: int) -> None:
+    """After a file's fate is committed: close the batch if it was the last one (checked after
+    commit, so that of two last files finishing together at least one sees both done), else
+    tell watchers, coalesced."""
+
+    def after() -> None:
+        if not BatchFile.objects.filter(batch_id=batch_id, state=BatchFileState.PENDING).exists():
+            from worker.jobs import batch_close
+
+            batch_close.delay(batch_id)
+        elif cache.add(f"batch-progress:{batch_id}", True, timeout=PROGRESS_EVERY_SECONDS):
+            batch_progress_send(batch_id)
+
+    transaction.on_commit(after)
+
+
+def batch_close(*, batch_id: int) -> bool:
+    """End an ingesting batch whose files are all done: `done`, or `failed` when none became
+    or matched a task. Idempotent (compare-and-set); True when this call closed it."""
+    counts = batch_counts(batch_id)
+    if counts["pending"]:
+        return False
+    failed = [
+        {"file": name, "code": code, "params": params}
+        for name, code, params in BatchFile.objects.filter(
+            batch_id=batch_id, state=BatchFileState.FAILED
+        )
+        .order_by("position")
+        .values_list("name", "error_code", "error_params")
+    ]
+    good = counts["ok"] + counts["duplicate"]
+    with transaction.atomic():
+        closed = Batch.objects.filter(pk=batch_id, state=BatchState.INGESTING).update(
+            state=BatchState.DONE if good else BatchState.FAILED,
+            finished_at=timezone.now(),
+            files_total=counts["total"],
+            files_ok=counts["ok"],
+            files_duplicate=counts["duplicate"],
+            files_failed=counts["failed"],
+            errors=failed,
+        )
+        if not closed:
+            return False
+        batch = Batch.objects.get(pk=batch_id)
+        project_progress_request(project_id=batch.project_id)
+        batch_progress_send_on_commit(batch_id)
+    _folder_remove(batch)
+    return True
+
+
+def batch_counts(batch_id: int) -> dict[str, int]:
+    """Files of a batch by state, with `total` and `done` (one indexed GROUP BY)."""
+    by_state = dict(
+        BatchFile.objects.filter(batch_id=batch_id)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    counts = {state.value: int(by_state.get(state.value, 0)) for state in BatchFileState}
+    counts["total"] = sum(counts.values())
+    counts["done"] = counts["total"] - counts[BatchFileState.PENDING]
+    return counts
+
+
+def batch_progress_payload(batch: Batch) -> dict[str, Any]:
+    """The batch's live counters, as the project dashboard and the upload page read them."""
+    done = batch.files_ok + batch.files_duplicate + batch.files_failed
+    return {
+        "batch": batch.pk,
+        "state": batch.state,
+        "files_total": batch.files_total,
+        "files_ok": batch.files_ok,
+        "files_duplicate": batch.files_duplicate,
+        "files_failed": batch.files_failed,
+        "files_done": done,
+        "finished": batch.state in (BatchState.DONE, BatchState.FAILED, BatchState.WITHDRAWN),
+    }
+
+
+def batch_progress_send(batch_id: int) -> None:
+    """Send the batch's counts as a `batch.progress` event to the batch's and its project's
+    watchers. Counts only: file names and reasons are read through the API, by leads."""
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return
+    payload = batch_progress_payload(batch)
+    event_send(batch_group(batch_id), "batch.progress", payload)
+    event_send(project_group(batch.project_id), "batch.progress", payload)
+
+
+def batch_progress_send_on_commit(batch_id: int) -> None:
+    transaction.on_commit(lambda: batch_progress_send(batch_id))
+
+
+@transaction.atomic
+def batch_withdraw(*, batch_id: int, actor: User | None) -> Batch:
+    """Take a batch's tasks out of the queue: tasks not yet finished become `withdrawn` (their
+    transcriptions are kept, their live leases end), files not yet ingested are not. Finished
+    tasks (complete, disputed, resolved) stay as they are. Idempotent."""
+    batch = Batch.objects.select_for_update().get(pk=batch_id)
+    if batch.state == BatchState.WITHDRAWN:
+        return batch
+    now = timezone.now()
+    open_states = [TaskState.PENDING, TaskState.OPEN, TaskState.NEEDS_MORE]
+    tasks = Task.objects.filter(batch=batch, state__in=open_states)
+    Lease.objects.filter(task__in=tasks.values("pk"), state=LeaseState.ACTIVE).update(
+        state=LeaseState.EXPIRED, ended_at=now
+    )
+    withdrawn = tasks.update(state=TaskState.WITHDRAWN)
+    BatchFile.objects.filter(batch=batch, state=BatchFileState.PENDING).update(
+        state=BatchFileState.WITHDRAWN,
+        error_code=codes.WITHDRAWN,
+        finished_at=now,
+    )
+    batch.state = BatchState.WITHDRAWN
+    batch.finished_at = batch.finished_at or now
+    batch.save(update_fields=["state", "finished_at"])
+    logger.info(
+        "batch %s withdrawn by %s: %s tasks", batch.pk, actor.pk if actor else None, withdrawn
+    )
+    project_progress_request(project_id=batch.project_id)
+    batch_progress_send_on_commit(batch.pk)
+    transaction.on_commit(lambda: _folder_remove(batch))
+    return batch
+
+
+def batches_resume() -> int:
+    """Sweep: re-send the ingest of files a lost message left pending (in batches where no file
+    finished for RESUME_AFTER), and close batches with nothing left pending. Returns how many
+    files were re-sent; sending one twice is harmless (jobs claim files)."""
+    from worker.jobs import batch_close
+
+    stale = timezone.now() - RESUME_AFTER
+    resent = 0
+    for batch in Batch.objects.filter(state=BatchState.INGESTING, started_at__lt=stale):
+        files = BatchFile.objects.filter(batch=batch)
+        last = files.aggregate(last=Max("finished_at"))["last"]
+        if last is not None and last > stale:
+            continue
+        pending = list(
+            files.filter(state=BatchFileState.PENDING)
+            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+            .values_list("pk", flat=True)
+        )
+        if pending:
+            _ingest_send(batch.pk, pending)
+            resent += len(pending)
+        elif not files.filter(state=BatchFileState.PENDING).exists():
+            batch_close.delay(batch.pk)
+    return resent
+
+
+def _folder_remove(batch: Batch) -> None:
+    """Remove what is left of the batch's uploads (ingested files were moved or linked away)."""
+    if not batch.folder:
+        return
+    root = Path(settings.MEDIA_ROOT)
+    folder = root / batch.folder
+    if folder.resolve().is_relative_to(root.resolve() / "batches"):
+        shutil.rmtree(folder, ignore_errors=True)

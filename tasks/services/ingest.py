@@ -1,0 +1,289 @@
+"""Ingest one file of a batch: fetch it (IIIF import), hash it, dedupe it within the project,
+make its tiles and thumbnail, keep its original, open its task.
+
+Derivatives are named by the SHA-256 of the file as uploaded, per project:
+
+    projects/<id>/originals/<h[:2]>/<h><ext>     the file as uploaded
+    projects/<id>/iiif/<h[:2]>/<h>/              IIIF level-0 tiles and info.json
+    projects/<id>/thumbnails/<h[:2]>/<h>.jpg
+
+Each appears whole or not at all (staged, then renamed), and the task opens in the same
+transaction that marks the file done, so a task never exists without all its files. Running
+this again finds the file done and does nothing; a run killed half-way is redone, reusing
+whatever complete derivative it finds.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from tasks import batch_messages as codes
+from tasks.models import Batch, BatchFile, BatchFileState, BatchState, Task, TaskState
+from tasks.services.batch_sources import stored_extension
+from tasks.services.batches import batch_file_finished_on_commit
+from tasks.services.progress import project_progress_request
+from worker.iiif_import import FetchError, url_fetch
+from worker.imaging.ingest import ImageRejected, file_sha256, image_ingest
+
+logger = logging.getLogger(__name__)
+
+# A job's claim on a file lapses after this long (a killed worker), so another may take it.
+# Longer than any one image takes; shorter than the broker's visibility timeout.
+CLAIM_TIMEOUT = timedelta(minutes=15)
+# Errors worth trying again later (the job retries them); anything else fails the file.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError)
+
+
+@dataclass(frozen=True)
+class Derivatives:
+    """Media-relative paths of one image's files in a project."""
+
+    original: str
+    tiles: str
+    thumbnail: str
+
+    @classmethod
+    def of(cls, *, project_id: int, sha256: str, name: str) -> Derivatives:
+        shard = f"{sha256[:2]}/{sha256}"
+        return cls(
+            original=f"projects/{project_id}/originals/{shard}{stored_extension(name)}",
+            tiles=f"projects/{project_id}/iiif/{shard}",
+            thumbnail=f"projects/{project_id}/thumbnails/{shard}.jpg",
+        )
+
+    def discard(self) -> None:
+        root = Path(settings.MEDIA_ROOT)
+        shutil.rmtree(root / self.tiles, ignore_errors=True)
+        (root / self.thumbnail).unlink(missing_ok=True)
+        (root / self.original).unlink(missing_ok=True)
+
+
+def batch_file_ingest(*, batch_file_id: int) -> str | None:
+    """Ingest one batch file; returns its final state, or None when another job has it or it
+    was done already. Called by the `batch_file_ingest` job (any worker, any number of times).
+
+    Claims the file with a compare-and-set, so two deliveries of one message do not work on it
+    at once. Transient errors (the database) are raised for the job to retry, after releasing
+    the claim; any other error fails this file alone, with its reason.
+    """
+    now = timezone.now()
+    claimed = (
+        BatchFile.objects.filter(pk=batch_file_id, state=BatchFileState.PENDING)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+        .update(claimed_at=now)
+    )
+    if not claimed:
+        return None
+    record = BatchFile.objects.select_related("batch__project").get(pk=batch_file_id)
+    try:
+        state = _ingest(record)
+    except TRANSIENT_ERRORS:
+        BatchFile.objects.filter(pk=record.pk, claimed_at=now).update(claimed_at=None)
+        raise
+    except Exception:
+        logger.exception("ingest of batch file %s (%s) failed", record.pk, record.name)
+        state = _finish(record, BatchFileState.FAILED, codes.INTERNAL)
+    return state
+
+
+def _ingest(record: BatchFile) -> str:
+    batch = record.batch
+    if batch.state == BatchState.WITHDRAWN:
+        return _finish(record, BatchFileState.WITHDRAWN, codes.WITHDRAWN)
+    if record.source_url and not record.stored:
+        failed = _fetch(record, batch)
+        if failed is not None:
+            return failed
+    root = Path(settings.MEDIA_ROOT)
+    source = root / record.stored
+    if not record.stored or not source.is_file():
+        return _finish(record, BatchFileState.FAILED, codes.MISSING)
+    sha256 = file_sha256(source)
+    project = batch.project
+    existing = Task.objects.filter(project=project, content_hash=sha256).first()
+    if existing is not None:
+        return _duplicate(record, existing)
+    made = Derivatives.of(project_id=project.pk, sha256=sha256, name=record.name)
+    try:
+        image = image_ingest(
+            source,
+            tiles_folder=root / made.tiles,
+            thumbnail_path=root / made.thumbnail,
+            base_id=f"{settings.MEDIA_URL}{made.tiles}",
+            max_pixels=settings.IMAGE_MAX_PIXELS,
+        )
+    except ImageRejected as rejected:
+        return _finish(record, BatchFileState.FAILED, rejected.code, rejected.params)
+    except BaseException:
+        _discard_unless_owned(made, project.pk, sha256)
+        raise
+    try:
+        _original_keep(source, root / made.original)
+        task = Task(
+            project=project,
+            batch=batch,
+            state=TaskState.OPEN,
+            target=project.redundancy_min,
+            original_name=record.name[:255],
+            image_width=image.width,
+            image_height=image.height,
+            content_hash=sha256,
+            metadata=record.metadata,
+            iiif_path=made.tiles,
+        )
+        task.image.name = made.original
+        task.thumbnail.name = made.thumbnail
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    task.save()
+            except IntegrityError:
+                # The same image, opened meanwhile by another job (same batch or another):
+                # theirs stands, and shares these very files.
+                existing = Task.objects.get(project=project, content_hash=sha256)
+                return _duplicate(record, existing)
+            if not _done(record, BatchFileState.OK, task=task):
+                raise _Superseded
+            project_progress_request(project_id=project.pk)
+    except _Superseded:  # withdrawn meanwhile: the task was rolled back
+        _discard_unless_owned(made, project.pk, sha256)
+        return BatchFileState.WITHDRAWN
+    except BaseException:
+        _discard_unless_owned(made, project.pk, sha256)
+        raise
+    _stored_remove(record)
+    return BatchFileState.OK
+
+
+# The batch's live counters (exact counts are taken again when it closes).
+_COUNTERS: dict[str, str] = {
+    BatchFileState.OK: "files_ok",
+    BatchFileState.DUPLICATE: "files_duplicate",
+    BatchFileState.FAILED: "files_failed",
+}
+
+
+class _Superseded(Exception):
+    """The file left `pending` while we worked on it (its batch was withdrawn)."""
+
+
+def _fetch(record: BatchFile, batch: Batch) -> str | None:
+    """Download a IIIF image into the batch's folder; the failed state if it cannot be."""
+    relative = f"{batch.folder}/{record.position:06d}.jpg"
+    destination = Path(settings.MEDIA_ROOT) / relative
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_suffix(".part")
+    try:
+        size = url_fetch(
+            record.source_url,
+            partial,
+            max_bytes=settings.UPLOAD_MAX_FILE_BYTES,
+            timeout=settings.IIIF_IMPORT_TIMEOUT,
+            allow_private=settings.IIIF_IMPORT_ALLOW_PRIVATE,
+        )
+    except FetchError as error:
+        partial.unlink(missing_ok=True)
+        if error.refused:
+            params: dict[str, Any] = {"url": error.url, "reason": error.reason, "host": error.host}
+            if error.reason == "too_large":
+                params["limit"] = settings.UPLOAD_MAX_FILE_BYTES
+            return _finish(record, BatchFileState.FAILED, codes.FETCH_REFUSED, params)
+        return _finish(
+            record,
+            BatchFileState.FAILED,
+            codes.FETCH_FAILED,
+            {"url": error.url, "detail": error.detail},
+        )
+    os.replace(partial, destination)
+    BatchFile.objects.filter(pk=record.pk).update(stored=relative, size=size)
+    record.stored, record.size = relative, size
+    return None
+
+
+def _original_keep(source: Path, destination: Path) -> None:
+    """Keep the file as uploaded: a hard link (no copy) where the filesystem allows it."""
+    if destination.exists():
+        return
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staging = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
+    staging.unlink(missing_ok=True)
+    try:
+        try:
+            os.link(source, staging)
+        except OSError:
+            shutil.copyfile(source, staging)
+        os.replace(staging, destination)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+
+
+def _duplicate(record: BatchFile, existing: Task) -> str:
+    params = {"task": existing.pk, "name": existing.original_name}
+    state = _finish(record, BatchFileState.DUPLICATE, codes.DUPLICATE, params, task=existing)
+    return state
+
+
+def _done(
+    record: BatchFile,
+    state: str,
+    code: str = "",
+    params: dict[str, Any] | None = None,
+    *,
+    task: Task | None = None,
+) -> bool:
+    """Record the file's fate, if it is still pending (compare-and-set)."""
+    updated = BatchFile.objects.filter(pk=record.pk, state=BatchFileState.PENDING).update(
+        state=state,
+        error_code=code,
+        error_params=params or {},
+        task=task,
+        finished_at=timezone.now(),
+        claimed_at=None,
+    )
+    if updated:
+        counter = _COUNTERS.get(state)
+        if counter:
+            Batch.objects.filter(pk=record.batch_id).update(**{counter: F(counter) + 1})
+        batch_file_finished_on_commit(record.batch_id)
+    return bool(updated)
+
+
+def _finish(
+    record: BatchFile,
+    state: str,
+    code: str = "",
+    params: dict[str, Any] | None = None,
+    *,
+    task: Task | None = None,
+) -> str:
+    """Record a file's fate that opens no task, and drop its stored copy."""
+    with transaction.atomic():
+        _done(record, state, code, params, task=task)
+    _stored_remove(record)
+    return state
+
+
+def _stored_remove(record: BatchFile) -> None:
+    if record.stored:
+        (Path(settings.MEDIA_ROOT) / record.stored).unlink(missing_ok=True)
+        BatchFile.objects.filter(pk=record.pk).exclude(state=BatchFileState.PENDING).update(
+            stored=""
+        )
+
+
+def _discard_unless_owned(made: Derivatives, project_id: int, sha256: str) -> None:
+    """Remove derivatives this run made, unless a task (opened by another job) uses them."""
+    if not Task.objects.filter(project_id=project_id, content_hash=sha256).exists():
+        made.discard()
