@@ -132,28 +132,36 @@ def _next_state(*, task: Task, outcome: TaskOutcome, n: int, project: Project) -
 
 def _field_results_store(*, task: Task, outcome: TaskOutcome) -> int:
     """Write each field's result; a new version only where something changed. Fields a curator
-    resolved keep the curator's value. Returns how many fields changed."""
+    resolved keep the curator's value. Returns how many fields changed. Batched: one insert for
+    new results, one per changed result, one for all the versions."""
     existing = {result.key: result for result in FieldResult.objects.filter(task=task)}
     weights = {spec.key: spec.weight for spec in task.project.template.specs}
-    changed = 0
+    created: list[FieldResult] = []
+    changed: list[FieldResult] = []
     for key, field in outcome.fields.items():
         result = existing.get(key)
         values = _result_values(field)
         values.update(_dispute_values(field, weights.get(key, 1.0), result))
         if result is None:
-            result = FieldResult.objects.create(
-                project_id=task.project_id, task=task, key=key, version=1, **values
-            )
-            _version_record(result)
-            changed += 1
+            created.append(FieldResult(project_id=task.project_id, task=task, key=key, version=1, **values))
         elif result.status != FieldStatus.RESOLVED and _differs(result, values):
             for name, value in values.items():
                 setattr(result, name, value)
             result.version += 1
             result.save()
-            _version_record(result)
-            changed += 1
-    return changed
+            changed.append(result)
+    # PostgreSQL and SQLite return the new ids from a bulk insert.
+    created = FieldResult.objects.bulk_create(created)
+    FieldResultVersion.objects.bulk_create(
+        FieldResultVersion(
+            field_result=result,
+            version=result.version,
+            cause=ChangeCause.RECONCILE,
+            **{name: getattr(result, name) for name in _VERSIONED},
+        )
+        for result in [*created, *changed]
+    )
+    return len(created) + len(changed)
 
 
 def _dispute_values(
@@ -198,15 +206,6 @@ def _result_values(field: FieldOutcome) -> dict[str, Any]:
 
 def _differs(result: FieldResult, values: dict[str, Any]) -> bool:
     return any(getattr(result, name) != value for name, value in values.items())
-
-
-def _version_record(result: FieldResult) -> None:
-    FieldResultVersion.objects.create(
-        field_result=result,
-        version=result.version,
-        cause=ChangeCause.RECONCILE,
-        **{name: getattr(result, name) for name in _VERSIONED},
-    )
 
 
 def tasks_reconcile_pending(*, older_than_seconds: int = 60, limit: int = 1000) -> list[int]:
