@@ -216,3 +216,14 @@ def test_a_closed_page_gives_its_image_back_unless_a_heartbeat_came_after(projec
     )
     assert lease_abandon(lease_id=lease.pk, disconnected_at=closed) is True
     assert lease_grant(project=project, user=users[1]) is not None  # back in the queue at once
+
+
+def test_an_old_lease_is_not_revived_once_its_holder_has_a_newer_one_on_the_same_image(project, users):
+    TaskFactory(project=project, target=2)
+    old = lease_grant(project=project, user=users[0])
+    Lease.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    new = lease_grant(project=project, user=users[0])
+    assert new.task_id == old.task_id
+    with pytest.raises(LeaseConflict):
+        lease_heartbeat(lease_id=old.pk, user=users[0])
+    assert Lease.objects.get(pk=new.pk).state == LeaseState.ACTIVE
