@@ -173,6 +173,7 @@ def contributor_feedback(*, project: Project, user: User, limit: int = 50) -> di
                 "task": result.task_id,
                 "key": result.key,
                 "yours": typed,
+                "your_marker": transcription.markers.get(result.key, "") if transcription else "",
                 "settled": resolution.value_after,
                 "decision": resolution.decision,
                 "reason": resolution.reason,

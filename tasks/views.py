@@ -73,9 +73,9 @@ def project_transcribe(request: HttpRequest, slug: str) -> HttpResponse:
 def project_review_queue(request: HttpRequest, slug: str) -> HttpResponse:
     """The curators' queue; the browser reads and filters it through the API."""
     project = project_for(request.user, slug, Capability.CURATE)
-    return render(
-        request, "review/queue.html", {"project": project, "reasons": ResolutionReason.choices}
-    )
+    batches = project.batches.order_by("-created_at").only("pk", "name", "created_at")
+    context = {"project": project, "reasons": ResolutionReason.choices, "batches": batches}
+    return render(request, "review/queue.html", context)
 
 
 @login_required

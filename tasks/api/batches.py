@@ -112,12 +112,11 @@ class ProjectBatchesView(APIView):
     def post(self, request: Request, slug: str) -> Response:
         """Create a batch and start ingesting it once stored (unless `staged`)."""
         project = project_for(request.user, slug, Capability.MANAGE)
+        given = {key: request.POST.get(key) for key in ("name", "manifest_url", "staged")}
+        if isinstance(request.data, dict) and not request.POST:  # JSON: manifest_url, name
+            given = {key: request.data.get(key) for key in given}
         data = BatchCreateSerializer(
-            data={
-                key: request.data.get(key)
-                for key in ("name", "manifest_url", "staged")
-                if request.data.get(key) not in (None, "")
-            }
+            data={key: value for key, value in given.items() if value not in (None, "")}
         )
         data.is_valid(raise_exception=True)
         batch = batch_create(

@@ -78,20 +78,30 @@ class DisputeSerializer(serializers.ModelSerializer):
             "explanation",
             "answers",
             "disputed_at",
+            "updated_at",
             "claimed_by",
+            "claimed_by_me",
         ]
         read_only_fields = fields
 
     def get_answers(self, result: FieldResult) -> int:
         return len(result.alternatives)
 
-    def get_claimed_by(self, result: FieldResult) -> str | None:
+    claimed_by_me = serializers.SerializerMethodField()
+
+    def _live_claim(self, result: FieldResult) -> Any:
         from django.utils import timezone
 
         claim = getattr(result.task, "claim", None)
-        if claim is None or claim.expires_at <= timezone.now():
-            return None
-        return str(claim.curator.public_name)
+        return claim if claim is not None and claim.expires_at > timezone.now() else None
+
+    def get_claimed_by(self, result: FieldResult) -> str | None:
+        claim = self._live_claim(result)
+        return str(claim.curator.public_name) if claim else None
+
+    def get_claimed_by_me(self, result: FieldResult) -> bool:
+        claim = self._live_claim(result)
+        return bool(claim and claim.curator_id == self.context["request"].user.pk)
 
 
 class DisputeListView(APIView):
@@ -126,7 +136,9 @@ class DisputeListView(APIView):
         )
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(queue, request, view=self)
-        response = paginator.get_paginated_response(DisputeSerializer(page, many=True).data)
+        response = paginator.get_paginated_response(
+            DisputeSerializer(page, many=True, context={"request": request}).data
+        )
         response.data["counts"] = dispute_counts(project=project)
         return response
 

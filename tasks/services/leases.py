@@ -155,7 +155,9 @@ def lease_heartbeat(*, lease_id: int, user: User) -> Lease:
     now = timezone.now()
     if lease.state == LeaseState.EXPIRED or lease.expires_at <= now:
         task = Task.objects.select_for_update().get(pk=lease.task_id)
-        newer = Lease.objects.filter(task=task, user=user, state=LeaseState.ACTIVE).exclude(pk=lease.pk)
+        newer = Lease.objects.filter(task=task, user=user, state=LeaseState.ACTIVE).exclude(
+            pk=lease.pk
+        )
         if newer.exists() or not task_has_room(task=task, excluding=lease, now=now):
             # The image was given to someone else, or to them again under a newer lease.
             Lease.objects.filter(pk=lease.pk).update(

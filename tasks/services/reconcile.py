@@ -143,7 +143,9 @@ def _field_results_store(*, task: Task, outcome: TaskOutcome) -> int:
         values = _result_values(field)
         values.update(_dispute_values(field, weights.get(key, 1.0), result))
         if result is None:
-            created.append(FieldResult(project_id=task.project_id, task=task, key=key, version=1, **values))
+            created.append(
+                FieldResult(project_id=task.project_id, task=task, key=key, version=1, **values)
+            )
         elif result.status != FieldStatus.RESOLVED and _differs(result, values):
             for name, value in values.items():
                 setattr(result, name, value)

@@ -71,8 +71,13 @@ class BulkChange:
 
 def _claim_state(claim: TaskClaim | None) -> dict[str, Any]:
     if claim is None:
-        return {"claimed_by": None, "claimed_until": None}
-    return {"claimed_by": claim.curator.public_name, "claimed_until": claim.expires_at.isoformat()}
+        return {"claimed_by": None, "claimed_by_me": False, "claimed_until": None}
+    # A conflict is only ever about someone else's claim.
+    return {
+        "claimed_by": claim.curator.public_name,
+        "claimed_by_me": False,
+        "claimed_until": claim.expires_at.isoformat(),
+    }
 
 
 def _result_state(result: FieldResult) -> dict[str, Any]:

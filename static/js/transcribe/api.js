@@ -23,8 +23,9 @@ function csrfToken() {
   return document.querySelector("input[name=csrfmiddlewaretoken]")?.value || "";
 }
 
-/** `{status, data}` for a 2xx answer (data is null on 204); throws NetworkError or ApiError. */
-export async function api(path, {method = "GET", body} = {}) {
+/** `{status, data}` for a 2xx answer (data is null on 204); throws NetworkError or ApiError.
+ * `keepalive` lets a request made while the page unloads (releasing a claim) still go out. */
+export async function api(path, {method = "GET", body, keepalive = false} = {}) {
   const headers = {Accept: "application/json"};
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -34,6 +35,7 @@ export async function api(path, {method = "GET", body} = {}) {
       method,
       headers,
       credentials: "same-origin",
+      keepalive,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {

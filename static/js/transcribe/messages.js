@@ -1,8 +1,9 @@
 // Interface strings, translated by the template (`{% translate %}`) into a hidden list:
 //   <ul id="transcribe-messages" hidden><li data-key="sent">Saved. Thank you!</li>…</ul>
+// Other pages (the review pages) mark their own list with `data-messages` instead.
 // HTML escaping is Django's; nothing here builds markup from these strings.
 
-const source = document.getElementById("transcribe-messages");
+const source = document.getElementById("transcribe-messages") || document.querySelector("[data-messages]");
 const strings = Object.fromEntries(
   [...(source ? source.querySelectorAll("[data-key]") : [])].map((item) => [item.dataset.key, item.textContent.trim()]),
 );

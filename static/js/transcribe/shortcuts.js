@@ -1,5 +1,6 @@
 // Keyboard shortcuts. One table drives both the key handling and the help dialog, so the help
-// never lists a shortcut that does not exist.
+// never lists a shortcut that does not exist. The transcription page uses SHORTCUTS below; other
+// pages (review) pass their own table in the same shape.
 //
 // Alt+… and Ctrl+Enter work everywhere, in fields too. Single keys (?, +, -, R…) only act when
 // focus is not in a text field, so typing is never taken over. AltGr arrives as Ctrl+Alt on
@@ -29,12 +30,16 @@ export const SHORTCUTS = [
   ["help", "scHelp", ["?"]],
 ];
 
+// A combination whose key is DIGITS stands for any of the keys 1 to 9 (the action reads which
+// one with pressedDigit): one row in the help instead of nine.
+export const DIGITS = "1…9";
+
 const IS_MAC = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 
 function parse(combo) {
   const parts = combo === "+" ? ["+"] : combo.split("+");
   const key = parts.pop();
-  return {alt: parts.includes("Alt"), ctrl: parts.includes("Ctrl"), shift: parts.includes("Shift"), key: key.toLowerCase()};
+  return {alt: parts.includes("Alt"), ctrl: parts.includes("Ctrl"), shift: parts.includes("Shift"), key: key === DIGITS ? key : key.toLowerCase()};
 }
 
 /** The key as printed on the keycap: letters and digits by position when Alt/Option changed
@@ -46,10 +51,19 @@ function keyOf(event) {
   return event.key.toLowerCase();
 }
 
+/** 1 to 9 for a digit key, else null: the top row by keycap position (AZERTY types & é " …
+ * there without Shift), the keypad by character (without Num Lock its keys move the page). */
+export function pressedDigit(event) {
+  const code = /^Digit([1-9])$/.exec(event.code || "");
+  if (code) return Number(code[1]);
+  return /^[1-9]$/.test(event.key) ? Number(event.key) : null;
+}
+
 function matches(combo, event) {
   const wanted = parse(combo);
   const ctrl = event.ctrlKey || (IS_MAC && event.metaKey);
   if (wanted.alt !== event.altKey || wanted.ctrl !== ctrl || (event.ctrlKey && event.altKey)) return false;
+  if (wanted.key === DIGITS) return pressedDigit(event) !== null;
   const key = keyOf(event);
   // Symbols (?, +) and digits need Shift on some layouts (AZERTY's 0) and not on others:
   // Shift is not compared for them.
@@ -67,12 +81,12 @@ function isTyping(target) {
 }
 
 /** Call `actions[name](event)` for the shortcuts pressed; `paused()` true turns them off. */
-export function installShortcuts(actions, {paused = () => false} = {}) {
+export function installShortcuts(actions, {paused = () => false, table = SHORTCUTS} = {}) {
   document.addEventListener("keydown", (event) => {
     // Already handled: the image's own keys (OpenSeadragon cancels what it uses), or a widget.
     if (event.defaultPrevented || event.isComposing || paused()) return;
     const typing = isTyping(event.target);
-    for (const [action, , combos] of SHORTCUTS) {
+    for (const [action, , combos] of table) {
       if (!action || !actions[action]) continue;
       for (const combo of combos) {
         const modified = /^(Alt|Ctrl)\+/.test(combo);
@@ -99,8 +113,8 @@ function display(combo) {
 }
 
 /** Fill the help dialog's table body: one row per action, each combination as <kbd> keys. */
-export function renderHelp(tbody) {
-  const rows = SHORTCUTS.map(([, description, combos]) => {
+export function renderHelp(tbody, table = SHORTCUTS) {
+  const rows = table.map(([, description, combos]) => {
     const row = document.createElement("tr");
     const what = document.createElement("th");
     what.scope = "row";
