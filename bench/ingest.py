@@ -7,9 +7,9 @@ handwritten labels, colour chart, barcode; quality 95, about 10 MB) are drawn on
 folder in the temp dir. Each sheet is then run single-threaded, in a child process of its own
 whose peak resident size is read (VmHWM):
 
-- ours: open, verify, EXIF orientation, RGB, `iiif_tiles_write`, thumbnail (what
-  `worker.imaging.derivatives` makes: fit in 400x400, LANCZOS; reduced from the tile set's
-  smallest scaled full image that fills it), SHA-256 of the file;
+- ours: `worker.imaging.ingest.image_ingest`, the ingest job's pipeline (open, verify, EXIF
+  orientation, RGB, `iiif_tiles_write`, a thumbnail fitting 400x400, LANCZOS, reduced from the
+  tile set's smallest scaled full image that fills it), and the SHA-256 of the file;
 - vips: `vips dzsave FILE OUT --layout iiif3 --tile-size 512 --vips-concurrency=1` (tiles only,
   at its default JPEG quality 75), and the same at Q=85, the quality of our tiles.
 
@@ -23,7 +23,6 @@ memory blocks for the next image (PILLOW_BLOCKS_MAX).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -41,7 +40,8 @@ from typing import Any
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps
 
 from worker.imaging.derivatives import THUMBNAIL_SIZE, derivatives_make
-from worker.imaging.iiif import iiif_full_path, iiif_tiles_write
+from worker.imaging.iiif import iiif_full_path
+from worker.imaging.ingest import file_sha256, image_ingest
 
 WIDTH, HEIGHT = 6000, 4000
 SOURCE_QUALITY = 95
@@ -205,7 +205,8 @@ def _chart_draw(draw: ImageDraw.ImageDraw, rng: random.Random, size: tuple[int, 
 
 
 def pipeline(path: Path, out: Path) -> dict[str, float]:
-    """The per-image ingest work, single-threaded; returns CPU seconds per step."""
+    """The per-image ingest work, single-threaded: `worker.imaging.ingest.image_ingest` (what the
+    ingest job runs) and the SHA-256 of the file; returns CPU seconds per step."""
     steps: dict[str, float] = {}
     clock = time.process_time()
 
@@ -215,23 +216,15 @@ def pipeline(path: Path, out: Path) -> dict[str, float]:
         steps[step] = steps.get(step, 0.0) + now - clock
         clock = now
 
-    with Image.open(path) as probe:
-        probe.verify()
-    lap("verify")
-    with Image.open(path) as image:
-        image.load()
-        lap("decode")
-        ImageOps.exif_transpose(image, in_place=True)
-        rgb = image if image.mode == "RGB" else image.convert("RGB")
-        lap("orient+RGB")
-        tiles = iiif_tiles_write(rgb, folder=out / "tiles", base_id="https://example.org/iiif/x")
-        lap("tiles")
-    thumbnail_from_tiles(out / "tiles", tiles.info).save(
-        out / "thumbnail.jpg", format="JPEG", quality=85, optimize=True, progressive=True
+    image_ingest(
+        path,
+        tiles_folder=out / "tiles",
+        thumbnail_path=out / "thumbnail.jpg",
+        base_id="https://example.org/iiif/x",
+        max_pixels=Image.MAX_IMAGE_PIXELS or WIDTH * HEIGHT,
+        on_step=lap,
     )
-    lap("thumbnail")
-    with open(path, "rb") as stream:
-        hashlib.file_digest(stream, "sha256").hexdigest()
+    file_sha256(path)
     lap("sha256")
     return steps
 

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from crowd import api as people_api
 from crowd import views as people
 from tasks import views as pages
+from tasks import views_batches
 
 handler404 = "crowd.api_errors.not_found"
 handler500 = "crowd.api_errors.server_error"
@@ -21,6 +22,8 @@ urlpatterns = [
     path("projects/<slug:slug>/review/<int:task_id>/", pages.task_review_page, name="task-review"),
     path("projects/<slug:slug>/my-feedback/", pages.my_feedback, name="my-feedback"),
     path("projects/<slug:slug>/settings/", pages.project_settings, name="project-settings"),
+    # --- Batches (issue 8) ---
+    path("projects/<slug:slug>/batches/", views_batches.batch_upload, name="project-batches"),
     path(
         "projects/<slug:slug>/members/<str:username>/remove/",
         pages.project_member_remove,

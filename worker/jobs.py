@@ -86,3 +86,46 @@ def lease_abandon_job(lease_id: int, disconnected_at: str) -> bool:
     from datetime import datetime
 
     return lease_abandon(lease_id=lease_id, disconnected_at=datetime.fromisoformat(disconnected_at))
+
+
+# --- Batch ingest (issue 8) --------------------------------------------------------------------
+# One job per file, so that several workers share a batch; the job that finishes the last file
+# sends `batch_close`. Files are claimed by compare-and-set, so a redelivered message is
+# harmless; `batches_resume` re-sends what a lost message left pending.
+
+
+@shared_task(
+    name="worker.jobs.batch_file_ingest",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=120,
+    max_retries=6,
+)
+def batch_file_ingest(batch_file_id: int) -> str | None:
+    """Verify, tile and open a task for one batch file (idempotent)."""
+    from tasks.services.ingest import batch_file_ingest as ingest
+
+    return ingest(batch_file_id=batch_file_id)
+
+
+@shared_task(
+    name="worker.jobs.batch_close",
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    max_retries=6,
+)
+def batch_close(batch_id: int) -> bool:
+    """Close a batch whose files are all done, and tell its watchers (idempotent)."""
+    from tasks.services.batches import batch_close as close
+
+    return close(batch_id=batch_id)
+
+
+@shared_task(name="worker.jobs.batches_resume", acks_late=True)
+def batches_resume() -> int:
+    """Periodic: re-send the ingest of batch files a lost message left pending."""
+    from tasks.services.batches import batches_resume as resume
+
+    return resume()
