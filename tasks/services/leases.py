@@ -83,13 +83,22 @@ def _next_task(*, project: Project, user: User, now: object, passed: set[int]) -
 
 
 def lease_current(*, project: Project, user: User) -> Lease | None:
-    """The contributor's live lease in this project, if any (a reload gets the same task)."""
-    return (
-        Lease.objects.filter(live_leases(), user=user, task__project=project)
+    """The contributor's live lease in this project, if any (a reload gets the same task).
+
+    Their active leases that ran out are marked expired on the way, so a new lease on the same
+    image never meets the one-active-lease-per-image constraint."""
+    now = timezone.now()
+    active = list(
+        Lease.objects.filter(user=user, task__project=project, state=LeaseState.ACTIVE)
         .select_related("task__project__template")
         .order_by("-created_at")
-        .first()
     )
+    stale = [lease.pk for lease in active if lease.expires_at <= now]
+    if stale:
+        Lease.objects.filter(pk__in=stale, state=LeaseState.ACTIVE).update(
+            state=LeaseState.EXPIRED, ended_at=now
+        )
+    return next((lease for lease in active if lease.expires_at > now), None)
 
 
 @transaction.atomic
@@ -113,10 +122,6 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
         # committed just before we got the row lock is only visible to a new statement.
         if task_has_room(task=task, now=now):
             task.project = project  # callers read the project and its template from the lease
-            # A lease of theirs on this task that ran out without being swept.
-            Lease.objects.filter(task=task, user=user, state=LeaseState.ACTIVE).update(
-                state=LeaseState.EXPIRED, ended_at=now
-            )
             presence_send_on_commit(task.pk)
             return Lease.objects.create(
                 task=task, user=user, expires_at=now + timedelta(minutes=project.lease_minutes)
