@@ -177,7 +177,8 @@ def test_a_curator_settles_the_queue_with_the_keyboard_alone(site, context, disp
     expect(page.locator("[data-empty]")).to_be_visible()
     expect(page.locator("#empty-heading")).to_be_focused()
     title = title_result(disputed["lead"], first)
-    assert chosen_title and (title["status"], title["value"]) == ("resolved", chosen_title)
+    assert chosen_title
+    assert (title["status"], title["value"]) == ("resolved", chosen_title)
     assert title["history"][-1]["decision"] == "accept"
     for task in disputed["tasks"]:
         review = disputed["lead"].get(f"/api/tasks/{task}/review/").json()

@@ -218,7 +218,9 @@ def test_a_closed_page_gives_its_image_back_unless_a_heartbeat_came_after(projec
     assert lease_grant(project=project, user=users[1]) is not None  # back in the queue at once
 
 
-def test_an_old_lease_is_not_revived_once_its_holder_has_a_newer_one_on_the_same_image(project, users):
+def test_an_old_lease_is_not_revived_once_its_holder_has_a_newer_one_on_the_same_image(
+    project, users
+):
     TaskFactory(project=project, target=2)
     old = lease_grant(project=project, user=users[0])
     Lease.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(seconds=1))

@@ -121,8 +121,12 @@ def test_progress_counts_active_contributors_and_transcriptions_per_hour(project
     for user in holders:
         lease_grant(project=project, user=user)
     for n, task in enumerate(tasks):
-        made = Transcription.objects.create(project=project, task=task, user=UserFactory(), values={}, idempotency_key=str(n))
-        Transcription.objects.filter(pk=made.pk).update(created_at=timezone.now() - timedelta(hours=2 * n))
+        made = Transcription.objects.create(
+            project=project, task=task, user=UserFactory(), values={}, idempotency_key=str(n)
+        )
+        Transcription.objects.filter(pk=made.pk).update(
+            created_at=timezone.now() - timedelta(hours=2 * n)
+        )
     progress = project_progress_compute(project_id=project.pk)
     assert progress["active_contributors"] == 2
     assert len(progress["per_hour"]) == 24

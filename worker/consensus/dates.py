@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from worker.consensus.markers import marker_of
-from worker.consensus.model import Alternative, Reading, ValueConsensus, Vote
+from worker.consensus.model import Alternative, Reading, ValueConsensus, Vote, make_alternative
 from worker.consensus.text import clean
 
 DateKey = tuple[int, int | None, int | None]
@@ -243,7 +243,7 @@ def _alternatives(votes: Sequence[Vote], winner: str) -> tuple[Alternative, ...]
     for v in votes:
         groups.setdefault(v.reading.text, []).append(v)
     alternatives = [
-        Alternative(text, sum(v.weight for v in group), tuple(sorted(v.user for v in group)))
+        make_alternative(text, sum(v.weight for v in group), tuple(sorted(v.user for v in group)))
         for text, group in groups.items()
     ]
     return tuple(sorted(alternatives, key=lambda a: (a.value != winner, -a.weight, a.value)))

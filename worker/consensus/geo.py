@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from worker.consensus.markers import marker_of
-from worker.consensus.model import Alternative, Reading, ValueConsensus, Vote
+from worker.consensus.model import Reading, ValueConsensus, Vote, make_alternative
 from worker.consensus.numbers import plurality
 from worker.consensus.text import clean
 
@@ -180,7 +180,7 @@ def consensus(votes: Sequence[Vote], tolerance_m: float) -> ValueConsensus:
             groups_out.setdefault(v.reading.text, []).append(v)
     others = sorted(
         (
-            Alternative(t, sum(v.weight for v in g), tuple(sorted(v.user for v in g)))
+            make_alternative(t, sum(v.weight for v in g), tuple(sorted(v.user for v in g)))
             for t, g in groups_out.items()
         ),
         key=lambda a: (-a.weight, a.value),
@@ -196,7 +196,7 @@ def consensus(votes: Sequence[Vote], tolerance_m: float) -> ValueConsensus:
         method="geopoint-swapped" if swapped else "geopoint",
         agree_note=note,
         extra_note=extra,
-        alternatives=(Alternative(value, weight, tuple(sorted(users))), *others),
+        alternatives=(make_alternative(value, weight, tuple(sorted(users))), *others),
     )
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from worker.consensus.markers import marker_of
-from worker.consensus.model import Alternative, Reading, ValueConsensus, Vote
+from worker.consensus.model import Reading, ValueConsensus, Vote, make_alternative
 from worker.consensus.text import clean
 
 # Units and qualifiers typed around a number; the field's unit is fixed by the template.
@@ -86,23 +86,29 @@ def plurality(votes: Sequence[Vote], *, method: str, note: str) -> ValueConsensu
     first = votes[0].reading
     if all(v.reading.text == first.text and v.reading.key == first.key for v in votes):
         return _single(votes, method=method, note=note)
-    groups: dict[object, list[Vote]] = {}
-    for v in votes:
-        groups.setdefault(v.reading.key, []).append(v)
-    ranked = sorted(groups.values(), key=lambda g: (-sum(v.weight for v in g), _form(g)))
-    best = ranked[0]
-    weight = sum(v.weight for v in best)
-    decisive = len(ranked) == 1 or sum(v.weight for v in ranked[1]) < weight - 1e-9
-    parsed = not (isinstance(best[0].reading.key, tuple) and best[0].reading.key[0] == "text")
-    alternatives = tuple(
-        Alternative(_form(g), sum(v.weight for v in g), tuple(sorted(v.user for v in g)))
-        for g in ranked
+    # Per key: total weight, users, and weight per verbatim form.
+    groups: dict[object, tuple[list[float], list[str], dict[str, float]]] = {}
+    for user, weight, reading in votes:
+        group = groups.get(reading.key)
+        if group is None:
+            groups[reading.key] = ([weight], [user], {reading.text: weight})
+        else:
+            group[0][0] += weight
+            group[1].append(user)
+            group[2][reading.text] = group[2].get(reading.text, 0.0) + weight
+    ranked = sorted(
+        ((total[0], _form(forms), key, users) for key, (total, users, forms) in groups.items()),
+        key=lambda g: (-g[0], g[1]),
     )
+    weight, value, key, _ = ranked[0]
+    decisive = len(ranked) == 1 or ranked[1][0] < weight - 1e-9
+    parsed = not (isinstance(key, tuple) and key[0] == "text")
+    alternatives = tuple(make_alternative(form, w, tuple(sorted(u))) for w, form, _, u in ranked)
     return ValueConsensus(
-        value=_form(best),
+        value=value,
         cluster_weight=weight,
         agree_weight=weight,
-        agree_users=tuple(sorted(v.user for v in best)),
+        agree_users=alternatives[0].users,
         decisive=decisive and parsed,
         method=method if parsed else "unparsed",
         agree_note=note if parsed else "on text that could not be read as a value",
@@ -110,11 +116,10 @@ def plurality(votes: Sequence[Vote], *, method: str, note: str) -> ValueConsensu
     )
 
 
-def _form(group: list[Vote]) -> str:
+def _form(weights: dict[str, float]) -> str:
     """The output form of a group: the heaviest verbatim form, ties by text."""
-    weights: dict[str, float] = {}
-    for v in group:
-        weights[v.reading.text] = weights.get(v.reading.text, 0.0) + v.weight
+    if len(weights) == 1:
+        return next(iter(weights))
     return min(weights.items(), key=lambda item: (-item[1], item[0]))[0]
 
 
@@ -132,5 +137,5 @@ def _single(votes: Sequence[Vote], *, method: str, note: str) -> ValueConsensus:
         decisive=parsed,
         method=method if parsed else "unparsed",
         agree_note=note if parsed else "on text that could not be read as a value",
-        alternatives=(Alternative(reading.text, weight, users),),
+        alternatives=(make_alternative(reading.text, weight, users),),
     )

@@ -18,7 +18,7 @@ from worker.consensus.text import clean
 
 
 @lru_cache(maxsize=1 << 16)
-def _read_free(raw: str) -> Reading:
+def read_free(raw: str) -> Reading:
     """Without a vocabulary: the folded answer is the option."""
     text = clean(raw)
     if not text:
@@ -51,7 +51,7 @@ def _lookup(vocabulary: tuple[Option, ...]) -> dict[str, str]:
 def read_option(raw: str, spec: FieldSpec) -> Reading:
     """An answer as an option of the field (see FieldSpec.option_for), a marker or free text."""
     if not spec.vocabulary:
-        return _read_free(raw)
+        return read_free(raw)
     text = clean(raw)
     if not text:
         return Reading("blank", None, "")

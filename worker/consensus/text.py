@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from worker.consensus.align import Edits, align, edit_distance, vote
+from worker.consensus.align import Edits, VoteResult, align, edit_distance, vote
 from worker.consensus.markers import marker_of
-from worker.consensus.model import Alternative, Reading, ValueConsensus, Vote
+from worker.consensus.model import Alternative, Reading, ValueConsensus, Vote, make_alternative
+from worker.consensus.printed import NUMBER_PREFIXES, only_punctuation_differs, printed_form
 
 # Quote and dash variants that keyboards and OCR produce for the same printed sign.
 _SIGNS = str.maketrans(
@@ -40,7 +41,7 @@ _ABBREVIATIONS = {
     "vol": "",
 }
 # A reference prefix before a number ("p. 87", "n° 115") says nothing about the reading.
-_NUMBER_PREFIXES = frozenset({"p", "pp", "no", "n", "nr", "num", "vol", "t", "tome", "n°"})
+_NUMBER_PREFIXES = NUMBER_PREFIXES
 
 
 @lru_cache(maxsize=1 << 16)
@@ -149,7 +150,7 @@ _VARIANT_EXTRA = "the form with accents and capitals kept"
 
 
 def _alternative(form: _Form) -> Alternative:
-    return Alternative(form.text, form.weight, tuple(sorted(form.users)))
+    return make_alternative(form.text, form.weight, tuple(sorted(form.users)))
 
 
 def _preference(text: str) -> tuple[bool, int, int]:
@@ -210,7 +211,7 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
             decisive=True,
             method="exact",
             agree_note="exactly",
-            alternatives=(Alternative(only, weight, users),),
+            alternatives=(make_alternative(only, weight, users),),
         )
     verbatim = _forms(votes)
     forms = _merge_variants(verbatim)
@@ -238,17 +239,13 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
             ),
         )
     base = _base_form(best)
-    members: list[tuple[Edits, float, int]] = []
-    for form in best:
-        if form is base:
-            continue
-        edits = align(base.text, base.info.folded, form.text, form.info.folded)
-        if edits is not None and edits.distance <= max(3, len(base.text) // 4):
-            members.append((edits, form.weight, len(form.users)))
-    result = vote(base.text, base.weight, len(base.users), members)
+    result = _vote(base, best)
     value = clean(result.text) or base.text
     key = text_info(value).key
     agreeing = [f for f in best if f.info.key == key]
+    value, settled = printed_form(
+        value, [(v.text, len(v.users)) for f in agreeing for v in f.variants]
+    )
     exact = all(v.text == value for f in agreeing for v in f.variants)
     built = not any(v.text == value for f in best for v in f.variants)
     cluster_weight = sum(f.weight for f in best)
@@ -268,7 +265,7 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
         key=lambda a: (a.value != value, -a.weight, a.value),
     )
     if built:
-        alternatives.insert(0, Alternative(value, 0.0, ()))
+        alternatives.insert(0, make_alternative(value, 0.0, ()))
     # Leaving words out is a common slip, adding some is not: when the output is a shorter
     # reading of what someone else typed, it stays the output but a curator confirms it.
     words = text_info(value).words
@@ -282,8 +279,13 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
         cluster_weight=cluster_weight,
         agree_weight=agree_weight,
         agree_users=tuple(sorted(u for f in agreeing for u in f.users)),
-        # The exact form needs a weighted majority and two people behind every disputed letter.
-        decisive=result.min_share > 0.5 + 1e-9 and result.min_count >= 2 and not longer,
+        # The exact form needs a weighted majority and two people behind every disputed letter,
+        # unless the answers differ in punctuation alone and `printed_form` settled it.
+        decisive=(
+            (result.min_share > 0.5 + 1e-9 and result.min_count >= 2)
+            or (settled and only_punctuation_differs([f.text for f in best]))
+        )
+        and not longer,
         method=method,
         agree_note="exactly" if exact else "once case, accents and punctuation are ignored",
         extra_note="; ".join(
@@ -293,6 +295,30 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
         ),
         alternatives=(*alternatives, *others),
     )
+
+
+def _vote(base: _Form, cluster: list[_Form]) -> VoteResult:
+    """The letter-by-letter vote of a cluster on its base form.
+
+    When the base form alone weighs more than half of the cluster and two contributors or
+    more typed it, it wins every disputed letter and gap by a majority whatever the others
+    typed, so the vote is known without aligning anything (its shares and counts are then
+    lower bounds of the aligned vote's, which decide `decisive` the same way)."""
+    weight = sum([f.weight for f in cluster])
+    if base.weight > weight * (0.5 + _SURE) and len(base.users) >= 2:
+        return VoteResult(base.text, base.weight / weight, len(base.users))
+    members: list[tuple[Edits, float, int]] = []
+    for form in cluster:
+        if form is base:
+            continue
+        edits = align(base.text, base.info.folded, form.text, form.info.folded)
+        if edits is not None and edits.distance <= max(3, len(base.text) // 4):
+            members.append((edits, form.weight, len(form.users)))
+    return vote(base.text, base.weight, len(base.users), members)
+
+
+# A margin well above rounding errors, for the shortcut of `_vote`.
+_SURE = 1e-6
 
 
 def _count(n: int, noun: str) -> str:

@@ -1,0 +1,322 @@
+"""The decision on one field once its answers are votes: value, blank or review, and why.
+
+`decide` is the general rule. `unanimous` and `one_form` are the same rule worked out
+directly for the two commonest shapes of a field (everyone gave the same answer; everyone
+who typed something typed the same value and the others left it blank), which make up most
+fields: they give exactly what `decide` would, without making votes or clustering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from worker.consensus.model import (
+    ABSENT,
+    AGREED,
+    BLANK,
+    DISPUTED,
+    ILLEGIBLE_ALTERNATIVE,
+    NEEDS_MORE,
+    Alternative,
+    FieldOutcome,
+    Policy,
+    Reading,
+    ValueConsensus,
+    Vote,
+    make_alternative,
+    make_outcome,
+)
+from worker.consensus.plan import EPSILON, FieldPlan, TaskView
+
+
+def decide(
+    plan: FieldPlan, values: list[Vote], blanks: list[Vote], illegible: list[Vote], n: int
+) -> FieldOutcome:
+    """Value, blank or illegible: the heaviest wins; blank and illegible votes are discounted.
+
+    With a learnt blank share for the field (`plan.learnt`), a trusted lone value may stand
+    against one blank (`lone_value`)."""
+    policy = plan.policy
+    blank_weight = sum([v.weight for v in blanks]) if blanks else 0.0
+    illegible_weight = sum([v.weight for v in illegible]) if illegible else 0.0
+    consensus = None
+    total = blank_weight + illegible_weight
+    if values:
+        consensus = _single_form(plan, values) or plan.consensus(values)
+        total = sum([v.weight for v in values]) + blank_weight + illegible_weight
+    value_wins = (
+        consensus is not None
+        and consensus.cluster_weight >= blank_weight - EPSILON
+        and consensus.cluster_weight >= illegible_weight - EPSILON
+    )
+    needed_support = plan.needed
+    enough = n >= policy.min_transcriptions
+    if consensus is not None and value_wins:
+        agreement = consensus.agree_weight / total if total > 0 else 0.0
+        support = len(consensus.agree_users)
+        accepted = (
+            enough
+            and agreement >= plan.threshold
+            and (
+                support >= needed_support
+                or (plan.learnt and lone_value(policy, values, blanks, illegible, agreement))
+            )
+            and consensus.decisive
+        )
+        status = AGREED if accepted else unsettled(n, policy)
+        value, method = consensus.value, consensus.method
+        agreeing = consensus.agree_users
+        head = f"{support} of {n} agree {consensus.agree_note}"
+        notes = [consensus.extra_note] if consensus.extra_note else []
+        if not consensus.decisive:
+            notes.append("no majority on the exact form")
+    else:
+        # An illegible vote never supports a blank: when such votes outweigh the blanks,
+        # the field goes to review.
+        blank_wins = bool(blanks) and blank_weight > illegible_weight + EPSILON
+        agreement = blank_weight / total if total > 0 and blank_wins else 0.0
+        support = len(blanks) if blank_wins else 0
+        accepted = (
+            enough and blank_wins and agreement >= plan.threshold and support >= needed_support
+        )
+        status = BLANK if accepted else unsettled(n, policy)
+        value, method = "", "blank"
+        agreeing = tuple(sorted(v.user for v in blanks)) if blank_wins else ()
+        if blank_wins:
+            head = f"{len(blanks)} of {n} saw nothing to transcribe"
+            absent = sum(1 for v in blanks if v.reading.kind == ABSENT)
+            if absent:
+                head += f" ({absent} marked it absent)"
+        elif illegible:
+            head = f"{len(illegible)} of {n} could not read it"
+        else:
+            head = "no transcription yet"
+        notes = []
+    notes += _dissent_notes(values, blanks, illegible, consensus, value_wins)
+    if not accepted and n >= 1:
+        notes.append(reason(policy, n, agreement, support, needed_support))
+    return make_outcome(
+        key=plan.spec.key,
+        value=value,
+        status=status,
+        agreement=round(agreement, 4),
+        support=support,
+        n=n,
+        method=method,
+        alternatives=_alternatives(consensus, blank_weight, blanks, illegible, value_wins),
+        explanation="; ".join([head, *notes]) if notes else head,
+        agreeing=agreeing,
+    )
+
+
+def unanimous(plan: FieldPlan, task: TaskView, reading: Reading) -> FieldOutcome | None:
+    """Everyone gave the same answer: the outcome without voting, or None if unusual."""
+    n = task.n
+    if reading.kind == "value":
+        if isinstance(reading.key, tuple) and reading.key and reading.key[0] == "text":
+            return None  # not a value of the type: the general rule explains it
+        value, head, status = reading.text, f"{n} of {n} agree {plan.note}", AGREED
+        method = plan.method
+    elif reading.kind == "blank":
+        method, value, head, status = "blank", "", f"{n} of {n} saw nothing to transcribe", BLANK
+    else:
+        return None
+    users = task.users
+    weight = sum(task.weights(plan.spec.type))
+    if weight <= 0:
+        return None
+    policy = plan.policy
+    accepted = n >= policy.min_transcriptions and n >= plan.needed
+    return make_outcome(
+        key=plan.spec.key,
+        value=value,
+        status=status if accepted else unsettled(n, policy),
+        agreement=1.0,
+        support=n,
+        n=n,
+        method=method,
+        alternatives=(make_alternative(value, weight if value else weight * plan.share, users),),
+        explanation=head if accepted else f"{head}; {reason(policy, n, 1.0, n, plan.needed)}",
+        agreeing=users,
+    )
+
+
+def one_form(plan: FieldPlan, task: TaskView, readings: Sequence[Reading]) -> FieldOutcome | None:
+    """Everyone who typed something typed the same value, the others left the field blank,
+    and the value outweighs the blanks: `decide`'s outcome, or None for any other shape."""
+    form: Reading | None = None
+    share = plan.share
+    value_users: list[str] = []
+    blank_users: list[str] = []
+    value_weight = blank_weight = 0.0
+    lone_weight = 0.0
+    for user, weight, reading in zip(
+        task.users, task.weights(plan.spec.type), readings, strict=True
+    ):
+        kind = reading.kind
+        if kind == "value":
+            if form is None:
+                form = reading
+            elif reading is not form and (reading.text != form.text or reading.key != form.key):
+                return None
+            value_users.append(user)
+            value_weight += weight
+            lone_weight = weight
+        elif kind == "blank":
+            blank_users.append(user)
+            blank_weight += weight * share
+        else:
+            return None
+    if form is None or value_weight <= 0 or value_weight < blank_weight - EPSILON:
+        return None
+    key = form.key
+    if isinstance(key, tuple) and key and key[0] == "text":
+        return None
+    policy = plan.policy
+    n = task.n
+    agreement = value_weight / (value_weight + blank_weight)
+    support = len(value_users)
+    accepted = (
+        n >= policy.min_transcriptions
+        and agreement >= plan.threshold
+        and (
+            support >= plan.needed
+            or (
+                plan.learnt
+                and policy.lone_value_weight is not None
+                and support == 1
+                and len(blank_users) == 1
+                and lone_weight >= policy.lone_value_weight - EPSILON
+                and agreement >= policy.lone_agreement - EPSILON
+            )
+        )
+    )
+    head = f"{support} of {n} agree {plan.note}"
+    notes = [head, f"{len(blank_users)} left it blank"] if blank_users else [head]
+    if not accepted and n >= 1:
+        notes.append(reason(policy, n, agreement, support, plan.needed))
+    users = tuple(sorted(value_users))
+    value = make_alternative(form.text, value_weight, users)
+    return make_outcome(
+        key=plan.spec.key,
+        value=form.text,
+        status=AGREED if accepted else unsettled(n, policy),
+        agreement=round(agreement, 4),
+        support=support,
+        n=n,
+        method=plan.method,
+        alternatives=(value, make_alternative("", blank_weight, tuple(sorted(blank_users))))
+        if blank_users
+        else (value,),
+        explanation="; ".join(notes),
+        agreeing=users,
+    )
+
+
+def _single_form(plan: FieldPlan, values: list[Vote]) -> ValueConsensus | None:
+    """Every value answer is the same form of a value of the type (some may be blank): the
+    consensus each type would reach, without grouping. None otherwise."""
+    reading = values[0].reading
+    if len(values) > 1:
+        key, form = reading.key, reading.text
+        for v in values:
+            if v.reading is not reading and (v.reading.text != form or v.reading.key != key):
+                return None
+    key = reading.key
+    if isinstance(key, tuple) and key and key[0] == "text":
+        return None  # not a value of the type: the type explains why
+    weight = sum([v.weight for v in values])
+    if weight <= 0:
+        return None
+    users = tuple(sorted([v.user for v in values]))
+    return ValueConsensus(
+        value=reading.text,
+        cluster_weight=weight,
+        agree_weight=weight,
+        agree_users=users,
+        decisive=True,
+        method=plan.method,
+        agree_note=plan.note,
+        alternatives=(make_alternative(reading.text, weight, users),),
+    )
+
+
+def lone_value(
+    policy: Policy, values: list[Vote], blanks: list[Vote], illegible: list[Vote], agreement: float
+) -> bool:
+    """One trusted contributor typed the value and the only other one left the field blank.
+
+    One blank is a slip more often than not; two people who saw nothing are a reason to ask.
+    """
+    return (
+        policy.lone_value_weight is not None
+        and len(values) == 1
+        and len(blanks) == 1
+        and blanks[0].reading.kind == "blank"
+        and not illegible
+        and values[0].weight >= policy.lone_value_weight - EPSILON
+        and agreement >= policy.lone_agreement - EPSILON
+    )
+
+
+def unsettled(n: int, policy: Policy) -> str:
+    return NEEDS_MORE if n < policy.max_transcriptions else DISPUTED
+
+
+def _dissent_notes(
+    values: list[Vote],
+    blanks: list[Vote],
+    illegible: list[Vote],
+    consensus: ValueConsensus | None,
+    value_wins: bool,
+) -> list[str]:
+    notes = []
+    if value_wins and consensus is not None:
+        differing = len(values) - len(consensus.agree_users)
+        if differing:
+            notes.append(f"{differing} gave something else")
+        if blanks:
+            notes.append(f"{len(blanks)} left it blank")
+    elif values:
+        notes.append(f"{len(values)} typed a value")
+    if illegible:
+        notes.append(f"{len(illegible)} marked it illegible")
+    return notes
+
+
+def reason(policy: Policy, n: int, agreement: float, support: int, needed: int) -> str:
+    if n < policy.min_transcriptions:
+        return f"needs at least {policy.min_transcriptions} transcriptions"
+    if support < needed:
+        return f"needs {needed} contributors to agree"
+    if agreement < policy.agreement_threshold - EPSILON:
+        return f"{agreement:.0%} is below the {policy.agreement_threshold:.0%} needed"
+    return "a curator should decide"
+
+
+def _alternatives(
+    consensus: ValueConsensus | None,
+    blank_weight: float,
+    blanks: list[Vote],
+    illegible: list[Vote],
+    value_wins: bool,
+) -> tuple[Alternative, ...]:
+    listed = consensus.alternatives if consensus is not None else ()
+    if not blanks and not illegible:
+        return listed
+    extra = []
+    if blanks:
+        extra.append(make_alternative("", blank_weight, tuple(sorted([v.user for v in blanks]))))
+    if illegible:
+        extra.append(
+            make_alternative(
+                ILLEGIBLE_ALTERNATIVE,
+                sum([v.weight for v in illegible]),
+                tuple(sorted([v.user for v in illegible])),
+            )
+        )
+    if len(extra) > 1:
+        extra.sort(key=lambda a: -a.weight)
+    if value_wins:
+        return (*listed, *extra)
+    return (*extra, *listed)
