@@ -28,6 +28,7 @@ DATABASE_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PASSWORD = "bench-password-1898"
+ORDER = os.environ.get("BENCH_ORDER", "depth")
 
 
 def database_recreate() -> None:
@@ -184,10 +185,18 @@ def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> Non
          "--log-level", "warning", "--no-access-log"],
         cwd=ROOT, env=env(),
     )  # fmt: skip
+    # The Celery worker reconciles each submission; it shares the 2 cores with the server, the
+    # database and this load generator. BENCH_NO_WORKER=1 measures the HTTP path alone.
+    worker_command = [
+        str(BIN / "celery"),
+        "-A",
+        "worker",
+        "worker",
+        "--pool=solo",
+        "--loglevel=WARNING",
+    ]
     worker = subprocess.Popen(
-        [str(BIN / "celery"), "-A", "worker", "worker", "--pool=solo", "--loglevel=WARNING"],
-        cwd=ROOT,
-        env=env(),
+        ["true"] if os.environ.get("BENCH_NO_WORKER") else worker_command, cwd=ROOT, env=env()
     )
     try:
         import httpx
@@ -198,7 +207,9 @@ def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> Non
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
+        before = cpu_by_role()
         done, errors = asyncio.run(http_cycles(f"http://127.0.0.1:{port}", slug, tokens, seconds))
+        after = cpu_by_role()
     finally:
         server.terminate()
         worker.terminate()
@@ -208,6 +219,42 @@ def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> Non
         f"http: {clients} clients, {workers} server processes, {seconds:.0f} s: "
         f"{done / seconds:.0f} next-task -> submit cycles/s ({errors} errors)"
     )
+    if done:
+        spent = {
+            role: (after.get(role, 0.0) - before.get(role, 0.0)) * 1000 / done for role in after
+        }
+        print(
+            "CPU per cycle: "
+            + ", ".join(f"{role} {ms:.1f} ms" for role, ms in sorted(spent.items()))
+        )
+
+
+def cpu_by_role() -> dict[str, float]:
+    """CPU seconds used so far by the ASGI server, the Celery worker, PostgreSQL, Redis and this
+    load generator, read from /proc: where a cycle's cost goes on a shared 2-core machine."""
+    roles = {
+        "uvicorn": "server",
+        "multiprocessing": "server",
+        "celery": "worker",
+        "postgres": "postgres",
+        "redis-server": "redis",
+    }
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        role = next((r for name, r in roles.items() if name in command), None)
+        if int(entry.name) == os.getpid():
+            role = "load generator"
+        if role:
+            used[role] = used.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return used
 
 
 def main() -> None:

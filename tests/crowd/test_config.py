@@ -164,3 +164,40 @@ def test_check_deploy_is_clean_with_production_values(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_static_files_are_served_before_django_and_other_paths_reach_it():
+    import asyncio
+
+    from asgiref.sync import async_to_sync
+
+    from crowd.asgi import application
+
+    async def get(path):
+        sent = []
+
+        calls = []
+
+        async def receive():
+            calls.append(1)
+            if len(calls) == 1:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.sleep(60)  # the client stays connected
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {
+            "type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
+            "headers": [(b"host", b"localhost")], "scheme": "http", "server": ("localhost", 80),
+            "client": ("127.0.0.1", 1), "http_version": "1.1", "asgi": {"version": "3.0"}, "root_path": "",
+        }  # fmt: skip
+        await application(scope, receive, send)
+        return sent
+
+    css = async_to_sync(get)("/static/css/site.css")
+    assert css[0]["status"] == 200
+    assert b"".join(m.get("body", b"") for m in css[1:]).startswith(b"/*")
+    missing = async_to_sync(get)("/static/no-such-file.css")
+    assert missing[0]["status"] == 404
