@@ -32,7 +32,7 @@ demo: migrate
 # One ASGI process serving HTTP and WebSockets on the embedded defaults.
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	$(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) --ws websockets
+	$(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) --ws wsproto
 
 # The whole suite. REDIS_URL is cleared so the test process itself runs jobs eagerly and keeps
 # events in memory; the services tier starts real servers with CROWD_TEST_* URLs.
@@ -59,7 +59,7 @@ stack: deps
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A worker worker --loglevel=INFO --concurrency=2 & \
 	$(VENV)/bin/celery -A worker beat --loglevel=INFO --schedule=/tmp/crowd-celerybeat-schedule & \
-	$(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) --ws websockets --workers 2 & \
+	$(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) --ws wsproto --workers 2 & \
 	wait
 
 # Refresh the translation catalogues (needs GNU gettext) and compile them.

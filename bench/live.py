@@ -178,7 +178,7 @@ def main() -> None:
     slug, tokens = prepare(tasks=5000, users=40)
     env = assign.env()
     server = subprocess.Popen(
-        [str(assign.BIN / "uvicorn"), "crowd.asgi:application", "--port", str(PORT), "--log-level", "warning", "--no-access-log", "--ws", os.environ.get("BENCH_WS", "websockets")],
+        [str(assign.BIN / "uvicorn"), "crowd.asgi:application", "--port", str(PORT), "--log-level", "warning", "--no-access-log", "--ws", os.environ.get("BENCH_WS", "wsproto")],
         cwd=assign.ROOT, env=env,
     )  # fmt: skip
     worker = subprocess.Popen(

@@ -75,7 +75,7 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(await self._heartbeat(content["lease"]))
 
     async def event_relay(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
+        await self.send(text_data=message["text"])
 
     async def access_changed(self, message: dict[str, Any]) -> None:
         found = await self._project_and_capabilities()

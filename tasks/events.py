@@ -7,12 +7,14 @@ nobody hears of data that a rollback takes back.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -45,9 +47,11 @@ def event_send(group: str, event_type: str, payload: dict[str, Any]) -> None:
     if layer is None:
         return
     # sent_at (seconds since the epoch) lets clients and benchmarks see how fresh an event is.
+    event = {"type": event_type, **payload, "sent_at": round(time.time(), 3)}
+    # Serialised once here, not once per socket: a snapshot may go to a thousand browsers.
     message = {
         "type": RELAY,
-        "event": {"type": event_type, **payload, "sent_at": round(time.time(), 3)},
+        "text": json.dumps(event, separators=(",", ":"), cls=DjangoJSONEncoder),
     }
     try:
         async_to_sync(layer.group_send)(group, message)

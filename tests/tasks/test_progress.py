@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -47,7 +48,7 @@ def test_nothing_is_sent_when_the_change_rolls_back(project, lead):
     assert receive_or_none(layer, channel) is None
     assert Project.objects.get(pk=project.pk).title_en != "Renamed"
     project_update(project=project, actor=lead, changes={"title_en": "Renamed"})
-    assert receive_or_none(layer, channel)["event"]["type"] == "project.updated"
+    assert json.loads(receive_or_none(layer, channel)["text"])["type"] == "project.updated"
 
 
 def receive_or_none(layer, channel):
@@ -71,7 +72,7 @@ def test_the_snapshot_event_reaches_the_project_group(
         project_update(project=project, actor=lead, changes={"status": "paused"})
     messages = [async_to_sync(layer.receive)(channel) for _ in range(3)]
     assert [m["type"] for m in messages].count("access.changed") == 1  # the status changed
-    received = [m["event"] for m in messages if m["type"] == "event.relay"]
+    received = [json.loads(m["text"]) for m in messages if m["type"] == "event.relay"]
     assert [event["type"] for event in received] == ["project.updated", "snapshot"]
     assert received[0]["status"] == "paused"
     assert received[1]["progress"]["tasks"]["open"] == 1
