@@ -184,7 +184,7 @@ def uvicorn_command(port: int) -> list[str]:
         "--port",
         str(port),
         "--ws",
-        "websockets",
+        "wsproto",
     ]
 
 
