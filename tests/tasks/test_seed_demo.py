@@ -97,3 +97,11 @@ def test_seed_demo_simulates_volunteers_once_through_the_real_services(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", images=4, transcriptions=True)
     assert Transcription.objects.count() == made
+
+
+def test_simulated_volunteers_leave_no_lease_behind(db, debug, django_capture_on_commit_callbacks):
+    from tasks.models import Lease
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", images=4, transcriptions=True)
+    assert not Lease.objects.filter(state="active").exists()

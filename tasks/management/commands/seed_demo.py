@@ -169,8 +169,10 @@ class Command(BaseCommand):
         while made < budget:
             progressed = False
             for user, care in volunteers:
+                if made >= budget:
+                    break
                 lease = lease_grant(project=project, user=user)
-                if lease is None or made >= budget:
+                if lease is None:
                     continue
                 values = noisy_values(
                     truths.get(lease.task.original_name, {}), types, care=care, rng=rng
