@@ -2,11 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from crowd import api as people_api
 from crowd import views as people
+from crowd.media import media_serve
 from tasks import views as pages
 from tasks import views_batches
 
@@ -50,5 +50,5 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     # Development and small installations; large ones serve media/ from a web server or S3.
     urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(r"^media/(?P<path>.*)$", media_serve, name="media"),
     ]

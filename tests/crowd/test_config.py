@@ -166,7 +166,7 @@ def test_check_deploy_is_clean_with_production_values(tmp_path):
     assert "no issues" in result.stdout
 
 
-def test_static_files_are_served_before_django_and_other_paths_reach_it():
+def test_static_files_are_served_before_django_and_other_paths_reach_it(db):
     import asyncio
 
     from asgiref.sync import async_to_sync
