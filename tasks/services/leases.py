@@ -12,13 +12,14 @@ import random
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crowd.models import User
+from crowd.roles import Capability, project_can
 from tasks.events import presence_send_on_commit
 from tasks.models import AssignmentOrder, Lease, LeaseState, Project, Task, Transcription
 from tasks.models.work import ASSIGNABLE_STATES, SkipReason
@@ -122,10 +123,18 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
         # committed just before we got the row lock is only visible to a new statement.
         if task_has_room(task=task, now=now):
             task.project = project  # callers read the project and its template from the lease
+            try:
+                with transaction.atomic():
+                    lease = Lease.objects.create(
+                        task=task,
+                        user=user,
+                        expires_at=now + timedelta(minutes=project.lease_minutes),
+                    )
+            except IntegrityError:
+                # The same contributor asked twice at once (two tabs): the other request won.
+                return lease_current(project=project, user=user)
             presence_send_on_commit(task.pk)
-            return Lease.objects.create(
-                task=task, user=user, expires_at=now + timedelta(minutes=project.lease_minutes)
-            )
+            return lease
         passed.add(task.pk)
     return None
 
@@ -153,13 +162,20 @@ def task_has_room(*, task: Task, excluding: Lease | None = None, now: object = N
 @transaction.atomic
 def lease_heartbeat(*, lease_id: int, user: User) -> Lease:
     """Extend a lease by the project's lease duration. An expired lease is revived only while
-    its task still needs it; otherwise LeaseConflict."""
+    its task still needs it and its holder may still contribute; otherwise LeaseConflict.
+
+    Locks the task, then the lease: the order submissions use, so the two never deadlock."""
+    task_id = Lease.objects.filter(pk=lease_id).values_list("task_id", flat=True).first()
+    if task_id is None:
+        raise PermissionDenied(_("This lease is not yours."))
+    task = Task.objects.select_for_update(of=("self",)).select_related("project").get(pk=task_id)
     lease = _lease_for_update(lease_id=lease_id, user=user)
     if lease.state != LeaseState.ACTIVE and lease.state != LeaseState.EXPIRED:
         raise LeaseConflict(_("This lease has ended."))
+    if not project_can(user, task.project, Capability.CONTRIBUTE):
+        raise LeaseConflict(_("This project no longer takes your transcriptions."))
     now = timezone.now()
     if lease.state == LeaseState.EXPIRED or lease.expires_at <= now:
-        task = Task.objects.select_for_update().get(pk=lease.task_id)
         newer = Lease.objects.filter(task=task, user=user, state=LeaseState.ACTIVE).exclude(
             pk=lease.pk
         )

@@ -23,8 +23,6 @@ from tasks.models import (
 )
 from tasks.models.results import ChangeCause
 from worker.consensus import (
-    COMPLETE,
-    DISPUTED,
     FieldOutcome,
     Policy,
     Submission,
@@ -32,6 +30,8 @@ from worker.consensus import (
     reconcile_task,
 )
 
+# Field results a curator settled ("curator") or put back in the queue ("reopened").
+CURATED_METHODS = ("curator", "reopened")
 # Tasks whose state a reconciliation may change; curators' and leads' decisions stand.
 RECONCILABLE_STATES = (TaskState.OPEN, TaskState.NEEDS_MORE, TaskState.COMPLETE, TaskState.DISPUTED)
 _VERSIONED = (
@@ -102,8 +102,9 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     outcome = reconcile_task(project.template.specs, submissions, project_policy(project))
     changed = _field_results_store(task=task, outcome=outcome)
     old_state = task.state
+    statuses = list(FieldResult.objects.filter(task=task).values_list("status", flat=True))
     task.state, task.target = _next_state(
-        task=task, outcome=outcome, n=len(transcriptions), project=project
+        task=task, statuses=statuses, n=len(transcriptions), project=project
     )
     task.save(update_fields=["reconcile_pending", "reconciled_at", "state", "target"])
     if changed or task.state != old_state:
@@ -119,15 +120,22 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     return outcome
 
 
-def _next_state(*, task: Task, outcome: TaskOutcome, n: int, project: Project) -> tuple[str, int]:
-    if outcome.decision == COMPLETE:
-        return TaskState.COMPLETE, max(task.target, n)
-    if outcome.decision == DISPUTED or n >= project.redundancy_max:
+def _next_state(*, task: Task, statuses: list[str], n: int, project: Project) -> tuple[str, int]:
+    """The task's state from its stored field results, which include what curators settled or
+    reopened (the engine alone does not know about those)."""
+    unsettled = [
+        status for status in statuses if status in (FieldStatus.DISPUTED, FieldStatus.NEEDS_MORE)
+    ]
+    if not unsettled:
+        settled_by = TaskState.RESOLVED if FieldStatus.RESOLVED in statuses else TaskState.COMPLETE
+        return settled_by, max(task.target, n)
+    if FieldStatus.DISPUTED in unsettled or n >= max(project.redundancy_max, task.target):
         return TaskState.DISPUTED, max(task.target, n)
     if n < project.redundancy_min:
         return TaskState.OPEN, project.redundancy_min
-    # Contributors disagree: ask for one more, never beyond the project's maximum.
-    return TaskState.NEEDS_MORE, min(project.redundancy_max, n + 1)
+    # Contributors disagree: ask for one more, within the project's maximum (or the target a
+    # curator raised beyond it).
+    return TaskState.NEEDS_MORE, max(task.target, min(project.redundancy_max, n + 1))
 
 
 def _field_results_store(*, task: Task, outcome: TaskOutcome) -> int:
@@ -146,7 +154,7 @@ def _field_results_store(*, task: Task, outcome: TaskOutcome) -> int:
             created.append(
                 FieldResult(project_id=task.project_id, task=task, key=key, version=1, **values)
             )
-        elif result.status != FieldStatus.RESOLVED and _differs(result, values):
+        elif not _curated(result) and _differs(result, values):
             for name, value in values.items():
                 setattr(result, name, value)
             result.version += 1
@@ -164,6 +172,11 @@ def _field_results_store(*, task: Task, outcome: TaskOutcome) -> int:
         for result in [*created, *changed]
     )
     return len(created) + len(changed)
+
+
+def _curated(result: FieldResult) -> bool:
+    """Settled or reopened by a curator: reconciliation leaves it to curators."""
+    return result.status == FieldStatus.RESOLVED or result.method in CURATED_METHODS
 
 
 def _dispute_values(

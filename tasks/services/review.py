@@ -290,10 +290,13 @@ def field_result_reopen(
         raise ReviewConflict(
             _("This value is already waiting for a decision."), _result_state(result)
         )
+    if task.state == TaskState.WITHDRAWN:
+        raise ReviewConflict(_("This image was withdrawn."), _result_state(result))
     before = (result.value, result.status)
     weights = {spec.key: spec.weight for spec in task.project.template.specs}
     now = timezone.now()
     result.status = FieldStatus.DISPUTED
+    result.method = "reopened"  # reconciliation leaves it to curators from now on
     result.disputed_at = now
     result.dispute_rank = dispute_rank(
         weight=weights.get(result.key, 1.0), agreement=result.agreement, since=now
@@ -306,7 +309,9 @@ def field_result_reopen(
         note=note,
         before=before,
     )
-    Task.objects.filter(pk=task.pk).update(state=TaskState.DISPUTED)
+    # A task still collecting transcriptions keeps collecting; a settled one goes back to review.
+    if task.state in (TaskState.COMPLETE, TaskState.RESOLVED):
+        Task.objects.filter(pk=task.pk).update(state=TaskState.DISPUTED)
     return result
 
 
@@ -334,6 +339,11 @@ def disputes_accept_majority(
     entry) per value. Entries another curator holds are left alone."""
     applied = []
     for change in disputes_majority(project_id=project_id, key=key, batch_id=batch_id):
+        # Bulk decisions do not keep the images they touch: a claim the curator did not hold
+        # before is released at once, so other curators can settle the other fields.
+        held = TaskClaim.objects.filter(
+            task_id=change.task_id, curator=curator, expires_at__gt=timezone.now()
+        ).exists()
         try:
             with transaction.atomic():
                 field_result_resolve(
@@ -344,7 +354,10 @@ def disputes_accept_majority(
                     reason=reason,
                     note=note,
                 )
-        except ReviewConflict:
+                if not held:
+                    TaskClaim.objects.filter(task_id=change.task_id, curator=curator).delete()
+        except (ReviewConflict, ValuesError):
+            # Held by another curator, settled meanwhile, or its answers changed since the preview.
             continue
         applied.append(change)
     return applied

@@ -229,3 +229,12 @@ def test_an_old_lease_is_not_revived_once_its_holder_has_a_newer_one_on_the_same
     with pytest.raises(LeaseConflict):
         lease_heartbeat(lease_id=old.pk, user=users[0])
     assert Lease.objects.get(pk=new.pk).state == LeaseState.ACTIVE
+
+
+def test_a_paused_project_no_longer_renews_leases(project, users):
+    TaskFactory(project=project)
+    lease = lease_grant(project=project, user=users[0])
+    project.status = "paused"
+    project.save()
+    with pytest.raises(LeaseConflict, match="no longer takes your transcriptions"):
+        lease_heartbeat(lease_id=lease.pk, user=users[0])
