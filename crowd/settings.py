@@ -311,6 +311,7 @@ try:
     # Zip bombs: what a zip may unpack to in all, and how far one entry may expand.
     UPLOAD_ZIP_MAX_BYTES = env.size("UPLOAD_ZIP_MAX_BYTES", default=UPLOAD_MAX_BATCH_BYTES)
     UPLOAD_ZIP_MAX_RATIO = env.number("UPLOAD_ZIP_MAX_RATIO", default=100, minimum=1)
+    UPLOAD_ZIP_MAX_FILES = env.number("UPLOAD_ZIP_MAX_FILES", default=10_000, minimum=1)
     # IIIF manifests: never fetch from private or loopback addresses unless allowed.
     IIIF_IMPORT_ALLOW_PRIVATE = env.flag("IIIF_IMPORT_ALLOW_PRIVATE", default=False)
     IIIF_IMPORT_TIMEOUT = env.number("IIIF_IMPORT_TIMEOUT", default=30, minimum=1, maximum=600)

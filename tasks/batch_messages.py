@@ -24,6 +24,7 @@ ZIP_EMPTY = "zip_empty"  # {}
 ZIP_CORRUPT = "zip_corrupt"  # {"detail"}
 ZIP_TOO_LARGE = "zip_too_large"  # {"size", "limit"}
 ZIP_RATIO = "zip_ratio"  # {"ratio", "limit"}
+ZIP_TOO_MANY = "zip_too_many"  # {"count", "limit"}
 ZIP_ENCRYPTED = "zip_encrypted"  # {}
 ZIP_ENTRY_DAMAGED = "zip_entry_damaged"  # {"detail"}
 NOT_REGULAR = "not_regular"  # {} a link or a device met while importing a folder
@@ -146,6 +147,12 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
         "Not extracted: a zip inside the zip. Unpack it and add its files instead."
     ),
     ZIP_EMPTY: lambda p: _("The zip archive holds no files."),
+    ZIP_TOO_MANY: lambda p: (
+        _(
+            "Not extracted: the zip holds %(count)s files, more than the limit of %(limit)s (UPLOAD_ZIP_MAX_FILES)."
+        )
+        % {"count": p.get("count"), "limit": p.get("limit")}
+    ),
     ZIP_CORRUPT: lambda p: (
         _("Not a readable zip archive (%(detail)s).") % {"detail": p.get("detail", "")}
     ),

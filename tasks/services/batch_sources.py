@@ -195,6 +195,17 @@ class BatchWriter:
                 if not files:
                     self._failed(incoming.name, codes.ZIP_EMPTY, incoming.size)
                     return
+                if len(files) > settings.UPLOAD_ZIP_MAX_FILES:
+                    # Each file becomes a record, a stored file and a job: a zip of a million empty
+                    # entries must not flood them.
+                    self._failed(
+                        incoming.name,
+                        codes.ZIP_TOO_MANY,
+                        incoming.size,
+                        count=len(files),
+                        limit=settings.UPLOAD_ZIP_MAX_FILES,
+                    )
+                    return
                 total = sum(entry.file_size for entry in files)
                 if total > settings.UPLOAD_ZIP_MAX_BYTES:
                     self._failed(

@@ -33,6 +33,7 @@ from tasks.models import Batch, BatchFile, BatchFileState, BatchState, Task, Tas
 from tasks.services.batch_sources import stored_extension
 from tasks.services.batches import batch_file_finished_on_commit
 from tasks.services.progress import project_progress_request
+from tasks.services.reconcile import task_reconcile_request
 from worker.iiif_import import FetchError, url_fetch
 from worker.imaging.ingest import ImageRejected, file_sha256, image_ingest
 
@@ -112,6 +113,8 @@ def _ingest(record: BatchFile) -> str:
     sha256 = file_sha256(source)
     project = batch.project
     existing = Task.objects.filter(project=project, content_hash=sha256).first()
+    if existing is not None and existing.state == TaskState.WITHDRAWN:
+        return _reinstate(record, existing)
     if existing is not None:
         return _duplicate(record, existing)
     made = Derivatives.of(project_id=project.pk, sha256=sha256, name=record.name)
@@ -227,6 +230,30 @@ def _original_keep(source: Path, destination: Path) -> None:
     except BaseException:
         staging.unlink(missing_ok=True)
         raise
+
+
+def _reinstate(record: BatchFile, withdrawn: Task) -> str:
+    """The image of a withdrawn task uploaded again: the task comes back (its transcriptions
+    were kept) in the new batch, with the new metadata, instead of being reported a duplicate."""
+    try:
+        with transaction.atomic():
+            reopened = Task.objects.filter(pk=withdrawn.pk, state=TaskState.WITHDRAWN).update(
+                state=TaskState.OPEN,
+                batch=record.batch,
+                metadata={**withdrawn.metadata, **record.metadata},
+                # Reconciliation puts a task that already has transcriptions in its right state.
+                reconcile_pending=withdrawn.transcription_count > 0,
+            )
+            if not reopened or not _done(record, BatchFileState.OK, task=withdrawn):
+                raise _Superseded
+            project_progress_request(project_id=withdrawn.project_id)
+    except _Superseded:
+        # Reinstated meanwhile by another upload, or this file was settled already.
+        return _duplicate(record, withdrawn)
+    if withdrawn.transcription_count:
+        task_reconcile_request(task_id=withdrawn.pk)
+    _stored_remove(record)
+    return BatchFileState.OK
 
 
 def _duplicate(record: BatchFile, existing: Task) -> str:

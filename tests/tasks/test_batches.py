@@ -836,3 +836,19 @@ def test_seed_demo_tasks_get_iiif_tiles(db, settings):
         assert task.iiif_path
         assert (Path(settings.MEDIA_ROOT) / task.iiif_path / "info.json").is_file()
         assert task.metadata
+
+
+def test_a_zip_with_too_many_files_is_refused_whole(api, project, lead, committed, settings):
+    settings.UPLOAD_ZIP_MAX_FILES = 3
+    entries = [(f"note-{n}.txt", b"") for n in range(4)]
+    body = post_batch(
+        api,
+        lead,
+        project,
+        committed,
+        files=[upload("many.zip", zip_bytes(entries)), upload("a.jpg", jpeg(1))],
+    ).json()
+    body = batch_status(api, body["id"])
+    assert failures(body) == {
+        "many.zip": "Not extracted: the zip holds 4 files, more than the limit of 3 (UPLOAD_ZIP_MAX_FILES)."
+    }

@@ -135,3 +135,18 @@ def test_a_manifest_that_is_not_json_is_refused():
         url_fetch_json(f"{base}/m", timeout=5, allow_private=True)
     with http_server({"/m": (200, json.dumps({"a": 1}).encode(), {})}) as base:
         assert url_fetch_json(f"{base}/m", timeout=5, allow_private=True) == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    "address", ["64:ff9b::a00:1", "2002:7f00:1::1", "::7f00:1", "::ffff:10.0.0.1", "2001::a00:1"]
+)
+def test_ipv6_addresses_that_carry_a_private_ipv4_address_are_refused(address):
+    from worker.iiif_import import address_allowed
+
+    assert address_allowed(address) is False
+
+
+def test_a_nat64_address_of_a_public_host_is_allowed():
+    from worker.iiif_import import address_allowed
+
+    assert address_allowed("64:ff9b::808:808") is True

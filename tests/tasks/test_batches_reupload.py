@@ -1,0 +1,32 @@
+"""An image uploaded again after its batch was withdrawn comes back as a task."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from tasks.models import Task
+from tests.images import jpeg
+
+
+def test_an_image_uploaded_again_after_withdrawal_reopens_its_task_with_the_new_batch(
+    project, lead, django_capture_on_commit_callbacks
+):
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_authenticate(lead)
+    url = f"/api/projects/{project.slug}/batches/"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api.post(
+            url, {"files": [SimpleUploadedFile("a.jpg", jpeg(1))]}, format="multipart"
+        ).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/batches/{first['id']}/withdraw/")
+    assert Task.objects.get().state == "withdrawn"
+    with django_capture_on_commit_callbacks(execute=True):
+        second = api.post(
+            url, {"files": [SimpleUploadedFile("a-again.jpg", jpeg(1))]}, format="multipart"
+        ).json()
+    task = Task.objects.get()
+    assert (task.state, task.batch_id) == ("open", second["id"])
+    body = api.get(f"/api/batches/{second['id']}/").json()
+    assert body["duplicates"] == []
