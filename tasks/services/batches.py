@@ -335,11 +335,16 @@ def batch_withdraw(*, batch_id: int, actor: User | None) -> Batch:
         return batch
     now = timezone.now()
     open_states = [TaskState.PENDING, TaskState.OPEN, TaskState.NEEDS_MORE]
-    tasks = Task.objects.filter(batch=batch, state__in=open_states)
-    Lease.objects.filter(task__in=tasks.values("pk"), state=LeaseState.ACTIVE).update(
+    task_ids = list(
+        Task.objects.filter(batch=batch, state__in=open_states).values_list("pk", flat=True)
+    )
+    # Tasks before their leases: the order submissions and heartbeats lock them in.
+    withdrawn = Task.objects.filter(pk__in=task_ids, state__in=open_states).update(
+        state=TaskState.WITHDRAWN
+    )
+    Lease.objects.filter(task_id__in=task_ids, state=LeaseState.ACTIVE).update(
         state=LeaseState.EXPIRED, ended_at=now
     )
-    withdrawn = tasks.update(state=TaskState.WITHDRAWN)
     BatchFile.objects.filter(batch=batch, state=BatchFileState.PENDING).update(
         state=BatchFileState.WITHDRAWN,
         error_code=codes.WITHDRAWN,

@@ -270,7 +270,11 @@ def _done(
     *,
     task: Task | None = None,
 ) -> bool:
-    """Record the file's fate, if it is still pending (compare-and-set)."""
+    """Record the file's fate, if it is still pending (compare-and-set). Locks the batch, then
+    the file: the order withdrawal takes them in."""
+    Batch.objects.select_for_update().filter(pk=record.batch_id).values_list(
+        "pk", flat=True
+    ).first()
     updated = BatchFile.objects.filter(pk=record.pk, state=BatchFileState.PENDING).update(
         state=state,
         error_code=code,
