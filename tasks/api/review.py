@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -211,6 +212,17 @@ class FieldResultSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _decision(decide: Callable[[], FieldResult]) -> Response:
+    """Run a curator's decision and answer with the field result, or the conflict or the
+    invalid values that stopped it."""
+    try:
+        return Response(FieldResultSerializer(decide()).data)
+    except ReviewConflict as error:
+        return conflict(error)
+    except ValuesError as error:
+        return invalid(error)
+
+
 class ResolveView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
@@ -227,15 +239,11 @@ class ResolveView(APIView):
         result = _result_for_curator(request, field_result_id)
         data = ResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            settled = field_result_resolve(
+        return _decision(
+            lambda: field_result_resolve(
                 field_result_id=result.pk, curator=acting_user(request.user), **data.validated_data
             )
-        except ReviewConflict as error:
-            return conflict(error)
-        except ValuesError as error:
-            return invalid(error)
-        return Response(FieldResultSerializer(settled).data)
+        )
 
 
 class ReopenSerializer(serializers.Serializer):
@@ -257,15 +265,11 @@ class ReopenView(APIView):
         result = _result_for_curator(request, field_result_id)
         data = ReopenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            reopened = field_result_reopen(
+        return _decision(
+            lambda: field_result_reopen(
                 field_result_id=result.pk, actor=acting_user(request.user), **data.validated_data
             )
-        except ReviewConflict as error:
-            return conflict(error)
-        except ValuesError as error:
-            return invalid(error)
-        return Response(FieldResultSerializer(reopened).data)
+        )
 
 
 class BulkAcceptSerializer(serializers.Serializer):
