@@ -2,22 +2,50 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers
+from rest_framework import permissions, serializers, status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crowd.api_schema import errors, no_content
 from crowd.roles import acting_user
+from crowd.services import token_revoke
 from crowd.throttles import ScopedThrottle
 
 
-class TokenView(ObtainAuthToken):
-    """Exchange a user name and password for an API token (`Authorization: Token <key>`)."""
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <key>`.")
 
+
+class TokenView(ObtainAuthToken):
     throttle_classes = [ScopedThrottle]
     throttle_scope = "login"
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={200: TokenSerializer},
+        auth=[],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Exchange a user name and password for an API token (the same one each time, until
+        it is revoked). Wrong credentials answer 400."""
+        return super().post(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses={**no_content("Revoked."), **errors(403)})
+    def delete(self, request: Request) -> Response:
+        """Revoke your token: requests carrying it are refused from now on."""
+        token_revoke(user=acting_user(request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def get_permissions(self) -> list[Any]:
+        if self.request is not None and self.request.method == "DELETE":
+            return [permissions.IsAuthenticated()]
+        return [permissions.AllowAny()]
 
 
 class MeSerializer(serializers.Serializer):

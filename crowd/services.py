@@ -71,3 +71,11 @@ def _ensure_another_lead(*, project: Project, user: User) -> None:
         raise ValidationError(
             {"role": _("A project needs at least one lead: name another lead first.")}
         )
+
+
+def token_revoke(*, user: User) -> None:
+    """Delete `user`'s API token: requests carrying it are refused from then on. Harmless when
+    they have none; the next token request makes a new one."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()

@@ -230,14 +230,16 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Django REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: a request without credentials is answered 401 with `WWW-Authenticate: Token`
+    # (the first class names the scheme); pages' requests still authenticate with the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "crowd.pagination.Pages",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "crowd.api_schema.CrowdAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "crowd.throttles.AnonThrottle",
         "crowd.throttles.UserThrottle",
@@ -269,6 +271,8 @@ SPECTACULAR_SETTINGS = {
         "LeaseStateEnum": "tasks.models.work.LeaseState.choices",
         "SkipReasonEnum": "tasks.models.work.SkipReason.choices",
         "ResolutionReasonEnum": "tasks.models.results.ResolutionReason.choices",
+        "ResolutionDecisionEnum": "tasks.models.results.ResolutionDecision.choices",
+        "TaskStateEnum": "tasks.models.work.TaskState.choices",
     },
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -69,3 +70,11 @@ def batch_file_summary(record: BatchFile) -> dict[str, Any]:
 
 def project_batches(project_id: int, *, limit: int = 20) -> list[Batch]:
     return list(Batch.objects.filter(project_id=project_id).order_by("-created_at")[:limit])
+
+
+def project_batches_filtered(project_id: int, *, state: str | None = None) -> QuerySet[Batch]:
+    """A project's batches, newest first, optionally in one state: paginate them."""
+    batches = Batch.objects.filter(project_id=project_id).select_related("project")
+    if state:
+        batches = batches.filter(state=state)
+    return batches.order_by("-created_at", "-pk")

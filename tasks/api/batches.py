@@ -2,7 +2,7 @@
 
 POST /api/projects/{slug}/batches/   multipart: files (repeatable), zip, metadata (CSV),
                                      or manifest_url; name; staged=true to add files later
-GET  /api/projects/{slug}/batches/   the project's recent batches
+GET  /api/projects/{slug}/batches/   the project's batches, newest first (paginated; state)
 GET  /api/batches/{id}/              status, counts, failures with reasons, duplicates
 POST /api/batches/{id}/files/        add files to a staged batch (one request per file)
 POST /api/batches/{id}/start/        start ingesting a staged batch
@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -22,9 +22,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crowd.api_schema import errors
+from crowd.pagination import Pages
 from crowd.roles import Capability, acting_user
+from tasks.api.filters import query_filters
+from tasks.models import BatchState
 from tasks.selectors import project_for
-from tasks.selectors_batches import batch_file_summary, batch_for, batch_summary, project_batches
+from tasks.selectors_batches import (
+    batch_file_summary,
+    batch_for,
+    batch_summary,
+    project_batches_filtered,
+)
 from tasks.services.batch_sources import METADATA_MAX_BYTES, Incoming
 from tasks.services.batches import batch_create, batch_files_add, batch_start, batch_withdraw
 
@@ -51,6 +60,17 @@ class BatchCreateSerializer(serializers.Serializer):
         default=False,
         help_text="Create the batch empty; add files with /files/, then /start/.",
     )
+
+
+class BatchFilesSerializer(serializers.Serializer):
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="Images, or zips of images."
+    )
+    zip = serializers.FileField(required=False, help_text="A zip of images.")
+
+
+class BatchFilters(serializers.Serializer):
+    state = serializers.ChoiceField(choices=BatchState.choices, required=False)
 
 
 class BatchFileSerializer(serializers.Serializer):
@@ -83,6 +103,13 @@ class BatchSerializer(serializers.Serializer):
     notices = serializers.ListField(child=serializers.CharField())
 
 
+class BatchPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = BatchSerializer(many=True)
+
+
 def _incoming(request: Request) -> list[Incoming]:
     files = []
     for field in FILE_FIELDS:
@@ -103,12 +130,27 @@ class ProjectBatchesView(APIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(responses=BatchSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            BatchFilters,
+            OpenApiParameter(
+                "limit", int, description="How many batches (50 by default, 500 at most)."
+            ),
+            OpenApiParameter("offset", int, description="How many to skip."),
+        ],
+        responses={200: BatchPageSerializer, **errors(403)},
+    )
     def get(self, request: Request, slug: str) -> Response:
+        """The project's batches, newest first."""
         project = project_for(request.user, slug, Capability.MANAGE)
-        return Response([batch_summary(batch) for batch in project_batches(project.pk)])
+        filters = query_filters(BatchFilters, request)
+        paginator = Pages()
+        page = paginator.paginate_queryset(
+            project_batches_filtered(project.pk, state=filters.get("state")), request, view=self
+        )
+        return paginator.get_paginated_response([batch_summary(batch) for batch in page or []])
 
-    @extend_schema(request=BatchCreateSerializer, responses={201: BatchSerializer})
+    @extend_schema(request=BatchCreateSerializer, responses={201: BatchSerializer, **errors(403)})
     def post(self, request: Request, slug: str) -> Response:
         """Create a batch and start ingesting it once stored (unless `staged`)."""
         project = project_for(request.user, slug, Capability.MANAGE)
@@ -134,7 +176,7 @@ class ProjectBatchesView(APIView):
 class BatchDetailView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=BatchSerializer)
+    @extend_schema(responses={200: BatchSerializer, **errors(403)})
     def get(self, request: Request, batch_id: int) -> Response:
         return Response(batch_summary(batch_for(request.user, batch_id)))
 
@@ -143,7 +185,10 @@ class BatchFilesView(APIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser]
 
-    @extend_schema(request=BatchCreateSerializer, responses={201: BatchFileSerializer(many=True)})
+    @extend_schema(
+        request=BatchFilesSerializer,
+        responses={201: BatchFileSerializer(many=True), **errors(403)},
+    )
     def post(self, request: Request, batch_id: int) -> Response:
         """Add files (or zips) to a staged batch; each is stored or refused with its reason."""
         batch = batch_for(request.user, batch_id)
@@ -158,8 +203,9 @@ class BatchFilesView(APIView):
 class BatchStartView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses=BatchSerializer)
+    @extend_schema(request=None, responses={200: BatchSerializer, **errors(403)})
     def post(self, request: Request, batch_id: int) -> Response:
+        """Start ingesting a staged batch (a batch that has started is returned as it is)."""
         batch = batch_for(request.user, batch_id)
         batch = batch_start(batch_id=batch.pk)
         return Response(batch_summary(batch))
@@ -168,7 +214,7 @@ class BatchStartView(APIView):
 class BatchWithdrawView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses=BatchSerializer)
+    @extend_schema(request=None, responses={200: BatchSerializer, **errors(403)})
     def post(self, request: Request, batch_id: int) -> Response:
         """Withdraw the batch: its unfinished tasks leave the queue; transcriptions are kept."""
         batch = batch_for(request.user, batch_id)

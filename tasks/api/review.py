@@ -8,13 +8,15 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crowd.api_errors import error_response
+from crowd.api_schema import ErrorSerializer, errors, no_content
+from crowd.pagination import Pages
 from crowd.roles import Capability, acting_user, project_require
+from tasks.api.filters import id_filter, query_filters
 from tasks.api.work import TaskSerializer
 from tasks.models import FieldResult, FieldStatus, ResolutionReason, Task
 from tasks.selectors import project_for
@@ -105,37 +107,55 @@ class DisputeSerializer(serializers.ModelSerializer):
         return bool(claim and claim.curator_id == self.context["request"].user.pk)
 
 
+class DisputeFilters(serializers.Serializer):
+    field = serializers.CharField(required=False, max_length=64, help_text="Only this field key.")
+    batch = id_filter("Only this batch.")
+    contributor = serializers.CharField(
+        required=False, max_length=150, help_text="Only images this user name transcribed."
+    )
+    status = serializers.ChoiceField(
+        choices=[FieldStatus.DISPUTED, FieldStatus.NEEDS_MORE, FieldStatus.RESOLVED],
+        required=False,
+        help_text="Disputed values (the default), those waiting for more transcriptions, or "
+        "those settled by curators.",
+    )
+
+
+class DisputePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = DisputeSerializer(many=True)
+    counts = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Disputed values by field key."
+    )
+
+
 class DisputeListView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("field", str, description="Only this field key."),
-            OpenApiParameter("batch", int, description="Only this batch."),
+            DisputeFilters,
             OpenApiParameter(
-                "contributor", str, description="Only images this user name transcribed."
+                "limit", int, description="How many values (50 by default, 500 at most)."
             ),
-            OpenApiParameter("status", str, enum=["disputed", "needs_more", "resolved"]),
+            OpenApiParameter("offset", int, description="How many to skip."),
         ],
-        responses=DisputeSerializer(many=True),
+        responses={200: DisputePageSerializer, **errors(403)},
     )
     def get(self, request: Request, slug: str) -> Response:
         """The disputed values of a project, most urgent first, with counts per field."""
         project = project_for(request.user, slug, Capability.CURATE)
-        wanted = request.query_params.get("status", FieldStatus.DISPUTED)
-        if wanted not in {FieldStatus.DISPUTED, FieldStatus.NEEDS_MORE, FieldStatus.RESOLVED}:
-            return error_response(
-                400, "invalid", _("Unknown status."), fields={"status": [_("Unknown status.")]}
-            )
-        batch = request.query_params.get("batch")
+        filters = query_filters(DisputeFilters, request)
         queue = disputes_queue(
             project=project,
-            key=request.query_params.get("field") or None,
-            batch_id=int(batch) if batch and batch.isdigit() else None,
-            contributor=request.query_params.get("contributor") or None,
-            status=wanted,
+            key=filters.get("field") or None,
+            batch_id=filters.get("batch"),
+            contributor=filters.get("contributor") or None,
+            status=filters.get("status", FieldStatus.DISPUTED),
         )
-        paginator = LimitOffsetPagination()
+        paginator = Pages()
         page = paginator.paginate_queryset(queue, request, view=self)
         response = paginator.get_paginated_response(
             DisputeSerializer(page, many=True, context={"request": request}).data
@@ -144,14 +164,20 @@ class DisputeListView(APIView):
         return response
 
 
+class ClaimSerializer(serializers.Serializer):
+    claimed_by = serializers.CharField(help_text="The curator holding the image.")
+    claimed_until = serializers.DateTimeField()
+
+
 class ClaimView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
         request=None,
         responses={
-            200: OpenApiResponse(description="Claimed."),
-            409: OpenApiResponse(description="Another curator holds it."),
+            200: ClaimSerializer,
+            **errors(403),
+            409: OpenApiResponse(ErrorSerializer, description="Another curator holds it."),
         },
     )
     def post(self, request: Request, task_id: int) -> Response:
@@ -161,27 +187,75 @@ class ClaimView(APIView):
         except ReviewConflict as error:
             return conflict(error)
         return Response(
-            {"claimed_by": claim.curator.public_name, "claimed_until": claim.expires_at}
+            ClaimSerializer(
+                {"claimed_by": claim.curator.public_name, "claimed_until": claim.expires_at}
+            ).data
         )
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={**no_content("Released (or not held)."), **errors(403)})
     def delete(self, request: Request, task_id: int) -> Response:
         task = _task_for_curator(request, task_id)
         task_claim_release(task_id=task.pk, curator=acting_user(request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class ReviewContributorSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    reliability = serializers.FloatField(help_text="Their vote weight for this field type.")
+
+
+class ReviewAnswerSerializer(serializers.Serializer):
+    value = serializers.JSONField(help_text="The answer, as the engine read it.")
+    count = serializers.IntegerField()
+    contributors = ReviewContributorSerializer(many=True)
+
+
+class ReviewHistorySerializer(serializers.Serializer):
+    decision = serializers.CharField()
+    curator = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(allow_blank=True)
+    before = serializers.JSONField()
+    after = serializers.JSONField()
+    at = serializers.DateTimeField()
+
+
+class ReviewFieldSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The field result.")
+    key = serializers.CharField()
+    label = serializers.DictField(  # type: ignore[assignment]  # a field named "label"
+        child=serializers.CharField(), help_text="{fr, en}"
+    )
+    type = serializers.CharField()
+    status = serializers.ChoiceField(choices=FieldStatus.choices)
+    value = serializers.JSONField()
+    agreement = serializers.FloatField()
+    explanation = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField()
+    answers = ReviewAnswerSerializer(many=True)
+    history = ReviewHistorySerializer(many=True)
+
+
+class ReviewClaimSerializer(serializers.Serializer):
+    curator = serializers.CharField()
+    curator_id = serializers.IntegerField()
+    until = serializers.DateTimeField()
+
+
+class ReviewSerializer(serializers.Serializer):
+    task = TaskSerializer()
+    fields = ReviewFieldSerializer(many=True)  # type: ignore[assignment]  # a field named "fields"
+    claim = ReviewClaimSerializer(allow_null=True, help_text="A live claim, if any.")
+
+
 class ReviewView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(
-        responses=OpenApiResponse(description="The task, each field's answers and history.")
-    )
+    @extend_schema(responses={200: ReviewSerializer, **errors(403)})
     def get(self, request: Request, task_id: int) -> Response:
+        """The image, each field's answers with who gave them, and the decisions so far."""
         task = _task_for_curator(request, task_id)
-        review = task_review(task=task)
-        review["task"] = TaskSerializer(task, context={"request": request}).data
-        return Response(review)
+        return Response(ReviewSerializer(task_review(task=task), context={"request": request}).data)
 
 
 class ResolveSerializer(serializers.Serializer):
@@ -230,8 +304,11 @@ class ResolveView(APIView):
         request=ResolveSerializer,
         responses={
             200: FieldResultSerializer,
+            **errors(403),
             409: OpenApiResponse(
-                description="Claimed by another curator, or already settled; `current` has the state."
+                ErrorSerializer,
+                description="Claimed by another curator, or already settled; `current` has the "
+                "state.",
             ),
         },
     )
@@ -258,7 +335,8 @@ class ReopenView(APIView):
         request=ReopenSerializer,
         responses={
             200: FieldResultSerializer,
-            409: OpenApiResponse(description="Already waiting."),
+            **errors(403),
+            409: OpenApiResponse(ErrorSerializer, description="Already waiting."),
         },
     )
     def post(self, request: Request, field_result_id: int) -> Response:
@@ -282,14 +360,24 @@ class BulkAcceptSerializer(serializers.Serializer):
     preview = serializers.BooleanField(default=True, help_text="Only say what would change.")
 
 
+class BulkChangeSerializer(serializers.Serializer):
+    field_result = serializers.IntegerField()
+    task = serializers.IntegerField()
+    before = serializers.JSONField()
+    after = serializers.JSONField()
+
+
+class BulkAcceptResultSerializer(serializers.Serializer):
+    applied = serializers.BooleanField(help_text="False for a preview.")
+    changes = BulkChangeSerializer(many=True)
+
+
 class BulkAcceptView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
         request=BulkAcceptSerializer,
-        responses=OpenApiResponse(
-            description="`changes`: field result, task, before, after; `applied`."
-        ),
+        responses={200: BulkAcceptResultSerializer, **errors(403)},
     )
     def post(self, request: Request, slug: str) -> Response:
         """Accept the leading answer on every disputed value of one field (in one batch)."""
@@ -319,17 +407,39 @@ class BulkAcceptView(APIView):
             }
             for c in changes
         ]
-        return Response({"applied": not data.validated_data["preview"], "changes": body})
+        return Response(
+            BulkAcceptResultSerializer(
+                {"applied": not data.validated_data["preview"], "changes": body}
+            ).data
+        )
+
+
+class FeedbackOutcomeSerializer(serializers.Serializer):
+    task = serializers.IntegerField()
+    key = serializers.CharField()
+    yours = serializers.CharField(allow_blank=True, help_text="What you typed.")
+    your_marker = serializers.CharField(allow_blank=True)
+    settled = serializers.JSONField(help_text="The value the curator settled on.")
+    decision = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    note = serializers.CharField(allow_blank=True)
+    agreed = serializers.BooleanField()
+    at = serializers.DateTimeField()
+
+
+class FeedbackSerializer(serializers.Serializer):
+    settled = serializers.IntegerField()
+    agreed = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+    outcomes = FeedbackOutcomeSerializer(many=True, help_text="The latest decisions, 50 at most.")
 
 
 class FeedbackView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(
-        responses=OpenApiResponse(
-            description="Your agreement rate and what curators decided on your answers."
-        )
-    )
+    @extend_schema(responses=FeedbackSerializer)
     def get(self, request: Request, slug: str) -> Response:
+        """Your agreement rate and what curators decided on your answers (the latest 50)."""
         project = project_for(request.user, slug)
-        return Response(contributor_feedback(project=project, user=acting_user(request.user)))
+        feedback = contributor_feedback(project=project, user=acting_user(request.user))
+        return Response(FeedbackSerializer(feedback).data)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks.api import batches, review, views, work
+from tasks.api import batches, data, review, views, work
 
 urlpatterns = [
     path("projects/", views.ProjectListView.as_view(), name="api-project-list"),
@@ -52,6 +52,32 @@ urlpatterns = [
         work.TranscriptionCreateView.as_view(),
         name="api-transcriptions",
     ),
+    # --- Data reads: tasks, field results, decisions, contributors' figures ---
+    path(
+        "projects/<slug:slug>/tasks/", data.ProjectTaskListView.as_view(), name="api-project-tasks"
+    ),
+    path("tasks/<int:task_id>/", data.TaskDetailView.as_view(), name="api-task"),
+    path(
+        "projects/<slug:slug>/field-results/",
+        data.ProjectFieldResultListView.as_view(),
+        name="api-project-field-results",
+    ),
+    path(
+        "projects/<slug:slug>/resolutions/",
+        data.ProjectResolutionListView.as_view(),
+        name="api-project-resolutions",
+    ),
+    path(
+        "field-results/<int:field_result_id>/resolutions/",
+        data.FieldResultResolutionListView.as_view(),
+        name="api-field-result-resolutions",
+    ),
+    path(
+        "projects/<slug:slug>/contributors/",
+        data.ContributorStatsListView.as_view(),
+        name="api-project-contributors",
+    ),
+    path("projects/<slug:slug>/my-stats/", data.MyStatsView.as_view(), name="api-my-stats"),
     # --- Batches (issue 8) ---
     path(
         "projects/<slug:slug>/batches/",

@@ -6,16 +6,18 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions, status
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crowd.api_schema import errors, no_content
 from crowd.models import User
 from crowd.roles import Capability, acting_user, may_create_projects
 from crowd.selectors import user_active_named
 from crowd.services import membership_remove, membership_set
+from tasks.api.filters import query_filters
 from tasks.api.serializers import (
     MembershipSerializer,
     MembershipWriteSerializer,
@@ -25,9 +27,14 @@ from tasks.api.serializers import (
     ProjectUpdateSerializer,
     TemplateSerializer,
 )
-from tasks.models import Project, Template
+from tasks.models import Project, ProjectStatus, Template, Visibility
 from tasks.selectors import project_for, project_memberships, projects_visible_to
 from tasks.services.projects import project_create, project_update, template_update
+
+
+class ProjectFilters(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
 
 
 class ProjectListView(generics.ListCreateAPIView):
@@ -36,9 +43,16 @@ class ProjectListView(generics.ListCreateAPIView):
     serializer_class = ProjectSerializer
 
     def get_queryset(self) -> Any:
-        return projects_visible_to(self.request.user).order_by("-created_at")
+        filters = query_filters(ProjectFilters, self.request)
+        return projects_visible_to(self.request.user).filter(**filters).order_by("-created_at")
 
-    @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectDetailSerializer})
+    @extend_schema(parameters=[ProjectFilters])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ProjectCreateSerializer, responses={201: ProjectDetailSerializer, **errors(403)}
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not may_create_projects(request.user):
             raise PermissionDenied(_("You may not create projects on this platform."))
@@ -55,7 +69,9 @@ class ProjectDetailView(APIView):
         project = project_for(request.user, slug)
         return Response(ProjectDetailSerializer(project, context={"request": request}).data)
 
-    @extend_schema(request=ProjectUpdateSerializer, responses=ProjectDetailSerializer)
+    @extend_schema(
+        request=ProjectUpdateSerializer, responses={200: ProjectDetailSerializer, **errors(403)}
+    )
     def patch(self, request: Request, slug: str) -> Response:
         project = project_for(request.user, slug, Capability.MANAGE)
         data = ProjectUpdateSerializer(data=request.data)
@@ -72,7 +88,7 @@ class TemplateView(APIView):
         project = project_for(request.user, slug)
         return Response(TemplateSerializer(Template.objects.get(project=project)).data)
 
-    @extend_schema(request=TemplateSerializer, responses=TemplateSerializer)
+    @extend_schema(request=TemplateSerializer, responses={200: TemplateSerializer, **errors(403)})
     def put(self, request: Request, slug: str) -> Response:
         project = project_for(request.user, slug, Capability.MANAGE)
         data = TemplateSerializer(data=request.data)
@@ -86,15 +102,23 @@ class TemplateView(APIView):
         return Response(TemplateSerializer(template).data)
 
 
-class MemberListView(APIView):
+class MemberListView(generics.ListAPIView):
+    """A project's members and their roles, by role then user name (leads)."""
+
     permission_classes = [permissions.IsAuthenticated]
+    serializer_class = MembershipSerializer
 
-    @extend_schema(responses=MembershipSerializer(many=True))
-    def get(self, request: Request, slug: str) -> Response:
-        project = project_for(request.user, slug, Capability.MANAGE)
-        return Response(MembershipSerializer(project_memberships(project), many=True).data)
+    def get_queryset(self) -> Any:
+        project = project_for(self.request.user, self.kwargs["slug"], Capability.MANAGE)
+        return project_memberships(project)
 
-    @extend_schema(request=MembershipWriteSerializer, responses=MembershipSerializer)
+    @extend_schema(responses={200: MembershipSerializer, **errors(403)})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=MembershipWriteSerializer, responses={200: MembershipSerializer, **errors(403)}
+    )
     def post(self, request: Request, slug: str) -> Response:
         """Add a member, or change their role."""
         project = project_for(request.user, slug, Capability.MANAGE)
@@ -113,8 +137,14 @@ class MemberListView(APIView):
 class MemberDetailView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        responses={
+            **no_content("Removed."),
+            **errors(400, 403),
+        }
+    )
     def delete(self, request: Request, slug: str, username: str) -> Response:
+        """Remove a member (a project keeps at least one lead: 400 otherwise)."""
         project: Project = project_for(request.user, slug, Capability.MANAGE)
         membership_remove(project=project, user=_user_named(username))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crowd.api_errors import error_response
+from crowd.api_schema import ErrorSerializer, errors, no_content
 from crowd.roles import Capability, acting_user, project_require
 from tasks.api.serializers import TemplateSerializer
 from tasks.models import Lease, Task
@@ -118,7 +119,8 @@ class NextTaskView(APIView):
         request=None,
         responses={
             200: NextTaskSerializer,
-            204: OpenApiResponse(description="Nothing left for you here."),
+            **no_content("Nothing left for you here."),
+            **errors(403),
         },
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -140,7 +142,11 @@ class LeaseHeartbeatView(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: LeaseSerializer, 409: OpenApiResponse(description="Lease ended.")},
+        responses={
+            200: LeaseSerializer,
+            **errors(403),
+            409: OpenApiResponse(ErrorSerializer, description="The lease ended."),
+        },
     )
     def post(self, request: Request, lease_id: int) -> Response:
         try:
@@ -153,7 +159,7 @@ class LeaseHeartbeatView(APIView):
 class LeaseReleaseView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=ReleaseSerializer, responses=LeaseSerializer)
+    @extend_schema(request=ReleaseSerializer, responses={200: LeaseSerializer, **errors(403)})
     def post(self, request: Request, lease_id: int) -> Response:
         data = ReleaseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -173,7 +179,10 @@ class TranscriptionCreateView(APIView):
             200: OpenApiResponse(
                 TranscriptionSerializer, description="The same submission, already recorded."
             ),
-            409: OpenApiResponse(description="The lease ended and the image no longer needs you."),
+            **errors(403),
+            409: OpenApiResponse(
+                ErrorSerializer, description="The lease ended and the image no longer needs you."
+            ),
         },
     )
     def post(self, request: Request, task_id: int) -> Response:

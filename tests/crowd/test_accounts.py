@@ -68,7 +68,7 @@ def test_log_in_and_log_out(client):
     assert response.status_code == 302
     assert client.get("/api/me/").status_code == 200
     assert client.post("/accounts/logout/").status_code == 302
-    assert client.get("/api/me/").status_code == 403
+    assert client.get("/api/me/").status_code == 401
 
 
 def test_log_in_is_rate_limited_per_address(client, settings):
@@ -88,7 +88,7 @@ def test_log_in_is_rate_limited_per_address(client, settings):
     )
     assert response.status_code == 429
     assert b"Too many failed attempts" in response.content
-    assert client.get("/api/me/").status_code == 403
+    assert client.get("/api/me/").status_code == 401
 
 
 def test_a_password_reset_mails_a_link_that_sets_a_new_password(client):

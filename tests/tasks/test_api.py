@@ -143,7 +143,8 @@ def test_members_are_managed_by_leads(api, project, lead):
     )
     assert response.status_code == 200
     assert {
-        m["username"]: m["role"] for m in api.get(f"/api/projects/{project.slug}/members/").json()
+        m["username"]: m["role"]
+        for m in api.get(f"/api/projects/{project.slug}/members/").json()["results"]
     } == {
         lead.username: "lead",
         "newcomer": "curator",
