@@ -333,3 +333,21 @@ CELERY_BEAT_SCHEDULE["batches-resume"] = {
     "task": "worker.jobs.batches_resume",
     "schedule": timedelta(minutes=5),
 }
+
+# --- Exports (issue 7) --------------------------------------------------------------------------
+try:
+    # Export files live outside the media folder: they are served only through the access-checked
+    # download view, never by a web server that would not know who may read them.
+    EXPORT_ROOT = Path(env.text("EXPORT_ROOT", default=str(BASE_DIR / "exports")))
+    # How long a finished export stays downloadable before the sweep deletes its file.
+    EXPORT_KEEP_DAYS = env.number("EXPORT_KEEP_DAYS", default=7, minimum=1)
+    # Absolute links inside exports (images, IIIF ids) when no request gives the address, as
+    # for `manage.py export_project`.
+    SITE_URL = env.text("SITE_URL", default="http://localhost:8000").rstrip("/")
+    SITE_NAME = env.text("SITE_NAME", default="Crowd transcription")
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error
+CELERY_BEAT_SCHEDULE["exports-expire"] = {
+    "task": "worker.jobs.exports_expire",
+    "schedule": timedelta(hours=1),
+}

@@ -8,7 +8,7 @@ from crowd import api as people_api
 from crowd import views as people
 from crowd.media import media_serve
 from tasks import views as pages
-from tasks import views_batches
+from tasks import views_batches, views_exports
 
 handler404 = "crowd.api_errors.not_found"
 handler500 = "crowd.api_errors.server_error"
@@ -22,6 +22,7 @@ urlpatterns = [
     path("projects/<slug:slug>/review/<int:task_id>/", pages.task_review_page, name="task-review"),
     path("projects/<slug:slug>/my-feedback/", pages.my_feedback, name="my-feedback"),
     path("projects/<slug:slug>/settings/", pages.project_settings, name="project-settings"),
+    path("projects/<slug:slug>/exports/", views_exports.project_exports, name="project-exports"),
     # --- Batches (issue 8) ---
     path("projects/<slug:slug>/batches/", views_batches.batch_upload, name="project-batches"),
     path(

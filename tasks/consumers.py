@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from crowd.roles import Capability, project_capabilities
-from tasks.events import curators_group, project_group, task_group
+from tasks.events import curators_group, leads_group, project_group, task_group
 from tasks.models import Lease, LeaseState, Project
 from tasks.selectors import project_for
 from tasks.services.leases import LeaseConflict, lease_heartbeat
@@ -28,8 +28,9 @@ ABANDON_GRACE_SECONDS = 60
 class ProjectConsumer(AsyncJsonWebsocketConsumer):
     """`ws/projects/<slug>/`: a project's live events, for whoever may see the project.
 
-    Curators and leads also join the curators' group (claims, decisions). A contributor may
-    `watch` the task they hold to hear how many others hold it, and send lease heartbeats.
+    Curators and leads also join the curators' group (claims, decisions); leads the leads'
+    group (exports). A contributor may `watch` the task they hold to hear how many others hold
+    it, and send lease heartbeats.
     Access is checked on connect and again on `access.changed`.
     """
 
@@ -50,6 +51,8 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         await self._join(project_group(project.pk))
         if Capability.CURATE in capabilities:
             await self._join(curators_group(project.pk))
+        if Capability.MANAGE in capabilities:
+            await self._join(leads_group(project.pk))
         await self.accept()
         snapshot = snapshot_payload(
             slug=project.slug, progress=project.progress, updated_at=project.progress_updated_at
@@ -83,10 +86,13 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
             await self.disconnect(CLOSE_NOT_FOUND)
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        curators = curators_group(self.project_id)
-        if Capability.CURATE not in found[1] and curators in self.joined:
-            await self.channel_layer.group_discard(curators, self.channel_name)
-            self.joined.remove(curators)
+        for group, needed in (
+            (curators_group(self.project_id), Capability.CURATE),
+            (leads_group(self.project_id), Capability.MANAGE),
+        ):
+            if needed not in found[1] and group in self.joined:
+                await self.channel_layer.group_discard(group, self.channel_name)
+                self.joined.remove(group)
 
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)

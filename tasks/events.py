@@ -32,6 +32,11 @@ def curators_group(project_id: int) -> str:
     return f"project-{project_id}-curators"
 
 
+def leads_group(project_id: int) -> str:
+    """Events only leads may hear (exports and their download links)."""
+    return f"project-{project_id}-leads"
+
+
 def batch_group(batch_id: int) -> str:
     return f"batch-{batch_id}"
 

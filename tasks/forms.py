@@ -40,6 +40,8 @@ class ProjectSettingsForm(forms.ModelForm):
             "agreement_threshold",
             "lease_minutes",
             "assignment_order",
+            "licence",
+            "data_open",
         ]
         widgets = {
             "description_fr": forms.Textarea(attrs={"rows": 4}),

@@ -24,6 +24,7 @@ from crowd.services import membership_remove, membership_set
 from tasks.forms import MemberForm, ProjectCreateForm, ProjectSettingsForm, TemplateForm
 from tasks.models import Project, ResolutionReason, Task, Template
 from tasks.selectors import project_for, project_memberships, projects_visible_to
+from tasks.selectors_exports import export_may_download
 from tasks.selectors_review import contributor_feedback
 from tasks.services.projects import project_create, project_update, template_update
 
@@ -47,6 +48,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "project": project,
             "can": {c.value: c in capabilities for c in Capability},
+            "may_download": export_may_download(request.user, project),
             "batches": project.batches.order_by("-created_at")[:10]
             if Capability.MANAGE in capabilities
             else [],

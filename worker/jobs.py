@@ -129,3 +129,21 @@ def batches_resume() -> int:
     from tasks.services.batches import batches_resume as resume
 
     return resume()
+
+
+@shared_task(name="worker.jobs.export_run", acks_late=True)
+def export_run(export_id: int) -> None:
+    """Write one queued export (claimed by compare-and-set: a second delivery does nothing).
+
+    Not retried automatically: a failed export says why, and the lead asks again."""
+    from tasks.services.exports import export_run as run
+
+    run(export_id=export_id)
+
+
+@shared_task(name="worker.jobs.exports_expire", acks_late=True)
+def exports_expire() -> tuple[int, int]:
+    """Periodic: re-send exports whose worker died; delete files past their keeping time."""
+    from tasks.services.exports import exports_sweep
+
+    return exports_sweep()

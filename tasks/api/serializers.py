@@ -9,6 +9,7 @@ from rest_framework import serializers
 from crowd.models import Membership, Role
 from crowd.roles import project_capabilities
 from tasks.models import AssignmentOrder, Project, ProjectStatus, Template, Visibility
+from tasks.models.projects import LICENCE_CHOICES
 from tasks.presets import PRESETS
 
 
@@ -45,6 +46,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "agreement_threshold",
             "lease_minutes",
             "assignment_order",
+            "licence",
+            "data_open",
             "created_at",
             "progress",
             "progress_updated_at",
@@ -91,6 +94,13 @@ class ProjectUpdateSerializer(serializers.Serializer):
     agreement_threshold = serializers.FloatField(min_value=0.5, max_value=1.0, required=False)
     lease_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False)
     assignment_order = serializers.ChoiceField(choices=AssignmentOrder.choices, required=False)
+    licence = serializers.ChoiceField(
+        choices=LICENCE_CHOICES, required=False, help_text="The licence every export carries."
+    )
+    data_open = serializers.BooleanField(
+        required=False,
+        help_text="Anyone who may see the project may download its exports (else leads only).",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:

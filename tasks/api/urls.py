@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks.api import batches, data, review, views, work
+from tasks.api import batches, data, exports, review, views, work
 
 urlpatterns = [
     path("projects/", views.ProjectListView.as_view(), name="api-project-list"),
@@ -91,5 +91,17 @@ urlpatterns = [
         "batches/<int:batch_id>/withdraw/",
         batches.BatchWithdrawView.as_view(),
         name="api-batch-withdraw",
+    ),
+    # --- Exports (issue 7) ---
+    path(
+        "projects/<slug:slug>/exports/",
+        exports.ProjectExportsView.as_view(),
+        name="api-project-exports",
+    ),
+    path("exports/<int:export_id>/", exports.ExportDetailView.as_view(), name="api-export"),
+    path(
+        "exports/<int:export_id>/download/",
+        exports.ExportDownloadView.as_view(),
+        name="api-export-download",
     ),
 ]

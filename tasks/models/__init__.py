@@ -1,4 +1,5 @@
 from tasks.models.batches import BatchFile, BatchFileState
+from tasks.models.exports import Export, ExportFormatChoice, ExportState
 from tasks.models.projects import AssignmentOrder, Project, ProjectStatus, Template, Visibility
 from tasks.models.results import (
     FieldResult,
@@ -17,6 +18,9 @@ __all__ = [
     "BatchFile",
     "BatchFileState",
     "BatchState",
+    "Export",
+    "ExportFormatChoice",
+    "ExportState",
     "FieldResult",
     "FieldResultVersion",
     "FieldStatus",

@@ -12,6 +12,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tasks.template_spec import FieldSpec, TemplateError, template_parse
+from worker.exports.records import LICENCES
+
+LICENCE_CHOICES = [(code, licence.name) for code, licence in LICENCES.items()]
 
 
 class ProjectStatus(models.TextChoices):
@@ -76,6 +79,20 @@ class Project(models.Model):
         default=1000,
         validators=[MinValueValidator(1), MaxValueValidator(100_000)],
         help_text=_("Coordinates closer than this agree."),
+    )
+    licence = models.CharField(
+        _("licence of the data"),
+        max_length=20,
+        choices=LICENCE_CHOICES,
+        default="CC-BY-4.0",
+        help_text=_("Every export carries it. GBIF publishes CC0, CC BY and CC BY-NC data only."),
+    )
+    data_open = models.BooleanField(
+        _("open data"),
+        default=False,
+        help_text=_(
+            "Anyone who may see the project may download its exports; otherwise only its leads."
+        ),
     )
     assignment_order = models.CharField(
         _("assignment order"),

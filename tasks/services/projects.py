@@ -30,6 +30,8 @@ EDITABLE_PROJECT_FIELDS = frozenset(
         "agreement_threshold",
         "lease_minutes",
         "assignment_order",
+        "licence",
+        "data_open",
     }
 )
 

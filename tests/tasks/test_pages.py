@@ -82,10 +82,13 @@ def test_a_lead_changes_the_settings(client, project, lead):
         "settings-agreement_threshold": 0.8,
         "settings-lease_minutes": 20,
         "settings-assignment_order": "breadth",
+        "settings-licence": "CC0-1.0",
+        "settings-data_open": "on",
     }
     response = client.post(settings_url(project), data)
     assert response.status_code == 302
     project.refresh_from_db()
+    assert (project.licence, project.data_open) == ("CC0-1.0", True)
     assert (project.title_en, project.status, project.redundancy_min, project.assignment_order) == (
         "New title",
         "paused",

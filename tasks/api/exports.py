@@ -1,0 +1,163 @@
+"""API for exports: ask for one (leads), follow its progress, download the file.
+
+GET  /api/projects/{slug}/exports/    exports of the project, newest first (paginated; format, state)
+POST /api/projects/{slug}/exports/    {"format": "dwca"} -> 202 and the queued export
+GET  /api/exports/{id}/               state, progress, size, download link when ready
+GET  /api/exports/{id}/download/      the file (leads; anyone who sees the project if its data is open)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crowd.api_errors import error_response
+from crowd.api_schema import errors
+from crowd.pagination import Pages
+from crowd.roles import Capability, acting_user
+from tasks.models import Export, ExportFormatChoice, ExportState
+from tasks.selectors import project_for
+from tasks.selectors_exports import export_for, exports_visible_to
+from tasks.services.exports import export_filename, export_path, export_payload, export_request
+from worker.exports import FORMATS
+from worker.exports.records import LICENCES
+
+
+class ExportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    format = serializers.ChoiceField(choices=ExportFormatChoice.choices)
+    state = serializers.ChoiceField(choices=ExportState.choices)
+    done = serializers.IntegerField(help_text="Images read so far.")
+    total = serializers.IntegerField(help_text="Images to read.")
+    percent = serializers.IntegerField()
+    records = serializers.IntegerField(help_text="Records written (rows, items, canvases).")
+    size = serializers.IntegerField(allow_null=True, help_text="Bytes, once ready.")
+    error = serializers.CharField(allow_blank=True)
+    download = serializers.CharField(
+        allow_null=True, help_text="Where to get the file, once ready."
+    )
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=ExportFormatChoice.choices)
+
+
+def export_data(export: Export) -> dict[str, Any]:
+    return export_payload(export) | {
+        "created_at": export.created_at,
+        "finished_at": export.finished_at,
+    }
+
+
+class ExportPagedSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = ExportSerializer(many=True)
+
+
+class ProjectExportsView(APIView):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=[c for c, _ in ExportFormatChoice.choices]),
+            OpenApiParameter("state", str, enum=[c for c, _ in ExportState.choices]),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
+        responses={200: ExportPagedSerializer, **errors(403, 404)},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        """The project's exports, newest first. Leads see all of them; when the data is open,
+        everyone who may see the project sees the finished ones."""
+        project = project_for(request.user, slug)
+        exports = exports_visible_to(request.user, project)
+        for name, choices in (("format", ExportFormatChoice), ("state", ExportState)):
+            wanted = request.query_params.get(name)
+            if wanted:
+                if wanted not in choices.values:
+                    raise serializers.ValidationError(
+                        {
+                            name: [
+                                _("Not one of: %(choices)s.")
+                                % {"choices": ", ".join(choices.values)}
+                            ]
+                        }
+                    )
+                exports = exports.filter(**{name: wanted})
+        pages = Pages()
+        page = pages.paginate_queryset(exports, request, view=self) or []
+        return pages.get_paginated_response([export_data(export) for export in page])
+
+    @extend_schema(
+        request=ExportRequestSerializer,
+        responses={202: ExportSerializer, **errors(400, 403, 404)},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        """Ask for an export (leads). The same format asked again while one is queued or
+        running returns that one. Progress comes over the project's WebSocket (`export`
+        events) and from GET /api/exports/{id}/."""
+        project = project_for(request.user, slug, Capability.MANAGE)
+        data = ExportRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        export = export_request(
+            project=project,
+            actor=acting_user(request.user),
+            format=data.validated_data["format"],
+            base_url=request.build_absolute_uri("/"),
+        )
+        return Response(export_data(export), status=status.HTTP_202_ACCEPTED)
+
+
+class ExportDetailView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: ExportSerializer, **errors(403, 404)})
+    def get(self, request: Request, export_id: int) -> Response:
+        return Response(export_data(export_for(request.user, export_id)))
+
+
+class ExportDownloadView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The file: a zip (csv, raw-csv, dwca, iiif), gzipped JSON Lines, "
+                "CSL-JSON or BibTeX.",
+            ),
+            **errors(403, 404, 409),
+        }
+    )
+    def get(self, request: Request, export_id: int) -> Any:
+        export = export_for(request.user, export_id)
+        if export.state != ExportState.DONE:
+            message = _("This export is not ready: it is %(state)s.") % {
+                "state": export.get_state_display().lower()
+            }
+            return error_response(status.HTTP_409_CONFLICT, "conflict", message)
+        path = export_path(export)
+        if not path.is_file():
+            raise Http404(_("The export's file is gone: ask for a new export."))
+        response = FileResponse(
+            open(path, "rb"),  # noqa: SIM115 (FileResponse closes it)
+            as_attachment=True,
+            filename=export_filename(export),
+            content_type=FORMATS[export.format].content_type,
+        )
+        licence = LICENCES.get(export.project.licence)
+        if licence is not None:
+            response["Link"] = f'<{licence.url}>; rel="license"'
+        return response

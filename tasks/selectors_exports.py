@@ -1,0 +1,327 @@
+"""Reads for exports: the dataset description and a stream of task records, chunk by chunk.
+
+Memory stays flat in the number of tasks: tasks are read by keyset pages of `CHUNK` rows, and
+each page's field results, decisions and transcriptions with one query each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crowd.roles import Capability, project_capabilities
+from tasks.models import (
+    Batch,
+    Export,
+    ExportState,
+    FieldResult,
+    Project,
+    Resolution,
+    Task,
+    TaskState,
+    Transcription,
+)
+from worker.exports.records import (
+    LICENCES,
+    Alternative,
+    Credit,
+    Dataset,
+    Decision,
+    Entry,
+    TaskRecord,
+    Value,
+)
+
+CHUNK = 1000
+MAX_METADATA_KEYS = 100
+# Tasks that are data: not those still being prepared, nor withdrawn images.
+EXPORTED = Q(state__in=[s for s in TaskState.values if s not in ("pending", "withdrawn")])
+
+
+class Pseudonyms:
+    """Stable pseudonyms per project: the same contributor reads the same in every export of a
+    project, and cannot be linked across projects or back to an account without the secret."""
+
+    def __init__(self, project_id: int):
+        self.project_id = project_id
+        self.known: dict[int | None, str] = {}
+
+    def __call__(self, user_id: int | None) -> str:
+        found = self.known.get(user_id)
+        if found is None:
+            if user_id is None:
+                found = "v-deleted"
+            else:
+                message = f"export:{self.project_id}:{user_id}".encode()
+                digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256)
+                found = "v-" + digest.hexdigest()[:12]
+            self.known[user_id] = found
+        return found
+
+
+def export_tasks_count(project: Project) -> int:
+    return Task.objects.filter(EXPORTED, project=project).count()
+
+
+def export_credits(project: Project) -> tuple[Credit, ...]:
+    """Contributors who chose to be named, with their transcriptions in this project."""
+    rows = (
+        Transcription.objects.filter(project=project, user__credit_me=True, user__is_active=True)
+        .values("user_id", "user__display_name", "user__username")
+        .annotate(count=Count("id"))
+        .order_by("-count", "user__username")
+    )
+    return tuple(
+        Credit(name=row["user__display_name"] or row["user__username"], transcriptions=row["count"])
+        for row in rows
+    )
+
+
+def export_metadata_keys(project: Project) -> tuple[str, ...]:
+    """The per-image metadata keys in use, sorted (at most `MAX_METADATA_KEYS`)."""
+    table = Task._meta.db_table
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT DISTINCT jsonb_object_keys(metadata) AS key FROM {table} "  # noqa: S608
+            "WHERE project_id = %s AND jsonb_typeof(metadata) = 'object' ORDER BY key LIMIT %s"
+        )
+    else:
+        sql = (
+            f"SELECT DISTINCT j.key FROM {table}, json_each({table}.metadata) AS j "  # noqa: S608
+            f"WHERE {table}.project_id = %s AND json_type({table}.metadata) = 'object' "
+            "ORDER BY j.key LIMIT %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [project.pk, MAX_METADATA_KEYS])
+        return tuple(str(row[0]) for row in cursor.fetchall())
+
+
+def export_dataset(project: Project, *, base_url: str, tasks: int | None = None) -> Dataset:
+    base_url = base_url.rstrip("/")
+    template = project.template
+    return Dataset(
+        slug=project.slug,
+        title={"fr": project.title_fr, "en": project.title_en},
+        description={"fr": project.description_fr, "en": project.description_en},
+        url=f"{base_url}/projects/{project.slug}/",
+        base_url=base_url,
+        licence=LICENCES.get(project.licence, LICENCES["CC-BY-4.0"]),
+        credits=export_credits(project),
+        fields=template.specs,
+        metadata_keys=export_metadata_keys(project),
+        generated_at=timezone.now(),
+        tasks=export_tasks_count(project) if tasks is None else tasks,
+        publisher=settings.SITE_NAME,
+    )
+
+
+def export_records(
+    project: Project,
+    *,
+    base_url: str,
+    transcriptions: bool = False,
+    by_batch: bool = False,
+    provenance: bool = False,
+) -> Iterator[TaskRecord]:
+    """Every exported task of the project, by id (or grouped by batch, then by id)."""
+    reader = _Reader(project, base_url.rstrip("/"), transcriptions, provenance)
+    if not by_batch:
+        yield from reader.pages(Task.objects.filter(EXPORTED, project=project))
+        return
+    batches = Batch.objects.filter(project=project).order_by("pk").values_list("pk", "name")
+    for batch_id, name in list(batches):
+        reader.batch_names[batch_id] = name
+        yield from reader.pages(Task.objects.filter(EXPORTED, project=project, batch_id=batch_id))
+    yield from reader.pages(Task.objects.filter(EXPORTED, project=project, batch__isnull=True))
+
+
+_TASK_COLUMNS = (
+    "pk",
+    "original_name",
+    "state",
+    "batch_id",
+    "metadata",
+    "image",
+    "iiif_path",
+    "image_width",
+    "image_height",
+    "transcription_count",
+    "reconciled_at",
+)
+_RESULT_COLUMNS = (
+    "pk",
+    "task_id",
+    "key",
+    "value",
+    "status",
+    "agreement",
+    "support",
+    "n",
+    "method",
+    "explanation",
+    "version",
+)
+
+
+class _Reader:
+    def __init__(self, project: Project, base_url: str, transcriptions: bool, provenance: bool):
+        self.project = project
+        self.media = base_url + settings.MEDIA_URL
+        self.transcriptions = transcriptions
+        self.provenance = provenance
+        self.pseudonym = Pseudonyms(project.pk)
+        self.batch_names: dict[int | None, str] = {None: ""}
+
+    def pages(self, tasks: Any) -> Iterator[TaskRecord]:
+        last = 0
+        while True:
+            rows = list(
+                tasks.filter(pk__gt=last).order_by("pk").values_list(*_TASK_COLUMNS)[:CHUNK]
+            )
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield from self._records(rows)
+
+    def _batch_name(self, batch_id: int | None) -> str:
+        if batch_id not in self.batch_names:
+            found = (
+                Batch.objects.filter(pk=batch_id).values_list("name", flat=True).first()
+                if batch_id is not None
+                else None
+            )
+            self.batch_names[batch_id] = found or ""
+        return self.batch_names[batch_id]
+
+    def _records(self, rows: list[tuple[Any, ...]]) -> Iterator[TaskRecord]:
+        ids = [row[0] for row in rows]
+        values = self._values(ids)
+        entries = self._entries(ids) if self.transcriptions else {}
+        for pk, name, state, batch_id, metadata, image, iiif, width, height, count, when in rows:
+            yield TaskRecord(
+                id=pk,
+                name=name,
+                state=state,
+                batch_id=batch_id,
+                batch_name=self._batch_name(batch_id),
+                metadata=metadata if isinstance(metadata, dict) else {},
+                image_url=self.media + image if image else "",
+                image_service=self.media + iiif if iiif else "",
+                width=width,
+                height=height,
+                values=values.get(pk, {}),
+                transcriptions=tuple(entries.get(pk, ())),
+                transcription_count=count,
+                reconciled_at=when,
+            )
+
+    def _values(self, ids: list[int]) -> dict[int, dict[str, Value]]:
+        columns = _RESULT_COLUMNS + (("alternatives",) if self.provenance else ())
+        results = FieldResult.objects.filter(task_id__in=ids).values_list(*columns)
+        decisions = self._decisions(ids) if self.provenance else {}
+        out: dict[int, dict[str, Value]] = defaultdict(dict)
+        for row in results:
+            pk, task_id, key, value, status, agreement, support, n, method, explanation, version = (
+                row[:11]
+            )
+            alternatives: tuple[Alternative, ...] = ()
+            if self.provenance:
+                alternatives = tuple(
+                    Alternative(
+                        value=str(alt.get("value", "")),
+                        weight=float(alt.get("weight", 0.0)),
+                        contributors=tuple(self.pseudonym(user) for user in alt.get("users", ())),
+                    )
+                    for alt in row[11] or ()
+                    if isinstance(alt, dict)
+                )
+            out[task_id][key] = Value(
+                value="" if value is None else str(value),
+                status=status,
+                agreement=agreement,
+                support=support,
+                answers=n,
+                method=method,
+                explanation=explanation,
+                version=version,
+                alternatives=alternatives,
+                decision=decisions.get(pk),
+            )
+        return out
+
+    def _decisions(self, ids: list[int]) -> dict[int, Decision]:
+        rows = (
+            Resolution.objects.filter(field_result__task_id__in=ids)
+            .order_by("field_result_id", "created_at", "pk")
+            .values_list(
+                "field_result_id", "decision", "reason", "curator_id", "created_at", "value_before"
+            )
+        )
+        latest: dict[int, Decision] = {}
+        for result_id, decision, reason, curator, at, before in rows:
+            latest[result_id] = Decision(
+                decision=decision,
+                reason=reason,
+                curator=self.pseudonym(curator),
+                at=at,
+                value_before=None if before is None else str(before),
+            )
+        return latest
+
+    def _entries(self, ids: list[int]) -> dict[int, list[Entry]]:
+        rows = (
+            Transcription.objects.filter(task_id__in=ids)
+            .order_by("task_id", "created_at", "pk")
+            .values_list("task_id", "user_id", "created_at", "values", "markers")
+        )
+        out: dict[int, list[Entry]] = defaultdict(list)
+        for task_id, user_id, at, values, markers in rows:
+            out[task_id].append(
+                Entry(
+                    contributor=self.pseudonym(user_id),
+                    at=at,
+                    values={k: "" if v is None else str(v) for k, v in (values or {}).items()},
+                    markers=dict(markers or {}),
+                )
+            )
+        return out
+
+
+def export_may_download(user: Any, project: Project) -> bool:
+    """Leads always; anyone who may see the project when its lead made the data open."""
+    granted = project_capabilities(user, project)
+    return Capability.MANAGE in granted or (project.data_open and Capability.VIEW in granted)
+
+
+def exports_visible_to(user: Any, project: Project) -> QuerySet[Export]:
+    """Leads see every export and its progress; others, when the data is open, the finished
+    files. Raises PermissionDenied for anyone else (the project itself was checked)."""
+    granted = project_capabilities(user, project)
+    exports = Export.objects.filter(project=project).select_related("project")
+    if Capability.MANAGE in granted:
+        return exports
+    if project.data_open and Capability.VIEW in granted:
+        return exports.filter(state=ExportState.DONE)
+    raise PermissionDenied(_("Only the project's leads may see its exports."))
+
+
+def export_for(user: Any, export_id: int) -> Export:
+    """The export, if `user` may see it: 404 when they may not see the project (or no such
+    export), 403 when they see the project but not its exports."""
+    export = Export.objects.select_related("project").filter(pk=export_id).first()
+    if export is None or Capability.VIEW not in project_capabilities(user, export.project):
+        raise Http404(_("No such export."))
+    if not exports_visible_to(user, export.project).filter(pk=export.pk).exists():
+        raise PermissionDenied(_("Only the project's leads may see this export."))
+    return export

@@ -1,0 +1,249 @@
+"""Writes about exports: request one, run it (the job), expire old files.
+
+An export is requested by a lead (`export_request`), which creates the row and, on commit,
+sends `worker.jobs.export_run`. The job claims the row by compare-and-set (queued -> running),
+streams the project through the format's writer into a temporary file, and renames it into
+place when complete: a download never sees half a file. Progress goes to the project's leads
+over WebSockets at most once a second. A job lost with its worker is re-sent by the sweep
+(`exports_sweep`), which also deletes files older than EXPORT_KEEP_DAYS.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crowd.models import User
+from tasks.events import event_send, leads_group
+from tasks.models import Export, ExportState, Project
+from tasks.selectors_exports import export_dataset, export_records
+from worker.exports import FORMATS, ExportFormat
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY_SECONDS = 1.0
+# A running export whose progress has not moved for this long lost its worker.
+STALLED_AFTER = timedelta(minutes=15)
+ACTIVE = (ExportState.QUEUED, ExportState.RUNNING)
+
+
+def export_format_check(project: Project, code: str) -> ExportFormat:
+    """The format, if this project's template can be written in it; else a precise error."""
+    found = FORMATS.get(code)
+    if found is None:
+        raise ValidationError(
+            {
+                "format": _("Unknown format %(format)s. Choose one of: %(choices)s.")
+                % {"format": code, "choices": ", ".join(FORMATS)}
+            }
+        )
+    if found.standard and not any(
+        spec.mapping.get(found.standard) for spec in project.template.specs
+    ):
+        standard = {"dwc": "Darwin Core", "csl": "CSL"}[found.standard]
+        raise ValidationError(
+            {
+                "format": _(
+                    "No field of this project's template maps to %(standard)s: give fields a "
+                    "“%(key)s” mapping to export in this format."
+                )
+                % {"standard": standard, "key": found.standard}
+            }
+        )
+    return found
+
+
+def export_request(*, project: Project, actor: User | None, format: str, base_url: str) -> Export:
+    """Queue an export (leads only: the view checks Capability.MANAGE).
+
+    Asking again for a format that is already queued or running returns that export instead
+    of starting a second one (a double click, two leads at once)."""
+    export_format_check(project, format)
+    with transaction.atomic():
+        # Taking the project row makes two simultaneous requests take turns.
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        running = Export.objects.filter(project=project, format=format, state__in=ACTIVE).first()
+        if running is not None:
+            return running
+        export = Export.objects.create(
+            project=project, format=format, requested_by=actor, base_url=base_url.rstrip("/")
+        )
+        transaction.on_commit(lambda: _job_send(export.pk))
+        transaction.on_commit(lambda: export_event_send(export))
+    return export
+
+
+def _job_send(export_id: int) -> None:
+    from worker.jobs import export_run
+
+    export_run.delay(export_id)
+
+
+def export_write(
+    *,
+    project: Project,
+    format: str,
+    out: IO[bytes],
+    base_url: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
+    """Write the whole export to `out`; return (tasks read, records written).
+
+    `progress(done, total)` is called as tasks are read. Used by the job and by
+    `manage.py export_project`."""
+    found = export_format_check(project, format)
+    dataset = export_dataset(project, base_url=base_url)
+    records = export_records(
+        project,
+        base_url=base_url,
+        transcriptions=found.transcriptions,
+        by_batch=found.by_batch,
+        provenance=format == "jsonl",
+    )
+    seen = [0]
+
+    def counted(done: int) -> None:
+        seen[0] = done
+        if progress is not None:
+            progress(done, dataset.tasks)
+
+    written = found.writer(out, dataset, records, counted)
+    return seen[0], written
+
+
+def export_path(export: Export) -> Path:
+    return Path(settings.EXPORT_ROOT) / export.path
+
+
+def export_filename(export: Export) -> str:
+    stamp = (export.finished_at or export.created_at).strftime("%Y%m%d-%H%M")
+    return f"{export.project.slug}-{stamp}.{FORMATS[export.format].extension}"
+
+
+def export_run(*, export_id: int) -> None:
+    """Run one queued export (idempotent: a second delivery finds it claimed and does nothing)."""
+    now = timezone.now()
+    claimed = Export.objects.filter(pk=export_id, state=ExportState.QUEUED).update(
+        state=ExportState.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        finished_at=None,
+        done=0,
+        error="",
+    )
+    if not claimed:
+        return
+    export = Export.objects.select_related("project", "project__template").get(pk=export_id)
+    relative = f"{export.project_id}/{export.pk}-{FORMATS[export.format].extension}"
+    final = Path(settings.EXPORT_ROOT) / relative
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = final.with_name(final.name + ".part")
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        moment = time.monotonic()
+        if moment - last[0] < PROGRESS_EVERY_SECONDS:
+            return
+        last[0] = moment
+        Export.objects.filter(pk=export.pk).update(
+            done=done, total=total, heartbeat_at=timezone.now()
+        )
+        export.done, export.total = done, total
+        export_event_send(export)
+
+    try:
+        with open(partial, "wb") as out:
+            done, written = export_write(
+                project=export.project,
+                format=export.format,
+                out=out,
+                base_url=export.base_url,
+                progress=progress,
+            )
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, final)
+    except Exception as error:
+        partial.unlink(missing_ok=True)
+        logger.exception("export %s failed", export.pk)
+        message = error.messages[0] if isinstance(error, ValidationError) else str(error)
+        Export.objects.filter(pk=export.pk).update(
+            state=ExportState.FAILED,
+            finished_at=timezone.now(),
+            error=(_("The export failed: %(reason)s") % {"reason": message})[:500],
+        )
+        export.refresh_from_db()
+        export_event_send(export)
+        return
+    Export.objects.filter(pk=export.pk).update(
+        state=ExportState.DONE,
+        finished_at=timezone.now(),
+        done=done,
+        total=max(done, export.total),
+        records=written,
+        path=relative,
+        size=final.stat().st_size,
+    )
+    export.refresh_from_db()
+    export_event_send(export)
+
+
+def export_payload(export: Export) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "id": export.pk,
+        "format": export.format,
+        "state": export.state,
+        "done": export.done,
+        "total": export.total,
+        "percent": export.percent,
+        "records": export.records,
+        "size": export.size,
+        "error": export.error,
+        "download": None,
+    }
+    if export.state == ExportState.DONE:
+        payload["download"] = reverse("api-export-download", args=[export.pk])
+    return payload
+
+
+def export_event_send(export: Export) -> None:
+    event_send(leads_group(export.project_id), "export", export_payload(export))
+
+
+def exports_sweep(*, now: Any = None) -> tuple[int, int]:
+    """Periodic: re-send exports whose worker died, delete files past their keeping time.
+
+    Returns (re-sent, expired)."""
+    now = now or timezone.now()
+    stalled = list(
+        Export.objects.filter(
+            state=ExportState.RUNNING, heartbeat_at__lt=now - STALLED_AFTER
+        ).values_list("pk", flat=True)
+    )
+    resent = 0
+    for pk in stalled:
+        if Export.objects.filter(pk=pk, state=ExportState.RUNNING).update(state=ExportState.QUEUED):
+            _job_send(pk)
+            resent += 1
+    old = Export.objects.filter(
+        state=ExportState.DONE, finished_at__lt=now - timedelta(days=settings.EXPORT_KEEP_DAYS)
+    )
+    expired = 0
+    for export in old:
+        export_path(export).unlink(missing_ok=True)
+        expired += Export.objects.filter(pk=export.pk, state=ExportState.DONE).update(
+            state=ExportState.EXPIRED, path=""
+        )
+    return resent, expired

@@ -1,0 +1,402 @@
+"""Export writers, read back with independent readers: csv, json, python-dwca-reader,
+citeproc-py, bibtexparser and iiif-prezi3. No database: writers take plain records."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import zipfile
+from datetime import UTC, datetime
+
+import bibtexparser
+import pytest
+from citeproc import (
+    Citation,
+    CitationItem,
+    CitationStylesBibliography,
+    CitationStylesStyle,
+    formatter,
+)
+from citeproc.source.json import CiteProcJSON
+from dwca.read import DwCAReader
+from iiif_prezi3 import Collection, Manifest
+
+from tasks.presets import PRESETS
+from tasks.template_spec import template_parse
+from worker.exports import FORMATS
+from worker.exports.dwca import occurrence_id
+from worker.exports.iiif import iiif_write
+from worker.exports.records import (
+    LICENCES,
+    Alternative,
+    Credit,
+    Dataset,
+    Decision,
+    Entry,
+    TaskRecord,
+    Value,
+)
+from worker.exports.references import bibtex_write, csl_json_write, names_parse
+from worker.exports.tables import cell_safe, raw_csv_write, results_csv_write
+
+WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+HERBARIUM = template_parse(PRESETS["herbarium"]["fields"])
+REFERENCE = template_parse(PRESETS["reference"]["fields"])
+
+
+def dataset(fields, **changes):
+    values = {
+        "slug": "herbier",
+        "title": {"fr": "Herbier de Montclair", "en": "Montclair herbarium"},
+        "description": {"fr": "Des planches.", "en": "Sheets."},
+        "url": "https://example.org/projects/herbier/",
+        "base_url": "https://example.org",
+        "licence": LICENCES["CC-BY-4.0"],
+        "credits": (Credit("Jeanne Baret", 12), Credit("Aimé Bonpland", 3)),
+        "fields": fields,
+        "metadata_keys": ("catalogNumber", "institution"),
+        "generated_at": WHEN,
+        "tasks": 3,
+        "publisher": "Crowd",
+    }
+    return Dataset(**(values | changes))
+
+
+def agreed(text, agreement=1.0, method="exact"):
+    return Value(
+        value=text, status="agreed", agreement=agreement, support=3, answers=3, method=method
+    )
+
+
+def sheet(task_id, state="complete", batch=(1, "Lot A"), **values):
+    base = {
+        "scientificName": agreed("Quercus ilex L."),
+        "eventDate": agreed("1898-06-12", method="date"),
+        "coordinates": agreed("44.0123,2.8765", method="geopoint"),
+        "locality": agreed("Grenoble,\tau bord\nde l'Isère"),
+        "recordNumber": Value("", "blank", 1.0, 3, 3, "blank"),
+    }
+    base.update(values)
+    return TaskRecord(
+        id=task_id,
+        name=f"sheet-{task_id}.jpg",
+        state=state,
+        batch_id=batch[0],
+        batch_name=batch[1],
+        metadata={"catalogNumber": f"MTC{task_id:04d}", "institution": "Montclair"},
+        image_url=f"https://example.org/media/projects/1/originals/{task_id}.jpg",
+        image_service=f"https://example.org/media/projects/1/iiif/{task_id}",
+        width=2000,
+        height=3000,
+        values=base,
+        transcriptions=(
+            Entry("v-aaa", WHEN, {"scientificName": "Quercus ilex", "eventDate": "12/06/1898"}),
+            Entry(
+                "v-bbb",
+                WHEN.replace(hour=13),
+                {"scientificName": '=HYPERLINK("http://evil")', "eventDate": ""},
+                {"eventDate": "illegible"},
+            ),
+        ),
+        transcription_count=2,
+        reconciled_at=WHEN,
+    )
+
+
+def write(writer, data, records):
+    out = io.BytesIO()
+    seen: list[int] = []
+    count = writer(out, data, records, seen.append)
+    return out.getvalue(), count, seen
+
+
+def test_the_consensus_csv_has_one_row_per_task_with_status_agreement_and_method():
+    records = [
+        sheet(1),
+        sheet(2, state="disputed", eventDate=Value("1899-06-30", "disputed", 0.5, 1, 2, "date")),
+    ]
+    body, count, seen = write(results_csv_write, dataset(HERBARIUM), records)
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert sorted(archive.namelist()) == ["datapackage.json", "herbier.csv"]
+    rows = list(csv.DictReader(io.StringIO(archive.read("herbier.csv").decode("utf-8"))))
+    assert count == 2
+    assert seen == [1, 2]
+    assert [row["subject_id"] for row in rows] == ["1", "2"]
+    first = rows[0]
+    assert first["scientificName"] == "Quercus ilex L."
+    assert first["scientificName.status"] == "agreed"
+    assert first["eventDate.method"] == "date"
+    assert first["metadata.catalogNumber"] == "MTC0001"
+    assert first["locality"] == "Grenoble,\tau bord\nde l'Isère"  # quoted, not mangled
+    assert rows[1]["eventDate.status"] == "disputed"
+    assert rows[1]["eventDate.agreement"] == "0.5000"
+    assert rows[1]["confidence"] == "0.5000"
+
+
+def test_the_csv_package_carries_the_licence_the_credits_and_a_schema_of_every_column():
+    body, _, _ = write(results_csv_write, dataset(HERBARIUM), [sheet(1)])
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    package = json.loads(archive.read("datapackage.json"))
+    assert package["licenses"][0]["path"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert {"title": "Jeanne Baret", "role": "contributor", "transcriptions": 12} in package[
+        "contributors"
+    ]
+    header = next(csv.reader(io.StringIO(archive.read("herbier.csv").decode())))
+    assert [f["name"] for f in package["resources"][0]["schema"]["fields"]] == header
+
+
+def test_the_raw_csv_is_the_flat_format_other_reconciliation_tools_read():
+    records = [sheet(1), sheet(2)]
+    body, count, _ = write(raw_csv_write, dataset(HERBARIUM), records)
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    fields = archive.read("fields.txt").decode().strip()
+    assert fields.startswith("scientificName:text,recordedBy:text,recordNumber:text,eventDate:date")
+    text = archive.read("herbier-transcriptions.csv").decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == [
+        "subject_id",
+        "user_name",
+        *(pair.split(":")[0] for pair in fields.split(",")),
+    ]
+    assert count == 4
+    assert [(row[0], row[1]) for row in rows[1:]] == [
+        ("1", "v-aaa"),
+        ("1", "v-bbb"),
+        ("2", "v-aaa"),
+        ("2", "v-bbb"),
+    ]
+    by_key = dict(zip(rows[0], rows[2], strict=True))
+    # A formula typed by a volunteer stays text in a spreadsheet; a marker reads as the word.
+    assert by_key["scientificName"] == '\'=HYPERLINK("http://evil")'
+    assert by_key["eventDate"] == "illegible"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("=1+2", "'=1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2.5", "-2.5"),
+        ("-44.0123,2.8765", "-44.0123,2.8765"),
+        ("-", "-"),
+        ("Quercus", "Quercus"),
+        ("", ""),
+    ],
+)
+def test_a_cell_that_would_run_as_a_formula_is_neutralised_and_numbers_are_not(text, expected):
+    assert cell_safe(text) == expected
+
+
+def test_json_lines_give_every_value_its_provenance():
+    decided = Value(
+        "1898-06-12",
+        "resolved",
+        0.5,
+        1,
+        2,
+        "curator",
+        version=3,
+        alternatives=(
+            Alternative("1898-06-12", 1.0, ("v-aaa",)),
+            Alternative("1898-12-06", 1.0, ("v-bbb",)),
+        ),
+        decision=Decision("typed", "misread", "v-curator", WHEN, "1898-12-06"),
+    )
+    body, count, _ = write(
+        FORMATS["jsonl"].writer, dataset(HERBARIUM), [sheet(1, state="resolved", eventDate=decided)]
+    )
+    lines = [json.loads(line) for line in gzip.decompress(body).decode("utf-8").splitlines()]
+    assert count == 1
+    assert len(lines) == 2
+    head, task = lines
+    assert head["record"] == "dataset"
+    assert head["licence"]["id"] == "CC-BY-4.0"
+    assert head["credits"][0] == {"name": "Jeanne Baret", "transcriptions": 12}
+    value = task["values"]["eventDate"]
+    assert value["method"] == "curator"
+    assert value["version"] == 3
+    assert value["alternatives"][1] == {
+        "value": "1898-12-06",
+        "weight": 1.0,
+        "contributors": ["v-bbb"],
+    }
+    assert value["curator_decision"]["value_before"] == "1898-12-06"
+    assert value["curator_decision"]["at"] == WHEN.isoformat()
+    assert [t["contributor"] for t in task["transcriptions"]] == ["v-aaa", "v-bbb"]
+    assert task["transcriptions"][1]["markers"] == {"eventDate": "illegible"}
+
+
+def test_the_darwin_core_archive_reads_back_with_dwca_reader(tmp_path):
+    records = [
+        sheet(1),
+        sheet(2, state="disputed"),  # not settled: not published
+        sheet(3, scientificName=agreed("Abies alba Mill.", method="curator"), state="resolved"),
+    ]
+    body, count, seen = write(FORMATS["dwca"].writer, dataset(HERBARIUM), records)
+    path = tmp_path / "herbier.zip"
+    path.write_bytes(body)
+    assert count == 2
+    assert seen == [1, 2, 3]
+    with DwCAReader(str(path)) as archive:
+        rows = list(archive)
+        assert archive.descriptor.core.type == "http://rs.tdwg.org/dwc/terms/Occurrence"
+        eml = archive.metadata
+    assert [row.id for row in rows] == [
+        occurrence_id(dataset(HERBARIUM), 1),
+        occurrence_id(dataset(HERBARIUM), 3),
+    ]
+    first = rows[0].data
+    dwc = "http://rs.tdwg.org/dwc/terms/"
+    assert first[dwc + "scientificName"] == "Quercus ilex L."
+    assert first[dwc + "eventDate"] == "1898-06-12"
+    assert first[dwc + "decimalLatitude"] == "44.0123"
+    assert first[dwc + "decimalLongitude"] == "2.8765"
+    assert first[dwc + "catalogNumber"] == "MTC0001"
+    assert first[dwc + "locality"] == "Grenoble, au bord de l'Isère"  # no tab, no line break
+    assert first["http://purl.org/dc/terms/license"] == LICENCES["CC-BY-4.0"].url
+    assert "consensus confidence 1.00" in first[dwc + "occurrenceRemarks"]
+    dynamic = json.loads(first[dwc + "dynamicProperties"])
+    assert dynamic["consensus"]["eventDate"] == {"status": "agreed", "agreement": 1.0}
+    assert "decided by a curator: scientificName" in rows[1].data[dwc + "occurrenceRemarks"]
+    # The EML names the licence and the credited volunteers with their counts.
+    rights = eml.find(".//intellectualRights//ulink")
+    assert rights.get("url") == LICENCES["CC-BY-4.0"].url
+    names = [el.text for el in eml.findall(".//associatedParty/individualName/surName")]
+    assert names == ["Jeanne Baret", "Aimé Bonpland"]
+    assert "Jeanne Baret (12)" in eml.find(".//additionalInfo/para").text
+
+
+def test_occurrence_ids_are_stable_from_one_export_to_the_next():
+    assert occurrence_id(dataset(HERBARIUM), 7) == occurrence_id(
+        dataset(HERBARIUM, generated_at=datetime(2030, 1, 1, tzinfo=UTC)), 7
+    )
+    assert occurrence_id(dataset(HERBARIUM), 7) != occurrence_id(dataset(HERBARIUM), 8)
+
+
+def reference(task_id, **values):
+    base = {
+        "type": agreed("article", method="select"),
+        "title": agreed("Hommage à Lester Young {et autres} 100% & co"),
+        "authors": agreed("Panassié, Hugues; Charles Delaunay"),
+        "container": agreed("Jazz Hot"),
+        "year": agreed("1947-03", method="date"),
+        "volume": agreed("112"),
+        "pages": agreed("12-15"),
+    }
+    base.update(values)
+    return TaskRecord(
+        id=task_id,
+        name=f"card-{task_id}.jpg",
+        state="complete",
+        batch_id=None,
+        batch_name="",
+        metadata={},
+        image_url="",
+        image_service="",
+        width=None,
+        height=None,
+        values=base,
+    )
+
+
+# citeproc-py ignores CSL 1.0.2 variables it does not format (license) and says so.
+@pytest.mark.filterwarnings("ignore:The following arguments for Reference are unsupported")
+def test_csl_json_items_are_read_and_formatted_by_a_citation_processor():
+    records = [
+        reference(1),
+        reference(
+            2, type=agreed("thesis"), title=Value("Le free jazz", "disputed", 0.5, 1, 2, "exact")
+        ),
+    ]
+    body, count, _ = write(csl_json_write, dataset(REFERENCE, slug="biblio"), records)
+    items = json.loads(body)
+    assert count == 2
+    first = items[0]
+    assert first["type"] == "article-journal"
+    assert first["author"] == [
+        {"family": "Panassié", "given": "Hugues"},
+        {"family": "Delaunay", "given": "Charles"},
+    ]
+    assert first["issued"] == {"date-parts": [[1947, 3]]}
+    assert first["license"] == LICENCES["CC-BY-4.0"].url
+    assert "title" not in items[1]
+    assert "Not settled yet: title." in items[1]["note"]
+    source = CiteProcJSON(items)
+    style = CitationStylesStyle("harvard-cite-them-right", validate=False)
+    bibliography = CitationStylesBibliography(style, source, formatter.plain)
+    bibliography.register(Citation([CitationItem("task-1")]))
+    text = str(bibliography.bibliography()[0])
+    assert "Panassié" in text
+    assert "Jazz Hot" in text
+    assert "1947" in text
+
+
+def test_bibtex_entries_parse_with_an_independent_parser():
+    records = [reference(1), reference(2, type=agreed("chapter"), container=agreed("Le Jazz"))]
+    body, count, _ = write(bibtex_write, dataset(REFERENCE, slug="biblio"), records)
+    library = bibtexparser.parse_string(body.decode("utf-8"))
+    assert count == 2
+    assert not library.failed_blocks
+    assert [entry.key for entry in library.entries] == ["task1", "task2"]
+    article = library.entries[0]
+    assert article.entry_type == "article"
+    assert article["author"] == "Panassié, Hugues and Delaunay, Charles"
+    assert article["journal"] == "Jazz Hot"
+    assert article["year"] == "1947"
+    assert article["month"] == "mar"
+    assert article["title"] == r"Hommage à Lester Young \{et autres\} 100\% \& co"
+    assert library.entries[1].entry_type == "incollection"
+    assert library.entries[1]["booktitle"] == "Le Jazz"
+    comment = library.comments[0].comment
+    assert "CC BY 4.0" in comment
+    assert "Jeanne Baret (12)" in comment
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Vian, Boris", [{"family": "Vian", "given": "Boris"}]),
+        (
+            "Boris Vian; André Hodeir",
+            [{"family": "Vian", "given": "Boris"}, {"family": "Hodeir", "given": "André"}],
+        ),
+        ("Anonyme", [{"literal": "Anonyme"}]),
+        (
+            "Vian, Boris et Hodeir, André",
+            [{"family": "Vian", "given": "Boris"}, {"family": "Hodeir", "given": "André"}],
+        ),
+    ],
+)
+def test_author_lists_become_csl_names(text, names):
+    assert names_parse(text) == names
+
+
+def test_iiif_manifests_per_batch_load_with_iiif_prezi3():
+    records = [sheet(1), sheet(2), sheet(3, batch=(2, "Lot B"))]
+    body, count, _ = write(iiif_write, dataset(HERBARIUM), records)
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert count == 3
+    assert sorted(archive.namelist()) == [
+        "collection.json",
+        "manifests/batch-1.json",
+        "manifests/batch-2.json",
+    ]
+    collection = Collection(**json.loads(archive.read("collection.json")))
+    assert len(collection.items) == 2
+    data = json.loads(archive.read("manifests/batch-1.json"))
+    manifest = Manifest(**data)
+    assert manifest.rights == LICENCES["CC-BY-4.0"].url
+    assert len(manifest.items) == 2
+    assert "Jeanne Baret (12)" in data["requiredStatement"]["value"]["en"][0]
+    canvas = data["items"][0]
+    painting = canvas["items"][0]["items"][0]
+    assert painting["body"]["service"][0]["type"] == "ImageService3"
+    annotations = {a["id"].rsplit("/", 1)[1]: a for a in canvas["annotations"][0]["items"]}
+    assert annotations["scientificName"]["body"]["value"] == "Quercus ilex L."
+    assert annotations["scientificName"]["motivation"] == "describing"
+    assert annotations["scientificName"]["target"] == canvas["id"]
+    assert "recordNumber" not in annotations  # blank values are not annotations
+    assert len(json.loads(archive.read("manifests/batch-2.json"))["items"]) == 1

@@ -1,0 +1,245 @@
+"""Darwin Core Archive: `meta.xml`, `eml.xml` and `occurrence.txt` in a zip (GBIF's format).
+
+Only settled tasks (complete, or resolved by a curator) are records: an archive is what a
+herbarium publishes, and a disputed value is not ready for that. Each template field maps to
+Darwin Core through its `mapping.dwc` (a geopoint to `decimalLatitude` and
+`decimalLongitude`); per-image metadata whose key is a Darwin Core term (`catalogNumber`,
+`institutionCode`…) goes out too. The consensus confidence is in `occurrenceRemarks` (words)
+and `dynamicProperties` (JSON, per field).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+from collections.abc import Callable, Iterable
+from typing import IO
+from xml.etree import ElementTree as ET
+
+from tasks.standards import DARWIN_CORE_TERMS
+from worker.exports.records import Dataset, TaskRecord
+
+Progress = Callable[[int], None]
+
+DWC = "http://rs.tdwg.org/dwc/terms/"
+DCTERMS = "http://purl.org/dc/terms/"
+# Darwin Core terms that are Dublin Core's (the others are in the dwc namespace).
+_DC_TERMS = frozenset(
+    {
+        "type",
+        "modified",
+        "language",
+        "license",
+        "rightsHolder",
+        "accessRights",
+        "bibliographicCitation",
+        "references",
+    }
+)
+_OWN_TERMS = (
+    "occurrenceID",
+    "basisOfRecord",
+    "license",
+    "associatedMedia",
+    "occurrenceRemarks",
+    "dynamicProperties",
+)
+
+
+def term_uri(term: str) -> str:
+    return (DCTERMS if term in _DC_TERMS else DWC) + term
+
+
+def occurrence_id(dataset: Dataset, task_id: int) -> str:
+    """A persistent, globally unique id: the same task gets the same id in every export."""
+    name = f"{dataset.base_url}/projects/{dataset.slug}/tasks/{task_id}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+
+
+class _Columns:
+    """Which term each column holds and where each field's values go."""
+
+    def __init__(self, dataset: Dataset):
+        self.terms: list[str] = ["occurrenceID", "basisOfRecord", "license"]
+        self.fields: list[tuple[str, str, list[str]]] = []  # (key, type, terms)
+        taken = set(_OWN_TERMS)
+        for spec in dataset.fields:
+            mapped = spec.mapping.get("dwc")
+            if not mapped:
+                continue
+            terms = [mapped] if isinstance(mapped, str) else [str(term) for term in mapped]
+            terms = [term for term in terms if term not in taken]
+            if terms:
+                taken.update(terms)
+                self.fields.append((spec.key, spec.type, terms))
+                self.terms += terms
+        self.metadata = [
+            key for key in dataset.metadata_keys if key in DARWIN_CORE_TERMS and key not in taken
+        ]
+        self.terms += self.metadata
+        self.terms += ["associatedMedia", "occurrenceRemarks", "dynamicProperties"]
+
+
+def dwca_write(
+    out: IO[bytes],
+    dataset: Dataset,
+    records: Iterable[TaskRecord],
+    progress: Progress | None = None,
+) -> int:
+    """Write the archive; return the number of occurrences (settled tasks) written."""
+    columns = _Columns(dataset)
+    written = 0
+    seen = 0
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("meta.xml", meta_xml(columns.terms))
+        archive.writestr("eml.xml", eml_xml(dataset))
+        with archive.open("occurrence.txt", "w", force_zip64=True) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+            text.write("\t".join(["id", *columns.terms]) + "\n")
+            for record in records:
+                seen += 1
+                if progress is not None:
+                    progress(seen)
+                if not record.settled:
+                    continue
+                row = _row(dataset, columns, record)
+                text.write("\t".join(_tsv(cell) for cell in row) + "\n")
+                written += 1
+            text.flush()
+            text.detach()
+    return written
+
+
+def _row(dataset: Dataset, columns: _Columns, record: TaskRecord) -> list[str]:
+    identifier = occurrence_id(dataset, record.id)
+    row = [identifier, identifier, "PreservedSpecimen", dataset.licence.url]
+    for key, type_, terms in columns.fields:
+        value = record.values.get(key)
+        text = value.value if value is not None and value.settled else ""
+        if type_ == "geopoint" and len(terms) == 2:
+            latitude, _, longitude = text.partition(",")
+            row += [latitude.strip(), longitude.strip()]
+        else:
+            row += [text] + [""] * (len(terms) - 1)
+    for key in columns.metadata:
+        found = record.metadata.get(key)
+        row.append("" if found is None else str(found))
+    row.append(record.image_url)
+    row.append(_remarks(record))
+    row.append(
+        json.dumps(
+            {
+                "consensus": {
+                    key: {"status": value.status, "agreement": round(value.agreement, 4)}
+                    for key, value in record.values.items()
+                },
+                "transcriptions": record.transcription_count,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+    )
+    return row
+
+
+def _remarks(record: TaskRecord) -> str:
+    confidence = record.confidence()
+    parts = ["Transcribed by volunteers and reconciled field by field"]
+    if confidence is not None:
+        parts.append(f"consensus confidence {confidence:.2f} (lowest field agreement)")
+    curated = sorted(key for key, value in record.values.items() if value.method == "curator")
+    if curated:
+        parts.append("decided by a curator: " + ", ".join(curated))
+    return "; ".join(parts) + "."
+
+
+def _tsv(cell: str) -> str:
+    # The archive declares no quoting: a tab or a line break inside a value would split it.
+    return " ".join(cell.split()) if any(c in cell for c in "\t\r\n") else cell
+
+
+def meta_xml(terms: list[str]) -> str:
+    ET.register_namespace("", "http://rs.tdwg.org/dwc/text/")
+    ns = "{http://rs.tdwg.org/dwc/text/}"
+    root = ET.Element(f"{ns}archive", {"metadata": "eml.xml"})
+    core = ET.SubElement(
+        root,
+        f"{ns}core",
+        {
+            "encoding": "UTF-8",
+            "fieldsTerminatedBy": "\\t",
+            "linesTerminatedBy": "\\n",
+            "fieldsEnclosedBy": "",
+            "ignoreHeaderLines": "1",
+            "rowType": DWC + "Occurrence",
+        },
+    )
+    files = ET.SubElement(core, f"{ns}files")
+    ET.SubElement(files, f"{ns}location").text = "occurrence.txt"
+    ET.SubElement(core, f"{ns}id", {"index": "0"})
+    for index, term in enumerate(terms, start=1):
+        ET.SubElement(core, f"{ns}field", {"index": str(index), "term": term_uri(term)})
+    return _xml(root)
+
+
+def eml_xml(dataset: Dataset) -> str:
+    """EML 2.1.1 (GBIF profile): title, abstract, licence and the credited volunteers."""
+    eml = "eml://ecoinformatics.org/eml-2.1.1"
+    ET.register_namespace("eml", eml)
+    root = ET.Element(
+        f"{{{eml}}}eml",
+        {
+            "packageId": f"{dataset.url}#{dataset.generated_at:%Y%m%dT%H%M%S}",
+            "system": dataset.base_url,
+            "scope": "system",
+            "{http://www.w3.org/XML/1998/namespace}lang": "en",
+        },
+    )
+    ds = ET.SubElement(root, "dataset")
+    ET.SubElement(ds, "alternateIdentifier").text = dataset.url
+    ET.SubElement(
+        ds, "title", {"{http://www.w3.org/XML/1998/namespace}lang": "en"}
+    ).text = dataset.title_in("en")
+    publisher = dataset.publisher or dataset.base_url
+    for role in ("creator", "metadataProvider"):
+        party = ET.SubElement(ds, role)
+        ET.SubElement(party, "organizationName").text = publisher
+        ET.SubElement(party, "onlineUrl").text = dataset.url
+    for credit in dataset.credits:
+        party = ET.SubElement(ds, "associatedParty")
+        name = ET.SubElement(party, "individualName")
+        ET.SubElement(name, "surName").text = credit.name
+        ET.SubElement(party, "role").text = "transcriber"
+    ET.SubElement(ds, "pubDate").text = dataset.generated_at.date().isoformat()
+    abstract = ET.SubElement(ds, "abstract")
+    for language in ("en", "fr"):
+        text = dataset.description.get(language)
+        if text:
+            ET.SubElement(abstract, "para").text = text
+    if not len(abstract):
+        ET.SubElement(abstract, "para").text = dataset.title_in("en")
+    if dataset.credits:
+        info = ET.SubElement(ds, "additionalInfo")
+        ET.SubElement(info, "para").text = (
+            "Transcriptions by volunteers who chose to be named: " + dataset.credits_line() + "."
+        )
+    rights = ET.SubElement(ds, "intellectualRights")
+    para = ET.SubElement(rights, "para")
+    para.text = "This work is licensed under a "
+    link = ET.SubElement(para, "ulink", {"url": dataset.licence.url})
+    ET.SubElement(link, "citetitle").text = dataset.licence.name
+    link.tail = " licence."
+    distribution = ET.SubElement(ds, "distribution", {"scope": "document"})
+    online = ET.SubElement(distribution, "online")
+    ET.SubElement(online, "url", {"function": "information"}).text = dataset.url
+    contact = ET.SubElement(ds, "contact")
+    ET.SubElement(contact, "organizationName").text = publisher
+    ET.SubElement(contact, "onlineUrl").text = dataset.url
+    return _xml(root)
+
+
+def _xml(root: ET.Element) -> str:
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")

@@ -1,0 +1,216 @@
+"""IIIF Presentation 3: one manifest per batch, each canvas carrying its task's values as W3C
+Web Annotations (motivation `describing`), readable by any IIIF viewer (Mirador, Universal
+Viewer) beside the image's own static IIIF Image API service.
+
+The export is a zip: `collection.json` (a Collection listing every batch's manifest) and
+`manifests/batch-<id>.json`. Manifests are streamed canvas by canvas; records must come
+grouped by batch.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+from worker.exports.records import Dataset, TaskRecord
+
+Progress = Callable[[int], None]
+CONTEXT = "http://iiif.io/api/presentation/3/context.json"
+
+
+def manifest_id(dataset: Dataset, batch_id: int | None) -> str:
+    return f"{dataset.base_url}/iiif/{dataset.slug}/batch-{batch_id or 0}/manifest.json"
+
+
+def _canvas_id(dataset: Dataset, record: TaskRecord) -> str:
+    return f"{dataset.base_url}/iiif/{dataset.slug}/canvas/{record.id}"
+
+
+def _label(text: str) -> dict[str, list[str]]:
+    return {"none": [text]}
+
+
+def _languages(values: dict[str, str], fallback: str) -> dict[str, list[str]]:
+    found = {language: [text] for language, text in values.items() if text}
+    return found or {"none": [fallback]}
+
+
+def manifest_head(dataset: Dataset, batch_id: int | None, batch_name: str) -> dict[str, Any]:
+    title = dataset.title_in("en")
+    head: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": manifest_id(dataset, batch_id),
+        "type": "Manifest",
+        "label": {
+            language: [f"{dataset.title_in(language)} — {batch_name}"] for language in ("en", "fr")
+        },
+        "metadata": [
+            {"label": {"en": ["Project"], "fr": ["Projet"]}, "value": _label(title)},
+            {"label": {"en": ["Batch"], "fr": ["Lot"]}, "value": _label(batch_name)},
+        ],
+        "rights": dataset.licence.url,
+        "requiredStatement": {
+            "label": {"en": ["Attribution"], "fr": ["Attribution"]},
+            "value": {
+                "en": [_attribution(dataset, "Transcribed by the volunteers of")],
+                "fr": [_attribution(dataset, "Transcrit par les bénévoles de")],
+            },
+        },
+        "homepage": [
+            {"id": dataset.url, "type": "Text", "label": _label(title), "format": "text/html"}
+        ],
+    }
+    summary = {lang: text for lang, text in dataset.description.items() if text}
+    if summary:
+        head["summary"] = {lang: [text] for lang, text in summary.items()}
+    return head
+
+
+def _attribution(dataset: Dataset, words: str) -> str:
+    line = f"{words} {dataset.title_in('en')}"
+    if dataset.credits:
+        line += ": " + dataset.credits_line()
+    return f"{line}. {dataset.licence.name}."
+
+
+def canvas(dataset: Dataset, record: TaskRecord) -> dict[str, Any]:
+    canvas_id = _canvas_id(dataset, record)
+    width, height = record.width or 1, record.height or 1
+    body: dict[str, Any] = {
+        "id": record.image_url,
+        "type": "Image",
+        "format": "image/jpeg",
+        "width": width,
+        "height": height,
+    }
+    if record.image_service:
+        body["service"] = [
+            {"id": record.image_service, "type": "ImageService3", "profile": "level0"}
+        ]
+    labels = {spec.key: spec for spec in dataset.fields}
+    annotations = []
+    for key, value in record.values.items():
+        if not value.value or not value.settled or key not in labels:
+            continue
+        spec = labels[key]
+        annotations.append(
+            {
+                "id": f"{canvas_id}/annotation/{key}",
+                "type": "Annotation",
+                "motivation": "describing",
+                "label": _languages(dict(spec.label), key),
+                "body": {
+                    "type": "TextualBody",
+                    "value": value.value,
+                    "format": "text/plain",
+                    "purpose": "describing",
+                },
+                "target": canvas_id,
+            }
+        )
+    item: dict[str, Any] = {
+        "id": canvas_id,
+        "type": "Canvas",
+        "label": _label(record.name or f"#{record.id}"),
+        "width": width,
+        "height": height,
+        "items": [
+            {
+                "id": f"{canvas_id}/page",
+                "type": "AnnotationPage",
+                "items": [
+                    {
+                        "id": f"{canvas_id}/painting",
+                        "type": "Annotation",
+                        "motivation": "painting",
+                        "body": body,
+                        "target": canvas_id,
+                    }
+                ],
+            }
+        ],
+    }
+    confidence = record.confidence()
+    item["metadata"] = [
+        {"label": {"en": ["State"], "fr": ["État"]}, "value": _label(record.state)},
+    ]
+    if confidence is not None:
+        item["metadata"].append(
+            {
+                "label": {"en": ["Confidence"], "fr": ["Confiance"]},
+                "value": _label(f"{confidence:.2f}"),
+            }
+        )
+    if annotations:
+        item["annotations"] = [
+            {"id": f"{canvas_id}/values", "type": "AnnotationPage", "items": annotations}
+        ]
+    return item
+
+
+def _batches(
+    records: Iterable[TaskRecord],
+) -> Iterator[tuple[int | None, str, Iterator[TaskRecord]]]:
+    """Split records (grouped by batch) into (batch id, name, records of that batch)."""
+    iterator = iter(records)
+    pending: list[TaskRecord] = []
+    for first in iterator:
+        pending = [first]
+        break
+    while pending:
+        head = pending.pop()
+        batch = head.batch_id
+
+        def same(head: TaskRecord = head, batch: int | None = batch) -> Iterator[TaskRecord]:
+            yield head
+            for record in iterator:
+                if record.batch_id != batch:
+                    pending.append(record)
+                    return
+                yield record
+
+        yield batch, head.batch_name, same()
+
+
+def iiif_write(
+    out: IO[bytes],
+    dataset: Dataset,
+    records: Iterable[TaskRecord],
+    progress: Progress | None = None,
+) -> int:
+    """Write the collection and one manifest per batch; return the number of canvases."""
+    rows = 0
+    manifests: list[dict[str, Any]] = []
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for batch_id, batch_name, batch_records in _batches(records):
+            head = manifest_head(dataset, batch_id, batch_name)
+            name = f"manifests/batch-{batch_id or 0}.json"
+            with archive.open(name, "w", force_zip64=True) as raw:
+                text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+                opening = json.dumps(head, ensure_ascii=False)
+                text.write(opening[:-1] + ', "items": [')
+                first = True
+                for record in batch_records:
+                    text.write("\n" if first else ",\n")
+                    text.write(json.dumps(canvas(dataset, record), ensure_ascii=False))
+                    first = False
+                    rows += 1
+                    if progress is not None:
+                        progress(rows)
+                text.write("\n]}\n")
+                text.flush()
+                text.detach()
+            manifests.append({"id": head["id"], "type": "Manifest", "label": head["label"]})
+        collection = {
+            "@context": CONTEXT,
+            "id": f"{dataset.base_url}/iiif/{dataset.slug}/collection.json",
+            "type": "Collection",
+            "label": {language: [dataset.title_in(language)] for language in ("en", "fr")},
+            "rights": dataset.licence.url,
+            "items": manifests,
+        }
+        archive.writestr("collection.json", json.dumps(collection, ensure_ascii=False, indent=1))
+    return rows

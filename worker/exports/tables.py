@@ -1,0 +1,197 @@
+"""CSV exports: one row per task (the consensus) and one row per transcription (raw).
+
+Both are Frictionless Data Packages in a zip: the CSV itself, RFC 4180 and UTF-8, untouched by
+any preamble so that every reader opens it, and `datapackage.json` beside it carrying the
+licence, the credits and the type of every column. The raw CSV is the flat format other
+reconciliation tools read (`subject_id,user_name,<field>…`, rows of a subject together, in
+arrival order), with `fields.txt` listing `name:type` pairs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterable
+from typing import IO, Any
+
+from worker.exports.records import Dataset, TaskRecord
+
+Progress = Callable[[int], None]
+
+# A cell a spreadsheet would run as a formula (=, @, + or - followed by more than a number).
+# Plain numbers, dates, coordinates and the dash people type for "nothing" stay as they are.
+_NUMBERISH = re.compile(r"[+\-]?[\d\s.,:;/°'\"NSEWnsew+\-]*")
+
+
+def cell_safe(text: str) -> str:
+    """Keep a hostile value from running as a spreadsheet formula: prefix it with a quote."""
+    if not text:
+        return text
+    if text[0] in "=@\t\r" or (text[0] in "+-" and not _NUMBERISH.fullmatch(text)):
+        return "'" + text
+    return text
+
+
+def results_columns(dataset: Dataset) -> list[str]:
+    columns = ["subject_id", "file_name", "batch", "state", "confidence"]
+    columns += [f"metadata.{key}" for key in dataset.metadata_keys]
+    for spec in dataset.fields:
+        columns += [spec.key, f"{spec.key}.status", f"{spec.key}.agreement", f"{spec.key}.method"]
+    return columns
+
+
+def results_csv_write(
+    out: IO[bytes],
+    dataset: Dataset,
+    records: Iterable[TaskRecord],
+    progress: Progress | None = None,
+) -> int:
+    """Write the consensus export (zip: `<slug>.csv` and `datapackage.json`); return the rows."""
+    columns = results_columns(dataset)
+    name = f"{dataset.slug}.csv"
+    rows = 0
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(name, "w", force_zip64=True) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            writer = csv.writer(text)
+            writer.writerow(columns)
+            for record in records:
+                writer.writerow(_results_row(dataset, record))
+                rows += 1
+                if progress is not None:
+                    progress(rows)
+            text.flush()
+            text.detach()
+        schema = _results_schema(dataset, columns)
+        archive.writestr("datapackage.json", _package(dataset, name, "consensus", schema))
+    return rows
+
+
+def _results_row(dataset: Dataset, record: TaskRecord) -> list[str]:
+    confidence = record.confidence()
+    row = [
+        str(record.id),
+        cell_safe(record.name),
+        cell_safe(record.batch_name),
+        record.state,
+        "" if confidence is None else f"{confidence:.4f}",
+    ]
+    for key in dataset.metadata_keys:
+        value = record.metadata.get(key)
+        row.append("" if value is None else cell_safe(str(value)))
+    for spec in dataset.fields:
+        value = record.values.get(spec.key)
+        if value is None:
+            row += ["", "", "", ""]
+        else:
+            row += [cell_safe(value.value), value.status, f"{value.agreement:.4f}", value.method]
+    return row
+
+
+def raw_csv_write(
+    out: IO[bytes],
+    dataset: Dataset,
+    records: Iterable[TaskRecord],
+    progress: Progress | None = None,
+) -> int:
+    """Write every transcription as typed (zip: CSV, `fields.txt`, `datapackage.json`).
+
+    Returns the number of transcriptions written. Markers ("illegible", "not on the image") are
+    written as the words a volunteer types for them, so other tools see them as such.
+    """
+    name = f"{dataset.slug}-transcriptions.csv"
+    keys = [spec.key for spec in dataset.fields]
+    written = 0
+    done = 0
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(name, "w", force_zip64=True) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            writer = csv.writer(text)
+            writer.writerow(["subject_id", "user_name", *keys])
+            for record in records:
+                for entry in sorted(record.transcriptions, key=lambda e: e.at):
+                    cells = [_raw_cell(entry.values, entry.markers, key) for key in keys]
+                    writer.writerow([str(record.id), entry.contributor, *cells])
+                    written += 1
+                done += 1
+                if progress is not None:
+                    progress(done)
+            text.flush()
+            text.detach()
+        fields_line = ",".join(f"{spec.key}:{spec.type}" for spec in dataset.fields)
+        archive.writestr("fields.txt", fields_line + "\n")
+        schema = {
+            "fields": [
+                {"name": "subject_id", "type": "integer"},
+                {"name": "user_name", "type": "string", "description": "pseudonymous contributor"},
+                *({"name": key, "type": "string"} for key in keys),
+            ]
+        }
+        archive.writestr("datapackage.json", _package(dataset, name, "transcriptions", schema))
+    return written
+
+
+MARKER_WORDS = {"illegible": "illegible", "absent": "s.n."}
+
+
+def _raw_cell(values: Any, markers: Any, key: str) -> str:
+    marker = markers.get(key)
+    if marker in MARKER_WORDS:
+        return MARKER_WORDS[marker]
+    return cell_safe(str(values.get(key) or ""))
+
+
+def _results_schema(dataset: Dataset, columns: list[str]) -> dict[str, Any]:
+    types = {"subject_id": "integer", "confidence": "number"}
+    descriptions = {
+        "confidence": "lowest agreement over the task's non-blank fields (0 to 1)",
+        "state": "open, needs_more, complete, disputed or resolved",
+    }
+    for spec in dataset.fields:
+        types[f"{spec.key}.agreement"] = "number"
+        descriptions[spec.key] = spec.label_in("en")
+        descriptions[f"{spec.key}.status"] = "agreed, needs_more, disputed, blank or resolved"
+    return {
+        "fields": [
+            {"name": column, "type": types.get(column, "string")}
+            | ({"description": descriptions[column]} if column in descriptions else {})
+            for column in columns
+        ],
+        "primaryKey": "subject_id",
+    }
+
+
+def _package(dataset: Dataset, path: str, kind: str, schema: dict[str, Any]) -> str:
+    """A Frictionless Data Package descriptor: what the CSV is, under which licence, by whom."""
+    descriptor = {
+        "name": f"{dataset.slug}-{kind}".lower(),
+        "title": dataset.title_in("en"),
+        "description": dataset.description.get("en") or dataset.description.get("fr", ""),
+        "homepage": dataset.url,
+        "created": dataset.generated_at.isoformat(),
+        "licenses": [
+            {
+                "name": dataset.licence.code,
+                "path": dataset.licence.url,
+                "title": dataset.licence.name,
+            }
+        ],
+        "contributors": [
+            {"title": credit.name, "role": "contributor", "transcriptions": credit.transcriptions}
+            for credit in dataset.credits
+        ],
+        "resources": [
+            {
+                "name": kind,
+                "path": path,
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": schema,
+            }
+        ],
+    }
+    return json.dumps(descriptor, ensure_ascii=False, indent=2)
