@@ -168,6 +168,7 @@ def base_env(tmp: Path, **extra: str) -> dict[str, str]:
     env.update(
         DEBUG="1",
         MEDIA_ROOT=str(tmp / "media"),
+        EXPORT_ROOT=str(tmp / "exports"),
         PYTHONUNBUFFERED="1",
         LOG_LEVEL="INFO",
         **extra,
