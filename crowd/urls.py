@@ -8,7 +8,7 @@ from crowd import api as people_api
 from crowd import views as people
 from crowd.media import media_serve
 from tasks import views as pages
-from tasks import views_batches, views_exports
+from tasks import views_batches, views_exports, views_iiif
 
 handler404 = "crowd.api_errors.not_found"
 handler500 = "crowd.api_errors.server_error"
@@ -23,6 +23,12 @@ urlpatterns = [
     path("projects/<slug:slug>/my-feedback/", pages.my_feedback, name="my-feedback"),
     path("projects/<slug:slug>/settings/", pages.project_settings, name="project-settings"),
     path("projects/<slug:slug>/exports/", views_exports.project_exports, name="project-exports"),
+    path("iiif/<slug:slug>/collection.json", views_iiif.iiif_collection, name="iiif-collection"),
+    path(
+        "iiif/<slug:slug>/batch-<int:batch_id>/manifest.json",
+        views_iiif.iiif_manifest,
+        name="iiif-manifest",
+    ),
     # --- Batches (issue 8) ---
     path("projects/<slug:slug>/batches/", views_batches.batch_upload, name="project-batches"),
     path(

@@ -133,9 +133,14 @@ def export_records(
     transcriptions: bool = False,
     by_batch: bool = False,
     provenance: bool = False,
+    batch_id: int | None = None,
 ) -> Iterator[TaskRecord]:
-    """Every exported task of the project, by id (or grouped by batch, then by id)."""
+    """Every exported task of the project, by id (or grouped by batch, then by id); only one
+    batch's when `batch_id` is given."""
     reader = _Reader(project, base_url.rstrip("/"), transcriptions, provenance)
+    if batch_id is not None:
+        yield from reader.pages(Task.objects.filter(EXPORTED, project=project, batch_id=batch_id))
+        return
     if not by_batch:
         yield from reader.pages(Task.objects.filter(EXPORTED, project=project))
         return

@@ -175,6 +175,47 @@ def _batches(
         yield batch, head.batch_name, same()
 
 
+def manifest_chunks(
+    dataset: Dataset,
+    batch_id: int | None,
+    batch_name: str,
+    records: Iterable[TaskRecord],
+    counted: Callable[[], None] | None = None,
+) -> Iterator[str]:
+    """One batch's manifest as JSON text, a canvas at a time (for a file or an HTTP stream)."""
+    head = manifest_head(dataset, batch_id, batch_name)
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "items": ['
+    first = True
+    for record in records:
+        yield ("\n" if first else ",\n") + json.dumps(canvas(dataset, record), ensure_ascii=False)
+        first = False
+        if counted is not None:
+            counted()
+    yield "\n]}\n"
+
+
+def collection(dataset: Dataset, batches: Iterable[tuple[int | None, str]]) -> dict[str, Any]:
+    return {
+        "@context": CONTEXT,
+        "id": collection_id(dataset),
+        "type": "Collection",
+        "label": {language: [dataset.title_in(language)] for language in ("en", "fr")},
+        "rights": dataset.licence.url,
+        "items": [
+            {
+                "id": manifest_id(dataset, batch_id),
+                "type": "Manifest",
+                "label": manifest_head(dataset, batch_id, name)["label"],
+            }
+            for batch_id, name in batches
+        ],
+    }
+
+
+def collection_id(dataset: Dataset) -> str:
+    return f"{dataset.base_url}/iiif/{dataset.slug}/collection.json"
+
+
 def iiif_write(
     out: IO[bytes],
     dataset: Dataset,
@@ -182,35 +223,24 @@ def iiif_write(
     progress: Progress | None = None,
 ) -> int:
     """Write the collection and one manifest per batch; return the number of canvases."""
-    rows = 0
-    manifests: list[dict[str, Any]] = []
+    rows = [0]
+    batches: list[tuple[int | None, str]] = []
+
+    def counted() -> None:
+        rows[0] += 1
+        if progress is not None:
+            progress(rows[0])
+
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for batch_id, batch_name, batch_records in _batches(records):
-            head = manifest_head(dataset, batch_id, batch_name)
             name = f"manifests/batch-{batch_id or 0}.json"
             with archive.open(name, "w", force_zip64=True) as raw:
                 text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
-                opening = json.dumps(head, ensure_ascii=False)
-                text.write(opening[:-1] + ', "items": [')
-                first = True
-                for record in batch_records:
-                    text.write("\n" if first else ",\n")
-                    text.write(json.dumps(canvas(dataset, record), ensure_ascii=False))
-                    first = False
-                    rows += 1
-                    if progress is not None:
-                        progress(rows)
-                text.write("\n]}\n")
+                for chunk in manifest_chunks(dataset, batch_id, batch_name, batch_records, counted):
+                    text.write(chunk)
                 text.flush()
                 text.detach()
-            manifests.append({"id": head["id"], "type": "Manifest", "label": head["label"]})
-        collection = {
-            "@context": CONTEXT,
-            "id": f"{dataset.base_url}/iiif/{dataset.slug}/collection.json",
-            "type": "Collection",
-            "label": {language: [dataset.title_in(language)] for language in ("en", "fr")},
-            "rights": dataset.licence.url,
-            "items": manifests,
-        }
-        archive.writestr("collection.json", json.dumps(collection, ensure_ascii=False, indent=1))
-    return rows
+            batches.append((batch_id, batch_name))
+        body = json.dumps(collection(dataset, batches), ensure_ascii=False, indent=1)
+        archive.writestr("collection.json", body)
+    return rows[0]

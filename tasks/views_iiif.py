@@ -1,0 +1,68 @@
+"""IIIF Presentation 3 for viewers: the project's collection and one manifest per batch, live,
+with each settled value as an annotation on its canvas. The same documents as the `iiif`
+export, at the addresses their ids name, with the export's access rule: leads, or everyone who
+may see the project when its data is open (and then from any origin, as IIIF viewers need)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from crowd.roles import Capability, project_capabilities
+from tasks.models import Batch, Project, Visibility
+from tasks.selectors import project_for
+from tasks.selectors_exports import export_dataset, export_may_download, export_records
+from worker.exports.iiif import collection, manifest_chunks
+
+CONTENT_TYPE = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
+
+
+def _readable(request: HttpRequest, slug: str) -> tuple[Project, bool]:
+    project = project_for(request.user, slug)
+    if not export_may_download(request.user, project):
+        raise PermissionDenied(_("Only the project's leads may see its exports."))
+    # Anyone may read it: viewers on other sites may fetch it too.
+    public = (
+        project.data_open
+        and project.visibility == Visibility.PUBLIC
+        and Capability.VIEW in project_capabilities(AnonymousUser(), project)
+    )
+    return project, public
+
+
+def _headers(response: HttpResponse | StreamingHttpResponse, public: bool) -> None:
+    if public:
+        response["Access-Control-Allow-Origin"] = "*"
+    response["Vary"] = "Cookie"
+
+
+@require_GET
+def iiif_collection(request: HttpRequest, slug: str) -> HttpResponse:
+    project, public = _readable(request, slug)
+    dataset = export_dataset(project, base_url=request.build_absolute_uri("/"), tasks=0)
+    batches = Batch.objects.filter(project=project).order_by("pk").values_list("pk", "name")
+    body = json.dumps(collection(dataset, list(batches)), ensure_ascii=False)
+    response = HttpResponse(body, content_type=CONTENT_TYPE)
+    _headers(response, public)
+    return response
+
+
+@require_GET
+def iiif_manifest(request: HttpRequest, slug: str, batch_id: int) -> StreamingHttpResponse:
+    project, public = _readable(request, slug)
+    batch = Batch.objects.filter(project=project, pk=batch_id).first()
+    if batch is None:
+        raise Http404(_("No such batch."))
+    base_url = request.build_absolute_uri("/")
+    dataset = export_dataset(project, base_url=base_url, tasks=0)
+    records = export_records(project, base_url=base_url, batch_id=batch.pk)
+    response = StreamingHttpResponse(
+        manifest_chunks(dataset, batch.pk, batch.name, records), content_type=CONTENT_TYPE
+    )
+    _headers(response, public)
+    return response

@@ -1,0 +1,85 @@
+"""Live IIIF Presentation 3 documents: the collection and a manifest per batch, at the
+addresses the export's ids name, with the export's access rule."""
+
+from __future__ import annotations
+
+import json
+
+from django.test import Client
+from iiif_prezi3 import Collection, Manifest
+
+from crowd.models import Role
+from tasks.models import Batch, FieldResult, Project, Visibility
+from tests.factories import MembershipFactory, ProjectFactory, TaskFactory
+
+
+def signed_in(user=None):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def annotated_batch(project):
+    batch = Batch.objects.create(project=project, name="Lot 1", state="done")
+    task = TaskFactory(
+        project=project, batch=batch, state="complete", image="projects/1/originals/a.jpg",
+        iiif_path="projects/1/iiif/a", image_width=800, image_height=1200,
+    )  # fmt: skip
+    FieldResult.objects.create(
+        project=project, task=task, key="scientificName", value="Quercus ilex L.",
+        status="agreed", agreement=1.0, support=2, n=2, method="exact",
+    )  # fmt: skip
+    return batch, task
+
+
+def read(response):
+    return json.loads(
+        b"".join(response.streaming_content) if response.streaming else response.content
+    )
+
+
+def test_a_lead_reads_a_batch_manifest_that_iiif_prezi3_loads(project, lead):
+    batch, _task = annotated_batch(project)
+    response = signed_in(lead).get(f"/iiif/{project.slug}/batch-{batch.pk}/manifest.json")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/ld+json")
+    assert "Access-Control-Allow-Origin" not in response  # the data is not open
+    data = read(response)
+    manifest = Manifest(**data)
+    assert data["id"] == f"http://testserver/iiif/{project.slug}/batch-{batch.pk}/manifest.json"
+    assert len(manifest.items) == 1
+    annotation = data["items"][0]["annotations"][0]["items"][0]
+    assert annotation["body"]["value"] == "Quercus ilex L."
+    painting = data["items"][0]["items"][0]["items"][0]["body"]
+    assert painting["service"][0]["id"] == "http://testserver/media/projects/1/iiif/a"
+    listed = read(signed_in(lead).get(f"/iiif/{project.slug}/collection.json"))
+    Collection(**listed)
+    assert [item["id"] for item in listed["items"]] == [data["id"]]
+
+
+def test_open_data_of_a_public_project_is_readable_from_any_origin(project):
+    batch, _ = annotated_batch(project)
+    Project.objects.filter(pk=project.pk).update(data_open=True)
+    response = signed_in().get(f"/iiif/{project.slug}/batch-{batch.pk}/manifest.json")
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_contributors_and_outsiders_are_refused_what_is_not_open(project):
+    batch, _ = annotated_batch(project)
+    contributor = MembershipFactory(project=project, role=Role.CONTRIBUTOR).user
+    url = f"/iiif/{project.slug}/batch-{batch.pk}/manifest.json"
+    assert signed_in(contributor).get(url).status_code == 403
+    Project.objects.filter(pk=project.pk).update(visibility=Visibility.MEMBERS, data_open=True)
+    outsider = MembershipFactory(project=ProjectFactory(), role=Role.LEAD).user
+    assert signed_in(outsider).get(url).status_code == 404
+    member = signed_in(contributor).get(url)
+    assert member.status_code == 200
+    assert "Access-Control-Allow-Origin" not in member  # members only: not for other sites
+
+
+def test_a_batch_of_another_project_is_not_found(project, lead):
+    other, _ = annotated_batch(ProjectFactory())
+    response = signed_in(lead).get(f"/iiif/{project.slug}/batch-{other.pk}/manifest.json")
+    assert response.status_code == 404
