@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -79,9 +80,16 @@ def _flatten(value: Any) -> list[str]:
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """404 everywhere: the error shape under /api/, the page elsewhere."""
     if request.path.startswith("/api/"):
-        body = {"error": {"status": 404, "code": "not_found", "message": _("Not found.")}}
-        return JsonResponse(body, status=404)
+        return api_not_found(request)
     return defaults.page_not_found(request, exception)
+
+
+@csrf_exempt  # a refusal whatever the method; nothing to protect
+def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Any /api/ address no route takes: the error body, also with DEBUG on (where Django
+    would answer its HTML debugging page instead of calling `not_found`)."""
+    body = {"error": {"status": 404, "code": "not_found", "message": _("Not found.")}}
+    return JsonResponse(body, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from crowd import api as people_api
 from crowd import views as people
+from crowd.api_errors import api_not_found
 from crowd.media import media_serve
 from tasks import views as pages
 from tasks import views_batches, views_exports, views_iiif
@@ -52,6 +53,9 @@ urlpatterns = [
     path("api/", include("tasks.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Last of the API: an address no route takes answers the error body. Only addresses ending
+    # in a slash, so that Django still redirects /api/projects to /api/projects/.
+    re_path(r"^api/(?:[\s\S]*/)?$", api_not_found, name="api-not-found"),
 ]
 
 if settings.SERVE_MEDIA:
