@@ -26,7 +26,7 @@ from crowd.roles import Capability, acting_user
 from tasks.api.filters import id_filter, query_filters
 from tasks.api.work import TaskSerializer
 from tasks.models import FieldResult, FieldStatus, Resolution, Task, TaskState, Transcription
-from tasks.models.results import ResolutionDecision
+from tasks.models.results import ResolutionDecision, ResolutionReason
 from tasks.selectors import project_for
 from tasks.selectors_results import (
     field_result_for,
@@ -138,6 +138,9 @@ class TaskDetailSerializer(TaskListSerializer):
 
 
 class ResolutionReadSerializer(serializers.ModelSerializer):
+    reason = serializers.ChoiceField(
+        choices=ResolutionReason.choices, allow_blank=True, read_only=True
+    )
     task = serializers.IntegerField(source="field_result.task_id", read_only=True)
     key = serializers.CharField(source="field_result.key", read_only=True)
     curator = serializers.CharField(source="curator.username", read_only=True)

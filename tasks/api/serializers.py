@@ -11,6 +11,7 @@ from crowd.roles import project_capabilities
 from tasks.models import AssignmentOrder, Project, ProjectStatus, Template, Visibility
 from tasks.models.projects import LICENCE_CHOICES
 from tasks.presets import PRESETS
+from tasks.services.progress import progress_blank
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -22,6 +23,14 @@ class ProgressSerializer(serializers.Serializer):
     )
     transcriptions = serializers.IntegerField()
     done_percent = serializers.FloatField()
+    active_contributors = serializers.IntegerField(
+        required=False, help_text="Contributors holding an image now."
+    )
+    per_hour = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Transcriptions in each of the last 24 hours, oldest first.",
+    )
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -56,7 +65,8 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, project: Project) -> dict[str, Any]:
-        return project.progress or {}
+        # A project not counted yet (just created) shows zeros, never a partial object.
+        return {**progress_blank(), **(project.progress or {})}
 
 
 class ProjectDetailSerializer(ProjectSerializer):

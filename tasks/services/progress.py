@@ -50,6 +50,20 @@ def project_progress_compute(*, project_id: int) -> dict[str, Any]:
     }
 
 
+def progress_blank() -> dict[str, Any]:
+    """The counts of a project never counted yet: zeros, in the shape of
+    `project_progress_compute`, so readers always find every key."""
+    tasks = {state.value: 0 for state in TaskState}
+    return {
+        "tasks": {**tasks, "total": 0},
+        "fields": {status.value: 0 for status in FieldStatus},
+        "transcriptions": 0,
+        "done_percent": 0.0,
+        "active_contributors": 0,
+        "per_hour": [0] * 24,
+    }
+
+
 def transcriptions_per_hour(*, project_id: int, hours: int = 24) -> list[int]:
     """Transcriptions in each of the last `hours` hours, oldest first (the last is the current,
     partial hour). One indexed range scan of (project, created_at)."""
