@@ -40,8 +40,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def postgres_url() -> str:
+def postgres_url(*, suffix: str = "") -> str:
+    """The services tier's database, recreated empty (`suffix` names a sibling database, for a
+    stack that must not share data with the others)."""
     url = os.environ.get("CROWD_TEST_DATABASE_URL") or DEFAULT_DATABASE_URL
+    if suffix:
+        url = urlsplit(url)._replace(path=urlsplit(url).path + suffix).geturl()
     import psycopg
 
     parts = urlsplit(url)
@@ -56,8 +60,14 @@ def postgres_url() -> str:
     return url
 
 
-def redis_url() -> str:
+def redis_url(*, sibling: bool = False) -> str:
+    """The services tier's Redis database, flushed (`sibling`: the next database number, for a
+    stack whose worker must not take the other stack's jobs)."""
     url = os.environ.get("CROWD_TEST_REDIS_URL") or DEFAULT_REDIS_URL
+    if sibling:
+        parts = urlsplit(url)
+        number = int(parts.path.lstrip("/") or 0)
+        url = parts._replace(path=f"/{(number + 1) % 16}").geturl()
     import redis
 
     try:
@@ -190,17 +200,27 @@ def uvicorn_command(port: int) -> list[str]:
 
 
 @contextmanager
-def services_stack(tmp: Path) -> Iterator[Stack]:
-    """PostgreSQL + Redis + a Celery worker + the ASGI server, as in production."""
-    database, redis = postgres_url(), redis_url()
+def services_stack(
+    tmp: Path,
+    *,
+    separate: str = "",
+    seed: tuple[str, ...] = ("--images", "2"),
+    env: dict[str, str] | None = None,
+) -> Iterator[Stack]:
+    """PostgreSQL + Redis + a Celery worker + the ASGI server, as in production.
+
+    `separate` names a stack with its own database and Redis database, which may run beside the
+    session's; `env` adds settings (rates, for instance)."""
+    database = postgres_url(suffix=f"_{separate}" if separate else "")
+    redis = redis_url(sibling=bool(separate))
     port = free_port()
     stack = Stack(
-        env=base_env(tmp, DATABASE_URL=database, REDIS_URL=redis),
+        env=base_env(tmp, DATABASE_URL=database, REDIS_URL=redis, **(env or {})),
         base_url=f"http://127.0.0.1:{port}",
         logs=tmp,
     )
     stack.manage("migrate", "--noinput")
-    stack.manage("seed_demo", "--images", "2")
+    stack.manage("seed_demo", *seed)
     try:
         stack.start(
             "worker",
