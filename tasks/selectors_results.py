@@ -3,7 +3,8 @@ decisions (the audit trail).
 
 Contributors work independently: whatever reaches one of them shows their own answers only,
 never another contributor's, nor the results made from them. The whole data is for curators and
-leads (`Capability.CURATE`).
+leads (`Capability.CURATE`); the reconciled values also for whoever may see a project whose leads
+opened its data (`Project.data_open`, the rule of its exports).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from crowd.roles import AnyUser, Capability, project_require
 from tasks.models import FieldResult, Lease, Project, Resolution, Task, Transcription
+from tasks.selectors import project_for
 
 
 def project_tasks(
@@ -67,6 +69,15 @@ def task_for(user: AnyUser, task_id: int) -> TaskView:
             _("Only curators, leads and the contributors who worked on an image may see it.")
         )
     return TaskView(task=task, full=False, transcriptions=mine, field_results=[])
+
+
+def project_for_results(user: AnyUser, slug: str) -> Project:
+    """The project, if `user` may read its reconciled values: curators and leads, or anyone who
+    sees it when its data is open. 404 when they may not see it, else 403."""
+    project = project_for(user, slug)
+    if not project.data_open:
+        project_require(user, project, Capability.CURATE)
+    return project
 
 
 def project_field_results(

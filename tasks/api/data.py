@@ -4,7 +4,7 @@ contributors' figures.
 
 GET /api/projects/{slug}/tasks/            state, batch
 GET /api/tasks/{id}/
-GET /api/projects/{slug}/field-results/    status, key, batch, task
+GET /api/projects/{slug}/field-results/    status, key, batch, task (also open data)
 GET /api/projects/{slug}/resolutions/      key, decision, curator, batch
 GET /api/field-results/{id}/resolutions/
 GET /api/projects/{slug}/contributors/     leads
@@ -31,6 +31,7 @@ from tasks.selectors import project_for
 from tasks.selectors_results import (
     field_result_for,
     project_field_results,
+    project_for_results,
     project_tasks,
     resolutions_of,
     task_for,
@@ -235,7 +236,8 @@ class TaskDetailView(APIView):
 
 
 class ProjectFieldResultListView(generics.ListAPIView):
-    """A project's reconciled values, by image then field (curators and leads)."""
+    """A project's reconciled values, by image then field (curators and leads; anyone who sees
+    the project when its data is open)."""
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = FieldResultReadSerializer
@@ -247,7 +249,7 @@ class ProjectFieldResultListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
-        project = project_for(self.request.user, self.kwargs["slug"], Capability.CURATE)
+        project = project_for_results(self.request.user, self.kwargs["slug"])
         filters = query_filters(FieldResultFilters, self.request)
         return project_field_results(
             project=project,

@@ -248,3 +248,18 @@ def test_requests_without_credentials_are_401_naming_the_token_scheme(api):
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
     assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_anyone_who_sees_a_project_with_open_data_reads_its_field_results(
+    api, project, contributor, transcribed
+):
+    transcribed(UserFactory(), UserFactory())
+    as_user(api, contributor)
+    assert api.get(f"/api/projects/{project.slug}/field-results/").status_code == 403
+    project.data_open = True
+    project.save(update_fields=["data_open"])
+    body = api.get(f"/api/projects/{project.slug}/field-results/").json()
+    assert body["count"] > 0
+    # The rest of the data stays with curators and leads.
+    assert api.get(f"/api/projects/{project.slug}/resolutions/").status_code == 403
+    assert api.get(f"/api/projects/{project.slug}/tasks/").status_code == 403
