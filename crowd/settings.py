@@ -264,6 +264,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # What Django's converters accept, so that the schema says it (and clients generated from it
+    # check it): slugs are ASCII letters, digits, - and _; ids are non-negative.
+    "PATH_CONVERTER_OVERRIDES": {
+        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+        "int": {"type": "integer", "minimum": 0},
+    },
     # One name per choice set where several fields share a name ("status", "reason").
     "ENUM_NAME_OVERRIDES": {
         "ProjectStatusEnum": "tasks.models.projects.ProjectStatus.choices",
