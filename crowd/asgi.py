@@ -10,7 +10,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crowd.settings")
 # Django must be set up before the routing imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
@@ -22,8 +21,9 @@ application = ProtocolTypeRouter(
         # Static files answered before Django, so its middleware chain stays asynchronous.
         "http": StaticFilesApp(django_asgi_app),
         # Origin must be one of ALLOWED_HOSTS: another site cannot open a socket with our cookies.
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # No session or authentication middleware: the consumer reads the session cookie at each
+        # access check (tasks.consumers.socket_user), so no socket keeps a session and a user
+        # in memory for its whole life, nor wraps every message it sends.
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -4,16 +4,22 @@ that must change state calls a service; nothing here writes business data itself
 from __future__ import annotations
 
 from datetime import datetime
+from importlib import import_module
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import get_user
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
+from django.http.cookie import parse_cookie
 from django.utils import timezone
 
+from crowd.models import User
 from crowd.roles import Capability, project_capabilities
-from tasks.events import curators_group, leads_group, project_group, task_group
+from tasks.events import RELAY, curators_group, leads_group, project_group, task_group
 from tasks.models import Lease, LeaseState, Project
 from tasks.selectors import project_for
 from tasks.services.leases import LeaseConflict, lease_heartbeat
@@ -23,6 +29,33 @@ from tasks.services.progress import snapshot_payload
 CLOSE_NOT_FOUND = 4404
 # How long a closed transcription page keeps its image before it goes back to the queue.
 ABANDON_GRACE_SECONDS = 60
+
+
+def socket_user(scope: dict[str, Any]) -> User | AnonymousUser:
+    """Who is on the socket as of now: the user of the session cookie it was opened with, read
+    again at each check, so a logout or a password change counts at once. Runs in the
+    database thread.
+
+    Nothing keeps the user or the session for the socket's life (Channels' AuthMiddlewareStack
+    would, in every copy of the scope, for each of a thousand sockets). A scope that already
+    carries a user (an outer authentication middleware, or a test) is taken at its word, with
+    its row read again."""
+    user = scope.get("user")
+    if user is not None:
+        if user.is_authenticated:
+            user.refresh_from_db()
+        return user
+    cookies = "; ".join(
+        value.decode("latin-1") for name, value in scope.get("headers", ()) if name == b"cookie"
+    )
+    session_key = parse_cookie(cookies).get(settings.SESSION_COOKIE_NAME)
+    if not session_key:
+        return AnonymousUser()
+    # What Django's authentication middleware does for a request, without the request.
+    request = HttpRequest()
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user = get_user(request)
+    return user if isinstance(user, User) else AnonymousUser()
 
 
 class ProjectConsumer(AsyncJsonWebsocketConsumer):
@@ -36,6 +69,16 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
 
     joined: list[str]
     watched: tuple[int, int] | None  # (task id, lease id)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections before every handler, a hop to the
+        # database thread: for an event sent to a thousand sockets, a thousand hops queued on
+        # one thread. Relaying touches no database; the handlers that do go through
+        # database_sync_to_async, which closes stale connections itself.
+        if message["type"] == RELAY:
+            await self.event_relay(message)
+        else:
+            await super().dispatch(message)
 
     async def connect(self) -> None:
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -116,10 +159,8 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _project_and_capabilities(self) -> tuple[Project, frozenset[Capability]] | None:
-        # A fresh user row: a membership or visibility change must count at once.
-        user = self.scope["user"]
-        if user.is_authenticated:
-            user.refresh_from_db()
+        # A fresh user: a logout, a membership or visibility change must count at once.
+        user = socket_user(self.scope)
         try:
             project = project_for(user, self.slug)
         except Http404:
@@ -128,7 +169,7 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _live_lease_task(self, lease_id: int) -> int | None:
-        user = self.scope["user"]
+        user = socket_user(self.scope)
         if not user.is_authenticated:
             return None
         lease = Lease.objects.filter(
@@ -144,7 +185,7 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _heartbeat(self, lease_id: int) -> dict[str, Any]:
-        user = self.scope["user"]
+        user = socket_user(self.scope)
         if not user.is_authenticated:
             return {"type": "lease.ended", "lease": lease_id}
         try:
@@ -155,8 +196,6 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _schedule_abandon(self, lease_id: int) -> None:
-        from django.conf import settings
-
         from worker.jobs import lease_abandon_job
 
         if settings.CELERY_TASK_ALWAYS_EAGER:

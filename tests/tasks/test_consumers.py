@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.test import Client
 
 from crowd.asgi import application
 from crowd.services import membership_remove
 from tasks.consumers import CLOSE_NOT_FOUND
-from tasks.events import event_send, project_group
+from tasks.events import RELAY, event_send, project_group
 from tasks.routing import websocket_urlpatterns
 from tasks.services.projects import project_update
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
@@ -25,6 +31,22 @@ async def connect(slug, user):
     connected, _ = await communicator.connect()
     assert connected
     return communicator
+
+
+async def connect_signed_in(slug, user):
+    """A socket opened through the whole application with the user's session cookie, as the
+    browser opens it. Returns it with the browser's HTTP client (to sign out)."""
+    browser = Client()
+    await sync_to_async(browser.force_login)(user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+    communicator = WebsocketCommunicator(
+        application,
+        f"/ws/projects/{slug}/",
+        headers=[(b"origin", b"http://localhost"), (b"cookie", cookie.encode())],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator, browser
 
 
 async def test_a_visitor_of_a_public_project_gets_a_snapshot_then_relayed_events():
@@ -188,3 +210,49 @@ async def test_curator_events_reach_curators_but_not_contributors():
     assert await contributing.receive_nothing()
     await curating.disconnect()
     await contributing.disconnect()
+
+
+async def test_the_full_application_knows_a_member_by_their_session_cookie():
+    membership = await sync_to_async(MembershipFactory)(project__visibility="members")
+    member, slug = await sync_to_async(lambda: (membership.user, membership.project.slug))()
+    outsider = await sync_to_async(UserFactory)()
+    socket, _ = await connect_signed_in(slug, member)
+    assert (await socket.receive_json_from())["type"] == "snapshot"
+    refused, _ = await connect_signed_in(slug, outsider)
+    assert (await refused.receive_output())["code"] == CLOSE_NOT_FOUND
+    await socket.disconnect()
+
+
+async def test_a_socket_whose_session_signed_out_loses_a_members_only_project_at_the_next_check():
+    lead = await sync_to_async(UserFactory)()
+    membership = await sync_to_async(MembershipFactory)(
+        user=lead, role="lead", project__visibility="members"
+    )
+    project = await sync_to_async(lambda: membership.project)()
+    member = await sync_to_async(lambda: MembershipFactory(project=project).user)()
+    leaving = await sync_to_async(lambda: MembershipFactory(project=project).user)()
+    socket, browser = await connect_signed_in(project.slug, member)
+    assert (await socket.receive_json_from())["type"] == "snapshot"
+    await sync_to_async(browser.logout)()
+    # Any change of members makes every socket check its access again.
+    await sync_to_async(membership_remove)(project=project, user=leaving)
+    assert (await until_closed(socket))["code"] == CLOSE_NOT_FOUND
+
+
+async def test_events_are_relayed_while_the_database_thread_is_busy():
+    project = await sync_to_async(ProjectFactory)()
+    communicator = await connect(project.slug, AnonymousUser())
+    await communicator.receive_json_from()  # snapshot
+    # A slow database call (another socket's heartbeat, say) holds the one thread Channels runs
+    # database work on; relaying an event must not wait for it.
+    release = threading.Event()
+    busy = asyncio.ensure_future(sync_to_async(release.wait)())
+    try:
+        await get_channel_layer().group_send(
+            project_group(project.pk), {"type": RELAY, "text": '{"type":"ping.test"}'}
+        )
+        assert await communicator.receive_json_from(timeout=5) == {"type": "ping.test"}
+    finally:
+        release.set()
+        await busy
+    await communicator.disconnect()
