@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -195,12 +196,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis-backed parts, or their embedded stand-ins ------------------------------------------
 if REDIS_URL:
+    # Redis pub/sub channels belong to no database: ours are named after the URL's database,
+    # so platforms sharing a Redis server (a test stack, a benchmark, another site) never hear
+    # each other's events.
+    _redis = urlsplit(REDIS_URL)
+    _redis_db = parse_qs(_redis.query).get("db", [""])[0] or (
+        _redis.path.strip("/") if _redis.scheme != "unix" else ""
+    )
     CHANNEL_LAYERS = {
         "default": {
             # Pub/sub: a group message is published once and fanned out by each server process
             # to its own sockets, instead of one Redis message per socket.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"asgi{_redis_db or 0}"},
         }
     }
     CACHES = {"default": {"BACKEND": "crowd.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL}}

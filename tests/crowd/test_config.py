@@ -146,6 +146,18 @@ def test_the_platform_refuses_to_start_on_bad_settings(environment, message):
     assert message in result.stderr
 
 
+def test_platforms_on_two_databases_of_one_redis_server_hear_only_their_own_events():
+    # Redis pub/sub ignores the database number: the channel names must not.
+    layer = "settings.CHANNEL_LAYERS['default']['CONFIG']"
+    code = f"from django.conf import settings; print({layer}.get('prefix', 'asgi'))"
+    prefixes = set()
+    for url in ("redis://127.0.0.1:6379/13", "redis://127.0.0.1:6379/14", "redis://127.0.0.1:6379"):
+        result = run_django(code, REDIS_URL=url)
+        assert result.returncode == 0, result.stderr
+        prefixes.add(result.stdout)
+    assert len(prefixes) == 3
+
+
 def test_check_deploy_is_clean_with_production_values(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
