@@ -192,17 +192,25 @@ def main() -> None:
     )
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--formats", default="csv,raw-csv,jsonl,dwca,iiif")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database and the projects already loaded"
+    )
     args = parser.parse_args()
-    database_recreate()
+    if not args.reuse:
+        database_recreate()
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env(), check=True)
     django_setup()
+    from tasks.models import Project
+
     formats = args.formats.split(",")
     peaks: dict[str, list[float]] = {fmt: [] for fmt in formats}
     with tempfile.TemporaryDirectory() as folder:
         for size in (int(s) for s in args.sizes.split(",")):
             started = time.perf_counter()
-            slug = project_load(size)
-            print(f"{size:>9,} tasks loaded in {time.perf_counter() - started:.0f} s")
+            slug = f"bench-{size}"
+            if not Project.objects.filter(slug=slug).exists():
+                project_load(size)
+                print(f"{size:>9,} tasks loaded in {time.perf_counter() - started:.0f} s")
             reference = copy_reference(slug, Path(folder) / "reference.csv")
             print(f"  reference: PostgreSQL COPY of the field results as CSV: {reference:.1f} s")
             for fmt in formats:

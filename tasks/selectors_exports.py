@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, reset_queries
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -198,6 +198,10 @@ class _Reader:
                 return
             last = rows[-1][0]
             yield from self._records(rows)
+            if settings.DEBUG:
+                # Debug mode keeps the SQL of every query (up to 9,000, each naming a page's
+                # thousand ids): an export of a million tasks would hold tens of megabytes.
+                reset_queries()
 
     def _batch_name(self, batch_id: int | None) -> str:
         if batch_id not in self.batch_names:

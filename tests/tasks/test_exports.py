@@ -367,3 +367,20 @@ def test_reference_projects_export_csl_json_and_bibtex(db, tmp_path):
         stderr=io.StringIO(),
     )
     assert (tmp_path / "r.bib").read_text().startswith("@comment{")
+
+
+def test_a_long_export_in_debug_mode_does_not_keep_the_sql_of_every_page(
+    project, transcribed, monkeypatch, settings
+):
+    from django.db import connection, reset_queries
+
+    monkeypatch.setattr(selectors_exports, "CHUNK", 1)
+    settings.DEBUG = True
+    reset_queries()
+    records = list(
+        selectors_exports.export_records(project, base_url="http://x", transcriptions=True)
+    )
+    assert len(records) == 3
+    # Each page takes four queries (tasks, results, transcriptions, the next page's tasks);
+    # without the reset, three pages would leave a dozen.
+    assert len(connection.queries) <= 4
