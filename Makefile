@@ -5,6 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# Uvicorn's WebSocket settings, the same in tests/stack.py and bench/live.py. wsproto is lighter
+# per connection than the websockets implementation. Per-message deflate is off: it keeps a zlib
+# context of about 90 KiB on the server for each socket, for events of a few hundred bytes
+# that it would shrink by a few hundred bytes. Clients only send small JSON messages: 64 KiB at
+# most each.
+UVICORN_FLAGS := --ws wsproto --ws-per-message-deflate false --ws-max-size 65536
 
 .PHONY: run test lint format stack migrate demo messages deps clean
 
@@ -32,7 +38,7 @@ demo: migrate
 # One ASGI process serving HTTP and WebSockets on the embedded defaults.
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	$(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) --ws wsproto
+	$(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_FLAGS)
 
 # The whole suite. REDIS_URL is cleared so the test process itself runs jobs eagerly and keeps
 # events in memory; the services tier starts real servers with CROWD_TEST_* URLs.
@@ -59,7 +65,7 @@ stack: deps
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A worker worker --loglevel=INFO --concurrency=2 & \
 	$(VENV)/bin/celery -A worker beat --loglevel=INFO --schedule=/tmp/crowd-celerybeat-schedule & \
-	$(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) --ws wsproto --workers 2 & \
+	$(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_FLAGS) --workers 2 & \
 	wait
 
 # Refresh the translation catalogues (needs GNU gettext) and compile them.

@@ -186,6 +186,10 @@ def base_env(tmp: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+# The Makefile's UVICORN_FLAGS (tests/test_server_flags.py checks they agree).
+UVICORN_FLAGS = ["--ws", "wsproto", "--ws-per-message-deflate", "false", "--ws-max-size", "65536"]
+
+
 def uvicorn_command(port: int) -> list[str]:
     return [
         str(BIN / "uvicorn"),
@@ -194,8 +198,7 @@ def uvicorn_command(port: int) -> list[str]:
         "127.0.0.1",
         "--port",
         str(port),
-        "--ws",
-        "wsproto",
+        *UVICORN_FLAGS,
     ]
 
 
