@@ -359,9 +359,12 @@ try:
     # for `manage.py export_project`.
     SITE_URL = env.text("SITE_URL", default="http://localhost:8000").rstrip("/")
     SITE_NAME = env.text("SITE_NAME", default="Crowd transcription")
+    # Keys the contributors' pseudonyms in exports; set it once and keep it, so that pseudonyms
+    # stay the same from one export to the next even when SECRET_KEY is rotated.
+    EXPORT_PSEUDONYM_KEY = env.text("EXPORT_PSEUDONYM_KEY", default=SECRET_KEY)
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
-CELERY_BEAT_SCHEDULE["exports-expire"] = {
-    "task": "worker.jobs.exports_expire",
-    "schedule": timedelta(hours=1),
+CELERY_BEAT_SCHEDULE["exports-sweep"] = {
+    "task": "worker.jobs.exports_sweep",
+    "schedule": timedelta(minutes=5),
 }

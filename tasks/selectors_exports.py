@@ -6,18 +6,18 @@ each page's field results, decisions and transcriptions with one query each.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection, reset_queries
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from crowd.roles import Capability, project_capabilities
@@ -44,6 +44,7 @@ from worker.exports.records import (
 )
 
 CHUNK = 1000
+CREDITS_CACHE_SECONDS = 600
 MAX_METADATA_KEYS = 100
 # Tasks that are data: not those still being prepared, nor withdrawn images.
 EXPORTED = Q(state__in=[s for s in TaskState.values if s not in ("pending", "withdrawn")])
@@ -63,8 +64,12 @@ class Pseudonyms:
             if user_id is None:
                 found = "v-deleted"
             else:
-                message = f"export:{self.project_id}:{user_id}".encode()
-                digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256)
+                digest = salted_hmac(
+                    "crowd.exports.pseudonym",
+                    f"{self.project_id}:{user_id}",
+                    secret=settings.EXPORT_PSEUDONYM_KEY,
+                    algorithm="sha256",
+                )
                 found = "v-" + digest.hexdigest()[:12]
             self.known[user_id] = found
         return found
@@ -76,15 +81,17 @@ def export_tasks_count(project: Project) -> int:
 
 def export_credits(project: Project) -> tuple[Credit, ...]:
     """Contributors who chose to be named, with their transcriptions in this project."""
+    # Named by their display name only: a user name may be an e-mail address, and the opt-in
+    # says "my display name".
     rows = (
         Transcription.objects.filter(project=project, user__credit_me=True, user__is_active=True)
-        .values("user_id", "user__display_name", "user__username")
+        .exclude(user__display_name="")
+        .values("user_id", "user__display_name")
         .annotate(count=Count("id"))
-        .order_by("-count", "user__username")
+        .order_by("-count", "user__display_name")
     )
     return tuple(
-        Credit(name=row["user__display_name"] or row["user__username"], transcriptions=row["count"])
-        for row in rows
+        Credit(name=row["user__display_name"], transcriptions=row["count"]) for row in rows
     )
 
 
@@ -107,9 +114,19 @@ def export_metadata_keys(project: Project) -> tuple[str, ...]:
         return tuple(str(row[0]) for row in cursor.fetchall())
 
 
-def export_dataset(project: Project, *, base_url: str, tasks: int | None = None) -> Dataset:
+def export_dataset(
+    project: Project, *, base_url: str, tasks: int | None = None, light: bool = False
+) -> Dataset:
+    """The dataset's description. `light` (for documents served on each request, such as the
+    live IIIF manifests) skips the metadata keys and reads the credits from a short cache."""
     base_url = base_url.rstrip("/")
     template = project.template
+    if light:
+        key = f"export-credits:{project.pk}"
+        credits = cache.get(key)
+        if credits is None:
+            credits = export_credits(project)
+            cache.set(key, credits, CREDITS_CACHE_SECONDS)
     return Dataset(
         slug=project.slug,
         title={"fr": project.title_fr, "en": project.title_en},
@@ -117,12 +134,13 @@ def export_dataset(project: Project, *, base_url: str, tasks: int | None = None)
         url=f"{base_url}/projects/{project.slug}/",
         base_url=base_url,
         licence=LICENCES.get(project.licence, LICENCES["CC-BY-4.0"]),
-        credits=export_credits(project),
+        credits=credits if light else export_credits(project),
         fields=template.specs,
-        metadata_keys=export_metadata_keys(project),
+        metadata_keys=() if light else export_metadata_keys(project),
         generated_at=timezone.now(),
         tasks=export_tasks_count(project) if tasks is None else tasks,
         publisher=settings.SITE_NAME,
+        uid=str(project.export_uid),
     )
 
 

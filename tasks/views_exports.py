@@ -14,7 +14,7 @@ from crowd.roles import Capability, acting_user, project_capabilities
 from tasks.models import ExportFormatChoice
 from tasks.selectors import project_for
 from tasks.selectors_exports import export_may_download, exports_visible_to
-from tasks.services.exports import export_format_check, export_request
+from tasks.services.exports import export_error_text, export_format_check, export_request
 from worker.exports.records import LICENCES
 
 # How many past exports the page lists.
@@ -55,6 +55,9 @@ def project_exports(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             reason = " ".join(error.messages)
         formats.append({"code": code, "label": label, "unavailable": reason})
+    exports = list(exports_visible_to(request.user, project).select_related("requested_by")[:SHOWN])
+    for export in exports:
+        export.error_text = export_error_text(export)  # type: ignore[attr-defined]
     return render(
         request,
         "exports/list.html",
@@ -63,9 +66,7 @@ def project_exports(request: HttpRequest, slug: str) -> HttpResponse:
             "manage": manage,
             "formats": formats,
             "licence": LICENCES.get(project.licence),
-            "exports": exports_visible_to(request.user, project).select_related("requested_by")[
-                :SHOWN
-            ],
+            "exports": exports,
             "export_messages": {
                 "queued": _("Queued"),
                 "running": _("Running"),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from crowd.roles import Capability, project_capabilities
+from crowd.streaming import generated
 from tasks.models import Batch, Project, Visibility
 from tasks.selectors import project_for
 from tasks.selectors_exports import export_dataset, export_may_download, export_records
@@ -44,7 +45,7 @@ def _headers(response: HttpResponse | StreamingHttpResponse, public: bool) -> No
 @require_GET
 def iiif_collection(request: HttpRequest, slug: str) -> HttpResponse:
     project, public = _readable(request, slug)
-    dataset = export_dataset(project, base_url=request.build_absolute_uri("/"), tasks=0)
+    dataset = export_dataset(project, base_url=request.build_absolute_uri("/"), tasks=0, light=True)
     batches = Batch.objects.filter(project=project).order_by("pk").values_list("pk", "name")
     body = json.dumps(collection(dataset, list(batches)), ensure_ascii=False)
     response = HttpResponse(body, content_type=CONTENT_TYPE)
@@ -59,10 +60,10 @@ def iiif_manifest(request: HttpRequest, slug: str, batch_id: int) -> StreamingHt
     if batch is None:
         raise Http404(_("No such batch."))
     base_url = request.build_absolute_uri("/")
-    dataset = export_dataset(project, base_url=base_url, tasks=0)
+    dataset = export_dataset(project, base_url=base_url, tasks=0, light=True)
     records = export_records(project, base_url=base_url, batch_id=batch.pk)
-    response = StreamingHttpResponse(
-        manifest_chunks(dataset, batch.pk, batch.name, records), content_type=CONTENT_TYPE
+    response = generated(
+        request, manifest_chunks(dataset, batch.pk, batch.name, records), content_type=CONTENT_TYPE
     )
     _headers(response, public)
     return response

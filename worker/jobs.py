@@ -141,9 +141,10 @@ def export_run(export_id: int) -> None:
     run(export_id=export_id)
 
 
-@shared_task(name="worker.jobs.exports_expire", acks_late=True)
-def exports_expire() -> tuple[int, int]:
-    """Periodic: re-send exports whose worker died; delete files past their keeping time."""
-    from tasks.services.exports import exports_sweep
+@shared_task(name="worker.jobs.exports_sweep", acks_late=True)
+def exports_sweep() -> tuple[int, int]:
+    """Periodic: re-send exports a lost message or a dead worker left behind; delete files past
+    their keeping time and files no export owns."""
+    from tasks.services.exports import exports_sweep as sweep
 
-    return exports_sweep()
+    return sweep()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -23,6 +23,7 @@ from crowd.api_errors import error_response
 from crowd.api_schema import errors
 from crowd.pagination import Pages
 from crowd.roles import Capability, acting_user
+from crowd.streaming import file_download
 from tasks.models import Export, ExportFormatChoice, ExportState
 from tasks.selectors import project_for
 from tasks.selectors_exports import export_for, exports_visible_to
@@ -151,9 +152,9 @@ class ExportDownloadView(APIView):
         path = export_path(export)
         if not path.is_file():
             raise Http404(_("The export's file is gone: ask for a new export."))
-        response = FileResponse(
-            open(path, "rb"),  # noqa: SIM115 (FileResponse closes it)
-            as_attachment=True,
+        response = file_download(
+            request,
+            path,
             filename=export_filename(export),
             content_type=FORMATS[export.format].content_type,
         )

@@ -43,6 +43,10 @@ class Export(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # Moved by every progress write: a running export whose heartbeat stops lost its worker.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Which run owns the export: a run re-sent by the sweep gets a new token, and the old run,
+    # if it was only slow, finds its writes refused and stops.
+    attempt = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     total = models.PositiveIntegerField(_("images"), default=0)
     done = models.PositiveIntegerField(default=0)
     records = models.PositiveIntegerField(_("records written"), default=0)

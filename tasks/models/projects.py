@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -87,6 +88,9 @@ class Project(models.Model):
         default="CC-BY-4.0",
         help_text=_("Every export carries it. GBIF publishes CC0, CC BY and CC BY-NC data only."),
     )
+    # A persistent identifier for the project's records in exports (Darwin Core occurrenceID),
+    # independent of the address the platform answers at.
+    export_uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     data_open = models.BooleanField(
         _("open data"),
         default=False,

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +23,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +39,11 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 1.0
 # A running export whose progress has not moved for this long lost its worker.
 STALLED_AFTER = timedelta(minutes=15)
+# A queued export no worker took for this long lost its message.
+QUEUED_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 3
+# Stored as the error of an export the sweep gave up on; worded when displayed.
+STALLED = "stalled"
 ACTIVE = (ExportState.QUEUED, ExportState.RUNNING)
 
 
@@ -132,11 +140,23 @@ def export_filename(export: Export) -> str:
     return f"{export.project.slug}-{stamp}.{FORMATS[export.format].extension}"
 
 
+class Superseded(Exception):
+    """This run no longer owns its export: the sweep gave it to another run."""
+
+
 def export_run(*, export_id: int) -> None:
-    """Run one queued export (idempotent: a second delivery finds it claimed and does nothing)."""
+    """Run one queued export.
+
+    Idempotent: a second delivery finds it claimed and does nothing. Each run claims the export
+    with a fresh token and writes only while it still owns it, into its own partial file: if
+    the sweep re-sends an export whose worker was only slow, the old run stops at its next
+    write and the new one's file is the one published."""
+    token = uuid.uuid4().hex
     now = timezone.now()
     claimed = Export.objects.filter(pk=export_id, state=ExportState.QUEUED).update(
         state=ExportState.RUNNING,
+        attempt=token,
+        attempts=F("attempts") + 1,
         started_at=now,
         heartbeat_at=now,
         finished_at=None,
@@ -145,11 +165,15 @@ def export_run(*, export_id: int) -> None:
     )
     if not claimed:
         return
-    export = Export.objects.select_related("project", "project__template").get(pk=export_id)
+    mine = Export.objects.filter(pk=export_id, state=ExportState.RUNNING, attempt=token)
+    export = (
+        Export.objects.select_related("project", "project__template").filter(pk=export_id).first()
+    )
+    if export is None:  # the project was deleted meanwhile
+        return
     relative = f"{export.project_id}/{export.pk}-{FORMATS[export.format].extension}"
     final = Path(settings.EXPORT_ROOT) / relative
-    final.parent.mkdir(parents=True, exist_ok=True)
-    partial = final.with_name(final.name + ".part")
+    partial = final.with_name(f"{final.name}.{token}.part")
     last = [0.0]
 
     def progress(done: int, total: int) -> None:
@@ -157,13 +181,13 @@ def export_run(*, export_id: int) -> None:
         if moment - last[0] < PROGRESS_EVERY_SECONDS:
             return
         last[0] = moment
-        Export.objects.filter(pk=export.pk).update(
-            done=done, total=total, heartbeat_at=timezone.now()
-        )
+        if not mine.update(done=done, total=total, heartbeat_at=timezone.now()):
+            raise Superseded
         export.done, export.total = done, total
         export_event_send(export)
 
     try:
+        final.parent.mkdir(parents=True, exist_ok=True)
         with open(partial, "wb") as out:
             done, written = export_write(
                 project=export.project,
@@ -174,30 +198,59 @@ def export_run(*, export_id: int) -> None:
             )
             out.flush()
             os.fsync(out.fileno())
-        os.replace(partial, final)
+        size = partial.stat().st_size
+        with transaction.atomic():
+            # Published only by the run that still owns the export, under its row lock.
+            if not mine.select_for_update().exists():
+                raise Superseded
+            os.replace(partial, final)
+            mine.update(
+                state=ExportState.DONE,
+                finished_at=timezone.now(),
+                done=done,
+                total=max(done, export.total),
+                records=written,
+                path=relative,
+                size=size,
+            )
+    except Superseded:
+        partial.unlink(missing_ok=True)
+        logger.warning("export %s: run %s superseded by a newer run", export_id, token)
+        return
     except Exception as error:
         partial.unlink(missing_ok=True)
-        logger.exception("export %s failed", export.pk)
-        message = error.messages[0] if isinstance(error, ValidationError) else str(error)
-        Export.objects.filter(pk=export.pk).update(
-            state=ExportState.FAILED,
-            finished_at=timezone.now(),
-            error=(_("The export failed: %(reason)s") % {"reason": message})[:500],
+        logger.exception("export %s failed", export_id)
+        mine.update(
+            state=ExportState.FAILED, finished_at=timezone.now(), error=failure_reason(error)
         )
-        export.refresh_from_db()
-        export_event_send(export)
+        _event_after(export_id)
         return
-    Export.objects.filter(pk=export.pk).update(
-        state=ExportState.DONE,
-        finished_at=timezone.now(),
-        done=done,
-        total=max(done, export.total),
-        records=written,
-        path=relative,
-        size=final.stat().st_size,
-    )
-    export.refresh_from_db()
-    export_event_send(export)
+    _event_after(export_id)
+
+
+def failure_reason(error: BaseException) -> str:
+    """What the lead reads of a failure: the cause, never a server path."""
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)[:500]
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror[:500]
+    return (type(error).__name__ + (f": {error}" if str(error) else ""))[:500]
+
+
+def export_error_text(export: Export) -> str:
+    """The failure as the reader's language says it."""
+    if not export.error:
+        return ""
+    reason = export.error
+    if reason == STALLED:
+        reason = _("it stopped %(count)s times without finishing") % {"count": export.attempts}
+    return _("The export failed: %(reason)s") % {"reason": reason}
+
+
+def _event_after(export_id: int) -> None:
+    export = Export.objects.filter(pk=export_id).first()
+    if export is not None:
+        export_event_send(export)
 
 
 def export_payload(export: Export) -> dict[str, Any]:
@@ -210,7 +263,7 @@ def export_payload(export: Export) -> dict[str, Any]:
         "percent": export.percent,
         "records": export.records,
         "size": export.size,
-        "error": export.error,
+        "error": export_error_text(export),
         "download": None,
     }
     if export.state == ExportState.DONE:
@@ -223,18 +276,30 @@ def export_event_send(export: Export) -> None:
 
 
 def exports_sweep(*, now: Any = None) -> tuple[int, int]:
-    """Periodic: re-send exports whose worker died, delete files past their keeping time.
+    """Periodic: re-send exports a lost message or a dead worker left behind, delete files past
+    their keeping time, and files no export owns any more. Returns (re-sent, expired).
 
-    Returns (re-sent, expired)."""
+    An export re-sent MAX_ATTEMPTS times fails instead (it may be what kills its worker)."""
     now = now or timezone.now()
-    stalled = list(
-        Export.objects.filter(
-            state=ExportState.RUNNING, heartbeat_at__lt=now - STALLED_AFTER
-        ).values_list("pk", flat=True)
-    )
     resent = 0
-    for pk in stalled:
-        if Export.objects.filter(pk=pk, state=ExportState.RUNNING).update(state=ExportState.QUEUED):
+    lost = Export.objects.filter(
+        Q(state=ExportState.RUNNING, heartbeat_at__lt=now - STALLED_AFTER)
+        | Q(state=ExportState.QUEUED, heartbeat_at__isnull=True, created_at__lt=now - QUEUED_AFTER)
+        | Q(state=ExportState.QUEUED, heartbeat_at__lt=now - QUEUED_AFTER)
+    )
+    for pk, state, attempts in lost.values_list("pk", "state", "attempts"):
+        if attempts >= MAX_ATTEMPTS:
+            Export.objects.filter(pk=pk, state=state).update(
+                state=ExportState.FAILED,
+                finished_at=now,
+                error=STALLED,
+            )
+            continue
+        # A new heartbeat marks when it was re-queued, so a queued export is re-sent once per
+        # QUEUED_AFTER, not at every sweep.
+        if Export.objects.filter(pk=pk, state=state).update(
+            state=ExportState.QUEUED, heartbeat_at=now
+        ):
             _job_send(pk)
             resent += 1
     old = Export.objects.filter(
@@ -246,4 +311,36 @@ def exports_sweep(*, now: Any = None) -> tuple[int, int]:
         expired += Export.objects.filter(pk=export.pk, state=ExportState.DONE).update(
             state=ExportState.EXPIRED, path=""
         )
+    _orphans_delete(now)
     return resent, expired
+
+
+def _orphans_delete(now: Any) -> None:
+    """Files of deleted projects, of exports no longer ready, and partial files of dead runs."""
+    root = Path(settings.EXPORT_ROOT)
+    if not root.is_dir():
+        return
+    ready = set(
+        Export.objects.filter(state=ExportState.DONE)
+        .exclude(path="")
+        .values_list("path", flat=True)
+    )
+    running = set(
+        Export.objects.filter(state=ExportState.RUNNING).values_list("attempt", flat=True)
+    )
+    projects = set(Project.objects.values_list("pk", flat=True))
+    cutoff = (now - STALLED_AFTER).timestamp()
+    for folder in root.iterdir():
+        if not folder.is_dir() or not folder.name.isdigit():
+            continue
+        if int(folder.name) not in projects:
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
+        for path in folder.iterdir():
+            relative = f"{folder.name}/{path.name}"
+            if path.name.endswith(".part"):
+                owner = path.name.rsplit(".", 2)[-2]
+                if owner not in running and path.stat().st_mtime < cutoff:
+                    path.unlink(missing_ok=True)
+            elif relative not in ready and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)

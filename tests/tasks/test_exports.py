@@ -4,6 +4,7 @@ and what the records say (pseudonyms, credits, curator decisions)."""
 from __future__ import annotations
 
 import csv
+import errno
 import gzip
 import io
 import json
@@ -20,9 +21,9 @@ from rest_framework.test import APIClient
 from crowd.models import Role
 from tasks import selectors_exports
 from tasks.events import leads_group
-from tasks.models import Export, ExportState, Project, Task, Visibility
+from tasks.models import Export, ExportState, Project, Task, Transcription, Visibility
 from tasks.presets import PRESETS
-from tasks.services.exports import export_request, exports_sweep
+from tasks.services.exports import export_error_text, export_request, exports_sweep
 from tasks.services.leases import lease_grant
 from tasks.services.review import field_result_resolve
 from tasks.services.submissions import transcription_submit
@@ -234,7 +235,7 @@ def test_an_export_that_fails_says_why_and_leaves_no_file(
     project, lead, transcribed, monkeypatch, settings, django_capture_on_commit_callbacks
 ):
     def broken(*args, **kwargs):
-        raise OSError("No space left on device")
+        raise OSError(errno.ENOSPC, "No space left on device", "/srv/exports/1/1-csv.zip.part")
 
     from worker import exports
 
@@ -245,7 +246,8 @@ def test_an_export_that_fails_says_why_and_leaves_no_file(
         export = export_request(project=project, actor=lead, format="csv", base_url="http://x")
     export.refresh_from_db()
     assert export.state == ExportState.FAILED
-    assert export.error == "The export failed: No space left on device"
+    assert export.error == "No space left on device"  # the cause, without the server's path
+    assert export_error_text(export) == "The export failed: No space left on device"
     assert not [path for path in settings.EXPORT_ROOT.rglob("*") if path.is_file()]
 
 
@@ -366,7 +368,7 @@ def test_reference_projects_export_csl_json_and_bibtex(db, tmp_path):
         str(tmp_path / "r.bib"),
         stderr=io.StringIO(),
     )
-    assert (tmp_path / "r.bib").read_text().startswith("@comment{")
+    assert "Licence: CC BY 4.0" in (tmp_path / "r.bib").read_text()
 
 
 def test_a_long_export_in_debug_mode_does_not_keep_the_sql_of_every_page(
@@ -384,3 +386,151 @@ def test_a_long_export_in_debug_mode_does_not_keep_the_sql_of_every_page(
     # Each page takes four queries (tasks, results, transcriptions, the next page's tasks);
     # without the reset, three pages would leave a dozen.
     assert len(connection.queries) <= 4
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_under_the_asgi_server_a_download_streams_from_the_file():
+    from asgiref.sync import sync_to_async
+    from django.test import AsyncClient
+
+    from tasks.services.exports import export_run
+
+    lead = await sync_to_async(UserFactory)()
+    project = await sync_to_async(ProjectFactory)()
+    await sync_to_async(MembershipFactory)(project=project, user=lead, role=Role.LEAD)
+    await sync_to_async(TaskFactory)(project=project, state="complete")
+    export = await sync_to_async(export_request)(
+        project=project, actor=lead, format="csv", base_url="http://x"
+    )
+    await sync_to_async(export_run)(export_id=export.pk)
+    client = AsyncClient()
+    await sync_to_async(client.force_login)(lead)
+    response = await client.get(f"/api/exports/{export.pk}/download/")
+    assert response.status_code == 200
+    assert response.is_async
+    body = b"".join([chunk async for chunk in response.streaming_content])
+    assert int(response["Content-Length"]) == len(body)
+    assert response["Content-Disposition"].startswith("attachment; filename=")
+    assert zipfile.ZipFile(io.BytesIO(body)).testzip() is None
+
+
+def test_a_slow_run_superseded_by_the_sweep_stops_and_the_new_run_publishes(
+    project, lead, transcribed, monkeypatch, settings
+):
+    from tasks.services import exports as service
+
+    monkeypatch.setattr(service, "PROGRESS_EVERY_SECONDS", 0)
+    export = export_request(project=project, actor=lead, format="csv", base_url="http://x")
+    real_write = service.export_write
+    resent: list[bool] = []
+
+    def slow_then_resent(**kwargs):
+        progress = kwargs["progress"]
+
+        def first_progress(done, total):
+            if not resent:
+                # Meanwhile the sweep thought this run dead and a second run did the export.
+                resent.append(True)
+                Export.objects.filter(pk=export.pk).update(state=ExportState.QUEUED)
+                service.export_run(export_id=export.pk)
+                progress(done, total)  # the first run learns it lost the export, and stops
+                raise OSError(errno.EIO, "the slow run went on and failed")
+            progress(done, total)
+
+        return real_write(**{**kwargs, "progress": first_progress})
+
+    monkeypatch.setattr(service, "export_write", slow_then_resent)
+    service.export_run(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.state == ExportState.DONE
+    assert export.attempts == 2
+    assert service.export_path(export).is_file()
+    # The first run left nothing behind, and its failure did not overwrite the second's result.
+    assert not list(settings.EXPORT_ROOT.rglob("*.part"))
+
+
+def test_a_queued_export_whose_message_was_lost_is_sent_again(project, lead, transcribed):
+    export = export_request(project=project, actor=lead, format="csv", base_url="http://x")
+    assert export.state == ExportState.QUEUED  # on_commit never ran: the message is lost
+    Export.objects.filter(pk=export.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    assert exports_sweep() == (1, 0)
+    export.refresh_from_db()
+    assert export.state == ExportState.DONE  # re-sent, and run eagerly here
+
+
+def test_an_export_that_keeps_dying_fails_instead_of_being_sent_forever(project, lead):
+    export = export_request(project=project, actor=lead, format="csv", base_url="http://x")
+    Export.objects.filter(pk=export.pk).update(
+        state=ExportState.RUNNING, attempts=3, heartbeat_at=timezone.now() - timedelta(hours=1)
+    )
+    assert exports_sweep() == (0, 0)
+    export.refresh_from_db()
+    assert export.state == ExportState.FAILED
+    assert export_error_text(export) == ("The export failed: it stopped 3 times without finishing")
+
+
+def test_the_sweep_deletes_files_no_export_owns(project, lead, transcribed, settings):
+    import os
+
+    from tasks.services.exports import export_path, export_run
+
+    kept = export_request(project=project, actor=lead, format="csv", base_url="http://x")
+    export_run(export_id=kept.pk)
+    kept.refresh_from_db()
+    gone = ProjectFactory()
+    stray = settings.EXPORT_ROOT / str(gone.pk) / "9-csv.zip"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"old")
+    dead = settings.EXPORT_ROOT / str(project.pk) / "1-csv.zip.deadbeef.part"
+    dead.write_bytes(b"half")
+    old = timezone.now().timestamp() - 3600
+    os.utime(dead, (old, old))
+    gone.delete()
+    exports_sweep()
+    assert export_path(kept).is_file()
+    assert not stray.parent.exists()
+    assert not dead.exists()
+
+
+def test_others_see_only_finished_exports_of_open_data(project, lead, contributor, transcribed):
+    from tasks.services.exports import export_run
+
+    done = export_request(project=project, actor=lead, format="csv", base_url="http://x")
+    export_run(export_id=done.pk)
+    queued = export_request(project=project, actor=lead, format="jsonl", base_url="http://x")
+    Project.objects.filter(pk=project.pk).update(data_open=True)
+    listed = client_for(contributor).get(f"/api/projects/{project.slug}/exports/").json()
+    assert [item["id"] for item in listed["results"]] == [done.pk]
+    assert client_for(contributor).get(f"/api/exports/{queued.pk}/").status_code == 403
+    lead_list = client_for(lead).get(f"/api/projects/{project.slug}/exports/").json()
+    assert {item["id"] for item in lead_list["results"]} == {done.pk, queued.pk}
+
+
+def test_pseudonyms_differ_from_one_project_to_another():
+    from tasks.selectors_exports import Pseudonyms
+
+    assert Pseudonyms(1)(42) == Pseudonyms(1)(42)
+    assert Pseudonyms(1)(42) != Pseudonyms(2)(42)
+
+
+def test_credits_name_only_people_who_gave_a_display_name(project):
+    from tasks.selectors_exports import export_credits
+
+    named = UserFactory(display_name="Jeanne Baret", credit_me=True)
+    unnamed = UserFactory(username="jeanne.baret@example.org", display_name="", credit_me=True)
+    task = TaskFactory(project=project)
+    for n, person in enumerate((named, unnamed)):
+        Transcription.objects.create(
+            project=project, task=task, user=person, values={}, idempotency_key=f"k{n}"
+        )
+    assert [credit.name for credit in export_credits(project)] == ["Jeanne Baret"]
+
+
+def test_occurrence_ids_do_not_depend_on_the_address_the_export_was_asked_from(project):
+    from tasks.selectors_exports import export_dataset
+    from worker.exports.dwca import occurrence_id
+
+    one = export_dataset(project, base_url="https://herbier.example.org")
+    other = export_dataset(project, base_url="http://10.0.0.5:8000")
+    assert occurrence_id(one, 7) == occurrence_id(other, 7)
+    assert occurrence_id(one, 7) != occurrence_id(export_dataset(ProjectFactory(), base_url="x"), 7)

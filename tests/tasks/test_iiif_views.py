@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from django.test import Client
 from iiif_prezi3 import Collection, Manifest
 
@@ -83,3 +84,20 @@ def test_a_batch_of_another_project_is_not_found(project, lead):
     other, _ = annotated_batch(ProjectFactory())
     response = signed_in(lead).get(f"/iiif/{project.slug}/batch-{other.pk}/manifest.json")
     assert response.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_under_the_asgi_server_a_manifest_streams_without_being_read_whole_first():
+    from asgiref.sync import sync_to_async
+    from django.test import AsyncClient
+
+    project = await sync_to_async(ProjectFactory)(data_open=True)
+    batch, _ = await sync_to_async(annotated_batch)(project)
+    response = await AsyncClient().get(f"/iiif/{project.slug}/batch-{batch.pk}/manifest.json")
+    assert response.status_code == 200
+    assert response.is_async  # an asynchronous iterator: Django does not buffer it
+    body = b"".join([chunk async for chunk in response.streaming_content])
+    assert json.loads(body)["items"][0]["annotations"][0]["items"][0]["body"]["value"] == (
+        "Quercus ilex L."
+    )
+    assert "Cookie" in response["Vary"]

@@ -54,6 +54,8 @@ def term_uri(term: str) -> str:
 
 def occurrence_id(dataset: Dataset, task_id: int) -> str:
     """A persistent, globally unique id: the same task gets the same id in every export."""
+    if dataset.uid:
+        return f"urn:uuid:{uuid.uuid5(uuid.UUID(dataset.uid), str(task_id))}"
     name = f"{dataset.base_url}/projects/{dataset.slug}/tasks/{task_id}"
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
 

@@ -66,6 +66,9 @@ class Dataset:
     generated_at: datetime
     tasks: int = 0  # how many records follow, for progress and headers
     publisher: str = ""
+    # The project's own persistent identifier (a UUID): record ids are built on it, so they
+    # stay the same whatever address the export was asked from.
+    uid: str = ""
 
     def title_in(self, language: str) -> str:
         return self.title.get(language) or self.title.get("en") or self.slug
