@@ -61,8 +61,9 @@ if (root) {
     }
   }
 
-  connectLive(`/ws/projects/${root.dataset.project}/`, {
-    export: show,
-    snapshot: refresh,
-  });
+  connectLive(
+    `/ws/projects/${root.dataset.project}/`,
+    {export: show, snapshot: refresh},
+    {onState: (state) => { root.dataset.liveConnection = state; }},
+  );
 }
