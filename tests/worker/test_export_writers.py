@@ -8,6 +8,7 @@ import gzip
 import io
 import json
 import zipfile
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import bibtexparser
@@ -188,6 +189,46 @@ def test_the_raw_csv_is_the_flat_format_other_reconciliation_tools_read():
 )
 def test_a_cell_that_would_run_as_a_formula_is_neutralised_and_numbers_are_not(text, expected):
     assert cell_safe(text) == expected
+
+
+def test_the_consensus_csv_neutralises_formulas_in_values_and_in_metadata():
+    record = sheet(1, scientificName=agreed('=HYPERLINK("http://evil")'))
+    record = replace(record, metadata={"catalogNumber": "@SUM(A1)", "institution": "Montclair"})
+    body, _, _ = write(results_csv_write, dataset(HERBARIUM), [record])
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    row = next(csv.DictReader(io.StringIO(archive.read("herbier.csv").decode("utf-8"))))
+    assert row["scientificName"] == '\'=HYPERLINK("http://evil")'
+    assert row["metadata.catalogNumber"] == "'@SUM(A1)"
+
+
+def test_metadata_that_is_not_text_is_written_as_json_and_numbers_as_written():
+    keys = ("structure", "flag", "count", "ratio", "missing")
+    record = replace(
+        sheet(1),
+        metadata={"structure": {"a": [1, "é"]}, "flag": True, "count": 3, "ratio": 0.5},
+    )
+    body, _, _ = write(results_csv_write, dataset(HERBARIUM, metadata_keys=keys), [record])
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    row = next(csv.DictReader(io.StringIO(archive.read("herbier.csv").decode("utf-8"))))
+    assert json.loads(row["metadata.structure"]) == {"a": [1, "é"]}
+    assert row["metadata.structure"] == '{"a": [1, "é"]}'
+    assert row["metadata.flag"] == "true"
+    assert row["metadata.count"] == "3"
+    assert row["metadata.ratio"] == "0.5"
+    assert row["metadata.missing"] == ""
+
+
+@pytest.mark.parametrize(
+    ("writer", "name"),
+    [(results_csv_write, "consensus"), (raw_csv_write, "transcriptions")],
+)
+def test_each_csv_package_says_that_formula_cells_carry_a_quote(writer, name):
+    body, _, _ = write(writer, dataset(HERBARIUM), [sheet(1)])
+    package = json.loads(zipfile.ZipFile(io.BytesIO(body)).read("datapackage.json"))
+    [resource] = package["resources"]
+    assert resource["name"] == name
+    assert "formula" in resource["description"]
+    assert "'" in resource["description"]
 
 
 def test_json_lines_give_every_value_its_provenance():

@@ -35,6 +35,21 @@ def cell_safe(text: str) -> str:
     return text
 
 
+def metadata_cell(value: object) -> str:
+    """A task's metadata value as a cell: text as is, numbers as written, structures, true and
+    false as JSON, so that any reader can parse them back; nothing (null) as an empty cell, what
+    a data package reads as a missing value."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    return cell_safe(text)
+
+
 def results_columns(dataset: Dataset) -> list[str]:
     columns = ["subject_id", "file_name", "batch", "state", "confidence"]
     columns += [f"metadata.{key}" for key in dataset.metadata_keys]
@@ -79,9 +94,7 @@ def _results_row(dataset: Dataset, record: TaskRecord) -> list[str]:
         record.state,
         "" if confidence is None else f"{confidence:.4f}",
     ]
-    for key in dataset.metadata_keys:
-        value = record.metadata.get(key)
-        row.append("" if value is None else cell_safe(str(value)))
+    row += [metadata_cell(record.metadata.get(key)) for key in dataset.metadata_keys]
     for spec in dataset.fields:
         value = record.values.get(spec.key)
         if value is None:
@@ -164,6 +177,12 @@ def _results_schema(dataset: Dataset, columns: list[str]) -> dict[str, Any]:
     }
 
 
+_FORMULAS_NOTE = (
+    "A cell that a spreadsheet would run as a formula (one starting with =, @, a tab, a carriage"
+    " return, or + or - followed by more than a number) is written with a ' before it."
+)
+
+
 def _package(dataset: Dataset, path: str, kind: str, schema: dict[str, Any]) -> str:
     """A Frictionless Data Package descriptor: what the CSV is, under which licence, by whom."""
     descriptor = {
@@ -190,6 +209,7 @@ def _package(dataset: Dataset, path: str, kind: str, schema: dict[str, Any]) -> 
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
+                "description": _FORMULAS_NOTE,
                 "schema": schema,
             }
         ],
