@@ -270,6 +270,26 @@ def test_json_lines_give_every_value_its_provenance():
     assert task["transcriptions"][1]["markers"] == {"eventDate": "illegible"}
 
 
+def test_json_lines_write_the_pseudonyms_of_contributors_exactly_as_given():
+    given = ("v-7f3a9c", "v-0b12de", "v-7f3a9c-2")
+    value = Value(
+        "Quercus ilex L.",
+        "agreed",
+        0.75,
+        3,
+        4,
+        "exact",
+        alternatives=(Alternative("Quercus ilex L.", 3.0, given), Alternative("Q. ilex", 1.0, ())),
+    )
+    body, _, _ = write(
+        FORMATS["jsonl"].writer, dataset(HERBARIUM), [sheet(1, scientificName=value)]
+    )
+    task = json.loads(gzip.decompress(body).decode("utf-8").splitlines()[1])
+    alternatives = task["values"]["scientificName"]["alternatives"]
+    assert [alt["contributors"] for alt in alternatives] == [list(given), []]
+    assert [entry["contributor"] for entry in task["transcriptions"]] == ["v-aaa", "v-bbb"]
+
+
 def test_the_darwin_core_archive_reads_back_with_dwca_reader(tmp_path):
     records = [
         sheet(1),
