@@ -106,6 +106,21 @@ def sheet(task_id, state="complete", batch=(1, "Lot A"), **values):
     )
 
 
+def template(*fields):
+    """A template of text fields: (key, {standard: term}) pairs, a geopoint when the key says so."""
+    return template_parse(
+        [
+            {
+                "key": key,
+                "type": "geopoint" if key == "coordinates" else "text",
+                "label": {"en": key, "fr": key},
+                "mapping": mapping,
+            }
+            for key, mapping in fields
+        ]
+    )
+
+
 def write(writer, data, records):
     out = io.BytesIO()
     seen: list[int] = []
@@ -335,6 +350,77 @@ def test_occurrence_ids_are_stable_from_one_export_to_the_next():
         dataset(HERBARIUM, generated_at=datetime(2030, 1, 1, tzinfo=UTC)), 7
     )
     assert occurrence_id(dataset(HERBARIUM), 7) != occurrence_id(dataset(HERBARIUM), 8)
+
+
+def dwca_rows(tmp_path, data, records):
+    body, _, _ = write(FORMATS["dwca"].writer, data, records)
+    path = tmp_path / "archive.zip"
+    path.write_bytes(body)
+    with DwCAReader(str(path)) as archive:
+        return list(archive), archive.metadata
+
+
+DWC = "http://rs.tdwg.org/dwc/terms/"
+
+
+def test_the_archive_xml_stays_well_formed_whatever_control_characters_the_names_carry(tmp_path):
+    data = dataset(
+        HERBARIUM,
+        title={"en": "Montclair\x0b herbarium", "fr": "Herbier\x0c"},
+        description={"en": "Sheets\x00 and\ttabs\nand lines."},
+        credits=(Credit("Jeanne\x01 Baret", 12),),
+        publisher="Crowd\x1f",
+    )
+    # The reader parses meta.xml and eml.xml with ElementTree: an ill-formed document raises.
+    rows, eml = dwca_rows(tmp_path, data, [sheet(1)])
+    assert len(rows) == 1
+    assert eml.find("dataset/title").text == "Montclair herbarium"
+    assert eml.find(".//associatedParty/individualName/surName").text == "Jeanne Baret"
+    assert eml.find("dataset/abstract/para").text == "Sheets and\ttabs\nand lines."
+
+
+def test_the_credited_volunteers_have_a_role_from_gbifs_vocabulary(tmp_path):
+    _, eml = dwca_rows(tmp_path, dataset(HERBARIUM), [sheet(1)])
+    roles = [el.text for el in eml.findall(".//associatedParty/role")]
+    assert roles == ["contentProvider", "contentProvider"]
+
+
+def test_basis_of_record_comes_from_a_mapped_field_then_the_metadata_then_the_default(tmp_path):
+    fields = HERBARIUM + template(("basis", {"dwc": "basisOfRecord"}))
+    records = [
+        sheet(1, basis=agreed("HumanObservation")),
+        replace(sheet(2), metadata={"basisOfRecord": "FossilSpecimen"}),
+        sheet(3, basis=Value("LivingSpecimen", "disputed", 0.5, 1, 2, "exact")),
+    ]
+    rows, _ = dwca_rows(tmp_path, dataset(fields), records)
+    assert [row.data[DWC + "basisOfRecord"] for row in rows] == [
+        "HumanObservation",
+        "FossilSpecimen",
+        "PreservedSpecimen",
+    ]
+
+
+def test_an_occurrence_id_from_the_metadata_is_the_records_id(tmp_path):
+    own = replace(sheet(1), metadata={"occurrenceID": "urn:catalog:MTC:V:0001"})
+    rows, _ = dwca_rows(tmp_path, dataset(HERBARIUM), [own, sheet(2)])
+    assert [row.id for row in rows] == [
+        "urn:catalog:MTC:V:0001",
+        occurrence_id(dataset(HERBARIUM), 2),
+    ]
+    assert [row.data[DWC + "occurrenceID"] for row in rows] == [row.id for row in rows]
+
+
+def test_a_geopoint_whose_latitude_term_is_taken_writes_only_its_longitude(tmp_path):
+    fields = template(
+        ("scientificName", {"dwc": "scientificName"}),
+        ("latitude", {"dwc": "decimalLatitude"}),
+        ("coordinates", {"dwc": ["decimalLatitude", "decimalLongitude"]}),
+    )
+    record = sheet(1, latitude=agreed("45.1885"))
+    rows, _ = dwca_rows(tmp_path, dataset(fields), [record])
+    data = rows[0].data
+    assert data[DWC + "decimalLatitude"] == "45.1885"
+    assert data[DWC + "decimalLongitude"] == "2.8765"
 
 
 def reference(task_id, **values):

@@ -4,14 +4,16 @@ Only settled tasks (complete, or resolved by a curator) are records: an archive 
 herbarium publishes, and a disputed value is not ready for that. Each template field maps to
 Darwin Core through its `mapping.dwc` (a geopoint to `decimalLatitude` and
 `decimalLongitude`); per-image metadata whose key is a Darwin Core term (`catalogNumber`,
-`institutionCode`…) goes out too. The consensus confidence is in `occurrenceRemarks` (words)
-and `dynamicProperties` (JSON, per field).
+`institutionCode`…) goes out too, and an `occurrenceID` or a `basisOfRecord` there is the
+record's. The consensus confidence is in `occurrenceRemarks` (words) and `dynamicProperties`
+(JSON, per field).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable
@@ -38,6 +40,8 @@ _DC_TERMS = frozenset(
         "references",
     }
 )
+# What a herbarium's sheet is unless the template or the task's metadata says otherwise.
+BASIS_OF_RECORD = "PreservedSpecimen"
 _OWN_TERMS = (
     "occurrenceID",
     "basisOfRecord",
@@ -65,18 +69,27 @@ class _Columns:
 
     def __init__(self, dataset: Dataset):
         self.terms: list[str] = ["occurrenceID", "basisOfRecord", "license"]
-        self.fields: list[tuple[str, str, list[str]]] = []  # (key, type, terms)
+        # (key, whether the value is "lat,lon" split over its terms, the parts whose term the
+        # field holds): a geopoint whose latitude term another field took keeps its longitude.
+        self.fields: list[tuple[str, bool, list[int]]] = []
+        self.basis_field = ""  # the field mapped to basisOfRecord, which has its own column
         taken = set(_OWN_TERMS)
         for spec in dataset.fields:
             mapped = spec.mapping.get("dwc")
             if not mapped:
                 continue
             terms = [mapped] if isinstance(mapped, str) else [str(term) for term in mapped]
-            terms = [term for term in terms if term not in taken]
-            if terms:
-                taken.update(terms)
-                self.fields.append((spec.key, spec.type, terms))
-                self.terms += terms
+            if terms == ["basisOfRecord"] and not self.basis_field:
+                self.basis_field = spec.key
+            split = spec.type == "geopoint" and len(terms) == 2
+            parts = []
+            for part, term in enumerate(terms):
+                if term not in taken:
+                    taken.add(term)
+                    parts.append(part)
+                    self.terms.append(term)
+            if parts:
+                self.fields.append((spec.key, split, parts))
         self.metadata = [
             key for key in dataset.metadata_keys if key in DARWIN_CORE_TERMS and key not in taken
         ]
@@ -114,17 +127,33 @@ def dwca_write(
     return written
 
 
+def _settled(record: TaskRecord, key: str) -> str:
+    value = record.values.get(key)
+    return value.value if value is not None and value.settled else ""
+
+
+def _metadata(record: TaskRecord, key: str) -> str:
+    found = record.metadata.get(key)
+    return "" if found is None else str(found).strip()
+
+
 def _row(dataset: Dataset, columns: _Columns, record: TaskRecord) -> list[str]:
-    identifier = occurrence_id(dataset, record.id)
-    row = [identifier, identifier, "PreservedSpecimen", dataset.licence.url]
-    for key, type_, terms in columns.fields:
-        value = record.values.get(key)
-        text = value.value if value is not None and value.settled else ""
-        if type_ == "geopoint" and len(terms) == 2:
+    # The institution's own occurrenceID, when the images came with one, is the one GBIF knows.
+    identifier = _metadata(record, "occurrenceID") or occurrence_id(dataset, record.id)
+    basis = (
+        (_settled(record, columns.basis_field) if columns.basis_field else "")
+        or _metadata(record, "basisOfRecord")
+        or BASIS_OF_RECORD
+    )
+    row = [identifier, identifier, basis, dataset.licence.url]
+    for key, split, parts in columns.fields:
+        text = _settled(record, key)
+        if split:
             latitude, _, longitude = text.partition(",")
-            row += [latitude.strip(), longitude.strip()]
+            coordinates = (latitude.strip(), longitude.strip())
+            row += [coordinates[part] for part in parts]
         else:
-            row += [text] + [""] * (len(terms) - 1)
+            row += [text if part == 0 else "" for part in parts]
     for key in columns.metadata:
         found = record.metadata.get(key)
         row.append("" if found is None else str(found))
@@ -213,7 +242,11 @@ def eml_xml(dataset: Dataset) -> str:
         party = ET.SubElement(ds, "associatedParty")
         name = ET.SubElement(party, "individualName")
         ET.SubElement(name, "surName").text = credit.name
-        ET.SubElement(party, "role").text = "transcriber"
+        # GBIF's role vocabulary (rs.gbif.org/vocabulary/gbif/agent_role.xml) has no
+        # transcriber. The volunteers wrote the records' text from the sheets: they provided
+        # the content. "processor" is for those who rework data that already exist;
+        # "originator" and "author" would claim the collection or a publication.
+        ET.SubElement(party, "role").text = "contentProvider"
     ET.SubElement(ds, "pubDate").text = dataset.generated_at.date().isoformat()
     abstract = ET.SubElement(ds, "abstract")
     for language in ("en", "fr"):
@@ -242,6 +275,23 @@ def eml_xml(dataset: Dataset) -> str:
     return _xml(root)
 
 
+# What XML 1.0 forbids in a document, escaped or not: C0 controls but tab and line breaks, lone
+# surrogates and the two non-characters. ElementTree would write them and make it ill-formed.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
 def _xml(root: ET.Element) -> str:
+    """The document as text, with every text and attribute made fit for XML 1.0."""
+    for element in root.iter():
+        if element.text:
+            element.text = xml_text(element.text)
+        if element.tail:
+            element.tail = xml_text(element.tail)
+        for name, value in list(element.attrib.items()):
+            element.set(name, xml_text(value))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
