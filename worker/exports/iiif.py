@@ -4,21 +4,35 @@ Viewer) beside the image's own static IIIF Image API service.
 
 The export is a zip: `collection.json` (a Collection listing every batch's manifest) and
 `manifests/batch-<id>.json`. Manifests are streamed canvas by canvas; records must come
-grouped by batch.
+grouped by batch. A canvas needs an image and its size: a task without them is left out, and a
+batch left with no canvas has no manifest (IIIF requires at least one).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import posixpath
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from worker.exports.records import Dataset, TaskRecord
 
 Progress = Callable[[int], None]
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
+# The image formats the platform takes in, by extension of the image's address.
+_IMAGE_FORMATS = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".webp": "image/webp",
+    ".jp2": "image/jp2",
+    ".gif": "image/gif",
+}
 
 
 def manifest_id(dataset: Dataset, batch_id: int | None) -> str:
@@ -76,16 +90,26 @@ def _attribution(dataset: Dataset, words: str) -> str:
     return f"{line}. {dataset.licence.name}."
 
 
+def image_format(url: str) -> str:
+    """The media type of an image, from its address's extension ("" when unknown)."""
+    extension = posixpath.splitext(urlsplit(url).path)[1].lower()
+    return _IMAGE_FORMATS.get(extension, "")
+
+
+def paintable(record: TaskRecord) -> bool:
+    """Whether the task can be a canvas: IIIF needs the image and its width and height."""
+    return bool(record.image_url) and bool(record.width) and bool(record.height)
+
+
 def canvas(dataset: Dataset, record: TaskRecord) -> dict[str, Any]:
+    """The task's canvas; only for a `paintable` record."""
     canvas_id = _canvas_id(dataset, record)
-    width, height = record.width or 1, record.height or 1
-    body: dict[str, Any] = {
-        "id": record.image_url,
-        "type": "Image",
-        "format": "image/jpeg",
-        "width": width,
-        "height": height,
-    }
+    width, height = record.width, record.height
+    body: dict[str, Any] = {"id": record.image_url, "type": "Image"}
+    media_type = image_format(record.image_url)
+    if media_type:
+        body["format"] = media_type
+    body |= {"width": width, "height": height}
     if record.image_service:
         body["service"] = [
             {"id": record.image_service, "type": "ImageService3", "profile": "level0"}
@@ -175,6 +199,45 @@ def _batches(
         yield batch, head.batch_name, same()
 
 
+def _canvases(
+    dataset: Dataset, records: Iterable[TaskRecord], counted: Callable[[], None] | None
+) -> Iterator[dict[str, Any]]:
+    """The canvases of the records that can be painted; `counted()` after every record read."""
+    for record in records:
+        if paintable(record):
+            yield canvas(dataset, record)
+        if counted is not None:
+            counted()
+
+
+def _manifest_text(
+    dataset: Dataset,
+    batch_id: int | None,
+    batch_name: str,
+    canvases: Iterator[dict[str, Any]],
+) -> Iterator[str]:
+    """The manifest as JSON text, a canvas at a time; nothing at all if there is no canvas.
+
+    The head goes out with the first canvas, so the caller knows whether there is a manifest
+    to write before writing any of it, and holds no more than one canvas meanwhile."""
+    first = next(canvases, None)
+    if first is None:
+        return
+    yield _head_text(dataset, batch_id, batch_name) + "\n" + _dumps(first)
+    for item in canvases:
+        yield ",\n" + _dumps(item)
+    yield "\n]}\n"
+
+
+def _head_text(dataset: Dataset, batch_id: int | None, batch_name: str) -> str:
+    head = manifest_head(dataset, batch_id, batch_name)
+    return json.dumps(head, ensure_ascii=False)[:-1] + ', "items": ['
+
+
+def _dumps(item: dict[str, Any]) -> str:
+    return json.dumps(item, ensure_ascii=False)
+
+
 def manifest_chunks(
     dataset: Dataset,
     batch_id: int | None,
@@ -182,16 +245,17 @@ def manifest_chunks(
     records: Iterable[TaskRecord],
     counted: Callable[[], None] | None = None,
 ) -> Iterator[str]:
-    """One batch's manifest as JSON text, a canvas at a time (for a file or an HTTP stream)."""
-    head = manifest_head(dataset, batch_id, batch_name)
-    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "items": ['
-    first = True
-    for record in records:
-        yield ("\n" if first else ",\n") + json.dumps(canvas(dataset, record), ensure_ascii=False)
-        first = False
-        if counted is not None:
-            counted()
-    yield "\n]}\n"
+    """One batch's manifest as JSON text, a canvas at a time (for a file or an HTTP stream).
+
+    `counted()` is called after each record read, painted or not. A batch with no canvas still
+    makes a JSON document, with no items; the export writes no manifest for it."""
+    chunks = _manifest_text(dataset, batch_id, batch_name, _canvases(dataset, records, counted))
+    first = next(chunks, None)
+    if first is None:
+        yield _head_text(dataset, batch_id, batch_name) + "]}\n"
+        return
+    yield first
+    yield from chunks
 
 
 def collection(dataset: Dataset, batches: Iterable[tuple[int | None, str]]) -> dict[str, Any]:
@@ -222,25 +286,38 @@ def iiif_write(
     records: Iterable[TaskRecord],
     progress: Progress | None = None,
 ) -> int:
-    """Write the collection and one manifest per batch; return the number of canvases."""
-    rows = [0]
+    """Write the collection and one manifest per batch that has a canvas; return the number of
+    canvases. `progress` counts every record read, painted or not."""
+    seen = [0]
+    painted = [0]
     batches: list[tuple[int | None, str]] = []
 
     def counted() -> None:
-        rows[0] += 1
+        seen[0] += 1
         if progress is not None:
-            progress(rows[0])
+            progress(seen[0])
+
+    def tallied(canvases: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for item in canvases:
+            painted[0] += 1
+            yield item
 
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for batch_id, batch_name, batch_records in _batches(records):
+            canvases = tallied(_canvases(dataset, batch_records, counted))
+            chunks = _manifest_text(dataset, batch_id, batch_name, canvases)
+            first = next(chunks, None)
+            if first is None:
+                continue
             name = f"manifests/batch-{batch_id or 0}.json"
             with archive.open(name, "w", force_zip64=True) as raw:
                 text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
-                for chunk in manifest_chunks(dataset, batch_id, batch_name, batch_records, counted):
+                text.write(first)
+                for chunk in chunks:
                     text.write(chunk)
                 text.flush()
                 text.detach()
             batches.append((batch_id, batch_name))
         body = json.dumps(collection(dataset, batches), ensure_ascii=False, indent=1)
         archive.writestr("collection.json", body)
-    return rows[0]
+    return painted[0]
