@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection, reset_queries
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -352,3 +352,14 @@ def export_for(user: Any, export_id: int) -> Export:
     if not exports_visible_to(user, export.project).filter(pk=export.pk).exists():
         raise PermissionDenied(_("Only the project's leads may see this export."))
     return export
+
+
+def iiif_batches(project: Project) -> QuerySet[Batch]:
+    """Batches with at least one image a IIIF manifest can show (an exported task with its
+    image and size): a manifest must have a canvas."""
+    shown = (
+        Task.objects.filter(EXPORTED, batch=OuterRef("pk"))
+        .exclude(image="")
+        .filter(image_width__isnull=False, image_height__isnull=False)
+    )
+    return Batch.objects.filter(project=project).filter(Exists(shown)).order_by("pk")

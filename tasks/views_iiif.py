@@ -15,9 +15,14 @@ from django.views.decorators.http import require_GET
 
 from crowd.roles import Capability, project_capabilities
 from crowd.streaming import generated
-from tasks.models import Batch, Project, Visibility
+from tasks.models import Project, Visibility
 from tasks.selectors import project_for
-from tasks.selectors_exports import export_dataset, export_may_download, export_records
+from tasks.selectors_exports import (
+    export_dataset,
+    export_may_download,
+    export_records,
+    iiif_batches,
+)
 from worker.exports.iiif import collection, manifest_chunks
 
 CONTENT_TYPE = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'
@@ -46,7 +51,7 @@ def _headers(response: HttpResponse | StreamingHttpResponse, public: bool) -> No
 def iiif_collection(request: HttpRequest, slug: str) -> HttpResponse:
     project, public = _readable(request, slug)
     dataset = export_dataset(project, base_url=request.build_absolute_uri("/"), tasks=0, light=True)
-    batches = Batch.objects.filter(project=project).order_by("pk").values_list("pk", "name")
+    batches = iiif_batches(project).values_list("pk", "name")
     body = json.dumps(collection(dataset, list(batches)), ensure_ascii=False)
     response = HttpResponse(body, content_type=CONTENT_TYPE)
     _headers(response, public)
@@ -56,8 +61,9 @@ def iiif_collection(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def iiif_manifest(request: HttpRequest, slug: str, batch_id: int) -> StreamingHttpResponse:
     project, public = _readable(request, slug)
-    batch = Batch.objects.filter(project=project, pk=batch_id).first()
+    batch = iiif_batches(project).filter(pk=batch_id).first()
     if batch is None:
+        # Also a batch with no image to show yet: a manifest must have a canvas.
         raise Http404(_("No such batch."))
     base_url = request.build_absolute_uri("/")
     dataset = export_dataset(project, base_url=base_url, tasks=0, light=True)

@@ -101,3 +101,13 @@ async def test_under_the_asgi_server_a_manifest_streams_without_being_read_whole
         "Quercus ilex L."
     )
     assert "Cookie" in response["Vary"]
+
+
+def test_a_batch_with_no_image_to_show_has_no_manifest_and_is_not_listed(project, lead):
+    shown, _ = annotated_batch(project)
+    empty = Batch.objects.create(project=project, name="Lot 2", state="receiving")
+    TaskFactory(project=project, batch=empty, state="pending")  # still being prepared
+    client = signed_in(lead)
+    listed = read(client.get(f"/iiif/{project.slug}/collection.json"))
+    assert [item["id"].rsplit("/", 2)[1] for item in listed["items"]] == [f"batch-{shown.pk}"]
+    assert client.get(f"/iiif/{project.slug}/batch-{empty.pk}/manifest.json").status_code == 404
