@@ -89,6 +89,7 @@ def test_a_batch_of_another_project_is_not_found(project, lead):
 @pytest.mark.django_db(transaction=True)
 async def test_under_the_asgi_server_a_manifest_streams_without_being_read_whole_first():
     from asgiref.sync import sync_to_async
+    from django.db import connections
     from django.test import AsyncClient
 
     project = await sync_to_async(ProjectFactory)(data_open=True)
@@ -101,6 +102,9 @@ async def test_under_the_asgi_server_a_manifest_streams_without_being_read_whole
         "Quercus ilex L."
     )
     assert "Cookie" in response["Vary"]
+    # The manifest's queries ran in the database thread, whose connection the test client
+    # leaves open (it keeps Django from closing connections at the end of requests).
+    await sync_to_async(connections.close_all, thread_sensitive=True)()
 
 
 def test_a_batch_with_no_image_to_show_has_no_manifest_and_is_not_listed(project, lead):
