@@ -8,15 +8,20 @@ and project.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.views.static import serve
 
-from crowd.roles import Capability, project_capabilities
+from crowd.roles import AnyUser, Capability, project_capabilities
 from tasks.models import Project
 
 DECISION_SECONDS = 60
+INFO_CONTENT_TYPE = 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"'
 # What each top folder of MEDIA_ROOT needs: images of tasks are seen with the project; files
 # still waiting to be ingested only by its leads.
 FOLDER_CAPABILITY = {"projects": Capability.VIEW, "batches": Capability.MANAGE}
@@ -30,17 +35,44 @@ def media_serve(request: HttpRequest, path: str) -> HttpResponseBase:
     folder, _, rest = path.partition("/")
     project_id, _, _ = rest.partition("/")
     needed = FOLDER_CAPABILITY.get(folder)
-    if needed is None or not project_id.isdigit() or not _allowed(request, int(project_id), needed):
+    if (
+        needed is None
+        or not project_id.isdigit()
+        or not _allowed(request.user, int(project_id), needed)
+    ):
         raise Http404("No such file.")
-    return serve(request, path, document_root=str(settings.MEDIA_ROOT))
+    response: HttpResponseBase | None = None
+    if folder == "projects" and path.endswith("/info.json"):
+        response = _image_info(request, path)
+    if response is None:
+        response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
+    # What anyone may see, any site may show: IIIF viewers elsewhere (Mirador, the Universal
+    # Viewer) read a public project's tiles. Never for members-only projects.
+    if folder == "projects" and _allowed(AnonymousUser(), int(project_id), Capability.VIEW):
+        response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
-def _allowed(request: HttpRequest, project_id: int, needed: Capability) -> bool:
-    viewer = request.user.pk if request.user.is_authenticated else "anonymous"
+def _image_info(request: HttpRequest, path: str) -> HttpResponse | None:
+    """The IIIF Image API `info.json`, its `id` made absolute: tiles are written with an id
+    relative to the site, which OpenSeadragon resolves but other IIIF clients need whole."""
+    try:
+        info = json.loads((Path(settings.MEDIA_ROOT) / path).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(info, dict):
+        return None
+    folder = path.removesuffix("/info.json")
+    info["id"] = request.build_absolute_uri(f"{settings.MEDIA_URL}{folder}")
+    return HttpResponse(json.dumps(info), content_type=INFO_CONTENT_TYPE)
+
+
+def _allowed(user: AnyUser, project_id: int, needed: Capability) -> bool:
+    viewer = user.pk if user.is_authenticated else "anonymous"
     key = f"media-access:{viewer}:{project_id}:{needed.value}"
     decision = cache.get(key)
     if decision is None:
         project = Project.objects.filter(pk=project_id).first()
-        decision = project is not None and needed in project_capabilities(request.user, project)
+        decision = project is not None and needed in project_capabilities(user, project)
         cache.set(key, decision, DECISION_SECONDS)
     return bool(decision)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.cache import cache
 
@@ -72,3 +74,34 @@ def test_a_member_losing_access_is_refused_once_the_short_cache_expires(client, 
     private.memberships.filter(user=member).delete()
     cache.clear()  # stands for the minute the decision is kept
     assert client.get(url).status_code == 404
+
+
+def put_info(settings, project) -> str:
+    relative = f"projects/{project.pk}/iiif/ab/abc/info.json"
+    path = settings.MEDIA_ROOT / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    info = {"id": f"/media/projects/{project.pk}/iiif/ab/abc", "type": "ImageService3"}
+    path.write_text(json.dumps(info))
+    return f"/media/{relative}"
+
+
+def test_image_info_gives_its_absolute_id_and_a_public_projects_tiles_are_open_to_other_sites(
+    client, settings, project
+):
+    response = client.get(put_info(settings, project))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/ld+json")
+    assert json.loads(response.content)["id"] == (
+        f"http://testserver/media/projects/{project.pk}/iiif/ab/abc"
+    )
+    assert response["Access-Control-Allow-Origin"] == "*"
+    tile = put(settings, f"projects/{project.pk}/iiif/ab/abc/0,0,512,512/512,/0/default.jpg")
+    assert client.get(tile)["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_members_only_projects_tiles_are_not_offered_to_other_sites(client, settings, db):
+    private = ProjectFactory(visibility="members")
+    client.force_login(MembershipFactory(project=private).user)
+    response = client.get(put_info(settings, private))
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response
