@@ -359,6 +359,8 @@ try:
     # for `manage.py export_project`.
     SITE_URL = env.text("SITE_URL", default="http://localhost:8000").rstrip("/")
     SITE_NAME = env.text("SITE_NAME", default="Crowd transcription")
+    # Live IIIF documents per client address and minute (each reads a whole batch).
+    IIIF_PER_MINUTE = env.number("IIIF_PER_MINUTE", default=120, minimum=1)
     # Keys the contributors' pseudonyms in exports; set it once and keep it, so that pseudonyms
     # stay the same from one export to the next even when SECRET_KEY is rotated.
     EXPORT_PSEUDONYM_KEY = env.text("EXPORT_PSEUDONYM_KEY", default=SECRET_KEY)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from crowd.ratelimit import client_ip, limit_count
 from crowd.roles import Capability, project_capabilities
 from crowd.streaming import generated
 from tasks.models import Project, Visibility
@@ -41,6 +43,14 @@ def _readable(request: HttpRequest, slug: str) -> tuple[Project, bool]:
     return project, public
 
 
+def _throttled(request: HttpRequest) -> HttpResponse | None:
+    """Each document reads a whole batch: one address may not ask for them without end."""
+    if limit_count(f"iiif:{client_ip(request)}", window_seconds=60) <= settings.IIIF_PER_MINUTE:
+        return None
+    message = _("Too many IIIF requests from this address: wait a minute.")
+    return HttpResponse(message, status=429, headers={"Retry-After": "60"})
+
+
 def _headers(response: HttpResponse | StreamingHttpResponse, public: bool) -> None:
     if public:
         response["Access-Control-Allow-Origin"] = "*"
@@ -49,6 +59,8 @@ def _headers(response: HttpResponse | StreamingHttpResponse, public: bool) -> No
 
 @require_GET
 def iiif_collection(request: HttpRequest, slug: str) -> HttpResponse:
+    if (refused := _throttled(request)) is not None:
+        return refused
     project, public = _readable(request, slug)
     dataset = export_dataset(project, base_url=request.build_absolute_uri("/"), tasks=0, light=True)
     batches = iiif_batches(project).values_list("pk", "name")
@@ -59,7 +71,11 @@ def iiif_collection(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def iiif_manifest(request: HttpRequest, slug: str, batch_id: int) -> StreamingHttpResponse:
+def iiif_manifest(
+    request: HttpRequest, slug: str, batch_id: int
+) -> StreamingHttpResponse | HttpResponse:
+    if (refused := _throttled(request)) is not None:
+        return refused
     project, public = _readable(request, slug)
     batch = iiif_batches(project).filter(pk=batch_id).first()
     if batch is None:

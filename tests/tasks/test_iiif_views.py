@@ -115,3 +115,15 @@ def test_a_batch_with_no_image_to_show_has_no_manifest_and_is_not_listed(project
     listed = read(client.get(f"/iiif/{project.slug}/collection.json"))
     assert [item["id"].rsplit("/", 2)[1] for item in listed["items"]] == [f"batch-{shown.pk}"]
     assert client.get(f"/iiif/{project.slug}/batch-{empty.pk}/manifest.json").status_code == 404
+
+
+def test_one_address_asking_for_manifests_without_end_is_told_to_wait(project, lead, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.IIIF_PER_MINUTE = 2
+    batch, _ = annotated_batch(project)
+    client = signed_in(lead)
+    url = f"/iiif/{project.slug}/batch-{batch.pk}/manifest.json"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get(f"/iiif/{project.slug}/collection.json")["Retry-After"] == "60"
