@@ -32,7 +32,7 @@ from crowd.models import User
 from tasks.events import event_send, leads_group
 from tasks.models import Export, ExportState, Project
 from tasks.selectors_exports import export_dataset, export_records
-from worker.exports import FORMATS, ExportFormat
+from worker.exports import FORMATS, ExportFormat, counting
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def export_write(
         if progress is not None:
             progress(done, dataset.tasks)
 
-    written = found.writer(out, dataset, records, counted)
+    written = found.writer(out, dataset, counting(records, counted))
     return seen[0], written
 
 

@@ -6,7 +6,7 @@ it needs (transcriptions for the raw and provenance exports; grouped by batch fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
 
@@ -17,7 +17,18 @@ from worker.exports.records import Dataset, TaskRecord
 from worker.exports.references import bibtex_write, csl_json_write
 from worker.exports.tables import raw_csv_write, results_csv_write
 
-Writer = Callable[[IO[bytes], Dataset, Iterable[TaskRecord], Callable[[int], None] | None], int]
+# (out, dataset, records) -> records written (rows, items, canvases: each format says which).
+Writer = Callable[[IO[bytes], Dataset, Iterable[TaskRecord]], int]
+
+
+def counting(
+    records: Iterable[TaskRecord], progress: Callable[[int], None]
+) -> Iterator[TaskRecord]:
+    """The records, calling `progress(n)` as the writer moves past the n-th: every record read
+    counts, whether the format writes it or not."""
+    for done, record in enumerate(records, start=1):
+        yield record
+        progress(done)
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,12 @@ import json
 import re
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import IO
 from xml.etree import ElementTree as ET
 
 from tasks.standards import DARWIN_CORE_TERMS
 from worker.exports.records import Dataset, TaskRecord
-
-Progress = Callable[[int], None]
 
 DWC = "http://rs.tdwg.org/dwc/terms/"
 DCTERMS = "http://purl.org/dc/terms/"
@@ -101,12 +99,10 @@ def dwca_write(
     out: IO[bytes],
     dataset: Dataset,
     records: Iterable[TaskRecord],
-    progress: Progress | None = None,
 ) -> int:
     """Write the archive; return the number of occurrences (settled tasks) written."""
     columns = _Columns(dataset)
     written = 0
-    seen = 0
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("meta.xml", meta_xml(columns.terms))
         archive.writestr("eml.xml", eml_xml(dataset))
@@ -114,9 +110,6 @@ def dwca_write(
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
             text.write("\t".join(["id", *columns.terms]) + "\n")
             for record in records:
-                seen += 1
-                if progress is not None:
-                    progress(seen)
                 if not record.settled:
                     continue
                 row = _row(dataset, columns, record)

@@ -14,13 +14,12 @@ import io
 import json
 import posixpath
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 from urllib.parse import urlsplit
 
 from worker.exports.records import Dataset, TaskRecord
 
-Progress = Callable[[int], None]
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 # The image formats the platform takes in, by extension of the image's address.
 _IMAGE_FORMATS = {
@@ -199,15 +198,11 @@ def _batches(
         yield batch, head.batch_name, same()
 
 
-def _canvases(
-    dataset: Dataset, records: Iterable[TaskRecord], counted: Callable[[], None] | None
-) -> Iterator[dict[str, Any]]:
-    """The canvases of the records that can be painted; `counted()` after every record read."""
+def _canvases(dataset: Dataset, records: Iterable[TaskRecord]) -> Iterator[dict[str, Any]]:
+    """The canvases of the records that can be painted."""
     for record in records:
         if paintable(record):
             yield canvas(dataset, record)
-        if counted is not None:
-            counted()
 
 
 def _manifest_text(
@@ -243,13 +238,12 @@ def manifest_chunks(
     batch_id: int | None,
     batch_name: str,
     records: Iterable[TaskRecord],
-    counted: Callable[[], None] | None = None,
 ) -> Iterator[str]:
     """One batch's manifest as JSON text, a canvas at a time (for a file or an HTTP stream).
 
-    `counted()` is called after each record read, painted or not. A batch with no canvas still
-    makes a JSON document, with no items; the export writes no manifest for it."""
-    chunks = _manifest_text(dataset, batch_id, batch_name, _canvases(dataset, records, counted))
+    A batch with no canvas still makes a JSON document, with no items; the export writes no
+    manifest for it."""
+    chunks = _manifest_text(dataset, batch_id, batch_name, _canvases(dataset, records))
     first = next(chunks, None)
     if first is None:
         yield _head_text(dataset, batch_id, batch_name) + "]}\n"
@@ -284,18 +278,11 @@ def iiif_write(
     out: IO[bytes],
     dataset: Dataset,
     records: Iterable[TaskRecord],
-    progress: Progress | None = None,
 ) -> int:
     """Write the collection and one manifest per batch that has a canvas; return the number of
-    canvases. `progress` counts every record read, painted or not."""
-    seen = [0]
+    canvases."""
     painted = [0]
     batches: list[tuple[int | None, str]] = []
-
-    def counted() -> None:
-        seen[0] += 1
-        if progress is not None:
-            progress(seen[0])
 
     def tallied(canvases: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for item in canvases:
@@ -304,7 +291,7 @@ def iiif_write(
 
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for batch_id, batch_name, batch_records in _batches(records):
-            canvases = tallied(_canvases(dataset, batch_records, counted))
+            canvases = tallied(_canvases(dataset, batch_records))
             chunks = _manifest_text(dataset, batch_id, batch_name, canvases)
             first = next(chunks, None)
             if first is None:

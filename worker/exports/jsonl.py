@@ -11,21 +11,18 @@ from __future__ import annotations
 import gzip
 import io
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime
 from typing import IO, Any
 
 from worker.exports.records import Dataset, TaskRecord, Value
 
-Progress = Callable[[int], None]
-
 
 def jsonl_write(
     out: IO[bytes],
     dataset: Dataset,
     records: Iterable[TaskRecord],
-    progress: Progress | None = None,
 ) -> int:
     rows = 0
     with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=6, mtime=0) as packed:
@@ -34,8 +31,6 @@ def jsonl_write(
         for record in records:
             text.write(_line(task_object(record)))
             rows += 1
-            if progress is not None:
-                progress(rows)
         text.flush()
         text.detach()
     return rows

@@ -14,12 +14,10 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import IO, Any
 
 from worker.exports.records import Dataset, TaskRecord
-
-Progress = Callable[[int], None]
 
 # The CSL 1.0.2 name and date variables (the specification's appendix IV): a template may map a
 # field to any of them (tasks.standards.CSL_VARIABLES), and each is written in its own shape.
@@ -118,7 +116,6 @@ def csl_json_write(
     out: IO[bytes],
     dataset: Dataset,
     records: Iterable[TaskRecord],
-    progress: Progress | None = None,
 ) -> int:
     """A JSON array of CSL items, streamed one item at a time."""
     rows = 0
@@ -128,8 +125,6 @@ def csl_json_write(
         text.write(",\n" if rows else "\n")
         text.write(json.dumps(csl_items(dataset, record), ensure_ascii=False))
         rows += 1
-        if progress is not None:
-            progress(rows)
     text.write("\n]\n")
     text.flush()
     text.detach()
@@ -261,7 +256,6 @@ def bibtex_write(
     out: IO[bytes],
     dataset: Dataset,
     records: Iterable[TaskRecord],
-    progress: Progress | None = None,
 ) -> int:
     rows = 0
     text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
@@ -276,8 +270,6 @@ def bibtex_write(
     for record in records:
         text.write(bibtex_entry(dataset, record) + "\n")
         rows += 1
-        if progress is not None:
-            progress(rows)
     text.flush()
     text.detach()
     return rows

@@ -14,12 +14,10 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import IO, Any
 
 from worker.exports.records import Dataset, TaskRecord
-
-Progress = Callable[[int], None]
 
 # A cell a spreadsheet would run as a formula (=, @, + or - followed by more than a number).
 # Plain numbers, dates, coordinates and the dash people type for "nothing" stay as they are.
@@ -62,7 +60,6 @@ def results_csv_write(
     out: IO[bytes],
     dataset: Dataset,
     records: Iterable[TaskRecord],
-    progress: Progress | None = None,
 ) -> int:
     """Write the consensus export (zip: `<slug>.csv` and `datapackage.json`); return the rows."""
     columns = results_columns(dataset)
@@ -76,8 +73,6 @@ def results_csv_write(
             for record in records:
                 writer.writerow(_results_row(dataset, record))
                 rows += 1
-                if progress is not None:
-                    progress(rows)
             text.flush()
             text.detach()
         schema = _results_schema(dataset, columns)
@@ -108,7 +103,6 @@ def raw_csv_write(
     out: IO[bytes],
     dataset: Dataset,
     records: Iterable[TaskRecord],
-    progress: Progress | None = None,
 ) -> int:
     """Write every transcription as typed (zip: CSV, `fields.txt`, `datapackage.json`).
 
@@ -118,7 +112,6 @@ def raw_csv_write(
     name = f"{dataset.slug}-transcriptions.csv"
     keys = [spec.key for spec in dataset.fields]
     written = 0
-    done = 0
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         with archive.open(name, "w", force_zip64=True) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
@@ -129,9 +122,6 @@ def raw_csv_write(
                     cells = [_raw_cell(entry.values, entry.markers, key) for key in keys]
                     writer.writerow([str(record.id), entry.contributor, *cells])
                     written += 1
-                done += 1
-                if progress is not None:
-                    progress(done)
             text.flush()
             text.detach()
         fields_line = ",".join(f"{spec.key}:{spec.type}" for spec in dataset.fields)
