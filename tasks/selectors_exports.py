@@ -325,16 +325,23 @@ class _Reader:
         return out
 
 
-def export_may_download(user: Any, project: Project) -> bool:
-    """Leads always; anyone who may see the project when its lead made the data open."""
-    granted = project_capabilities(user, project)
+def export_may_download(
+    user: Any, project: Project, granted: frozenset[Capability] | None = None
+) -> bool:
+    """Leads always; anyone who may see the project when its lead made the data open. Pass
+    `granted` when the user's capabilities are already known."""
+    if granted is None:
+        granted = project_capabilities(user, project)
     return Capability.MANAGE in granted or (project.data_open and Capability.VIEW in granted)
 
 
-def exports_visible_to(user: Any, project: Project) -> QuerySet[Export]:
+def exports_visible_to(
+    user: Any, project: Project, granted: frozenset[Capability] | None = None
+) -> QuerySet[Export]:
     """Leads see every export and its progress; others, when the data is open, the finished
     files. Raises PermissionDenied for anyone else (the project itself was checked)."""
-    granted = project_capabilities(user, project)
+    if granted is None:
+        granted = project_capabilities(user, project)
     exports = Export.objects.filter(project=project).select_related("project")
     if Capability.MANAGE in granted:
         return exports
@@ -347,9 +354,10 @@ def export_for(user: Any, export_id: int) -> Export:
     """The export, if `user` may see it: 404 when they may not see the project (or no such
     export), 403 when they see the project but not its exports."""
     export = Export.objects.select_related("project").filter(pk=export_id).first()
-    if export is None or Capability.VIEW not in project_capabilities(user, export.project):
+    granted = project_capabilities(user, export.project) if export is not None else frozenset()
+    if export is None or Capability.VIEW not in granted:
         raise Http404(_("No such export."))
-    if not exports_visible_to(user, export.project).filter(pk=export.pk).exists():
+    if not exports_visible_to(user, export.project, granted).filter(pk=export.pk).exists():
         raise PermissionDenied(_("Only the project's leads may see this export."))
     return export
 

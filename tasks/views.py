@@ -48,7 +48,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "project": project,
             "can": {c.value: c in capabilities for c in Capability},
-            "may_download": export_may_download(request.user, project),
+            "may_download": export_may_download(request.user, project, capabilities),
             "batches": project.batches.order_by("-created_at")[:10]
             if Capability.MANAGE in capabilities
             else [],

@@ -24,8 +24,9 @@ SHOWN = 30
 @require_http_methods(["GET", "POST"])
 def project_exports(request: HttpRequest, slug: str) -> HttpResponse:
     project = project_for(request.user, slug)
-    manage = Capability.MANAGE in project_capabilities(request.user, project)
-    if not export_may_download(request.user, project):
+    granted = project_capabilities(request.user, project)
+    manage = Capability.MANAGE in granted
+    if not export_may_download(request.user, project, granted):
         raise PermissionDenied(_("Only the project's leads may see its exports."))
     if request.method == "POST":
         if not manage:
@@ -55,7 +56,9 @@ def project_exports(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             reason = " ".join(error.messages)
         formats.append({"code": code, "label": label, "unavailable": reason})
-    exports = list(exports_visible_to(request.user, project).select_related("requested_by")[:SHOWN])
+    exports = list(
+        exports_visible_to(request.user, project, granted).select_related("requested_by")[:SHOWN]
+    )
     for export in exports:
         export.error_text = export_error_text(export)  # type: ignore[attr-defined]
     return render(

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from crowd.ratelimit import client_ip, limit_count
 from crowd.roles import Capability, project_capabilities
 from crowd.streaming import generated
-from tasks.models import Project, Visibility
+from tasks.models import Project
 from tasks.selectors import project_for
 from tasks.selectors_exports import (
     export_dataset,
@@ -35,11 +35,7 @@ def _readable(request: HttpRequest, slug: str) -> tuple[Project, bool]:
     if not export_may_download(request.user, project):
         raise PermissionDenied(_("Only the project's leads may see its exports."))
     # Anyone may read it: viewers on other sites may fetch it too.
-    public = (
-        project.data_open
-        and project.visibility == Visibility.PUBLIC
-        and Capability.VIEW in project_capabilities(AnonymousUser(), project)
-    )
+    public = project.data_open and Capability.VIEW in project_capabilities(AnonymousUser(), project)
     return project, public
 
 
