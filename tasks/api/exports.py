@@ -1,6 +1,7 @@
 """API for exports: ask for one (leads), follow its progress, download the file.
 
-GET  /api/projects/{slug}/exports/    exports of the project, newest first (paginated; format, state)
+GET  /api/projects/{slug}/exports/    exports of the project, newest first (paginated;
+                                      export_format, state)
 POST /api/projects/{slug}/exports/    {"format": "dwca"} -> 202 and the queued export
 GET  /api/exports/{id}/               state, progress, size, download link when ready
 GET  /api/exports/{id}/download/      the file (leads; anyone who sees the project if its data is open)
@@ -24,6 +25,7 @@ from crowd.api_schema import errors
 from crowd.pagination import Pages
 from crowd.roles import Capability, acting_user
 from crowd.streaming import file_download
+from tasks.api.filters import query_filters
 from tasks.models import Export, ExportFormatChoice, ExportState
 from tasks.selectors import project_for
 from tasks.selectors_exports import export_for, exports_visible_to
@@ -62,9 +64,15 @@ def export_data(export: Export) -> dict[str, Any]:
 
 class ExportPagedSerializer(serializers.Serializer):
     count = serializers.IntegerField()
-    next = serializers.CharField(allow_null=True)
-    previous = serializers.CharField(allow_null=True)
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
     results = ExportSerializer(many=True)
+
+
+class ExportFilters(serializers.Serializer):
+    # Not `format`: Django REST framework reads `?format=` to choose how to render the answer.
+    export_format = serializers.ChoiceField(choices=ExportFormatChoice.choices, required=False)
+    state = serializers.ChoiceField(choices=ExportState.choices, required=False)
 
 
 class ProjectExportsView(APIView):
@@ -72,10 +80,11 @@ class ProjectExportsView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("format", str, enum=[c for c, _ in ExportFormatChoice.choices]),
-            OpenApiParameter("state", str, enum=[c for c, _ in ExportState.choices]),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("offset", int),
+            ExportFilters,
+            OpenApiParameter(
+                "limit", int, description="How many exports (50 by default, 500 at most)."
+            ),
+            OpenApiParameter("offset", int, description="How many to skip."),
         ],
         responses={200: ExportPagedSerializer, **errors(403, 404)},
     )
@@ -83,20 +92,10 @@ class ProjectExportsView(APIView):
         """The project's exports, newest first. Leads see all of them; when the data is open,
         everyone who may see the project sees the finished ones."""
         project = project_for(request.user, slug)
-        exports = exports_visible_to(request.user, project)
-        for name, choices in (("format", ExportFormatChoice), ("state", ExportState)):
-            wanted = request.query_params.get(name)
-            if wanted:
-                if wanted not in choices.values:
-                    raise serializers.ValidationError(
-                        {
-                            name: [
-                                _("Not one of: %(choices)s.")
-                                % {"choices": ", ".join(choices.values)}
-                            ]
-                        }
-                    )
-                exports = exports.filter(**{name: wanted})
+        filters = query_filters(ExportFilters, request)
+        if "export_format" in filters:
+            filters["format"] = filters.pop("export_format")
+        exports = exports_visible_to(request.user, project).filter(**filters)
         pages = Pages()
         page = pages.paginate_queryset(exports, request, view=self) or []
         return pages.get_paginated_response([export_data(export) for export in page])

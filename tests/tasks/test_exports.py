@@ -534,3 +534,22 @@ def test_occurrence_ids_do_not_depend_on_the_address_the_export_was_asked_from(p
     other = export_dataset(project, base_url="http://10.0.0.5:8000")
     assert occurrence_id(one, 7) == occurrence_id(other, 7)
     assert occurrence_id(one, 7) != occurrence_id(export_dataset(ProjectFactory(), base_url="x"), 7)
+
+
+def test_the_exports_list_filters_by_format_and_state_and_refuses_unknown_values(
+    project, lead, transcribed
+):
+    from tasks.services.exports import export_run
+
+    done = export_request(project=project, actor=lead, format="csv", base_url="http://x")
+    export_run(export_id=done.pk)
+    export_request(project=project, actor=lead, format="jsonl", base_url="http://x")
+    url = f"/api/projects/{project.slug}/exports/"
+    client = client_for(lead)
+    assert [e["id"] for e in client.get(url, {"export_format": "csv"}).json()["results"]] == [
+        done.pk
+    ]
+    assert [e["id"] for e in client.get(url, {"state": "done"}).json()["results"]] == [done.pk]
+    refused = client.get(url, {"export_format": "xlsx"})
+    assert refused.status_code == 400
+    assert "export_format" in refused.json()["error"]["fields"]
