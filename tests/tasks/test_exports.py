@@ -9,7 +9,7 @@ import gzip
 import io
 import json
 import zipfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -553,3 +553,28 @@ def test_the_exports_list_filters_by_format_and_state_and_refuses_unknown_values
     refused = client.get(url, {"export_format": "xlsx"})
     assert refused.status_code == 400
     assert "export_format" in refused.json()["error"]["fields"]
+
+
+def test_a_running_export_moves_its_heartbeat_as_it_reads(project, lead, transcribed, monkeypatch):
+    from tasks.services import exports as service
+
+    monkeypatch.setattr(service, "PROGRESS_EVERY_SECONDS", 0)
+    export = export_request(project=project, actor=lead, format="csv", base_url="http://x")
+    long_ago = timezone.now() - timedelta(hours=1)
+    beats: list[datetime] = []
+    real_write = service.export_write
+
+    def watched(**kwargs):
+        progress = kwargs["progress"]
+
+        def beat(done, total):
+            Export.objects.filter(pk=export.pk).update(heartbeat_at=long_ago)
+            progress(done, total)
+            beats.append(Export.objects.get(pk=export.pk).heartbeat_at)
+
+        return real_write(**{**kwargs, "progress": beat})
+
+    monkeypatch.setattr(service, "export_write", watched)
+    service.export_run(export_id=export.pk)
+    assert len(beats) == 3
+    assert all(beat > long_ago for beat in beats)  # the sweep would not think it dead
