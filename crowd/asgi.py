@@ -22,7 +22,7 @@ application = ProtocolTypeRouter(
         "http": StaticFilesApp(django_asgi_app),
         # Origin must be one of ALLOWED_HOSTS: another site cannot open a socket with our cookies.
         # No session or authentication middleware: the consumer reads the session cookie at each
-        # access check (tasks.consumers.socket_user), so no socket keeps a session and a user
+        # access check (crowd.sockets.socket_user), so no socket keeps a session and a user
         # in memory for its whole life, nor wraps every message it sends.
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }

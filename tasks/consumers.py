@@ -4,21 +4,17 @@ that must change state calls a service; nothing here writes business data itself
 from __future__ import annotations
 
 from datetime import datetime
-from importlib import import_module
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.contrib.auth import get_user
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
-from django.http.cookie import parse_cookie
+from django.http import Http404
 from django.utils import timezone
 
-from crowd.models import User
 from crowd.roles import Capability, project_capabilities
+from crowd.sockets import socket_user
 from tasks.events import RELAY, curators_group, leads_group, project_group, task_group
 from tasks.models import Lease, LeaseState, Project
 from tasks.selectors import project_for
@@ -29,33 +25,6 @@ from tasks.services.progress import snapshot_payload
 CLOSE_NOT_FOUND = 4404
 # How long a closed transcription page keeps its image before it goes back to the queue.
 ABANDON_GRACE_SECONDS = 60
-
-
-def socket_user(scope: dict[str, Any]) -> User | AnonymousUser:
-    """Who is on the socket as of now: the user of the session cookie it was opened with, read
-    again at each check, so a logout or a password change counts at once. Runs in the
-    database thread.
-
-    Nothing keeps the user or the session for the socket's life (Channels' AuthMiddlewareStack
-    would, in every copy of the scope, for each of a thousand sockets). A scope that already
-    carries a user (an outer authentication middleware, or a test) is taken at its word, with
-    its row read again."""
-    user = scope.get("user")
-    if user is not None:
-        if user.is_authenticated:
-            user.refresh_from_db()
-        return user
-    cookies = "; ".join(
-        value.decode("latin-1") for name, value in scope.get("headers", ()) if name == b"cookie"
-    )
-    session_key = parse_cookie(cookies).get(settings.SESSION_COOKIE_NAME)
-    if not session_key:
-        return AnonymousUser()
-    # What Django's authentication middleware does for a request, without the request.
-    request = HttpRequest()
-    request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    user = get_user(request)
-    return user if isinstance(user, User) else AnonymousUser()
 
 
 class ProjectConsumer(AsyncJsonWebsocketConsumer):
