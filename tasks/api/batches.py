@@ -31,6 +31,7 @@ from tasks.selectors import project_for
 from tasks.selectors_batches import (
     batch_file_summary,
     batch_for,
+    batch_summaries,
     batch_summary,
     project_batches_filtered,
 )
@@ -148,7 +149,7 @@ class ProjectBatchesView(APIView):
         page = paginator.paginate_queryset(
             project_batches_filtered(project.pk, state=filters.get("state")), request, view=self
         )
-        return paginator.get_paginated_response([batch_summary(batch) for batch in page or []])
+        return paginator.get_paginated_response(batch_summaries(list(page or [])))
 
     @extend_schema(request=BatchCreateSerializer, responses={201: BatchSerializer, **errors(403)})
     def post(self, request: Request, slug: str) -> Response:

@@ -289,6 +289,11 @@ def batch_counts(batch_id: int) -> dict[str, int]:
         .annotate(n=Count("id"))
         .values_list("state", "n")
     )
+    return counts_by_state(by_state)
+
+
+def counts_by_state(by_state: dict[str, int]) -> dict[str, int]:
+    """Every file state's count (zero when absent), with `total` and `done`."""
     counts = {state.value: int(by_state.get(state.value, 0)) for state in BatchFileState}
     counts["total"] = sum(counts.values())
     counts["done"] = counts["total"] - counts[BatchFileState.PENDING]
