@@ -44,13 +44,27 @@ class TaskView:
     field_results: list[FieldResult]
 
 
-def task_for(user: AnyUser, task_id: int) -> TaskView:
-    """The task, as `user` may see it. 404 when there is no such task or its project is hidden
-    from them; 403 for a contributor who never held nor transcribed it."""
+def task_with_capabilities(
+    user: AnyUser, task_id: int, capability: Capability = Capability.VIEW
+) -> tuple[Task, frozenset[Capability]]:
+    """The task (its project and template with it) and what `user` may do in its project, if
+    they have `capability` there: 404 when there is no such task or its project is hidden from
+    them, 403 when they see it but lack the capability."""
     task = Task.objects.select_related("project__template").filter(pk=task_id).first()
     if task is None:
         raise Http404(_("No such image."))
-    capabilities = project_require(user, task.project, Capability.VIEW)
+    return task, project_require(user, task.project, capability)
+
+
+def task_for_curator(user: AnyUser, task_id: int) -> Task:
+    """The task, for curators and leads of its project (404 when hidden, else 403)."""
+    return task_with_capabilities(user, task_id, Capability.CURATE)[0]
+
+
+def task_for(user: AnyUser, task_id: int) -> TaskView:
+    """The task, as `user` may see it. 404 when there is no such task or its project is hidden
+    from them; 403 for a contributor who never held nor transcribed it."""
+    task, capabilities = task_with_capabilities(user, task_id)
     if Capability.CURATE in capabilities:
         transcriptions = list(
             Transcription.objects.filter(task=task).select_related("user").order_by("created_at")

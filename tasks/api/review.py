@@ -15,11 +15,12 @@ from rest_framework.views import APIView
 from crowd.api_errors import error_response
 from crowd.api_schema import ErrorSerializer, errors, no_content
 from crowd.pagination import Pages
-from crowd.roles import Capability, acting_user, project_require
+from crowd.roles import Capability, acting_user
 from tasks.api.filters import id_filter, query_filters
 from tasks.api.work import TaskSerializer
-from tasks.models import FieldResult, FieldStatus, ResolutionReason, Task
+from tasks.models import FieldResult, FieldStatus, ResolutionReason
 from tasks.selectors import project_for
+from tasks.selectors_results import field_result_for, task_for_curator
 from tasks.selectors_review import contributor_feedback, dispute_counts, disputes_queue, task_review
 from tasks.services.review import (
     DECISIONS,
@@ -42,26 +43,6 @@ def invalid(error: ValuesError) -> Response:
     return error_response(
         status.HTTP_400_BAD_REQUEST, "invalid", _("Some values are not valid."), fields=error.errors
     )
-
-
-def _task_for_curator(request: Request, task_id: int) -> Task:
-    task = Task.objects.select_related("project__template").filter(pk=task_id).first()
-    if task is None:
-        from django.http import Http404
-
-        raise Http404(_("No such image."))
-    project_require(request.user, task.project, Capability.CURATE)
-    return task
-
-
-def _result_for_curator(request: Request, field_result_id: int) -> FieldResult:
-    result = FieldResult.objects.select_related("task__project").filter(pk=field_result_id).first()
-    if result is None:
-        from django.http import Http404
-
-        raise Http404(_("No such value."))
-    project_require(request.user, result.task.project, Capability.CURATE)
-    return result
 
 
 class DisputeSerializer(serializers.ModelSerializer):
@@ -181,7 +162,7 @@ class ClaimView(APIView):
         },
     )
     def post(self, request: Request, task_id: int) -> Response:
-        task = _task_for_curator(request, task_id)
+        task = task_for_curator(request.user, task_id)
         try:
             claim = task_claim(task_id=task.pk, curator=acting_user(request.user))
         except ReviewConflict as error:
@@ -194,7 +175,7 @@ class ClaimView(APIView):
 
     @extend_schema(responses={**no_content("Released (or not held)."), **errors(403)})
     def delete(self, request: Request, task_id: int) -> Response:
-        task = _task_for_curator(request, task_id)
+        task = task_for_curator(request.user, task_id)
         task_claim_release(task_id=task.pk, curator=acting_user(request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -254,7 +235,7 @@ class ReviewView(APIView):
     @extend_schema(responses={200: ReviewSerializer, **errors(403)})
     def get(self, request: Request, task_id: int) -> Response:
         """The image, each field's answers with who gave them, and the decisions so far."""
-        task = _task_for_curator(request, task_id)
+        task = task_for_curator(request.user, task_id)
         return Response(ReviewSerializer(task_review(task=task), context={"request": request}).data)
 
 
@@ -313,7 +294,7 @@ class ResolveView(APIView):
         },
     )
     def post(self, request: Request, field_result_id: int) -> Response:
-        result = _result_for_curator(request, field_result_id)
+        result = field_result_for(request.user, field_result_id)
         data = ResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return _decision(
@@ -340,7 +321,7 @@ class ReopenView(APIView):
         },
     )
     def post(self, request: Request, field_result_id: int) -> Response:
-        result = _result_for_curator(request, field_result_id)
+        result = field_result_for(request.user, field_result_id)
         data = ReopenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return _decision(
