@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from crowd.models import Role
-from tasks.models import Batch, FieldResult, Task
+from tasks.models import Batch, FieldResult, Resolution, Task, Template
 from tasks.services.leases import lease_grant
 from tasks.services.review import field_result_resolve
 from tasks.services.submissions import transcription_submit
@@ -109,6 +109,21 @@ def test_a_contributor_sees_only_their_own_answer_and_no_results(api, project, t
     assert "Grenoble" not in str(body)
 
 
+def test_a_contributor_sees_only_the_metadata_the_template_shows(
+    api, project, curator, transcribed
+):
+    Template.objects.filter(project=project).update(metadata_shown=["catalogNumber"])
+    first, second = UserFactory(), UserFactory()
+    task = TaskFactory(
+        project=project, target=2, metadata={"catalogNumber": "MTC1", "donor": "private"}
+    )
+    transcribed(first, second, task=task)
+    mine = as_user(api, second).get(f"/api/tasks/{task.pk}/").json()
+    assert mine["metadata"] == {"catalogNumber": "MTC1"}
+    full = as_user(api, curator).get(f"/api/tasks/{task.pk}/").json()
+    assert full["metadata"] == {"catalogNumber": "MTC1", "donor": "private"}
+
+
 def test_a_contributor_holding_a_lease_sees_the_image_but_no_answer(api, project, transcribed):
     first, holder = UserFactory(), UserFactory()
     task = transcribed(first)
@@ -134,19 +149,23 @@ def test_a_task_of_a_members_only_project_is_404_to_outsiders(api, db):
 
 def test_field_results_are_filtered_by_status_key_and_batch(api, project, curator, transcribed):
     batch = Batch.objects.create(project=project, name="b")
+    # Two values disputed in the batch, and the same two outside it: each filter counts.
     task = transcribed(
         UserFactory(),
         UserFactory(),
         task=TaskFactory(project=project, batch=batch),
         locality="Lyon",
+        country="Italie",
     )
-    transcribed(UserFactory(), UserFactory(), country="Italie")
+    other = transcribed(UserFactory(), UserFactory(), locality="Lyon", country="Italie")
     as_user(api, curator)
     url = f"/api/projects/{project.slug}/field-results/"
     disputed = api.get(f"{url}?status=disputed").json()["results"]
     assert {(r["task"], r["key"]) for r in disputed} == {
         (task.pk, "locality"),
-        (disputed[-1]["task"], "country"),
+        (task.pk, "country"),
+        (other.pk, "locality"),
+        (other.pk, "country"),
     }
     only = api.get(f"{url}?status=disputed&key=locality&batch={batch.pk}").json()
     assert [(r["task"], r["key"]) for r in only["results"]] == [(task.pk, "locality")]
@@ -174,6 +193,44 @@ def test_the_audit_trail_lists_decisions_of_a_value_and_of_a_project(
     assert [e["id"] for e in project_trail["results"]] == [entry["id"]]
     by_other = api.get(f"/api/projects/{project.slug}/resolutions/?curator=nobody").json()
     assert by_other["count"] == 0
+
+
+def test_the_project_audit_trail_filters_by_key_decision_and_batch(
+    api, project, curator, transcribed
+):
+    batch = Batch.objects.create(project=project, name="b")
+    inside = transcribed(
+        UserFactory(), UserFactory(), task=TaskFactory(project=project, batch=batch),
+        locality="Lyon", country="Italie",
+    )  # fmt: skip
+    outside = transcribed(UserFactory(), UserFactory(), locality="Lyon")
+    decided = {}
+    for task, key, decision in (
+        (inside, "locality", "value"),
+        (inside, "country", "illegible"),
+        (outside, "locality", "value"),
+    ):
+        result = FieldResult.objects.get(task=task, key=key)
+        field_result_resolve(
+            field_result_id=result.pk, curator=curator, decision=decision,
+            value="Grenoble" if decision == "value" else None, reason="reading_checked",
+        )  # fmt: skip
+        decided[(task.pk, key)] = Resolution.objects.filter(field_result=result).get().pk
+    as_user(api, curator)
+    url = f"/api/projects/{project.slug}/resolutions/"
+
+    def ids(query):
+        return {e["id"] for e in api.get(url, query).json()["results"]}
+
+    assert ids({"key": "locality"}) == {
+        decided[(inside.pk, "locality")],
+        decided[(outside.pk, "locality")],
+    }
+    assert ids({"decision": "illegible"}) == {decided[(inside.pk, "country")]}
+    assert ids({"batch": batch.pk}) == {
+        decided[(inside.pk, "locality")],
+        decided[(inside.pk, "country")],
+    }
 
 
 def test_a_contributor_may_not_read_the_decisions_on_a_value(api, project, transcribed):
