@@ -85,7 +85,7 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 @csrf_exempt  # a refusal whatever the method; nothing to protect
-def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+def api_not_found(request: HttpRequest) -> JsonResponse:
     """Any /api/ address no route takes: the error body, also with DEBUG on (where Django
     would answer its HTML debugging page instead of calling `not_found`)."""
     body = {"error": {"status": 404, "code": "not_found", "message": _("Not found.")}}

@@ -85,5 +85,4 @@ def contributor_stats(*, project: Project, user: User) -> dict[str, Any]:
         "last_active": None,
     }
     [stats] = contributor_stats_fill(project=project, rows=[row])
-    stats["username"], stats["display_name"] = user.username, user.public_name
     return stats
