@@ -1,5 +1,10 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from PIL import Image
+
+from worker.template import use_translator
 
 
 class TasksConfig(AppConfig):
@@ -7,15 +12,7 @@ class TasksConfig(AppConfig):
     verbose_name = _("Transcription")
 
     def ready(self) -> None:
-        from django.utils.translation import gettext
-
-        from tasks.template_spec import use_translator
-
         # Template errors are shown to leads in their language.
         use_translator(gettext)
-
-        from django.conf import settings
-        from PIL import Image
-
         # Pillow refuses larger images (decompression bombs) everywhere in the platform.
         Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS

@@ -3,28 +3,24 @@ that must change state calls a service; nothing here writes business data itself
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils import timezone
 
 from crowd.roles import Capability, project_capabilities
 from crowd.sockets import socket_user
 from tasks.events import RELAY, curators_group, leads_group, project_group, task_group
-from tasks.models import Lease, LeaseState, Project
-from tasks.selectors import project_for
-from tasks.services.leases import LeaseConflict, lease_heartbeat
+from tasks.models import Project
+from tasks.selectors.leases import lease_task_held, task_working_count
+from tasks.selectors.projects import project_for
+from tasks.services.leases import LeaseConflict, lease_abandon_later, lease_heartbeat
 from tasks.services.progress import snapshot_payload
 
 # Close codes (4000-4999 are the application's): the browser module does not retry these.
 CLOSE_NOT_FOUND = 4404
-# How long a closed transcription page keeps its image before it goes back to the queue.
-ABANDON_GRACE_SECONDS = 60
 
 
 class ProjectConsumer(AsyncJsonWebsocketConsumer):
@@ -138,19 +134,13 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _live_lease_task(self, lease_id: int) -> int | None:
-        user = socket_user(self.scope)
-        if not user.is_authenticated:
-            return None
-        lease = Lease.objects.filter(
-            pk=lease_id, user=user, task__project_id=self.project_id, state=LeaseState.ACTIVE
-        ).first()
-        return lease.task_id if lease is not None else None
+        return lease_task_held(
+            user=socket_user(self.scope), lease_id=lease_id, project_id=self.project_id
+        )
 
     @database_sync_to_async
     def _working(self, task_id: int) -> int:
-        return Lease.objects.filter(
-            task_id=task_id, state=LeaseState.ACTIVE, expires_at__gt=timezone.now()
-        ).count()
+        return task_working_count(task_id=task_id)
 
     @database_sync_to_async
     def _heartbeat(self, lease_id: int) -> dict[str, Any]:
@@ -165,11 +155,4 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _schedule_abandon(self, lease_id: int) -> None:
-        from worker.jobs import lease_abandon_job
-
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            return  # eager jobs cannot wait out the grace period: the lease simply expires
-        closed: datetime = timezone.now()
-        lease_abandon_job.apply_async(
-            (lease_id, closed.isoformat()), countdown=ABANDON_GRACE_SECONDS
-        )
+        lease_abandon_later(lease_id=lease_id)

@@ -17,6 +17,8 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from tasks.selectors.leases import task_working_count
+
 logger = logging.getLogger(__name__)
 
 # The consumer method that relays an event to its socket (`event.relay` -> `event_relay`).
@@ -85,13 +87,7 @@ def presence_send_on_commit(task_id: int) -> None:
     they typed)."""
 
     def send() -> None:
-        from django.utils import timezone
-
-        from tasks.models import Lease, LeaseState
-
-        working = Lease.objects.filter(
-            task_id=task_id, state=LeaseState.ACTIVE, expires_at__gt=timezone.now()
-        ).count()
+        working = task_working_count(task_id=task_id)
         event_send(task_group(task_id), "presence", {"task": task_id, "working": working})
 
     transaction.on_commit(send)

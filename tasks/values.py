@@ -14,11 +14,11 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from tasks.template_spec import FieldSpec
 from worker.consensus.dates import parse_date
 from worker.consensus.geo import parse_point
 from worker.consensus.markers import marker_of
 from worker.consensus.numbers import parse_number
+from worker.template import FieldSpec
 
 MARKERS = ("illegible", "absent")
 # Line breaks and tabs are text; other control characters and bidirectional overrides are not

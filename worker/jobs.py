@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from celery import shared_task
 from django.core.cache import cache
 from django.db import OperationalError
 
+from tasks import jobs as names
 from tasks.models import Project, ProjectStatus
+from tasks.services.batches import batch_close as close
+from tasks.services.batches import batches_resume as resume
+from tasks.services.exports import export_run as run
+from tasks.services.exports import exports_sweep as sweep_exports
+from tasks.services.ingest import batch_file_ingest as ingest
 from tasks.services.leases import lease_abandon, leases_expire
 from tasks.services.progress import progress_pending_key, project_progress_refresh
 from tasks.services.reconcile import task_reconcile, tasks_reconcile_pending
@@ -17,7 +25,7 @@ TRANSIENT = (OperationalError, ConnectionError)
 
 
 @shared_task(
-    name="worker.jobs.progress_refresh",
+    name=names.PROGRESS_REFRESH,
     acks_late=True,
     autoretry_for=TRANSIENT,
     retry_backoff=True,
@@ -32,7 +40,7 @@ def progress_refresh(project_id: int) -> None:
         project_progress_refresh(project_id=project_id)
 
 
-@shared_task(name="worker.jobs.progress_refresh_all", acks_late=True)
+@shared_task(name=names.PROGRESS_REFRESH_ALL, acks_late=True)
 def progress_refresh_all() -> None:
     """Periodic: refresh projects that take work, so a lost message never leaves counts stale.
     Draft and finished projects do not change by themselves."""
@@ -42,7 +50,7 @@ def progress_refresh_all() -> None:
 
 
 @shared_task(
-    name="worker.jobs.reconcile",
+    name=names.RECONCILE,
     acks_late=True,
     autoretry_for=TRANSIENT,
     retry_backoff=True,
@@ -54,7 +62,7 @@ def reconcile(task_id: int) -> None:
     task_reconcile(task_id=task_id)
 
 
-@shared_task(name="worker.jobs.sweep", acks_late=True)
+@shared_task(name=names.SWEEP, acks_late=True)
 def sweep() -> int:
     """Periodic: mark dead leases expired, and re-send reconciliations a lost message left
     pending (the database is the truth, the broker only a messenger)."""
@@ -63,14 +71,12 @@ def sweep() -> int:
     return leases_expire()
 
 
-@shared_task(
-    name="worker.jobs.reliability_refresh", acks_late=True, autoretry_for=TRANSIENT, max_retries=3
-)
+@shared_task(name=names.RELIABILITY_REFRESH, acks_late=True, autoretry_for=TRANSIENT, max_retries=3)
 def reliability_refresh(project_id: int) -> int:
     return project_reliability_refresh(project_id=project_id)
 
 
-@shared_task(name="worker.jobs.reliability_refresh_all", acks_late=True)
+@shared_task(name=names.RELIABILITY_REFRESH_ALL, acks_late=True)
 def reliability_refresh_all() -> None:
     """Periodic: relearn contributor weights in projects that take work."""
     running = Project.objects.filter(status__in=[ProjectStatus.ACTIVE, ProjectStatus.PAUSED])
@@ -78,24 +84,20 @@ def reliability_refresh_all() -> None:
         reliability_refresh.delay(project_id)
 
 
-@shared_task(
-    name="worker.jobs.lease_abandon", acks_late=True, autoretry_for=TRANSIENT, max_retries=3
-)
+@shared_task(name=names.LEASE_ABANDON, acks_late=True, autoretry_for=TRANSIENT, max_retries=3)
 def lease_abandon_job(lease_id: int, disconnected_at: str) -> bool:
     """Sent by the socket when a transcription page closes, with a grace-period countdown."""
-    from datetime import datetime
-
     return lease_abandon(lease_id=lease_id, disconnected_at=datetime.fromisoformat(disconnected_at))
 
 
-# --- Batch ingest (issue 8) --------------------------------------------------------------------
+# --- Batch ingest --------------------------------------------------------------------
 # One job per file, so that several workers share a batch; the job that finishes the last file
 # sends `batch_close`. Files are claimed by compare-and-set, so a redelivered message is
 # harmless; `batches_resume` re-sends what a lost message left pending.
 
 
 @shared_task(
-    name="worker.jobs.batch_file_ingest",
+    name=names.BATCH_FILE_INGEST,
     acks_late=True,
     autoretry_for=TRANSIENT,
     retry_backoff=True,
@@ -104,13 +106,11 @@ def lease_abandon_job(lease_id: int, disconnected_at: str) -> bool:
 )
 def batch_file_ingest(batch_file_id: int) -> str | None:
     """Verify, tile and open a task for one batch file (idempotent)."""
-    from tasks.services.ingest import batch_file_ingest as ingest
-
     return ingest(batch_file_id=batch_file_id)
 
 
 @shared_task(
-    name="worker.jobs.batch_close",
+    name=names.BATCH_CLOSE,
     acks_late=True,
     autoretry_for=TRANSIENT,
     retry_backoff=True,
@@ -118,33 +118,25 @@ def batch_file_ingest(batch_file_id: int) -> str | None:
 )
 def batch_close(batch_id: int) -> bool:
     """Close a batch whose files are all done, and tell its watchers (idempotent)."""
-    from tasks.services.batches import batch_close as close
-
     return close(batch_id=batch_id)
 
 
-@shared_task(name="worker.jobs.batches_resume", acks_late=True)
+@shared_task(name=names.BATCHES_RESUME, acks_late=True)
 def batches_resume() -> int:
     """Periodic: re-send the ingest of batch files a lost message left pending."""
-    from tasks.services.batches import batches_resume as resume
-
     return resume()
 
 
-@shared_task(name="worker.jobs.export_run", acks_late=True)
+@shared_task(name=names.EXPORT_RUN, acks_late=True)
 def export_run(export_id: int) -> None:
     """Write one queued export (claimed by compare-and-set: a second delivery does nothing).
 
     Not retried automatically: a failed export says why, and the lead asks again."""
-    from tasks.services.exports import export_run as run
-
     run(export_id=export_id)
 
 
-@shared_task(name="worker.jobs.exports_sweep", acks_late=True)
+@shared_task(name=names.EXPORTS_SWEEP, acks_late=True)
 def exports_sweep() -> tuple[int, int]:
     """Periodic: re-send exports a lost message or a dead worker left behind; delete files past
     their keeping time and files no export owns."""
-    from tasks.services.exports import exports_sweep as sweep
-
-    return sweep()
+    return sweep_exports()

@@ -27,14 +27,14 @@ from crowd.pagination import Pages
 from crowd.roles import Capability, acting_user
 from tasks.api.filters import query_filters
 from tasks.models import BatchState
-from tasks.selectors import project_for
-from tasks.selectors_batches import (
+from tasks.selectors.batches import (
     batch_file_summary,
     batch_for,
     batch_summaries,
     batch_summary,
     project_batches_filtered,
 )
+from tasks.selectors.projects import project_for
 from tasks.services.batch_sources import METADATA_MAX_BYTES, Incoming
 from tasks.services.batches import batch_create, batch_files_add, batch_start, batch_withdraw
 

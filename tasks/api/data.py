@@ -27,8 +27,8 @@ from tasks.api.filters import id_filter, query_filters
 from tasks.api.work import TaskSerializer
 from tasks.models import FieldResult, FieldStatus, Resolution, Task, TaskState, Transcription
 from tasks.models.results import ResolutionDecision, ResolutionReason
-from tasks.selectors import project_for
-from tasks.selectors_results import (
+from tasks.selectors.projects import project_for
+from tasks.selectors.results import (
     field_result_for,
     project_field_results,
     project_for_results,
@@ -36,7 +36,7 @@ from tasks.selectors_results import (
     resolutions_of,
     task_for,
 )
-from tasks.selectors_stats import contributor_stats, contributor_stats_fill, contributors_ranked
+from tasks.selectors.stats import contributor_stats, contributor_stats_fill, contributors_ranked
 
 
 class TaskListSerializer(TaskSerializer):

@@ -27,8 +27,8 @@ from crowd.roles import Capability, acting_user
 from crowd.streaming import file_download
 from tasks.api.filters import query_filters
 from tasks.models import Export, ExportFormatChoice, ExportState
-from tasks.selectors import project_for
-from tasks.selectors_exports import export_for, exports_visible_to
+from tasks.selectors.exports import export_for, exports_visible_to
+from tasks.selectors.projects import project_for
 from tasks.services.exports import export_filename, export_path, export_payload, export_request
 from worker.exports import FORMATS
 from worker.exports.records import LICENCES

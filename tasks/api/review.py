@@ -19,9 +19,9 @@ from crowd.roles import Capability, acting_user
 from tasks.api.filters import id_filter, query_filters
 from tasks.api.work import TaskSerializer
 from tasks.models import FieldResult, FieldStatus, ResolutionReason
-from tasks.selectors import project_for
-from tasks.selectors_results import field_result_for, task_for_curator
-from tasks.selectors_review import contributor_feedback, dispute_counts, disputes_queue, task_review
+from tasks.selectors.projects import project_for
+from tasks.selectors.results import field_result_for, task_for_curator
+from tasks.selectors.review import contributor_feedback, dispute_counts, disputes_queue, task_review
 from tasks.services.review import (
     DECISIONS,
     ReviewConflict,

@@ -28,7 +28,7 @@ from tasks.api.serializers import (
     TemplateSerializer,
 )
 from tasks.models import Project, ProjectStatus, Template, Visibility
-from tasks.selectors import project_for, project_memberships, projects_visible_to
+from tasks.selectors.projects import project_for, project_memberships, projects_visible_to
 from tasks.services.projects import project_create, project_update, template_update
 
 

@@ -17,7 +17,7 @@ from crowd.roles import Capability, acting_user, project_require
 from tasks.api.serializers import TemplateSerializer
 from tasks.models import Lease, Task
 from tasks.models.work import SkipReason
-from tasks.selectors import contributor_counts, project_for
+from tasks.selectors.projects import contributor_counts, project_for
 from tasks.services.leases import LeaseConflict, lease_grant, lease_heartbeat, lease_release
 from tasks.services.submissions import transcription_submit
 from tasks.values import MARKERS, ValuesError

@@ -1,4 +1,4 @@
-from tasks.models.batches import BatchFile, BatchFileState
+from tasks.models.batches import Batch, BatchFile, BatchFileState, BatchState
 from tasks.models.exports import Export, ExportFormatChoice, ExportState
 from tasks.models.projects import AssignmentOrder, Project, ProjectStatus, Template, Visibility
 from tasks.models.results import (
@@ -10,7 +10,7 @@ from tasks.models.results import (
     ResolutionReason,
     TaskClaim,
 )
-from tasks.models.work import Batch, BatchState, Lease, LeaseState, Task, TaskState, Transcription
+from tasks.models.work import Lease, LeaseState, Task, TaskState, Transcription
 
 __all__ = [
     "AssignmentOrder",

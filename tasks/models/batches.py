@@ -3,11 +3,61 @@ file's fate are queryable while the batch is ingested."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from tasks.models.work import Batch, Task
+from tasks.models.projects import Project
+from tasks.models.work import Task
+
+
+class BatchState(models.TextChoices):
+    RECEIVING = "receiving", _("Receiving files")
+    INGESTING = "ingesting", _("Ingesting")
+    DONE = "done", pgettext_lazy("batch state", "Done")
+    FAILED = "failed", _("Failed")
+    WITHDRAWN = "withdrawn", pgettext_lazy("batch state", "Withdrawn")
+
+
+class Batch(models.Model):
+    """Images uploaded together by a lead, ingested by one job."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="batches")
+    name = models.CharField(_("name"), max_length=200)
+    state = models.CharField(
+        _("state"), max_length=16, choices=BatchState.choices, default=BatchState.RECEIVING
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    files_total = models.PositiveIntegerField(default=0)
+    files_ok = models.PositiveIntegerField(default=0)
+    files_duplicate = models.PositiveIntegerField(default=0)
+    files_failed = models.PositiveIntegerField(default=0)
+    # [{"file": name, "error": reason}], one per rejected file.
+    errors = models.JSONField(default=list, blank=True)
+    # --- Ingest (issue 8): where its files wait, what they came from, what the CSV said.
+    # Media-relative folder of the uploaded files until each is ingested (random, unlisted).
+    folder = models.CharField(max_length=200, blank=True)
+    source_url = models.URLField(_("IIIF manifest"), max_length=2000, blank=True)
+    # The metadata CSV's rows by file name ({name: {column: value}}), kept until ingest starts.
+    metadata_rows = models.JSONField(default=dict, blank=True)
+    # What the lead should know that is no file's failure: [{"code": ..., "params": {...}}]
+    # (CSV rows naming no uploaded file, files without a row).
+    notices = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["project", "-created_at"], name="batch_project_recent")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class BatchFileState(models.TextChoices):

@@ -12,8 +12,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from tasks.template_spec import FieldSpec, TemplateError, template_parse
 from worker.exports.records import LICENCES
+from worker.template import FieldSpec, TemplateError, template_parse
 
 LICENCE_CHOICES = [(code, licence.name) for code, licence in LICENCES.items()]
 

@@ -28,7 +28,9 @@ from django.utils.translation import gettext as _
 
 from crowd.models import User
 from tasks import batch_messages as codes
+from tasks import jobs
 from tasks.events import batch_group, event_send, project_group
+from tasks.jobs import job_send, jobs_send_each
 from tasks.models import (
     Batch,
     BatchFile,
@@ -41,6 +43,7 @@ from tasks.models import (
     TaskState,
 )
 from tasks.services.batch_sources import BatchWriter, Incoming, metadata_csv_parse
+from tasks.services.iiif_import import manifest_read
 from tasks.services.progress import project_progress_request
 
 logger = logging.getLogger(__name__)
@@ -83,8 +86,6 @@ def batch_create(
         rows[file_name] = {"row": 0, "values": dict(values)}
     images = []
     if manifest_url:
-        from tasks.services.iiif_import import manifest_read
-
         images = manifest_read(manifest_url)
     folder = f"batches/{project.pk}/{secrets.token_urlsafe(12)}"
     try:
@@ -208,26 +209,10 @@ def _names_notice(code: str, names: list[str]) -> dict[str, Any]:
 
 
 def _ingest_send(batch_id: int, ids: list[int]) -> None:
-    from celery import group
-
-    from worker.jobs import batch_close, batch_file_ingest
-
     if ids:
-        group(batch_file_ingest.s(file_id) for file_id in ids).apply_async()
+        jobs_send_each(jobs.BATCH_FILE_INGEST, ids)
     else:
-        batch_close.delay(batch_id)
-
-
-def batch_ingest_here(*, batch_id: int) -> Batch:
-    """Ingest a started batch's pending files in this process, one after the other, with the
-    very service the jobs call, then close it (seed_demo: the demo is ready when it returns)."""
-    from tasks.services.ingest import batch_file_ingest
-
-    pending = BatchFile.objects.filter(batch_id=batch_id, state=BatchFileState.PENDING)
-    for file_id in pending.order_by("position").values_list("pk", flat=True):
-        batch_file_ingest(batch_file_id=file_id)
-    batch_close(batch_id=batch_id)
-    return Batch.objects.get(pk=batch_id)
+        job_send(jobs.BATCH_CLOSE, batch_id)
 
 
 def batch_file_finished_on_commit(batch_id: int) -> None:
@@ -237,9 +222,7 @@ def batch_file_finished_on_commit(batch_id: int) -> None:
 
     def after() -> None:
         if not BatchFile.objects.filter(batch_id=batch_id, state=BatchFileState.PENDING).exists():
-            from worker.jobs import batch_close
-
-            batch_close.delay(batch_id)
+            job_send(jobs.BATCH_CLOSE, batch_id)
         elif cache.add(f"batch-progress:{batch_id}", True, timeout=PROGRESS_EVERY_SECONDS):
             batch_progress_send(batch_id)
 
@@ -371,8 +354,6 @@ def batches_resume() -> int:
     """Sweep: re-send the ingest of files a lost message left pending (in batches where no file
     finished for RESUME_AFTER), and close batches with nothing left pending. Returns how many
     files were re-sent; sending one twice is harmless (jobs claim files)."""
-    from worker.jobs import batch_close
-
     stale = timezone.now() - RESUME_AFTER
     resent = 0
     for batch in Batch.objects.filter(state=BatchState.INGESTING, started_at__lt=stale):
@@ -389,7 +370,7 @@ def batches_resume() -> int:
             _ingest_send(batch.pk, pending)
             resent += len(pending)
         elif not files.filter(state=BatchFileState.PENDING).exists():
-            batch_close.delay(batch.pk)
+            job_send(jobs.BATCH_CLOSE, batch.pk)
     return resent
 
 

@@ -29,9 +29,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crowd.models import User
+from tasks import jobs
 from tasks.events import event_send, leads_group
+from tasks.jobs import job_send
 from tasks.models import Export, ExportState, Project
-from tasks.selectors_exports import export_dataset, export_records
+from tasks.selectors.exports import export_dataset, export_records
 from worker.exports import FORMATS, ExportFormat, counting
 
 logger = logging.getLogger(__name__)
@@ -94,9 +96,7 @@ def export_request(*, project: Project, actor: User | None, format: str, base_ur
 
 
 def _job_send(export_id: int) -> None:
-    from worker.jobs import export_run
-
-    export_run.delay(export_id)
+    job_send(jobs.EXPORT_RUN, export_id)
 
 
 def export_write(

@@ -31,7 +31,7 @@ from django.utils import timezone
 from tasks import batch_messages as codes
 from tasks.models import Batch, BatchFile, BatchFileState, BatchState, Task, TaskState
 from tasks.services.batch_sources import stored_extension
-from tasks.services.batches import batch_file_finished_on_commit
+from tasks.services.batches import batch_close, batch_file_finished_on_commit
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import task_reconcile_request
 from worker.iiif_import import FetchError, url_fetch
@@ -318,3 +318,13 @@ def _discard_unless_owned(made: Derivatives, project_id: int, sha256: str) -> No
     """Remove derivatives this run made, unless a task (opened by another job) uses them."""
     if not Task.objects.filter(project_id=project_id, content_hash=sha256).exists():
         made.discard()
+
+
+def batch_ingest_here(*, batch_id: int) -> Batch:
+    """Ingest a started batch's pending files in this process, one after the other, with the
+    very service the jobs call, then close it (seed_demo: the demo is ready when it returns)."""
+    pending = BatchFile.objects.filter(batch_id=batch_id, state=BatchFileState.PENDING)
+    for file_id in pending.order_by("position").values_list("pk", flat=True):
+        batch_file_ingest(batch_file_id=file_id)
+    batch_close(batch_id=batch_id)
+    return Batch.objects.get(pk=batch_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -20,7 +21,9 @@ from django.utils.translation import gettext as _
 
 from crowd.models import User
 from crowd.roles import Capability, project_can
+from tasks import jobs
 from tasks.events import presence_send_on_commit
+from tasks.jobs import job_send
 from tasks.models import AssignmentOrder, Lease, LeaseState, Project, Task, Transcription
 from tasks.models.work import ASSIGNABLE_STATES, SkipReason
 
@@ -28,6 +31,9 @@ from tasks.models.work import ASSIGNABLE_STATES, SkipReason
 # filled up in the instant between choosing and locking.
 MAX_CANDIDATES = 20
 
+
+# How long a closed transcription page keeps its image before it goes back to the queue.
+ABANDON_GRACE_SECONDS = 60
 
 # Leases that mark a task as seen by their contributor: skipped or transcribed.
 SEEN_STATES = (LeaseState.RELEASED, LeaseState.SUBMITTED)
@@ -232,6 +238,16 @@ def lease_abandon(*, lease_id: int, disconnected_at: datetime) -> bool:
     lease.save(update_fields=["state", "ended_at"])
     presence_send_on_commit(lease.task_id)
     return True
+
+
+def lease_abandon_later(*, lease_id: int) -> None:
+    """A transcription page holding `lease_id` closed: end the lease after a grace period unless
+    a heartbeat comes first (`lease_abandon`). Eager jobs cannot wait out the grace period, so
+    in the embedded default the lease simply expires."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return
+    closed = timezone.now().isoformat()
+    job_send(jobs.LEASE_ABANDON, lease_id, closed, countdown=ABANDON_GRACE_SECONDS)
 
 
 def leases_expire(*, now: object = None, limit: int = 5000) -> int:

@@ -11,7 +11,9 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from tasks import jobs
 from tasks.events import event_send, project_group
+from tasks.jobs import job_send
 from tasks.models import FieldResult, FieldStatus, Lease, Project, TaskState, Transcription
 from tasks.services.leases import live_leases
 
@@ -128,10 +130,9 @@ def progress_pending_key(project_id: int) -> str:
 def project_progress_request(*, project_id: int) -> None:
     """Ask a worker to recount once the current transaction commits, unless a recount is
     already scheduled: that one starts later and will count this change too."""
-    from worker.jobs import progress_refresh
 
     def schedule() -> None:
         if cache.add(progress_pending_key(project_id), True, timeout=PENDING_TIMEOUT):
-            progress_refresh.apply_async((project_id,), countdown=COALESCE_SECONDS)
+            job_send(jobs.PROGRESS_REFRESH, project_id, countdown=COALESCE_SECONDS)
 
     transaction.on_commit(schedule)

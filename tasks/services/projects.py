@@ -14,7 +14,7 @@ from tasks.events import access_changed_on_commit, event_send_on_commit, project
 from tasks.models import Project, Template, Transcription
 from tasks.presets import PRESETS
 from tasks.services.progress import project_progress_request
-from tasks.template_spec import TemplateError, template_parse
+from worker.template import TemplateError, template_parse
 
 # What a lead may change with project_update; anything else is refused.
 EDITABLE_PROJECT_FIELDS = frozenset(

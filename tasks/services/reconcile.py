@@ -11,7 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from crowd.models import ContributorReliability
+from tasks import jobs
 from tasks.events import curators_group, event_send_on_commit
+from tasks.jobs import job_send
 from tasks.models import (
     FieldResult,
     FieldResultVersion,
@@ -22,6 +24,7 @@ from tasks.models import (
     Transcription,
 )
 from tasks.models.results import ChangeCause
+from tasks.services.progress import project_progress_request
 from worker.consensus import (
     FieldOutcome,
     Policy,
@@ -114,8 +117,6 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
             "task.reconciled",
             {"task": task.pk, "state": task.state, "fields_changed": changed},
         )
-        from tasks.services.progress import project_progress_request
-
         project_progress_request(project_id=project.pk)
     return outcome
 
@@ -235,6 +236,4 @@ def tasks_reconcile_pending(*, older_than_seconds: int = 60, limit: int = 1000) 
 
 def task_reconcile_request(*, task_id: int) -> None:
     """Queue the task's reconciliation once the current transaction commits."""
-    from worker.jobs import reconcile
-
-    transaction.on_commit(lambda: reconcile.delay(task_id))
+    transaction.on_commit(lambda: job_send(jobs.RECONCILE, task_id))

@@ -659,7 +659,8 @@ def test_withdrawing_a_batch_takes_its_open_tasks_out_of_the_queue_and_keeps_tra
 
 
 def test_files_not_yet_ingested_when_a_batch_is_withdrawn_are_not_ingested(project, lead):
-    from tasks.services.batches import batch_ingest_here, batch_withdraw
+    from tasks.services.batches import batch_withdraw
+    from tasks.services.ingest import batch_ingest_here
 
     batch = stored_batch(project, lead, [("a.jpg", jpeg(1)), ("b.jpg", jpeg(2))])
     batch_start(batch_id=batch.pk, send=False)

@@ -19,10 +19,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from crowd.models import Role
-from tasks import selectors_exports
 from tasks.events import leads_group
 from tasks.models import Export, ExportState, Project, Task, Transcription, Visibility
 from tasks.presets import PRESETS
+from tasks.selectors import exports as selectors_exports
 from tasks.services.exports import export_error_text, export_request, exports_sweep
 from tasks.services.leases import lease_grant
 from tasks.services.review import field_result_resolve
@@ -507,14 +507,14 @@ def test_others_see_only_finished_exports_of_open_data(project, lead, contributo
 
 
 def test_pseudonyms_differ_from_one_project_to_another():
-    from tasks.selectors_exports import Pseudonyms
+    from tasks.selectors.exports import Pseudonyms
 
     assert Pseudonyms(1)(42) == Pseudonyms(1)(42)
     assert Pseudonyms(1)(42) != Pseudonyms(2)(42)
 
 
 def test_credits_name_only_people_who_gave_a_display_name(project):
-    from tasks.selectors_exports import export_credits
+    from tasks.selectors.exports import export_credits
 
     named = UserFactory(display_name="Jeanne Baret", credit_me=True)
     unnamed = UserFactory(username="jeanne.baret@example.org", display_name="", credit_me=True)
@@ -527,7 +527,7 @@ def test_credits_name_only_people_who_gave_a_display_name(project):
 
 
 def test_occurrence_ids_do_not_depend_on_the_address_the_export_was_asked_from(project):
-    from tasks.selectors_exports import export_dataset
+    from tasks.selectors.exports import export_dataset
     from worker.exports.dwca import occurrence_id
 
     one = export_dataset(project, base_url="https://herbier.example.org")

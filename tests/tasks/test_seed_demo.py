@@ -52,8 +52,8 @@ def test_seed_demo_adds_only_the_missing_images(db, debug):
 
 def test_every_demo_value_of_a_select_field_is_an_option_of_its_preset():
     from tasks.presets import PRESETS
-    from tasks.template_spec import template_parse
     from worker.demo import herbarium_items, reference_items
+    from worker.template import template_parse
 
     for preset, items in (
         ("herbarium", herbarium_items(count=60)),

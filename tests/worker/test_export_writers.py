@@ -26,8 +26,6 @@ from dwca.read import DwCAReader
 from iiif_prezi3 import Collection, Manifest
 
 from tasks.presets import PRESETS
-from tasks.standards import CSL_VARIABLES
-from tasks.template_spec import template_parse
 from worker.exports import FORMATS, counting
 from worker.exports.dwca import occurrence_id
 from worker.exports.iiif import iiif_write, manifest_chunks
@@ -43,6 +41,8 @@ from worker.exports.records import (
 )
 from worker.exports.references import bibtex_write, csl_json_write, names_parse
 from worker.exports.tables import cell_safe, raw_csv_write, results_csv_write
+from worker.template import template_parse
+from worker.template.standards import CSL_VARIABLES
 
 WHEN = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 HERBARIUM = template_parse(PRESETS["herbarium"]["fields"])

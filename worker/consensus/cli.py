@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tasks.template_spec import FIELD_TYPES, FieldSpec
 from worker.consensus.engine import reconcile_task
 from worker.consensus.model import COMPLETE, Policy, Submission, TaskOutcome
 from worker.consensus.reliability import estimate_from_tasks, with_weights
+from worker.template import FIELD_TYPES, FieldSpec
 
 
 class InputError(Exception):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tasks.template_spec import FieldSpec
 from worker.consensus.decide import decide, one_form, unanimous
 from worker.consensus.model import (
     ABSENT,
@@ -25,6 +24,7 @@ from worker.consensus.model import (
     Vote,
 )
 from worker.consensus.plan import FieldPlan, TaskView, field_reader, plan_for
+from worker.template import FieldSpec
 
 __all__ = ["canonical_order", "field_reader", "reconcile_field", "reconcile_task"]
 

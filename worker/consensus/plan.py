@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from tasks.template_spec import FieldSpec
 from worker.consensus import dates, geo, numbers, select, text
 from worker.consensus.model import Policy, Reading, Submission, ValueConsensus, Vote
+from worker.template import FieldSpec
 
 EPSILON = 1e-9
 

@@ -25,9 +25,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from tasks.template_spec import FieldSpec
 from worker.consensus.engine import field_reader, reconcile_task
 from worker.consensus.model import Policy, Submission, TaskOutcome
+from worker.template import FieldSpec
 
 CURATOR = "curator"
 UNANIMOUS = "unanimous"

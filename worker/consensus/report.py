@@ -8,8 +8,8 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tasks.template_spec import FieldSpec
 from worker.consensus.model import AGREED, BLANK, DISPUTED, NEEDS_MORE, Policy
+from worker.template import FieldSpec
 
 if TYPE_CHECKING:
     from worker.consensus.cli import SubjectResult

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from tasks.template_spec import FieldSpec, Option, fold
 from worker.consensus.markers import marker_of
 from worker.consensus.model import Reading, ValueConsensus, Vote
 from worker.consensus.numbers import plurality
 from worker.consensus.text import clean
+from worker.template import FieldSpec, Option, fold
 
 
 @lru_cache(maxsize=1 << 16)

@@ -20,8 +20,8 @@ from collections.abc import Iterable
 from typing import IO
 from xml.etree import ElementTree as ET
 
-from tasks.standards import DARWIN_CORE_TERMS
 from worker.exports.records import Dataset, TaskRecord
+from worker.template.standards import DARWIN_CORE_TERMS
 
 DWC = "http://rs.tdwg.org/dwc/terms/"
 DCTERMS = "http://purl.org/dc/terms/"

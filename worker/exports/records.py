@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tasks.template_spec import FieldSpec
+from worker.template import FieldSpec
 
 # Field statuses whose value is settled: agreed by contributors or decided by a curator.
 SETTLED = frozenset({"agreed", "resolved", "blank"})

@@ -20,7 +20,7 @@ from typing import IO, Any
 from worker.exports.records import Dataset, TaskRecord
 
 # The CSL 1.0.2 name and date variables (the specification's appendix IV): a template may map a
-# field to any of them (tasks.standards.CSL_VARIABLES), and each is written in its own shape.
+# field to any of them (worker.template.standards.CSL_VARIABLES), and each is written in its own shape.
 _NAME_VARIABLES = frozenset(
     """author chair collection-editor compiler composer container-author contributor curator
     director editor editorial-director executive-producer guest host illustrator interviewer

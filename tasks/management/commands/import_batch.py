@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tasks.models import Batch, BatchState, Project
-from tasks.selectors_batches import batch_summary
+from tasks.selectors.batches import batch_summary
 from tasks.services.batch_sources import Incoming, folder_walk
 from tasks.services.batches import batch_create
 

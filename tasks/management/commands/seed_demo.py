@@ -15,7 +15,8 @@ from crowd.models import Role, User
 from crowd.services import membership_set
 from tasks.models import Project, ProjectStatus, Transcription
 from tasks.services.batch_sources import Incoming
-from tasks.services.batches import batch_create, batch_ingest_here, batch_start
+from tasks.services.batches import batch_create, batch_start
+from tasks.services.ingest import batch_ingest_here
 from tasks.services.leases import lease_grant, lease_release
 from tasks.services.progress import project_progress_request
 from tasks.services.projects import project_create

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tasks.template_spec import FieldSpec, Option
 from worker.consensus import FieldOutcome, Policy, Submission, reconcile_task
+from worker.template import FieldSpec, Option
 
 
 def spec(key: str, type_: str, vocabulary: Sequence[Option] = ()) -> FieldSpec:

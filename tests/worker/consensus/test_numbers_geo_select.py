@@ -1,9 +1,9 @@
 import pytest
 
-from tasks.template_spec import Option
 from worker.consensus import AGREED, NEEDS_MORE
 from worker.consensus.geo import parse_point
 from worker.consensus.numbers import parse_number, plain
+from worker.template import Option
 
 from .helpers import field
 

@@ -11,8 +11,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from crowd.roles import Capability
-from tasks.selectors import project_for
-from tasks.selectors_batches import project_batches
+from tasks.selectors.batches import project_batches
+from tasks.selectors.projects import project_for
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from tasks.presets import HERBARIUM_FIELDS, PRESETS
-from tasks.template_spec import TemplateError, template_dump, template_parse
+from worker.template import TemplateError, template_dump, template_parse
 
 
 @pytest.fixture(autouse=True)

@@ -18,13 +18,13 @@ from crowd.ratelimit import client_ip, limit_count
 from crowd.roles import Capability, project_capabilities
 from crowd.streaming import generated
 from tasks.models import Project
-from tasks.selectors import project_for
-from tasks.selectors_exports import (
+from tasks.selectors.exports import (
     export_dataset,
     export_may_download,
     export_records,
     iiif_batches,
 )
+from tasks.selectors.projects import project_for
 from worker.exports.iiif import collection, manifest_chunks
 
 CONTENT_TYPE = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from crowd.roles import AnyUser, Capability, project_require
 from tasks.models import FieldResult, Lease, Project, Resolution, Task, Transcription
-from tasks.selectors import project_for
+from tasks.selectors.projects import project_for
 
 
 def project_tasks(

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods
 
 from crowd.roles import Capability, acting_user, project_capabilities
 from tasks.models import ExportFormatChoice
-from tasks.selectors import project_for
-from tasks.selectors_exports import export_may_download, exports_visible_to
+from tasks.selectors.exports import export_may_download, exports_visible_to
+from tasks.selectors.projects import project_for
 from tasks.services.exports import export_error_text, export_format_check, export_request
 from worker.exports.records import LICENCES
 

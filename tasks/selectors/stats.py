@@ -11,7 +11,7 @@ from django.db.models import Count, Max, QuerySet
 
 from crowd.models import User
 from tasks.models import FieldResult, Project, Transcription
-from tasks.selectors_review import SETTLED
+from tasks.selectors.review import SETTLED
 
 
 def contributors_ranked(*, project: Project) -> QuerySet[Any]:

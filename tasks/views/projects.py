@@ -23,9 +23,9 @@ from crowd.selectors import user_active_named
 from crowd.services import membership_remove, membership_set
 from tasks.forms import MemberForm, ProjectCreateForm, ProjectSettingsForm, TemplateForm
 from tasks.models import Project, ResolutionReason, Task, Template
-from tasks.selectors import project_for, project_memberships, projects_visible_to
-from tasks.selectors_exports import export_may_download
-from tasks.selectors_review import contributor_feedback
+from tasks.selectors.exports import export_may_download
+from tasks.selectors.projects import project_for, project_memberships, projects_visible_to
+from tasks.selectors.review import contributor_feedback
 from tasks.services.projects import project_create, project_update, template_update
 
 

@@ -1,0 +1,1 @@
+"""Pages: server-rendered views, thin, each asking crowd.roles who may do what."""
