@@ -110,8 +110,7 @@ def users_make(count: int) -> list:
 
 
 def latency_at(size: int, calls: int) -> tuple[float, float]:
-    from crowd.models import Membership
-    from tasks.models import Project, Template
+    from tasks.models import Membership, Project, Template
     from tasks.presets import PRESETS
     from tasks.services.leases import lease_grant
 

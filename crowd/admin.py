@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from crowd.models import Membership, User
+from crowd.models import User
 
 
 @admin.register(User)
@@ -12,12 +12,3 @@ class UserAdmin(DjangoUserAdmin):
         (_("Platform"), {"fields": ("display_name", "credit_me", "preferred_language")}),
     )
     list_display = ("username", "display_name", "email", "is_staff", "date_joined")
-
-
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("project", "user", "role", "created_at")
-    list_filter = ("role", "project")
-    search_fields = ("user__username", "project__slug")
-    raw_id_fields = ("user", "added_by")
-    autocomplete_fields = ("project",)

@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crowd.api_schema import errors, no_content
-from crowd.roles import acting_user
 from crowd.services import token_revoke
 from crowd.throttles import ScopedThrottle
+from crowd.users import acting_user
 
 
 class TokenSerializer(serializers.Serializer):

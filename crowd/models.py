@@ -1,4 +1,4 @@
-"""People: accounts and their per-project roles."""
+"""People: accounts. Their roles in projects live with the projects (tasks.models.members)."""
 
 from __future__ import annotations
 
@@ -28,69 +28,3 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         return self.display_name or self.username
-
-
-class Role(models.TextChoices):
-    LEAD = "lead", _("Lead")
-    CURATOR = "curator", _("Curator")
-    CONTRIBUTOR = "contributor", _("Contributor")
-
-
-class Membership(models.Model):
-    """A person's role in one project. Public projects also accept non-members as contributors."""
-
-    project = models.ForeignKey(
-        "tasks.Project", on_delete=models.CASCADE, related_name="memberships"
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    role = models.CharField(
-        _("role"), max_length=16, choices=Role.choices, default=Role.CONTRIBUTOR
-    )
-    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["project", "user"], name="membership_one_role_per_project"
-            ),
-        ]
-        indexes = [models.Index(fields=["user", "project"], name="membership_user_project")]
-
-    def __str__(self) -> str:
-        return f"{self.user} — {self.get_role_display()} — {self.project}"
-
-
-class ContributorReliability(models.Model):
-    """How far a contributor's answers of one field type agree with settled values in a
-    project, and the vote weight that follows (see worker.consensus.reliability)."""
-
-    project = models.ForeignKey(
-        "tasks.Project", on_delete=models.CASCADE, related_name="reliabilities"
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reliabilities"
-    )
-    field_type = models.CharField(max_length=16)
-    correct = models.FloatField(default=0.0)
-    total = models.FloatField(default=0.0)
-    weight = models.FloatField(default=1.0)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("contributor reliability")
-        verbose_name_plural = _("contributor reliabilities")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["project", "user", "field_type"], name="reliability_one_per_type"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} {self.field_type} {self.weight:.2f}"

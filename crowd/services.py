@@ -1,4 +1,4 @@
-"""Writes about people: accounts and project memberships."""
+"""Writes about people: accounts and API tokens."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
-from crowd.models import Membership, Role, User
-from tasks.events import access_changed_on_commit
-from tasks.models import Project
+from crowd.models import User
 
 
 @transaction.atomic
@@ -27,55 +26,7 @@ def user_create(
     return user
 
 
-@transaction.atomic
-def membership_set(*, project: Project, user: User, role: str, actor: User | None) -> Membership:
-    """Give `user` a role in `project` (creating or changing the membership).
-
-    Callers check that `actor` may manage the project. A project always keeps one lead.
-    """
-    if role not in Role.values:
-        raise ValidationError({"role": _("Unknown role.")})
-    _lock_memberships(project)
-    access_changed_on_commit(project.pk)
-    membership = Membership.objects.filter(project=project, user=user).first()
-    if membership is None:
-        return Membership.objects.create(project=project, user=user, role=role, added_by=actor)
-    if membership.role == Role.LEAD and role != Role.LEAD:
-        _ensure_another_lead(project=project, user=user)
-    membership.role = role
-    membership.save(update_fields=["role"])
-    return membership
-
-
-@transaction.atomic
-def membership_remove(*, project: Project, user: User) -> None:
-    _lock_memberships(project)
-    membership = Membership.objects.filter(project=project, user=user).first()
-    if membership is None:
-        return
-    if membership.role == Role.LEAD:
-        _ensure_another_lead(project=project, user=user)
-    membership.delete()
-    access_changed_on_commit(project.pk)
-
-
-def _lock_memberships(project: Project) -> None:
-    """Membership changes of one project take turns on the project row: two leads demoting
-    each other at once must leave one lead, not a deadlock or none."""
-    Project.objects.select_for_update().filter(pk=project.pk).values_list("pk", flat=True).get()
-
-
-def _ensure_another_lead(*, project: Project, user: User) -> None:
-    others = Membership.objects.filter(project=project, role=Role.LEAD).exclude(user=user)
-    if not others.exists():
-        raise ValidationError(
-            {"role": _("A project needs at least one lead: name another lead first.")}
-        )
-
-
 def token_revoke(*, user: User) -> None:
     """Delete `user`'s API token: requests carrying it are refused from then on. Harmless when
     they have none; the next token request makes a new one."""
-    from rest_framework.authtoken.models import Token
-
     Token.objects.filter(user=user).delete()

@@ -7,11 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from crowd import api as people_api
 from crowd import views as people
 from crowd.api_errors import api_not_found
-from crowd.media import media_serve
 from tasks.views import batches as views_batches
 from tasks.views import exports as views_exports
 from tasks.views import iiif as views_iiif
 from tasks.views import projects as pages
+from tasks.views.media import media_serve
 
 handler404 = "crowd.api_errors.not_found"
 handler500 = "crowd.api_errors.server_error"

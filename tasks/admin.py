@@ -7,12 +7,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from crowd.models import Membership
 from tasks.models import (
     Batch,
     FieldResult,
     FieldResultVersion,
     Lease,
+    Membership,
     Project,
     Resolution,
     Task,
@@ -133,3 +133,12 @@ class ResolutionAdmin(ReadOnlyAdmin):
     list_display = ("field_result", "decision", "curator", "reason", "created_at")
     list_filter = ("decision",)
     raw_id_fields = ("field_result", "curator")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("project", "user", "role", "created_at")
+    list_filter = ("role", "project")
+    search_fields = ("user__username", "project__slug")
+    raw_id_fields = ("user", "added_by")
+    autocomplete_fields = ("project",)

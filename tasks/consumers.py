@@ -10,10 +10,17 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from crowd.roles import Capability, project_capabilities
 from crowd.sockets import socket_user
-from tasks.events import RELAY, curators_group, leads_group, project_group, task_group
+from tasks.events import (
+    RELAY,
+    curators_group,
+    event_message,
+    leads_group,
+    project_group,
+    task_group,
+)
 from tasks.models import Project
+from tasks.roles import Capability, project_capabilities
 from tasks.selectors.leases import lease_task_held, task_working_count
 from tasks.selectors.projects import project_for
 from tasks.services.leases import LeaseConflict, lease_abandon_later, lease_heartbeat
@@ -65,7 +72,7 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         snapshot = snapshot_payload(
             slug=project.slug, progress=project.progress, updated_at=project.progress_updated_at
         )
-        await self.send_json({"type": "snapshot", **snapshot})
+        await self.send_json(event_message("snapshot", snapshot))
 
     async def disconnect(self, code: int) -> None:
         for group in self.joined:
@@ -79,7 +86,7 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
             return
         kind = content.get("type")
         if kind == "ping":
-            await self.send_json({"type": "pong"})
+            await self.send_json(event_message("pong", {}))
         elif kind == "watch" and isinstance(content.get("lease"), int):
             await self._watch(content["lease"])
         elif kind == "heartbeat" and isinstance(content.get("lease"), int):
@@ -109,7 +116,7 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
     async def _watch(self, lease_id: int) -> None:
         task_id = await self._live_lease_task(lease_id)
         if task_id is None:
-            await self.send_json({"type": "watch.refused", "lease": lease_id})
+            await self.send_json(event_message("watch.refused", {"lease": lease_id}))
             return
         if self.watched is not None and self.watched[0] != task_id:
             old = task_group(self.watched[0])
@@ -118,9 +125,8 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         if self.watched is None or self.watched[0] != task_id:
             await self._join(task_group(task_id))
         self.watched = (task_id, lease_id)
-        await self.send_json(
-            {"type": "presence", "task": task_id, "working": await self._working(task_id)}
-        )
+        working = await self._working(task_id)
+        await self.send_json(event_message("presence", {"task": task_id, "working": working}))
 
     @database_sync_to_async
     def _project_and_capabilities(self) -> tuple[Project, frozenset[Capability]] | None:
@@ -146,12 +152,14 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
     def _heartbeat(self, lease_id: int) -> dict[str, Any]:
         user = socket_user(self.scope)
         if not user.is_authenticated:
-            return {"type": "lease.ended", "lease": lease_id}
+            return event_message("lease.ended", {"lease": lease_id})
         try:
             lease = lease_heartbeat(lease_id=lease_id, user=user)
         except (LeaseConflict, PermissionDenied) as error:
-            return {"type": "lease.ended", "lease": lease_id, "message": str(error)}
-        return {"type": "lease", "lease": lease.pk, "expires_at": lease.expires_at.isoformat()}
+            return event_message("lease.ended", {"lease": lease_id, "message": str(error)})
+        return event_message(
+            "lease", {"lease": lease.pk, "expires_at": lease.expires_at.isoformat()}
+        )
 
     @database_sync_to_async
     def _schedule_abandon(self, lease_id: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -23,6 +24,88 @@ logger = logging.getLogger(__name__)
 
 # The consumer method that relays an event to its socket (`event.relay` -> `event_relay`).
 RELAY = "event.relay"
+
+
+@dataclass(frozen=True)
+class EventType:
+    """One kind of message a browser may receive, and the fields it carries (besides `type`,
+    and `sent_at` on group events). `audience` says who hears it: a group, or `socket` for a
+    reply to the socket that asked."""
+
+    name: str
+    fields: frozenset[str]
+    audience: str
+    optional: frozenset[str] = frozenset()
+
+
+def _event(name: str, audience: str, *fields: str, optional: tuple[str, ...] = ()) -> EventType:
+    return EventType(name, frozenset(fields), audience, frozenset(optional))
+
+
+_BATCH_COUNTS = (
+    "batch",
+    "state",
+    "files_total",
+    "files_ok",
+    "files_duplicate",
+    "files_failed",
+    "files_done",
+    "finished",
+)
+
+# Every event the platform sends, in one place: the browser modules and the README read the
+# same names. `event_send` and `event_message` refuse a type or a shape that is not here.
+EVENTS: dict[str, EventType] = {
+    event.name: event
+    for event in (
+        _event("snapshot", "project", "project", "progress", "updated_at"),
+        _event("project.updated", "project", "project", "status"),
+        _event("template.updated", "project", "project", "version"),
+        _event("batch.progress", "project, batch", *_BATCH_COUNTS),
+        _event("task.reconciled", "curators", "task", "state", "fields_changed"),
+        _event("dispute.claimed", "curators", "task", "curator", "until"),
+        _event("dispute.released", "curators", "task"),
+        _event("dispute.resolved", "curators", "task", "field_result", "key", "status"),
+        _event("dispute.reopened", "curators", "task", "field_result", "key", "status"),
+        _event(
+            "export",
+            "leads",
+            "id",
+            "format",
+            "state",
+            "done",
+            "total",
+            "percent",
+            "records",
+            "size",
+            "error",
+            "download",
+        ),
+        _event("presence", "task", "task", "working"),
+        _event("pong", "socket"),
+        _event("watch.refused", "socket", "lease"),
+        _event("lease", "socket", "lease", "expires_at"),
+        _event("lease.ended", "socket", "lease", optional=("message",)),
+    )
+}
+
+
+class EventShapeError(ValueError):
+    """An event of a type not in EVENTS, or with fields its type does not declare: a bug."""
+
+
+def event_message(event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """`{"type": event_type, **payload}`, once the payload is checked against its type."""
+    spec = EVENTS.get(event_type)
+    if spec is None:
+        raise EventShapeError(f"unknown event type {event_type!r}")
+    given = set(payload)
+    missing, extra = spec.fields - given, given - spec.fields - spec.optional
+    if missing or extra:
+        raise EventShapeError(
+            f"{event_type}: missing {sorted(missing)}, not declared {sorted(extra)}"
+        )
+    return {"type": event_type, **payload}
 
 
 def project_group(project_id: int) -> str:
@@ -52,9 +135,10 @@ def event_send(group: str, event_type: str, payload: dict[str, Any]) -> None:
     hints, and clients fetch a fresh snapshot when they reconnect."""
     layer = get_channel_layer()
     if layer is None:
+        event_message(event_type, payload)  # the shape is checked even with no one to hear
         return
     # sent_at (seconds since the epoch) lets clients and benchmarks see how fresh an event is.
-    event = {"type": event_type, **payload, "sent_at": round(time.time(), 3)}
+    event = {**event_message(event_type, payload), "sent_at": round(time.time(), 3)}
     # Serialised once here, not once per socket: a snapshot may go to a thousand browsers.
     message = {
         "type": RELAY,

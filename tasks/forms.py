@@ -6,8 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crowd.models import Role
-from tasks.models import Project, Visibility
+from tasks.models import Project, Role, Visibility
 from tasks.presets import preset_choices
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from crowd.models import Role
+from tasks.models import Role
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 

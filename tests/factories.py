@@ -5,8 +5,17 @@ from __future__ import annotations
 import factory
 from django.contrib.auth.hashers import make_password
 
-from crowd.models import Membership, Role, User
-from tasks.models import Project, ProjectStatus, Task, TaskState, Template, Visibility
+from crowd.models import User
+from tasks.models import (
+    Membership,
+    Project,
+    ProjectStatus,
+    Role,
+    Task,
+    TaskState,
+    Template,
+    Visibility,
+)
 from tasks.presets import PRESETS
 
 PASSWORD = "correct-horse-battery-staple"

@@ -24,9 +24,10 @@ from rest_framework.views import APIView
 
 from crowd.api_schema import errors
 from crowd.pagination import Pages
-from crowd.roles import Capability, acting_user
+from crowd.users import acting_user
 from tasks.api.filters import query_filters
 from tasks.models import BatchState
+from tasks.roles import Capability
 from tasks.selectors.batches import (
     batch_file_summary,
     batch_for,

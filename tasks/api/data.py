@@ -22,11 +22,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crowd.api_schema import errors
-from crowd.roles import Capability, acting_user
+from crowd.users import acting_user
 from tasks.api.filters import id_filter, query_filters
 from tasks.api.work import TaskSerializer
 from tasks.models import FieldResult, FieldStatus, Resolution, Task, TaskState, Transcription
 from tasks.models.results import ResolutionDecision, ResolutionReason
+from tasks.roles import Capability
 from tasks.selectors.projects import project_for
 from tasks.selectors.results import (
     field_result_for,

@@ -23,10 +23,11 @@ from rest_framework.views import APIView
 from crowd.api_errors import error_response
 from crowd.api_schema import errors
 from crowd.pagination import Pages
-from crowd.roles import Capability, acting_user
 from crowd.streaming import file_download
+from crowd.users import acting_user
 from tasks.api.filters import query_filters
 from tasks.models import Export, ExportFormatChoice, ExportState
+from tasks.roles import Capability
 from tasks.selectors.exports import export_for, exports_visible_to
 from tasks.selectors.projects import project_for
 from tasks.services.exports import export_filename, export_path, export_payload, export_request

@@ -15,10 +15,11 @@ from rest_framework.views import APIView
 from crowd.api_errors import error_response
 from crowd.api_schema import ErrorSerializer, errors, no_content
 from crowd.pagination import Pages
-from crowd.roles import Capability, acting_user
+from crowd.users import acting_user
 from tasks.api.filters import id_filter, query_filters
 from tasks.api.work import TaskSerializer
 from tasks.models import FieldResult, FieldStatus, ResolutionReason
+from tasks.roles import Capability
 from tasks.selectors.projects import project_for
 from tasks.selectors.results import field_result_for, task_for_curator
 from tasks.selectors.review import contributor_feedback, dispute_counts, disputes_queue, task_review

@@ -6,11 +6,18 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crowd.models import Membership, Role
-from crowd.roles import project_capabilities
-from tasks.models import AssignmentOrder, Project, ProjectStatus, Template, Visibility
+from tasks.models import (
+    AssignmentOrder,
+    Membership,
+    Project,
+    ProjectStatus,
+    Role,
+    Template,
+    Visibility,
+)
 from tasks.models.projects import LICENCE_CHOICES
 from tasks.presets import PRESETS
+from tasks.roles import project_capabilities
 from tasks.services.progress import progress_blank
 
 

@@ -14,9 +14,8 @@ from rest_framework.views import APIView
 
 from crowd.api_schema import errors, no_content
 from crowd.models import User
-from crowd.roles import Capability, acting_user, may_create_projects
 from crowd.selectors import user_active_named
-from crowd.services import membership_remove, membership_set
+from crowd.users import acting_user
 from tasks.api.filters import query_filters
 from tasks.api.serializers import (
     MembershipSerializer,
@@ -28,7 +27,9 @@ from tasks.api.serializers import (
     TemplateSerializer,
 )
 from tasks.models import Project, ProjectStatus, Template, Visibility
+from tasks.roles import Capability, may_create_projects
 from tasks.selectors.projects import project_for, project_memberships, projects_visible_to
+from tasks.services.members import membership_remove, membership_set
 from tasks.services.projects import project_create, project_update, template_update
 
 

@@ -13,10 +13,11 @@ from rest_framework.views import APIView
 
 from crowd.api_errors import error_response
 from crowd.api_schema import ErrorSerializer, errors, no_content
-from crowd.roles import Capability, acting_user, project_require
+from crowd.users import acting_user
 from tasks.api.serializers import TemplateSerializer
 from tasks.models import Lease, Task
 from tasks.models.work import SkipReason
+from tasks.roles import Capability, project_require
 from tasks.selectors.projects import contributor_counts, project_for
 from tasks.services.leases import LeaseConflict, lease_grant, lease_heartbeat, lease_release
 from tasks.services.submissions import transcription_submit

@@ -1,5 +1,6 @@
 from tasks.models.batches import Batch, BatchFile, BatchFileState, BatchState
 from tasks.models.exports import Export, ExportFormatChoice, ExportState
+from tasks.models.members import ContributorReliability, Membership, Role
 from tasks.models.projects import AssignmentOrder, Project, ProjectStatus, Template, Visibility
 from tasks.models.results import (
     FieldResult,
@@ -18,6 +19,7 @@ __all__ = [
     "BatchFile",
     "BatchFileState",
     "BatchState",
+    "ContributorReliability",
     "Export",
     "ExportFormatChoice",
     "ExportState",
@@ -26,11 +28,13 @@ __all__ = [
     "FieldStatus",
     "Lease",
     "LeaseState",
+    "Membership",
     "Project",
     "ProjectStatus",
     "Resolution",
     "ResolutionDecision",
     "ResolutionReason",
+    "Role",
     "Task",
     "TaskClaim",
     "TaskState",

@@ -9,10 +9,10 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from crowd.roles import AnyUser, Capability, project_require
+from crowd.users import AnyUser
 from tasks.batch_messages import batch_file_error_text, batch_notice_text
 from tasks.models import Batch, BatchFile, BatchFileState
-from tasks.services.batches import counts_by_state
+from tasks.roles import Capability, project_require
 
 
 def batch_for(user: AnyUser, batch_id: int, capability: Capability = Capability.MANAGE) -> Batch:
@@ -100,3 +100,11 @@ def project_batches_filtered(project_id: int, *, state: str | None = None) -> Qu
     if state:
         batches = batches.filter(state=state)
     return batches.order_by("-created_at", "-pk")
+
+
+def counts_by_state(by_state: dict[str, int]) -> dict[str, int]:
+    """Every file state's count (zero when absent), with `total` and `done`."""
+    counts = {state.value: int(by_state.get(state.value, 0)) for state in BatchFileState}
+    counts["total"] = sum(counts.values())
+    counts["done"] = counts["total"] - counts[BatchFileState.PENDING]
+    return counts

@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from crowd.roles import Capability, project_capabilities
 from tasks.models import (
     Batch,
     Export,
@@ -32,6 +31,7 @@ from tasks.models import (
     TaskState,
     Transcription,
 )
+from tasks.roles import Capability, project_capabilities
 from worker.exports.records import (
     LICENCES,
     Alternative,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from crowd.roles import AnyUser
+from crowd.users import AnyUser
 from tasks.models import Lease, LeaseState
 
 

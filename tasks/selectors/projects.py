@@ -6,13 +6,13 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from crowd.models import Membership, Role
-from crowd.roles import AnyUser, Capability, project_require
-from tasks.models import Project, ProjectStatus, Visibility
+from crowd.users import AnyUser
+from tasks.models import Membership, Project, ProjectStatus, Role, Visibility
+from tasks.roles import Capability, project_require
 
 
 def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
-    """Projects `user` may see, the same rule as `crowd.roles.project_capabilities`."""
+    """Projects `user` may see, the same rule as `tasks.roles.project_capabilities`."""
     projects = Project.objects.all()
     if user.is_authenticated and user.is_superuser:
         return projects

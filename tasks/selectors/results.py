@@ -16,8 +16,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from crowd.roles import AnyUser, Capability, project_require
+from crowd.users import AnyUser
 from tasks.models import FieldResult, Lease, Project, Resolution, Task, Transcription
+from tasks.roles import Capability, project_require
 from tasks.selectors.projects import project_for
 
 

@@ -7,8 +7,9 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from crowd.models import ContributorReliability, User
+from crowd.models import User
 from tasks.models import (
+    ContributorReliability,
     FieldResult,
     FieldStatus,
     Project,

@@ -42,6 +42,7 @@ from tasks.models import (
     Task,
     TaskState,
 )
+from tasks.selectors.batches import counts_by_state
 from tasks.services.batch_sources import BatchWriter, Incoming, metadata_csv_parse
 from tasks.services.iiif_import import manifest_read
 from tasks.services.progress import project_progress_request
@@ -273,14 +274,6 @@ def batch_counts(batch_id: int) -> dict[str, int]:
         .values_list("state", "n")
     )
     return counts_by_state(by_state)
-
-
-def counts_by_state(by_state: dict[str, int]) -> dict[str, int]:
-    """Every file state's count (zero when absent), with `total` and `done`."""
-    counts = {state.value: int(by_state.get(state.value, 0)) for state in BatchFileState}
-    counts["total"] = sum(counts.values())
-    counts["done"] = counts["total"] - counts[BatchFileState.PENDING]
-    return counts
 
 
 def batch_progress_payload(batch: Batch) -> dict[str, Any]:

@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crowd.models import User
-from crowd.roles import Capability, project_can
 from tasks import jobs
 from tasks.events import presence_send_on_commit
 from tasks.jobs import job_send
 from tasks.models import AssignmentOrder, Lease, LeaseState, Project, Task, Transcription
 from tasks.models.work import ASSIGNABLE_STATES, SkipReason
+from tasks.roles import Capability, project_can
 
 # Candidates tried per request before answering "nothing now"; only reached when many tasks
 # filled up in the instant between choosing and locking.

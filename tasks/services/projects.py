@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from crowd.models import Role, User
-from crowd.services import membership_set
+from crowd.models import User
 from tasks.events import access_changed_on_commit, event_send_on_commit, project_group
-from tasks.models import Project, Template, Transcription
+from tasks.models import Project, Role, Template, Transcription
 from tasks.presets import PRESETS
+from tasks.services.members import membership_set
 from tasks.services.progress import project_progress_request
 from worker.template import TemplateError, template_parse
 

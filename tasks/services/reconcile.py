@@ -10,11 +10,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from crowd.models import ContributorReliability
 from tasks import jobs
 from tasks.events import curators_group, event_send_on_commit
 from tasks.jobs import job_send
 from tasks.models import (
+    ContributorReliability,
     FieldResult,
     FieldResultVersion,
     FieldStatus,

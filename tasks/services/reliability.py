@@ -8,8 +8,7 @@ from collections.abc import Iterator
 
 from django.db import transaction
 
-from crowd.models import ContributorReliability
-from tasks.models import FieldResult, FieldStatus, Project, Transcription
+from tasks.models import ContributorReliability, FieldResult, FieldStatus, Project, Transcription
 from worker.consensus.reliability import (
     CONSENSUS,
     CURATOR,

@@ -1,1 +1,1 @@
-"""Pages: server-rendered views, thin, each asking crowd.roles who may do what."""
+"""Pages: server-rendered views, thin, each asking tasks.roles who may do what."""

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from crowd.roles import Capability
+from tasks.roles import Capability
 from tasks.selectors.batches import project_batches
 from tasks.selectors.projects import project_for
 

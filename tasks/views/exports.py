@@ -10,8 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from crowd.roles import Capability, acting_user, project_capabilities
+from crowd.users import acting_user
 from tasks.models import ExportFormatChoice
+from tasks.roles import Capability, project_capabilities
 from tasks.selectors.exports import export_may_download, exports_visible_to
 from tasks.selectors.projects import project_for
 from tasks.services.exports import export_error_text, export_format_check, export_request

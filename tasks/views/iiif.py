@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from crowd.ratelimit import client_ip, limit_count
-from crowd.roles import Capability, project_capabilities
 from crowd.streaming import generated
 from tasks.models import Project
+from tasks.roles import Capability, project_capabilities
 from tasks.selectors.exports import (
     export_dataset,
     export_may_download,

@@ -18,14 +18,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from crowd.forms import form_add_errors
 from crowd.models import User
-from crowd.roles import Capability, acting_user, may_create_projects, project_capabilities
 from crowd.selectors import user_active_named
-from crowd.services import membership_remove, membership_set
+from crowd.users import acting_user
 from tasks.forms import MemberForm, ProjectCreateForm, ProjectSettingsForm, TemplateForm
 from tasks.models import Project, ResolutionReason, Task, Template
+from tasks.roles import Capability, may_create_projects, project_capabilities
 from tasks.selectors.exports import export_may_download
 from tasks.selectors.projects import project_for, project_memberships, projects_visible_to
 from tasks.selectors.review import contributor_feedback
+from tasks.services.members import membership_remove, membership_set
 from tasks.services.projects import project_create, project_update, template_update
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.cache import cache
 
-from crowd.models import Role
+from tasks.models import Role
 from tests.factories import MembershipFactory, ProjectFactory
 
 

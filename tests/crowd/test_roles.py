@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from crowd.models import Role
-from crowd.roles import Capability, project_capabilities
+from tasks.models import Role
+from tasks.roles import Capability, project_capabilities
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 V, C, R, M = Capability.VIEW, Capability.CONTRIBUTE, Capability.CURATE, Capability.MANAGE

@@ -6,8 +6,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from crowd.models import Membership, Role
-from tasks.models import Project
+from tasks.models import Membership, Project, Role
 from tasks.services.progress import project_progress_refresh
 from tests.factories import PASSWORD, MembershipFactory, ProjectFactory, TaskFactory, UserFactory
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from crowd.models import Role
-from tasks.models import Batch, FieldResult, Resolution, Task, Template
+from tasks.models import Batch, FieldResult, Resolution, Role, Task, Template
 from tasks.services.leases import lease_grant
 from tasks.services.review import field_result_resolve
 from tasks.services.submissions import transcription_submit

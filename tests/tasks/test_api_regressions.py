@@ -7,8 +7,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from crowd.models import Role
-from tasks.models import FieldResult, Resolution
+from tasks.models import FieldResult, Resolution, Role
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory
 
 

@@ -13,8 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from crowd.models import Role
-from tasks.models import Batch, BatchFile, Lease, Task, Transcription
+from tasks.models import Batch, BatchFile, Lease, Role, Task, Transcription
 from tasks.services.batch_sources import Incoming
 from tasks.services.batches import batch_create, batch_start
 from tasks.services.ingest import batch_file_ingest

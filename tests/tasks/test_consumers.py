@@ -15,14 +15,16 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
 from crowd.asgi import application
-from crowd.services import membership_remove
 from tasks.consumers import CLOSE_NOT_FOUND
 from tasks.events import RELAY, event_send, project_group
 from tasks.routing import websocket_urlpatterns
+from tasks.services.members import membership_remove
 from tasks.services.projects import project_update
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+CLAIMED = {"task": 1, "curator": "Ada", "until": "2026-01-01T00:00:00+00:00"}
 
 
 async def connect(slug, user):
@@ -56,11 +58,11 @@ async def test_a_visitor_of_a_public_project_gets_a_snapshot_then_relayed_events
     assert snapshot["type"] == "snapshot"
     assert snapshot["progress"] == {"tasks": {"open": 7}}
     await sync_to_async(event_send)(
-        project_group(project.pk), "batch.progress", {"done": 3, "total": 10}
+        project_group(project.pk), "template.updated", {"project": project.slug, "version": 3}
     )
     relayed = await communicator.receive_json_from()
     assert relayed.pop("sent_at") > 0
-    assert relayed == {"type": "batch.progress", "done": 3, "total": 10}
+    assert relayed == {"type": "template.updated", "project": project.slug, "version": 3}
     await communicator.disconnect()
 
 
@@ -70,7 +72,11 @@ async def test_a_non_member_is_refused_on_a_members_only_project_and_hears_nothi
     communicator = await connect(project.slug, outsider)
     closing = await communicator.receive_output()
     assert closing == {"type": "websocket.close", "code": CLOSE_NOT_FOUND}
-    await sync_to_async(event_send)(project_group(project.pk), "snapshot", {"progress": {}})
+    await sync_to_async(event_send)(
+        project_group(project.pk),
+        "snapshot",
+        {"project": project.slug, "progress": {}, "updated_at": None},
+    )
     assert await communicator.receive_nothing()
 
 
@@ -135,8 +141,10 @@ async def test_a_member_removed_from_a_private_project_is_disconnected_and_other
         assert (await communicator.receive_json_from())["type"] == "snapshot"
     await sync_to_async(membership_remove)(project=project, user=leaving_user)
     assert (await until_closed(gone))["code"] == CLOSE_NOT_FOUND
-    await sync_to_async(event_send)(project_group(project.pk), "ping.test", {})
-    assert (await staying.receive_json_from())["type"] == "ping.test"
+    await sync_to_async(event_send)(
+        project_group(project.pk), "template.updated", {"project": "p", "version": 2}
+    )
+    assert (await staying.receive_json_from())["type"] == "template.updated"
     await staying.disconnect()
 
 
@@ -205,7 +213,7 @@ async def test_curator_events_reach_curators_but_not_contributors():
     contributing = await connect(project.slug, contributor_user)
     for communicator in (curating, contributing):
         await communicator.receive_json_from()
-    await sync_to_async(event_send)(curators_group(project.pk), "dispute.claimed", {"task": 1})
+    await sync_to_async(event_send)(curators_group(project.pk), "dispute.claimed", CLAIMED)
     assert (await curating.receive_json_from())["type"] == "dispute.claimed"
     assert await contributing.receive_nothing()
     await curating.disconnect()

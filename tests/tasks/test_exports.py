@@ -18,9 +18,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from crowd.models import Role
 from tasks.events import leads_group
-from tasks.models import Export, ExportState, Project, Task, Transcription, Visibility
+from tasks.models import Export, ExportState, Project, Role, Task, Transcription, Visibility
 from tasks.presets import PRESETS
 from tasks.selectors import exports as selectors_exports
 from tasks.services.exports import export_error_text, export_request, exports_sweep

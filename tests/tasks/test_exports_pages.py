@@ -8,12 +8,24 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from crowd.models import Role
 from tasks.events import event_send, leads_group
-from tasks.models import Export, Project
+from tasks.models import Export, Project, Role
 from tasks.routing import websocket_urlpatterns
 from tasks.services.exports import export_run
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory
+
+EXPORT_DONE = {
+    "id": 1,
+    "format": "csv",
+    "state": "done",
+    "done": 1,
+    "total": 1,
+    "percent": 100,
+    "records": 1,
+    "size": 10,
+    "error": "",
+    "download": None,
+}
 
 
 def signed_in(user):
@@ -108,7 +120,7 @@ async def test_export_events_reach_leads_but_not_curators_or_contributors():
         membership = await sync_to_async(MembershipFactory)(project=project, role=role)
         people[role] = await sync_to_async(lambda m=membership: m.user)()
     sockets = {role: await connect(project.slug, user) for role, user in people.items()}
-    await sync_to_async(event_send)(leads_group(project.pk), "export", {"id": 1, "state": "done"})
+    await sync_to_async(event_send)(leads_group(project.pk), "export", EXPORT_DONE)
     assert (await sockets[Role.LEAD].receive_json_from())["type"] == "export"
     assert await sockets[Role.CURATOR].receive_nothing()
     assert await sockets[Role.CONTRIBUTOR].receive_nothing()
@@ -135,7 +147,7 @@ async def test_a_lead_socket_hears_its_export_finish():
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_lead_made_contributor_stops_hearing_exports():
-    from crowd.services import membership_set
+    from tasks.services.members import membership_set
 
     project = await sync_to_async(ProjectFactory)()
     keeper = await sync_to_async(MembershipFactory)(project=project, role=Role.LEAD)
@@ -146,6 +158,6 @@ async def test_a_lead_made_contributor_stops_hearing_exports():
         project=project, user=user, role=Role.CONTRIBUTOR, actor=keeper_user
     )
     assert await socket.receive_nothing(timeout=0.5)  # the consumer re-checks access
-    await sync_to_async(event_send)(leads_group(project.pk), "export", {"id": 1, "state": "done"})
+    await sync_to_async(event_send)(leads_group(project.pk), "export", EXPORT_DONE)
     assert await socket.receive_nothing()
     await socket.disconnect()

@@ -9,8 +9,7 @@ import pytest
 from django.test import Client
 from iiif_prezi3 import Collection, Manifest
 
-from crowd.models import Role
-from tasks.models import Batch, FieldResult, Project, Visibility
+from tasks.models import Batch, FieldResult, Project, Role, Visibility
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory
 
 

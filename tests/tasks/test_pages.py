@@ -7,8 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from crowd.models import Membership, Role
-from tasks.models import Project
+from tasks.models import Membership, Project, Role
 from tests.factories import PASSWORD, MembershipFactory, ProjectFactory, UserFactory
 
 

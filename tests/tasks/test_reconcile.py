@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crowd.models import ContributorReliability
-from tasks.models import FieldResult, FieldResultVersion, Task
+from tasks.models import ContributorReliability, FieldResult, FieldResultVersion, Task
 from tasks.services.leases import lease_grant
 from tasks.services.reconcile import task_reconcile, tasks_reconcile_pending
 from tasks.services.reliability import project_reliability_refresh

@@ -8,8 +8,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from crowd.models import ContributorReliability, Role
-from tasks.models import FieldResult, Resolution, Task, TaskClaim
+from tasks.models import ContributorReliability, FieldResult, Resolution, Role, Task, TaskClaim
 from tasks.services.leases import lease_grant
 from tasks.services.reliability import project_reliability_refresh
 from tasks.services.submissions import transcription_submit

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crowd.models import Role
-from tasks.models import FieldResult
+from tasks.models import FieldResult, Role
 from tasks.services.leases import lease_grant
 from tasks.services.reconcile import task_reconcile
 from tasks.services.review import (

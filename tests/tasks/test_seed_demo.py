@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from crowd.models import Membership, User
-from tasks.models import Project, Task
+from crowd.models import User
+from tasks.models import Membership, Project, Task
 
 
 @pytest.fixture

@@ -15,24 +15,18 @@ import argparse
 import csv
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from worker.consensus.engine import reconcile_task
-from worker.consensus.model import COMPLETE, Policy, Submission, TaskOutcome
+from worker.consensus.model import COMPLETE, Policy, Submission
 from worker.consensus.reliability import estimate_from_tasks, with_weights
+from worker.consensus.report import SubjectResult, write_report
 from worker.template import FIELD_TYPES, FieldSpec
 
 
 class InputError(Exception):
     """The input cannot be reconciled; the message says what to fix."""
-
-
-@dataclass(frozen=True)
-class SubjectResult:
-    subject: str
-    outcome: TaskOutcome
-    submissions: tuple[Submission, ...]  # the transcriptions used, in arrival order
 
 
 def parse_fields(spec: str) -> list[FieldSpec]:
@@ -228,7 +222,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     write_results(args.output, args.group_by, fields, results)
     if args.report:
-        from worker.consensus.report import write_report
-
         write_report(args.report, fields, results, policy, source=str(args.input))
     return 0

@@ -4,15 +4,30 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from worker.consensus.model import AGREED, BLANK, DISPUTED, NEEDS_MORE, Policy
+from worker.consensus.model import (
+    AGREED,
+    BLANK,
+    DISPUTED,
+    NEEDS_MORE,
+    Policy,
+    Submission,
+    TaskOutcome,
+)
 from worker.template import FieldSpec
 
-if TYPE_CHECKING:
-    from worker.consensus.cli import SubjectResult
+
+@dataclass(frozen=True)
+class SubjectResult:
+    """One subject's reconciliation, as the command line writes and reports it."""
+
+    subject: str
+    outcome: TaskOutcome
+    submissions: tuple[Submission, ...]  # the transcriptions used, in arrival order
+
 
 _STATUSES = (AGREED, BLANK, NEEDS_MORE, DISPUTED)
 _BUCKETS = ((0.0, "< 50%"), (0.5, "50–59%"), (0.6, "60–79%"), (0.8, "80–99%"), (1.0, "100%"))

@@ -11,13 +11,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from crowd.models import Role, User
-from crowd.services import membership_set
-from tasks.models import Project, ProjectStatus, Transcription
+from crowd.models import User
+from tasks.models import Project, ProjectStatus, Role, Transcription
 from tasks.services.batch_sources import Incoming
 from tasks.services.batches import batch_create, batch_start
 from tasks.services.ingest import batch_ingest_here
 from tasks.services.leases import lease_grant, lease_release
+from tasks.services.members import membership_set
 from tasks.services.progress import project_progress_request
 from tasks.services.projects import project_create
 from tasks.services.submissions import transcription_submit

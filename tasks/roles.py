@@ -7,18 +7,14 @@ so a rule changed here changes everywhere.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from crowd.models import Membership, Role, User
-
-if TYPE_CHECKING:
-    from tasks.models import Project
+from crowd.users import AnyUser
+from tasks.models import Membership, Project, ProjectStatus, Role, Visibility
 
 
 class Capability(StrEnum):
@@ -34,8 +30,6 @@ _ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.CONTRIBUTOR: frozenset({Capability.VIEW, Capability.CONTRIBUTE}),
 }
 
-AnyUser = User | AnonymousUser
-
 
 def project_role(user: AnyUser, project: Project) -> str | None:
     if not user.is_authenticated:
@@ -49,8 +43,6 @@ def project_capabilities(
     user: AnyUser, project: Project, *, role: str | None = None
 ) -> frozenset[Capability]:
     """What `user` may do in `project`. Pass `role` when already known to save a query."""
-    from tasks.models import ProjectStatus, Visibility
-
     if user.is_authenticated and user.is_superuser:
         granted = set(Capability)
     else:
@@ -97,13 +89,6 @@ def _capability_refusal(capability: Capability) -> str:
         Capability.MANAGE: _("Only the project's leads may do this."),
     }
     return messages[capability]
-
-
-def acting_user(user: AnyUser) -> User:
-    """The signed-in user behind a write; views call it after their permission checks."""
-    if not isinstance(user, User):
-        raise PermissionDenied(_("Log in first."))
-    return user
 
 
 def may_create_projects(user: AnyUser) -> bool:

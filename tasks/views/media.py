@@ -17,8 +17,9 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.views.static import serve
 
-from crowd.roles import AnyUser, Capability, project_capabilities
+from crowd.users import AnyUser
 from tasks.models import Project
+from tasks.roles import Capability, project_capabilities
 
 DECISION_SECONDS = 60
 INFO_CONTENT_TYPE = 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"'
