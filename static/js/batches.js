@@ -1,6 +1,6 @@
 // The leads' upload page: create a staged batch, send each file with its own progress bar,
 // start the ingest, then follow it live over the project's socket and list what failed.
-import {connectLive} from "./live.js";
+import {connectLive} from "./lib/live.js";
 
 const root = document.querySelector("[data-batch-upload]");
 if (root) {

@@ -1,6 +1,6 @@
 // The exports page: follow exports live over the project's socket (leads hear `export`
 // events) and show the download link as soon as a file is ready.
-import {connectLive} from "./live.js";
+import {connectLive} from "./lib/live.js";
 
 const root = document.querySelector("[data-exports]");
 if (root) {

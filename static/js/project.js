@@ -1,5 +1,5 @@
 // The project page: keep the progress counts live.
-import {connectLive} from "./live.js";
+import {connectLive} from "./lib/live.js";
 
 const root = document.querySelector("[data-live-project]");
 if (root) {
