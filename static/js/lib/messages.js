@@ -8,10 +8,19 @@ const strings = Object.fromEntries(
   [...(source ? source.querySelectorAll("[data-key]") : [])].map((item) => [item.dataset.key, item.textContent.trim()]),
 );
 
+/** `template` with its `%(name)s` placeholders filled from `values`. */
+export function format(template, values = {}) {
+  return template.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+}
+
 /** The string for `key`, with `%(name)s` placeholders filled from `values`. */
 export function t(key, values = {}) {
-  const text = strings[key] ?? key;
-  return text.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+  return format(strings[key] ?? key, values);
+}
+
+/** What a template gave the page with `|json_script:"id"` (strings, formats). */
+export function jsonScript(id) {
+  return JSON.parse(document.getElementById(id).textContent);
 }
 
 /** The page language ("fr", "en"), for the template's labels and help texts. */
