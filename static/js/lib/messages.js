@@ -1,11 +1,12 @@
-// Interface strings, translated by the template (`{% translate %}`) into a hidden list:
+// Interface strings, translated by the template (`{% translate %}`) into hidden lists:
 //   <ul id="transcribe-messages" hidden><li data-key="sent">Saved. Thank you!</li>…</ul>
-// Other pages (the review pages) mark their own list with `data-messages` instead.
+// Other pages (the review pages) mark their lists with `data-messages` instead; a page may
+// have several (its own, and the shortcuts dialog's from templates/_shortcuts_help.html).
 // HTML escaping is Django's; nothing here builds markup from these strings.
 
-const source = document.getElementById("transcribe-messages") || document.querySelector("[data-messages]");
+const sources = document.querySelectorAll("#transcribe-messages, [data-messages]");
 const strings = Object.fromEntries(
-  [...(source ? source.querySelectorAll("[data-key]") : [])].map((item) => [item.dataset.key, item.textContent.trim()]),
+  [...sources].flatMap((source) => [...source.querySelectorAll("[data-key]")]).map((item) => [item.dataset.key, item.textContent.trim()]),
 );
 
 /** `template` with its `%(name)s` placeholders filled from `values`. */
