@@ -1,11 +1,13 @@
 // The leads' upload page: create a staged batch, send each file with its own progress bar,
 // start the ingest, then follow it live over the project's socket and list what failed.
-import {connectLive} from "./live.js";
+import {api, ApiError, csrfToken} from "./lib/api.js";
+import {connectLive} from "./lib/live.js";
+import {format, jsonScript} from "./lib/messages.js";
 
 const root = document.querySelector("[data-batch-upload]");
 if (root) {
   const slug = root.dataset.project;
-  const text = JSON.parse(document.getElementById("upload-messages").textContent);
+  const text = jsonScript("upload-messages");
   const form = root.querySelector("[data-upload-form]");
   const input = root.querySelector("#upload-files");
   const dropzone = root.querySelector("[data-dropzone]");
@@ -18,24 +20,11 @@ if (root) {
   let watched = null; // the batch whose ingest the page shows
   let lastFailed = -1;
 
-  function format(template, values) {
-    return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
-  }
-
-  function csrfToken() {
-    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return match ? decodeURIComponent(match[1]) : "";
-  }
-
-  async function api(method, url, body) {
-    const response = await fetch(url, {
-      method,
-      body,
-      credentials: "same-origin",
-      headers: {"X-CSRFToken": csrfToken(), Accept: "application/json"},
-    });
-    const data = await response.json().catch(() => ({}));
-    return {ok: response.ok, status: response.status, data};
+  // For the calls where a refusal leaves nothing to say: null instead of the answer. No answer
+  // at all (offline) still throws.
+  function refused(error) {
+    if (error instanceof ApiError) return null;
+    throw error;
   }
 
   function errorText(data) {
@@ -149,12 +138,8 @@ if (root) {
       body.append("name", form.querySelector("#upload-name").value);
       const metadata = form.querySelector("#upload-metadata").files[0];
       if (metadata) body.append("metadata", metadata, metadata.name);
-      const created = await api("POST", `/api/projects/${slug}/batches/`, body);
-      if (!created.ok) {
-        showError(errorLine, errorText(created.data));
-        return;
-      }
-      const batchId = created.data.id;
+      const {data: created} = await api(`/api/projects/${slug}/batches/`, {method: "POST", body});
+      const batchId = created.id;
       watch(batchId);
       fileList.replaceChildren();
       root.querySelector("[data-upload-files]").hidden = false;
@@ -166,11 +151,10 @@ if (root) {
         }
       });
       await Promise.all(workers);
-      const started = await api("POST", `/api/batches/${batchId}/start/`);
-      if (started.ok) show(started.data);
-      else showError(errorLine, errorText(started.data));
-    } catch {
-      showError(errorLine, text.network);
+      const {data: started} = await api(`/api/batches/${batchId}/start/`, {method: "POST"});
+      show(started);
+    } catch (error) {
+      showError(errorLine, error instanceof ApiError ? errorText(error.body) : text.network);
     } finally {
       submit.disabled = false;
     }
@@ -183,13 +167,16 @@ if (root) {
     showError(line, "");
     const body = new FormData();
     body.append("manifest_url", manifestForm.querySelector("#manifest-url").value);
-    const created = await api("POST", `/api/projects/${slug}/batches/`, body);
-    if (!created.ok) {
-      showError(line, errorText(created.data));
+    let created;
+    try {
+      ({data: created} = await api(`/api/projects/${slug}/batches/`, {method: "POST", body}));
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      showError(line, errorText(error.body));
       return;
     }
-    watch(created.data.id);
-    show(created.data);
+    watch(created.id);
+    show(created);
   });
 
   function watch(batchId) {
@@ -240,8 +227,8 @@ if (root) {
 
   async function refresh() {
     if (watched === null) return;
-    const response = await api("GET", `/api/batches/${watched}/`);
-    if (response.ok && response.data.id === watched) show(response.data);
+    const response = await api(`/api/batches/${watched}/`).catch(refused);
+    if (response && response.data.id === watched) show(response.data);
   }
 
   connectLive(`/ws/projects/${slug}/`, {
@@ -276,8 +263,8 @@ if (root) {
   for (const button of root.querySelectorAll("[data-withdraw]")) {
     button.addEventListener("click", async () => {
       if (!window.confirm(text.confirm_withdraw)) return;
-      const response = await api("POST", `/api/batches/${button.dataset.withdraw}/withdraw/`);
-      if (response.ok) {
+      const response = await api(`/api/batches/${button.dataset.withdraw}/withdraw/`, {method: "POST"}).catch(refused);
+      if (response) {
         const row = root.querySelector(`[data-batch-row="${button.dataset.withdraw}"]`);
         row.querySelector("[data-batch-row-state]").textContent = response.data.state_label;
         button.remove();

@@ -1,10 +1,12 @@
 // The exports page: follow exports live over the project's socket (leads hear `export`
 // events) and show the download link as soon as a file is ready.
-import {connectLive} from "./live.js";
+import {api, ApiError} from "./lib/api.js";
+import {connectLive} from "./lib/live.js";
+import {jsonScript} from "./lib/messages.js";
 
 const root = document.querySelector("[data-exports]");
 if (root) {
-  const text = JSON.parse(document.getElementById("export-messages").textContent);
+  const text = jsonScript("export-messages");
   const sizeFormat = new Intl.NumberFormat(document.documentElement.lang || undefined, {
     maximumFractionDigits: 1,
   });
@@ -53,11 +55,14 @@ if (root) {
   async function refresh() {
     for (const row of root.querySelectorAll("[data-export]")) {
       if (!row.querySelector("[data-export-progress]")) continue;
-      const response = await fetch(`/api/exports/${row.dataset.export}/`, {
-        credentials: "same-origin",
-        headers: {Accept: "application/json"},
-      });
-      if (response.ok) show(await response.json());
+      let answer;
+      try {
+        answer = await api(`/api/exports/${row.dataset.export}/`);
+      } catch (error) {
+        if (error instanceof ApiError) continue; // gone, or not this lead's: the row stays as it is
+        throw error;
+      }
+      show(answer.data);
     }
   }
 

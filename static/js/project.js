@@ -1,12 +1,13 @@
 // The project page: keep the progress counts live.
-import {connectLive} from "./live.js";
+import {connectLive} from "./lib/live.js";
+import {jsonScript} from "./lib/messages.js";
 
 const root = document.querySelector("[data-live-project]");
 if (root) {
   const slug = root.dataset.liveProject;
   const stateLine = root.querySelector("[data-live-state]");
-  const messages = JSON.parse(document.getElementById("live-messages").textContent);
-  const formats = JSON.parse(document.getElementById("count-formats").textContent);
+  const messages = jsonScript("live-messages");
+  const formats = jsonScript("count-formats");
   const plurals = new Intl.PluralRules(document.documentElement.lang);
 
   function sentence(key, value) {

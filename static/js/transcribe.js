@@ -4,13 +4,14 @@
 // so that one made offline is sent, once, when the connection returns; what is typed is kept
 // as a draft until the server has recorded it.
 
-import {api, ApiError, isTransient} from "./transcribe/api.js";
+import {api, ApiError, isTransient} from "./lib/api.js";
+import {language, t} from "./lib/messages.js";
+import {installShortcuts, renderHelp} from "./lib/shortcuts.js";
+import {createViewer} from "./lib/viewer.js";
 import {draftLoad, draftRemove, draftSave, draftsPrune} from "./transcribe/drafts.js";
 import {buildForm} from "./transcribe/form.js";
-import {language, t} from "./transcribe/messages.js";
+import {TRANSCRIBE_SHORTCUTS} from "./transcribe/keys.js";
 import {newIdempotencyKey, Outbox} from "./transcribe/outbox.js";
-import {installShortcuts, renderHelp} from "./transcribe/shortcuts.js";
-import {createViewer} from "./transcribe/viewer.js";
 
 const HEARTBEAT_MS = 60_000; // well inside the shortest lease a project can set
 const RETRY_MS = 20_000;
@@ -252,7 +253,7 @@ function start(root) {
   function openHelp() {
     if (!helpDialog.open) helpDialog.showModal();
   }
-  renderHelp($("[data-shortcuts]"));
+  renderHelp($("[data-shortcuts]"), TRANSCRIBE_SHORTCUTS);
   installShortcuts(
     {
       ...viewer.actions,
@@ -265,7 +266,7 @@ function start(root) {
       skip: openSkip,
       help: openHelp,
     },
-    {paused: () => Boolean(document.querySelector("dialog[open]"))},
+    {paused: () => Boolean(document.querySelector("dialog[open]")), table: TRANSCRIBE_SHORTCUTS},
   );
   $("[data-form]").addEventListener("submit", (event) => {
     event.preventDefault();

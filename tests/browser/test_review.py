@@ -176,6 +176,15 @@ def test_a_curator_settles_the_queue_with_the_keyboard_alone(site, context, disp
     expect(root).to_have_attribute("data-state", "empty")
     expect(page.locator("[data-empty]")).to_be_visible()
     expect(page.locator("#empty-heading")).to_be_focused()
+    # The help lists the page's shortcuts and the viewer's, all in the page language.
+    page.keyboard.press("?")
+    help_rows = page.locator("[data-help-dialog] tbody")
+    expect(help_rows).to_be_visible()
+    expect(help_rows).to_contain_text("Retour à la file d’attente")
+    expect(help_rows).to_contain_text("Zoom avant")
+    expect(help_rows).to_contain_text("Afficher cette liste")
+    expect(help_rows).not_to_contain_text(re.compile(r"\b(sc|key)[A-Z]"))
+    page.keyboard.press("Escape")
     title = title_result(disputed["lead"], first)
     assert chosen_title
     assert (title["status"], title["value"]) == ("resolved", chosen_title)

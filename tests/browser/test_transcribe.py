@@ -174,6 +174,11 @@ def test_question_mark_lists_the_shortcuts_and_the_viewer_obeys_them(site, conte
     assert dialog.locator("tbody tr").count() >= 15
     expect(dialog.locator("tbody")).to_contain_text("Alt+K")
     expect(dialog.locator("tbody")).to_contain_text("Ctrl+")
+    # The page's own rows and the viewer's, all in the page language.
+    expect(dialog.locator("tbody")).to_contain_text("Aller au premier champ vide")
+    expect(dialog.locator("tbody")).to_contain_text("Zoom avant")
+    expect(dialog.locator("tbody")).to_contain_text("Afficher cette liste")
+    expect(dialog.locator("tbody")).not_to_contain_text(re.compile(r"\b(sc|key)[A-Z]"))
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
 

@@ -2,8 +2,8 @@
 // A preview comes first and "Accept all" stays off until the preview matches the choices, so
 // nothing is applied that the curator has not seen.
 
-import {api, ApiError} from "../transcribe/api.js";
-import {t} from "../transcribe/messages.js";
+import {api, ApiError} from "../lib/api.js";
+import {t} from "../lib/messages.js";
 import {el, formatNumber, showValue, tn} from "./common.js";
 
 export function setupBulk(section, {slug, onApplied}) {

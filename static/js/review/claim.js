@@ -1,7 +1,7 @@
 // A curator's hold on one image under review: taken on load, renewed while the page is open,
 // given back when the curator leaves, so that two curators never settle the same values.
 
-import {api, ApiError} from "../transcribe/api.js";
+import {api, ApiError} from "../lib/api.js";
 
 // Claims last CLAIM_MINUTES = 10 on the server (tasks/services/review.py): renew well before.
 const RENEW_MS = 4 * 60_000;

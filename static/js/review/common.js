@@ -1,8 +1,8 @@
 // What the queue and the resolve page share: the template's labels in the page language, how a
 // value is shown, and which disputed image comes next.
 
-import {api} from "../transcribe/api.js";
-import {language, localized, t} from "../transcribe/messages.js";
+import {api} from "../lib/api.js";
+import {language, localized, t} from "../lib/messages.js";
 
 // The engine lists an "illegible" vote under this text (worker/consensus/model.py); "not on
 // the image" votes are blanks. Neither is shown as is.

@@ -2,7 +2,7 @@
 // with the other decisions, a reason, a note, Confirm) or a settled one (collapsed, with its
 // history and a Reopen form). Pure DOM: task.js decides what to send and when.
 
-import {t} from "../transcribe/messages.js";
+import {t} from "../lib/messages.js";
 import {el, formatDate, formatPercent, formatWeight, ILLEGIBLE, showValue, tn} from "./common.js";
 
 const UNSETTLED = new Set(["disputed", "needs_more"]);

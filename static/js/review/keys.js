@@ -1,4 +1,4 @@
-// The resolve page's keyboard shortcuts, in the shape of transcribe/shortcuts.js's table:
+// The resolve page's keyboard shortcuts, in the shape lib/shortcuts.js reads:
 // [action, description key, key combinations]; one table drives the keys and the help dialog.
 //
 // Why these keys: digits pick an answer (the answers are numbered on screen); Alt+letters work
@@ -6,8 +6,8 @@
 // the transcription page's Alt+V (invert) and Alt+M (flip) mean "type the value" and "more"
 // here, as curators asked, so the viewer's invert and flip move to Alt+C and Alt+L.
 
-import {t} from "../transcribe/messages.js";
-import {DIGITS, installShortcuts, pressedDigit, renderHelp} from "../transcribe/shortcuts.js";
+import {t} from "../lib/messages.js";
+import {DIGITS, installShortcuts, pressedDigit, renderHelp} from "../lib/shortcuts.js";
 
 export const REVIEW_SHORTCUTS = [
   ["pick", "scPick", [DIGITS]],

@@ -1,9 +1,9 @@
 // The curators' queue: disputed values, most urgent first, with filters (kept in the address,
 // so a reload or a shared link shows the same list), counts per field, pages, and live updates.
 
-import {connectLive} from "../live.js";
-import {api} from "../transcribe/api.js";
-import {t} from "../transcribe/messages.js";
+import {connectLive} from "../lib/live.js";
+import {api} from "../lib/api.js";
+import {t} from "../lib/messages.js";
 import {setupBulk} from "./bulk.js";
 import {
   debounce, el, fieldLabel, filtersFrom, formatDate, formatNumber, formatPercent, formatSince,

@@ -1,10 +1,10 @@
 // The resolve page: claim the image, show it with each waiting field's answers side by side,
 // send the curator's decisions, and open the next disputed image when this one is settled.
 
-import {connectLive} from "../live.js";
-import {api, ApiError} from "../transcribe/api.js";
-import {t} from "../transcribe/messages.js";
-import {createViewer} from "../transcribe/viewer.js";
+import {connectLive} from "../lib/live.js";
+import {api, ApiError} from "../lib/api.js";
+import {t} from "../lib/messages.js";
+import {createViewer} from "../lib/viewer.js";
 import {createClaim} from "./claim.js";
 import {debounce, el, filtersFrom, formatClock, loadFieldSpecs, nextDisputedTask, query, skippedTasks, tn} from "./common.js";
 import {isPending, pendingField, settledField} from "./field.js";

@@ -2,7 +2,7 @@
 // language, its help text, what we understood of the answer, the two markers ("illegible",
 // "not on the image") and its errors, all tied to the input with aria-describedby.
 
-import {localized, t} from "./messages.js";
+import {localized, t} from "../lib/messages.js";
 import {fold, formatPoint, markerOf, optionFor, parseDate, parseNumber, parsePoint} from "./parse.js";
 
 export const MARKERS = ["illegible", "absent"];

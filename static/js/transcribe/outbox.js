@@ -5,7 +5,7 @@
 // records the same body once however often it arrives, which is what makes retrying safe
 // (the online event, the periodic retry and another open tab may all try the same entry).
 
-import {api, isTransient} from "./api.js";
+import {api, isTransient} from "../lib/api.js";
 
 const PREFIX = "crowd.outbox.";
 const RETRY_MS = 20_000; // the online event usually comes first; this covers flaky links

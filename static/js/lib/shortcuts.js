@@ -1,34 +1,13 @@
 // Keyboard shortcuts. One table drives both the key handling and the help dialog, so the help
-// never lists a shortcut that does not exist. The transcription page uses SHORTCUTS below; other
-// pages (review) pass their own table in the same shape.
+// never lists a shortcut that does not exist. Each page passes its own table
+// (transcribe/keys.js, review/keys.js): [action, description key, key combinations], where a
+// `null` action is shown in the help only.
 //
 // Alt+… and Ctrl+Enter work everywhere, in fields too. Single keys (?, +, -, R…) only act when
 // focus is not in a text field, so typing is never taken over. AltGr arrives as Ctrl+Alt on
 // Windows and types characters (@, [, €) on many layouts: it is never a shortcut here.
 
 import {t} from "./messages.js";
-
-// [action, description key, key combinations]; `null` action: shown in the help only.
-export const SHORTCUTS = [
-  ["nextField", "scNextField", ["Enter", "Alt+N"]], // Enter: see transcribe.js
-  ["previousField", "scPreviousField", ["Alt+P"]],
-  ["illegible", "scIllegible", ["Alt+I"]],
-  ["absent", "scAbsent", ["Alt+A"]],
-  ["submit", "scSubmit", ["Ctrl+Enter"]],
-  ["skip", "scSkip", ["Alt+K"]],
-  ["zoomIn", "scZoomIn", ["+", "Alt+="]],
-  ["zoomOut", "scZoomOut", ["-", "Alt+-"]],
-  ["rotateRight", "scRotateRight", ["R", "Alt+R"]],
-  ["rotateLeft", "scRotateLeft", ["Shift+R", "Alt+Shift+R"]],
-  ["flip", "scFlip", ["F", "Alt+M"]],
-  ["reset", "scReset", ["0", "Alt+0"]],
-  ["invert", "scInvert", ["Alt+V"]],
-  ["fullscreen", "scFullscreen", ["Alt+X"]],
-  ["focusImage", "scFocusImage", ["Alt+1"]],
-  ["focusForm", "scFocusForm", ["Alt+2"]],
-  [null, "scPan", ["←", "↑", "→", "↓"]],
-  ["help", "scHelp", ["?"]],
-];
 
 // A combination whose key is DIGITS stands for any of the keys 1 to 9 (the action reads which
 // one with pressedDigit): one row in the help instead of nine.
@@ -81,7 +60,7 @@ function isTyping(target) {
 }
 
 /** Call `actions[name](event)` for the shortcuts pressed; `paused()` true turns them off. */
-export function installShortcuts(actions, {paused = () => false, table = SHORTCUTS} = {}) {
+export function installShortcuts(actions, {paused = () => false, table}) {
   document.addEventListener("keydown", (event) => {
     // Already handled: the image's own keys (OpenSeadragon cancels what it uses), or a widget.
     if (event.defaultPrevented || event.isComposing || paused()) return;
@@ -113,7 +92,7 @@ function display(combo) {
 }
 
 /** Fill the help dialog's table body: one row per action, each combination as <kbd> keys. */
-export function renderHelp(tbody, table = SHORTCUTS) {
+export function renderHelp(tbody, table) {
   const rows = table.map(([, description, combos]) => {
     const row = document.createElement("tr");
     const what = document.createElement("th");

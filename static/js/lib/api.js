@@ -1,4 +1,5 @@
-// The contributor API: session cookie, CSRF header, JSON both ways.
+// The platform's API: session cookie, CSRF header, JSON both ways (a FormData body, for
+// uploads, is sent as it is).
 
 /** The request never got an answer (offline, DNS, connection reset). */
 export class NetworkError extends Error {}
@@ -17,7 +18,8 @@ export function isTransient(error) {
   return error instanceof NetworkError || (error instanceof ApiError && (error.status >= 500 || error.status === 429));
 }
 
-function csrfToken() {
+/** Django's CSRF token, for the X-CSRFToken header of any unsafe request. */
+export function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   if (match) return decodeURIComponent(match[1]);
   return document.querySelector("input[name=csrfmiddlewaretoken]")?.value || "";
@@ -28,7 +30,8 @@ function csrfToken() {
 export async function api(path, {method = "GET", body, keepalive = false} = {}) {
   const headers = {Accept: "application/json"};
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const form = body instanceof FormData; // the browser sets its multipart Content-Type
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   let response;
   try {
     response = await fetch(path, {
@@ -36,7 +39,7 @@ export async function api(path, {method = "GET", body, keepalive = false} = {}) 
       headers,
       credentials: "same-origin",
       keepalive,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || form ? body : JSON.stringify(body),
     });
   } catch (error) {
     throw new NetworkError(error.message);
