@@ -320,7 +320,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# --- Batches: uploads, zips, IIIF import (issue 8) --------------------------------------------
+# --- Batches: uploads, zips, IIIF import --------------------------------------------
 try:
     # Larger files are refused one by one (the rest of the batch goes on); a batch stops
     # taking files past its total.
@@ -348,7 +348,7 @@ CELERY_BEAT_SCHEDULE["batches-resume"] = {
     "schedule": timedelta(minutes=5),
 }
 
-# --- Exports (issue 7) --------------------------------------------------------------------------
+# --- Exports --------------------------------------------------------------------------
 try:
     # Export files live outside the media folder: they are served only through the access-checked
     # download view, never by a web server that would not know who may read them.

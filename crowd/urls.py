@@ -32,7 +32,7 @@ urlpatterns = [
         views_iiif.iiif_manifest,
         name="iiif-manifest",
     ),
-    # --- Batches (issue 8) ---
+    # --- Batches ---
     path("projects/<slug:slug>/batches/", views_batches.batch_upload, name="project-batches"),
     path(
         "projects/<slug:slug>/members/<str:username>/remove/",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -79,6 +80,23 @@ def project_require(
     if capability not in capabilities:
         raise PermissionDenied(_capability_refusal(capability))
     return capabilities
+
+
+def project_data_downloadable(
+    user: AnyUser, project: Project, granted: frozenset[Capability] | None = None
+) -> bool:
+    """May `user` download the project's exports and read its live IIIF documents? Leads
+    always; anyone who may see the project once its lead made the data open. Pass `granted`
+    when the user's capabilities are already known."""
+    if granted is None:
+        granted = project_capabilities(user, project)
+    return Capability.MANAGE in granted or (project.data_open and Capability.VIEW in granted)
+
+
+def project_open_to_anyone(project: Project) -> bool:
+    """Whether someone signed out may see the project: its images and open data may then be
+    shown by other sites (IIIF viewers elsewhere)."""
+    return Capability.VIEW in project_capabilities(AnonymousUser(), project)
 
 
 def _capability_refusal(capability: Capability) -> str:

@@ -39,7 +39,7 @@ class Batch(models.Model):
     files_failed = models.PositiveIntegerField(default=0)
     # [{"file": name, "error": reason}], one per rejected file.
     errors = models.JSONField(default=list, blank=True)
-    # --- Ingest (issue 8): where its files wait, what they came from, what the CSV said.
+    # --- Ingest: where its files wait, what they came from, what the CSV said.
     # Media-relative folder of the uploaded files until each is ingested (random, unlisted).
     folder = models.CharField(max_length=200, blank=True)
     source_url = models.URLField(_("IIIF manifest"), max_length=2000, blank=True)

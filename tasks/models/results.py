@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -118,6 +120,9 @@ class FieldResultVersion(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # The field result's columns each version keeps.
+    KEPT = ("value", "status", "agreement", "support", "n", "method", "alternatives", "explanation")
+
     class Meta:
         verbose_name = _("field result version")
         verbose_name_plural = _("field result versions")
@@ -129,6 +134,12 @@ class FieldResultVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field_result_id} v{self.version}"
+
+    @classmethod
+    def of(cls, result: FieldResult, *, cause: str, actor: Any = None) -> FieldResultVersion:
+        """An unsaved copy of `result` as it stands, recording why it changed and who did it."""
+        kept = {name: getattr(result, name) for name in cls.KEPT}
+        return cls(field_result=result, version=result.version, cause=cause, actor=actor, **kept)
 
 
 class ResolutionDecision(models.TextChoices):

@@ -325,16 +325,6 @@ class _Reader:
         return out
 
 
-def export_may_download(
-    user: Any, project: Project, granted: frozenset[Capability] | None = None
-) -> bool:
-    """Leads always; anyone who may see the project when its lead made the data open. Pass
-    `granted` when the user's capabilities are already known."""
-    if granted is None:
-        granted = project_capabilities(user, project)
-    return Capability.MANAGE in granted or (project.data_open and Capability.VIEW in granted)
-
-
 def exports_visible_to(
     user: Any, project: Project, granted: frozenset[Capability] | None = None
 ) -> QuerySet[Export]:

@@ -37,16 +37,6 @@ from worker.consensus import (
 CURATED_METHODS = ("curator", "reopened")
 # Tasks whose state a reconciliation may change; curators' and leads' decisions stand.
 RECONCILABLE_STATES = (TaskState.OPEN, TaskState.NEEDS_MORE, TaskState.COMPLETE, TaskState.DISPUTED)
-_VERSIONED = (
-    "value",
-    "status",
-    "agreement",
-    "support",
-    "n",
-    "method",
-    "alternatives",
-    "explanation",
-)
 
 
 def project_policy(project: Project) -> Policy:
@@ -164,12 +154,7 @@ def _field_results_store(*, task: Task, outcome: TaskOutcome) -> int:
     # PostgreSQL and SQLite return the new ids from a bulk insert.
     created = FieldResult.objects.bulk_create(created)
     FieldResultVersion.objects.bulk_create(
-        FieldResultVersion(
-            field_result=result,
-            version=result.version,
-            cause=ChangeCause.RECONCILE,
-            **{name: getattr(result, name) for name in _VERSIONED},
-        )
+        FieldResultVersion.of(result, cause=ChangeCause.RECONCILE)
         for result in [*created, *changed]
     )
     return len(created) + len(changed)

@@ -41,16 +41,6 @@ DECISIONS = (
     ResolutionDecision.MORE,
 )
 UNSETTLED = (FieldStatus.DISPUTED, FieldStatus.NEEDS_MORE)
-_VERSIONED = (
-    "value",
-    "status",
-    "agreement",
-    "support",
-    "n",
-    "method",
-    "alternatives",
-    "explanation",
-)
 
 
 class ReviewConflict(Exception):
@@ -236,15 +226,8 @@ def _record(
 ) -> None:
     result.version += 1
     result.save()
-    FieldResultVersion.objects.create(
-        field_result=result,
-        version=result.version,
-        cause=ChangeCause.REOPEN
-        if decision == ResolutionDecision.REOPEN
-        else ChangeCause.RESOLUTION,
-        actor=curator,
-        **{name: getattr(result, name) for name in _VERSIONED},
-    )
+    cause = ChangeCause.REOPEN if decision == ResolutionDecision.REOPEN else ChangeCause.RESOLUTION
+    FieldResultVersion.of(result, cause=cause, actor=curator).save()
     Resolution.objects.create(
         field_result=result,
         curator=curator,

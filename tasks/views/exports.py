@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods
 
 from crowd.users import acting_user
 from tasks.models import ExportFormatChoice
-from tasks.roles import Capability, project_capabilities
-from tasks.selectors.exports import export_may_download, exports_visible_to
+from tasks.roles import Capability, project_capabilities, project_data_downloadable
+from tasks.selectors.exports import exports_visible_to
 from tasks.selectors.projects import project_for
 from tasks.services.exports import export_error_text, export_format_check, export_request
 from worker.exports.records import LICENCES
@@ -27,7 +27,7 @@ def project_exports(request: HttpRequest, slug: str) -> HttpResponse:
     project = project_for(request.user, slug)
     granted = project_capabilities(request.user, project)
     manage = Capability.MANAGE in granted
-    if not export_may_download(request.user, project, granted):
+    if not project_data_downloadable(request.user, project, granted):
         raise PermissionDenied(_("Only the project's leads may see its exports."))
     if request.method == "POST":
         if not manage:

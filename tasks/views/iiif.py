@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
@@ -17,13 +16,11 @@ from django.views.decorators.http import require_GET
 from crowd.ratelimit import client_ip, limit_count
 from crowd.streaming import generated
 from tasks.models import Project
-from tasks.roles import Capability, project_capabilities
-from tasks.selectors.exports import (
-    export_dataset,
-    export_may_download,
-    export_records,
-    iiif_batches,
+from tasks.roles import (
+    project_data_downloadable,
+    project_open_to_anyone,
 )
+from tasks.selectors.exports import export_dataset, export_records, iiif_batches
 from tasks.selectors.projects import project_for
 from worker.exports.iiif import collection, manifest_chunks
 
@@ -32,10 +29,10 @@ CONTENT_TYPE = 'application/ld+json;profile="http://iiif.io/api/presentation/3/c
 
 def _readable(request: HttpRequest, slug: str) -> tuple[Project, bool]:
     project = project_for(request.user, slug)
-    if not export_may_download(request.user, project):
+    if not project_data_downloadable(request.user, project):
         raise PermissionDenied(_("Only the project's leads may see its exports."))
     # Anyone may read it: viewers on other sites may fetch it too.
-    public = project.data_open and Capability.VIEW in project_capabilities(AnonymousUser(), project)
+    public = project.data_open and project_open_to_anyone(project)
     return project, public
 
 

@@ -22,8 +22,12 @@ from crowd.selectors import user_active_named
 from crowd.users import acting_user
 from tasks.forms import MemberForm, ProjectCreateForm, ProjectSettingsForm, TemplateForm
 from tasks.models import Project, ResolutionReason, Task, Template
-from tasks.roles import Capability, may_create_projects, project_capabilities
-from tasks.selectors.exports import export_may_download
+from tasks.roles import (
+    Capability,
+    may_create_projects,
+    project_capabilities,
+    project_data_downloadable,
+)
 from tasks.selectors.projects import project_for, project_memberships, projects_visible_to
 from tasks.selectors.review import contributor_feedback
 from tasks.services.members import membership_remove, membership_set
@@ -49,7 +53,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "project": project,
             "can": {c.value: c in capabilities for c in Capability},
-            "may_download": export_may_download(request.user, project, capabilities),
+            "may_download": project_data_downloadable(request.user, project, capabilities),
             "batches": project.batches.order_by("-created_at")[:10]
             if Capability.MANAGE in capabilities
             else [],

@@ -14,9 +14,8 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-from worker.consensus.markers import marker_of
 from worker.consensus.model import Alternative, Reading, ValueConsensus, Vote, make_alternative
-from worker.consensus.text import clean
+from worker.consensus.text import read_parsed
 
 DateKey = tuple[int, int | None, int | None]
 
@@ -140,16 +139,7 @@ def iso(date: DateKey) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def read_date(raw: str, day_first: bool) -> Reading:
-    text = clean(raw)
-    if not text:
-        return Reading("blank", None, "")
-    marker = marker_of(text)
-    if marker is not None:
-        return Reading(marker, None, "")
-    date = parse_date(text, day_first)
-    if date is None:
-        return Reading("value", ("text", text.casefold()), text)
-    return Reading("value", date, iso(date))
+    return read_parsed(raw, lambda text: parse_date(text, day_first), iso)
 
 
 def agrees(date: DateKey, answer: object) -> bool:

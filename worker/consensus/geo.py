@@ -11,10 +11,9 @@ import math
 from collections.abc import Sequence
 from functools import lru_cache
 
-from worker.consensus.markers import marker_of
 from worker.consensus.model import Reading, ValueConsensus, Vote, make_alternative
 from worker.consensus.numbers import plurality
-from worker.consensus.text import clean
+from worker.consensus.text import clean, read_parsed
 
 Point = tuple[float, float]
 
@@ -111,16 +110,7 @@ def format_point(point: Point) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def read_point(raw: str) -> Reading:
-    text = clean(raw)
-    if not text:
-        return Reading("blank", None, "")
-    marker = marker_of(text)
-    if marker is not None:
-        return Reading(marker, None, "")
-    point = parse_point(text)
-    if point is None:
-        return Reading("value", ("text", text.casefold()), text)
-    return Reading("value", point, format_point(point))
+    return read_parsed(raw, parse_point, format_point)
 
 
 def distance_m(a: Point, b: Point) -> float:

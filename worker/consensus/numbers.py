@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from worker.consensus.markers import marker_of
 from worker.consensus.model import Reading, ValueConsensus, Vote, make_alternative
-from worker.consensus.text import clean
+from worker.consensus.text import read_parsed
 
 # Units and qualifiers typed around a number; the field's unit is fixed by the template.
 _UNITS = ("mètres", "metres", "meters", "mètre", "metre", "meter", "msm", "m.", "m")
@@ -65,16 +64,7 @@ def plain(number: Decimal) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def read_number(raw: str) -> Reading:
-    text = clean(raw)
-    if not text:
-        return Reading("blank", None, "")
-    marker = marker_of(text)
-    if marker is not None:
-        return Reading(marker, None, "")
-    number = parse_number(text)
-    if number is None:
-        return Reading("value", ("text", text.casefold()), text)
-    return Reading("value", number, plain(number))
+    return read_parsed(raw, parse_number, plain)
 
 
 def consensus(votes: Sequence[Vote]) -> ValueConsensus:

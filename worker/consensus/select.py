@@ -13,7 +13,7 @@ from functools import lru_cache
 from worker.consensus.markers import marker_of
 from worker.consensus.model import Reading, ValueConsensus, Vote
 from worker.consensus.numbers import plurality
-from worker.consensus.text import clean
+from worker.consensus.text import clean, read_early
 from worker.template import FieldSpec, Option, fold
 
 
@@ -21,12 +21,7 @@ from worker.template import FieldSpec, Option, fold
 def read_free(raw: str) -> Reading:
     """Without a vocabulary: the folded answer is the option."""
     text = clean(raw)
-    if not text:
-        return Reading("blank", None, "")
-    marker = marker_of(text)
-    if marker is not None:
-        return Reading(marker, None, "")
-    return Reading("value", fold(text), text)
+    return read_early(text) or Reading("value", fold(text), text)
 
 
 # Vocabulary lookups by the identity of the vocabulary tuple, which is kept alive alongside,

@@ -10,9 +10,10 @@ person's typo never survives and a word only one person typed is not added.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeVar
 
 from worker.consensus.align import Edits, VoteResult, align, edit_distance, vote
 from worker.consensus.markers import marker_of
@@ -42,12 +43,35 @@ _ABBREVIATIONS = {
 }
 # A reference prefix before a number ("p. 87", "n° 115") says nothing about the reading.
 _NUMBER_PREFIXES = NUMBER_PREFIXES
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1 << 16)
 def clean(raw: str) -> str:
     """Unicode NFC, runs of whitespace collapsed to one space, trimmed."""
     return " ".join(unicodedata.normalize("NFC", raw).split())
+
+
+def read_early(text: str) -> Reading | None:
+    """The reading of a cleaned answer that is blank or a marker (illegible, absent); None for
+    an answer every field type then reads its own way."""
+    if not text:
+        return Reading("blank", None, "")
+    marker = marker_of(text)
+    return None if marker is None else Reading(marker, None, "")
+
+
+def read_parsed(raw: str, parse: Callable[[str], T | None], show: Callable[[T], str]) -> Reading:
+    """A typed answer: blank, a marker, the parsed value shown in its normal form, or, when it
+    cannot be parsed, its folded text (it still takes part in the vote as what it says)."""
+    text = clean(raw)
+    early = read_early(text)
+    if early is not None:
+        return early
+    value = parse(text)
+    if value is None:
+        return Reading("value", ("text", text.casefold()), text)
+    return Reading("value", value, show(value))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -90,12 +114,7 @@ def text_info(text: str) -> TextInfo:
 @lru_cache(maxsize=1 << 16)
 def read_text(raw: str) -> Reading:
     text = clean(raw)
-    if not text:
-        return Reading("blank", None, "")
-    marker = marker_of(text)
-    if marker is not None:
-        return Reading(marker, None, "")
-    return Reading("value", text_info(text).key, text)
+    return read_early(text) or Reading("value", text_info(text).key, text)
 
 
 def same_reading(a: TextInfo, b: TextInfo) -> bool:

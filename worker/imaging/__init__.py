@@ -1,1 +1,1 @@
-"""Image work with Pillow, no Django: derivatives, hashes. Ingest (issue: image batches) grows here."""
+"""Image work with Pillow, no Django: derivatives, hashes. Ingest checks, orientation, derivatives and IIIF tiles."""
