@@ -32,14 +32,14 @@ from tasks.services.review import (
     task_claim,
     task_claim_release,
 )
-from tasks.values import ValuesError
+from tasks.values import ValuesRejected
 
 
 def conflict(error: ReviewConflict) -> Response:
     return error_response(status.HTTP_409_CONFLICT, "conflict", str(error), current=error.state)
 
 
-def invalid(error: ValuesError) -> Response:
+def invalid(error: ValuesRejected) -> Response:
     return error_response(
         status.HTTP_400_BAD_REQUEST, "invalid", _("Some values are not valid."), fields=error.errors
     )
@@ -274,7 +274,7 @@ def _decision(decide: Callable[[], FieldResult]) -> Response:
         return Response(FieldResultSerializer(decide()).data)
     except ReviewConflict as error:
         return conflict(error)
-    except ValuesError as error:
+    except ValuesRejected as error:
         return invalid(error)
 
 

@@ -20,7 +20,7 @@ from tasks.models.work import SkipReason
 from tasks.selectors.projects import contributor_counts, project_for
 from tasks.services.leases import LeaseConflict, lease_grant, lease_heartbeat, lease_release
 from tasks.services.submissions import transcription_submit
-from tasks.values import MARKERS, ValuesError
+from tasks.values import MARKERS, ValuesRejected
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -203,7 +203,7 @@ class TranscriptionCreateView(APIView):
             )
         except LeaseConflict as error:
             return conflict(error)
-        except ValuesError as error:
+        except ValuesRejected as error:
             return error_response(
                 status.HTTP_400_BAD_REQUEST,
                 "invalid",
