@@ -2,7 +2,9 @@
 
     {"error": {"status": 400, "code": "invalid", "message": "…", "fields": {"name": ["…"]}}}
 
-`fields` appears only on validation errors and maps each field to its messages.
+`fields` appears only on validation errors and maps each field to its messages. A domain error
+(`crowd.errors.DomainError`) raised by a service gives its own status, code and message, and
+what else it carries (`fields`, `current`…).
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from crowd.errors import DomainError
+
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return error_response(exc.status_code, exc.code, exc.message(), **exc.payload())
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_detail(exc))
     elif isinstance(exc, Http404):

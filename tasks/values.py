@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from crowd.errors import DomainError
 from worker.consensus.dates import parse_date
 from worker.consensus.geo import parse_point
 from worker.consensus.markers import marker_of
@@ -35,23 +36,34 @@ READERS: dict[str, Callable[[str], Any]] = {
 }
 
 
-class ValuesError(ValueError):
+class ValuesRejected(DomainError, ValueError):
+    """Values or markers that can never be right; `errors` has the messages of each field."""
+
+    status_code = 400
+    code = "invalid"
+
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__(errors)
         self.errors = errors
+
+    def message(self) -> str:
+        return _("Some values are not valid.")
+
+    def payload(self) -> dict[str, Any]:
+        return {"fields": self.errors}
 
 
 def values_check(
     *, specs: tuple[FieldSpec, ...], values: Any, markers: Any
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Return cleaned (values, markers) or raise ValuesError with messages per field."""
+    """Return cleaned (values, markers) or raise ValuesRejected with messages per field."""
     errors: dict[str, list[str]] = {}
     if not isinstance(values, Mapping):
-        raise ValuesError({"values": [_("Send the values as an object keyed by field.")]})
+        raise ValuesRejected({"values": [_("Send the values as an object keyed by field.")]})
     if markers is None:
         markers = {}
     if not isinstance(markers, Mapping):
-        raise ValuesError({"markers": [_("Send the markers as an object keyed by field.")]})
+        raise ValuesRejected({"markers": [_("Send the markers as an object keyed by field.")]})
     by_key = {spec.key: spec for spec in specs}
     for key in sorted(set(values) | set(markers)):
         if key not in by_key:
@@ -70,7 +82,7 @@ def values_check(
         else:
             clean_values[spec.key] = raw.strip()
     if errors:
-        raise ValuesError(errors)
+        raise ValuesRejected(errors)
     return clean_values, clean_markers
 
 

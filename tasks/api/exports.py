@@ -20,7 +20,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from crowd.api_errors import error_response
 from crowd.api_schema import errors
 from crowd.pagination import Pages
 from crowd.streaming import file_download
@@ -30,7 +29,13 @@ from tasks.models import Export, ExportFormatChoice, ExportState
 from tasks.roles import Capability
 from tasks.selectors.exports import export_for, exports_visible_to
 from tasks.selectors.projects import project_for
-from tasks.services.exports import export_filename, export_path, export_payload, export_request
+from tasks.services.exports import (
+    ExportNotReady,
+    export_filename,
+    export_path,
+    export_payload,
+    export_request,
+)
 from worker.exports import FORMATS
 from worker.exports.records import LICENCES
 
@@ -148,7 +153,7 @@ class ExportDownloadView(APIView):
             message = _("This export is not ready: it is %(state)s.") % {
                 "state": export.get_state_display().lower()
             }
-            return error_response(status.HTTP_409_CONFLICT, "conflict", message)
+            raise ExportNotReady(message)
         path = export_path(export)
         if not path.is_file():
             raise Http404(_("The export's file is gone: ask for a new export."))

@@ -1,31 +1,29 @@
-"""API for curators (queue, claims, decisions, bulk acceptance) and contributors' feedback."""
+"""API for curators: the queue of disputed values, claims on images under review, an image's
+answers and history, decisions on a value (resolve, reopen), bulk acceptance."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from crowd.api_errors import error_response
 from crowd.api_schema import ErrorSerializer, errors, no_content
 from crowd.pagination import Pages
 from crowd.users import acting_user
 from tasks.api.filters import id_filter, query_filters
-from tasks.api.work import TaskSerializer
+from tasks.api.results import FieldResultSerializer
+from tasks.api.tasks import TaskSerializer
 from tasks.models import FieldResult, FieldStatus, ResolutionReason
 from tasks.roles import Capability
 from tasks.selectors.projects import project_for
 from tasks.selectors.results import field_result_for, task_for_curator
-from tasks.selectors.review import contributor_feedback, dispute_counts, disputes_queue, task_review
+from tasks.selectors.review import dispute_counts, disputes_queue, task_review
 from tasks.services.review import (
     DECISIONS,
-    ReviewConflict,
     disputes_accept_majority,
     disputes_majority,
     field_result_reopen,
@@ -33,17 +31,6 @@ from tasks.services.review import (
     task_claim,
     task_claim_release,
 )
-from tasks.values import ValuesError
-
-
-def conflict(error: ReviewConflict) -> Response:
-    return error_response(status.HTTP_409_CONFLICT, "conflict", str(error), current=error.state)
-
-
-def invalid(error: ValuesError) -> Response:
-    return error_response(
-        status.HTTP_400_BAD_REQUEST, "invalid", _("Some values are not valid."), fields=error.errors
-    )
 
 
 class DisputeSerializer(serializers.ModelSerializer):
@@ -164,10 +151,7 @@ class ClaimView(APIView):
     )
     def post(self, request: Request, task_id: int) -> Response:
         task = task_for_curator(request.user, task_id)
-        try:
-            claim = task_claim(task_id=task.pk, curator=acting_user(request.user))
-        except ReviewConflict as error:
-            return conflict(error)
+        claim = task_claim(task_id=task.pk, curator=acting_user(request.user))
         return Response(
             ClaimSerializer(
                 {"claimed_by": claim.curator.public_name, "claimed_until": claim.expires_at}
@@ -251,34 +235,6 @@ class ResolveSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class FieldResultSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = FieldResult
-        fields = [
-            "id",
-            "task",
-            "key",
-            "value",
-            "status",
-            "agreement",
-            "method",
-            "explanation",
-            "version",
-        ]
-        read_only_fields = fields
-
-
-def _decision(decide: Callable[[], FieldResult]) -> Response:
-    """Run a curator's decision and answer with the field result, or the conflict or the
-    invalid values that stopped it."""
-    try:
-        return Response(FieldResultSerializer(decide()).data)
-    except ReviewConflict as error:
-        return conflict(error)
-    except ValuesError as error:
-        return invalid(error)
-
-
 class ResolveView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
@@ -298,11 +254,10 @@ class ResolveView(APIView):
         result = field_result_for(request.user, field_result_id)
         data = ResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return _decision(
-            lambda: field_result_resolve(
-                field_result_id=result.pk, curator=acting_user(request.user), **data.validated_data
-            )
+        result = field_result_resolve(
+            field_result_id=result.pk, curator=acting_user(request.user), **data.validated_data
         )
+        return Response(FieldResultSerializer(result).data)
 
 
 class ReopenSerializer(serializers.Serializer):
@@ -325,11 +280,10 @@ class ReopenView(APIView):
         result = field_result_for(request.user, field_result_id)
         data = ReopenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return _decision(
-            lambda: field_result_reopen(
-                field_result_id=result.pk, actor=acting_user(request.user), **data.validated_data
-            )
+        result = field_result_reopen(
+            field_result_id=result.pk, actor=acting_user(request.user), **data.validated_data
         )
+        return Response(FieldResultSerializer(result).data)
 
 
 class BulkAcceptSerializer(serializers.Serializer):
@@ -394,34 +348,3 @@ class BulkAcceptView(APIView):
                 {"applied": not data.validated_data["preview"], "changes": body}
             ).data
         )
-
-
-class FeedbackOutcomeSerializer(serializers.Serializer):
-    task = serializers.IntegerField()
-    key = serializers.CharField()
-    yours = serializers.CharField(allow_blank=True, help_text="What you typed.")
-    your_marker = serializers.CharField(allow_blank=True)
-    settled = serializers.JSONField(help_text="The value the curator settled on.")
-    decision = serializers.CharField()
-    reason = serializers.CharField(allow_blank=True)
-    note = serializers.CharField(allow_blank=True)
-    agreed = serializers.BooleanField()
-    at = serializers.DateTimeField()
-
-
-class FeedbackSerializer(serializers.Serializer):
-    settled = serializers.IntegerField()
-    agreed = serializers.IntegerField()
-    rate = serializers.FloatField(allow_null=True)
-    outcomes = FeedbackOutcomeSerializer(many=True, help_text="The latest decisions, 50 at most.")
-
-
-class FeedbackView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(responses=FeedbackSerializer)
-    def get(self, request: Request, slug: str) -> Response:
-        """Your agreement rate and what curators decided on your answers (the latest 50)."""
-        project = project_for(request.user, slug)
-        feedback = contributor_feedback(project=project, user=acting_user(request.user))
-        return Response(FeedbackSerializer(feedback).data)

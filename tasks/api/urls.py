@@ -1,23 +1,39 @@
 from django.urls import path
 
-from tasks.api import batches, data, exports, review, views, work
+from tasks.api import (
+    batches,
+    contributors,
+    exports,
+    leases,
+    projects,
+    results,
+    review,
+    tasks,
+    transcriptions,
+)
 
 urlpatterns = [
-    path("projects/", views.ProjectListView.as_view(), name="api-project-list"),
-    path("projects/<slug:slug>/", views.ProjectDetailView.as_view(), name="api-project-detail"),
+    path("projects/", projects.ProjectListView.as_view(), name="api-project-list"),
+    path("projects/<slug:slug>/", projects.ProjectDetailView.as_view(), name="api-project-detail"),
     path(
-        "projects/<slug:slug>/template/", views.TemplateView.as_view(), name="api-project-template"
+        "projects/<slug:slug>/template/",
+        projects.TemplateView.as_view(),
+        name="api-project-template",
     ),
     path(
-        "projects/<slug:slug>/members/", views.MemberListView.as_view(), name="api-project-members"
+        "projects/<slug:slug>/members/",
+        projects.MemberListView.as_view(),
+        name="api-project-members",
     ),
     path(
         "projects/<slug:slug>/members/<str:username>/",
-        views.MemberDetailView.as_view(),
+        projects.MemberDetailView.as_view(),
         name="api-project-member",
     ),
-    path("projects/<slug:slug>/next-task/", work.NextTaskView.as_view(), name="api-next-task"),
-    path("projects/<slug:slug>/my-counts/", work.MyCountsView.as_view(), name="api-my-counts"),
+    path("projects/<slug:slug>/next-task/", leases.NextTaskView.as_view(), name="api-next-task"),
+    path(
+        "projects/<slug:slug>/my-counts/", contributors.MyCountsView.as_view(), name="api-my-counts"
+    ),
     path("projects/<slug:slug>/disputes/", review.DisputeListView.as_view(), name="api-disputes"),
     path(
         "projects/<slug:slug>/disputes/bulk-accept/",
@@ -25,7 +41,9 @@ urlpatterns = [
         name="api-bulk-accept",
     ),
     path(
-        "projects/<slug:slug>/my-feedback/", review.FeedbackView.as_view(), name="api-my-feedback"
+        "projects/<slug:slug>/my-feedback/",
+        contributors.FeedbackView.as_view(),
+        name="api-my-feedback",
     ),
     path("tasks/<int:task_id>/claim/", review.ClaimView.as_view(), name="api-task-claim"),
     path("tasks/<int:task_id>/review/", review.ReviewView.as_view(), name="api-task-review"),
@@ -41,43 +59,45 @@ urlpatterns = [
     ),
     path(
         "leases/<int:lease_id>/heartbeat/",
-        work.LeaseHeartbeatView.as_view(),
+        leases.LeaseHeartbeatView.as_view(),
         name="api-lease-heartbeat",
     ),
     path(
-        "leases/<int:lease_id>/release/", work.LeaseReleaseView.as_view(), name="api-lease-release"
+        "leases/<int:lease_id>/release/",
+        leases.LeaseReleaseView.as_view(),
+        name="api-lease-release",
     ),
     path(
         "tasks/<int:task_id>/transcriptions/",
-        work.TranscriptionCreateView.as_view(),
+        transcriptions.TranscriptionCreateView.as_view(),
         name="api-transcriptions",
     ),
     # --- Data reads: tasks, field results, decisions, contributors' figures ---
     path(
-        "projects/<slug:slug>/tasks/", data.ProjectTaskListView.as_view(), name="api-project-tasks"
+        "projects/<slug:slug>/tasks/", tasks.ProjectTaskListView.as_view(), name="api-project-tasks"
     ),
-    path("tasks/<int:task_id>/", data.TaskDetailView.as_view(), name="api-task"),
+    path("tasks/<int:task_id>/", tasks.TaskDetailView.as_view(), name="api-task"),
     path(
         "projects/<slug:slug>/field-results/",
-        data.ProjectFieldResultListView.as_view(),
+        results.ProjectFieldResultListView.as_view(),
         name="api-project-field-results",
     ),
     path(
         "projects/<slug:slug>/resolutions/",
-        data.ProjectResolutionListView.as_view(),
+        results.ProjectResolutionListView.as_view(),
         name="api-project-resolutions",
     ),
     path(
         "field-results/<int:field_result_id>/resolutions/",
-        data.FieldResultResolutionListView.as_view(),
+        results.FieldResultResolutionListView.as_view(),
         name="api-field-result-resolutions",
     ),
     path(
         "projects/<slug:slug>/contributors/",
-        data.ContributorStatsListView.as_view(),
+        contributors.ContributorStatsListView.as_view(),
         name="api-project-contributors",
     ),
-    path("projects/<slug:slug>/my-stats/", data.MyStatsView.as_view(), name="api-my-stats"),
+    path("projects/<slug:slug>/my-stats/", contributors.MyStatsView.as_view(), name="api-my-stats"),
     # --- Batches (issue 8) ---
     path(
         "projects/<slug:slug>/batches/",

@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crowd.errors import DomainError
 from crowd.models import User
 from tasks import jobs
 from tasks.events import event_send, leads_group
@@ -138,6 +139,13 @@ def export_path(export: Export) -> Path:
 def export_filename(export: Export) -> str:
     stamp = (export.finished_at or export.created_at).strftime("%Y%m%d-%H%M")
     return f"{export.project.slug}-{stamp}.{FORMATS[export.format].extension}"
+
+
+class ExportNotReady(DomainError):
+    """The export's file is asked for before the export is done."""
+
+    status_code = 409
+    code = "conflict"
 
 
 class Superseded(Exception):

@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crowd.errors import DomainError
 from crowd.models import User
 from tasks import jobs
 from tasks.events import presence_send_on_commit
@@ -39,8 +40,11 @@ ABANDON_GRACE_SECONDS = 60
 SEEN_STATES = (LeaseState.RELEASED, LeaseState.SUBMITTED)
 
 
-class LeaseConflict(Exception):
+class LeaseConflict(DomainError):
     """The lease can no longer be used: the task is full, finished, or the lease ended."""
+
+    status_code = 409
+    code = "conflict"
 
 
 def live_leases(*, now: object = None) -> Q:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crowd.errors import DomainError
 from crowd.models import User
 from tasks.events import curators_group, event_send_on_commit
 from tasks.models import (
@@ -30,7 +31,7 @@ from tasks.models import (
 from tasks.models.results import ChangeCause
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import dispute_rank, project_policy
-from tasks.values import ValuesError, values_check
+from tasks.values import ValuesRejected, values_check
 from worker.consensus import Submission, reconcile_field
 
 CLAIM_MINUTES = 10
@@ -43,12 +44,18 @@ DECISIONS = (
 UNSETTLED = (FieldStatus.DISPUTED, FieldStatus.NEEDS_MORE)
 
 
-class ReviewConflict(Exception):
+class ReviewConflict(DomainError):
     """Someone else holds the task, or the field was already settled; `state` says how it is."""
+
+    status_code = 409
+    code = "conflict"
 
     def __init__(self, message: str, state: dict[str, Any]):
         super().__init__(message)
         self.state = state
+
+    def payload(self) -> dict[str, Any]:
+        return {"current": self.state}
 
 
 @dataclass(frozen=True)
@@ -148,7 +155,7 @@ def field_result_resolve(
     if decision not in DECISIONS:
         raise ValueError(f"unknown decision {decision!r}")
     if reason and reason not in ResolutionReason.values:
-        raise ValuesError({"reason": [_("Unknown reason.")]})
+        raise ValuesRejected({"reason": [_("Unknown reason.")]})
     task_id = FieldResult.objects.values_list("task_id", flat=True).get(pk=field_result_id)
     task = _lock_task(task_id)
     now = timezone.now()
@@ -193,13 +200,13 @@ def _settled_value(
         return "", _users_of(result, "[illegible]")
     if decision == ResolutionDecision.ACCEPT:
         if typed is None or typed not in {alt["value"] for alt in result.alternatives}:
-            raise ValuesError({"value": [_("Choose one of the answers given.")]})
+            raise ValuesRejected({"value": [_("Choose one of the answers given.")]})
         return typed, _users_of(result, typed)
     spec = next(s for s in task.project.template.specs if s.key == result.key)
     try:
         clean, _markers = values_check(specs=(spec,), values={spec.key: typed or ""}, markers={})
-    except ValuesError as error:
-        raise ValuesError(
+    except ValuesRejected as error:
+        raise ValuesRejected(
             {"value": error.errors.get(spec.key, [_("Not a valid value.")])}
         ) from error
     outcome = reconcile_field(
@@ -265,7 +272,7 @@ def field_result_reopen(
     """Put an agreed, blank or resolved value back in the curators' queue, with a reason.
     Callers check that `actor` curates or leads the project."""
     if not reason or reason not in ResolutionReason.values:
-        raise ValuesError({"reason": [_("Say why the value is reopened.")]})
+        raise ValuesRejected({"reason": [_("Say why the value is reopened.")]})
     task_id = FieldResult.objects.values_list("task_id", flat=True).get(pk=field_result_id)
     task = _lock_task(task_id)
     result = FieldResult.objects.select_for_update().get(pk=field_result_id)
@@ -339,7 +346,7 @@ def disputes_accept_majority(
                 )
                 if not held:
                     TaskClaim.objects.filter(task_id=change.task_id, curator=curator).delete()
-        except (ReviewConflict, ValuesError):
+        except (ReviewConflict, ValuesRejected):
             # Held by another curator, settled meanwhile, or its answers changed since the preview.
             continue
         applied.append(change)

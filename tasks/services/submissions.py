@@ -35,7 +35,7 @@ def transcription_submit(
 
     Idempotent: the same idempotency key returns the transcription already recorded. A live
     lease is required, or an expired one while the task still has room; otherwise
-    LeaseConflict. Values are checked against the template (ValuesError). On commit the task is
+    LeaseConflict. Values are checked against the template (ValuesRejected). On commit the task is
     queued for reconciliation and watchers hear of the new count.
     """
     key = (idempotency_key or "").strip()

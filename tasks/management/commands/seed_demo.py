@@ -21,7 +21,7 @@ from tasks.services.members import membership_set
 from tasks.services.progress import project_progress_request
 from tasks.services.projects import project_create
 from tasks.services.submissions import transcription_submit
-from tasks.values import ValuesError
+from tasks.values import ValuesRejected
 from worker.demo import DemoItem, iter_herbarium_items, iter_reference_items
 from worker.demo.noise import noisy_values
 
@@ -187,7 +187,7 @@ class Command(BaseCommand):
                         markers={},
                         idempotency_key=f"demo-{lease.task_id}",
                     )
-                except ValuesError:  # a typo outside a select's options: the volunteer skips
+                except ValuesRejected:  # a typo outside a select's options: the volunteer skips
                     lease_release(lease_id=lease.pk, user=user, reason="other")
                     continue
                 made += 1

@@ -1,0 +1,91 @@
+"""API for contributors' leases: the next task to transcribe, heartbeat, release."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crowd.api_schema import ErrorSerializer, errors, no_content
+from crowd.users import acting_user
+from tasks.api.projects import TemplateSerializer
+from tasks.api.tasks import TaskSerializer
+from tasks.models import Lease
+from tasks.models.work import SkipReason
+from tasks.roles import Capability
+from tasks.selectors.projects import project_for
+from tasks.services.leases import lease_grant, lease_heartbeat, lease_release
+
+
+class LeaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Lease
+        fields = ["id", "expires_at", "state"]
+        read_only_fields = fields
+
+
+class NextTaskSerializer(serializers.Serializer):
+    task = TaskSerializer()
+    lease = LeaseSerializer()
+    template = TemplateSerializer()
+
+
+class ReleaseSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=SkipReason.choices, required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class NextTaskView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: NextTaskSerializer,
+            **no_content("Nothing left for you here."),
+            **errors(403),
+        },
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        """Your live lease in this project, or a lease on the next task that needs you."""
+        project = project_for(request.user, slug, Capability.CONTRIBUTE)
+        lease = lease_grant(project=project, user=acting_user(request.user))
+        if lease is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        body = {
+            "task": TaskSerializer(lease.task, context={"request": request}).data,
+            "lease": LeaseSerializer(lease).data,
+            "template": TemplateSerializer(project.template).data,
+        }
+        return Response(body)
+
+
+class LeaseHeartbeatView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: LeaseSerializer,
+            **errors(403),
+            409: OpenApiResponse(ErrorSerializer, description="The lease ended."),
+        },
+    )
+    def post(self, request: Request, lease_id: int) -> Response:
+        lease = lease_heartbeat(lease_id=lease_id, user=acting_user(request.user))
+        return Response(LeaseSerializer(lease).data)
+
+
+class LeaseReleaseView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=ReleaseSerializer, responses={200: LeaseSerializer, **errors(403)})
+    def post(self, request: Request, lease_id: int) -> Response:
+        data = ReleaseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lease = lease_release(
+            lease_id=lease_id, user=acting_user(request.user), **data.validated_data
+        )
+        return Response(LeaseSerializer(lease).data)

@@ -1,0 +1,108 @@
+"""API for transcriptions: a contributor submits one for the image they hold."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crowd.api_schema import ErrorSerializer, errors
+from crowd.users import acting_user
+from tasks.models import Task, Transcription
+from tasks.roles import Capability, project_require
+from tasks.services.submissions import transcription_submit
+from tasks.values import MARKERS, ValuesRejected
+
+
+class SubmitSerializer(serializers.Serializer):
+    lease = serializers.IntegerField()
+    # Checked field by field against the template by the service, for precise messages.
+    values = serializers.DictField(help_text="Field key -> the text as typed.")
+    markers = serializers.DictField(
+        required=False, help_text=f"Field key -> one of {', '.join(MARKERS)}."
+    )
+    idempotency_key = serializers.CharField(max_length=64)
+
+
+class TranscriptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    task = serializers.IntegerField(source="task_id")
+    values = serializers.DictField(child=serializers.CharField())
+    markers = serializers.DictField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+
+
+class TranscriptionReadSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    display_name = serializers.CharField(source="user.public_name", read_only=True)
+    values = serializers.DictField(child=serializers.CharField(allow_blank=True), read_only=True)
+    markers = serializers.DictField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Transcription
+        fields = [
+            "id",
+            "task",
+            "username",
+            "display_name",
+            "values",
+            "markers",
+            "template_version",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+@contextmanager
+def _fields_under(name: str) -> Iterator[None]:
+    """Values refused inside the block name their fields as the request does: under `name`."""
+    try:
+        yield
+    except ValuesRejected as error:
+        fields = {f"{name}.{key}": messages for key, messages in error.errors.items()}
+        raise ValuesRejected(fields) from error
+
+
+class TranscriptionCreateView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        request=SubmitSerializer,
+        responses={
+            201: TranscriptionSerializer,
+            200: OpenApiResponse(
+                TranscriptionSerializer, description="The same submission, already recorded."
+            ),
+            **errors(403),
+            409: OpenApiResponse(
+                ErrorSerializer, description="The lease ended and the image no longer needs you."
+            ),
+        },
+    )
+    def post(self, request: Request, task_id: int) -> Response:
+        task = Task.objects.select_related("project").filter(pk=task_id).first()
+        if task is None:
+            raise NotFound(_("No such image."))
+        project_require(request.user, task.project, Capability.VIEW)
+        data = SubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with _fields_under("values"):
+            submitted = transcription_submit(
+                task_id=task.pk,
+                user=acting_user(request.user),
+                lease_id=data.validated_data["lease"],
+                values=data.validated_data["values"],
+                markers=data.validated_data.get("markers", {}),
+                idempotency_key=data.validated_data["idempotency_key"],
+            )
+        body = TranscriptionSerializer(submitted.transcription).data
+        return Response(
+            body, status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK
+        )
