@@ -27,21 +27,7 @@ class ProjectCreateForm(forms.Form):
 class ProjectSettingsForm(forms.ModelForm):
     class Meta:
         model = Project
-        fields = [
-            "title_fr",
-            "title_en",
-            "description_fr",
-            "description_en",
-            "status",
-            "visibility",
-            "redundancy_min",
-            "redundancy_max",
-            "agreement_threshold",
-            "lease_minutes",
-            "assignment_order",
-            "licence",
-            "data_open",
-        ]
+        fields = list(Project.EDITABLE_FIELDS)
         widgets = {
             "description_fr": forms.Textarea(attrs={"rows": 4}),
             "description_en": forms.Textarea(attrs={"rows": 4}),

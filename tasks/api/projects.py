@@ -18,7 +18,6 @@ from crowd.selectors import user_active_named
 from crowd.users import acting_user
 from tasks.api.filters import query_filters
 from tasks.models import (
-    AssignmentOrder,
     Membership,
     Project,
     ProjectStatus,
@@ -26,7 +25,6 @@ from tasks.models import (
     Template,
     Visibility,
 )
-from tasks.models.projects import LICENCE_CHOICES
 from tasks.presets import PRESETS
 from tasks.roles import Capability, may_create_projects, project_capabilities
 from tasks.selectors.projects import project_for, project_memberships, projects_visible_to
@@ -113,25 +111,13 @@ class ProjectCreateSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
 
 
-class ProjectUpdateSerializer(serializers.Serializer):
-    title_fr = serializers.CharField(max_length=200, required=False)
-    title_en = serializers.CharField(max_length=200, required=False)
-    description_fr = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
-    description_en = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
-    status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
-    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
-    redundancy_min = serializers.IntegerField(min_value=1, max_value=20, required=False)
-    redundancy_max = serializers.IntegerField(min_value=1, max_value=20, required=False)
-    agreement_threshold = serializers.FloatField(min_value=0.5, max_value=1.0, required=False)
-    lease_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False)
-    assignment_order = serializers.ChoiceField(choices=AssignmentOrder.choices, required=False)
-    licence = serializers.ChoiceField(
-        choices=LICENCE_CHOICES, required=False, help_text="The licence every export carries."
-    )
-    data_open = serializers.BooleanField(
-        required=False,
-        help_text="Anyone who may see the project may download its exports (else leads only).",
-    )
+class ProjectUpdateSerializer(serializers.ModelSerializer):
+    """The settings a lead may change, each optional, with the model's own bounds."""
+
+    class Meta:
+        model = Project
+        fields = list(Project.EDITABLE_FIELDS)
+        extra_kwargs = {name: {"required": False} for name in Project.EDITABLE_FIELDS}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:

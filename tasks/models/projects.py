@@ -37,6 +37,23 @@ class AssignmentOrder(models.TextChoices):
 
 
 class Project(models.Model):
+    # What a lead may change (project_update, the settings page, PATCH in the API).
+    EDITABLE_FIELDS = (
+        "title_fr",
+        "title_en",
+        "description_fr",
+        "description_en",
+        "status",
+        "visibility",
+        "redundancy_min",
+        "redundancy_max",
+        "agreement_threshold",
+        "lease_minutes",
+        "assignment_order",
+        "licence",
+        "data_open",
+    )
+
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
     title_fr = models.CharField(_("title (French)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200)

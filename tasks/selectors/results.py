@@ -35,7 +35,7 @@ def project_tasks(
 
 
 @dataclass(frozen=True)
-class TaskView:
+class TaskAsSeen:
     """One task as one person may see it: `full` for curators and leads, else the requester's
     own transcription only and no results."""
 
@@ -62,7 +62,7 @@ def task_for_curator(user: AnyUser, task_id: int) -> Task:
     return task_with_capabilities(user, task_id, Capability.CURATE)[0]
 
 
-def task_for(user: AnyUser, task_id: int) -> TaskView:
+def task_for(user: AnyUser, task_id: int) -> TaskAsSeen:
     """The task, as `user` may see it. 404 when there is no such task or its project is hidden
     from them; 403 for a contributor who never held nor transcribed it."""
     task, capabilities = task_with_capabilities(user, task_id)
@@ -71,7 +71,9 @@ def task_for(user: AnyUser, task_id: int) -> TaskView:
             Transcription.objects.filter(task=task).select_related("user").order_by("created_at")
         )
         results = list(FieldResult.objects.filter(task=task).order_by("pk"))
-        return TaskView(task=task, full=True, transcriptions=transcriptions, field_results=results)
+        return TaskAsSeen(
+            task=task, full=True, transcriptions=transcriptions, field_results=results
+        )
     mine = (
         list(Transcription.objects.filter(task=task, user=user).select_related("user"))
         if user.is_authenticated
@@ -83,7 +85,7 @@ def task_for(user: AnyUser, task_id: int) -> TaskView:
         raise PermissionDenied(
             _("Only curators, leads and the contributors who worked on an image may see it.")
         )
-    return TaskView(task=task, full=False, transcriptions=mine, field_results=[])
+    return TaskAsSeen(task=task, full=False, transcriptions=mine, field_results=[])
 
 
 def project_for_results(user: AnyUser, slug: str) -> Project:

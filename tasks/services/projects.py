@@ -16,25 +16,6 @@ from tasks.services.members import membership_set
 from tasks.services.progress import project_progress_request
 from worker.template import TemplateError, template_parse
 
-# What a lead may change with project_update; anything else is refused.
-EDITABLE_PROJECT_FIELDS = frozenset(
-    {
-        "title_fr",
-        "title_en",
-        "description_fr",
-        "description_en",
-        "status",
-        "visibility",
-        "redundancy_min",
-        "redundancy_max",
-        "agreement_threshold",
-        "lease_minutes",
-        "assignment_order",
-        "licence",
-        "data_open",
-    }
-)
-
 
 @transaction.atomic
 def project_create(
@@ -43,7 +24,7 @@ def project_create(
     """Create a project from a preset template, with `lead` as its first lead."""
     if preset not in PRESETS:
         raise ValidationError({"preset": _("Unknown preset %(name)s.") % {"name": preset}})
-    unknown = set(settings) - EDITABLE_PROJECT_FIELDS
+    unknown = set(settings).difference(Project.EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(
             _("Unknown project settings: %(names)s.") % {"names": ", ".join(sorted(unknown))}
@@ -71,7 +52,7 @@ def project_create(
 @transaction.atomic
 def project_update(*, project: Project, actor: User, changes: dict[str, Any]) -> Project:
     """Change a project's settings. Callers check that `actor` manages the project."""
-    unknown = set(changes) - EDITABLE_PROJECT_FIELDS
+    unknown = set(changes).difference(Project.EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(
             _("These settings cannot be changed: %(names)s.")

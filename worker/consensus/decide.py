@@ -26,7 +26,7 @@ from worker.consensus.model import (
     make_alternative,
     make_outcome,
 )
-from worker.consensus.plan import EPSILON, FieldPlan, TaskView
+from worker.consensus.plan import EPSILON, FieldPlan, TaskSubmissions
 
 
 def decide(
@@ -109,7 +109,7 @@ def decide(
     )
 
 
-def unanimous(plan: FieldPlan, task: TaskView, reading: Reading) -> FieldOutcome | None:
+def unanimous(plan: FieldPlan, task: TaskSubmissions, reading: Reading) -> FieldOutcome | None:
     """Everyone gave the same answer: the outcome without voting, or None if unusual."""
     n = task.n
     if reading.kind == "value":
@@ -141,7 +141,9 @@ def unanimous(plan: FieldPlan, task: TaskView, reading: Reading) -> FieldOutcome
     )
 
 
-def one_form(plan: FieldPlan, task: TaskView, readings: Sequence[Reading]) -> FieldOutcome | None:
+def one_form(
+    plan: FieldPlan, task: TaskSubmissions, readings: Sequence[Reading]
+) -> FieldOutcome | None:
     """Everyone who typed something typed the same value, the others left the field blank,
     and the value outweighs the blanks: `decide`'s outcome, or None for any other shape."""
     form: Reading | None = None

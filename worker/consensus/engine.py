@@ -23,7 +23,7 @@ from worker.consensus.model import (
     TaskOutcome,
     Vote,
 )
-from worker.consensus.plan import FieldPlan, TaskView, field_reader, plan_for
+from worker.consensus.plan import FieldPlan, TaskSubmissions, field_reader, plan_for
 from worker.template import FieldSpec
 
 __all__ = ["canonical_order", "field_reader", "reconcile_field", "reconcile_task"]
@@ -40,7 +40,7 @@ def reconcile_task(
     the maximum is reached with fields still unsettled.
     """
     policy = policy or Policy()
-    task = TaskView(canonical_order(submissions), policy)
+    task = TaskSubmissions(canonical_order(submissions), policy)
     outcomes = {spec.key: _reconcile(plan_for(spec, policy), task) for spec in fields}
     n = task.n
     if n >= policy.min_transcriptions and all(o.accepted for o in outcomes.values()):
@@ -71,10 +71,10 @@ def reconcile_field(
     spec: FieldSpec, submissions: Sequence[Submission], policy: Policy
 ) -> FieldOutcome:
     """One field of one task. `submissions` should be in `canonical_order`."""
-    return _reconcile(plan_for(spec, policy), TaskView(submissions, policy))
+    return _reconcile(plan_for(spec, policy), TaskSubmissions(submissions, policy))
 
 
-def _reconcile(plan: FieldPlan, task: TaskView) -> FieldOutcome:
+def _reconcile(plan: FieldPlan, task: TaskSubmissions) -> FieldOutcome:
     key, read = plan.spec.key, plan.read
     if task.marked and any(key in s.markers for s in task.submissions):
         readings = [

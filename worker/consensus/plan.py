@@ -118,7 +118,7 @@ def plan_for(spec: FieldSpec, policy: Policy) -> FieldPlan:
     return plan
 
 
-class TaskView:
+class TaskSubmissions:
     """The submissions of one task as its fields read them: answers, users, weights by type."""
 
     __slots__ = ("_prior", "_weights", "marked", "n", "submissions", "users", "values")

@@ -7,7 +7,7 @@ from worker.consensus import Alternative, FieldOutcome, Policy, Submission, reco
 from worker.consensus.align import align, vote
 from worker.consensus.decide import decide, one_form
 from worker.consensus.model import Vote, make_alternative, make_outcome
-from worker.consensus.plan import TaskView, plan_for
+from worker.consensus.plan import TaskSubmissions, plan_for
 from worker.consensus.text import _forms, _merge_variants, _vote, consensus
 
 from .helpers import spec
@@ -23,7 +23,7 @@ POLICIES = [Policy(), Policy(blank_weights=(("f", 0.1),)), Policy(min_transcript
 
 
 def general_rule(field_spec, submissions, policy):
-    plan, task = plan_for(field_spec, policy), TaskView(submissions, policy)
+    plan, task = plan_for(field_spec, policy), TaskSubmissions(submissions, policy)
     readings = [plan.read(s.values.get("f") or "") for s in submissions]
     votes = list(zip(task.users, task.weights(field_spec.type), readings, strict=True))
     values = [Vote(u, w, r) for u, w, r in votes if r.kind == "value"]
