@@ -1,4 +1,4 @@
-"""Shared fixtures. Tiers: fast (default), services and browser (see tests/stack.py)."""
+"""Shared fixtures. Tiers: fast (default), stack (tests/stack/) and browser (see tests/servers.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 def pytest_configure(config: pytest.Config) -> None:
     # The test process is a client of the platform: its own jobs run eagerly and its events
-    # stay in memory. The services tier starts real servers and workers as subprocesses.
+    # stay in memory. The stack tier starts real servers and workers as subprocesses.
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         raise pytest.UsageError("Run the tests without REDIS_URL (make test clears it).")
 

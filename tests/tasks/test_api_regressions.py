@@ -1,5 +1,5 @@
 """API answers that once contradicted the schema or failed; each found by the API fuzz test
-(tests/services/test_api_fuzz.py) unless said otherwise."""
+(tests/stack/test_api_fuzz.py) unless said otherwise."""
 
 from __future__ import annotations
 
