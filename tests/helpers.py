@@ -19,6 +19,12 @@ def api_client(user=None) -> APIClient:
     return client
 
 
+def as_user(api: APIClient, user) -> APIClient:
+    """`api`, signed in as `user` from now on."""
+    api.force_authenticate(user)
+    return api
+
+
 def page_client(user=None) -> Client:
     """A browser-like client for the pages, in English, signed in as `user` when given."""
     client = Client(HTTP_ACCEPT_LANGUAGE="en")

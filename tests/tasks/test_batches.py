@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from rest_framework.test import APIClient
 
 from crowd.models import Role
 from tasks.models import Batch, BatchFile, Lease, Task, Transcription
@@ -20,11 +19,6 @@ from tasks.services.batches import batch_create, batch_start
 from tasks.services.ingest import batch_file_ingest
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.images import PDF, image_bytes, jpeg, noise_png, zip_bytes
-
-
-@pytest.fixture
-def api():
-    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture
@@ -622,26 +616,16 @@ def test_a_file_refused_while_uploading_is_told_at_once(api, project, lead, comm
 
 
 def test_withdrawing_a_batch_takes_its_open_tasks_out_of_the_queue_and_keeps_transcriptions(
-    api, project, lead, committed
+    api, project, lead, committed, transcribe
 ):
     from tasks.services.leases import lease_grant
-    from tasks.services.submissions import transcription_submit
 
     body = post_batch(
         api, lead, project, committed, files=[upload(f"{i}.jpg", jpeg(i)) for i in range(3)]
     ).json()
     volunteer = UserFactory()
     MembershipFactory(project=project, user=volunteer, role=Role.CONTRIBUTOR)
-    lease = lease_grant(project=project, user=volunteer)
-    with committed():
-        transcription_submit(
-            task_id=lease.task_id,
-            user=volunteer,
-            lease_id=lease.pk,
-            values={"scientificName": "Quercus robur L."},
-            markers={},
-            idempotency_key="k1",
-        )
+    transcribe(project, {"scientificName": "Quercus robur L."}, user=volunteer, key="k1")
     other = UserFactory()
     live = lease_grant(project=project, user=other)
     with committed():

@@ -16,7 +16,6 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from crowd.models import Role
 from tasks.events import leads_group
@@ -24,23 +23,15 @@ from tasks.models import Export, ExportState, Project, Task, Transcription, Visi
 from tasks.presets import PRESETS
 from tasks.selectors import exports as selectors_exports
 from tasks.services.exports import export_error_text, export_request, exports_sweep
-from tasks.services.leases import lease_grant
 from tasks.services.review import field_result_resolve
-from tasks.services.submissions import transcription_submit
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
+from tests.helpers import api_client
 
 VALUES = {"scientificName": "Quercus ilex L.", "country": "France", "eventDate": "12/06/1898"}
 
 
-def client_for(user=None):
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    if user is not None:
-        client.force_authenticate(user)
-    return client
-
-
 @pytest.fixture
-def transcribed(project, django_capture_on_commit_callbacks):
+def transcribed(project, transcribe):
     """Three tasks, each transcribed twice (the same values): complete."""
     project.redundancy_min = project.redundancy_max = 2
     project.save()
@@ -51,12 +42,7 @@ def transcribed(project, django_capture_on_commit_callbacks):
     ]
     for person in people:
         for _ in tasks:
-            lease = lease_grant(project=project, user=person)
-            with django_capture_on_commit_callbacks(execute=True):
-                transcription_submit(
-                    task_id=lease.task_id, user=person, lease_id=lease.pk, values=VALUES,
-                    markers={}, idempotency_key=f"{person.pk}-{lease.task_id}",
-                )  # fmt: skip
+            transcribe(project, VALUES, user=person)
     assert set(Task.objects.filter(project=project).values_list("state", flat=True)) == {"complete"}
     return tasks, people
 
@@ -81,7 +67,7 @@ def download(client, export):
 def test_a_lead_exports_csv_and_downloads_it(
     project, lead, transcribed, django_capture_on_commit_callbacks
 ):
-    client = client_for(lead)
+    client = api_client(lead)
     export = run_export(client, project, "csv", django_capture_on_commit_callbacks)
     assert (export.total, export.done, export.records) == (3, 3, 3)
     body, response = download(client, export)
@@ -101,18 +87,12 @@ def test_a_lead_exports_csv_and_downloads_it(
 
 
 def test_json_lines_name_contributors_by_stable_pseudonyms_and_keep_curator_decisions(
-    project, lead, curator, transcribed, django_capture_on_commit_callbacks
+    project, lead, curator, transcribed, transcribe, django_capture_on_commit_callbacks
 ):
     tasks, people = transcribed
     disputed = TaskFactory(project=project, target=2)
     for person, date in zip(people, ("12/06/1898", "1901"), strict=True):
-        lease = lease_grant(project=project, user=person)
-        assert lease.task_id == disputed.pk
-        with django_capture_on_commit_callbacks(execute=True):
-            transcription_submit(
-                task_id=disputed.pk, user=person, lease_id=lease.pk,
-                values={**VALUES, "eventDate": date}, markers={}, idempotency_key=f"d{person.pk}",
-            )  # fmt: skip
+        transcribe(project, {**VALUES, "eventDate": date}, user=person, task=disputed)
     result = disputed.field_results.get(key="eventDate")
     assert result.status == "disputed"
     with django_capture_on_commit_callbacks(execute=True):
@@ -120,7 +100,7 @@ def test_json_lines_name_contributors_by_stable_pseudonyms_and_keep_curator_deci
             field_result_id=result.pk, curator=curator, decision="value", value="1898-06-12",
             reason="reading_checked",
         )  # fmt: skip
-    client = client_for(lead)
+    client = api_client(lead)
     first = run_export(client, project, "jsonl", django_capture_on_commit_callbacks)
     body, _ = download(client, first)
     lines = [json.loads(line) for line in gzip.decompress(body).splitlines()]
@@ -150,7 +130,7 @@ def test_the_darwin_core_archive_of_the_platform_reads_back(
 ):
     from dwca.read import DwCAReader
 
-    client = client_for(lead)
+    client = api_client(lead)
     export = run_export(client, project, "dwca", django_capture_on_commit_callbacks)
     path = tmp_path / "archive.zip"
     path.write_bytes(download(client, export)[0])
@@ -165,7 +145,7 @@ def test_the_darwin_core_archive_of_the_platform_reads_back(
 @pytest.mark.parametrize("role", [Role.CONTRIBUTOR, Role.CURATOR])
 def test_only_leads_may_ask_for_an_export(project, role):
     member = MembershipFactory(project=project, role=role).user
-    response = client_for(member).post(
+    response = api_client(member).post(
         f"/api/projects/{project.slug}/exports/", {"format": "csv"}, format="json"
     )
     assert response.status_code == 403
@@ -178,37 +158,37 @@ def test_members_of_another_private_project_cannot_see_its_exports(
     project.visibility = Visibility.MEMBERS
     project.data_open = True
     project.save()
-    export = run_export(client_for(lead), project, "csv", django_capture_on_commit_callbacks)
+    export = run_export(api_client(lead), project, "csv", django_capture_on_commit_callbacks)
     stranger = MembershipFactory(project=ProjectFactory(), role=Role.LEAD).user
     for url in (f"/api/exports/{export.pk}/", f"/api/exports/{export.pk}/download/"):
-        assert client_for(stranger).get(url).status_code == 404
-    assert client_for(stranger).get(f"/api/projects/{project.slug}/exports/").status_code == 404
-    assert client_for().get(f"/api/exports/{export.pk}/download/").status_code == 404
+        assert api_client(stranger).get(url).status_code == 404
+    assert api_client(stranger).get(f"/api/projects/{project.slug}/exports/").status_code == 404
+    assert api_client().get(f"/api/exports/{export.pk}/download/").status_code == 404
 
 
 def test_contributors_download_only_when_the_lead_opened_the_data(
     project, lead, contributor, transcribed, django_capture_on_commit_callbacks
 ):
-    export = run_export(client_for(lead), project, "csv", django_capture_on_commit_callbacks)
+    export = run_export(api_client(lead), project, "csv", django_capture_on_commit_callbacks)
     url = f"/api/exports/{export.pk}/download/"
-    refused = client_for(contributor).get(url)
+    refused = api_client(contributor).get(url)
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "permission_denied"
     Project.objects.filter(pk=project.pk).update(data_open=True)
-    assert client_for(contributor).get(url).status_code == 200
-    assert client_for().get(url).status_code == 200  # a public project's open data
-    listed = client_for(contributor).get(f"/api/projects/{project.slug}/exports/").json()
+    assert api_client(contributor).get(url).status_code == 200
+    assert api_client().get(url).status_code == 200  # a public project's open data
+    listed = api_client(contributor).get(f"/api/projects/{project.slug}/exports/").json()
     assert [item["id"] for item in listed["results"]] == [export.pk]
 
 
 def test_a_format_the_template_cannot_fill_is_refused_with_the_reason(project, lead):
-    response = client_for(lead).post(
+    response = api_client(lead).post(
         f"/api/projects/{project.slug}/exports/", {"format": "bibtex"}, format="json"
     )
     assert response.status_code == 400
     message = response.json()["error"]["fields"]["format"][0]
     assert "No field of this project's template maps to CSL" in message
-    unknown = client_for(lead).post(
+    unknown = api_client(lead).post(
         f"/api/projects/{project.slug}/exports/", {"format": "xlsx"}, format="json"
     )
     assert unknown.status_code == 400
@@ -226,7 +206,7 @@ def test_asking_twice_while_one_is_on_its_way_returns_the_same_export(project, l
 
 def test_a_file_not_ready_yet_answers_409(project, lead):
     export = export_request(project=project, actor=lead, format="csv", base_url="http://x")
-    response = client_for(lead).get(f"/api/exports/{export.pk}/download/")
+    response = api_client(lead).get(f"/api/exports/{export.pk}/download/")
     assert response.status_code == 409
     assert "not ready" in response.json()["error"]["message"]
 
@@ -499,10 +479,10 @@ def test_others_see_only_finished_exports_of_open_data(project, lead, contributo
     export_run(export_id=done.pk)
     queued = export_request(project=project, actor=lead, format="jsonl", base_url="http://x")
     Project.objects.filter(pk=project.pk).update(data_open=True)
-    listed = client_for(contributor).get(f"/api/projects/{project.slug}/exports/").json()
+    listed = api_client(contributor).get(f"/api/projects/{project.slug}/exports/").json()
     assert [item["id"] for item in listed["results"]] == [done.pk]
-    assert client_for(contributor).get(f"/api/exports/{queued.pk}/").status_code == 403
-    lead_list = client_for(lead).get(f"/api/projects/{project.slug}/exports/").json()
+    assert api_client(contributor).get(f"/api/exports/{queued.pk}/").status_code == 403
+    lead_list = api_client(lead).get(f"/api/projects/{project.slug}/exports/").json()
     assert {item["id"] for item in lead_list["results"]} == {done.pk, queued.pk}
 
 
@@ -545,7 +525,7 @@ def test_the_exports_list_filters_by_format_and_state_and_refuses_unknown_values
     export_run(export_id=done.pk)
     export_request(project=project, actor=lead, format="jsonl", base_url="http://x")
     url = f"/api/projects/{project.slug}/exports/"
-    client = client_for(lead)
+    client = api_client(lead)
     assert [e["id"] for e in client.get(url, {"export_format": "csv"}).json()["results"]] == [
         done.pk
     ]

@@ -333,3 +333,10 @@ def test_bulk_acceptance_leaves_no_claim_behind(project, curator, transcribe):
     ctry = FieldResult.objects.get(task=task, key="country")
     field_result_resolve(field_result_id=ctry.pk, curator=other, decision="illegible")
     assert FieldResult.objects.get(pk=ctry.pk).status == "resolved"
+
+
+def test_a_batch_filter_in_other_digits_is_a_400_not_a_server_error(curator_api, project):
+    # "²".isdigit() is true, and int("²") raises.
+    response = curator_api.get(f"/api/projects/{project.slug}/disputes/?batch=²")
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"batch"}
