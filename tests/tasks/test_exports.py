@@ -1,5 +1,5 @@
-"""Exports through the platform: who may ask and download, the job, its events, the command,
-and what the records say (pseudonyms, credits, curator decisions)."""
+"""Exports through the platform: who may ask and download, formats, and what the records say
+(pseudonyms, credits, curator decisions)."""
 
 from __future__ import annotations
 
@@ -9,63 +9,20 @@ import gzip
 import io
 import json
 import zipfile
-from datetime import datetime, timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from crowd.models import Role
-from tasks.events import leads_group
-from tasks.models import Export, ExportState, Project, Task, Transcription, Visibility
-from tasks.presets import PRESETS
-from tasks.selectors import exports as selectors_exports
-from tasks.services.exports import export_error_text, export_request, exports_sweep
+from tasks.models import Export, ExportState, Project, Transcription, Visibility
+from tasks.services.exports import export_error_text, export_request
 from tasks.services.review import field_result_resolve
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
 from tests.helpers import api_client
-
-VALUES = {"scientificName": "Quercus ilex L.", "country": "France", "eventDate": "12/06/1898"}
-
-
-@pytest.fixture
-def transcribed(project, transcribe):
-    """Three tasks, each transcribed twice (the same values): complete."""
-    project.redundancy_min = project.redundancy_max = 2
-    project.save()
-    people = [UserFactory(display_name="Jeanne Baret", credit_me=True), UserFactory()]
-    tasks = [
-        TaskFactory(project=project, target=2, metadata={"catalogNumber": f"C{n}"})
-        for n in range(3)
-    ]
-    for person in people:
-        for _ in tasks:
-            transcribe(project, VALUES, user=person)
-    assert set(Task.objects.filter(project=project).values_list("state", flat=True)) == {"complete"}
-    return tasks, people
-
-
-def run_export(client, project, fmt, capture):
-    with capture(execute=True):
-        response = client.post(
-            f"/api/projects/{project.slug}/exports/", {"format": fmt}, format="json"
-        )
-    assert response.status_code == 202, response.content
-    export = Export.objects.get(pk=response.json()["id"])
-    assert export.state == ExportState.DONE, export.error
-    return export
-
-
-def download(client, export):
-    response = client.get(f"/api/exports/{export.pk}/download/")
-    assert response.status_code == 200, getattr(response, "content", b"")
-    return b"".join(response.streaming_content), response
+from tests.tasks.exports import VALUES, download, run_export
 
 
 def test_a_lead_exports_csv_and_downloads_it(
-    project, lead, transcribed, django_capture_on_commit_callbacks
+    project, lead, complete_tasks, django_capture_on_commit_callbacks
 ):
     client = api_client(lead)
     export = run_export(client, project, "csv", django_capture_on_commit_callbacks)
@@ -87,9 +44,9 @@ def test_a_lead_exports_csv_and_downloads_it(
 
 
 def test_json_lines_name_contributors_by_stable_pseudonyms_and_keep_curator_decisions(
-    project, lead, curator, transcribed, transcribe, django_capture_on_commit_callbacks
+    project, lead, curator, complete_tasks, transcribe, django_capture_on_commit_callbacks
 ):
-    tasks, people = transcribed
+    tasks, people = complete_tasks
     disputed = TaskFactory(project=project, target=2)
     for person, date in zip(people, ("12/06/1898", "1901"), strict=True):
         transcribe(project, {**VALUES, "eventDate": date}, user=person, task=disputed)
@@ -126,7 +83,7 @@ def test_json_lines_name_contributors_by_stable_pseudonyms_and_keep_curator_deci
 
 
 def test_the_darwin_core_archive_of_the_platform_reads_back(
-    project, lead, transcribed, tmp_path, django_capture_on_commit_callbacks
+    project, lead, complete_tasks, tmp_path, django_capture_on_commit_callbacks
 ):
     from dwca.read import DwCAReader
 
@@ -153,7 +110,7 @@ def test_only_leads_may_ask_for_an_export(project, role):
 
 
 def test_members_of_another_private_project_cannot_see_its_exports(
-    project, lead, transcribed, django_capture_on_commit_callbacks
+    project, lead, complete_tasks, django_capture_on_commit_callbacks
 ):
     project.visibility = Visibility.MEMBERS
     project.data_open = True
@@ -167,7 +124,7 @@ def test_members_of_another_private_project_cannot_see_its_exports(
 
 
 def test_contributors_download_only_when_the_lead_opened_the_data(
-    project, lead, contributor, transcribed, django_capture_on_commit_callbacks
+    project, lead, contributor, complete_tasks, django_capture_on_commit_callbacks
 ):
     export = run_export(api_client(lead), project, "csv", django_capture_on_commit_callbacks)
     url = f"/api/exports/{export.pk}/download/"
@@ -212,7 +169,7 @@ def test_a_file_not_ready_yet_answers_409(project, lead):
 
 
 def test_an_export_that_fails_says_why_and_leaves_no_file(
-    project, lead, transcribed, monkeypatch, settings, django_capture_on_commit_callbacks
+    project, lead, complete_tasks, monkeypatch, settings, django_capture_on_commit_callbacks
 ):
     def broken(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", "/srv/exports/1/1-csv.zip.part")
@@ -231,248 +188,7 @@ def test_an_export_that_fails_says_why_and_leaves_no_file(
     assert not [path for path in settings.EXPORT_ROOT.rglob("*") if path.is_file()]
 
 
-def test_the_job_runs_once_even_if_delivered_twice(project, lead, transcribed):
-    from tasks.services.exports import export_run
-
-    export = export_request(project=project, actor=lead, format="csv", base_url="http://x")
-    export_run(export_id=export.pk)
-    export.refresh_from_db()
-    finished = export.finished_at
-    export_run(export_id=export.pk)
-    export.refresh_from_db()
-    assert export.state == ExportState.DONE
-    assert export.finished_at == finished
-
-
-def test_the_sweep_resends_a_stalled_export_and_deletes_old_files(
-    project, lead, transcribed, settings
-):
-    from tasks.services.exports import export_path, export_run
-
-    old = export_request(project=project, actor=lead, format="csv", base_url="http://x")
-    export_run(export_id=old.pk)
-    old.refresh_from_db()
-    assert export_path(old).is_file()
-    Export.objects.filter(pk=old.pk).update(
-        finished_at=timezone.now() - timedelta(days=settings.EXPORT_KEEP_DAYS + 1)
-    )
-    stalled = export_request(project=project, actor=lead, format="jsonl", base_url="http://x")
-    Export.objects.filter(pk=stalled.pk).update(
-        state=ExportState.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1)
-    )
-    resent, expired = exports_sweep()
-    assert (resent, expired) == (1, 1)
-    old.refresh_from_db()
-    stalled.refresh_from_db()
-    assert old.state == ExportState.EXPIRED
-    assert not any(settings.EXPORT_ROOT.rglob("*-csv.zip"))
-    assert stalled.state == ExportState.DONE  # re-sent, and run eagerly here
-
-
-def test_records_are_read_in_pages_and_none_is_lost(project, transcribed, monkeypatch):
-    monkeypatch.setattr(selectors_exports, "CHUNK", 2)
-    TaskFactory(project=project, state="withdrawn")
-    records = list(
-        selectors_exports.export_records(project, base_url="http://x", transcriptions=True)
-    )
-    assert [r.id for r in records] == sorted(t.pk for t in transcribed[0])
-    assert all(len(r.transcriptions) == 2 for r in records)
-
-
-def test_lead_sockets_hear_export_progress_and_the_download_link(project, lead, transcribed):
-    from tasks.services.exports import export_run
-
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(leads_group(project.pk), channel)
-    export = export_request(project=project, actor=lead, format="csv", base_url="http://x")
-    export_run(export_id=export.pk)
-    events = []
-    while True:
-        try:
-            message = async_to_sync(layer.receive)(channel)
-        except Exception:  # pragma: no cover
-            break
-        event = json.loads(message["text"])
-        events.append(event)
-        if event["state"] == "done":
-            break
-    assert events[-1]["download"] == f"/api/exports/{export.pk}/download/"
-    assert events[-1]["records"] == 3
-
-
-def test_the_command_writes_each_format(project, transcribed, tmp_path):
-    for fmt in ("csv", "raw-csv", "jsonl", "dwca", "iiif"):
-        target = tmp_path / f"out.{fmt}"
-        err = io.StringIO()
-        call_command("export_project", project.slug, "--format", fmt, "-o", str(target), stderr=err)
-        assert target.stat().st_size > 0
-        assert "3 tasks read" in err.getvalue()
-    assert not list(tmp_path.glob("*.part"))
-
-
-def test_the_command_says_what_is_wrong(project, tmp_path):
-    with pytest.raises(CommandError, match="No project 'nope'"):
-        call_command("export_project", "nope", "--format", "csv", "-o", str(tmp_path / "x"))
-    with pytest.raises(CommandError, match="maps to CSL"):
-        call_command(
-            "export_project", project.slug, "--format", "csl-json", "-o", str(tmp_path / "x")
-        )
-    with pytest.raises(CommandError, match="Cannot write"):
-        call_command(
-            "export_project", project.slug, "--format", "csv", "-o", str(tmp_path / "no" / "x")
-        )
-
-
-def test_reference_projects_export_csl_json_and_bibtex(db, tmp_path):
-    project = ProjectFactory(
-        template__fields=PRESETS["reference"]["fields"], template__preset="reference"
-    )
-    TaskFactory(project=project, state="open")
-    call_command(
-        "export_project",
-        project.slug,
-        "-f",
-        "csl-json",
-        "-o",
-        str(tmp_path / "r.json"),
-        stderr=io.StringIO(),
-    )
-    assert json.loads((tmp_path / "r.json").read_text())[0]["type"] == "document"
-    call_command(
-        "export_project",
-        project.slug,
-        "-f",
-        "bibtex",
-        "-o",
-        str(tmp_path / "r.bib"),
-        stderr=io.StringIO(),
-    )
-    assert "Licence: CC BY 4.0" in (tmp_path / "r.bib").read_text()
-
-
-def test_a_long_export_in_debug_mode_does_not_keep_the_sql_of_every_page(
-    project, transcribed, monkeypatch, settings
-):
-    from django.db import connection, reset_queries
-
-    monkeypatch.setattr(selectors_exports, "CHUNK", 1)
-    settings.DEBUG = True
-    reset_queries()
-    records = list(
-        selectors_exports.export_records(project, base_url="http://x", transcriptions=True)
-    )
-    assert len(records) == 3
-    # Each page takes four queries (tasks, results, transcriptions, the next page's tasks);
-    # without the reset, three pages would leave a dozen.
-    assert len(connection.queries) <= 4
-
-
-@pytest.mark.django_db(transaction=True)
-async def test_under_the_asgi_server_a_download_streams_from_the_file():
-    from asgiref.sync import sync_to_async
-    from django.test import AsyncClient
-
-    from tasks.services.exports import export_run
-
-    lead = await sync_to_async(UserFactory)()
-    project = await sync_to_async(ProjectFactory)()
-    await sync_to_async(MembershipFactory)(project=project, user=lead, role=Role.LEAD)
-    await sync_to_async(TaskFactory)(project=project, state="complete")
-    export = await sync_to_async(export_request)(
-        project=project, actor=lead, format="csv", base_url="http://x"
-    )
-    await sync_to_async(export_run)(export_id=export.pk)
-    client = AsyncClient()
-    await sync_to_async(client.force_login)(lead)
-    response = await client.get(f"/api/exports/{export.pk}/download/")
-    assert response.status_code == 200
-    assert response.is_async
-    body = b"".join([chunk async for chunk in response.streaming_content])
-    assert int(response["Content-Length"]) == len(body)
-    assert response["Content-Disposition"].startswith("attachment; filename=")
-    assert zipfile.ZipFile(io.BytesIO(body)).testzip() is None
-
-
-def test_a_slow_run_superseded_by_the_sweep_stops_and_the_new_run_publishes(
-    project, lead, transcribed, monkeypatch, settings
-):
-    from tasks.services import exports as service
-
-    monkeypatch.setattr(service, "PROGRESS_EVERY_SECONDS", 0)
-    export = export_request(project=project, actor=lead, format="csv", base_url="http://x")
-    real_write = service.export_write
-    resent: list[bool] = []
-
-    def slow_then_resent(**kwargs):
-        progress = kwargs["progress"]
-
-        def first_progress(done, total):
-            if not resent:
-                # Meanwhile the sweep thought this run dead and a second run did the export.
-                resent.append(True)
-                Export.objects.filter(pk=export.pk).update(state=ExportState.QUEUED)
-                service.export_run(export_id=export.pk)
-                progress(done, total)  # the first run learns it lost the export, and stops
-                raise OSError(errno.EIO, "the slow run went on and failed")
-            progress(done, total)
-
-        return real_write(**{**kwargs, "progress": first_progress})
-
-    monkeypatch.setattr(service, "export_write", slow_then_resent)
-    service.export_run(export_id=export.pk)
-    export.refresh_from_db()
-    assert export.state == ExportState.DONE
-    assert export.attempts == 2
-    assert service.export_path(export).is_file()
-    # The first run left nothing behind, and its failure did not overwrite the second's result.
-    assert not list(settings.EXPORT_ROOT.rglob("*.part"))
-
-
-def test_a_queued_export_whose_message_was_lost_is_sent_again(project, lead, transcribed):
-    export = export_request(project=project, actor=lead, format="csv", base_url="http://x")
-    assert export.state == ExportState.QUEUED  # on_commit never ran: the message is lost
-    Export.objects.filter(pk=export.pk).update(created_at=timezone.now() - timedelta(hours=1))
-    assert exports_sweep() == (1, 0)
-    export.refresh_from_db()
-    assert export.state == ExportState.DONE  # re-sent, and run eagerly here
-
-
-def test_an_export_that_keeps_dying_fails_instead_of_being_sent_forever(project, lead):
-    export = export_request(project=project, actor=lead, format="csv", base_url="http://x")
-    Export.objects.filter(pk=export.pk).update(
-        state=ExportState.RUNNING, attempts=3, heartbeat_at=timezone.now() - timedelta(hours=1)
-    )
-    assert exports_sweep() == (0, 0)
-    export.refresh_from_db()
-    assert export.state == ExportState.FAILED
-    assert export_error_text(export) == ("The export failed: it stopped 3 times without finishing")
-
-
-def test_the_sweep_deletes_files_no_export_owns(project, lead, transcribed, settings):
-    import os
-
-    from tasks.services.exports import export_path, export_run
-
-    kept = export_request(project=project, actor=lead, format="csv", base_url="http://x")
-    export_run(export_id=kept.pk)
-    kept.refresh_from_db()
-    gone = ProjectFactory()
-    stray = settings.EXPORT_ROOT / str(gone.pk) / "9-csv.zip"
-    stray.parent.mkdir(parents=True)
-    stray.write_bytes(b"old")
-    dead = settings.EXPORT_ROOT / str(project.pk) / "1-csv.zip.deadbeef.part"
-    dead.write_bytes(b"half")
-    old = timezone.now().timestamp() - 3600
-    os.utime(dead, (old, old))
-    gone.delete()
-    exports_sweep()
-    assert export_path(kept).is_file()
-    assert not stray.parent.exists()
-    assert not dead.exists()
-
-
-def test_others_see_only_finished_exports_of_open_data(project, lead, contributor, transcribed):
+def test_others_see_only_finished_exports_of_open_data(project, lead, contributor, complete_tasks):
     from tasks.services.exports import export_run
 
     done = export_request(project=project, actor=lead, format="csv", base_url="http://x")
@@ -517,7 +233,7 @@ def test_occurrence_ids_do_not_depend_on_the_address_the_export_was_asked_from(p
 
 
 def test_the_exports_list_filters_by_format_and_state_and_refuses_unknown_values(
-    project, lead, transcribed
+    project, lead, complete_tasks
 ):
     from tasks.services.exports import export_run
 
@@ -533,28 +249,3 @@ def test_the_exports_list_filters_by_format_and_state_and_refuses_unknown_values
     refused = client.get(url, {"export_format": "xlsx"})
     assert refused.status_code == 400
     assert "export_format" in refused.json()["error"]["fields"]
-
-
-def test_a_running_export_moves_its_heartbeat_as_it_reads(project, lead, transcribed, monkeypatch):
-    from tasks.services import exports as service
-
-    monkeypatch.setattr(service, "PROGRESS_EVERY_SECONDS", 0)
-    export = export_request(project=project, actor=lead, format="csv", base_url="http://x")
-    long_ago = timezone.now() - timedelta(hours=1)
-    beats: list[datetime] = []
-    real_write = service.export_write
-
-    def watched(**kwargs):
-        progress = kwargs["progress"]
-
-        def beat(done, total):
-            Export.objects.filter(pk=export.pk).update(heartbeat_at=long_ago)
-            progress(done, total)
-            beats.append(Export.objects.get(pk=export.pk).heartbeat_at)
-
-        return real_write(**{**kwargs, "progress": beat})
-
-    monkeypatch.setattr(service, "export_write", watched)
-    service.export_run(export_id=export.pk)
-    assert len(beats) == 3
-    assert all(beat > long_ago for beat in beats)  # the sweep would not think it dead
