@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
-# Uvicorn's WebSocket settings, the same in tests/stack.py and bench/live.py. wsproto is lighter
+# Uvicorn's WebSocket settings, the same in tests/servers.py and bench/live.py. wsproto is lighter
 # per connection than the websockets implementation. Per-message deflate is off: it keeps a zlib
 # context of about 90 KiB on the server for each socket, for events of a few hundred bytes
 # that it would shrink by a few hundred bytes. Clients only send small JSON messages: 64 KiB at
@@ -41,7 +41,7 @@ run: demo
 	$(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_FLAGS)
 
 # The whole suite. REDIS_URL is cleared so the test process itself runs jobs eagerly and keeps
-# events in memory; the services tier starts real servers with CROWD_TEST_* URLs.
+# events in memory; the stack tier starts real servers with CROWD_TEST_* URLs.
 test: deps
 	REDIS_URL= $(PY) -m pytest $(PYTEST_ARGS)
 

@@ -1,4 +1,4 @@
-"""Shared fixtures. Tiers: fast (default), services and browser (see tests/stack.py)."""
+"""Shared fixtures. Tiers: fast (default), stack (tests/stack/) and browser (see tests/servers.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from django.conf import settings
 from django.utils import translation
 
 from tasks.models import Role
+from tasks.services.leases import lease_grant
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.helpers import api_client, submit
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # The test process is a client of the platform: its own jobs run eagerly and its events
-    # stay in memory. The services tier starts real servers and workers as subprocesses.
+    # stay in memory. The stack tier starts real servers and workers as subprocesses.
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         raise pytest.UsageError("Run the tests without REDIS_URL (make test clears it).")
 
@@ -64,3 +66,35 @@ def contributor(project):
 @pytest.fixture
 def outsider(db):
     return UserFactory()
+
+
+@pytest.fixture
+def api():
+    """The REST API, in English; `api.force_authenticate(user)` signs it in."""
+    return api_client()
+
+
+@pytest.fixture
+def curator_api(curator):
+    """The REST API signed in as the project's curator."""
+    return api_client(curator)
+
+
+@pytest.fixture
+def transcribe(django_capture_on_commit_callbacks):
+    """`transcribe(project, values, user=None, task=None, key=None)`: a contributor (a new one
+    unless given) takes their next task of `project` (asserted to be `task` when given) and
+    submits `values`; what the platform runs after the commit (reconciliation, events) runs
+    too. Returns the contributor."""
+
+    def send(project, values, *, user=None, task=None, key=None):
+        user = user or UserFactory()
+        lease = lease_grant(project=project, user=user)
+        assert lease is not None, "no task left for this contributor"
+        if task is not None:
+            assert lease.task_id == task.pk, (lease.task_id, task.pk)
+        with django_capture_on_commit_callbacks(execute=True):
+            submit(lease, values, key=key)
+        return user
+
+    return send

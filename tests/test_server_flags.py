@@ -1,12 +1,12 @@
 """The ASGI server runs with the same WebSocket settings everywhere: `make run` and
-`make stack`, the services and browser tiers, and the live benchmark."""
+`make stack`, the stack and browser tiers, and the live benchmark."""
 
 from __future__ import annotations
 
 import shlex
 
 from bench.live import SERVER_FLAGS
-from tests.stack import ROOT, UVICORN_FLAGS
+from tests.servers import ROOT, UVICORN_FLAGS
 
 
 def makefile_uvicorn_flags() -> list[str]:

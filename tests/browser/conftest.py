@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.stack import chromium_path, embedded_stack
+from tests.servers import chromium_path, embedded_stack
 
 
 @pytest.fixture(scope="session")

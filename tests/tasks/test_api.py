@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from tasks.models import Membership, Project, Role
 from tasks.services.progress import project_progress_refresh
 from tests.factories import PASSWORD, MembershipFactory, ProjectFactory, TaskFactory, UserFactory
-
-
-@pytest.fixture
-def api():
-    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
-
-
-def as_user(api, user):
-    api.force_authenticate(user)
-    return api
+from tests.helpers import as_user
 
 
 def test_the_project_list_shows_visible_projects_with_progress_counts(api, project, outsider):
@@ -219,3 +208,22 @@ def test_the_last_lead_cannot_be_demoted(api, project, lead):
         "A project needs at least one lead: name another lead first."
     ]
     assert Membership.objects.get(project=project, user=lead).role == Role.LEAD
+
+
+def test_a_project_never_counted_shows_every_progress_count_as_zero(api, outsider):
+    project = ProjectFactory()
+    assert project.progress == {}
+    api.force_authenticate(outsider)
+    progress = api.get(f"/api/projects/{project.slug}/").json()["progress"]
+    assert progress["done_percent"] == 0.0
+    assert progress["transcriptions"] == 0
+    assert progress["tasks"]["total"] == 0
+    assert progress["fields"]["disputed"] == 0
+
+
+def test_a_new_project_answers_its_complete_progress_on_creation(api, outsider):
+    api.force_authenticate(outsider)
+    body = {"slug": "new-one", "title_fr": "Un", "title_en": "One", "preset": "herbarium"}
+    response = api.post("/api/projects/", body, format="json")
+    assert response.status_code == 201
+    assert {"tasks", "fields", "transcriptions", "done_percent"} <= set(response.json()["progress"])

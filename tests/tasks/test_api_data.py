@@ -4,13 +4,14 @@ sees what, filters and pagination."""
 from __future__ import annotations
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from tasks.models import Batch, FieldResult, Resolution, Role, Task, Template
 from tasks.services.leases import lease_grant
 from tasks.services.review import field_result_resolve
-from tasks.services.submissions import transcription_submit
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
+from tests.helpers import as_user
 
 BASE = {"scientificName": "Quercus ilex L.", "country": "France", "locality": "Grenoble"}
 
@@ -21,30 +22,14 @@ def project(db):
 
 
 @pytest.fixture
-def api():
-    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
-
-
-def as_user(api, user):
-    api.force_authenticate(user)
-    return api
-
-
-@pytest.fixture
-def transcribed(project, django_capture_on_commit_callbacks):
+def transcribed(project, transcribe):
     """A task transcribed by two contributors; the second reads `second` differently."""
 
     def make(*users, task=None, **second):
         task = task or TaskFactory(project=project, target=2)
         for index, user in enumerate(users):
-            lease = lease_grant(project=project, user=user)
-            assert lease.task_id == task.pk
             values = BASE if index == 0 else {**BASE, **second}
-            with django_capture_on_commit_callbacks(execute=True):
-                transcription_submit(
-                    task_id=task.pk, user=user, lease_id=lease.pk, values=values, markers={},
-                    idempotency_key=f"k{user.pk}-{task.pk}",
-                )  # fmt: skip
+            transcribe(project, values, user=user, task=task)
         return Task.objects.get(pk=task.pk)
 
     return make
@@ -319,3 +304,26 @@ def test_anyone_who_sees_a_project_with_open_data_reads_its_field_results(
     # The rest of the data stays with curators and leads.
     assert api.get(f"/api/projects/{project.slug}/resolutions/").status_code == 403
     assert api.get(f"/api/projects/{project.slug}/tasks/").status_code == 403
+
+
+def test_a_decision_without_a_reason_is_listed_with_the_empty_reason_the_schema_allows(
+    api, project, curator
+):
+    task = TaskFactory(project=project)
+    result = FieldResult.objects.create(
+        project=project, task=task, key="locality", value="Lyon", status="resolved"
+    )
+    Resolution.objects.create(
+        field_result=result, curator=curator, decision="more", reason="",
+        status_before="disputed", status_after="needs_more",
+    )  # fmt: skip
+    api.force_authenticate(curator)
+    [entry] = api.get(f"/api/projects/{project.slug}/resolutions/").json()["results"]
+    assert entry["reason"] == ""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    reason = schema["components"]["schemas"]["ResolutionRead"]["properties"]["reason"]
+    allowed = [
+        schema["components"]["schemas"][option["$ref"].rsplit("/", 1)[1]].get("enum", [])
+        for option in reason["oneOf"]
+    ]
+    assert "" in [value for values in allowed for value in values]

@@ -17,19 +17,9 @@ from tasks.services.leases import (
 )
 from tasks.services.submissions import transcription_submit
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
+from tests.helpers import submit
 
 VALUES = {"scientificName": "Quercus pubescens Willd."}
-
-
-def submit(lease, key=None, values=VALUES):
-    return transcription_submit(
-        task_id=lease.task_id,
-        user=lease.user,
-        lease_id=lease.pk,
-        values=values,
-        markers={},
-        idempotency_key=key or f"key-{lease.pk}",
-    )
 
 
 @pytest.fixture
@@ -41,7 +31,7 @@ def test_a_contributor_never_gets_a_task_twice(project, users):
     TaskFactory.create_batch(2, project=project)
     alice = users[0]
     first = lease_grant(project=project, user=alice)
-    submit(first)
+    submit(first, VALUES)
     second = lease_grant(project=project, user=alice)
     assert second.task_id != first.task_id
     lease_release(lease_id=second.pk, user=alice, reason="unreadable")
@@ -59,7 +49,7 @@ def test_no_task_gets_more_leases_than_it_still_needs(project, users):
     task = TaskFactory(project=project, target=2)
     leases = [lease_grant(project=project, user=user) for user in users]
     assert [lease.task_id if lease else None for lease in leases] == [task.pk, task.pk, None, None]
-    submit(leases[0])
+    submit(leases[0], VALUES)
     assert lease_grant(project=project, user=users[2]) is None  # 1 transcription + 1 live lease = 2
 
 
@@ -103,7 +93,7 @@ def test_random_order_serves_every_task_eventually(project):
     for _ in range(5):
         lease = lease_grant(project=project, user=UserFactory())
         served.add(lease.task_id)
-        submit(lease)
+        submit(lease, VALUES)
     assert served == tasks
 
 
@@ -117,8 +107,8 @@ def test_finished_or_withdrawn_tasks_are_not_served(project, users):
 def test_the_same_submission_twice_records_one_transcription(project, users):
     TaskFactory(project=project)
     lease = lease_grant(project=project, user=users[0])
-    first = submit(lease, key="abc")
-    again = submit(lease, key="abc")
+    first = submit(lease, VALUES, key="abc")
+    again = submit(lease, VALUES, key="abc")
     assert (first.created, again.created) == (True, False)
     assert again.transcription.pk == first.transcription.pk
     assert Transcription.objects.count() == 1
@@ -128,26 +118,26 @@ def test_the_same_submission_twice_records_one_transcription(project, users):
 def test_an_idempotency_key_reused_for_another_image_is_a_conflict(project, users):
     TaskFactory.create_batch(2, project=project)
     first = lease_grant(project=project, user=users[0])
-    submit(first, key="same")
+    submit(first, VALUES, key="same")
     second = lease_grant(project=project, user=users[0])
     with pytest.raises(LeaseConflict, match="already used for another image"):
-        submit(second, key="same")
+        submit(second, VALUES, key="same")
 
 
 def test_a_submission_on_an_expired_lease_is_accepted_while_the_task_still_needs_it(project, users):
     TaskFactory(project=project, target=2)
     lease = lease_grant(project=project, user=users[0])
     Lease.objects.filter(pk=lease.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    assert submit(lease).created
+    assert submit(lease, VALUES).created
 
 
 def test_a_submission_on_an_expired_lease_is_refused_once_others_filled_the_task(project, users):
     TaskFactory(project=project, target=1)
     late = lease_grant(project=project, user=users[0])
     Lease.objects.filter(pk=late.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    submit(lease_grant(project=project, user=users[1]))
+    submit(lease_grant(project=project, user=users[1]), VALUES)
     with pytest.raises(LeaseConflict, match="no longer needs a transcription"):
-        submit(late)
+        submit(late, VALUES)
     assert Transcription.objects.count() == 1
 
 

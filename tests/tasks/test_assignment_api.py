@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
 from tasks.models import Transcription
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
-
-
-@pytest.fixture
-def api():
-    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
+from tests.helpers import api_client
 
 
 def next_task(api, project):
     return api.post(f"/api/projects/{project.slug}/next-task/")
 
 
-def submit(api, body):
+def submit_over_api(api, body):
+    """A function posting values on the task and lease `body` (a next-task answer) gave."""
     task, lease = body["task"]["id"], body["lease"]["id"]
     return lambda values, key="k1", markers=None: api.post(
         f"/api/tasks/{task}/transcriptions/",
@@ -60,7 +56,7 @@ def test_submitting_twice_with_the_same_key_answers_201_then_200_with_one_transc
 ):
     TaskFactory(project=project)
     api.force_authenticate(outsider)
-    send = submit(api, next_task(api, project).json())
+    send = submit_over_api(api, next_task(api, project).json())
     first = send({"scientificName": "Quercus ilex L."})
     again = send({"scientificName": "Quercus ilex L."})
     assert (first.status_code, again.status_code) == (201, 200)
@@ -115,7 +111,7 @@ def test_bad_values_get_a_message_per_field_and_record_nothing(
 ):
     TaskFactory(project=project)
     api.force_authenticate(outsider)
-    response = submit(api, next_task(api, project).json())(values, markers=markers)
+    response = submit_over_api(api, next_task(api, project).json())(values, markers=markers)
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid"
@@ -126,7 +122,7 @@ def test_bad_values_get_a_message_per_field_and_record_nothing(
 def test_a_required_field_may_be_marked_illegible_and_synonyms_are_accepted(api, project, outsider):
     TaskFactory(project=project)
     api.force_authenticate(outsider)
-    response = submit(api, next_task(api, project).json())(
+    response = submit_over_api(api, next_task(api, project).json())(
         {"country": "spain", "stateProvince": ""}, markers={"scientificName": "illegible"}
     )
     assert response.status_code == 201, response.json()
@@ -149,12 +145,14 @@ def test_a_late_submission_on_a_full_task_is_a_clear_409(api, project):
     Lease.objects.filter(pk=body["lease"]["id"]).update(
         expires_at=timezone.now() - timedelta(minutes=1)
     )
-    other = APIClient()
-    other.force_authenticate(prompt)
+    other = api_client(prompt)
     assert (
-        submit(other, next_task(other, project).json())({"scientificName": "A"}).status_code == 201
+        submit_over_api(other, next_task(other, project).json())(
+            {"scientificName": "A"}
+        ).status_code
+        == 201
     )
-    response = submit(api, body)({"scientificName": "B"})
+    response = submit_over_api(api, body)({"scientificName": "B"})
     assert response.status_code == 409
     assert response.json()["error"]["message"].startswith(
         "Your lease ended and this image no longer needs"
@@ -179,18 +177,15 @@ def test_someone_elses_lease_is_refused(api, project, outsider):
     TaskFactory(project=project)
     api.force_authenticate(outsider)
     body = next_task(api, project).json()
-    intruder = APIClient()
-    intruder.force_authenticate(UserFactory())
+    intruder = api_client(UserFactory())
     assert intruder.post(f"/api/leases/{body['lease']['id']}/heartbeat/").status_code == 403
-    assert submit(intruder, body)({"scientificName": "A"}).status_code == 403
+    assert submit_over_api(intruder, body)({"scientificName": "A"}).status_code == 403
 
 
 def test_no_response_shows_other_contributors_answers(api, project):
     TaskFactory(project=project, target=2)
-    first, second = APIClient(), APIClient()
-    first.force_authenticate(UserFactory())
-    second.force_authenticate(UserFactory())
-    submit(first, next_task(first, project).json())({"scientificName": "Secret answer"})
+    first, second = api_client(UserFactory()), api_client(UserFactory())
+    submit_over_api(first, next_task(first, project).json())({"scientificName": "Secret answer"})
     body = next_task(second, project).json()
     assert "Secret answer" not in str(body)
 
@@ -206,7 +201,9 @@ def test_no_response_shows_other_contributors_answers(api, project):
 def test_typed_fields_refuse_what_cannot_be_read(api, project, outsider, key, typed, message):
     TaskFactory(project=project)
     api.force_authenticate(outsider)
-    response = submit(api, next_task(api, project).json())({"scientificName": "Q", key: typed})
+    response = submit_over_api(api, next_task(api, project).json())(
+        {"scientificName": "Q", key: typed}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["fields"][f"values.{key}"][0].startswith(message)
 
@@ -221,7 +218,7 @@ def test_typed_fields_accept_the_forms_labels_use(api, project, outsider):
         "coordinates": "45°11'19\"N 5°43'28\"E",
         "habitat": "?",
     }
-    response = submit(api, next_task(api, project).json())(values)
+    response = submit_over_api(api, next_task(api, project).json())(values)
     assert response.status_code == 201, response.json()
 
 
@@ -232,8 +229,8 @@ def test_a_contributor_sees_their_counts_today_and_in_total(api, project, outsid
 
     TaskFactory.create_batch(2, project=project)
     api.force_authenticate(outsider)
-    submit(api, next_task(api, project).json())({"scientificName": "A"})
-    submit(api, next_task(api, project).json())({"scientificName": "B"}, key="k2")
+    submit_over_api(api, next_task(api, project).json())({"scientificName": "A"})
+    submit_over_api(api, next_task(api, project).json())({"scientificName": "B"}, key="k2")
     Transcription.objects.filter(pk=Transcription.objects.first().pk).update(
         created_at=timezone.now() - timedelta(days=2)
     )

@@ -12,7 +12,7 @@ from tasks.models import Lease, LeaseState, Task, Transcription
 from tasks.services.leases import lease_grant
 from tasks.services.submissions import transcription_submit
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
-from tests.stack import missing
+from tests.servers import missing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

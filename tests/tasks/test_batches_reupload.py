@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
 from tasks.models import Task
+from tests.helpers import api_client
 from tests.images import jpeg
 
 
 def test_an_image_uploaded_again_after_withdrawal_reopens_its_task_with_the_new_batch(
     project, lead, django_capture_on_commit_callbacks
 ):
-    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    api.force_authenticate(lead)
+    api = api_client(lead)
     url = f"/api/projects/{project.slug}/batches/"
     with django_capture_on_commit_callbacks(execute=True):
         first = api.post(

@@ -6,13 +6,13 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from tasks.events import event_send, leads_group
 from tasks.models import Export, Project, Role
 from tasks.routing import websocket_urlpatterns
 from tasks.services.exports import export_run
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory
+from tests.helpers import page_client
 
 EXPORT_DONE = {
     "id": 1,
@@ -28,17 +28,11 @@ EXPORT_DONE = {
 }
 
 
-def signed_in(user):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
-
-
 def test_a_lead_asks_for_an_export_on_the_page_and_sees_it_listed(
     project, lead, django_capture_on_commit_callbacks
 ):
     TaskFactory(project=project, state="complete")
-    client = signed_in(lead)
+    client = page_client(lead)
     page = client.get(f"/projects/{project.slug}/exports/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -59,7 +53,7 @@ def test_a_lead_asks_for_an_export_on_the_page_and_sees_it_listed(
 
 
 def test_the_page_refuses_a_format_with_its_reason(project, lead):
-    response = signed_in(lead).post(
+    response = page_client(lead).post(
         f"/projects/{project.slug}/exports/", {"format": "csl-json"}, follow=True
     )
     assert "No field of this project" in response.content.decode()
@@ -69,7 +63,7 @@ def test_the_page_refuses_a_format_with_its_reason(project, lead):
 @pytest.mark.parametrize("role", [Role.CONTRIBUTOR, Role.CURATOR])
 def test_other_members_see_the_page_only_when_the_data_is_open(project, role):
     member = MembershipFactory(project=project, role=role).user
-    client = signed_in(member)
+    client = page_client(member)
     assert client.get(f"/projects/{project.slug}/exports/").status_code == 403
     assert client.post(f"/projects/{project.slug}/exports/", {"format": "csv"}).status_code == 403
     Project.objects.filter(pk=project.pk).update(data_open=True)
@@ -81,10 +75,12 @@ def test_other_members_see_the_page_only_when_the_data_is_open(project, role):
 
 
 def test_the_project_page_links_to_the_data_for_those_who_may_download(project, lead, contributor):
-    assert "Data and exports" in signed_in(lead).get(f"/projects/{project.slug}/").content.decode()
+    assert (
+        "Data and exports" in page_client(lead).get(f"/projects/{project.slug}/").content.decode()
+    )
     assert (
         "Data and exports"
-        not in signed_in(contributor).get(f"/projects/{project.slug}/").content.decode()
+        not in page_client(contributor).get(f"/projects/{project.slug}/").content.decode()
     )
 
 

@@ -6,18 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.test import Client
 from iiif_prezi3 import Collection, Manifest
 
 from tasks.models import Batch, FieldResult, Project, Role, Visibility
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory
-
-
-def signed_in(user=None):
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
+from tests.helpers import page_client
 
 
 def annotated_batch(project):
@@ -41,7 +34,7 @@ def read(response):
 
 def test_a_lead_reads_a_batch_manifest_that_iiif_prezi3_loads(project, lead):
     batch, _task = annotated_batch(project)
-    response = signed_in(lead).get(f"/iiif/{project.slug}/batch-{batch.pk}/manifest.json")
+    response = page_client(lead).get(f"/iiif/{project.slug}/batch-{batch.pk}/manifest.json")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/ld+json")
     assert "Access-Control-Allow-Origin" not in response  # the data is not open
@@ -53,7 +46,7 @@ def test_a_lead_reads_a_batch_manifest_that_iiif_prezi3_loads(project, lead):
     assert annotation["body"]["value"] == "Quercus ilex L."
     painting = data["items"][0]["items"][0]["items"][0]["body"]
     assert painting["service"][0]["id"] == "http://testserver/media/projects/1/iiif/a"
-    listed = read(signed_in(lead).get(f"/iiif/{project.slug}/collection.json"))
+    listed = read(page_client(lead).get(f"/iiif/{project.slug}/collection.json"))
     Collection(**listed)
     assert [item["id"] for item in listed["items"]] == [data["id"]]
 
@@ -61,7 +54,7 @@ def test_a_lead_reads_a_batch_manifest_that_iiif_prezi3_loads(project, lead):
 def test_open_data_of_a_public_project_is_readable_from_any_origin(project):
     batch, _ = annotated_batch(project)
     Project.objects.filter(pk=project.pk).update(data_open=True)
-    response = signed_in().get(f"/iiif/{project.slug}/batch-{batch.pk}/manifest.json")
+    response = page_client().get(f"/iiif/{project.slug}/batch-{batch.pk}/manifest.json")
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "*"
 
@@ -70,18 +63,18 @@ def test_contributors_and_outsiders_are_refused_what_is_not_open(project):
     batch, _ = annotated_batch(project)
     contributor = MembershipFactory(project=project, role=Role.CONTRIBUTOR).user
     url = f"/iiif/{project.slug}/batch-{batch.pk}/manifest.json"
-    assert signed_in(contributor).get(url).status_code == 403
+    assert page_client(contributor).get(url).status_code == 403
     Project.objects.filter(pk=project.pk).update(visibility=Visibility.MEMBERS, data_open=True)
     outsider = MembershipFactory(project=ProjectFactory(), role=Role.LEAD).user
-    assert signed_in(outsider).get(url).status_code == 404
-    member = signed_in(contributor).get(url)
+    assert page_client(outsider).get(url).status_code == 404
+    member = page_client(contributor).get(url)
     assert member.status_code == 200
     assert "Access-Control-Allow-Origin" not in member  # members only: not for other sites
 
 
 def test_a_batch_of_another_project_is_not_found(project, lead):
     other, _ = annotated_batch(ProjectFactory())
-    response = signed_in(lead).get(f"/iiif/{project.slug}/batch-{other.pk}/manifest.json")
+    response = page_client(lead).get(f"/iiif/{project.slug}/batch-{other.pk}/manifest.json")
     assert response.status_code == 404
 
 
@@ -110,7 +103,7 @@ def test_a_batch_with_no_image_to_show_has_no_manifest_and_is_not_listed(project
     shown, _ = annotated_batch(project)
     empty = Batch.objects.create(project=project, name="Lot 2", state="receiving")
     TaskFactory(project=project, batch=empty, state="pending")  # still being prepared
-    client = signed_in(lead)
+    client = page_client(lead)
     listed = read(client.get(f"/iiif/{project.slug}/collection.json"))
     assert [item["id"].rsplit("/", 2)[1] for item in listed["items"]] == [f"batch-{shown.pk}"]
     assert client.get(f"/iiif/{project.slug}/batch-{empty.pk}/manifest.json").status_code == 404
@@ -122,7 +115,7 @@ def test_one_address_asking_for_manifests_without_end_is_told_to_wait(project, l
     cache.clear()
     settings.IIIF_PER_MINUTE = 2
     batch, _ = annotated_batch(project)
-    client = signed_in(lead)
+    client = page_client(lead)
     url = f"/iiif/{project.slug}/batch-{batch.pk}/manifest.json"
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
     assert client.get(f"/iiif/{project.slug}/collection.json")["Retry-After"] == "60"

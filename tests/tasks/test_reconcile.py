@@ -8,7 +8,6 @@ from tasks.models import ContributorReliability, FieldResult, FieldResultVersion
 from tasks.services.leases import lease_grant
 from tasks.services.reconcile import task_reconcile, tasks_reconcile_pending
 from tasks.services.reliability import project_reliability_refresh
-from tasks.services.submissions import transcription_submit
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
 
 TRUTH = {
@@ -23,52 +22,37 @@ def project(db):
     return ProjectFactory(redundancy_min=2, redundancy_max=3)
 
 
-@pytest.fixture
-def submit(project, django_capture_on_commit_callbacks):
-    def send(values, user=None):
-        user = user or UserFactory()
-        lease = lease_grant(project=project, user=user)
-        with django_capture_on_commit_callbacks(execute=True):
-            transcription_submit(
-                task_id=lease.task_id, user=user, lease_id=lease.pk, values=values, markers={},
-                idempotency_key=f"{user.pk}-{lease.task_id}",
-            )  # fmt: skip
-        return user
-
-    return send
-
-
 def state(task):
     return Task.objects.get(pk=task.pk).state
 
 
-def test_two_agreeing_transcriptions_complete_the_task(project, submit):
+def test_two_agreeing_transcriptions_complete_the_task(project, transcribe):
     task = TaskFactory(project=project, target=2)
-    submit(TRUTH)
+    transcribe(project, TRUTH)
     assert state(task) == "open"
-    submit({**TRUTH, "eventDate": "12/06/1898"})
+    transcribe(project, {**TRUTH, "eventDate": "12/06/1898"})
     assert state(task) == "complete"
     result = FieldResult.objects.get(task=task, key="eventDate")
     assert (result.value, result.status, result.support, result.n) == ("1898-06-12", "agreed", 2, 2)
 
 
-def test_disagreement_asks_for_one_more_then_settles(project, submit):
+def test_disagreement_asks_for_one_more_then_settles(project, transcribe):
     task = TaskFactory(project=project, target=2)
-    submit(TRUTH)
-    submit({**TRUTH, "scientificName": "Quercus robur L."})
+    transcribe(project, TRUTH)
+    transcribe(project, {**TRUTH, "scientificName": "Quercus robur L."})
     assert state(task) == "needs_more"
     assert Task.objects.get(pk=task.pk).target == 3
-    submit(TRUTH)
+    transcribe(project, TRUTH)
     assert state(task) == "complete"
     assert (
         FieldResult.objects.get(task=task, key="scientificName").value == "Quercus pubescens Willd."
     )
 
 
-def test_disagreement_at_the_maximum_goes_to_curators(project, submit):
+def test_disagreement_at_the_maximum_goes_to_curators(project, transcribe):
     task = TaskFactory(project=project, target=2)
     for name in ("Quercus pubescens Willd.", "Quercus robur L.", "Quercus ilex L."):
-        submit({**TRUTH, "scientificName": name})
+        transcribe(project, {**TRUTH, "scientificName": name})
     assert state(task) == "disputed"
     result = FieldResult.objects.get(task=task, key="scientificName")
     assert result.status == "disputed"
@@ -76,10 +60,10 @@ def test_disagreement_at_the_maximum_goes_to_curators(project, submit):
     assert lease_grant(project=project, user=UserFactory()) is None  # nobody else is asked
 
 
-def test_reconciling_twice_changes_nothing(project, submit):
+def test_reconciling_twice_changes_nothing(project, transcribe):
     task = TaskFactory(project=project, target=2)
-    submit(TRUTH)
-    submit(TRUTH)
+    transcribe(project, TRUTH)
+    transcribe(project, TRUTH)
     versions = FieldResultVersion.objects.count()
     results = list(FieldResult.objects.filter(task=task).values())
     task_reconcile(task_id=task.pk)
@@ -87,11 +71,11 @@ def test_reconciling_twice_changes_nothing(project, submit):
     assert list(FieldResult.objects.filter(task=task).values()) == results
 
 
-def test_each_change_of_a_field_result_is_kept_in_its_history(project, submit):
+def test_each_change_of_a_field_result_is_kept_in_its_history(project, transcribe):
     task = TaskFactory(project=project, target=2)
-    submit(TRUTH)
-    submit({**TRUTH, "scientificName": "Quercus robur L."})
-    submit(TRUTH)
+    transcribe(project, TRUTH)
+    transcribe(project, {**TRUTH, "scientificName": "Quercus robur L."})
+    transcribe(project, TRUTH)
     result = FieldResult.objects.get(task=task, key="scientificName")
     history = list(result.versions.order_by("version").values_list("version", "status"))
     assert history[-1] == (result.version, "agreed")
@@ -112,14 +96,18 @@ def test_the_sweep_finds_tasks_whose_reconciliation_never_ran(project):
     assert tasks_reconcile_pending() == []
 
 
-def test_a_contributor_who_keeps_disagreeing_loses_weight(project, submit):
+def test_a_contributor_who_keeps_disagreeing_loses_weight(project, transcribe):
     careful = [UserFactory() for _ in range(2)]
     spammer = UserFactory()
     for n in range(6):
         TaskFactory(project=project, target=2)
-        submit({"scientificName": "asdf", "recordedBy": "qwerty", "country": "Maroc"}, user=spammer)
+        transcribe(
+            project,
+            {"scientificName": "asdf", "recordedBy": "qwerty", "country": "Maroc"},
+            user=spammer,
+        )
         for user in careful:
-            submit({**TRUTH, "recordedBy": f"Collector {n}"}, user=user)
+            transcribe(project, {**TRUTH, "recordedBy": f"Collector {n}"}, user=user)
     assert project_reliability_refresh(project_id=project.pk) > 0
     weights = dict(
         ContributorReliability.objects.filter(project=project, field_type="text").values_list(

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.stack import services_stack
+from tests.servers import full_stack
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    with services_stack(tmp_path_factory.mktemp("services")) as running:
+    with full_stack(tmp_path_factory.mktemp("stack")) as running:
         yield running

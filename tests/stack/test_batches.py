@@ -1,4 +1,4 @@
-"""Services tier: a batch uploaded over HTTP is ingested by the real Celery worker, and its
+"""Stack tier: a batch uploaded over HTTP is ingested by the real Celery worker, and its
 progress reaches a WebSocket through Redis."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from tasks.management.commands.seed_demo import DEMO_PASSWORD
 from tests.images import PDF, jpeg, zip_bytes
 from tests.web import api_token, login, ws_connect, ws_receive, ws_receive_until
 
-pytestmark = pytest.mark.services
+pytestmark = pytest.mark.stack
 
 
 SLUG = "stack-batches"
@@ -62,7 +62,7 @@ async def test_a_batch_uploaded_over_http_is_ingested_by_the_worker_and_watchers
                     ("files", ("three.jpg", jpeg(104), "image/jpeg")),
                     ("metadata", ("m.csv", b"file,barcode\none.jpg,S1\n", "text/csv")),
                 ],
-                data={"name": "Services tier"},
+                data={"name": "Stack tier"},
             )
             assert response.status_code == 201, response.text
             batch_id = response.json()["id"]

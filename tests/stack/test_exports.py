@@ -1,4 +1,4 @@
-"""Services tier: an export asked over HTTP is written by the real worker, announced over the
+"""Stack tier: an export asked over HTTP is written by the real worker, announced over the
 lead's WebSocket through Redis, and downloaded through the access-checked view."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dwca.read import DwCAReader
 from tasks.management.commands.seed_demo import DEMO_PASSWORD
 from tests.web import api_token, login, ws_connect, ws_receive, ws_receive_until
 
-pytestmark = pytest.mark.services
+pytestmark = pytest.mark.stack
 
 
 async def test_an_export_runs_in_the_worker_and_the_lead_hears_it_is_ready(stack, tmp_path):

@@ -32,10 +32,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tasks.management.commands.seed_demo import DEMO_PASSWORD
-from tests.stack import services_stack
+from tests.servers import full_stack
 from tests.web import api_token
 
-pytestmark = pytest.mark.services
+pytestmark = pytest.mark.stack
 
 EXAMPLES = int(os.environ.get("CROWD_FUZZ_EXAMPLES") or 40)
 RANDOM = os.environ.get("CROWD_FUZZ_RANDOM") == "1"
@@ -58,7 +58,7 @@ EXCLUDED = [("DELETE", "/api/auth/token/")]
 
 @pytest.fixture(scope="module")
 def fuzz_stack(tmp_path_factory):
-    with services_stack(
+    with full_stack(
         tmp_path_factory.mktemp("fuzz"),
         separate="fuzz",
         seed=("--images", "6", "--transcriptions"),

@@ -1,4 +1,4 @@
-"""Real servers for the services and browser tiers, started as subprocesses.
+"""Real servers for the stack and browser tiers, started as subprocesses.
 
 Each tier skips with a printed reason when a part is missing; with CROWD_REQUIRE_SERVICES=1
 (set by .ci/run) a missing part fails the run instead.
@@ -41,7 +41,7 @@ def free_port() -> int:
 
 
 def postgres_url(*, suffix: str = "") -> str:
-    """The services tier's database, recreated empty (`suffix` names a sibling database, for a
+    """The stack tier's database, recreated empty (`suffix` names a sibling database, for a
     stack that must not share data with the others)."""
     url = os.environ.get("CROWD_TEST_DATABASE_URL") or DEFAULT_DATABASE_URL
     if suffix:
@@ -61,7 +61,7 @@ def postgres_url(*, suffix: str = "") -> str:
 
 
 def redis_url(*, sibling: bool = False) -> str:
-    """The services tier's Redis database, flushed (`sibling`: the next database number, for a
+    """The stack tier's Redis database, flushed (`sibling`: the next database number, for a
     stack whose worker must not take the other stack's jobs)."""
     url = os.environ.get("CROWD_TEST_REDIS_URL") or DEFAULT_REDIS_URL
     if sibling:
@@ -203,7 +203,7 @@ def uvicorn_command(port: int) -> list[str]:
 
 
 @contextmanager
-def services_stack(
+def full_stack(
     tmp: Path,
     *,
     separate: str = "",

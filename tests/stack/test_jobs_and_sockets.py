@@ -1,4 +1,4 @@
-"""Services tier: PostgreSQL, Redis, a Celery worker and the ASGI server, as in production."""
+"""Stack tier: PostgreSQL, Redis, a Celery worker and the ASGI server, as in production."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import websockets
 from tasks.management.commands.seed_demo import DEMO_PASSWORD
 from tests.web import api_token, login, ws_connect, ws_receive, ws_receive_until
 
-pytestmark = pytest.mark.services
+pytestmark = pytest.mark.stack
 
 
 async def test_a_job_sent_by_the_web_process_runs_in_the_worker_and_its_event_reaches_a_websocket(

@@ -1,0 +1,45 @@
+"""Helpers the tests share, beside the factories: clients signed in as a user, and
+transcriptions submitted as the platform takes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tasks.services.submissions import transcription_submit
+
+
+def api_client(user=None) -> APIClient:
+    """A REST API client that reads English, signed in as `user` when given."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def as_user(api: APIClient, user) -> APIClient:
+    """`api`, signed in as `user` from now on."""
+    api.force_authenticate(user)
+    return api
+
+
+def page_client(user=None) -> Client:
+    """A browser-like client for the pages, in English, signed in as `user` when given."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def submit(lease, values: dict[str, Any], *, key: str | None = None):
+    """Submit `values` on `lease` as its contributor; the service's answer."""
+    return transcription_submit(
+        task_id=lease.task_id,
+        user=lease.user,
+        lease_id=lease.pk,
+        values=values,
+        markers={},
+        idempotency_key=key or f"{lease.user_id}-{lease.task_id}",
+    )
