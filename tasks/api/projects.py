@@ -26,8 +26,8 @@ from tasks.models import (
     Visibility,
 )
 from tasks.presets import PRESETS
-from tasks.roles import Capability, may_create_projects, project_capabilities
-from tasks.selectors.projects import project_for, project_memberships, projects_visible_to
+from tasks.roles import Capability, may_create_projects, project_capabilities, projects_visible_to
+from tasks.selectors.projects import project_for, project_memberships
 from tasks.services.members import membership_remove, membership_set
 from tasks.services.progress import progress_blank
 from tasks.services.projects import project_create, project_update, template_update

@@ -31,7 +31,7 @@ from tasks.models import (
     TaskState,
     Transcription,
 )
-from tasks.roles import Capability, project_capabilities
+from tasks.roles import Capability, project_capabilities, project_data_downloadable
 from worker.exports.records import (
     LICENCES,
     Alternative,
@@ -335,7 +335,7 @@ def exports_visible_to(
     exports = Export.objects.filter(project=project).select_related("project")
     if Capability.MANAGE in granted:
         return exports
-    if project.data_open and Capability.VIEW in granted:
+    if project_data_downloadable(user, project, granted):
         return exports.filter(state=ExportState.DONE)
     raise PermissionDenied(_("Only the project's leads may see its exports."))
 

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crowd.users import AnyUser
-from tasks.models import Membership, Project, ProjectStatus, Role, Visibility
+from tasks.models import Membership, Project
 from tasks.roles import Capability, project_require
-
-
-def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
-    """Projects `user` may see, the same rule as `tasks.roles.project_capabilities`."""
-    projects = Project.objects.all()
-    if user.is_authenticated and user.is_superuser:
-        return projects
-    public = Q(visibility=Visibility.PUBLIC) & ~Q(status=ProjectStatus.DRAFT)
-    if not user.is_authenticated:
-        return projects.filter(public)
-    memberships = Membership.objects.filter(user=user)
-    as_member = Q(pk__in=memberships.values("project")) & ~Q(status=ProjectStatus.DRAFT)
-    as_staff = Q(pk__in=memberships.filter(role__in=[Role.LEAD, Role.CURATOR]).values("project"))
-    return projects.filter(public | as_member | as_staff)
 
 
 def project_for(user: AnyUser, slug: str, capability: Capability = Capability.VIEW) -> Project:

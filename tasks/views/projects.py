@@ -27,8 +27,9 @@ from tasks.roles import (
     may_create_projects,
     project_capabilities,
     project_data_downloadable,
+    projects_visible_to,
 )
-from tasks.selectors.projects import project_for, project_memberships, projects_visible_to
+from tasks.selectors.projects import project_for, project_memberships
 from tasks.selectors.review import contributor_feedback
 from tasks.services.members import membership_remove, membership_set
 from tasks.services.projects import project_create, project_update, template_update
