@@ -125,6 +125,21 @@ def _capability_refusal(capability: Capability) -> str:
     return messages[capability]
 
 
+def contribute_refusal(project: Project) -> str:
+    """Why a project takes no transcriptions now, in words for the contributor holding a lease."""
+    messages = {
+        ProjectStatus.DRAFT: _("This project is not open yet: it takes no transcriptions."),
+        ProjectStatus.PAUSED: _(
+            "This project is paused: it takes no transcriptions for now. Your answers were not "
+            "recorded; keep them and send them again when it reopens."
+        ),
+        ProjectStatus.FINISHED: _(
+            "This project is finished: it takes no more transcriptions. Thank you!"
+        ),
+    }
+    return messages.get(ProjectStatus(project.status), _capability_refusal(Capability.CONTRIBUTE))
+
+
 def may_create_projects(user: AnyUser) -> bool:
     """Who may start a project (and lead it): any signed-in user, or staff only (PROJECT_CREATORS)."""
     if not user.is_authenticated:

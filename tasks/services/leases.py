@@ -26,7 +26,7 @@ from tasks.events import presence_send_on_commit
 from tasks.jobs import job_send
 from tasks.models import AssignmentOrder, Lease, LeaseState, Project, Task, Transcription
 from tasks.models.work import ASSIGNABLE_STATES, SkipReason
-from tasks.roles import Capability, project_can
+from tasks.roles import Capability, contribute_refusal, project_can
 
 # Candidates tried per request before answering "nothing now"; only reached when many tasks
 # filled up in the instant between choosing and locking.
@@ -45,6 +45,17 @@ class LeaseConflict(DomainError):
 
     status_code = 409
     code = "conflict"
+
+
+class ProjectNotTakingAnswers(LeaseConflict):
+    """The lease's project is paused, finished, still a draft, or no longer open to its holder:
+    nothing is recorded, and the contributor keeps what they typed."""
+
+
+def contribute_check(*, user: User, project: Project) -> None:
+    """Raise ProjectNotTakingAnswers unless `user` may contribute to `project` now."""
+    if not project_can(user, project, Capability.CONTRIBUTE):
+        raise ProjectNotTakingAnswers(contribute_refusal(project))
 
 
 def live_leases(*, now: object = None) -> Q:
@@ -182,8 +193,7 @@ def lease_heartbeat(*, lease_id: int, user: User) -> Lease:
     lease = _lease_for_update(lease_id=lease_id, user=user)
     if lease.state != LeaseState.ACTIVE and lease.state != LeaseState.EXPIRED:
         raise LeaseConflict(_("This lease has ended."))
-    if not project_can(user, task.project, Capability.CONTRIBUTE):
-        raise LeaseConflict(_("This project no longer takes your transcriptions."))
+    contribute_check(user=user, project=task.project)
     now = timezone.now()
     if lease.state == LeaseState.EXPIRED or lease.expires_at <= now:
         newer = Lease.objects.filter(task=task, user=user, state=LeaseState.ACTIVE).exclude(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from crowd.models import User
 from tasks.events import presence_send_on_commit
 from tasks.models import Lease, LeaseState, Task, Template, Transcription
-from tasks.services.leases import LeaseConflict, task_has_room
+from tasks.services.leases import LeaseConflict, contribute_check, task_has_room
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import task_reconcile_request
 from tasks.values import values_check
@@ -35,7 +35,8 @@ def transcription_submit(
 
     Idempotent: the same idempotency key returns the transcription already recorded. A live
     lease is required, or an expired one while the task still has room; otherwise
-    LeaseConflict. Values are checked against the template (ValuesRejected). On commit the task is
+    LeaseConflict. The project must take transcriptions from `user` now (active, and open to
+    them): otherwise ProjectNotTakingAnswers, and nothing is recorded. Values are checked against the template (ValuesRejected). On commit the task is
     queued for reconciliation and watchers hear of the new count.
     """
     key = (idempotency_key or "").strip()
@@ -88,6 +89,9 @@ def _record(
     lease = Lease.objects.select_for_update().filter(pk=lease_id).first()
     if lease is None or lease.user_id != user.pk or lease.task_id != task.pk:
         raise PermissionDenied(_("This lease is not yours or not for this image."))
+    # Checked under the task lock: a lead pausing the project now is seen by every submission
+    # that commits after the pause.
+    contribute_check(user=user, project=task.project)
     now = timezone.now()
     if lease.state == LeaseState.SUBMITTED:
         raise LeaseConflict(_("This lease was already used for a transcription."))

@@ -226,5 +226,5 @@ def test_a_paused_project_no_longer_renews_leases(project, users):
     lease = lease_grant(project=project, user=users[0])
     project.status = "paused"
     project.save()
-    with pytest.raises(LeaseConflict, match="no longer takes your transcriptions"):
+    with pytest.raises(LeaseConflict, match="This project is paused"):
         lease_heartbeat(lease_id=lease.pk, user=users[0])
