@@ -67,7 +67,7 @@ try:
     SERVE_MEDIA = env.flag("SERVE_MEDIA", default=DEBUG)
 
     # The largest image in pixels Pillow opens (decompression bombs), applied at start-up.
-    IMAGE_MAX_PIXELS = env.number("IMAGE_MAX_PIXELS", default=200_000_000, minimum=1)
+    IMAGE_MAX_PIXELS = env.number("IMAGE_MAX_PIXELS", default=100_000_000, minimum=1)
 
     SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", default=not DEBUG)
     SECURE_HSTS_SECONDS = env.number(
@@ -370,3 +370,20 @@ CELERY_BEAT_SCHEDULE["exports-sweep"] = {
     "task": "worker.jobs.exports_sweep",
     "schedule": timedelta(minutes=5),
 }
+
+# --- Projects under review, quotas, sockets ---------------------------------------------------
+try:
+    # A project opens to the public (public and active) only once staff approved it.
+    PROJECT_REVIEW = env.flag("PROJECT_REVIEW", default=True)
+    # What one lead may hold: projects they created, bytes stored in them, images per batch.
+    # Staff are not counted against these.
+    LEAD_MAX_PROJECTS = env.number("LEAD_MAX_PROJECTS", default=5, minimum=1)
+    LEAD_MAX_STORED_BYTES = env.size("LEAD_MAX_STORED_BYTES", default=20 * 1024**3)
+    BATCH_MAX_IMAGES = env.number("BATCH_MAX_IMAGES", default=5000, minimum=1)
+    # Messages a socket may send per minute before it is closed, and open sockets per account
+    # and per client address (counted in the cache, shared by every server process with Redis).
+    SOCKET_MESSAGES_PER_MINUTE = env.number("SOCKET_MESSAGES_PER_MINUTE", default=120, minimum=1)
+    SOCKETS_PER_USER = env.number("SOCKETS_PER_USER", default=10, minimum=1)
+    SOCKETS_PER_ADDRESS = env.number("SOCKETS_PER_ADDRESS", default=50, minimum=1)
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error

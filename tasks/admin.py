@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from crowd.users import acting_user
 from tasks.models import (
     Batch,
     FieldResult,
@@ -14,11 +17,13 @@ from tasks.models import (
     Lease,
     Membership,
     Project,
+    ProjectReviewEntry,
     Resolution,
     Task,
     Template,
     Transcription,
 )
+from tasks.services.project_review import project_review_approve
 
 
 class MembershipInline(admin.TabularInline):
@@ -34,14 +39,39 @@ class TemplateInline(admin.StackedInline):
     can_delete = False
 
 
+class ReviewEntryInline(admin.TabularInline):
+    model = ProjectReviewEntry
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("action", "actor", "reason", "created_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ("slug", "title_fr", "status", "visibility", "created_at")
-    list_filter = ("status", "visibility")
+    list_display = ("slug", "title_fr", "status", "visibility", "review_state", "created_at")
+    list_filter = ("review_state", "status", "visibility")
     search_fields = ("slug", "title_fr", "title_en")
     prepopulated_fields = {"slug": ("title_en",)}
-    readonly_fields = ("progress", "progress_updated_at", "created_at", "updated_at")
-    inlines = [TemplateInline, MembershipInline]
+    # The review moves only through its services, so that every step is recorded.
+    readonly_fields = (
+        "progress",
+        "progress_updated_at",
+        "created_at",
+        "updated_at",
+        "review_state",
+        "review_reason",
+    )
+    inlines = [TemplateInline, MembershipInline, ReviewEntryInline]
+    actions = ["review_approve"]
+
+    @admin.action(description=_("Approve for the public (review)"))
+    def review_approve(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
+        for project in queryset:
+            project_review_approve(project=project, reviewer=acting_user(request.user))
+        self.message_user(request, _("%(count)s projects approved.") % {"count": len(queryset)})
 
 
 @admin.register(Template)

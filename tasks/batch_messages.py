@@ -18,6 +18,8 @@ from django.utils.translation import ngettext
 # Codes of the storing step (the pipeline's own are in worker.imaging.ingest).
 TOO_LARGE = "too_large"  # {"size", "limit"}
 BATCH_FULL = "batch_full"  # {"limit"}
+BATCH_TOO_MANY = "batch_too_many"  # {"limit"} BATCH_MAX_IMAGES
+LEAD_STORAGE_FULL = "lead_storage_full"  # {"limit"} LEAD_MAX_STORED_BYTES
 ZIP_UNSAFE_PATH = "zip_unsafe_path"  # {}
 ZIP_NESTED = "zip_nested"  # {}
 ZIP_EMPTY = "zip_empty"  # {}
@@ -134,6 +136,18 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     TOO_LARGE: lambda p: (
         _("The file is %(size)s, more than the limit of %(limit)s per file.")
         % {"size": _size(p.get("size")), "limit": _size(p.get("limit"))}
+    ),
+    BATCH_TOO_MANY: lambda p: (
+        _("Not stored: a batch holds at most %(limit)s images (BATCH_MAX_IMAGES).")
+        % {"limit": _number(p.get("limit"))}
+    ),
+    LEAD_STORAGE_FULL: lambda p: (
+        _(
+            "Not stored: the projects of this lead would go past their storage limit of "
+            "%(limit)s (LEAD_MAX_STORED_BYTES). Withdraw batches, or ask the platform's staff "
+            "for more room."
+        )
+        % {"limit": _size(p.get("limit"))}
     ),
     BATCH_FULL: lambda p: (
         _("Not stored: the batch would go past its limit of %(limit)s.")

@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crowd.users import AnyUser
-from tasks.models import Membership, Project, ProjectStatus, Role, Visibility
+from tasks.models import Membership, Project, ProjectStatus, ReviewState, Role, Visibility
 
 
 class Capability(StrEnum):
@@ -109,6 +109,22 @@ def project_data_downloadable(
     return Capability.MANAGE in granted or (project.data_open and Capability.VIEW in granted)
 
 
+def project_sees_unsettled(granted: frozenset[Capability]) -> bool:
+    """Whether someone sees values and answers of images still collecting them: curators and
+    leads. Anyone else could read the leading value of an image before answering it."""
+    return Capability.CURATE in granted
+
+
+def project_transcriptions_public(project: Project) -> bool:
+    """Whether the raw answers go to everyone who may download the data: only once the project
+    is finished (nothing left to answer) and its leads opened them with the data."""
+    return (
+        project.data_open
+        and project.transcriptions_open
+        and project.status == ProjectStatus.FINISHED
+    )
+
+
 def project_open_to_anyone(project: Project) -> bool:
     """Whether someone signed out may see the project: its images and open data may then be
     shown by other sites (IIIF viewers elsewhere)."""
@@ -138,6 +154,25 @@ def contribute_refusal(project: Project) -> str:
         ),
     }
     return messages.get(ProjectStatus(project.status), _capability_refusal(Capability.CONTRIBUTE))
+
+
+def may_review_projects(user: AnyUser) -> bool:
+    """Who approves or refuses projects before they open to the public: staff."""
+    return bool(user.is_authenticated and user.is_staff)
+
+
+def project_launched(*, status: str, visibility: str) -> bool:
+    """Open to the public: anyone may see it and any signed-in user contribute."""
+    return visibility == Visibility.PUBLIC and status == ProjectStatus.ACTIVE
+
+
+def project_launch_allowed(project: Project, actor: AnyUser) -> bool:
+    """May `project`, as it stands, be open to the public? With PROJECT_REVIEW on, only once
+    staff approved it (staff launching a project approve it themselves); members-only projects
+    run without review."""
+    if not settings.PROJECT_REVIEW or may_review_projects(actor):
+        return True
+    return project.review_state == ReviewState.APPROVED
 
 
 def may_create_projects(user: AnyUser) -> bool:

@@ -55,16 +55,27 @@ class ExportSerializer(serializers.Serializer):
     )
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
+    public = serializers.BooleanField(
+        help_text="Made for everyone who may download the open data: settled images only."
+    )
 
 
 class ExportRequestSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=ExportFormatChoice.choices)
+    public = serializers.BooleanField(
+        required=False,
+        default=None,
+        allow_null=True,
+        help_text="For everyone (settled images only) rather than for the leads; by default, "
+        "when the project's data is open.",
+    )
 
 
 def export_data(export: Export) -> dict[str, Any]:
     return export_payload(export) | {
         "created_at": export.created_at,
         "finished_at": export.finished_at,
+        "public": export.public,
     }
 
 
@@ -122,6 +133,7 @@ class ProjectExportsView(APIView):
             actor=acting_user(request.user),
             format=data.validated_data["format"],
             base_url=request.build_absolute_uri("/"),
+            public=data.validated_data.get("public"),
         )
         return Response(export_data(export), status=status.HTTP_202_ACCEPTED)
 

@@ -134,6 +134,7 @@ class ProjectFieldResultListView(generics.ListAPIView):
         filters = query_filters(FieldResultFilters, self.request)
         return project_field_results(
             project=project,
+            viewer=self.request.user,
             status=filters.get("status"),
             key=filters.get("key"),
             batch_id=filters.get("batch"),

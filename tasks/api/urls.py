@@ -5,6 +5,7 @@ from tasks.api import (
     contributors,
     exports,
     leases,
+    project_review,
     projects,
     results,
     review,
@@ -13,6 +14,22 @@ from tasks.api import (
 )
 
 urlpatterns = [
+    path(
+        "projects/<slug:slug>/review/",
+        project_review.ProjectReviewView.as_view(),
+        name="api-project-review",
+    ),
+    path(
+        "projects/<slug:slug>/review/approve/",
+        project_review.ProjectReviewApproveView.as_view(),
+        name="api-project-review-approve",
+    ),
+    path(
+        "projects/<slug:slug>/review/refuse/",
+        project_review.ProjectReviewRefuseView.as_view(),
+        name="api-project-review-refuse",
+    ),
+    path("reviews/", project_review.ReviewQueueView.as_view(), name="api-review-queue"),
     path("projects/", projects.ProjectListView.as_view(), name="api-project-list"),
     path("projects/<slug:slug>/", projects.ProjectDetailView.as_view(), name="api-project-detail"),
     path(

@@ -1,7 +1,15 @@
 from tasks.models.batches import Batch, BatchFile, BatchFileState, BatchState
 from tasks.models.exports import Export, ExportFormatChoice, ExportState
 from tasks.models.members import ContributorReliability, Membership, Role
-from tasks.models.projects import AssignmentOrder, Project, ProjectStatus, Template, Visibility
+from tasks.models.projects import (
+    AssignmentOrder,
+    Project,
+    ProjectReviewEntry,
+    ProjectStatus,
+    ReviewState,
+    Template,
+    Visibility,
+)
 from tasks.models.results import (
     FieldResult,
     FieldResultVersion,
@@ -30,10 +38,12 @@ __all__ = [
     "LeaseState",
     "Membership",
     "Project",
+    "ProjectReviewEntry",
     "ProjectStatus",
     "Resolution",
     "ResolutionDecision",
     "ResolutionReason",
+    "ReviewState",
     "Role",
     "Task",
     "TaskClaim",

@@ -36,6 +36,9 @@ class Export(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Made for everyone who may download the project's open data: settled images only, and raw
+    # transcriptions only when the project's leads opened them. Others are for leads alone.
+    public = models.BooleanField(_("for everyone"), default=False)
     # Scheme and host the export's links are built on (the address the lead used).
     base_url = models.CharField(max_length=300)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)

@@ -30,6 +30,13 @@ class Visibility(models.TextChoices):
     MEMBERS = "members", _("Members only")
 
 
+class ReviewState(models.TextChoices):
+    NONE = "none", _("Not reviewed")
+    REQUESTED = "requested", _("Review requested")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
 class AssignmentOrder(models.TextChoices):
     DEPTH = "depth", _("Depth first: finish started tasks first")
     BREADTH = "breadth", _("Breadth first: fewest transcriptions first")
@@ -52,6 +59,7 @@ class Project(models.Model):
         "assignment_order",
         "licence",
         "data_open",
+        "transcriptions_open",
     )
 
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
@@ -115,6 +123,20 @@ class Project(models.Model):
             "Anyone who may see the project may download its exports; otherwise only its leads."
         ),
     )
+    transcriptions_open = models.BooleanField(
+        _("open raw transcriptions"),
+        default=False,
+        help_text=_(
+            "Once the project is finished and its data open, exports for everyone carry every "
+            "transcription as typed (under pseudonyms), not only the settled values."
+        ),
+    )
+    # Staff approval needed before a project opens to the public (PROJECT_REVIEW); the decisions
+    # themselves are kept in ProjectReviewEntry.
+    review_state = models.CharField(
+        _("review"), max_length=16, choices=ReviewState.choices, default=ReviewState.NONE
+    )
+    review_reason = models.TextField(_("reason of the last review decision"), blank=True)
     assignment_order = models.CharField(
         _("assignment order"),
         max_length=16,
@@ -168,6 +190,31 @@ class Project(models.Model):
                     % {"min": self.redundancy_min}
                 }
             )
+
+
+class ProjectReviewEntry(models.Model):
+    """One step of a project's review, kept for the audit: who asked, approved or refused, why."""
+
+    class Action(models.TextChoices):
+        REQUESTED = "requested", _("Review requested")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="review_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("project review step")
+        verbose_name_plural = _("project review steps")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.action}"
 
 
 # (template id, version, updated_at) -> parsed specs; any save changes updated_at.

@@ -48,6 +48,8 @@ CREDITS_CACHE_SECONDS = 600
 MAX_METADATA_KEYS = 100
 # Tasks that are data: not those still being prepared, nor withdrawn images.
 EXPORTED = Q(state__in=[s for s in TaskState.values if s not in ("pending", "withdrawn")])
+# Images nobody will be asked about again: what exports for everyone carry.
+SETTLED = Q(state__in=[TaskState.COMPLETE, TaskState.RESOLVED])
 
 
 class Pseudonyms:
@@ -75,8 +77,8 @@ class Pseudonyms:
         return found
 
 
-def export_tasks_count(project: Project) -> int:
-    return Task.objects.filter(EXPORTED, project=project).count()
+def export_tasks_count(project: Project, *, settled_only: bool = False) -> int:
+    return Task.objects.filter(SETTLED if settled_only else EXPORTED, project=project).count()
 
 
 def export_credits(project: Project) -> tuple[Credit, ...]:
@@ -115,7 +117,12 @@ def export_metadata_keys(project: Project) -> tuple[str, ...]:
 
 
 def export_dataset(
-    project: Project, *, base_url: str, tasks: int | None = None, light: bool = False
+    project: Project,
+    *,
+    base_url: str,
+    tasks: int | None = None,
+    light: bool = False,
+    settled_only: bool = False,
 ) -> Dataset:
     """The dataset's description. `light` (for documents served on each request, such as the
     live IIIF manifests) skips the metadata keys and reads the credits from a short cache."""
@@ -138,7 +145,7 @@ def export_dataset(
         fields=template.specs,
         metadata_keys=() if light else export_metadata_keys(project),
         generated_at=timezone.now(),
-        tasks=export_tasks_count(project) if tasks is None else tasks,
+        tasks=export_tasks_count(project, settled_only=settled_only) if tasks is None else tasks,
         publisher=settings.SITE_NAME,
         uid=str(project.export_uid),
     )
@@ -152,21 +159,24 @@ def export_records(
     by_batch: bool = False,
     provenance: bool = False,
     batch_id: int | None = None,
+    settled_only: bool = False,
 ) -> Iterator[TaskRecord]:
     """Every exported task of the project, by id (or grouped by batch, then by id); only one
-    batch's when `batch_id` is given."""
+    batch's when `batch_id` is given; only settled images with `settled_only` (what everyone
+    may read without learning the leading value of an image they may still be given)."""
     reader = _Reader(project, base_url.rstrip("/"), transcriptions, provenance)
+    exported = Task.objects.filter(SETTLED if settled_only else EXPORTED, project=project)
     if batch_id is not None:
-        yield from reader.pages(Task.objects.filter(EXPORTED, project=project, batch_id=batch_id))
+        yield from reader.pages(exported.filter(batch_id=batch_id))
         return
     if not by_batch:
-        yield from reader.pages(Task.objects.filter(EXPORTED, project=project))
+        yield from reader.pages(exported)
         return
     batches = Batch.objects.filter(project=project).order_by("pk").values_list("pk", "name")
     for batch_id, name in list(batches):
         reader.batch_names[batch_id] = name
-        yield from reader.pages(Task.objects.filter(EXPORTED, project=project, batch_id=batch_id))
-    yield from reader.pages(Task.objects.filter(EXPORTED, project=project, batch__isnull=True))
+        yield from reader.pages(exported.filter(batch_id=batch_id))
+    yield from reader.pages(exported.filter(batch__isnull=True))
 
 
 _TASK_COLUMNS = (
@@ -336,7 +346,8 @@ def exports_visible_to(
     if Capability.MANAGE in granted:
         return exports
     if project_data_downloadable(user, project, granted):
-        return exports.filter(state=ExportState.DONE)
+        # Only the files made for everyone: the leads' own may hold unsettled images.
+        return exports.filter(state=ExportState.DONE, public=True)
     raise PermissionDenied(_("Only the project's leads may see its exports."))
 
 
@@ -352,11 +363,11 @@ def export_for(user: Any, export_id: int) -> Export:
     return export
 
 
-def iiif_batches(project: Project) -> QuerySet[Batch]:
+def iiif_batches(project: Project, *, settled_only: bool = False) -> QuerySet[Batch]:
     """Batches with at least one image a IIIF manifest can show (an exported task with its
-    image and size): a manifest must have a canvas."""
+    image and size, settled with `settled_only`): a manifest must have a canvas."""
     shown = (
-        Task.objects.filter(EXPORTED, batch=OuterRef("pk"))
+        Task.objects.filter(SETTLED if settled_only else EXPORTED, batch=OuterRef("pk"))
         .exclude(image="")
         .filter(image_width__isnull=False, image_height__isnull=False)
     )

@@ -7,8 +7,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crowd.users import AnyUser
-from tasks.models import Membership, Project
-from tasks.roles import Capability, project_require
+from tasks.models import Membership, Project, ProjectReviewEntry, ReviewState
+from tasks.roles import Capability, may_review_projects, project_require
 
 
 def project_for(user: AnyUser, slug: str, capability: Capability = Capability.VIEW) -> Project:
@@ -40,3 +40,23 @@ def contributor_counts(*, project: Project, user: AnyUser) -> dict[str, int]:
     mine = Transcription.objects.filter(user=user, project=project)
     midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     return {"today": mine.filter(created_at__gte=midnight).count(), "total": mine.count()}
+
+
+def project_for_review(user: AnyUser, slug: str) -> Project:
+    """The project, for its review: staff see any project (they approve drafts and members-only
+    ones too); its leads their own (404 when hidden, else 403)."""
+    if may_review_projects(user):
+        project = Project.objects.filter(slug=slug).first()
+        if project is None:
+            raise Http404(_("No such project."))
+        return project
+    return project_for(user, slug, Capability.MANAGE)
+
+
+def project_review_entries(project: Project) -> QuerySet[ProjectReviewEntry]:
+    return ProjectReviewEntry.objects.filter(project=project).select_related("actor")
+
+
+def projects_awaiting_review() -> QuerySet[Project]:
+    """Projects whose leads asked for a review, oldest request first."""
+    return Project.objects.filter(review_state=ReviewState.REQUESTED).order_by("updated_at")

@@ -12,13 +12,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crowd.users import AnyUser
-from tasks.models import FieldResult, Lease, Project, Resolution, Task, Transcription
-from tasks.roles import Capability, project_require
+from tasks.models import (
+    FieldResult,
+    Lease,
+    LeaseState,
+    Project,
+    Resolution,
+    Task,
+    TaskState,
+    Transcription,
+)
+from tasks.roles import (
+    Capability,
+    project_capabilities,
+    project_require,
+    project_sees_unsettled,
+)
 from tasks.selectors.projects import project_for
 
 
@@ -100,13 +114,18 @@ def project_for_results(user: AnyUser, slug: str) -> Project:
 def project_field_results(
     *,
     project: Project,
+    viewer: AnyUser | None = None,
     status: str | None = None,
     key: str | None = None,
     batch_id: int | None = None,
     task_id: int | None = None,
 ) -> QuerySet[FieldResult]:
-    """A project's reconciled values, by task then field, optionally filtered."""
+    """A project's reconciled values, by task then field, optionally filtered. For a `viewer`
+    who is not a curator nor a lead, only the values of images they will never be given:
+    settled ones, and those they already answered or skipped."""
     results = FieldResult.objects.filter(project=project)
+    if viewer is not None and not project_sees_unsettled(project_capabilities(viewer, project)):
+        results = results.filter(_never_assigned_to(viewer))
     if status:
         results = results.filter(status=status)
     if key:
@@ -116,6 +135,23 @@ def project_field_results(
     if task_id is not None:
         results = results.filter(task_id=task_id)
     return results.order_by("task_id", "pk")
+
+
+def _never_assigned_to(user: AnyUser) -> Q:
+    settled = Q(task__state__in=[TaskState.COMPLETE, TaskState.RESOLVED])
+    if not user.is_authenticated:
+        return settled
+    seen = Q(
+        Exists(Transcription.objects.filter(task=OuterRef("task"), user=user))
+        | Exists(
+            Lease.objects.filter(
+                task=OuterRef("task"),
+                user=user,
+                state__in=[LeaseState.RELEASED, LeaseState.SUBMITTED],
+            )
+        )
+    )
+    return settled | seen
 
 
 def field_result_for(user: AnyUser, field_result_id: int) -> FieldResult:

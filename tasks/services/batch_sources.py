@@ -100,6 +100,18 @@ def stored_extension(name: str) -> str:
     return suffix if _EXTENSION.match(suffix) else ""
 
 
+def _lead_stored_bytes(batch: Batch) -> int | None:
+    """What the projects created by the batch's project's creator store (LEAD_MAX_STORED_BYTES),
+    or None when no quota applies (staff, or a project nobody created)."""
+    creator = batch.project.created_by
+    if creator is None or creator.is_staff:
+        return None
+    stored = BatchFile.objects.filter(batch__project__created_by=creator).exclude(
+        state__in=[BatchFileState.FAILED, BatchFileState.WITHDRAWN]
+    )
+    return int(stored.aggregate(size=Sum("size"))["size"] or 0)
+
+
 class BatchWriter:
     """Adds files to one batch. The caller holds the batch row locked (positions, caps)."""
 
@@ -109,9 +121,10 @@ class BatchWriter:
         files = BatchFile.objects.filter(batch=batch)
         aggregate = files.aggregate(position=Max("position"), size=Sum("size"))
         self.position = int(aggregate["position"] or 0)
-        self.stored_bytes = int(
-            files.exclude(state=BatchFileState.FAILED).aggregate(size=Sum("size"))["size"] or 0
-        )
+        kept = files.exclude(state=BatchFileState.FAILED)
+        self.stored_bytes = int(kept.aggregate(size=Sum("size"))["size"] or 0)
+        self.files_kept = kept.count()
+        self.lead_bytes = _lead_stored_bytes(batch)
         self.added: list[BatchFile] = []
 
     def add(self, incoming: Incoming) -> list[BatchFile]:
@@ -129,6 +142,9 @@ class BatchWriter:
 
     def add_remote(self, *, name: str, url: str, metadata: dict[str, Any]) -> BatchFile:
         """A file the ingest job fetches (IIIF import)."""
+        if self.files_kept >= settings.BATCH_MAX_IMAGES:
+            return self._failed(name, codes.BATCH_TOO_MANY, limit=settings.BATCH_MAX_IMAGES)
+        self.files_kept += 1
         return self._record(name=name, source_url=url, metadata=metadata)
 
     def _record(self, **fields: Any) -> BatchFile:
@@ -155,6 +171,14 @@ class BatchWriter:
             )
         if self.stored_bytes + size > settings.UPLOAD_MAX_BATCH_BYTES:
             return self._failed(name, codes.BATCH_FULL, size, limit=settings.UPLOAD_MAX_BATCH_BYTES)
+        if self.files_kept >= settings.BATCH_MAX_IMAGES:
+            return self._failed(name, codes.BATCH_TOO_MANY, size, limit=settings.BATCH_MAX_IMAGES)
+        if self.lead_bytes is not None and (
+            self.lead_bytes + size > settings.LEAD_MAX_STORED_BYTES
+        ):
+            return self._failed(
+                name, codes.LEAD_STORAGE_FULL, size, limit=settings.LEAD_MAX_STORED_BYTES
+            )
         return None
 
     def _destination(self, name: str) -> tuple[str, Path]:
@@ -176,6 +200,9 @@ class BatchWriter:
             with incoming.opened() as source, open(destination, "wb") as out:
                 shutil.copyfileobj(source, out, _CHUNK)
         self.stored_bytes += size
+        self.files_kept += 1
+        if self.lead_bytes is not None:
+            self.lead_bytes += size
         self._record(name=name[:500], size=size, stored=relative)
 
     def _zip_expand(self, incoming: Incoming) -> None:
@@ -256,6 +283,9 @@ class BatchWriter:
             self._failed(name, codes.ZIP_ENTRY_DAMAGED, size, detail=str(error))
             return
         self.stored_bytes += size
+        self.files_kept += 1
+        if self.lead_bytes is not None:
+            self.lead_bytes += size
         self._record(name=name[:500], size=size, stored=relative)
 
 

@@ -34,6 +34,7 @@ from tasks import jobs
 from tasks.events import event_send, leads_group
 from tasks.jobs import job_send
 from tasks.models import Export, ExportState, Project
+from tasks.roles import project_transcriptions_public
 from tasks.selectors.exports import export_dataset, export_records
 from worker.exports import FORMATS, ExportFormat, counting
 
@@ -76,20 +77,47 @@ def export_format_check(project: Project, code: str) -> ExportFormat:
     return found
 
 
-def export_request(*, project: Project, actor: User | None, format: str, base_url: str) -> Export:
+def export_request(
+    *,
+    project: Project,
+    actor: User | None,
+    format: str,
+    base_url: str,
+    public: bool | None = None,
+) -> Export:
     """Queue an export (leads only: the view checks Capability.MANAGE).
 
-    Asking again for a format that is already queued or running returns that export instead
-    of starting a second one (a double click, two leads at once)."""
+    `public` makes it for everyone who may download the open data: settled images only, raw
+    transcriptions only when `project_transcriptions_public`; by default it is, when the data is
+    open. Asking again for a format that is already queued or running returns that export
+    instead of starting a second one (a double click, two leads at once)."""
     export_format_check(project, format)
+    raw_only = format == "raw-csv"
+    if public is None:
+        public = project.data_open and (not raw_only or project_transcriptions_public(project))
+    if public and raw_only and not project_transcriptions_public(project):
+        raise ValidationError(
+            {
+                "format": _(
+                    "Raw transcriptions go to everyone only once the project is finished and "
+                    "its leads opened them: ask for this format for the leads only."
+                )
+            }
+        )
     with transaction.atomic():
         # Taking the project row makes two simultaneous requests take turns.
         Project.objects.select_for_update().filter(pk=project.pk).first()
-        running = Export.objects.filter(project=project, format=format, state__in=ACTIVE).first()
+        running = Export.objects.filter(
+            project=project, format=format, public=public, state__in=ACTIVE
+        ).first()
         if running is not None:
             return running
         export = Export.objects.create(
-            project=project, format=format, requested_by=actor, base_url=base_url.rstrip("/")
+            project=project,
+            format=format,
+            public=public,
+            requested_by=actor,
+            base_url=base_url.rstrip("/"),
         )
         transaction.on_commit(lambda: _job_send(export.pk))
         transaction.on_commit(lambda: export_event_send(export))
@@ -107,19 +135,23 @@ def export_write(
     out: IO[bytes],
     base_url: str,
     progress: Callable[[int, int], None] | None = None,
+    public: bool = False,
 ) -> tuple[int, int]:
     """Write the whole export to `out`; return (tasks read, records written).
 
     `progress(done, total)` is called as tasks are read. Used by the job and by
     `manage.py export_project`."""
     found = export_format_check(project, format)
-    dataset = export_dataset(project, base_url=base_url)
+    dataset = export_dataset(project, base_url=base_url, settled_only=public)
+    raw = not public or project_transcriptions_public(project)
     records = export_records(
         project,
         base_url=base_url,
-        transcriptions=found.transcriptions,
+        settled_only=public,
+        transcriptions=found.transcriptions and raw,
         by_batch=found.by_batch,
-        provenance=format == "jsonl",
+        # The alternatives name who gave each answer: raw answers too.
+        provenance=format == "jsonl" and raw,
     )
     seen = [0]
 
@@ -203,6 +235,7 @@ def export_run(*, export_id: int) -> None:
                 out=out,
                 base_url=export.base_url,
                 progress=progress,
+                public=export.public,
             )
             out.flush()
             os.fsync(out.fileno())

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from crowd.errors import DomainError
 from crowd.models import User
 from tasks.events import access_changed_on_commit, event_send_on_commit, project_group
-from tasks.models import Project, Role, Template, Transcription
+from tasks.models import Project, ProjectStatus, Role, Template, Transcription
 from tasks.presets import PRESETS
+from tasks.roles import may_review_projects
 from tasks.services.members import membership_set
 from tasks.services.progress import project_progress_request
+from tasks.services.project_review import project_launch_check
 from worker.template import TemplateError, template_parse
 
 
@@ -29,6 +33,13 @@ def project_create(
         raise ValidationError(
             _("Unknown project settings: %(names)s.") % {"names": ", ".join(sorted(unknown))}
         )
+    if settings.get("status", ProjectStatus.DRAFT) != ProjectStatus.DRAFT and not (
+        may_review_projects(lead)
+    ):
+        raise ValidationError(
+            {"status": _("A new project starts as a draft: open it once it is ready.")}
+        )
+    _projects_quota_check(lead)
     project = Project(slug=slug, title_fr=title_fr, title_en=title_en, created_by=lead, **settings)
     project.full_clean()
     try:
@@ -38,6 +49,8 @@ def project_create(
         raise ValidationError(
             {"slug": _("A project with this short name already exists.")}
         ) from None
+    project_launch_check(before=None, after=project, actor=lead)
+    project.save(update_fields=["review_state", "review_reason"])
     preset_data = PRESETS[preset]
     Template.objects.create(
         project=project,
@@ -47,6 +60,25 @@ def project_create(
     )
     membership_set(project=project, user=lead, role=Role.LEAD, actor=lead)
     return project
+
+
+class ProjectsQuotaReached(DomainError):
+    status_code = 403
+    code = "quota"
+
+
+def _projects_quota_check(lead: User) -> None:
+    if may_review_projects(lead):
+        return
+    limit = django_settings.LEAD_MAX_PROJECTS
+    if Project.objects.filter(created_by=lead).count() >= limit:
+        raise ProjectsQuotaReached(
+            _(
+                "You have already created %(limit)s projects, the most one person may start "
+                "here (LEAD_MAX_PROJECTS). Ask the platform's staff for more."
+            )
+            % {"limit": limit}
+        )
 
 
 @transaction.atomic
@@ -59,6 +91,7 @@ def project_update(*, project: Project, actor: User, changes: dict[str, Any]) ->
             % {"names": ", ".join(sorted(unknown))}
         )
     project = Project.objects.select_for_update().get(pk=project.pk)
+    before = Project(status=project.status, visibility=project.visibility)
     if any(
         getattr(project, name) != changes[name]
         for name in ("visibility", "status")
@@ -68,6 +101,7 @@ def project_update(*, project: Project, actor: User, changes: dict[str, Any]) ->
     for name, value in changes.items():
         setattr(project, name, value)
     project.full_clean()
+    project_launch_check(before=before, after=project, actor=actor)
     project.save()
     event_send_on_commit(
         project_group(project.pk),

@@ -17,8 +17,10 @@ from crowd.ratelimit import client_ip, limit_count
 from crowd.streaming import generated
 from tasks.models import Project
 from tasks.roles import (
+    project_capabilities,
     project_data_downloadable,
     project_open_to_anyone,
+    project_sees_unsettled,
 )
 from tasks.selectors.exports import export_dataset, export_records, iiif_batches
 from tasks.selectors.projects import project_for
@@ -56,7 +58,8 @@ def iiif_collection(request: HttpRequest, slug: str) -> HttpResponse:
         return refused
     project, public = _readable(request, slug)
     dataset = export_dataset(project, base_url=request.build_absolute_uri("/"), tasks=0, light=True)
-    batches = iiif_batches(project).values_list("pk", "name")
+    settled_only = not project_sees_unsettled(project_capabilities(request.user, project))
+    batches = iiif_batches(project, settled_only=settled_only).values_list("pk", "name")
     body = json.dumps(collection(dataset, list(batches)), ensure_ascii=False)
     response = HttpResponse(body, content_type=CONTENT_TYPE)
     _headers(response, public)
@@ -70,13 +73,16 @@ def iiif_manifest(
     if (refused := _throttled(request)) is not None:
         return refused
     project, public = _readable(request, slug)
-    batch = iiif_batches(project).filter(pk=batch_id).first()
+    settled_only = not project_sees_unsettled(project_capabilities(request.user, project))
+    batch = iiif_batches(project, settled_only=settled_only).filter(pk=batch_id).first()
     if batch is None:
         # Also a batch with no image to show yet: a manifest must have a canvas.
         raise Http404(_("No such batch."))
     base_url = request.build_absolute_uri("/")
     dataset = export_dataset(project, base_url=base_url, tasks=0, light=True)
-    records = export_records(project, base_url=base_url, batch_id=batch.pk)
+    records = export_records(
+        project, base_url=base_url, batch_id=batch.pk, settled_only=settled_only
+    )
     response = generated(
         request, manifest_chunks(dataset, batch.pk, batch.name, records), content_type=CONTENT_TYPE
     )

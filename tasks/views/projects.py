@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from crowd.errors import DomainError
 from crowd.forms import form_add_errors
 from crowd.models import User
 from crowd.selectors import user_active_named
@@ -245,5 +246,8 @@ def _saved(form: BaseForm, action: Callable[[], object], *, field: str | None = 
         action()
     except ValidationError as error:
         form_add_errors(form, error, default_field=field)
+        return False
+    except DomainError as error:
+        form.add_error(field, error.message())
         return False
     return True

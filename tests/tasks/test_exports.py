@@ -131,6 +131,11 @@ def test_contributors_download_only_when_the_lead_opened_the_data(
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "permission_denied"
     Project.objects.filter(pk=project.pk).update(data_open=True)
+    # The leads' own export stays theirs; the next one, made for everyone, is downloadable.
+    assert api_client(contributor).get(url).status_code == 403
+    project.refresh_from_db()
+    export = run_export(api_client(lead), project, "csv", django_capture_on_commit_callbacks)
+    url = f"/api/exports/{export.pk}/download/"
     assert api_client(contributor).get(url).status_code == 200
     assert api_client().get(url).status_code == 200  # a public project's open data
     listed = api_client(contributor).get(f"/api/projects/{project.slug}/exports/").json()
@@ -190,15 +195,21 @@ def test_an_export_that_fails_says_why_and_leaves_no_file(
 def test_others_see_only_finished_exports_of_open_data(project, lead, contributor, complete_tasks):
     from tasks.services.exports import export_run
 
+    # Exports made for everyone: those of a project whose data is open (the leads' own are theirs).
+    project.data_open = True
+    project.save()
+    leads_only = export_request(
+        project=project, actor=lead, format="csv", base_url="http://x", public=False
+    )
+    export_run(export_id=leads_only.pk)
     done = export_request(project=project, actor=lead, format="csv", base_url="http://x")
     export_run(export_id=done.pk)
     queued = export_request(project=project, actor=lead, format="jsonl", base_url="http://x")
-    Project.objects.filter(pk=project.pk).update(data_open=True)
     listed = api_client(contributor).get(f"/api/projects/{project.slug}/exports/").json()
     assert [item["id"] for item in listed["results"]] == [done.pk]
     assert api_client(contributor).get(f"/api/exports/{queued.pk}/").status_code == 403
     lead_list = api_client(lead).get(f"/api/projects/{project.slug}/exports/").json()
-    assert {item["id"] for item in lead_list["results"]} == {done.pk, queued.pk}
+    assert {item["id"] for item in lead_list["results"]} == {leads_only.pk, done.pk, queued.pk}
 
 
 def test_pseudonyms_differ_from_one_project_to_another():

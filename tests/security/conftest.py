@@ -1,0 +1,3 @@
+from tests.tasks.conftest import committed
+
+__all__ = ["committed"]
