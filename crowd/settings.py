@@ -371,7 +371,7 @@ CELERY_BEAT_SCHEDULE["exports-sweep"] = {
     "schedule": timedelta(minutes=5),
 }
 
-# --- Projects under review, quotas, sockets ---------------------------------------------------
+# --- Projects under review, quotas ------------------------------------------------------------
 try:
     # A project opens to the public (public and active) only once staff approved it.
     PROJECT_REVIEW = env.flag("PROJECT_REVIEW", default=True)
@@ -380,10 +380,5 @@ try:
     LEAD_MAX_PROJECTS = env.number("LEAD_MAX_PROJECTS", default=5, minimum=1)
     LEAD_MAX_STORED_BYTES = env.size("LEAD_MAX_STORED_BYTES", default=20 * 1024**3)
     BATCH_MAX_IMAGES = env.number("BATCH_MAX_IMAGES", default=5000, minimum=1)
-    # Messages a socket may send per minute before it is closed, and open sockets per account
-    # and per client address (counted in the cache, shared by every server process with Redis).
-    SOCKET_MESSAGES_PER_MINUTE = env.number("SOCKET_MESSAGES_PER_MINUTE", default=120, minimum=1)
-    SOCKETS_PER_USER = env.number("SOCKETS_PER_USER", default=10, minimum=1)
-    SOCKETS_PER_ADDRESS = env.number("SOCKETS_PER_ADDRESS", default=50, minimum=1)
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
