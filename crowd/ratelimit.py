@@ -10,13 +10,20 @@ from django.http import HttpRequest
 def client_ip(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or behind NUM_PROXIES trusted proxies the address the
     nearest one appended to X-Forwarded-For (what a client writes there itself is ignored)."""
+    return forwarded_address(
+        remote=str(request.META.get("REMOTE_ADDR", "unknown")),
+        forwarded=request.META.get("HTTP_X_FORWARDED_FOR", ""),
+    )
+
+
+def forwarded_address(*, remote: str, forwarded: str) -> str:
+    """The same rule for any connection: HTTP requests and WebSockets alike."""
     proxies = settings.NUM_PROXIES
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies and forwarded:
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if hops:
             return hops[-min(proxies, len(hops))]
-    return str(request.META.get("REMOTE_ADDR", "unknown"))
+    return remote
 
 
 def limit_reached(key: str, *, limit: int) -> bool:

@@ -382,3 +382,12 @@ try:
     BATCH_MAX_IMAGES = env.number("BATCH_MAX_IMAGES", default=5000, minimum=1)
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
+
+# --- Sockets: how many per person and address, how fast each may talk ------------------------
+try:
+    SOCKETS_PER_USER = env.number("SOCKETS_PER_USER", default=20, minimum=1)
+    SOCKETS_PER_ADDRESS = env.number("SOCKETS_PER_ADDRESS", default=60, minimum=1)
+    # Messages a browser sends: pings, heartbeats, watch requests. Pages send a few a minute.
+    SOCKET_MESSAGES_PER_MINUTE = env.number("SOCKET_MESSAGES_PER_MINUTE", default=60, minimum=1)
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.http.cookie import parse_cookie
 
 from crowd.models import User
+from crowd.ratelimit import forwarded_address
 
 
 def socket_user(scope: dict[str, Any]) -> User | AnonymousUser:
@@ -39,3 +40,14 @@ def socket_user(scope: dict[str, Any]) -> User | AnonymousUser:
     request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     user = get_user(request)
     return user if isinstance(user, User) else AnonymousUser()
+
+
+def socket_client_ip(scope: dict[str, Any]) -> str:
+    """The socket's client address, by the rule HTTP requests follow (`client_ip`)."""
+    forwarded = ", ".join(
+        value.decode("latin-1")
+        for name, value in scope.get("headers", ())
+        if name == b"x-forwarded-for"
+    )
+    client = scope.get("client") or ("unknown", 0)
+    return forwarded_address(remote=str(client[0]), forwarded=forwarded)

@@ -7,10 +7,14 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from crowd.sockets import socket_user
+from crowd.socket_limits import MessageBudget, socket_slot_release, socket_slot_take
+from crowd.sockets import socket_client_ip, socket_user
+from crowd.users import AnyUser
 from tasks.events import (
     RELAY,
     curators_group,
@@ -26,8 +30,10 @@ from tasks.selectors.projects import project_for
 from tasks.services.leases import LeaseConflict, lease_abandon_later, lease_heartbeat
 from tasks.services.progress import snapshot_payload
 
-# Close codes (4000-4999 are the application's): the browser module does not retry these.
+# Close codes (4000-4999 are the application's). The browser module does not retry 4404; it
+# retries 4429 with its growing delay (other pages may have closed by then).
 CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_MANY = 4429
 
 
 class ProjectConsumer(AsyncJsonWebsocketConsumer):
@@ -41,6 +47,8 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
 
     joined: list[str]
     watched: tuple[int, int] | None  # (task id, lease id)
+    counted: tuple[int | None, str] | None = None  # (user id, address) while a slot is held
+    budget: MessageBudget
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale database connections before every handler, a hop to the
@@ -55,9 +63,14 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
         self.joined, self.watched = [], None
-        found = await self._project_and_capabilities()
-        if found is None:
+        self.budget = MessageBudget(settings.SOCKET_MESSAGES_PER_MINUTE)
+        refusal, found = await self._admit()
+        if refusal is not None:
             # Accept-then-close so the browser sees our close code instead of a bare 403.
+            await self.accept()
+            await self.close(code=CLOSE_TOO_MANY, reason=refusal)
+            return
+        if found is None:
             await self.accept()
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -75,11 +88,22 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(event_message("snapshot", snapshot))
 
     async def disconnect(self, code: int) -> None:
+        if self.counted is not None:
+            await self._slot_release()
         for group in self.joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         self.joined = []
         if self.watched is not None:
             await self._schedule_abandon(self.watched[1])
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        # Every frame counts, even one that is not JSON: each may cost a database round trip.
+        if not self.budget.spend():
+            await self.close(code=CLOSE_TOO_MANY, reason=_("Too many messages: slow down."))
+            return
+        await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
@@ -129,9 +153,29 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(event_message("presence", {"task": task_id, "working": working}))
 
     @database_sync_to_async
+    def _admit(self) -> tuple[str | None, tuple[Project, frozenset[Capability]] | None]:
+        """One trip to the database thread on connect: count the socket against its person's and
+        address's caps (the refusal, if any), then find the project and what they may do."""
+        user = socket_user(self.scope)
+        counted = (user.pk if user.is_authenticated else None, socket_client_ip(self.scope))
+        refusal = socket_slot_take(user_id=counted[0], address=counted[1])
+        if refusal is not None:
+            return refusal, None
+        self.counted = counted
+        return None, self._project_for(user)
+
+    @database_sync_to_async
+    def _slot_release(self) -> None:
+        if self.counted is not None:
+            socket_slot_release(user_id=self.counted[0], address=self.counted[1])
+            self.counted = None
+
+    @database_sync_to_async
     def _project_and_capabilities(self) -> tuple[Project, frozenset[Capability]] | None:
         # A fresh user: a logout, a membership or visibility change must count at once.
-        user = socket_user(self.scope)
+        return self._project_for(socket_user(self.scope))
+
+    def _project_for(self, user: AnyUser) -> tuple[Project, frozenset[Capability]] | None:
         try:
             project = project_for(user, self.slug)
         except Http404:

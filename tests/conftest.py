@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.utils import translation
 
 from tasks.models import Role
@@ -31,6 +33,15 @@ def _messages_in_english():
     # Requests still choose their language (Accept-Language, cookie) through the middleware.
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _counters_start_at_zero():
+    """Rate limits and socket counts kept in the test process's own memory cache start afresh
+    in each test (a shared cache, such as a developer's Redis, is never flushed)."""
+    yield
+    if isinstance(cache, LocMemCache) or "LocMemCache" in settings.CACHES["default"]["BACKEND"]:
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)
