@@ -370,3 +370,14 @@ CELERY_BEAT_SCHEDULE["exports-sweep"] = {
     "task": "worker.jobs.exports_sweep",
     "schedule": timedelta(minutes=5),
 }
+
+# --- Moderation ------------------------------------------------------------------------
+try:
+    # Leads' list of outliers: contributors with at least this many settled values on their
+    # images whose agreement rate is below the project's median by more than the margin.
+    OUTLIER_MIN_SETTLED = env.number("OUTLIER_MIN_SETTLED", default=20, minimum=1)
+    OUTLIER_MARGIN_PERCENT = env.number(
+        "OUTLIER_MARGIN_PERCENT", default=20, minimum=1, maximum=100
+    )
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error

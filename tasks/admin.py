@@ -1,24 +1,32 @@
-"""Admin for every model. Transcriptions and history are read-only: they are evidence."""
+"""Admin for every model. Transcriptions, decisions and moderation records are read-only and
+cannot be deleted: they are evidence. Deleting a project archives it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tasks.models import (
     Batch,
+    ContributorVoid,
     FieldResult,
     FieldResultVersion,
     Lease,
     Membership,
     Project,
+    ProjectBlock,
     Resolution,
     Task,
     Template,
     Transcription,
 )
+from tasks.services.moderation import project_archive, project_restore
 
 
 class MembershipInline(admin.TabularInline):
@@ -36,12 +44,61 @@ class TemplateInline(admin.StackedInline):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ("slug", "title_fr", "status", "visibility", "created_at")
-    list_filter = ("status", "visibility")
+    """Deleting here archives: the confirmation lists nothing to lose because nothing is lost.
+    Only `manage.py project_purge` deletes, after writing an export."""
+
+    list_display = ("slug", "title_fr", "status", "visibility", "archived_at", "created_at")
+    list_filter = ("status", "visibility", ("archived_at", admin.EmptyFieldListFilter))
     search_fields = ("slug", "title_fr", "title_en")
     prepopulated_fields = {"slug": ("title_en",)}
-    readonly_fields = ("progress", "progress_updated_at", "created_at", "updated_at")
+    readonly_fields = (
+        "progress",
+        "progress_updated_at",
+        "created_at",
+        "updated_at",
+        "archived_at",
+        "archived_by",
+    )
     inlines = [TemplateInline, MembershipInline]
+    actions = ["archive_selected", "restore_selected"]
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, ...]:
+        return [str(obj) for obj in objs], {}, set(), []
+
+    def delete_model(self, request: HttpRequest, obj: Project) -> None:
+        project_archive(project=obj, actor=request.user)  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
+        for project in queryset:
+            self.delete_model(request, project)
+
+    def log_deletion(self, request: HttpRequest, obj: Any, object_repr: str) -> None:
+        self.log_change(request, obj, _("Archived."))
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: Any) -> HttpResponse:
+        self.message_user(
+            request,
+            _(
+                "“%(name)s” is archived: hidden from everyone but staff, its data kept. "
+                "Restore it from the list, or purge it with manage.py project_purge."
+            )
+            % {"name": obj_display},
+        )
+        return HttpResponseRedirect(reverse("admin:tasks_project_changelist"))
+
+    @admin.action(description=gettext_lazy("Archive the selected projects (nothing is deleted)"))
+    def archive_selected(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
+        self.delete_queryset(request, queryset)
+
+    @admin.action(description=gettext_lazy("Restore the selected archived projects"))
+    def restore_selected(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
+        for project in queryset:
+            project_restore(project=project)
 
 
 @admin.register(Template)
@@ -91,6 +148,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class EvidenceAdmin(ReadOnlyAdmin):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Lease)
 class LeaseAdmin(ReadOnlyAdmin):
     list_display = ("id", "task", "user", "state", "created_at", "expires_at")
@@ -100,10 +162,10 @@ class LeaseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Transcription)
-class TranscriptionAdmin(ReadOnlyAdmin):
-    list_display = ("id", "project", "task", "user", "created_at")
-    list_filter = ("project",)
-    raw_id_fields = ("task", "user", "lease")
+class TranscriptionAdmin(EvidenceAdmin):
+    list_display = ("id", "project", "task", "user", "void", "created_at")
+    list_filter = ("project", ("void", admin.EmptyFieldListFilter))
+    raw_id_fields = ("task", "user", "lease", "void")
     show_full_result_count = False
 
 
@@ -129,7 +191,7 @@ class FieldResultAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Resolution)
-class ResolutionAdmin(ReadOnlyAdmin):
+class ResolutionAdmin(EvidenceAdmin):
     list_display = ("field_result", "decision", "curator", "reason", "created_at")
     list_filter = ("decision",)
     raw_id_fields = ("field_result", "curator")
@@ -142,3 +204,11 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "project__slug")
     raw_id_fields = ("user", "added_by")
     autocomplete_fields = ("project",)
+
+
+@admin.register(ProjectBlock, ContributorVoid)
+class ModerationRecordAdmin(EvidenceAdmin):
+    list_display = ("project", "user", "created_by", "created_at", "reason", "lifted_at")
+    list_filter = (("lifted_at", admin.EmptyFieldListFilter), "project")
+    search_fields = ("user__username", "project__slug")
+    raw_id_fields = ("user", "created_by", "lifted_by")

@@ -254,6 +254,22 @@ def lease_abandon_later(*, lease_id: int) -> None:
     job_send(jobs.LEASE_ABANDON, lease_id, closed, countdown=ABANDON_GRACE_SECONDS)
 
 
+def leases_end(*, leases: QuerySet[Lease]) -> int:
+    """End the live leases among `leases` now (their holder was blocked or deactivated, their
+    project archived): the images go back to the queue, watchers hear of it on commit. Not
+    marked seen: nothing was skipped."""
+    now = timezone.now()
+    ending = list(leases.filter(state=LeaseState.ACTIVE).values_list("pk", "task_id"))
+    if not ending:
+        return 0
+    Lease.objects.filter(pk__in=[pk for pk, _task in ending], state=LeaseState.ACTIVE).update(
+        state=LeaseState.EXPIRED, ended_at=now, expires_at=now
+    )
+    for task_id in sorted({task for _pk, task in ending}):
+        presence_send_on_commit(task_id)
+    return len(ending)
+
+
 def leases_expire(*, now: object = None, limit: int = 5000) -> int:
     """Mark dead leases expired (periodic sweep). Only bookkeeping: room is always counted from
     `expires_at`, so a late sweep never blocks a task."""

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from crowd.models import User
 from tasks.events import presence_send_on_commit
 from tasks.models import Lease, LeaseState, Task, Template, Transcription
+from tasks.roles import project_takes_work_from
+from tasks.selectors.moderation import contributor_void_active
 from tasks.services.leases import LeaseConflict, task_has_room
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import task_reconcile_request
@@ -88,6 +90,8 @@ def _record(
     lease = Lease.objects.select_for_update().filter(pk=lease_id).first()
     if lease is None or lease.user_id != user.pk or lease.task_id != task.pk:
         raise PermissionDenied(_("This lease is not yours or not for this image."))
+    if not project_takes_work_from(user, task.project):
+        raise PermissionDenied(_("This project no longer takes your transcriptions."))
     now = timezone.now()
     if lease.state == LeaseState.SUBMITTED:
         raise LeaseConflict(_("This lease was already used for a transcription."))
@@ -96,7 +100,10 @@ def _record(
         raise LeaseConflict(
             _("Your lease ended and this image no longer needs a transcription. Thank you!")
         )
+    # Under a lead's void decision the answer is kept but does not count.
+    void = contributor_void_active(project_id=task.project_id, user_id=user.pk)
     transcription = Transcription.objects.create(
+        void=void,
         project=task.project,
         task=task,
         user=user,
@@ -108,7 +115,7 @@ def _record(
     )
     Lease.objects.filter(pk=lease.pk).update(state=LeaseState.SUBMITTED, ended_at=now)
     Task.objects.filter(pk=task.pk).update(
-        transcription_count=F("transcription_count") + 1,
+        transcription_count=F("transcription_count") + (0 if void else 1),
         last_transcribed_at=now,
         reconcile_pending=True,
     )
