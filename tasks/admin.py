@@ -77,8 +77,9 @@ class ProjectAdmin(admin.ModelAdmin):
         for project in queryset:
             self.delete_model(request, project)
 
-    def log_deletion(self, request: HttpRequest, obj: Any, object_repr: str) -> None:
-        self.log_change(request, obj, _("Archived."))
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
+        for project in queryset:
+            self.log_change(request, project, _("Archived."))
 
     def response_delete(self, request: HttpRequest, obj_display: str, obj_id: Any) -> HttpResponse:
         self.message_user(
