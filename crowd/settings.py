@@ -391,3 +391,14 @@ try:
     SOCKET_MESSAGES_PER_MINUTE = env.number("SOCKET_MESSAGES_PER_MINUTE", default=60, minimum=1)
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
+
+# --- Moderation ------------------------------------------------------------------------
+try:
+    # Leads' list of outliers: contributors with at least this many settled values on their
+    # images whose agreement rate is below the project's median by more than the margin.
+    OUTLIER_MIN_SETTLED = env.number("OUTLIER_MIN_SETTLED", default=20, minimum=1)
+    OUTLIER_MARGIN_PERCENT = env.number(
+        "OUTLIER_MARGIN_PERCENT", default=20, minimum=1, maximum=100
+    )
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.http.cookie import parse_cookie
+from django.utils import translation
 
 from crowd.models import User
 from crowd.ratelimit import forwarded_address
@@ -51,3 +52,15 @@ def socket_client_ip(scope: dict[str, Any]) -> str:
     )
     client = scope.get("client") or ("unknown", 0)
     return forwarded_address(remote=str(client[0]), forwarded=forwarded)
+
+
+def socket_language(scope: dict[str, Any]) -> str:
+    """The language the socket's page speaks, chosen as for a request: the language cookie,
+    then Accept-Language, then the site's default."""
+    request = HttpRequest()
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            request.COOKIES.update(parse_cookie(value.decode("latin-1")))
+        elif name == b"accept-language":
+            request.META["HTTP_ACCEPT_LANGUAGE"] = value.decode("latin-1")
+    return translation.get_language_from_request(request)

@@ -10,6 +10,7 @@ from crowd.api_errors import api_not_found
 from tasks.views import batches as views_batches
 from tasks.views import exports as views_exports
 from tasks.views import iiif as views_iiif
+from tasks.views import moderation as views_moderation
 from tasks.views import projects as pages
 from tasks.views.media import media_serve
 
@@ -38,6 +39,32 @@ urlpatterns = [
         "projects/<slug:slug>/members/<str:username>/remove/",
         pages.project_member_remove,
         name="project-member-remove",
+    ),
+    # --- Moderation (leads) ---
+    path(
+        "projects/<slug:slug>/moderation/block/",
+        views_moderation.project_block_form,
+        name="project-block",
+    ),
+    path(
+        "projects/<slug:slug>/moderation/unblock/<str:username>/",
+        views_moderation.project_unblock_form,
+        name="project-unblock",
+    ),
+    path(
+        "projects/<slug:slug>/moderation/void/",
+        views_moderation.project_void_form,
+        name="project-void",
+    ),
+    path(
+        "projects/<slug:slug>/moderation/unvoid/<str:username>/",
+        views_moderation.project_unvoid_form,
+        name="project-unvoid",
+    ),
+    path(
+        "projects/<slug:slug>/archive/",
+        views_moderation.project_archive_form,
+        name="project-archive",
     ),
     path("accounts/signup/", people.signup, name="signup"),
     path("accounts/login/", people.RateLimitedLoginView.as_view(), name="login"),

@@ -16,3 +16,5 @@ class TasksConfig(AppConfig):
         use_translator(gettext)
         # Pillow refuses larger images (decompression bombs) everywhere in the platform.
         Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
+        # Deactivating an account (admin or elsewhere) ends the leases it holds.
+        from tasks import receivers  # noqa: F401

@@ -10,10 +10,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from crowd.socket_limits import MessageBudget, socket_slot_release, socket_slot_take
-from crowd.sockets import socket_client_ip, socket_user
+from crowd.sockets import socket_client_ip, socket_language, socket_user
 from crowd.users import AnyUser
 from tasks.events import (
     RELAY,
@@ -101,7 +102,9 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
     ) -> None:
         # Every frame counts, even one that is not JSON: each may cost a database round trip.
         if not self.budget.spend():
-            await self.close(code=CLOSE_TOO_MANY, reason=_("Too many messages: slow down."))
+            with translation.override(socket_language(self.scope)):
+                reason = _("Too many messages: slow down.")
+            await self.close(code=CLOSE_TOO_MANY, reason=reason)
             return
         await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
 
@@ -158,7 +161,8 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         address's caps (the refusal, if any), then find the project and what they may do."""
         user = socket_user(self.scope)
         counted = (user.pk if user.is_authenticated else None, socket_client_ip(self.scope))
-        refusal = socket_slot_take(user_id=counted[0], address=counted[1])
+        with translation.override(socket_language(self.scope)):
+            refusal = socket_slot_take(user_id=counted[0], address=counted[1])
         if refusal is not None:
             return refusal, None
         self.counted = counted

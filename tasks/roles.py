@@ -16,7 +16,15 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crowd.users import AnyUser
-from tasks.models import Membership, Project, ProjectStatus, ReviewState, Role, Visibility
+from tasks.models import (
+    Membership,
+    Project,
+    ProjectBlock,
+    ProjectStatus,
+    ReviewState,
+    Role,
+    Visibility,
+)
 
 
 class Capability(StrEnum):
@@ -41,12 +49,31 @@ def project_role(user: AnyUser, project: Project) -> str | None:
     )
 
 
+def project_blocked(user: AnyUser, project: Project) -> bool:
+    """Whether a lead blocked `user` from `project` (and has not lifted it)."""
+    if not user.is_authenticated:
+        return False
+    return ProjectBlock.objects.filter(project=project, user=user, lifted_at__isnull=True).exists()
+
+
 def project_capabilities(
     user: AnyUser, project: Project, *, role: str | None = None
 ) -> frozenset[Capability]:
     """What `user` may do in `project`. Pass `role` when already known to save a query."""
+    if project.archived:
+        # Archived (a deletion): kept for staff to read or restore, closed to everyone else.
+        if user.is_authenticated and user.is_superuser:
+            return frozenset(set(Capability) - {Capability.CONTRIBUTE})
+        if user.is_authenticated and user.is_staff:
+            return frozenset({Capability.VIEW})
+        return frozenset()
     if user.is_authenticated and user.is_superuser:
         granted = set(Capability)
+    elif project_blocked(user, project):
+        # Blocked: no role counts; a public project stays readable like to anyone signed out.
+        granted = set()
+        if project.visibility == Visibility.PUBLIC and project.status != ProjectStatus.DRAFT:
+            granted.add(Capability.VIEW)
     else:
         role = role if role is not None else project_role(user, project)
         granted = set(_ROLE_CAPABILITIES.get(role, frozenset())) if role else set()
@@ -70,15 +97,21 @@ def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
     """Projects `user` may see: `project_capabilities`' VIEW rule as a query, kept beside it so
     that the two change together."""
     projects = Project.objects.all()
-    if user.is_authenticated and user.is_superuser:
-        return projects
+    if user.is_authenticated and (user.is_superuser or user.is_staff):
+        if user.is_superuser:
+            return projects
+        staff_archived = Q(archived_at__isnull=False)
+    else:
+        staff_archived = Q(pk__in=[])
+        projects = projects.filter(archived_at__isnull=True)
     public = Q(visibility=Visibility.PUBLIC) & ~Q(status=ProjectStatus.DRAFT)
     if not user.is_authenticated:
         return projects.filter(public)
     memberships = Membership.objects.filter(user=user)
+    blocked = ProjectBlock.objects.filter(user=user, lifted_at__isnull=True).values("project")
     as_member = Q(pk__in=memberships.values("project")) & ~Q(status=ProjectStatus.DRAFT)
     as_staff = Q(pk__in=memberships.filter(role__in=[Role.LEAD, Role.CURATOR]).values("project"))
-    return projects.filter(public | as_member | as_staff)
+    return projects.filter(public | staff_archived | ((as_member | as_staff) & ~Q(pk__in=blocked)))
 
 
 def project_can(user: AnyUser, project: Project, capability: Capability) -> bool:
@@ -143,6 +176,8 @@ def _capability_refusal(capability: Capability) -> str:
 
 def contribute_refusal(project: Project) -> str:
     """Why a project takes no transcriptions now, in words for the contributor holding a lease."""
+    if project.archived:
+        return _("This project was archived: it takes no more transcriptions.")
     messages = {
         ProjectStatus.DRAFT: _("This project is not open yet: it takes no transcriptions."),
         ProjectStatus.PAUSED: _(
@@ -173,6 +208,19 @@ def project_launch_allowed(project: Project, actor: AnyUser) -> bool:
     if not settings.PROJECT_REVIEW or may_review_projects(actor):
         return True
     return project.review_state == ReviewState.APPROVED
+
+
+def may_moderate(actor: AnyUser, target: AnyUser, project: Project) -> str | None:
+    """Why `actor` may not block `target` or void their work in `project`, or None when they
+    may. Callers have checked that `actor` manages the project. Leads and superusers are out of
+    reach: a lead is demoted first, so a project never loses its leads to one of them."""
+    if target.pk == actor.pk:
+        return _("You cannot do this to yourself.")
+    if target.is_authenticated and target.is_superuser:
+        return _("Platform administrators cannot be blocked or voided in a project.")
+    if project_role(target, project) == Role.LEAD:
+        return _("Leads cannot be blocked or voided: make them a curator or contributor first.")
+    return None
 
 
 def may_create_projects(user: AnyUser) -> bool:

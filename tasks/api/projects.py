@@ -29,6 +29,7 @@ from tasks.presets import PRESETS
 from tasks.roles import Capability, may_create_projects, project_capabilities, projects_visible_to
 from tasks.selectors.projects import project_for, project_memberships
 from tasks.services.members import membership_remove, membership_set
+from tasks.services.moderation import project_archive
 from tasks.services.progress import progress_blank
 from tasks.services.projects import project_create, project_update, template_update
 
@@ -188,6 +189,14 @@ class ProjectDetailView(APIView):
             project=project, actor=acting_user(request.user), changes=data.validated_data
         )
         return Response(ProjectDetailSerializer(project, context={"request": request}).data)
+
+    @extend_schema(responses={**no_content("Archived."), **errors(403)})
+    def delete(self, request: Request, slug: str) -> Response:
+        """Archive the project (leads): hidden from everyone but staff, no more work, every
+        transcription kept. Only staff can restore or purge it."""
+        project = project_for(request.user, slug, Capability.MANAGE)
+        project_archive(project=project, actor=acting_user(request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TemplateView(APIView):

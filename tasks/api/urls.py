@@ -5,6 +5,7 @@ from tasks.api import (
     contributors,
     exports,
     leases,
+    moderation,
     project_review,
     projects,
     results,
@@ -115,6 +116,30 @@ urlpatterns = [
         name="api-project-contributors",
     ),
     path("projects/<slug:slug>/my-stats/", contributors.MyStatsView.as_view(), name="api-my-stats"),
+    # --- Moderation (leads) ---
+    path(
+        "projects/<slug:slug>/blocks/",
+        moderation.BlockListView.as_view(),
+        name="api-project-blocks",
+    ),
+    path(
+        "projects/<slug:slug>/blocks/<str:username>/unblock/",
+        moderation.UnblockView.as_view(),
+        name="api-project-unblock",
+    ),
+    path(
+        "projects/<slug:slug>/voids/", moderation.VoidListView.as_view(), name="api-project-voids"
+    ),
+    path(
+        "projects/<slug:slug>/voids/<str:username>/unvoid/",
+        moderation.UnvoidView.as_view(),
+        name="api-project-unvoid",
+    ),
+    path(
+        "projects/<slug:slug>/outliers/",
+        moderation.OutliersView.as_view(),
+        name="api-project-outliers",
+    ),
     # --- Batches (issue 8) ---
     path(
         "projects/<slug:slug>/batches/",

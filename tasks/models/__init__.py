@@ -1,6 +1,7 @@
 from tasks.models.batches import Batch, BatchFile, BatchFileState, BatchState
 from tasks.models.exports import Export, ExportFormatChoice, ExportState
 from tasks.models.members import ContributorReliability, Membership, Role
+from tasks.models.moderation import ContributorVoid, ProjectBlock
 from tasks.models.projects import (
     AssignmentOrder,
     Project,
@@ -28,6 +29,7 @@ __all__ = [
     "BatchFileState",
     "BatchState",
     "ContributorReliability",
+    "ContributorVoid",
     "Export",
     "ExportFormatChoice",
     "ExportState",
@@ -38,6 +40,7 @@ __all__ = [
     "LeaseState",
     "Membership",
     "Project",
+    "ProjectBlock",
     "ProjectReviewEntry",
     "ProjectStatus",
     "Resolution",

@@ -152,6 +152,17 @@ class Project(models.Model):
     # pages never count a million tasks themselves.
     progress = models.JSONField(_("progress"), default=dict, blank=True, editable=False)
     progress_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Deleting a project archives it: hidden from everyone but staff, takes no work, keeps every
+    # row. Only `manage.py project_purge` removes data, after writing an export.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True, editable=False)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("project")
@@ -167,6 +178,10 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def title(self) -> str:

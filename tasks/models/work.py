@@ -55,6 +55,7 @@ class Task(models.Model):
     # How many transcriptions the task currently wants: the project's minimum, raised one at a
     # time while contributors disagree, up to the project's maximum.
     target = models.PositiveSmallIntegerField(_("transcriptions wanted"), default=2)
+    # Transcriptions that count: voided ones are left out, so the image asks for others.
     transcription_count = models.PositiveIntegerField(_("transcriptions"), default=0)
     # A random position fixed at creation: "random" order walks an index from a random point
     # instead of sorting a million rows by random().
@@ -183,8 +184,10 @@ class ImmutableRecordError(RuntimeError):
 class Transcription(models.Model):
     """One contributor's submitted values for one task. Never edited after submission."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="transcriptions")
-    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="transcriptions")
+    # PROTECT all the way up: deleting a task, a project or a person never takes volunteers'
+    # work with it (projects are archived; a purge is a staff command that exports first).
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="transcriptions")
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="transcriptions")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transcriptions"
     )
@@ -197,6 +200,15 @@ class Transcription(models.Model):
     idempotency_key = models.CharField(max_length=64)
     template_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set while a lead has voided this contributor's work in the project: kept, but left out
+    # of every consensus. Changed only by the moderation services (never by `save`).
+    void = models.ForeignKey(
+        "tasks.ContributorVoid",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transcriptions",
+    )
 
     class Meta:
         verbose_name = _("transcription")

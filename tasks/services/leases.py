@@ -26,7 +26,7 @@ from tasks.events import presence_send_on_commit
 from tasks.jobs import job_send
 from tasks.models import AssignmentOrder, Lease, LeaseState, Project, Task, Transcription
 from tasks.models.work import ASSIGNABLE_STATES, SkipReason
-from tasks.roles import Capability, contribute_refusal, project_can
+from tasks.roles import Capability, contribute_refusal, project_blocked, project_can
 
 # Candidates tried per request before answering "nothing now"; only reached when many tasks
 # filled up in the instant between choosing and locking.
@@ -53,7 +53,11 @@ class ProjectNotTakingAnswers(LeaseConflict):
 
 
 def contribute_check(*, user: User, project: Project) -> None:
-    """Raise ProjectNotTakingAnswers unless `user` may contribute to `project` now."""
+    """Raise ProjectNotTakingAnswers unless `user` may contribute to `project` now (409: the
+    answer may be sent again when the project reopens); PermissionDenied for a person the
+    project's leads blocked (403: it will not be taken)."""
+    if project_blocked(user, project):
+        raise PermissionDenied(_("This project no longer takes your transcriptions."))
     if not project_can(user, project, Capability.CONTRIBUTE):
         raise ProjectNotTakingAnswers(contribute_refusal(project))
 
@@ -262,6 +266,22 @@ def lease_abandon_later(*, lease_id: int) -> None:
         return
     closed = timezone.now().isoformat()
     job_send(jobs.LEASE_ABANDON, lease_id, closed, countdown=ABANDON_GRACE_SECONDS)
+
+
+def leases_end(*, leases: QuerySet[Lease]) -> int:
+    """End the live leases among `leases` now (their holder was blocked or deactivated, their
+    project archived): the images go back to the queue, watchers hear of it on commit. Not
+    marked seen: nothing was skipped."""
+    now = timezone.now()
+    ending = list(leases.filter(state=LeaseState.ACTIVE).values_list("pk", "task_id"))
+    if not ending:
+        return 0
+    Lease.objects.filter(pk__in=[pk for pk, _task in ending], state=LeaseState.ACTIVE).update(
+        state=LeaseState.EXPIRED, ended_at=now, expires_at=now
+    )
+    for task_id in sorted({task for _pk, task in ending}):
+        presence_send_on_commit(task_id)
+    return len(ending)
 
 
 def leases_expire(*, now: object = None, limit: int = 5000) -> int:

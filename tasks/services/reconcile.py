@@ -75,10 +75,15 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     )
     if task is None:
         return None
-    transcriptions = list(Transcription.objects.filter(task=task).order_by("created_at", "id"))
+    # Void transcriptions (a lead's decision) are kept but take no part in the consensus.
+    transcriptions = list(
+        Transcription.objects.filter(task=task, void__isnull=True).order_by("created_at", "id")
+    )
     task.reconcile_pending = False
     task.reconciled_at = timezone.now()
-    if not transcriptions or task.state not in RECONCILABLE_STATES:
+    # With none left that count, results computed before the void are reconciled away too.
+    nothing_to_do = not transcriptions and not FieldResult.objects.filter(task=task).exists()
+    if nothing_to_do or task.state not in RECONCILABLE_STATES:
         task.save(update_fields=["reconcile_pending", "reconciled_at"])
         return None
     project = task.project

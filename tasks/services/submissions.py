@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from crowd.models import User
 from tasks.events import presence_send_on_commit
 from tasks.models import Lease, LeaseState, Task, Template, Transcription
+from tasks.selectors.moderation import contributor_void_active
 from tasks.services.leases import LeaseConflict, contribute_check, task_has_room
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import task_reconcile_request
@@ -91,6 +92,7 @@ def _record(
         raise PermissionDenied(_("This lease is not yours or not for this image."))
     # Checked under the task lock: a lead pausing the project now is seen by every submission
     # that commits after the pause.
+    # Blocked people and archived projects have no CONTRIBUTE either (tasks.roles).
     contribute_check(user=user, project=task.project)
     now = timezone.now()
     if lease.state == LeaseState.SUBMITTED:
@@ -100,7 +102,10 @@ def _record(
         raise LeaseConflict(
             _("Your lease ended and this image no longer needs a transcription. Thank you!")
         )
+    # Under a lead's void decision the answer is kept but does not count.
+    void = contributor_void_active(project_id=task.project_id, user_id=user.pk)
     transcription = Transcription.objects.create(
+        void=void,
         project=task.project,
         task=task,
         user=user,
@@ -112,7 +117,7 @@ def _record(
     )
     Lease.objects.filter(pk=lease.pk).update(state=LeaseState.SUBMITTED, ended_at=now)
     Task.objects.filter(pk=task.pk).update(
-        transcription_count=F("transcription_count") + 1,
+        transcription_count=F("transcription_count") + (0 if void else 1),
         last_transcribed_at=now,
         reconcile_pending=True,
     )

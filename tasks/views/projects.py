@@ -30,6 +30,7 @@ from tasks.roles import (
     project_data_downloadable,
     projects_visible_to,
 )
+from tasks.selectors.moderation import project_blocks, project_outliers, project_voids
 from tasks.selectors.projects import project_for, project_memberships
 from tasks.selectors.review import contributor_feedback
 from tasks.services.members import membership_remove, membership_set
@@ -210,6 +211,9 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
             "member_form": member_form,
             "memberships": project_memberships(project),
             "template": template,
+            "outliers": project_outliers(project=project),
+            "blocks": project_blocks(project=project).filter(lifted_at__isnull=True),
+            "voids": project_voids(project=project).filter(lifted_at__isnull=True),
         },
         status=status,
     )

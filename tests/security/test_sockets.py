@@ -25,9 +25,10 @@ from tests.factories import ProjectFactory, UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def socket(slug, user, address="198.51.100.7", headers=()):
+def socket(slug, user, address="198.51.100.7", headers=(), language="en"):
+    headers = [(b"accept-language", language.encode()), *headers]
     communicator = WebsocketCommunicator(
-        URLRouter(websocket_urlpatterns), f"/ws/projects/{slug}/", headers=list(headers)
+        URLRouter(websocket_urlpatterns), f"/ws/projects/{slug}/", headers=headers
     )
     communicator.scope["user"] = user
     communicator.scope["client"] = (address, 50000)
@@ -83,6 +84,9 @@ async def test_an_address_past_its_socket_cap_is_closed_whatever_the_accounts(se
 
     assert (refused["type"], refused["code"]) == ("websocket.close", CLOSE_TOO_MANY)
     assert "your address" in refused["reason"]
+    # The reason is in the page's language.
+    french = socket(project.slug, users[2], address="203.0.113.5", language="fr")
+    assert "votre adresse" in (await opened(french))["reason"]
     # Signed-out visitors of a public project count against the address too.
     anonymous = socket(project.slug, AnonymousUser(), address="203.0.113.5")
     assert (await opened(anonymous))["type"] == "websocket.close"

@@ -1,0 +1,484 @@
+"""Moderation, and nothing lost by a click.
+
+Nothing lost by a click
+- deleting a task, a project or a person with transcriptions → refused (PROTECT), all kept
+- the admin's delete and change of a transcription → refused
+- deleting a project in the admin, or DELETE /api/projects/{slug}/ as lead → archived, nothing deleted
+- an archived project → hidden (404) from members and anonymous, seen by staff, no tasks, no submissions
+- `project_purge` without an export, or on a project not archived → refused, nothing deleted
+- `project_purge --export FILE` → the export is written first, then the project goes
+
+Blocking (leads)
+- a blocked person → no task, no submission, no lease revived (public project), no sight (members-only)
+- their live leases → ended at once; unblocking → access back; both acts recorded (who, when, why)
+- curators and contributors → 403; people outside a members-only project → 404
+- a lead, oneself, a blank reason, twice, lifting what is not there → 400 / 409
+- deactivating an account → its leases end
+
+Voiding a contributor's work (leads)
+- void → transcriptions kept and marked, out of every consensus, images reconciled again and
+  asking for other answers; answers sent while void → marked, not counted; unvoid → counted again
+- curators and contributors → 403; outsiders → 404
+
+Outliers (leads)
+- a contributor far below the project's median agreement → listed with counts and links to their
+  answers; too few settled values → not judged; curators → 403; the leads' page shows them
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import CommandError, call_command
+from django.db.models import ProtectedError
+from django.urls import reverse
+
+from tasks.models import (
+    ContributorVoid,
+    FieldResult,
+    FieldStatus,
+    LeaseState,
+    Project,
+    ProjectBlock,
+    Role,
+    TaskState,
+    Transcription,
+    Visibility,
+)
+from tasks.services.leases import (
+    ProjectNotTakingAnswers,
+    lease_grant,
+    lease_heartbeat,
+)
+from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
+from tests.helpers import api_client, page_client, submit
+from tests.tasks.exports import VALUES
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def transcribed(project, transcribe):
+    """One image transcribed alike by two people (complete), and the two people."""
+    project.redundancy_min, project.redundancy_max = 2, 3
+    project.save()
+    task = TaskFactory(project=project, target=2)
+    people = [transcribe(project, VALUES, task=task) for _ in range(2)]
+    task.refresh_from_db()
+    assert task.state == TaskState.COMPLETE
+    return task, people
+
+
+def _block(api, project, username, reason="Spam in every field."):
+    return api.post(
+        f"/api/projects/{project.slug}/blocks/",
+        {"username": username, "reason": reason},
+        format="json",
+    )
+
+
+def _void(api, project, username, reason="Made-up values."):
+    return api.post(
+        f"/api/projects/{project.slug}/voids/",
+        {"username": username, "reason": reason},
+        format="json",
+    )
+
+
+# --- Nothing lost by a click ---------------------------------------------------------------
+
+
+def test_deleting_a_task_with_transcriptions_is_refused_and_keeps_them(transcribed):
+    task, _people = transcribed
+    with pytest.raises(ProtectedError):
+        task.delete()
+    assert Transcription.objects.filter(task=task).count() == 2
+
+
+def test_deleting_a_project_row_with_transcriptions_is_refused_and_keeps_them(project, transcribed):
+    with pytest.raises(ProtectedError):
+        Project.objects.filter(pk=project.pk).delete()
+    assert Transcription.objects.filter(project=project).count() == 2
+
+
+def test_deleting_a_volunteer_account_with_transcriptions_is_refused(transcribed):
+    _task, (person, _other) = transcribed
+    with pytest.raises(ProtectedError):
+        person.delete()
+    assert Transcription.objects.filter(user=person).count() == 1
+
+
+def test_the_admin_neither_deletes_nor_changes_a_transcription(transcribed):
+    admin = page_client(UserFactory(is_staff=True, is_superuser=True))
+    transcription = Transcription.objects.first()
+    url = f"/admin/tasks/transcription/{transcription.pk}"
+    assert admin.post(f"{url}/delete/", {"post": "yes"}).status_code == 403
+    assert admin.post(f"{url}/change/", {"values": "{}"}).status_code == 403
+    assert Transcription.objects.filter(pk=transcription.pk, values=transcription.values).exists()
+
+
+def test_deleting_a_project_in_the_admin_archives_it_and_keeps_every_transcription(
+    project, transcribed
+):
+    admin = page_client(UserFactory(is_staff=True, is_superuser=True))
+    response = admin.post(f"/admin/tasks/project/{project.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.archived_at is not None
+    assert Transcription.objects.filter(project=project).count() == 2
+    # The bulk "delete selected" is replaced by archiving.
+    page = admin.get("/admin/tasks/project/")
+    assert b"delete_selected" not in page.content
+    assert b"archive_selected" in page.content
+
+
+def test_a_lead_deleting_a_project_through_the_api_archives_it(project, lead, transcribed):
+    assert api_client(lead).delete(f"/api/projects/{project.slug}/").status_code == 204
+    project.refresh_from_db()
+    assert project.archived_at is not None
+    assert Transcription.objects.filter(project=project).count() == 2
+
+
+def test_a_lead_deleting_a_project_from_its_settings_page_archives_it(project, lead, transcribed):
+    leads = page_client(lead)
+    assert (
+        reverse("project-archive", args=[project.slug])
+        in leads.get(reverse("project-settings", args=[project.slug])).content.decode()
+    )
+    assert leads.post(reverse("project-archive", args=[project.slug])).status_code == 302
+    project.refresh_from_db()
+    assert project.archived_at is not None
+    assert Transcription.objects.filter(project=project).count() == 2
+    assert leads.get(reverse("project-detail", args=[project.slug])).status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.CURATOR, Role.CONTRIBUTOR])
+def test_a_curator_or_contributor_deleting_a_project_is_refused(project, role):
+    member = MembershipFactory(project=project, role=role).user
+    assert api_client(member).delete(f"/api/projects/{project.slug}/").status_code == 403
+    project.refresh_from_db()
+    assert project.archived_at is None
+
+
+def test_an_archived_project_is_hidden_from_members_and_visitors_but_seen_by_staff(project, lead):
+    api_client(lead).delete(f"/api/projects/{project.slug}/")
+    for client in (api_client(lead), api_client(UserFactory()), api_client()):
+        assert client.get(f"/api/projects/{project.slug}/").status_code == 404
+        slugs = [p["slug"] for p in client.get("/api/projects/").json()["results"]]
+        assert project.slug not in slugs
+    staff = api_client(UserFactory(is_staff=True))
+    assert staff.get(f"/api/projects/{project.slug}/").status_code == 200
+    assert staff.get(f"/api/projects/{project.slug}/").json()["capabilities"] == ["view"]
+
+
+def test_an_archived_project_takes_no_submission_from_a_lease_given_before(project, lead):
+    TaskFactory(project=project)
+    volunteer = UserFactory()
+    lease = lease_grant(project=project, user=volunteer)
+    api_client(lead).delete(f"/api/projects/{project.slug}/")
+    lease.refresh_from_db()
+    assert lease.state == LeaseState.EXPIRED
+    with pytest.raises(ProjectNotTakingAnswers, match="archived"):
+        submit(lease, VALUES)
+    assert not Transcription.objects.filter(project=project).exists()
+    assert (
+        api_client(UserFactory()).post(f"/api/projects/{project.slug}/next-task/").status_code
+        == 404
+    )
+
+
+def test_a_purge_without_an_export_is_refused_and_deletes_nothing(project, transcribed):
+    project.archived_at = project.created_at
+    project.save()
+    with pytest.raises(CommandError, match="without an export"):
+        call_command("project_purge", project.slug)
+    assert Transcription.objects.filter(project=project).count() == 2
+
+
+def test_a_purge_of_a_project_not_archived_is_refused(project, transcribed, tmp_path):
+    with pytest.raises(CommandError, match="not archived"):
+        call_command("project_purge", project.slug, "--export", str(tmp_path / "out.jsonl.gz"))
+    assert not (tmp_path / "out.jsonl.gz").exists()
+    assert Project.objects.filter(pk=project.pk).exists()
+
+
+def test_a_purge_writes_the_export_first_then_deletes_the_project(project, transcribed, tmp_path):
+    project.archived_at = project.created_at
+    project.save()
+    target = tmp_path / "purged.jsonl.gz"
+    call_command("project_purge", project.slug, "--export", str(target))
+    assert target.stat().st_size > 0
+    assert not Project.objects.filter(pk=project.pk).exists()
+    assert not Transcription.objects.filter(project_id=project.pk).exists()
+    # Refused when the export file is already there: nothing is overwritten nor deleted.
+    other = ProjectFactory(archived_at=project.created_at)
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("project_purge", other.slug, "--export", str(target))
+    assert Project.objects.filter(pk=other.pk).exists()
+
+
+# --- Blocking --------------------------------------------------------------------------------
+
+
+def test_a_blocked_volunteer_of_a_public_project_gets_no_task_and_cannot_submit(project, lead):
+    TaskFactory(project=project)
+    volunteer = UserFactory()
+    lease = lease_grant(project=project, user=volunteer)
+    assert _block(api_client(lead), project, volunteer.username).status_code == 201
+    lease.refresh_from_db()
+    assert lease.state == LeaseState.EXPIRED  # ended at once: the image goes back to the queue
+    them = api_client(volunteer)
+    assert them.get(f"/api/projects/{project.slug}/").status_code == 200  # public: still seen
+    assert them.post(f"/api/projects/{project.slug}/next-task/").status_code == 403
+    with pytest.raises(PermissionDenied, match="no longer takes"):
+        lease_heartbeat(lease_id=lease.pk, user=volunteer)
+    answer = them.post(
+        f"/api/tasks/{lease.task_id}/transcriptions/",
+        {"lease": lease.pk, "values": VALUES, "idempotency_key": "k1"},
+        format="json",
+    )
+    assert answer.status_code == 403
+    assert not Transcription.objects.filter(user=volunteer).exists()
+
+
+def test_a_blocked_member_of_a_members_only_project_no_longer_sees_it(lead):
+    project = lead.memberships.get().project
+    project.visibility = Visibility.MEMBERS
+    project.save()
+    member = MembershipFactory(project=project, role=Role.CURATOR).user
+    _block(api_client(lead), project, member.username)
+    them = api_client(member)
+    assert them.get(f"/api/projects/{project.slug}/").status_code == 404
+    assert project.slug not in [p["slug"] for p in them.get("/api/projects/").json()["results"]]
+    assert page_client(member).get(f"/projects/{project.slug}/").status_code == 404
+
+
+def test_unblocking_gives_access_back_and_both_acts_are_on_the_record(project, lead):
+    TaskFactory(project=project)
+    volunteer = UserFactory()
+    leads = api_client(lead)
+    _block(leads, project, volunteer.username, reason="Insults in notes.")
+    lifted = leads.post(
+        f"/api/projects/{project.slug}/blocks/{volunteer.username}/unblock/",
+        {"reason": "Apologised."},
+        format="json",
+    )
+    assert lifted.status_code == 200, lifted.content
+    assert api_client(volunteer).post(f"/api/projects/{project.slug}/next-task/").status_code == 200
+    [record] = leads.get(f"/api/projects/{project.slug}/blocks/").json()["results"]
+    assert record["username"] == volunteer.username
+    assert record["reason"] == "Insults in notes."
+    assert record["created_by"] == lead.username
+    assert record["lift_reason"] == "Apologised."
+    assert record["lifted_by"] == lead.username
+    assert record["active"] is False
+    assert record["lifted_at"]
+    # Blocking again adds a new record: the history keeps both.
+    assert _block(leads, project, volunteer.username).status_code == 201
+    assert ProjectBlock.objects.filter(project=project, user=volunteer).count() == 2
+
+
+@pytest.mark.parametrize("role", [Role.CURATOR, Role.CONTRIBUTOR])
+def test_a_curator_or_contributor_blocking_or_voiding_is_refused_403(project, role):
+    member = MembershipFactory(project=project, role=role).user
+    victim = UserFactory()
+    them = api_client(member)
+    assert _block(them, project, victim.username).status_code == 403
+    assert _void(them, project, victim.username).status_code == 403
+    assert them.get(f"/api/projects/{project.slug}/outliers/").status_code == 403
+    assert them.get(f"/api/projects/{project.slug}/blocks/").status_code == 403
+    assert not ProjectBlock.objects.exists()
+    assert not ContributorVoid.objects.exists()
+
+
+def test_someone_outside_a_members_only_project_blocking_there_gets_404():
+    project = ProjectFactory(visibility=Visibility.MEMBERS)
+    stranger = api_client(UserFactory())
+    assert _block(stranger, project, UserFactory().username).status_code == 404
+    assert _void(stranger, project, UserFactory().username).status_code == 404
+    assert stranger.get(f"/api/projects/{project.slug}/outliers/").status_code == 404
+
+
+def test_a_lead_blocking_another_lead_or_themselves_or_without_reason_is_refused(project, lead):
+    other_lead = MembershipFactory(project=project, role=Role.LEAD).user
+    leads = api_client(lead)
+    for username in (other_lead.username, lead.username):
+        answer = _block(leads, project, username)
+        assert answer.status_code == 400
+        assert "username" in answer.json()["error"]["fields"]
+    blank = _block(leads, project, UserFactory().username, reason="   ")
+    assert blank.status_code == 400
+    assert "reason" in blank.json()["error"]["fields"]
+    assert _block(leads, project, "nobody-by-that-name").status_code == 404
+    assert not ProjectBlock.objects.exists()
+
+
+def test_blocking_twice_or_lifting_what_is_not_there_conflicts_409(project, lead):
+    volunteer = UserFactory()
+    leads = api_client(lead)
+    assert _block(leads, project, volunteer.username).status_code == 201
+    assert _block(leads, project, volunteer.username).status_code == 409
+    unblock = f"/api/projects/{project.slug}/blocks/{volunteer.username}/unblock/"
+    assert leads.post(unblock, {"reason": "ok"}, format="json").status_code == 200
+    assert leads.post(unblock, {"reason": "ok"}, format="json").status_code == 409
+
+
+def test_a_deactivated_account_loses_its_leases_at_once(project):
+    TaskFactory(project=project)
+    volunteer = UserFactory()
+    lease = lease_grant(project=project, user=volunteer)
+    volunteer.is_active = False
+    volunteer.save()
+    lease.refresh_from_db()
+    assert lease.state == LeaseState.EXPIRED
+
+
+# --- Voiding a contributor's work --------------------------------------------------------------
+
+
+def test_voided_answers_are_kept_but_leave_the_consensus_and_come_back_when_unvoided(
+    project, lead, transcribed, django_capture_on_commit_callbacks
+):
+    task, (vandal, honest) = transcribed
+    leads = api_client(lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _void(leads, project, vandal.username).status_code == 201
+    kept = Transcription.objects.get(user=vandal)
+    assert kept.values
+    assert kept.void is not None
+    assert kept.void.created_by == lead
+    task.refresh_from_db()
+    # Reconciled again with one answer left: the image asks for another.
+    assert task.transcription_count == 1
+    assert task.state == TaskState.OPEN
+    result = FieldResult.objects.get(task=task, key="scientificName")
+    assert vandal.pk not in result.agreeing
+    assert result.status == FieldStatus.NEEDS_MORE
+    assert lease_grant(project=project, user=UserFactory()).task_id == task.pk
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = leads.post(
+            f"/api/projects/{project.slug}/voids/{vandal.username}/unvoid/",
+            {"reason": "Checked: honest mistakes."},
+            format="json",
+        )
+    assert answer.status_code == 200
+    assert answer.json()["lifted_by"] == lead.username
+    task.refresh_from_db()
+    assert Transcription.objects.get(user=vandal).void is None
+    assert task.transcription_count == 2
+    assert task.state == TaskState.COMPLETE
+    result = FieldResult.objects.get(task=task, key="scientificName")
+    assert vandal.pk in result.agreeing
+    assert honest.pk in result.agreeing
+
+
+def test_answers_sent_while_voided_are_kept_marked_and_not_counted(project, lead, transcribe):
+    vandal = UserFactory()
+    assert _void(api_client(lead), project, vandal.username).status_code == 201
+    task = TaskFactory(project=project, target=2)
+    transcribe(project, VALUES, user=vandal, task=task)
+    task.refresh_from_db()
+    assert Transcription.objects.get(user=vandal).void is not None
+    assert task.transcription_count == 0
+    assert not FieldResult.objects.filter(task=task).exists()
+
+
+def test_voiding_twice_conflicts_and_every_decision_is_listed(project, lead):
+    vandal = UserFactory()
+    leads = api_client(lead)
+    assert _void(leads, project, vandal.username).status_code == 201
+    assert _void(leads, project, vandal.username).status_code == 409
+    [record] = leads.get(f"/api/projects/{project.slug}/voids/").json()["results"]
+    assert record["username"] == vandal.username
+    assert record["reason"] == "Made-up values."
+    assert record["active"] is True
+
+
+# --- Outliers ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def agreement_history(project, settings):
+    """Ten settled images, each transcribed by four careful people and one careless one whose
+    answer never agrees; plus a newcomer on one image only."""
+    settings.OUTLIER_MIN_SETTLED = 5
+    careful = [UserFactory() for _ in range(4)]
+    careless, newcomer = UserFactory(username="careless"), UserFactory()
+    for n in range(10):
+        task = TaskFactory(project=project, state=TaskState.COMPLETE)
+        people = [*careful, careless] + ([newcomer] if n == 0 else [])
+        for person in people:
+            Transcription.objects.create(
+                project=project, task=task, user=person, values={}, idempotency_key=f"{n}"
+            )
+        FieldResult.objects.create(
+            project=project,
+            task=task,
+            key="scientificName",
+            status=FieldStatus.AGREED,
+            agreeing=[p.pk for p in careful],
+        )
+    return careful, careless, newcomer
+
+
+def test_a_contributor_far_below_the_project_median_is_listed_with_links_to_their_answers(
+    project, lead, agreement_history
+):
+    _careful, careless, newcomer = agreement_history
+    body = api_client(lead).get(f"/api/projects/{project.slug}/outliers/").json()
+    assert body["median"] == 1.0
+    assert body["min_settled"] == 5
+    assert body["measured"] == 5
+    [row] = body["results"]
+    assert row["username"] == careless.username
+    assert (row["settled"], row["agreed"], row["agreement_rate"]) == (10, 0, 0.0)
+    assert row["answers"].endswith(f"/api/projects/{project.slug}/disputes/?contributor=careless")
+    assert row["answers_page"].endswith(f"/projects/{project.slug}/review/?contributor=careless")
+    assert row["blocked"] is False
+    assert row["voided"] is False
+    assert newcomer.username not in [r["username"] for r in body["results"]]  # too few to judge
+
+
+def test_the_leads_settings_page_lists_outliers_with_block_and_void_buttons(
+    project, lead, agreement_history
+):
+    page = page_client(lead).get(reverse("project-settings", args=[project.slug]))
+    html = page.content.decode()
+    assert "careless" in html
+    assert reverse("project-block", args=[project.slug]) in html
+    assert reverse("project-void", args=[project.slug]) in html
+    french = page_client(lead)
+    french.cookies["django_language"] = "fr"
+    html = french.get(
+        reverse("project-settings", args=[project.slug]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Contributeurs rarement d’accord" in html
+    assert "sur 5 contributeurs" in html
+
+
+def test_blocking_and_voiding_from_the_leads_page_then_lifting_them(project, lead):
+    volunteer = UserFactory()
+    leads = page_client(lead)
+    for name in ("project-block", "project-void"):
+        answer = leads.post(
+            reverse(name, args=[project.slug]),
+            {"username": volunteer.username, "reason": "Vandalism."},
+        )
+        assert answer.status_code == 302
+    assert ProjectBlock.objects.get(user=volunteer).reason == "Vandalism."
+    assert ContributorVoid.objects.get(user=volunteer).created_by == lead
+    for name in ("project-unblock", "project-unvoid"):
+        answer = leads.post(
+            reverse(name, args=[project.slug, volunteer.username]), {"reason": "Fine now."}
+        )
+        assert answer.status_code == 302
+    assert not ProjectBlock.objects.filter(lifted_at__isnull=True).exists()
+    assert not ContributorVoid.objects.filter(lifted_at__isnull=True).exists()
+    # A contributor posting the same forms is refused.
+    contributor = MembershipFactory(project=project, role=Role.CONTRIBUTOR).user
+    refused = page_client(contributor).post(
+        reverse("project-block", args=[project.slug]),
+        {"username": volunteer.username, "reason": "x"},
+    )
+    assert refused.status_code == 403
