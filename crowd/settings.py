@@ -404,3 +404,11 @@ CONTENT_SECURITY_POLICY = {
         **({"report-uri": [CSP_REPORT_URI]} if CSP_REPORT_URI else {}),
     }
 }
+
+
+def _static_headers(headers: dict[str, str], path: str, url: str) -> None:
+    # Static files are served before Django's middleware: they need the header of their own.
+    headers["X-Content-Type-Options"] = "nosniff"
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_headers

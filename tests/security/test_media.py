@@ -14,7 +14,8 @@ Catalogue — what a hostile uploader or IIIF server tries, and what the platfor
   of bytes, never as a document.
 - Headers: a page, an API answer, a media file and an export download carry a CSP without
   `unsafe-inline` (media: a sandbox), `nosniff`, `frame-ancestors 'none'` and a
-  Referrer-Policy; HTTPS answers carry HSTS; a bad CSP_REPORT_URI stops start-up.
+  Referrer-Policy; static files say `nosniff` too; HTTPS answers carry HSTS; a bad
+  CSP_REPORT_URI stops start-up.
 """
 
 from __future__ import annotations
@@ -338,3 +339,11 @@ def test_a_polyglot_name_never_chooses_the_stored_name_even_with_a_known_image_e
     assert batch_status(api, body["id"])["counts"]["ok"] == 1
     assert Task.objects.get().image.name.endswith(".gif")
     assert Image.open(io.BytesIO(gif)).format == "GIF"
+
+
+def test_a_static_file_served_before_django_still_says_nosniff(db):
+    from crowd.static import StaticFilesApp
+
+    static = StaticFilesApp(app=None)
+    response = static._find("/static/js/sizes.js").get_response("GET", {})
+    assert dict(response.headers)["X-Content-Type-Options"] == "nosniff"
