@@ -1,8 +1,9 @@
 """Files into a batch: uploads, zips, folders on disk and the metadata CSV.
 
 Every file is stored in the batch's folder under a name of our own (`000042.jpg`: its position
-and a cleaned extension), never under the name it came with, so no name in an upload or a zip
-entry can reach another folder. Names are kept in the database only. Each file that cannot be
+and the extension of the image format its header declares, `worker.imaging.formats`; no
+extension when it declares none we accept), never under the name it came with, so no name in an
+upload or a zip entry can reach another folder nor choose how the file is served. Names are kept in the database only. Each file that cannot be
 stored gets a failed `BatchFile` with its reason, and the rest of the batch goes on; hidden
 system files (`__MACOSX/`, `.DS_Store`, `._*`, `Thumbs.db`) are skipped without a word.
 """
@@ -29,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from tasks import batch_messages as codes
 from tasks.models import Batch, BatchFile, BatchFileState
+from worker.imaging.formats import format_extension, format_sniff
 
 HIDDEN_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "__macosx"}
 # Headers accepted for the column naming the files (compared lowercased, `-`/space as `_`).
@@ -47,7 +49,6 @@ METADATA_MAX_BYTES = 20 * 1024**2
 # Entries smaller than this are never called bombs, however well they compress (a blank page).
 RATIO_FLOOR_BYTES = 1024**2
 _CHUNK = 1024**2
-_EXTENSION = re.compile(r"^\.[a-z0-9]{1,5}$")
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,15 @@ def is_unsafe_path(name: str) -> bool:
     return any(part == ".." for part in re.split(r"[/\\]", name))
 
 
-def stored_extension(name: str) -> str:
-    suffix = os.path.splitext(name)[1].lower()
-    return suffix if _EXTENSION.match(suffix) else ""
+def stored_as_image(path: Path) -> Path:
+    """Give a file just written the extension of the image format it holds, and return where
+    it is now; a file of no accepted format keeps no extension (ingest explains the refusal)."""
+    extension = format_extension(format_sniff(path))
+    if not extension:
+        return path
+    named = path.with_name(path.name + extension)
+    os.replace(path, named)
+    return named
 
 
 def _lead_stored_bytes(batch: Batch) -> int | None:
@@ -181,16 +188,23 @@ class BatchWriter:
             )
         return None
 
-    def _destination(self, name: str) -> tuple[str, Path]:
-        relative = f"{self.batch.folder}/{self.position + 1:06d}{stored_extension(name)}"
-        path = Path(settings.MEDIA_ROOT) / relative
+    def _destination(self) -> Path:
+        path = Path(settings.MEDIA_ROOT) / f"{self.batch.folder}/{self.position + 1:06d}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        return relative, path
+        return path
+
+    def _stored(self, name: str, size: int, written: Path) -> None:
+        relative = f"{self.batch.folder}/{stored_as_image(written).name}"
+        self.stored_bytes += size
+        self.files_kept += 1
+        if self.lead_bytes is not None:
+            self.lead_bytes += size
+        self._record(name=name[:500], size=size, stored=relative)
 
     def _store(self, name: str, size: int, incoming: Incoming) -> None:
         if self._refusal(name, size) is not None:
             return
-        relative, destination = self._destination(name)
+        destination = self._destination()
         upload = incoming.upload
         temporary = getattr(upload, "temporary_file_path", None) if upload else None
         if temporary is not None:
@@ -199,11 +213,7 @@ class BatchWriter:
         else:
             with incoming.opened() as source, open(destination, "wb") as out:
                 shutil.copyfileobj(source, out, _CHUNK)
-        self.stored_bytes += size
-        self.files_kept += 1
-        if self.lead_bytes is not None:
-            self.lead_bytes += size
-        self._record(name=name[:500], size=size, stored=relative)
+        self._stored(name, size, destination)
 
     def _zip_expand(self, incoming: Incoming) -> None:
         with incoming.opened() as stream:
@@ -265,7 +275,7 @@ class BatchWriter:
             return
         if self._refusal(name, size) is not None:
             return
-        relative, destination = self._destination(name)
+        destination = self._destination()
         written = 0
         try:
             # Never more than the size the entry declares (zipfile stops there and checks the
@@ -282,11 +292,7 @@ class BatchWriter:
                 raise  # the disk, not the zip
             self._failed(name, codes.ZIP_ENTRY_DAMAGED, size, detail=str(error))
             return
-        self.stored_bytes += size
-        self.files_kept += 1
-        if self.lead_bytes is not None:
-            self.lead_bytes += size
-        self._record(name=name[:500], size=size, stored=relative)
+        self._stored(name, size, destination)
 
 
 def folder_walk(root: Path) -> Iterator[tuple[str, Path | None]]:

@@ -3,7 +3,7 @@ make its tiles and thumbnail, keep its original, open its task.
 
 Derivatives are named by the SHA-256 of the file as uploaded, per project:
 
-    projects/<id>/originals/<h[:2]>/<h><ext>     the file as uploaded
+    projects/<id>/originals/<h[:2]>/<h><ext>     the file as uploaded; <ext> from its decoded format
     projects/<id>/iiif/<h[:2]>/<h>/              IIIF level-0 tiles and info.json
     projects/<id>/thumbnails/<h[:2]>/<h>.jpg
 
@@ -30,11 +30,12 @@ from django.utils import timezone
 
 from tasks import batch_messages as codes
 from tasks.models import Batch, BatchFile, BatchFileState, BatchState, Task, TaskState
-from tasks.services.batch_sources import stored_extension
+from tasks.services.batch_sources import stored_as_image
 from tasks.services.batches import batch_close, batch_file_finished_on_commit
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import task_reconcile_request
 from worker.iiif_import import FetchError, url_fetch
+from worker.imaging.formats import format_extension
 from worker.imaging.ingest import ImageRejected, file_sha256, image_ingest
 
 logger = logging.getLogger(__name__)
@@ -55,10 +56,12 @@ class Derivatives:
     thumbnail: str
 
     @classmethod
-    def of(cls, *, project_id: int, sha256: str, name: str) -> Derivatives:
+    def of(cls, *, project_id: int, sha256: str, image_format: str = "") -> Derivatives:
+        """`image_format` is Pillow's name of the decoded format: the original's extension, and
+        so its served type, never comes from the name the file was uploaded under."""
         shard = f"{sha256[:2]}/{sha256}"
         return cls(
-            original=f"projects/{project_id}/originals/{shard}{stored_extension(name)}",
+            original=f"projects/{project_id}/originals/{shard}{format_extension(image_format)}",
             tiles=f"projects/{project_id}/iiif/{shard}",
             thumbnail=f"projects/{project_id}/thumbnails/{shard}.jpg",
         )
@@ -117,7 +120,7 @@ def _ingest(record: BatchFile) -> str:
         return _reinstate(record, existing)
     if existing is not None:
         return _duplicate(record, existing)
-    made = Derivatives.of(project_id=project.pk, sha256=sha256, name=record.name)
+    made = Derivatives.of(project_id=project.pk, sha256=sha256)
     try:
         image = image_ingest(
             source,
@@ -131,6 +134,7 @@ def _ingest(record: BatchFile) -> str:
     except BaseException:
         _discard_unless_owned(made, project.pk, sha256)
         raise
+    made = Derivatives.of(project_id=project.pk, sha256=sha256, image_format=image.format)
     try:
         _original_keep(source, root / made.original)
         task = Task(
@@ -182,9 +186,9 @@ class _Superseded(Exception):
 
 
 def _fetch(record: BatchFile, batch: Batch) -> str | None:
-    """Download a IIIF image into the batch's folder; the failed state if it cannot be."""
-    relative = f"{batch.folder}/{record.position:06d}.jpg"
-    destination = Path(settings.MEDIA_ROOT) / relative
+    """Download a IIIF image into the batch's folder; the failed state if it cannot be.
+    Stored, like an upload, under the extension of the format it holds (not of its label)."""
+    destination = Path(settings.MEDIA_ROOT) / f"{batch.folder}/{record.position:06d}"
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_suffix(".part")
     try:
@@ -209,6 +213,7 @@ def _fetch(record: BatchFile, batch: Batch) -> str | None:
             {"url": error.url, "detail": error.detail},
         )
     os.replace(partial, destination)
+    relative = f"{batch.folder}/{stored_as_image(destination).name}"
     BatchFile.objects.filter(pk=record.pk).update(stored=relative, size=size)
     record.stored, record.size = relative, size
     return None

@@ -4,12 +4,19 @@ A members-only project's originals, thumbnails and tiles must not be public to w
 URL. Media paths start with the project's id (`projects/<id>/…`, `batches/<id>/…`); a tile
 request asks the same question hundreds of times, so the answer is cached briefly per session
 and project.
+
+Uploads are hostile: every file is sent with the media type of its stored extension, which the
+platform chose from the decoded image format (`worker.imaging.formats`); never one a browser
+could guess or run. A file of any other extension (left from before that rule) is a download.
+Each answer also tells the browser not to sniff, and to treat it as a sandboxed document with no
+rights to anything: even a file that got past every check cannot run a script with the site's
+cookies.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -20,12 +27,19 @@ from django.views.static import serve
 from crowd.users import AnyUser
 from tasks.models import Project
 from tasks.roles import Capability, project_capabilities
+from worker.imaging.formats import MEDIA_TYPES
 
 DECISION_SECONDS = 60
 INFO_CONTENT_TYPE = 'application/ld+json;profile="http://iiif.io/api/image/3/context.json"'
 # What each top folder of MEDIA_ROOT needs: images of tasks are seen with the project; files
 # still waiting to be ingested only by its leads.
 FOLDER_CAPABILITY = {"projects": Capability.VIEW, "batches": Capability.MANAGE}
+# Sent with every media answer (and what a web server serving MEDIA_ROOT must send too).
+MEDIA_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'",
+}
+SERVED_TYPES = {**MEDIA_TYPES, ".json": "application/json"}
 
 
 def media_serve(request: HttpRequest, path: str) -> HttpResponseBase:
@@ -47,11 +61,26 @@ def media_serve(request: HttpRequest, path: str) -> HttpResponseBase:
         response = _image_info(request, path)
     if response is None:
         response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
+        _typed(response, path)
+    for header, value in MEDIA_HEADERS.items():
+        response[header] = value
     # What anyone may see, any site may show: IIIF viewers elsewhere (Mirador, the Universal
     # Viewer) read a public project's tiles. Never for members-only projects.
     if folder == "projects" and _allowed(AnonymousUser(), int(project_id), Capability.VIEW):
         response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def _typed(response: HttpResponseBase, path: str) -> None:
+    """The media type of the stored extension, never `mimetypes`' guess (`.html`, `.svg`…)."""
+    if "Content-Encoding" in response:  # `mimetypes` reads `.gz` as an encoding to undo
+        del response["Content-Encoding"]
+    served = SERVED_TYPES.get(PurePosixPath(path).suffix.lower())
+    if served is None:
+        response["Content-Type"] = "application/octet-stream"
+        response["Content-Disposition"] = "attachment"
+    else:
+        response["Content-Type"] = served
 
 
 def _image_info(request: HttpRequest, path: str) -> HttpResponse | None:

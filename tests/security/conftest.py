@@ -1,3 +1,3 @@
-from tests.tasks.conftest import committed
+"""The domain tests' fixtures, shared with the security tests."""
 
-__all__ = ["committed"]
+from tests.tasks.conftest import committed, complete_tasks  # noqa: F401

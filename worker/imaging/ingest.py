@@ -3,7 +3,8 @@
     sha256 = file_sha256(path)                    # of the bytes as uploaded: the dedupe key
     made = image_ingest(path, tiles_folder=..., thumbnail_path=..., base_id=..., max_pixels=...)
 
-`image_ingest` opens the file with Pillow, `verify()`s it, reopens it (verify leaves the image
+`image_ingest` opens the file with Pillow, trying only the allowed formats
+(`worker.imaging.formats`), `verify()`s it, reopens it (verify leaves the image
 unusable), refuses more than `max_pixels` before decoding anything (decompression bombs),
 decodes, applies the EXIF orientation in place, converts to RGB where a JPEG tile could not
 hold the mode (CMYK, 16-bit, palette, transparency flattened on white), writes the static IIIF
@@ -30,6 +31,7 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from worker.imaging.formats import IMAGE_FORMATS, image_open
 from worker.imaging.iiif import TileSet, iiif_full_path, iiif_tiles_write
 
 THUMBNAIL_SIZE = (400, 400)
@@ -50,12 +52,28 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"{\\rtf", "rtf"),
     (b"<!DOCTYPE html", "html"),
     (b"<html", "html"),
+    (b"<svg", "svg"),
     (b"<?xml", "xml"),
+    (b"%!PS", "postscript"),
+    (b"\xc5\xd0\xd3\xc6", "postscript"),  # EPS with a binary preview
     (b"\x1f\x8b", "gzip"),
     (b"Rar!", "rar"),
     (b"7z\xbc\xaf", "7z"),
 )
-FILE_KINDS = ("pdf", "zip", "office", "rtf", "html", "xml", "gzip", "rar", "7z", "text")
+FILE_KINDS = (
+    "pdf",
+    "zip",
+    "office",
+    "rtf",
+    "html",
+    "svg",
+    "xml",
+    "postscript",
+    "gzip",
+    "rar",
+    "7z",
+    "text",
+)
 _SIXTEEN_BIT = {"I;16", "I;16L", "I;16B", "I;16N", "I"}
 _ALPHA = {"RGBA", "RGBa", "LA", "La", "PA"}
 _RGB_FAMILY = {"RGBA", "RGBa", "RGBX", "P", "PA"}
@@ -172,7 +190,9 @@ def thumbnail_write(tiles_folder: Path, info: dict[str, Any], path: Path) -> tup
     """Write the thumbnail (fit in THUMBNAIL_SIZE, LANCZOS) reduced from the tile set's smallest
     scaled full image that fills it; staged then renamed. Returns its size."""
     size = thumbnail_size(info["width"], info["height"])
-    with Image.open(tiles_folder / iiif_full_path(info, THUMBNAIL_SIZE)) as source:
+    with Image.open(
+        tiles_folder / iiif_full_path(info, THUMBNAIL_SIZE), formats=("JPEG",)
+    ) as source:
         thumbnail = source.resize(size, Image.Resampling.LANCZOS)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -219,7 +239,7 @@ class _Opened:
             with warnings.catch_warnings():
                 # Pillow warns between its limit and twice it; our own check below decides.
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                image = Image.open(self.path)
+                image = image_open(self.path)
         except UnidentifiedImageError:
             raise ImageRejected(NOT_IMAGE, kind=file_kind(self.path)) from None
         except Image.DecompressionBombError as error:
@@ -231,6 +251,9 @@ class _Opened:
         except Exception as error:
             raise _decode_rejection(error) from error
         self.image = image
+        if image.format not in IMAGE_FORMATS:
+            image.close()
+            raise ImageRejected(NOT_IMAGE, kind=file_kind(self.path))
         width, height = image.size
         if width < 1 or height < 1:
             image.close()
