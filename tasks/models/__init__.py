@@ -1,6 +1,6 @@
 from tasks.models.batches import Batch, BatchFile, BatchFileState, BatchState
 from tasks.models.exports import Export, ExportFormatChoice, ExportState
-from tasks.models.members import ContributorReliability, Membership, Role
+from tasks.models.members import ContributorReliability, ContributorTrust, Membership, Role
 from tasks.models.projects import AssignmentOrder, Project, ProjectStatus, Template, Visibility
 from tasks.models.results import (
     FieldResult,
@@ -20,6 +20,7 @@ __all__ = [
     "BatchFileState",
     "BatchState",
     "ContributorReliability",
+    "ContributorTrust",
     "Export",
     "ExportFormatChoice",
     "ExportState",

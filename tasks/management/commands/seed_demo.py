@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from crowd.models import User
-from tasks.models import Project, ProjectStatus, Role, Transcription
+from tasks.models import ContributorTrust, Project, ProjectStatus, Role, Transcription
 from tasks.services.batch_sources import Incoming
 from tasks.services.batches import batch_create, batch_start
 from tasks.services.ingest import batch_ingest_here
@@ -164,6 +164,17 @@ class Command(BaseCommand):
             (users[f"contributor{n}"], care)
             for n, care in zip(range(1, 6), VOLUNTEER_CARE, strict=True)
         ]
+        # The simulated volunteers stand for long-standing ones who proved themselves, so the
+        # demo shows agreed values (new accounts' answers alone are never settled).
+        for user, _care in volunteers:
+            ContributorTrust.objects.get_or_create(
+                project=project,
+                user=user,
+                defaults={
+                    "compared": settings.TRUST_MIN_COMPARISONS,
+                    "agreed": settings.TRUST_MIN_COMPARISONS,
+                },
+            )
         rng = random.Random(1898)  # noqa: S311 (demo data, not a secret)
         budget = int(len(truths) * project.redundancy_min)
         made = 0
