@@ -11,17 +11,28 @@ A catalogue, one line per test below (hostile input → expected refusal):
 - a new account agreeing with a proven contributor → earns weight and, past the thresholds, trust
 - curators' decisions → count as reference values for everyone who answered
 - a proven contributor whose agreement falls below the threshold → proven no longer
+- asking next-task again, or many times at once → the one image already held, never two
+- reviving an expired lease while holding another image → 409, the old lease stays ended
+- heartbeats past the maximum lease age → 409 `lease_too_old`, the lease ends, the image is free
 """
 
 from __future__ import annotations
 
-import pytest
+import threading
+import time
+from datetime import timedelta
 
-from tasks.models import ContributorReliability, ContributorTrust, FieldResult, Task
+import pytest
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from tasks.models import ContributorReliability, ContributorTrust, FieldResult, Lease, Task
 from tasks.selectors.trust import proven_user_ids
+from tasks.services.leases import lease_grant
 from tasks.services.reliability import project_reliability_refresh
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
 from tests.helpers import api_client, prove
+from tests.servers import missing
 from worker.consensus.decide import UNPROVEN_REASON
 
 MADE_UP = {"scientificName": "Quercus fantasia L.", "country": "France", "eventDate": "01/01/1900"}
@@ -178,3 +189,115 @@ def test_a_proven_contributor_whose_agreement_falls_below_the_threshold_is_prove
 def test_curators_and_leads_are_proven_by_their_role(project, curator, lead, contributor):
     ids = [curator.pk, lead.pk, contributor.pk]
     assert proven_user_ids(project=project, user_ids=ids) == {curator.pk, lead.pk}
+
+
+def test_asking_next_task_again_returns_the_image_already_held_never_a_second_one(project):
+    TaskFactory(project=project, target=2)
+    TaskFactory(project=project, target=2)
+    client = api_client(UserFactory())
+    first = client.post(f"/api/projects/{project.slug}/next-task/").json()
+    again = client.post(f"/api/projects/{project.slug}/next-task/").json()
+    assert again["lease"]["id"] == first["lease"]["id"]
+    assert again["task"]["id"] == first["task"]["id"]
+    assert Lease.objects.filter(state="active").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_next_task_request_while_the_first_is_still_running_gets_the_same_image():
+    if connection.vendor != "postgresql":
+        missing("the concurrency test needs PostgreSQL: set DATABASE_URL=postgres://…")
+    project = ProjectFactory(redundancy_min=2, redundancy_max=3)
+    for _ in range(3):
+        TaskFactory(project=project, target=2)
+    user = UserFactory()
+    granted, started = threading.Event(), threading.Event()
+    leases: list[int] = []
+    errors: list[BaseException] = []
+
+    def first():
+        # Grants inside a transaction kept open until the second request has been sent.
+        try:
+            with transaction.atomic():
+                lease = lease_grant(project=project, user=user)
+                assert lease is not None
+                leases.append(lease.pk)
+                granted.set()
+                started.wait(timeout=30)
+                time.sleep(0.5)  # lets the second request reach the database
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            granted.set()
+            connections.close_all()
+
+    def second():
+        try:
+            granted.wait(timeout=30)
+            started.set()
+            lease = lease_grant(project=project, user=user)
+            assert lease is not None
+            leases.append(lease.pk)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(leases) == 2
+    assert len(set(leases)) == 1
+    assert Lease.objects.filter(user=user, state="active").count() == 1
+
+
+def test_reviving_an_expired_lease_while_holding_another_image_is_refused(project):
+    first_task = TaskFactory(project=project, target=2, priority=1)
+    other_task = TaskFactory(project=project, target=2)
+    user = UserFactory()
+    client = api_client(user)
+    old = client.post(f"/api/projects/{project.slug}/next-task/").json()["lease"]["id"]
+    assert Lease.objects.get(pk=old).task_id == first_task.pk
+    Lease.objects.filter(pk=old).update(expires_at=timezone.now() - timedelta(seconds=1))
+    Task.objects.filter(pk=other_task.pk).update(priority=2)
+    new = client.post(f"/api/projects/{project.slug}/next-task/").json()["lease"]["id"]
+    assert Lease.objects.get(pk=new).task_id == other_task.pk
+    refused = client.post(f"/api/leases/{old}/heartbeat/")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "conflict"
+    assert Lease.objects.get(pk=old).state == "expired"
+    assert list(Lease.objects.filter(user=user, state="active").values_list("pk", flat=True)) == [
+        new
+    ]
+
+
+def test_a_heartbeat_past_the_maximum_lease_age_is_refused_and_the_lease_ends(project, settings):
+    settings.LEASE_MAX_MINUTES = 60
+    TaskFactory(project=project, target=1)
+    client = api_client(UserFactory())
+    lease = client.post(f"/api/projects/{project.slug}/next-task/").json()["lease"]["id"]
+    Lease.objects.filter(pk=lease).update(created_at=timezone.now() - timedelta(minutes=61))
+    refused = client.post(f"/api/leases/{lease}/heartbeat/")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "lease_too_old"
+    assert "60 minutes" in refused.json()["error"]["message"]
+    assert Lease.objects.get(pk=lease).state == "expired"
+    # The image is free for someone else at once.
+    other = api_client(UserFactory()).post(f"/api/projects/{project.slug}/next-task/")
+    assert other.status_code == 200
+
+
+def test_heartbeats_never_extend_a_lease_past_its_maximum_age(project, settings):
+    settings.LEASE_MAX_MINUTES = 60
+    project.lease_minutes = 30
+    project.save()
+    TaskFactory(project=project, target=1)
+    client = api_client(UserFactory())
+    lease = client.post(f"/api/projects/{project.slug}/next-task/").json()["lease"]["id"]
+    granted = timezone.now() - timedelta(minutes=50)
+    Lease.objects.filter(pk=lease).update(created_at=granted)
+    renewed = client.post(f"/api/leases/{lease}/heartbeat/")
+    assert renewed.status_code == 200
+    assert Lease.objects.get(pk=lease).expires_at == granted + timedelta(minutes=60)
