@@ -14,6 +14,8 @@ A catalogue, one line per test below (hostile input → expected refusal):
 - asking next-task again, or many times at once → the one image already held, never two
 - reviving an expired lease while holding another image → 409, the old lease stays ended
 - heartbeats past the maximum lease age → 409 `lease_too_old`, the lease ends, the image is free
+- one account asking next-task or submitting faster than its rate → 429 with `Retry-After`, in
+  the API's error shape; other accounts unaffected
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from crowd.throttles import ScopedThrottle
 from tasks.models import ContributorReliability, ContributorTrust, FieldResult, Lease, Task
 from tasks.selectors.trust import proven_user_ids
 from tasks.services.leases import lease_grant
@@ -301,3 +305,45 @@ def test_heartbeats_never_extend_a_lease_past_its_maximum_age(project, settings)
     renewed = client.post(f"/api/leases/{lease}/heartbeat/")
     assert renewed.status_code == 200
     assert Lease.objects.get(pk=lease).expires_at == granted + timedelta(minutes=60)
+
+
+@pytest.fixture
+def rates(monkeypatch):
+    """Per-account rates lowered to two requests a minute, counted from zero."""
+    cache.clear()
+    monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "next_task", "2/minute")
+    monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "submit", "2/minute")
+    yield
+    cache.clear()
+
+
+def _throttled(response):
+    assert response.status_code == 429, response.content
+    assert int(response["Retry-After"]) > 0
+    error = response.json()["error"]
+    assert (error["status"], error["code"]) == (429, "throttled")
+    assert error["message"]
+
+
+def test_an_account_asking_next_task_faster_than_its_rate_gets_429_with_retry_after(project, rates):
+    TaskFactory(project=project, target=2)
+    script = api_client(UserFactory())
+    for _ in range(2):
+        assert script.post(f"/api/projects/{project.slug}/next-task/").status_code == 200
+    _throttled(script.post(f"/api/projects/{project.slug}/next-task/"))
+    someone_else = api_client(UserFactory())
+    assert someone_else.post(f"/api/projects/{project.slug}/next-task/").status_code == 200
+
+
+def test_an_account_submitting_faster_than_its_rate_gets_429_and_loses_nothing_saved(
+    project, rates
+):
+    TaskFactory(project=project, target=2)
+    client = api_client(UserFactory())
+    taken = client.post(f"/api/projects/{project.slug}/next-task/").json()
+    task, lease = taken["task"]["id"], taken["lease"]["id"]
+    body = {"lease": lease, "values": TRUE, "idempotency_key": "same"}
+    assert client.post(f"/api/tasks/{task}/transcriptions/", body, format="json").status_code == 201
+    assert client.post(f"/api/tasks/{task}/transcriptions/", body, format="json").status_code == 200
+    _throttled(client.post(f"/api/tasks/{task}/transcriptions/", body, format="json"))
+    assert Task.objects.get(pk=task).transcription_count == 1

@@ -77,6 +77,7 @@ class Command(BaseCommand):
             membership_set(
                 project=project, user=users["curator"], role=Role.CURATOR, actor=users["lead"]
             )
+            self._volunteers_proven(project, users)
             added = self._images(project, spec["generate"](count=images, seed=1))
             self.stdout.write(f"{project.slug}: {added} new images, {project.tasks.count()} in all")
             if transcriptions:
@@ -88,6 +89,20 @@ class Command(BaseCommand):
                 f"Demo accounts (password: {DEMO_PASSWORD}): {', '.join(DEMO_USERS)}"
             )
         )
+
+    def _volunteers_proven(self, project: Project, users: dict[str, User]) -> None:
+        """The demo volunteers stand for long-standing ones who proved themselves, so the demo
+        shows agreed values (new accounts' answers alone are never settled)."""
+        for name, user in users.items():
+            if name.startswith("contributor"):
+                ContributorTrust.objects.get_or_create(
+                    project=project,
+                    user=user,
+                    defaults={
+                        "compared": settings.TRUST_MIN_COMPARISONS,
+                        "agreed": settings.TRUST_MIN_COMPARISONS,
+                    },
+                )
 
     def _user(self, name: str) -> User:
         user, created = User.objects.get_or_create(
@@ -164,17 +179,6 @@ class Command(BaseCommand):
             (users[f"contributor{n}"], care)
             for n, care in zip(range(1, 6), VOLUNTEER_CARE, strict=True)
         ]
-        # The simulated volunteers stand for long-standing ones who proved themselves, so the
-        # demo shows agreed values (new accounts' answers alone are never settled).
-        for user, _care in volunteers:
-            ContributorTrust.objects.get_or_create(
-                project=project,
-                user=user,
-                defaults={
-                    "compared": settings.TRUST_MIN_COMPARISONS,
-                    "agreed": settings.TRUST_MIN_COMPARISONS,
-                },
-            )
         rng = random.Random(1898)  # noqa: S311 (demo data, not a secret)
         budget = int(len(truths) * project.redundancy_min)
         made = 0
