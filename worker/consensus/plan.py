@@ -150,12 +150,12 @@ class TaskSubmissions:
         weights = self._weights.get(field_type)
         if weights is None:
             prior, cap = self._prior, self._cap
-            weights = [
-                s.weights.get(field_type, prior)
-                if s.trusted
-                else min(cap, s.weights.get(field_type, prior))
-                for s in self.submissions
-            ]
+            weights = [s.weights.get(field_type, prior) for s in self.submissions]
+            if self.untrusted:
+                weights = [
+                    w if s.trusted else min(cap, w)
+                    for s, w in zip(self.submissions, weights, strict=True)
+                ]
             self._weights[field_type] = weights
         return weights
 
