@@ -444,3 +444,27 @@ def _static_headers(headers: dict[str, str], path: str, url: str) -> None:
 
 
 WHITENOISE_ADD_HEADERS_FUNCTION = _static_headers
+# --- Trust before weight ----------------------------------------------------------------------
+try:
+    # A contributor is proven in a project once at least TRUST_MIN_COMPARISONS of their answers
+    # were compared with reference values (settled by curators, or with a proven contributor's
+    # support) and at least TRUST_MIN_AGREEMENT_PERCENT of them agreed. 0 trusts every account
+    # (a closed project of known volunteers).
+    TRUST_MIN_COMPARISONS = env.number("TRUST_MIN_COMPARISONS", default=20, minimum=0)
+    TRUST_MIN_AGREEMENT_PERCENT = env.number(
+        "TRUST_MIN_AGREEMENT_PERCENT", default=80, minimum=0, maximum=100
+    )
+    # The most an unproven contributor's vote weighs, in percent of a newcomer's prior weight.
+    TRUST_UNPROVEN_WEIGHT_PERCENT = env.number(
+        "TRUST_UNPROVEN_WEIGHT_PERCENT", default=50, minimum=1, maximum=100
+    )
+    # Heartbeats renew a lease up to this age; then the image goes back to the queue.
+    LEASE_MAX_MINUTES = env.number("LEASE_MAX_MINUTES", default=240, minimum=1)
+    # Per account, on top of API_THROTTLE_USER.
+    API_THROTTLE_NEXT_TASK = env.rate("API_THROTTLE_NEXT_TASK", default="30/minute")
+    API_THROTTLE_SUBMIT = env.rate("API_THROTTLE_SUBMIT", default="20/minute")
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(  # type: ignore[attr-defined]
+    {"next_task": API_THROTTLE_NEXT_TASK, "submit": API_THROTTLE_SUBMIT}
+)

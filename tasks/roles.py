@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -228,3 +229,19 @@ def may_create_projects(user: AnyUser) -> bool:
     if not user.is_authenticated:
         return False
     return settings.PROJECT_CREATORS == "all" or user.is_staff
+
+
+# Whose answers are trusted in a project without measuring them: its curators and leads, whom
+# a lead chose, and superusers. Everyone else proves themselves (`tasks.selectors.trust`).
+PROVEN_ROLES = (Role.LEAD, Role.CURATOR)
+
+
+def project_proven_by_role(project: Project, user_ids: set[int]) -> set[int]:
+    """Those of `user_ids` trusted in `project` by their role alone."""
+    if not user_ids:
+        return set()
+    members = Membership.objects.filter(
+        project=project, user_id__in=user_ids, role__in=PROVEN_ROLES
+    ).values_list("user_id", flat=True)
+    staff = get_user_model().objects.filter(pk__in=user_ids, is_superuser=True)
+    return set(members) | set(staff.values_list("pk", flat=True))

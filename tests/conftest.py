@@ -11,7 +11,7 @@ from django.utils import translation
 from tasks.models import Role
 from tasks.services.leases import lease_grant
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
-from tests.helpers import api_client, submit
+from tests.helpers import api_client, prove, submit
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -93,13 +93,19 @@ def curator_api(curator):
 
 @pytest.fixture
 def transcribe(django_capture_on_commit_callbacks):
-    """`transcribe(project, values, user=None, task=None, key=None)`: a contributor (a new one
-    unless given) takes their next task of `project` (asserted to be `task` when given) and
-    submits `values`; what the platform runs after the commit (reconciliation, events) runs
-    too. Returns the contributor."""
+    """`transcribe(project, values, user=None, task=None, key=None, proven=True)`: a contributor
+    (a new one unless given) takes their next task of `project` (asserted to be `task` when
+    given) and submits `values`; what the platform runs after the commit (reconciliation,
+    events) runs too. Returns the contributor.
 
-    def send(project, values, *, user=None, task=None, key=None):
+    The contributor has proven themselves in `project` (`helpers.prove`) unless `proven=False`:
+    most tests are about how proven volunteers' answers are reconciled; what unproven accounts
+    may do is tested in tests/security/test_trust.py."""
+
+    def send(project, values, *, user=None, task=None, key=None, proven=True):
         user = user or UserFactory()
+        if proven:
+            prove(project, user)
         lease = lease_grant(project=project, user=user)
         assert lease is not None, "no task left for this contributor"
         if task is not None:

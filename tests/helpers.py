@@ -8,6 +8,7 @@ from typing import Any
 from django.test import Client
 from rest_framework.test import APIClient
 
+from tasks.models import ContributorTrust
 from tasks.services.submissions import transcription_submit
 
 
@@ -43,3 +44,15 @@ def submit(lease, values: dict[str, Any], *, key: str | None = None):
         markers={},
         idempotency_key=key or f"{lease.user_id}-{lease.task_id}",
     )
+
+
+def prove(project, user, *, compared: int = 50, agreed: int | None = None):
+    """Record that `user`'s answers in `project` were compared `compared` times with reference
+    values and agreed `agreed` times (all of them by default): what the relearning would have
+    counted for a volunteer who proved themselves. Returns `user`."""
+    ContributorTrust.objects.update_or_create(
+        project=project,
+        user=user,
+        defaults={"compared": compared, "agreed": compared if agreed is None else agreed},
+    )
+    return user

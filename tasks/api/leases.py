@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crowd.api_schema import ErrorSerializer, errors, no_content
+from crowd.throttles import ScopedThrottle
 from crowd.users import acting_user
 from tasks.api.projects import TemplateSerializer
 from tasks.api.tasks import TaskSerializer
@@ -39,6 +40,9 @@ class ReleaseSerializer(serializers.Serializer):
 
 class NextTaskView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    # Per account (API_THROTTLE_NEXT_TASK), on top of the API's general limits.
+    throttle_classes = [*APIView.throttle_classes, ScopedThrottle]
+    throttle_scope = "next_task"
 
     @extend_schema(
         request=None,

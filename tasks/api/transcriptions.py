@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crowd.api_schema import ErrorSerializer, errors
+from crowd.throttles import ScopedThrottle
 from crowd.users import acting_user
 from tasks.models import Task, Transcription
 from tasks.roles import Capability, project_require
@@ -72,6 +73,9 @@ def _fields_under(name: str) -> Iterator[None]:
 
 class TranscriptionCreateView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    # Per account (API_THROTTLE_SUBMIT), on top of the API's general limits.
+    throttle_classes = [*APIView.throttle_classes, ScopedThrottle]
+    throttle_scope = "submit"
 
     @extend_schema(
         request=SubmitSerializer,

@@ -1,6 +1,6 @@
 from tasks.models.batches import Batch, BatchFile, BatchFileState, BatchState
 from tasks.models.exports import Export, ExportFormatChoice, ExportState
-from tasks.models.members import ContributorReliability, Membership, Role
+from tasks.models.members import ContributorReliability, ContributorTrust, Membership, Role
 from tasks.models.moderation import ContributorVoid, ProjectBlock
 from tasks.models.projects import (
     AssignmentOrder,
@@ -29,6 +29,7 @@ __all__ = [
     "BatchFileState",
     "BatchState",
     "ContributorReliability",
+    "ContributorTrust",
     "ContributorVoid",
     "Export",
     "ExportFormatChoice",

@@ -69,3 +69,29 @@ class ContributorReliability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.field_type} {self.weight:.2f}"
+
+
+class ContributorTrust(models.Model):
+    """How a contributor's answers compare with reference values in a project: values settled
+    by curators, or accepted with the support of a proven contributor other than them.
+
+    Counted by `project_reliability_refresh`; whether that makes them proven is read with the
+    current settings (`tasks.selectors.trust`), so changing a threshold takes effect at once.
+    Agreement among unproven accounts is never a comparison: it proves nothing.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="trusts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    compared = models.PositiveIntegerField(_("answers compared with reference values"), default=0)
+    agreed = models.PositiveIntegerField(_("answers that agreed"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("contributor trust")
+        verbose_name_plural = _("contributor trust")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="trust_one_per_contributor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.agreed}/{self.compared}"

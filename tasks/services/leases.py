@@ -1,7 +1,9 @@
 """Assignment: which task a contributor gets next, and the leases that hold tasks.
 
 A lease is live while `state == active` and `expires_at > now`. A task has room for another
-contributor while `transcription_count + live leases < target`. A skip or a submission marks
+contributor while `transcription_count + live leases < target`. A contributor holds at most one
+live lease per project (asking again gives the same one back), and heartbeats renew a lease
+only up to `LEASE_MAX_MINUTES` after it was granted, so nobody holds an image for ever. A skip or a submission marks
 the task as seen by that contributor, who is never served it again; a lease that merely ran
 out (the page was closed, the volunteer went away) does not.
 """
@@ -62,6 +64,12 @@ def contribute_check(*, user: User, project: Project) -> None:
         raise ProjectNotTakingAnswers(contribute_refusal(project))
 
 
+class LeaseTooOld(LeaseConflict):
+    """The lease reached its maximum age: heartbeats may not hold an image for ever."""
+
+    code = "lease_too_old"
+
+
 def live_leases(*, now: object = None) -> Q:
     return Q(state=LeaseState.ACTIVE, expires_at__gt=now or timezone.now())
 
@@ -108,6 +116,15 @@ def _next_task(*, project: Project, user: User, now: object, passed: set[int]) -
     return _lock_first(candidates.order_by("-priority", "-transcription_count", "id"))
 
 
+def lease_deadline(created_at: datetime) -> datetime:
+    """When a lease granted at `created_at` ends for good, heartbeats or not."""
+    return created_at + timedelta(minutes=settings.LEASE_MAX_MINUTES)
+
+
+def _lease_expiry(*, project: Project, created_at: datetime, now: datetime) -> datetime:
+    return min(now + timedelta(minutes=project.lease_minutes), lease_deadline(created_at))
+
+
 def lease_current(*, project: Project, user: User) -> Lease | None:
     """The contributor's live lease in this project, if any (a reload gets the same task).
 
@@ -133,8 +150,11 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
     is left for them.
 
     Safe under concurrency: the chosen task row is locked before its room is counted, so no task
-    gets more live leases than it still needs. Callers check that `user` may contribute.
+    gets more live leases than it still needs; the contributor's own row is locked first, so two
+    requests of theirs at once (two tabs, a script) never get two images. Callers check that
+    `user` may contribute.
     """
+    User.objects.select_for_update().filter(pk=user.pk).first()
     current = lease_current(project=project, user=user)
     if current is not None:
         return current
@@ -153,7 +173,7 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
                     lease = Lease.objects.create(
                         task=task,
                         user=user,
-                        expires_at=now + timedelta(minutes=project.lease_minutes),
+                        expires_at=_lease_expiry(project=project, created_at=now, now=now),
                     )
             except IntegrityError:
                 # The same contributor asked twice at once (two tabs): the other request won.
@@ -184,12 +204,22 @@ def task_has_room(*, task: Task, excluding: Lease | None = None, now: object = N
     return task.state in ASSIGNABLE_STATES and task.transcription_count + live.count() < task.target
 
 
-@transaction.atomic
 def lease_heartbeat(*, lease_id: int, user: User) -> Lease:
-    """Extend a lease by the project's lease duration. An expired lease is revived only while
-    its task still needs it and its holder may still contribute; otherwise LeaseConflict.
+    """Extend a lease by the project's lease duration, never past its maximum age
+    (`lease_deadline`). An expired lease is revived only while its task still needs it, its
+    holder may still contribute and holds no other live lease in the project; otherwise
+    LeaseConflict, and the lease ends.
 
-    Locks the task, then the lease: the order submissions use, so the two never deadlock."""
+    Locks the task, then the lease: the order submissions use, so the two never deadlock. A
+    refusal that ends the lease is raised once that is committed."""
+    outcome = _heartbeat(lease_id=lease_id, user=user)
+    if isinstance(outcome, LeaseConflict):
+        raise outcome
+    return outcome
+
+
+@transaction.atomic
+def _heartbeat(*, lease_id: int, user: User) -> Lease | LeaseConflict:
     task_id = Lease.objects.filter(pk=lease_id).values_list("task_id", flat=True).first()
     if task_id is None:
         raise PermissionDenied(_("This lease is not yours."))
@@ -199,21 +229,43 @@ def lease_heartbeat(*, lease_id: int, user: User) -> Lease:
         raise LeaseConflict(_("This lease has ended."))
     contribute_check(user=user, project=task.project)
     now = timezone.now()
+    if now >= lease_deadline(lease.created_at):
+        _lease_end(lease, now)
+        return LeaseTooOld(
+            _(
+                "You have held this image for %(minutes)d minutes, the most allowed: it goes "
+                "back to the queue. Ask for the next image to go on."
+            )
+            % {"minutes": settings.LEASE_MAX_MINUTES}
+        )
     if lease.state == LeaseState.EXPIRED or lease.expires_at <= now:
         newer = Lease.objects.filter(task=task, user=user, state=LeaseState.ACTIVE).exclude(
             pk=lease.pk
         )
         if newer.exists() or not task_has_room(task=task, excluding=lease, now=now):
             # The image was given to someone else, or to them again under a newer lease.
-            Lease.objects.filter(pk=lease.pk).update(
-                state=LeaseState.EXPIRED, ended_at=lease.ended_at or now
+            _lease_end(lease, now)
+            return LeaseConflict(_("This lease expired and the image no longer needs you."))
+        elsewhere = Lease.objects.filter(
+            live_leases(now=now), user=user, task__project_id=task.project_id
+        ).exclude(pk=lease.pk)
+        if elsewhere.exists():
+            # Reviving it would give them two images at once.
+            _lease_end(lease, now)
+            return LeaseConflict(
+                _("This lease expired and you now hold another image of this project.")
             )
-            raise LeaseConflict(_("This lease expired and the image no longer needs you."))
     lease.state = LeaseState.ACTIVE
     lease.ended_at = None
-    lease.expires_at = now + timedelta(minutes=lease.task.project.lease_minutes)
+    lease.expires_at = _lease_expiry(project=task.project, created_at=lease.created_at, now=now)
     lease.save(update_fields=["state", "ended_at", "expires_at"])
     return lease
+
+
+def _lease_end(lease: Lease, now: datetime) -> None:
+    Lease.objects.filter(pk=lease.pk, state__in=(LeaseState.ACTIVE, LeaseState.EXPIRED)).update(
+        state=LeaseState.EXPIRED, ended_at=lease.ended_at or now
+    )
 
 
 @transaction.atomic

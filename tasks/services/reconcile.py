@@ -24,6 +24,7 @@ from tasks.models import (
     Transcription,
 )
 from tasks.models.results import ChangeCause
+from tasks.selectors.trust import proven_user_ids, unproven_weight
 from tasks.services.progress import project_progress_request
 from worker.consensus import (
     FieldOutcome,
@@ -46,6 +47,7 @@ def project_policy(project: Project) -> Policy:
         agreement_threshold=project.agreement_threshold,
         day_first=project.date_day_first,
         geopoint_tolerance_m=float(project.geopoint_tolerance_m),
+        unproven_weight=unproven_weight(),
     )
 
 
@@ -87,13 +89,16 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
         task.save(update_fields=["reconcile_pending", "reconciled_at"])
         return None
     project = task.project
-    weights = reliability_weights(project=project, user_ids={t.user_id for t in transcriptions})
+    user_ids = {t.user_id for t in transcriptions}
+    weights = reliability_weights(project=project, user_ids=user_ids)
+    proven = proven_user_ids(project=project, user_ids=user_ids)
     submissions = [
         Submission(
             user=str(t.user_id),
             values=t.values,
             markers=t.markers,
             weights=weights.get(t.user_id, {}),
+            trusted=t.user_id in proven,
         )
         for t in transcriptions
     ]

@@ -1,5 +1,12 @@
-"""Contributor reliability: learnt from settled field results, stored per project, contributor
-and field type, used as vote weights by reconciliation (model: worker.consensus.reliability)."""
+"""Contributor reliability and trust: learnt from reference values, stored per project,
+contributor and field type, used as vote weights by reconciliation (model:
+worker.consensus.reliability).
+
+A settled field is a reference value for a contributor when a curator settled it, or when a
+proven contributor other than them supports it. Agreement among unproven accounts alone is
+never learnt from: two throwaway accounts typing the same made-up values must not raise each
+other's weight, nor become proven by it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,15 @@ from collections.abc import Iterator
 
 from django.db import transaction
 
-from tasks.models import ContributorReliability, FieldResult, FieldStatus, Project, Transcription
+from tasks.models import (
+    ContributorReliability,
+    ContributorTrust,
+    FieldResult,
+    FieldStatus,
+    Project,
+    Transcription,
+)
+from tasks.selectors.trust import proven_user_ids
 from worker.consensus.reliability import (
     CONSENSUS,
     CURATOR,
@@ -42,14 +57,23 @@ def _task_users(project_id: int) -> Iterator[tuple[int, list[int]]]:
 
 
 def project_reliability_refresh(*, project_id: int) -> int:
-    """Recompute every contributor's tallies and weights in a project from its settled fields.
+    """Recompute every contributor's tallies, weights and trust counts in a project from its
+    reference values (see the module's docstring).
 
-    Idempotent (recomputes from scratch); streams results in task order so memory stays flat in
-    the number of tasks. Returns the number of (contributor, field type) weights stored.
+    Idempotent (recomputes from scratch, and drops what no reference value supports any more);
+    streams results in task order so memory stays flat in the number of tasks. Who is proven is
+    read once at the start: trust spreads by one step per refresh. Returns the number of
+    (contributor, field type) weights stored.
     """
     project = Project.objects.select_related("template").get(pk=project_id)
     types = {spec.key: spec.type for spec in project.template.specs}
+    contributors = Transcription.objects.filter(project_id=project_id).values_list(
+        "user_id", flat=True
+    )
+    proven = proven_user_ids(project=project, user_ids=contributors.distinct())
     tallies: dict[tuple[int, str], Tally] = defaultdict(Tally)
+    compared: dict[int, int] = defaultdict(int)
+    agreed: dict[int, int] = defaultdict(int)
     results = (
         FieldResult.objects.filter(project_id=project_id, status__in=SETTLED)
         .order_by("task_id")
@@ -63,19 +87,20 @@ def project_reliability_refresh(*, project_id: int) -> int:
             task_id, users = next(users_by_task, (None, []))
         if task_id != result_task or key not in types:
             continue
-        source = (
-            CURATOR
-            if status == FieldStatus.RESOLVED
-            else UNANIMOUS
-            if len(agreeing) == n
-            else CONSENSUS
-        )
+        curated = status == FieldStatus.RESOLVED
+        source = CURATOR if curated else UNANIMOUS if len(agreeing) == n else CONSENSUS
         agreeing_set = set(agreeing)
+        backers = agreeing_set & proven
         for user in users:
-            observation = Observation(str(user), types[key], user in agreeing_set, source)
+            if not curated and not backers - {user}:
+                continue  # not settled by others: nothing to learn about this contributor
+            right = user in agreeing_set
+            observation = Observation(str(user), types[key], right, source)
             tallies[(user, types[key])] = reliability_update(
                 tallies[(user, types[key])], observation
             )
+            compared[user] += 1
+            agreed[user] += right
     rows = [
         ContributorReliability(
             project_id=project_id,
@@ -87,12 +112,14 @@ def project_reliability_refresh(*, project_id: int) -> int:
         )
         for (user, field_type), tally in tallies.items()
     ]
+    trusts = [
+        ContributorTrust(project_id=project_id, user_id=user, compared=count, agreed=agreed[user])
+        for user, count in compared.items()
+    ]
     with transaction.atomic():
-        ContributorReliability.objects.bulk_create(
-            rows,
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=["project", "user", "field_type"],
-            update_fields=["correct", "total", "weight", "updated_at"],
-        )
+        # Weights and counts learnt before (from what no longer counts) must not linger.
+        ContributorReliability.objects.filter(project_id=project_id).delete()
+        ContributorReliability.objects.bulk_create(rows, batch_size=1000)
+        ContributorTrust.objects.filter(project_id=project_id).delete()
+        ContributorTrust.objects.bulk_create(trusts, batch_size=1000)
     return len(rows)

@@ -26,16 +26,22 @@ from worker.consensus.model import (
     make_alternative,
     make_outcome,
 )
-from worker.consensus.plan import EPSILON, FieldPlan, TaskSubmissions
+from worker.consensus.plan import EPSILON, FieldPlan, TaskSubmissions, unproven_only
 
 
 def decide(
-    plan: FieldPlan, values: list[Vote], blanks: list[Vote], illegible: list[Vote], n: int
+    plan: FieldPlan,
+    values: list[Vote],
+    blanks: list[Vote],
+    illegible: list[Vote],
+    n: int,
+    untrusted: frozenset[str] = frozenset(),
 ) -> FieldOutcome:
     """Value, blank or illegible: the heaviest wins; blank and illegible votes are discounted.
 
     With a learnt blank share for the field (`plan.learnt`), a trusted lone value may stand
-    against one blank (`lone_value`)."""
+    against one blank (`lone_value`). A value or blank backed only by `untrusted` contributors
+    is never accepted."""
     policy = plan.policy
     blank_weight = sum([v.weight for v in blanks]) if blanks else 0.0
     illegible_weight = sum([v.weight for v in illegible]) if illegible else 0.0
@@ -63,6 +69,8 @@ def decide(
             )
             and consensus.decisive
         )
+        unproven = unproven_only(untrusted, consensus.agree_users)
+        accepted = accepted and not unproven
         status = AGREED if accepted else unsettled(n, policy)
         value, method = consensus.value, consensus.method
         agreeing = consensus.agree_users
@@ -76,8 +84,13 @@ def decide(
         blank_wins = bool(blanks) and blank_weight > illegible_weight + EPSILON
         agreement = blank_weight / total if total > 0 and blank_wins else 0.0
         support = len(blanks) if blank_wins else 0
+        unproven = blank_wins and unproven_only(untrusted, [v.user for v in blanks])
         accepted = (
-            enough and blank_wins and agreement >= plan.threshold and support >= needed_support
+            enough
+            and blank_wins
+            and agreement >= plan.threshold
+            and support >= needed_support
+            and not unproven
         )
         status = BLANK if accepted else unsettled(n, policy)
         value, method = "", "blank"
@@ -94,7 +107,7 @@ def decide(
         notes = []
     notes += _dissent_notes(values, blanks, illegible, consensus, value_wins)
     if not accepted and n >= 1:
-        notes.append(reason(policy, n, agreement, support, needed_support))
+        notes.append(reason(policy, n, agreement, support, needed_support, unproven))
     return make_outcome(
         key=plan.spec.key,
         value=value,
@@ -126,7 +139,8 @@ def unanimous(plan: FieldPlan, task: TaskSubmissions, reading: Reading) -> Field
     if weight <= 0:
         return None
     policy = plan.policy
-    accepted = n >= policy.min_transcriptions and n >= plan.needed
+    unproven = unproven_only(task.untrusted, users)
+    accepted = n >= policy.min_transcriptions and n >= plan.needed and not unproven
     return make_outcome(
         key=plan.spec.key,
         value=value,
@@ -136,7 +150,9 @@ def unanimous(plan: FieldPlan, task: TaskSubmissions, reading: Reading) -> Field
         n=n,
         method=method,
         alternatives=(make_alternative(value, weight if value else weight * plan.share, users),),
-        explanation=head if accepted else f"{head}; {reason(policy, n, 1.0, n, plan.needed)}",
+        explanation=head
+        if accepted
+        else f"{head}; {reason(policy, n, 1.0, n, plan.needed, unproven)}",
         agreeing=users,
     )
 
@@ -193,10 +209,12 @@ def one_form(
             )
         )
     )
+    unproven = unproven_only(task.untrusted, value_users)
+    accepted = accepted and not unproven
     head = f"{support} of {n} agree {plan.note}"
     notes = [head, f"{len(blank_users)} left it blank"] if blank_users else [head]
     if not accepted and n >= 1:
-        notes.append(reason(policy, n, agreement, support, plan.needed))
+        notes.append(reason(policy, n, agreement, support, plan.needed, unproven))
     users = tuple(sorted(value_users))
     value = make_alternative(form.text, value_weight, users)
     return make_outcome(
@@ -286,14 +304,24 @@ def _dissent_notes(
     return notes
 
 
-def reason(policy: Policy, n: int, agreement: float, support: int, needed: int) -> str:
+def reason(
+    policy: Policy, n: int, agreement: float, support: int, needed: int, unproven: bool = False
+) -> str:
     if n < policy.min_transcriptions:
         return f"needs at least {policy.min_transcriptions} transcriptions"
     if support < needed:
         return f"needs {needed} contributors to agree"
     if agreement < policy.agreement_threshold - EPSILON:
         return f"{agreement:.0%} is below the {policy.agreement_threshold:.0%} needed"
+    if unproven:
+        return UNPROVEN_REASON
     return "a curator should decide"
+
+
+# Why a value every backer of which is unproven waits: the explanation curators read.
+UNPROVEN_REASON = (
+    "backed only by contributors not yet proven: a proven contributor or a curator must confirm it"
+)
 
 
 def _alternatives(

@@ -123,4 +123,4 @@ def _reconcile(plan: FieldPlan, task: TaskSubmissions) -> FieldOutcome:
         illegible = [v for v in others if v.reading.kind == ILLEGIBLE]
     else:
         blanks = illegible = others
-    return decide(plan, values, blanks, illegible, task.n)
+    return decide(plan, values, blanks, illegible, task.n, task.untrusted)

@@ -32,6 +32,12 @@ class Submission:
     values: Mapping[str, str]
     markers: Mapping[str, str] = field(default_factory=dict)  # key -> "illegible" | "absent"
     weights: Mapping[str, float] = field(default_factory=dict)  # field type -> weight
+    # Whether the contributor has proven themselves (the platform measures it against values
+    # settled by others). A value backed only by unproven contributors is never accepted and
+    # their weight is capped (`Policy.unproven_weight`): two throwaway accounts typing the same
+    # made-up answer must not settle it. Files reconciled from the command line know nothing
+    # of trust, hence the default.
+    trusted: bool = True
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,9 @@ class Policy:
     # blanks are learnt to be slips). None requires two contributors to agree, always.
     lone_value_weight: float | None = 1.0
     lone_agreement: float = 0.6
+    # The most an unproven contributor's vote weighs, whatever their learnt weight: less than
+    # a newcomer's prior, so a proven contributor always outweighs one of them.
+    unproven_weight: float = 0.5
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,17 @@ def plan_for(spec: FieldSpec, policy: Policy) -> FieldPlan:
 class TaskSubmissions:
     """The submissions of one task as its fields read them: answers, users, weights by type."""
 
-    __slots__ = ("_prior", "_weights", "marked", "n", "submissions", "users", "values")
+    __slots__ = (
+        "_cap",
+        "_prior",
+        "_weights",
+        "marked",
+        "n",
+        "submissions",
+        "untrusted",
+        "users",
+        "values",
+    )
 
     def __init__(self, submissions: Sequence[Submission], policy: Policy) -> None:
         self.submissions = submissions
@@ -130,13 +140,26 @@ class TaskSubmissions:
         self.n = len(submissions)
         self.marked = any(s.markers for s in submissions)
         self._prior = policy.prior_weight
+        self._cap = policy.unproven_weight
         self._weights: dict[str, list[float]] = {}
+        # Usually empty, so that checking a value's backers costs nothing.
+        self.untrusted = frozenset(s.user for s in submissions if not s.trusted)
 
     def weights(self, field_type: str) -> list[float]:
         """Each contributor's weight for fields of this type (the prior when unknown)."""
         weights = self._weights.get(field_type)
         if weights is None:
-            prior = self._prior
+            prior, cap = self._prior, self._cap
             weights = [s.weights.get(field_type, prior) for s in self.submissions]
+            if self.untrusted:
+                weights = [
+                    w if s.trusted else min(cap, w)
+                    for s, w in zip(self.submissions, weights, strict=True)
+                ]
             self._weights[field_type] = weights
         return weights
+
+
+def unproven_only(untrusted: frozenset[str], agreeing: Sequence[str]) -> bool:
+    """Every contributor backing the value is unproven: it may not be accepted on their word."""
+    return bool(untrusted) and bool(agreeing) and all(user in untrusted for user in agreeing)

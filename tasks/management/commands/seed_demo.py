@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from crowd.models import User
-from tasks.models import Project, ProjectStatus, Role, Transcription
+from tasks.models import ContributorTrust, Project, ProjectStatus, Role, Transcription
 from tasks.services.batch_sources import Incoming
 from tasks.services.batches import batch_create, batch_start
 from tasks.services.ingest import batch_ingest_here
@@ -77,6 +77,7 @@ class Command(BaseCommand):
             membership_set(
                 project=project, user=users["curator"], role=Role.CURATOR, actor=users["lead"]
             )
+            self._volunteers_proven(project, users)
             added = self._images(project, spec["generate"](count=images, seed=1))
             self.stdout.write(f"{project.slug}: {added} new images, {project.tasks.count()} in all")
             if transcriptions:
@@ -88,6 +89,20 @@ class Command(BaseCommand):
                 f"Demo accounts (password: {DEMO_PASSWORD}): {', '.join(DEMO_USERS)}"
             )
         )
+
+    def _volunteers_proven(self, project: Project, users: dict[str, User]) -> None:
+        """The demo volunteers stand for long-standing ones who proved themselves, so the demo
+        shows agreed values (new accounts' answers alone are never settled)."""
+        for name, user in users.items():
+            if name.startswith("contributor"):
+                ContributorTrust.objects.get_or_create(
+                    project=project,
+                    user=user,
+                    defaults={
+                        "compared": settings.TRUST_MIN_COMPARISONS,
+                        "agreed": settings.TRUST_MIN_COMPARISONS,
+                    },
+                )
 
     def _user(self, name: str) -> User:
         user, created = User.objects.get_or_create(
