@@ -369,6 +369,7 @@ def main() -> None:
         **assign.env(),
         "DEBUG": "0",
         "SECRET_KEY": "live-benchmark-secret-key-not-used-anywhere-else-0123456789",
+        "EXPORT_PSEUDONYM_KEY": "live-benchmark-pseudonym-key-not-used-anywhere-else",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
     }

@@ -1,8 +1,9 @@
 """Settings for the platform, driven by environment variables.
 
 A fresh clone runs with no configuration at all (SQLite, in-memory channel layer, jobs run
-eagerly after commit). Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and
-REDIS_URL; every variable is documented in the README. Bad values stop start-up with a message
+eagerly after commit) once DEBUG=1 says it is a development machine (`make run` and the tests
+set it). Without it the platform runs as in production and needs SECRET_KEY, ALLOWED_HOSTS and
+EXPORT_PSEUDONYM_KEY, then DATABASE_URL and REDIS_URL; every variable is documented in the README. Bad values stop start-up with a message
 naming the variable.
 """
 
@@ -21,7 +22,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env.from_os()
 
 try:
-    DEBUG = env.flag("DEBUG", default=True)
+    # Off unless asked for: a server started without configuration must not show tracebacks
+    # nor accept the development keys published in this repository.
+    DEBUG = env.flag("DEBUG", default=False)
 
     _DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production-0123456789abcdefgh"  # noqa: S105 (refused below when DEBUG is off)
     SECRET_KEY = env.text("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
@@ -362,8 +365,29 @@ try:
     # Live IIIF documents per client address and minute (each reads a whole batch).
     IIIF_PER_MINUTE = env.number("IIIF_PER_MINUTE", default=120, minimum=1)
     # Keys the contributors' pseudonyms in exports; set it once and keep it, so that pseudonyms
-    # stay the same from one export to the next even when SECRET_KEY is rotated.
-    EXPORT_PSEUDONYM_KEY = env.text("EXPORT_PSEUDONYM_KEY", default=SECRET_KEY)
+    # stay the same from one export to the next even when SECRET_KEY is rotated. It is its own
+    # secret, never derived from SECRET_KEY: a key derived from the published development key
+    # would let anyone recompute every pseudonym from user ids, and one derived from a real
+    # SECRET_KEY would change all pseudonyms at its first rotation.
+    _DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-demo-data-only-not-for-real-contributors"
+    EXPORT_PSEUDONYM_KEY = env.text(
+        "EXPORT_PSEUDONYM_KEY", default=_DEV_PSEUDONYM_KEY if DEBUG else ""
+    )
+    if not DEBUG:
+        if not EXPORT_PSEUDONYM_KEY:
+            raise ConfigError(
+                "EXPORT_PSEUDONYM_KEY must be set when DEBUG is off (32 random characters or "
+                "more, kept for good: to keep the pseudonyms of earlier exports, give it the "
+                "SECRET_KEY they were made with)."
+            )
+        if EXPORT_PSEUDONYM_KEY in {_DEV_PSEUDONYM_KEY, _DEV_SECRET_KEY}:
+            raise ConfigError(
+                "EXPORT_PSEUDONYM_KEY is a development key: set a secret one when DEBUG is off."
+            )
+        if len(EXPORT_PSEUDONYM_KEY) < 32:
+            raise ConfigError(
+                "EXPORT_PSEUDONYM_KEY is too short: use 32 random characters or more."
+            )
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
 CELERY_BEAT_SCHEDULE["exports-sweep"] = {
