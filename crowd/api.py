@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crowd.api_schema import errors, no_content
+from crowd.auth import login_refused_message
 from crowd.services import token_revoke
 from crowd.throttles import ScopedThrottle
 from crowd.users import acting_user
@@ -33,8 +35,18 @@ class TokenView(ObtainAuthToken):
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Exchange a user name and password for an API token (the same one each time, until
-        it is revoked). Wrong credentials answer 400."""
-        return super().post(request, *args, **kwargs)
+        it is revoked). Wrong credentials answer 400; too many failures from one address, or
+        for one account from one address, answer 429 for a while."""
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            # Set by the log-in counters (crowd.auth) when they refused before any password
+            # was checked: the client is told to wait, not that the password is wrong.
+            if getattr(request, "axes_locked_out", False):
+                raise exceptions.Throttled(
+                    wait=settings.LOGIN_COOLOFF_MINUTES * 60, detail=login_refused_message()
+                ) from None
+            raise
 
     @extend_schema(request=None, responses={**no_content("Revoked."), **errors(403)})
     def delete(self, request: Request) -> Response:

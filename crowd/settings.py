@@ -394,3 +394,36 @@ CELERY_BEAT_SCHEDULE["exports-sweep"] = {
     "task": "worker.jobs.exports_sweep",
     "schedule": timedelta(minutes=5),
 }
+
+# --- Accounts: log-in throttling, API tokens, e-mail verification ---------------------------
+try:
+    # Wrong passwords for one account from one address before that pair cools off, and for how
+    # long. Failures per address, whatever the account, stay LOGIN_ATTEMPTS_PER_HOUR.
+    LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.number(
+        "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", default=5, minimum=1
+    )
+    LOGIN_COOLOFF_MINUTES = env.number("LOGIN_COOLOFF_MINUTES", default=15, minimum=1)
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error
+INSTALLED_APPS += ["axes"]
+# Last, as django-axes asks: it turns a refused log-in into its answer.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+# One backend checks the counters then the password; Django's own stays listed so that sessions
+# opened before it keep working (it never sees a password the first one accepted or refused for
+# a limit).
+AUTHENTICATION_BACKENDS = [
+    "crowd.auth.ThrottledBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Per account and address together, never per account alone: a stranger who knows a user name
+# must not be able to lock its owner out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "crowd.auth.address_for_limits"
+AXES_USERNAME_CALLABLE = "crowd.auth.username_for_limits"
+AXES_LOCKOUT_CALLABLE = "crowd.auth.login_refused"
+# Failures are kept (for the counters and the admin); successful log-ins are nobody's business.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False

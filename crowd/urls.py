@@ -40,7 +40,7 @@ urlpatterns = [
         name="project-member-remove",
     ),
     path("accounts/signup/", people.signup, name="signup"),
-    path("accounts/login/", people.RateLimitedLoginView.as_view(), name="login"),
+    path("accounts/login/", people.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password_reset/",

@@ -1,4 +1,5 @@
-"""Account pages: sign-up and a rate-limited log-in. Log-out and password reset are Django's."""
+"""Account pages: sign-up and log-in (throttled by crowd.auth, as every door is). Log-out and
+password reset are Django's."""
 
 from __future__ import annotations
 
@@ -14,44 +15,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crowd.forms import LoginForm, SignupForm, form_add_errors
-from crowd.ratelimit import client_ip, limit_count, limit_reached
+from crowd.ratelimit import client_ip, limit_count
 from crowd.services import user_create
 
 HOUR = 3600
 
 
-class RateLimitedLoginView(LoginView):
+class SignInView(LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if any(
-            limit_reached(key, limit=settings.LOGIN_ATTEMPTS_PER_HOUR)
-            for key in _login_keys(request)
-        ):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(
-                None, _("Too many failed attempts from your address. Try again in an hour.")
-            )
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form: Any) -> HttpResponse:
-        for key in _login_keys(self.request):
-            limit_count(key, window_seconds=HOUR)
-        return super().form_invalid(form)
-
-
-def _login_keys(request: HttpRequest) -> list[str]:
-    """Failed log-ins are counted per address and per account: guessing one account's password
-    from many addresses is limited too."""
-    keys = [f"login:{client_ip(request)}"]
-    username = str(request.POST.get("username", "")).strip().lower()[:150]
-    if username:
-        keys.append(f"login-user:{username}")
-    return keys
 
 
 class RateLimitedPasswordResetView(PasswordResetView):
@@ -91,7 +64,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             # Password validators raise plain lists: they belong to the password.
             form_add_errors(form, error, default_field="password1")
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="crowd.auth.ThrottledBackend")
             return redirect("home")
     return render(
         request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200
