@@ -21,6 +21,9 @@ class User(AbstractUser):
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True
     )
 
+    # Set while a save changes the password or deactivates the account (crowd.signals).
+    _credentials_changed: bool = False
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from crowd.models import User
+from crowd.sockets import sessions_ended_on_commit
 
 
 @transaction.atomic
@@ -26,7 +28,28 @@ def user_create(
     return user
 
 
-def token_revoke(*, user: User) -> None:
-    """Delete `user`'s API token: requests carrying it are refused from then on. Harmless when
-    they have none; the next token request makes a new one."""
-    Token.objects.filter(user=user).delete()
+@transaction.atomic
+def token_create(*, user: User) -> tuple[AuthToken, str]:
+    """A new API token for `user`: the row (which keeps only a hash, and the expiry) and the key,
+    which is shown once and never stored. The account's expired tokens go at the same time."""
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    return AuthToken.objects.create(user=user)
+
+
+@transaction.atomic
+def token_revoke(*, user: User, token: AuthToken | None = None) -> None:
+    """Delete one of `user`'s API tokens, or all of them when `token` is None: requests carrying
+    them are refused from then on."""
+    tokens = AuthToken.objects.filter(user=user)
+    if token is not None:
+        tokens = tokens.filter(pk=token.pk)
+    tokens.delete()
+
+
+@transaction.atomic
+def user_credentials_revoke(*, user: User) -> None:
+    """After a password change or reset, or a deactivation: every API token of the account is
+    revoked, and its open sockets are told to check their session again (those whose session
+    no longer holds close)."""
+    token_revoke(user=user)
+    sessions_ended_on_commit(user_id=user.pk)

@@ -117,7 +117,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "crowd",
@@ -244,7 +244,7 @@ REST_FRAMEWORK = {
     # Token first: a request without credentials is answered 401 with `WWW-Authenticate: Token`
     # (the first class names the scheme); pages' requests still authenticate with the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -403,6 +403,8 @@ try:
         "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", default=5, minimum=1
     )
     LOGIN_COOLOFF_MINUTES = env.number("LOGIN_COOLOFF_MINUTES", default=15, minimum=1)
+    # How long an API token is accepted after it was issued.
+    API_TOKEN_TTL_HOURS = env.number("API_TOKEN_TTL_HOURS", default=720, minimum=1)
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
 INSTALLED_APPS += ["axes"]
@@ -427,3 +429,10 @@ AXES_LOCKOUT_CALLABLE = "crowd.auth.login_refused"
 # Failures are kept (for the counters and the admin); successful log-ins are nobody's business.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
+# API tokens (django-rest-knox): only a hash is stored, each expires, and revoking one (or all of
+# an account's, on a password change, a reset or a deactivation) refuses it at once.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}

@@ -10,7 +10,12 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from crowd.sockets import socket_user
+from crowd.sockets import (
+    session_fingerprint,
+    socket_session_key,
+    socket_user,
+    user_group,
+)
 from tasks.events import (
     RELAY,
     curators_group,
@@ -28,6 +33,7 @@ from tasks.services.progress import snapshot_payload
 
 # Close codes (4000-4999 are the application's): the browser module does not retry these.
 CLOSE_NOT_FOUND = 4404
+CLOSE_SESSION_ENDED = 4401
 
 
 class ProjectConsumer(AsyncJsonWebsocketConsumer):
@@ -36,7 +42,8 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
     Curators and leads also join the curators' group (claims, decisions); leads the leads'
     group (exports). A contributor may `watch` the task they hold to hear how many others hold
     it, and send lease heartbeats.
-    Access is checked on connect and again on `access.changed`.
+    Access is checked on connect and again on `access.changed`. A signed-in user's sockets
+    also join their user's group, where `session.ended` closes those whose session ended.
     """
 
     joined: list[str]
@@ -61,9 +68,11 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        project, capabilities = found
+        project, capabilities, self.user_id = found
         self.project_id = project.pk
         await self._join(project_group(project.pk))
+        if self.user_id is not None:
+            await self._join(user_group(self.user_id))
         if Capability.CURATE in capabilities:
             await self._join(curators_group(project.pk))
         if Capability.MANAGE in capabilities:
@@ -94,6 +103,18 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
 
     async def event_relay(self, message: dict[str, Any]) -> None:
         await self.send(text_data=message["text"])
+
+    async def session_ended(self, message: dict[str, Any]) -> None:
+        ended = message.get("session")
+        if ended is not None:
+            key = socket_session_key(self.scope)
+            if key is None or session_fingerprint(key) != ended:
+                return  # another session of the same user: this one goes on
+        elif await self._still_signed_in():
+            return
+        await self.send_json(event_message("session.ended", {}))
+        await self.disconnect(CLOSE_SESSION_ENDED)
+        await self.close(code=CLOSE_SESSION_ENDED)
 
     async def access_changed(self, message: dict[str, Any]) -> None:
         found = await self._project_and_capabilities()
@@ -129,14 +150,21 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(event_message("presence", {"task": task_id, "working": working}))
 
     @database_sync_to_async
-    def _project_and_capabilities(self) -> tuple[Project, frozenset[Capability]] | None:
+    def _project_and_capabilities(
+        self,
+    ) -> tuple[Project, frozenset[Capability], int | None] | None:
         # A fresh user: a logout, a membership or visibility change must count at once.
         user = socket_user(self.scope)
         try:
             project = project_for(user, self.slug)
         except Http404:
             return None
-        return project, project_capabilities(user, project)
+        return project, project_capabilities(user, project), user.pk
+
+    @database_sync_to_async
+    def _still_signed_in(self) -> bool:
+        user = socket_user(self.scope)
+        return user.is_authenticated and user.pk == self.user_id
 
     @database_sync_to_async
     def _live_lease_task(self, lease_id: int) -> int | None:

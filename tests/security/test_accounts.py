@@ -10,19 +10,33 @@ Log-in (sign-in page, API token endpoint, admin)
 - a stranger hammering an account from elsewhere does not lock its owner out;
 - one address trying many accounts is cooled off on every door;
 - a refused token request is the API's 429 body with Retry-After; the cool-off ends.
+
+API tokens and sockets
+- a copy of the database holds no usable token (only hashes); a token past its expiry is refused;
+- a password change, a password reset or a deactivation revokes every token of the account;
+- the sockets of sessions a password change or deactivation ended are closed; logging out
+  closes that session's sockets, not another session's.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.core import mail
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.dateparse import parse_datetime
+from rest_framework.test import APIClient
 
+from tasks.consumers import CLOSE_SESSION_ENDED
 from tests.crowd.test_config import run_django
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, ProjectFactory, UserFactory
+from tests.tasks.test_consumers import connect_signed_in, until_closed
 
 DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production-0123456789abcdefgh"
 PRODUCTION = {
@@ -190,3 +204,140 @@ def test_a_cooled_off_pair_may_log_in_again_once_the_cool_off_has_passed(client,
     past = timezone.now() - timedelta(minutes=settings.LOGIN_COOLOFF_MINUTES + 1)
     AccessAttempt.objects.update(attempt_time=past)
     assert attempt(client, SIGN_IN, user.username, PASSWORD) == 302
+
+
+# --- API tokens and sockets after a password change, a reset, a deactivation, a log-out --------
+
+
+def token_for(client, user, address="10.1.1.1"):
+    response = client.post(
+        TOKEN, {"username": user.username, "password": PASSWORD}, REMOTE_ADDR=address
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def me_with(key):
+    return APIClient(HTTP_AUTHORIZATION=f"Token {key}").get("/api/me/").status_code
+
+
+@pytest.mark.django_db
+def test_a_stolen_database_holds_no_usable_api_token(client):
+    from knox.models import AuthToken
+
+    user = UserFactory()
+    key = token_for(client, user)["token"]
+    [row] = AuthToken.objects.filter(user=user).values()
+    assert not any(key in str(value) for value in row.values())
+    assert me_with(key) == 200
+
+
+@pytest.mark.django_db
+def test_an_api_token_past_its_expiry_is_refused(client, settings):
+    from knox.models import AuthToken
+
+    before = timezone.now()
+    body = token_for(client, UserFactory())
+    expiry = parse_datetime(body["expiry"])
+    assert expiry is not None
+    assert before + timedelta(hours=settings.API_TOKEN_TTL_HOURS) <= expiry
+    assert expiry <= timezone.now() + timedelta(hours=settings.API_TOKEN_TTL_HOURS)
+    AuthToken.objects.update(expiry=timezone.now() - timedelta(seconds=1))
+    assert me_with(body["token"]) == 401
+
+
+@pytest.mark.django_db
+def test_deleting_a_token_revokes_that_token_only(client):
+    user = UserFactory()
+    kept, revoked = token_for(client, user)["token"], token_for(client, user)["token"]
+    response = APIClient(HTTP_AUTHORIZATION=f"Token {revoked}").delete(TOKEN)
+    assert response.status_code == 204
+    assert (me_with(revoked), me_with(kept)) == (401, 200)
+
+
+@pytest.mark.django_db
+def test_a_password_change_revokes_every_api_token_of_the_account(client):
+    user = UserFactory()
+    keys = [token_for(client, user)["token"] for _ in range(2)]
+    client.force_login(user)
+    response = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "une planche neuve",
+            "new_password2": "une planche neuve",
+        },
+    )
+    assert response.status_code == 302
+    assert [me_with(key) for key in keys] == [401, 401]
+
+
+@pytest.mark.django_db
+def test_a_password_reset_revokes_every_api_token_of_the_account(client):
+    user = UserFactory(email="reset@example.org")
+    key = token_for(client, user)["token"]
+    client.post("/accounts/password_reset/", {"email": "reset@example.org"})
+    link = re.search(r"http://[^/]+(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "une planche neuve", "new_password2": "une planche neuve"},
+    )
+    assert me_with(key) == 401
+
+
+@pytest.mark.django_db
+def test_a_deactivated_account_keeps_no_api_token(client):
+    user = UserFactory()
+    key = token_for(client, user)["token"]
+    user.is_active = False
+    user.save()
+    assert me_with(key) == 401
+    user.is_active = True
+    user.save()
+    assert me_with(key) == 401
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_password_changed_in_one_browser_closes_the_sockets_of_the_others():
+    project = await sync_to_async(ProjectFactory)()
+    user = await sync_to_async(UserFactory)()
+    socket, _ = await connect_signed_in(project.slug, user)
+    assert (await socket.receive_json_from())["type"] == "snapshot"
+    other = Client()
+    await sync_to_async(other.force_login)(user)
+    await sync_to_async(other.post)(
+        "/accounts/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "une planche neuve",
+            "new_password2": "une planche neuve",
+        },
+    )
+    assert (await socket.receive_json_from())["type"] == "session.ended"
+    assert (await until_closed(socket))["code"] == CLOSE_SESSION_ENDED
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_logging_out_closes_that_sessions_sockets_and_leaves_another_sessions_open():
+    project = await sync_to_async(ProjectFactory)()
+    user = await sync_to_async(UserFactory)()
+    leaving, browser = await connect_signed_in(project.slug, user)
+    staying, _ = await connect_signed_in(project.slug, user)
+    for socket in (leaving, staying):
+        assert (await socket.receive_json_from())["type"] == "snapshot"
+    await sync_to_async(browser.logout)()
+    assert (await until_closed(leaving))["code"] == CLOSE_SESSION_ENDED
+    assert await staying.receive_nothing()
+    await staying.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_deactivated_users_open_sockets_are_closed():
+    project = await sync_to_async(ProjectFactory)()
+    user = await sync_to_async(UserFactory)()
+    socket, _ = await connect_signed_in(project.slug, user)
+    assert (await socket.receive_json_from())["type"] == "snapshot"
+    user.is_active = False
+    await sync_to_async(user.save)()
+    assert (await until_closed(socket))["code"] == CLOSE_SESSION_ENDED
