@@ -405,6 +405,10 @@ try:
     LOGIN_COOLOFF_MINUTES = env.number("LOGIN_COOLOFF_MINUTES", default=15, minimum=1)
     # How long an API token is accepted after it was issued.
     API_TOKEN_TTL_HOURS = env.number("API_TOKEN_TTL_HOURS", default=720, minimum=1)
+    # Whether contributing to a public project one is not a member of needs a verified e-mail
+    # address (members added by a lead never wait), and how long a verification link works.
+    EMAIL_VERIFICATION_REQUIRED = env.flag("EMAIL_VERIFICATION_REQUIRED", default=not DEBUG)
+    EMAIL_VERIFICATION_DAYS = env.number("EMAIL_VERIFICATION_DAYS", default=3, minimum=1)
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
 INSTALLED_APPS += ["axes"]

@@ -13,7 +13,7 @@ from crowd.models import User
 from crowd.services import user_credentials_revoke
 from crowd.sockets import sessions_ended_on_commit
 
-_WATCHED = {"password", "is_active"}
+_WATCHED = {"password", "is_active", "email"}
 
 
 @receiver(pre_save, sender=User)
@@ -21,12 +21,15 @@ def _note_credential_changes(sender: Any, instance: User, update_fields: Any, **
     instance._credentials_changed = False
     if instance.pk is None or (update_fields is not None and not _WATCHED & set(update_fields)):
         return
-    before = User.objects.filter(pk=instance.pk).values("password", "is_active").first()
+    before = User.objects.filter(pk=instance.pk).values("password", "is_active", "email").first()
     if before is None:
         return
     instance._credentials_changed = before["password"] != instance.password or (
         before["is_active"] and not instance.is_active
     )
+    if before["email"].strip().lower() != instance.email.strip().lower():
+        # A verification vouches for one address: a new one must be verified again.
+        instance.email_verified = False
 
 
 @receiver(post_save, sender=User)

@@ -40,6 +40,8 @@ urlpatterns = [
         name="project-member-remove",
     ),
     path("accounts/signup/", people.signup, name="signup"),
+    path("accounts/verify/", people.email_verification_request, name="email-verification"),
+    path("accounts/verify/<str:token>/", people.email_verify_page, name="email-verify"),
     path("accounts/login/", people.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

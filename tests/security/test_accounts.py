@@ -16,6 +16,13 @@ API tokens and sockets
 - a password change, a password reset or a deactivation revokes every token of the account;
 - the sockets of sessions a password change or deactivation ended are closed; logging out
   closes that session's sockets, not another session's.
+
+E-mail verification (EMAIL_VERIFICATION_REQUIRED)
+- an unverified account is refused tasks of public projects, with a message saying why; it
+  still sees them; members added by a lead are never held back;
+- the mailed link verifies only when its button is pressed, only the address it was sent to,
+  and a forged link verifies nothing; a changed address must be verified again;
+- asking for links again and again is limited.
 """
 
 from __future__ import annotations
@@ -33,9 +40,10 @@ from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
+from crowd.models import User
 from tasks.consumers import CLOSE_SESSION_ENDED
 from tests.crowd.test_config import run_django
-from tests.factories import PASSWORD, ProjectFactory, UserFactory
+from tests.factories import PASSWORD, MembershipFactory, ProjectFactory, TaskFactory, UserFactory
 from tests.tasks.test_consumers import connect_signed_in, until_closed
 
 DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production-0123456789abcdefgh"
@@ -341,3 +349,128 @@ async def test_a_deactivated_users_open_sockets_are_closed():
     user.is_active = False
     await sync_to_async(user.save)()
     assert (await until_closed(socket))["code"] == CLOSE_SESSION_ENDED
+
+
+# --- E-mail verification before contributing to public projects -------------------------------
+
+
+@pytest.fixture
+def verification_on(settings):
+    settings.EMAIL_VERIFICATION_REQUIRED = True
+
+
+def next_task(api, user, project):
+    api.force_authenticate(user)
+    return api.post(f"/api/projects/{project.slug}/next-task/")
+
+
+def signup_and_link(client, on_commit):
+    with on_commit(execute=True):
+        response = client.post(
+            "/accounts/signup/",
+            {
+                "username": "marie",
+                "email": "marie@example.org",
+                "password1": "un herbier de 1898",
+                "password2": "un herbier de 1898",
+            },
+        )
+    assert response.status_code == 302
+    [message] = mail.outbox
+    assert message.to == ["marie@example.org"]
+    return re.search(r"http://[^/]+(/accounts/verify/\S+/)", message.body).group(1)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("verification_on")
+def test_a_fresh_unverified_account_is_refused_public_tasks_with_a_clear_message(api):
+    project = ProjectFactory(visibility="public", status="active")
+    TaskFactory(project=project)
+    response = next_task(api, UserFactory(), project)
+    assert response.status_code == 403
+    assert "Confirm your e-mail address" in response.json()["error"]["message"]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("verification_on")
+def test_the_unverified_account_may_still_see_the_public_project(api):
+    project = ProjectFactory(visibility="public", status="active")
+    api.force_authenticate(UserFactory())
+    assert api.get(f"/api/projects/{project.slug}/").json()["capabilities"] == ["view"]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("verification_on")
+def test_a_member_added_by_a_lead_contributes_without_verifying(api):
+    project = ProjectFactory(visibility="public", status="active")
+    TaskFactory(project=project)
+    member = MembershipFactory(project=project, role="contributor").user
+    assert not member.email_verified
+    assert next_task(api, member, project).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("verification_on")
+def test_signing_up_mails_a_link_that_opens_public_projects_once_confirmed(
+    client, api, django_capture_on_commit_callbacks
+):
+    project = ProjectFactory(visibility="public", status="active")
+    TaskFactory(project=project)
+    link = signup_and_link(client, django_capture_on_commit_callbacks)
+    user = User.objects.get(username="marie")
+    # Opening the link (as a mail scanner would) verifies nothing; the button does.
+    assert client.get(link).status_code == 200
+    assert next_task(api, user, project).status_code == 403
+    assert client.post(link).status_code == 200
+    user.refresh_from_db()
+    assert user.email_verified
+    assert next_task(api, user, project).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("verification_on")
+def test_a_forged_or_tampered_verification_link_is_refused(
+    client, django_capture_on_commit_callbacks
+):
+    link = signup_and_link(client, django_capture_on_commit_callbacks)
+    forged = link.replace("/verify/", "/verify/x")
+    response = client.post(forged, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert b"This verification link is not valid." in response.content
+    assert not User.objects.get(username="marie").email_verified
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("verification_on")
+def test_a_link_for_an_address_the_account_no_longer_has_verifies_nothing(
+    client, django_capture_on_commit_callbacks
+):
+    link = signup_and_link(client, django_capture_on_commit_callbacks)
+    user = User.objects.get(username="marie")
+    user.email = "someone-else@example.org"
+    user.save()
+    assert client.post(link).status_code == 400
+    user.refresh_from_db()
+    assert not user.email_verified
+
+
+@pytest.mark.django_db
+def test_changing_a_verified_address_needs_a_new_verification():
+    user = User.objects.get(pk=UserFactory(email_verified=True).pk)
+    user.email = "new@example.org"
+    user.save()
+    user.refresh_from_db()
+    assert not user.email_verified
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("verification_on", "fresh_counters")
+def test_asking_for_verification_links_again_and_again_is_limited(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.LOGIN_ATTEMPTS_PER_HOUR = 2
+    client.force_login(UserFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        statuses = [client.post("/accounts/verify/").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert len(mail.outbox) == 2
