@@ -11,6 +11,9 @@ HOST ?= 127.0.0.1
 # that it would shrink by a few hundred bytes. Clients only send small JSON messages: 64 KiB at
 # most each.
 UVICORN_FLAGS := --ws wsproto --ws-per-message-deflate false --ws-max-size 65536
+# The platform runs as in production unless DEBUG=1: the development commands ask for it (a
+# DEBUG already in the environment wins). `make stack` takes the environment as it is.
+DEV := DEBUG=$${DEBUG:-1}
 
 .PHONY: run test lint format stack migrate demo messages deps clean
 
@@ -30,25 +33,25 @@ node_modules/.installed: package.json package-lock.json
 deps: $(VENV)/.installed node_modules/.installed
 
 migrate: deps
-	$(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py seed_demo --transcriptions
+	$(DEV) $(PY) manage.py seed_demo --transcriptions
 
 # One ASGI process serving HTTP and WebSockets on the embedded defaults.
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	$(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_FLAGS)
+	$(DEV) $(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_FLAGS)
 
 # The whole suite. REDIS_URL is cleared so the test process itself runs jobs eagerly and keeps
 # events in memory; the stack tier starts real servers with CROWD_TEST_* URLs.
 test: deps
-	REDIS_URL= $(PY) -m pytest $(PYTEST_ARGS)
+	REDIS_URL= $(DEV) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy crowd tasks worker tests $(wildcard bench)
+	$(DEV) $(VENV)/bin/mypy crowd tasks worker tests $(wildcard bench)
 	$(VENV)/bin/lint-imports
 
 format: deps
@@ -62,7 +65,7 @@ stack: deps
 	@test -n "$(REDIS_URL)" || { echo "set REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 1; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
-	@if [ "$${DEBUG:-1}" != "0" ]; then $(PY) manage.py seed_demo --transcriptions; fi
+	@if [ "$${DEBUG:-0}" != "0" ]; then $(PY) manage.py seed_demo --transcriptions; fi
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A worker worker --loglevel=INFO --concurrency=2 & \
 	$(VENV)/bin/celery -A worker beat --loglevel=INFO --schedule=/tmp/crowd-celerybeat-schedule & \
@@ -71,9 +74,9 @@ stack: deps
 
 # Refresh the translation catalogues (needs GNU gettext) and compile them.
 messages: deps
-	$(PY) manage.py makemessages --locale fr --locale en --ignore '.venv/*' --ignore 'node_modules/*'
-	$(PY) manage.py makemessages --locale fr --locale en -d djangojs --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*'
-	$(PY) manage.py compilemessages --ignore '.venv/*'
+	$(DEV) $(PY) manage.py makemessages --locale fr --locale en --ignore '.venv/*' --ignore 'node_modules/*'
+	$(DEV) $(PY) manage.py makemessages --locale fr --locale en -d djangojs --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*'
+	$(DEV) $(PY) manage.py compilemessages --ignore '.venv/*'
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .mypy_cache .ruff_cache .pytest_cache

@@ -174,10 +174,10 @@ async def http_cycles(
 
 
 def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> None:
-    from rest_framework.authtoken.models import Token
+    from crowd.services import token_create
 
     users = users_make(clients)
-    tokens = [Token.objects.get_or_create(user=user)[0].key for user in users]
+    tokens = [token_create(user=user)[1] for user in users]
     port = 8931
     server = subprocess.Popen(
         [str(BIN / "uvicorn"), "crowd.asgi:application", "--port", str(port), "--workers", str(workers),

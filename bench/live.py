@@ -115,8 +115,6 @@ def pids_named(name: str, *, serving: str = "") -> list[int]:
 
 
 def prepare(tasks: int, users: int) -> tuple[str, list[str]]:
-    from rest_framework.authtoken.models import Token
-
     from tasks.models import Project, Template
     from tasks.presets import PRESETS
 
@@ -126,7 +124,9 @@ def prepare(tasks: int, users: int) -> tuple[str, list[str]]:
     Template.objects.create(project=project, fields=PRESETS["herbarium"]["fields"])
     assign.tasks_load(project.pk, tasks)
     people = assign.users_make(users)
-    return project.slug, [Token.objects.get_or_create(user=user)[0].key for user in people]
+    from crowd.services import token_create
+
+    return project.slug, [token_create(user=user)[1] for user in people]
 
 
 def generator_main(url: str, origin: str, count: int, control: Connection) -> None:
@@ -369,6 +369,7 @@ def main() -> None:
         **assign.env(),
         "DEBUG": "0",
         "SECRET_KEY": "live-benchmark-secret-key-not-used-anywhere-else-0123456789",
+        "EXPORT_PSEUDONYM_KEY": "live-benchmark-pseudonym-key-not-used-anywhere-else",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
     }

@@ -16,7 +16,9 @@ class SignupForm(forms.Form):
         help_text=_("Letters, digits and @ . + - _ only."),
         error_messages={"invalid": _("Use only letters, digits and @ . + - _.")},
     )
-    email = forms.EmailField(label=_("E-mail"), help_text=_("Used only to reset your password."))
+    email = forms.EmailField(
+        label=_("E-mail"), help_text=_("Used to confirm your account and to reset your password.")
+    )
     display_name = forms.CharField(label=_("Display name"), max_length=80, required=False)
     password1 = forms.CharField(
         label=_("Password"),

@@ -17,9 +17,17 @@ class User(AbstractUser):
         default=False,
         help_text=_("Show my display name among the contributors credited in data exports."),
     )
+    email_verified = models.BooleanField(
+        _("e-mail verified"),
+        default=False,
+        help_text=_("The owner followed the link sent to this address."),
+    )
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True
     )
+
+    # Set while a save changes the password or deactivates the account (crowd.signals).
+    _credentials_changed: bool = False
 
     class Meta:
         verbose_name = _("user")

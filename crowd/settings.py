@@ -1,8 +1,9 @@
 """Settings for the platform, driven by environment variables.
 
 A fresh clone runs with no configuration at all (SQLite, in-memory channel layer, jobs run
-eagerly after commit). Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and
-REDIS_URL; every variable is documented in the README. Bad values stop start-up with a message
+eagerly after commit) once DEBUG=1 says it is a development machine (`make run` and the tests
+set it). Without it the platform runs as in production and needs SECRET_KEY, ALLOWED_HOSTS and
+EXPORT_PSEUDONYM_KEY, then DATABASE_URL and REDIS_URL; every variable is documented in the README. Bad values stop start-up with a message
 naming the variable.
 """
 
@@ -21,7 +22,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env.from_os()
 
 try:
-    DEBUG = env.flag("DEBUG", default=True)
+    # Off unless asked for: a server started without configuration must not show tracebacks
+    # nor accept the development keys published in this repository.
+    DEBUG = env.flag("DEBUG", default=False)
 
     _DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production-0123456789abcdefgh"  # noqa: S105 (refused below when DEBUG is off)
     SECRET_KEY = env.text("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
@@ -114,7 +117,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "crowd",
@@ -241,7 +244,7 @@ REST_FRAMEWORK = {
     # Token first: a request without credentials is answered 401 with `WWW-Authenticate: Token`
     # (the first class names the scheme); pages' requests still authenticate with the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -362,8 +365,29 @@ try:
     # Live IIIF documents per client address and minute (each reads a whole batch).
     IIIF_PER_MINUTE = env.number("IIIF_PER_MINUTE", default=120, minimum=1)
     # Keys the contributors' pseudonyms in exports; set it once and keep it, so that pseudonyms
-    # stay the same from one export to the next even when SECRET_KEY is rotated.
-    EXPORT_PSEUDONYM_KEY = env.text("EXPORT_PSEUDONYM_KEY", default=SECRET_KEY)
+    # stay the same from one export to the next even when SECRET_KEY is rotated. It is its own
+    # secret, never derived from SECRET_KEY: a key derived from the published development key
+    # would let anyone recompute every pseudonym from user ids, and one derived from a real
+    # SECRET_KEY would change all pseudonyms at its first rotation.
+    _DEV_PSEUDONYM_KEY = "dev-only-pseudonym-key-demo-data-only-not-for-real-contributors"
+    EXPORT_PSEUDONYM_KEY = env.text(
+        "EXPORT_PSEUDONYM_KEY", default=_DEV_PSEUDONYM_KEY if DEBUG else ""
+    )
+    if not DEBUG:
+        if not EXPORT_PSEUDONYM_KEY:
+            raise ConfigError(
+                "EXPORT_PSEUDONYM_KEY must be set when DEBUG is off (32 random characters or "
+                "more, kept for good: to keep the pseudonyms of earlier exports, give it the "
+                "SECRET_KEY they were made with)."
+            )
+        if EXPORT_PSEUDONYM_KEY in {_DEV_PSEUDONYM_KEY, _DEV_SECRET_KEY}:
+            raise ConfigError(
+                "EXPORT_PSEUDONYM_KEY is a development key: set a secret one when DEBUG is off."
+            )
+        if len(EXPORT_PSEUDONYM_KEY) < 32:
+            raise ConfigError(
+                "EXPORT_PSEUDONYM_KEY is too short: use 32 random characters or more."
+            )
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
 CELERY_BEAT_SCHEDULE["exports-sweep"] = {
@@ -468,3 +492,48 @@ except ConfigError as error:
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(  # type: ignore[attr-defined]
     {"next_task": API_THROTTLE_NEXT_TASK, "submit": API_THROTTLE_SUBMIT}
 )
+# --- Accounts: log-in throttling, API tokens, e-mail verification ---------------------------
+try:
+    # Wrong passwords for one account from one address before that pair cools off, and for how
+    # long. Failures per address, whatever the account, stay LOGIN_ATTEMPTS_PER_HOUR.
+    LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = env.number(
+        "LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", default=5, minimum=1
+    )
+    LOGIN_COOLOFF_MINUTES = env.number("LOGIN_COOLOFF_MINUTES", default=15, minimum=1)
+    # How long an API token is accepted after it was issued.
+    API_TOKEN_TTL_HOURS = env.number("API_TOKEN_TTL_HOURS", default=720, minimum=1)
+    # Whether contributing to a public project one is not a member of needs a verified e-mail
+    # address (members added by a lead never wait), and how long a verification link works.
+    EMAIL_VERIFICATION_REQUIRED = env.flag("EMAIL_VERIFICATION_REQUIRED", default=not DEBUG)
+    EMAIL_VERIFICATION_DAYS = env.number("EMAIL_VERIFICATION_DAYS", default=3, minimum=1)
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error
+INSTALLED_APPS += ["axes"]
+# Last, as django-axes asks: it turns a refused log-in into its answer.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+# One backend checks the counters then the password; Django's own stays listed so that sessions
+# opened before it keep working (it never sees a password the first one accepted or refused for
+# a limit).
+AUTHENTICATION_BACKENDS = [
+    "crowd.auth.ThrottledBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Per account and address together, never per account alone: a stranger who knows a user name
+# must not be able to lock its owner out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "crowd.auth.address_for_limits"
+AXES_USERNAME_CALLABLE = "crowd.auth.username_for_limits"
+AXES_LOCKOUT_CALLABLE = "crowd.auth.login_refused"
+# Failures are kept (for the counters and the admin); successful log-ins are nobody's business.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# API tokens (django-rest-knox): only a hash is stored, each expires, and revoking one (or all of
+# an account's, on a password change, a reset or a deactivation) refuses it at once.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}

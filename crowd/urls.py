@@ -67,7 +67,9 @@ urlpatterns = [
         name="project-archive",
     ),
     path("accounts/signup/", people.signup, name="signup"),
-    path("accounts/login/", people.RateLimitedLoginView.as_view(), name="login"),
+    path("accounts/verify/", people.email_verification_request, name="email-verification"),
+    path("accounts/verify/<str:token>/", people.email_verify_page, name="email-verify"),
+    path("accounts/login/", people.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password_reset/",

@@ -1,57 +1,39 @@
-"""Account pages: sign-up and a rate-limited log-in. Log-out and password reset are Django's."""
+"""Account pages: sign-up and log-in (throttled by crowd.auth, as every door is). Log-out and
+password reset are Django's."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crowd.forms import LoginForm, SignupForm, form_add_errors
-from crowd.ratelimit import client_ip, limit_count, limit_reached
-from crowd.services import user_create
+from crowd.ratelimit import client_ip, limit_count
+from crowd.services import (
+    EmailVerificationInvalid,
+    email_verification_send,
+    email_verify,
+    user_create,
+)
+from crowd.users import acting_user
 
 HOUR = 3600
 
 
-class RateLimitedLoginView(LoginView):
+class SignInView(LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if any(
-            limit_reached(key, limit=settings.LOGIN_ATTEMPTS_PER_HOUR)
-            for key in _login_keys(request)
-        ):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(
-                None, _("Too many failed attempts from your address. Try again in an hour.")
-            )
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form: Any) -> HttpResponse:
-        for key in _login_keys(self.request):
-            limit_count(key, window_seconds=HOUR)
-        return super().form_invalid(form)
-
-
-def _login_keys(request: HttpRequest) -> list[str]:
-    """Failed log-ins are counted per address and per account: guessing one account's password
-    from many addresses is limited too."""
-    keys = [f"login:{client_ip(request)}"]
-    username = str(request.POST.get("username", "")).strip().lower()[:150]
-    if username:
-        keys.append(f"login-user:{username}")
-    return keys
 
 
 class RateLimitedPasswordResetView(PasswordResetView):
@@ -91,8 +73,53 @@ def signup(request: HttpRequest) -> HttpResponse:
             # Password validators raise plain lists: they belong to the password.
             form_add_errors(form, error, default_field="password1")
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            email_verification_send(user=user, link=_verification_link(request))
+            login(request, user, backend="crowd.auth.ThrottledBackend")
             return redirect("home")
     return render(
         request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+def _verification_link(request: HttpRequest) -> Callable[[str], str]:
+    return lambda token: request.build_absolute_uri(reverse("email-verify", args=[token]))
+
+
+@require_http_methods(["GET", "POST"])
+def email_verify_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the mail. Opening it only shows a button: mail scanners that follow links
+    verify nothing."""
+    context: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            email_verify(token=token)
+        except EmailVerificationInvalid as error:
+            context["error"], status = error.message(), 400
+        else:
+            context["verified"] = True
+    return render(request, "registration/verify_email.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_verification_request(request: HttpRequest) -> HttpResponse:
+    """Where a signed-in user asks for a new link (limited per address and per account, so the
+    form cannot flood an inbox)."""
+    user = acting_user(request.user)
+    context: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST" and not user.email_verified:
+        counts = [
+            limit_count(key, window_seconds=HOUR)
+            for key in (f"verify:{client_ip(request)}", f"verify-user:{user.pk}")
+        ]
+        if max(counts) > settings.LOGIN_ATTEMPTS_PER_HOUR:
+            context["error"], status = (
+                _("Too many requests from your address. Try again in an hour."),
+                429,
+            )
+        else:
+            email_verification_send(user=user, link=_verification_link(request))
+            context["sent"] = True
+    return render(request, "registration/verify_email_request.html", context, status=status)

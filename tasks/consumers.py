@@ -14,7 +14,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from crowd.socket_limits import MessageBudget, socket_slot_release, socket_slot_take
-from crowd.sockets import socket_client_ip, socket_language, socket_user
+from crowd.sockets import (
+    session_fingerprint,
+    socket_client_ip,
+    socket_language,
+    socket_session_key,
+    socket_user,
+    user_group,
+)
 from crowd.users import AnyUser
 from tasks.events import (
     RELAY,
@@ -35,6 +42,7 @@ from tasks.services.progress import snapshot_payload
 # retries 4429 with its growing delay (other pages may have closed by then).
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_MANY = 4429
+CLOSE_SESSION_ENDED = 4401
 
 
 class ProjectConsumer(AsyncJsonWebsocketConsumer):
@@ -43,7 +51,8 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
     Curators and leads also join the curators' group (claims, decisions); leads the leads'
     group (exports). A contributor may `watch` the task they hold to hear how many others hold
     it, and send lease heartbeats.
-    Access is checked on connect and again on `access.changed`.
+    Access is checked on connect and again on `access.changed`. A signed-in user's sockets
+    also join their user's group, where `session.ended` closes those whose session ended.
     """
 
     joined: list[str]
@@ -75,9 +84,11 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        project, capabilities = found
+        project, capabilities, self.user_id = found
         self.project_id = project.pk
         await self._join(project_group(project.pk))
+        if self.user_id is not None:
+            await self._join(user_group(self.user_id))
         if Capability.CURATE in capabilities:
             await self._join(curators_group(project.pk))
         if Capability.MANAGE in capabilities:
@@ -122,6 +133,18 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
     async def event_relay(self, message: dict[str, Any]) -> None:
         await self.send(text_data=message["text"])
 
+    async def session_ended(self, message: dict[str, Any]) -> None:
+        ended = message.get("session")
+        if ended is not None:
+            key = socket_session_key(self.scope)
+            if key is None or session_fingerprint(key) != ended:
+                return  # another session of the same user: this one goes on
+        elif await self._still_signed_in():
+            return
+        await self.send_json(event_message("session.ended", {}))
+        await self.disconnect(CLOSE_SESSION_ENDED)
+        await self.close(code=CLOSE_SESSION_ENDED)
+
     async def access_changed(self, message: dict[str, Any]) -> None:
         found = await self._project_and_capabilities()
         if found is None:
@@ -156,7 +179,9 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(event_message("presence", {"task": task_id, "working": working}))
 
     @database_sync_to_async
-    def _admit(self) -> tuple[str | None, tuple[Project, frozenset[Capability]] | None]:
+    def _admit(
+        self,
+    ) -> tuple[str | None, tuple[Project, frozenset[Capability], int | None] | None]:
         """One trip to the database thread on connect: count the socket against its person's and
         address's caps (the refusal, if any), then find the project and what they may do."""
         user = socket_user(self.scope)
@@ -175,16 +200,25 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
             self.counted = None
 
     @database_sync_to_async
-    def _project_and_capabilities(self) -> tuple[Project, frozenset[Capability]] | None:
+    def _project_and_capabilities(
+        self,
+    ) -> tuple[Project, frozenset[Capability], int | None] | None:
         # A fresh user: a logout, a membership or visibility change must count at once.
         return self._project_for(socket_user(self.scope))
 
-    def _project_for(self, user: AnyUser) -> tuple[Project, frozenset[Capability]] | None:
+    def _project_for(
+        self, user: AnyUser
+    ) -> tuple[Project, frozenset[Capability], int | None] | None:
         try:
             project = project_for(user, self.slug)
         except Http404:
             return None
-        return project, project_capabilities(user, project)
+        return project, project_capabilities(user, project), user.pk
+
+    @database_sync_to_async
+    def _still_signed_in(self) -> bool:
+        user = socket_user(self.scope)
+        return user.is_authenticated and user.pk == self.user_id
 
     @database_sync_to_async
     def _live_lease_task(self, lease_id: int) -> int | None:

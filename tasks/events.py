@@ -86,6 +86,9 @@ EVENTS: dict[str, EventType] = {
         _event("watch.refused", "socket", "lease"),
         _event("lease", "socket", "lease", "expires_at"),
         _event("lease.ended", "socket", "lease", optional=("message",)),
+        # To each socket of a user whose session ended (log-out, password change, deactivation),
+        # just before it closes.
+        _event("session.ended", "user"),
     )
 }
 

@@ -87,11 +87,30 @@ def project_capabilities(
             and project.status != ProjectStatus.DRAFT
         ):
             granted.add(Capability.VIEW)
-            if user.is_authenticated:
+            if user.is_authenticated and not _waits_for_email(user):
                 granted.add(Capability.CONTRIBUTE)
     if project.status != ProjectStatus.ACTIVE:
         granted.discard(Capability.CONTRIBUTE)
     return frozenset(granted)
+
+
+def _waits_for_email(user: AnyUser) -> bool:
+    """An account may not contribute to public projects it is not a member of before its
+    e-mail address is verified (EMAIL_VERIFICATION_REQUIRED): throwaway accounts cost a real
+    mailbox each. Members added by a lead never wait."""
+    return settings.EMAIL_VERIFICATION_REQUIRED and not getattr(user, "email_verified", False)
+
+
+def contribution_waits_for_email(user: AnyUser, project: Project) -> bool:
+    """Whether verifying their e-mail address is all `user` lacks to contribute to `project`."""
+    if not user.is_authenticated or Capability.CONTRIBUTE in project_capabilities(user, project):
+        return False
+    return (
+        _waits_for_email(user)
+        and project_role(user, project) is None
+        and project.visibility == Visibility.PUBLIC
+        and project.status == ProjectStatus.ACTIVE
+    )
 
 
 def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
@@ -128,6 +147,13 @@ def project_require(
     if Capability.VIEW not in capabilities:
         raise Http404(_("No such project."))
     if capability not in capabilities:
+        if capability == Capability.CONTRIBUTE and contribution_waits_for_email(user, project):
+            raise PermissionDenied(
+                _(
+                    "Confirm your e-mail address before contributing to public projects: "
+                    "follow the link we sent you, or ask for a new one at /accounts/verify/."
+                )
+            )
         raise PermissionDenied(_capability_refusal(capability))
     return capabilities
 

@@ -115,7 +115,8 @@ def run_django(code: str, **environment: str) -> subprocess.CompletedProcess[str
         for k, v in os.environ.items()
         if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"}
     }
-    clean.update(environment)
+    # A development machine unless the test says otherwise: DEBUG is off when unset.
+    clean.update({"DEBUG": "1", **environment})
     return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=ROOT,
@@ -167,6 +168,7 @@ def test_check_deploy_is_clean_with_production_values(tmp_path):
             "DEBUG": "0",
             "SECRET_KEY": "q7!Vd0kz#pL2m@Xc9rT4wB8nE1yH6uJ3aS5fG0hK2lZ7xC4vN9bM1",
             "ALLOWED_HOSTS": "transcribe.example.org",
+            "EXPORT_PSEUDONYM_KEY": "Zp4!kR9w@Lm2#Qx7vT1yB6nC3sD8fG0hJ5",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         },
         capture_output=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from tasks.models import Membership, Project, Role
 from tasks.services.progress import project_progress_refresh
@@ -150,7 +150,9 @@ def test_a_token_authenticates_api_requests(api, project):
     response = api.post("/api/auth/token/", {"username": lead.username, "password": PASSWORD})
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=lead).key == token
+    [stored] = AuthToken.objects.filter(user=lead)
+    assert token.startswith(stored.token_key)
+    assert token not in stored.digest
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/me/").json()["username"] == lead.username
     assert (

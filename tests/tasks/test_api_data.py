@@ -274,10 +274,10 @@ def test_projects_are_filtered_by_status(api, project, outsider):
 
 
 def test_a_token_is_revoked_by_deleting_it(api, outsider):
-    from rest_framework.authtoken.models import Token
+    from crowd.services import token_create
 
-    token = Token.objects.create(user=outsider)
-    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = token_create(user=outsider)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.delete("/api/auth/token/").status_code == 204
     response = client.get("/api/me/")
     assert response.status_code == 401

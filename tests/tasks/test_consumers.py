@@ -15,7 +15,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
 from crowd.asgi import application
-from tasks.consumers import CLOSE_NOT_FOUND
+from tasks.consumers import CLOSE_NOT_FOUND, CLOSE_SESSION_ENDED
 from tasks.events import RELAY, event_send, project_group
 from tasks.routing import websocket_urlpatterns
 from tasks.services.members import membership_remove
@@ -231,7 +231,7 @@ async def test_the_full_application_knows_a_member_by_their_session_cookie():
     await socket.disconnect()
 
 
-async def test_a_socket_whose_session_signed_out_loses_a_members_only_project_at_the_next_check():
+async def test_a_socket_whose_session_signed_out_is_closed_at_the_log_out():
     lead = await sync_to_async(UserFactory)()
     membership = await sync_to_async(MembershipFactory)(
         user=lead, role="lead", project__visibility="members"
@@ -242,9 +242,9 @@ async def test_a_socket_whose_session_signed_out_loses_a_members_only_project_at
     socket, browser = await connect_signed_in(project.slug, member)
     assert (await socket.receive_json_from())["type"] == "snapshot"
     await sync_to_async(browser.logout)()
-    # Any change of members makes every socket check its access again.
+    # The log-out itself closes it, before any change of members makes sockets check again.
+    assert (await until_closed(socket))["code"] == CLOSE_SESSION_ENDED
     await sync_to_async(membership_remove)(project=project, user=leaving)
-    assert (await until_closed(socket))["code"] == CLOSE_NOT_FOUND
 
 
 async def test_events_are_relayed_while_the_database_thread_is_busy():
