@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
 from rest_framework import exceptions, permissions, serializers, status
@@ -14,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crowd.api_schema import errors, no_content
-from crowd.auth import login_refused_message
+from crowd.auth import login_cooloff, login_refused_message
 from crowd.services import token_create, token_revoke
 from crowd.throttles import ScopedThrottle
 from crowd.users import acting_user
@@ -47,7 +46,7 @@ class TokenView(APIView):
             # was checked: the client is told to wait, not that the password is wrong.
             if getattr(request, "axes_locked_out", False):
                 raise exceptions.Throttled(
-                    wait=settings.LOGIN_COOLOFF_MINUTES * 60, detail=login_refused_message()
+                    wait=login_cooloff(request).total_seconds(), detail=login_refused_message()
                 ) from None
             raise
         token, key = token_create(user=serializer.validated_data["user"])

@@ -522,6 +522,8 @@ AUTHENTICATION_BACKENDS = [
 # must not be able to lock its owner out.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS
+# Django-axes counts a pair's failures over this window; the cool-off that follows grows with
+# each new one of the pair within a day (crowd.auth, which refuses the pair meanwhile).
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "crowd.auth.address_for_limits"
