@@ -480,7 +480,7 @@ def test_asking_for_verification_links_again_and_again_is_limited(
 def end_running_cool_offs():
     """What the cache's own expiry does once a cool-off has run (the memory cache's keys carry
     its version prefix, `:1:`)."""
-    running = [key.split(":", 2)[2] for key in cache._cache if "login-cooling" in key]  # type: ignore[attr-defined]
+    running = [key.split(":", 2)[2] for key in cache._cache if "login-cooling" in key]
     cache.delete_many(running)
 
 
