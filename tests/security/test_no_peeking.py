@@ -7,7 +7,8 @@
   alternatives naming who answered;
 - raw transcriptions go to everyone only once the project is finished and its leads opened them;
   asked for everyone before that → refused with the reason;
-- the leads' own exports are never listed to others.
+- the leads' own exports are never listed to others;
+- live IIIF manifests show others only settled images; leads see every image.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ import zipfile
 
 import pytest
 
-from tasks.models import Export, ExportState, ProjectStatus, Task, TaskState
+from tasks.models import Batch, Export, ExportState, FieldResult, ProjectStatus, Task, TaskState
 from tasks.services.exports import export_request, export_run
 from tasks.services.leases import lease_grant
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
-from tests.helpers import api_client
+from tests.helpers import api_client, page_client
 from tests.tasks.exports import VALUES
+from tests.tasks.test_iiif_views import read
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +148,35 @@ def test_raw_transcriptions_go_to_everyone_once_finished_and_opened_by_the_leads
         name = next(n for n in archive.namelist() if n.endswith("-transcriptions.csv"))
         rows = list(csv.DictReader(io.StringIO(archive.read(name).decode())))
     assert len(rows) == 2  # the settled image's two answers; the other image is not settled
+
+
+def test_live_iiif_documents_show_others_only_settled_images_and_leads_every_image(open_project):
+    """A collecting image's leading value, read from the live IIIF manifest, would be a peek."""
+    lead = MembershipFactory(project=open_project, role="lead").user
+    batch = Batch.objects.create(project=open_project, name="Lot 1", state="done")
+    for name, state in (("settled", "complete"), ("collecting", "needs_more")):
+        task = TaskFactory(
+            project=open_project, batch=batch, state=state, image=f"projects/1/originals/{name}.jpg",
+            iiif_path=f"projects/1/iiif/{name}", image_width=800, image_height=1200,
+        )  # fmt: skip
+        FieldResult.objects.create(
+            project=open_project, task=task, key="scientificName", value=f"Leading {name}",
+            status="agreed" if state == "complete" else "needs_more", agreement=1.0,
+            support=1, n=1, method="exact",
+        )  # fmt: skip
+    address = f"/iiif/{open_project.slug}/batch-{batch.pk}/manifest.json"
+
+    def values(client):
+        canvases = read(client.get(address))["items"]
+        return {
+            item["body"]["value"]
+            for canvas in canvases
+            for page in canvas.get("annotations", [])
+            for item in page["items"]
+        }, len(canvases)
+
+    assert values(page_client()) == ({"Leading settled"}, 1)
+    assert values(page_client(UserFactory())) == ({"Leading settled"}, 1)
+    seen_by_lead, canvases = values(page_client(lead))
+    assert canvases == 2
+    assert "Leading settled" in seen_by_lead
