@@ -535,3 +535,12 @@ def test_a_successful_log_in_of_the_pair_starts_its_cool_offs_afresh(client, set
         TOKEN, {"username": user.username, "password": PASSWORD}, REMOTE_ADDR="10.0.0.66"
     )
     assert int(refused["Retry-After"]) == settings.LOGIN_COOLOFF_MINUTES * 60
+
+
+@pytest.mark.django_db
+def test_every_page_offers_an_unverified_account_the_way_to_verify_and_a_verified_one_not(client):
+    unverified, verified = UserFactory(), UserFactory(email_verified=True)
+    client.force_login(unverified)
+    assert b'href="/accounts/verify/"' in client.get("/").content
+    client.force_login(verified)
+    assert b'href="/accounts/verify/"' not in client.get("/").content
