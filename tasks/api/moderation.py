@@ -10,6 +10,7 @@ GET      /api/projects/{slug}/outliers/
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -106,15 +107,7 @@ class BlockListView(_RecordListView):
     def post(self, request: Request, slug: str) -> Response:
         """Block someone from the project: they can no longer see it (if members-only), get
         images or submit there; their live leases end now."""
-        project = project_for(request.user, slug, Capability.MANAGE)
-        data = ModerationWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        block = project_block(
-            project=project,
-            user=_person(data.validated_data["username"]),
-            actor=acting_user(request.user),
-            reason=data.validated_data["reason"],
-        )
+        block = _moderate(request, slug, project_block)
         return Response(ModerationRecordSerializer(block).data, status=status.HTTP_201_CREATED)
 
 
@@ -127,16 +120,9 @@ class UnblockView(APIView):
     )
     def post(self, request: Request, slug: str, username: str) -> Response:
         """Lift the block (the record keeps both)."""
-        project = project_for(request.user, slug, Capability.MANAGE)
-        data = LiftSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        block: ProjectBlock = project_unblock(
-            project=project,
-            user=_person(username),
-            actor=acting_user(request.user),
-            reason=data.validated_data["reason"],
+        return Response(
+            ModerationRecordSerializer(_moderate(request, slug, project_unblock, username)).data
         )
-        return Response(ModerationRecordSerializer(block).data)
 
 
 class VoidListView(_RecordListView):
@@ -157,15 +143,7 @@ class VoidListView(_RecordListView):
     def post(self, request: Request, slug: str) -> Response:
         """Void a contributor's work here: their transcriptions stay stored but leave every
         consensus, and their images are reconciled again."""
-        project = project_for(request.user, slug, Capability.MANAGE)
-        data = ModerationWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        void = contributor_void(
-            project=project,
-            user=_person(data.validated_data["username"]),
-            actor=acting_user(request.user),
-            reason=data.validated_data["reason"],
-        )
+        void = _moderate(request, slug, contributor_void)
         return Response(ModerationRecordSerializer(void).data, status=status.HTTP_201_CREATED)
 
 
@@ -178,16 +156,9 @@ class UnvoidView(APIView):
     )
     def post(self, request: Request, slug: str, username: str) -> Response:
         """Count their work again; their images are reconciled again."""
-        project = project_for(request.user, slug, Capability.MANAGE)
-        data = LiftSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        void: ContributorVoid = contributor_unvoid(
-            project=project,
-            user=_person(username),
-            actor=acting_user(request.user),
-            reason=data.validated_data["reason"],
+        return Response(
+            ModerationRecordSerializer(_moderate(request, slug, contributor_unvoid, username)).data
         )
-        return Response(ModerationRecordSerializer(void).data)
 
 
 class OutliersView(APIView):
@@ -216,3 +187,22 @@ def _person(username: str) -> User:
     if user is None:
         raise NotFound(_("No user named %(name)s.") % {"name": username})
     return user
+
+
+def _moderate(
+    request: Request,
+    slug: str,
+    act: Callable[..., ProjectBlock | ContributorVoid],
+    username: str | None = None,
+) -> ProjectBlock | ContributorVoid:
+    """A lead's moderation act, as every endpoint here runs it: leads only, a reason always;
+    the person from the body, or from the address when the act lifts a record of theirs."""
+    project = project_for(request.user, slug, Capability.MANAGE)
+    data = (LiftSerializer if username else ModerationWriteSerializer)(data=request.data)
+    data.is_valid(raise_exception=True)
+    return act(
+        project=project,
+        user=_person(username or data.validated_data["username"]),
+        actor=acting_user(request.user),
+        reason=data.validated_data["reason"],
+    )
