@@ -410,7 +410,8 @@ except ConfigError as error:
 # --- Sockets: how many per person and address, how fast each may talk ------------------------
 try:
     SOCKETS_PER_USER = env.number("SOCKETS_PER_USER", default=20, minimum=1)
-    SOCKETS_PER_ADDRESS = env.number("SOCKETS_PER_ADDRESS", default=60, minimum=1)
+    # Generous: a classroom or a museum's public Wi-Fi puts many volunteers behind one address.
+    SOCKETS_PER_ADDRESS = env.number("SOCKETS_PER_ADDRESS", default=200, minimum=1)
     # Messages a browser sends: pings, heartbeats, watch requests. Pages send a few a minute.
     SOCKET_MESSAGES_PER_MINUTE = env.number("SOCKET_MESSAGES_PER_MINUTE", default=60, minimum=1)
 except ConfigError as error:

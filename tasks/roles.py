@@ -107,6 +107,7 @@ def contribution_waits_for_email(user: AnyUser, project: Project) -> bool:
         return False
     return (
         _waits_for_email(user)
+        and not project_blocked(user, project)
         and project_role(user, project) is None
         and project.visibility == Visibility.PUBLIC
         and project.status == ProjectStatus.ACTIVE
@@ -224,8 +225,9 @@ def may_review_projects(user: AnyUser) -> bool:
 
 
 def project_launched(*, status: str, visibility: str) -> bool:
-    """Open to the public: anyone may see it and any signed-in user contribute."""
-    return visibility == Visibility.PUBLIC and status == ProjectStatus.ACTIVE
+    """Open to the public: anyone may see it (the VIEW rule of `project_capabilities`), in any
+    status but draft, paused and finished included; active, any signed-in user contributes."""
+    return visibility == Visibility.PUBLIC and status != ProjectStatus.DRAFT
 
 
 def project_launch_allowed(project: Project, actor: AnyUser) -> bool:
@@ -251,10 +253,14 @@ def may_moderate(actor: AnyUser, target: AnyUser, project: Project) -> str | Non
 
 
 def may_create_projects(user: AnyUser) -> bool:
-    """Who may start a project (and lead it): any signed-in user, or staff only (PROJECT_CREATORS)."""
+    """Who may start a project (and lead it): any signed-in user, or staff only (PROJECT_CREATORS).
+    An account whose e-mail address is still to be verified (EMAIL_VERIFICATION_REQUIRED) may
+    not: otherwise throwaway accounts would multiply every per-lead quota."""
     if not user.is_authenticated:
         return False
-    return settings.PROJECT_CREATORS == "all" or user.is_staff
+    if user.is_staff:
+        return True
+    return settings.PROJECT_CREATORS == "all" and not _waits_for_email(user)
 
 
 # Whose answers are trusted in a project without measuring them: its curators and leads, whom

@@ -20,7 +20,6 @@ from crowd.users import AnyUser
 from tasks.models import (
     FieldResult,
     Lease,
-    LeaseState,
     Project,
     Resolution,
     Task,
@@ -122,7 +121,7 @@ def project_field_results(
 ) -> QuerySet[FieldResult]:
     """A project's reconciled values, by task then field, optionally filtered. For a `viewer`
     who is not a curator nor a lead, only the values of images they will never be given:
-    settled ones, and those they already answered or skipped."""
+    settled ones, and those they already answered (not merely skipped)."""
     results = FieldResult.objects.filter(project=project)
     if viewer is not None and not project_sees_unsettled(project_capabilities(viewer, project)):
         results = results.filter(_never_assigned_to(viewer))
@@ -141,17 +140,10 @@ def _never_assigned_to(user: AnyUser) -> Q:
     settled = Q(task__state__in=[TaskState.COMPLETE, TaskState.RESOLVED])
     if not user.is_authenticated:
         return settled
-    seen = Q(
-        Exists(Transcription.objects.filter(task=OuterRef("task"), user=user))
-        | Exists(
-            Lease.objects.filter(
-                task=OuterRef("task"),
-                user=user,
-                state__in=[LeaseState.RELEASED, LeaseState.SUBMITTED],
-            )
-        )
-    )
-    return settled | seen
+    # Only one's own answer counts: an image merely skipped could be skipped to read its
+    # leading value, then typed in by a second account that is served the same image.
+    answered = Q(Exists(Transcription.objects.filter(task=OuterRef("task"), user=user)))
+    return settled | answered
 
 
 def field_result_for(user: AnyUser, field_result_id: int) -> FieldResult:

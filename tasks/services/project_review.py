@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from crowd.errors import DomainError
 from crowd.models import User
 from tasks.events import access_changed_on_commit
-from tasks.models import Project, ProjectReviewEntry, ProjectStatus, ReviewState
+from tasks.models import Project, ProjectReviewEntry, ProjectStatus, ReviewState, Visibility
 from tasks.roles import project_launch_allowed, project_launched
 
 MAX_REASON_LENGTH = 2000
@@ -89,8 +89,9 @@ def project_review_approve(*, project: Project, reviewer: User | None) -> Projec
 
 @transaction.atomic
 def project_review_refuse(*, project: Project, reviewer: User, reason: str) -> Project:
-    """Staff refuse the project, saying why; a project open to the public is paused (its data
-    and answers are kept). Callers check `may_review_projects`."""
+    """Staff refuse the project, saying why; a project open to the public is taken off it (made
+    members-only) and paused; its data and answers are kept. Callers check
+    `may_review_projects`."""
     reason = (reason or "").strip()
     if not reason:
         raise ReviewRefused(_("Say why the project is refused: its leads read the reason."))
@@ -102,8 +103,10 @@ def project_review_refuse(*, project: Project, reviewer: User, reason: str) -> P
     project = Project.objects.select_for_update().get(pk=project.pk)
     fields = ["review_state", "review_reason", "updated_at"]
     if project_launched(status=project.status, visibility=project.visibility):
-        project.status = ProjectStatus.PAUSED
-        fields.append("status")
+        if project.status == ProjectStatus.ACTIVE:
+            project.status = ProjectStatus.PAUSED
+        project.visibility = Visibility.MEMBERS
+        fields += ["status", "visibility"]
         access_changed_on_commit(project.pk)
     project.review_state = ReviewState.REFUSED
     project.review_reason = reason

@@ -482,3 +482,17 @@ def test_blocking_and_voiding_from_the_leads_page_then_lifting_them(project, lea
         {"username": volunteer.username, "reason": "x"},
     )
     assert refused.status_code == 403
+
+
+def test_a_blocked_person_still_to_verify_their_address_is_told_they_are_blocked_not_to_verify(
+    settings, project, lead
+):
+    settings.EMAIL_VERIFICATION_REQUIRED = True
+    TaskFactory(project=project)
+    volunteer = UserFactory(email_verified=False)
+    assert _block(api_client(lead), project, volunteer.username).status_code == 201
+
+    refused = api_client(volunteer).post(f"/api/projects/{project.slug}/next-task/")
+
+    assert refused.status_code == 403
+    assert "e-mail" not in refused.json()["error"]["message"]

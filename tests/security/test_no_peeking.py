@@ -23,7 +23,7 @@ import pytest
 
 from tasks.models import Batch, Export, ExportState, FieldResult, ProjectStatus, Task, TaskState
 from tasks.services.exports import export_request, export_run
-from tasks.services.leases import lease_grant
+from tasks.services.leases import lease_grant, lease_release
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
 from tests.helpers import api_client, page_client
 from tests.tasks.exports import VALUES
@@ -75,6 +75,17 @@ def test_a_contributor_holding_the_lease_reads_no_result_of_that_image_until_the
     assert _result_tasks(peeker, open_project) == {settled.pk}
     # Who already answered it will never be given it again: they may read it.
     assert _result_tasks(first, open_project) == {settled.pk, collecting.pk}
+
+
+def test_skipping_an_image_does_not_open_its_leading_value(open_project, half_done):
+    """Else one account skips to read it and a second, served the same image, types it in."""
+    _settled, collecting, _first = half_done
+    peeker = UserFactory()
+    lease = lease_grant(project=open_project, user=peeker)
+    assert lease.task_id == collecting.pk
+    lease_release(lease_id=lease.pk, user=peeker)
+
+    assert _result_tasks(peeker, open_project, task=collecting.pk) == set()
 
 
 def test_curators_and_leads_still_read_every_value(open_project, half_done, lead):

@@ -136,7 +136,8 @@ def test_staff_refusing_without_a_reason_is_refused_and_a_refusal_pauses_a_launc
     project = ProjectFactory(review_state=ReviewState.APPROVED)
     api = api_client(staff)
     empty = api.post(f"/api/projects/{project.slug}/review/refuse/", {"reason": " "}, format="json")
-    assert empty.status_code in (400, 409)
+    assert empty.status_code == 400
+    assert "reason" in empty.json()["error"]["fields"]
     refused = api.post(
         f"/api/projects/{project.slug}/review/refuse/",
         {"reason": "Images of living people"},
@@ -144,11 +145,13 @@ def test_staff_refusing_without_a_reason_is_refused_and_a_refusal_pauses_a_launc
     )
     assert refused.status_code == 200, refused.content
     project.refresh_from_db()
-    assert (project.status, project.review_state, project.review_reason) == (
+    assert (project.status, project.visibility, project.review_state, project.review_reason) == (
         ProjectStatus.PAUSED,
+        "members",
         ReviewState.REFUSED,
         "Images of living people",
     )
+    assert api_client().get(f"/api/projects/{project.slug}/").status_code == 404
     entry = ProjectReviewEntry.objects.get(project=project)
     assert (entry.action, entry.actor_id) == ("refused", staff.pk)
 
@@ -210,3 +213,27 @@ def test_a_lead_past_their_storage_quota_gets_the_extra_files_refused(
 
 def test_the_default_pixel_cap_is_100_megapixels():
     assert django_settings.IMAGE_MAX_PIXELS == 100_000_000
+
+
+@pytest.mark.parametrize("status", ["paused", "finished"])
+def test_an_unapproved_project_cannot_reach_the_public_paused_or_finished_either(newcomer, status):
+    api = api_client(newcomer)
+    _create(api)
+    response = api.patch(
+        "/api/projects/sheets/", {"status": status, "visibility": "public"}, format="json"
+    )
+    assert response.status_code == 403, response.content
+    assert response.json()["error"]["code"] == "review_required"
+    assert api_client().get("/api/projects/sheets/").status_code == 404
+    assert api_client().get("/projects/sheets/").status_code == 404
+
+
+def test_an_account_still_to_verify_its_address_creates_no_project(settings, newcomer):
+    """Else throwaway accounts would each bring a fresh set of per-lead quotas."""
+    settings.EMAIL_VERIFICATION_REQUIRED = True
+    refused = _create(api_client(newcomer))
+    assert refused.status_code == 403
+    assert not Project.objects.filter(slug="sheets").exists()
+    newcomer.email_verified = True
+    newcomer.save()
+    assert _create(api_client(newcomer)).status_code == 201
