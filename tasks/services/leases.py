@@ -151,10 +151,13 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
 
     Safe under concurrency: the chosen task row is locked before its room is counted, so no task
     gets more live leases than it still needs; the contributor's own row is locked first, so two
-    requests of theirs at once (two tabs, a script) never get two images. Callers check that
-    `user` may contribute.
+    requests of theirs at once (two tabs, a script) never get two images. The right to
+    contribute is checked again here, on a fresh read of the project, so a block or a pause
+    committed since the caller's check hands out no new lease.
     """
     User.objects.select_for_update().filter(pk=user.pk).first()
+    project = Project.objects.get(pk=project.pk)
+    contribute_check(user=user, project=project)
     current = lease_current(project=project, user=user)
     if current is not None:
         return current

@@ -6,7 +6,8 @@
 - a submission already recorded before the pause is still answered (an idempotent retry loses
   nothing);
 - a heartbeat over the API or the socket no longer extends a lease of a paused project;
-- a member removed from a members-only project cannot submit on the lease they held.
+- a member removed from a members-only project cannot submit on the lease they held;
+- a pause committed between the next-task check and the grant hands out no lease.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from tasks.models import Lease, LeaseState, Membership, ProjectStatus, Transcription, Visibility
-from tasks.services.leases import lease_grant
+from tasks.services.leases import ProjectNotTakingAnswers, lease_grant
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
 from tests.helpers import api_client
 
@@ -109,3 +110,17 @@ def test_a_member_removed_from_a_members_only_project_cannot_answer_on_the_lease
     response = _post(user, lease)
     assert response.status_code == 404
     assert not Transcription.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_pause_committed_after_the_callers_check_hands_out_no_new_lease():
+    """The view checked an active project; a lead paused it before the lease was granted."""
+    project = ProjectFactory(status=ProjectStatus.ACTIVE)
+    TaskFactory(project=project)
+    seen_active = type(project).objects.get(pk=project.pk)
+    type(project).objects.filter(pk=project.pk).update(status=ProjectStatus.PAUSED)
+
+    with pytest.raises(ProjectNotTakingAnswers, match="paused"):
+        lease_grant(project=seen_active, user=UserFactory())
+
+    assert not Lease.objects.exists()
