@@ -107,7 +107,7 @@ def stored_as_image(path: Path) -> Path:
     return named
 
 
-def _lead_stored_bytes(batch: Batch) -> int | None:
+def lead_stored_bytes(batch: Batch) -> int | None:
     """What the projects created by the batch's project's creator store (LEAD_MAX_STORED_BYTES),
     or None when no quota applies (staff, or a project nobody created)."""
     creator = batch.project.created_by
@@ -131,7 +131,7 @@ class BatchWriter:
         kept = files.exclude(state=BatchFileState.FAILED)
         self.stored_bytes = int(kept.aggregate(size=Sum("size"))["size"] or 0)
         self.files_kept = kept.count()
-        self.lead_bytes = _lead_stored_bytes(batch)
+        self.lead_bytes = lead_stored_bytes(batch)
         self.added: list[BatchFile] = []
 
     def add(self, incoming: Incoming) -> list[BatchFile]:

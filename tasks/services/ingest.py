@@ -25,12 +25,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from tasks import batch_messages as codes
 from tasks.models import Batch, BatchFile, BatchFileState, BatchState, Task, TaskState
-from tasks.services.batch_sources import stored_as_image
+from tasks.services.batch_sources import lead_stored_bytes, stored_as_image
 from tasks.services.batches import batch_close, batch_file_finished_on_commit
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import task_reconcile_request
@@ -212,10 +212,30 @@ def _fetch(record: BatchFile, batch: Batch) -> str | None:
             codes.FETCH_FAILED,
             {"url": error.url, "detail": error.detail},
         )
+    refused = _fetched_past_a_limit(batch, size)
+    if refused is not None:
+        partial.unlink(missing_ok=True)
+        return _finish(record, BatchFileState.FAILED, refused[0], refused[1])
     os.replace(partial, destination)
     relative = f"{batch.folder}/{stored_as_image(destination).name}"
     BatchFile.objects.filter(pk=record.pk).update(stored=relative, size=size)
     record.stored, record.size = relative, size
+    return None
+
+
+def _fetched_past_a_limit(batch: Batch, size: int) -> tuple[str, dict[str, Any]] | None:
+    """The limits an upload meets when it is written, met by a IIIF image once its size is
+    known: the batch's bytes and the lead's stored bytes. Files fetched at the same moment
+    by two workers may each pass alone (a few files past the limit at most)."""
+    kept = BatchFile.objects.filter(batch=batch).exclude(
+        state__in=[BatchFileState.FAILED, BatchFileState.WITHDRAWN]
+    )
+    in_batch = int(kept.aggregate(size=Sum("size"))["size"] or 0)
+    if in_batch + size > settings.UPLOAD_MAX_BATCH_BYTES:
+        return codes.BATCH_FULL, {"limit": settings.UPLOAD_MAX_BATCH_BYTES}
+    lead_bytes = lead_stored_bytes(batch)
+    if lead_bytes is not None and lead_bytes + size > settings.LEAD_MAX_STORED_BYTES:
+        return codes.LEAD_STORAGE_FULL, {"limit": settings.LEAD_MAX_STORED_BYTES}
     return None
 
 

@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.admin.sites import site
@@ -209,6 +211,43 @@ def test_a_lead_past_their_storage_quota_gets_the_extra_files_refused(
     body = batch_status(api, body["id"])
     assert codes(body) == {"b.jpg": "lead_storage_full"}
     assert "LEAD_MAX_STORED_BYTES" in body["failed"][0]["error"]
+
+
+def test_a_iiif_import_meets_the_storage_quota_and_the_batch_size_as_uploads_do(
+    api, own_project, newcomer, committed, settings
+):
+    """Images fetched from a manifest are sized only once downloaded: they are held to the
+    same limits then."""
+    from tests.iiif_server import http_server, manifest_v3
+
+    settings.IIIF_IMPORT_ALLOW_PRIVATE = True
+    first, second = jpeg(1), jpeg(2)
+    settings.LEAD_MAX_STORED_BYTES = len(first) + 10
+    routes: dict[str, tuple[int, bytes, dict[str, str]]] = {
+        "/image/a": (200, first, {"Content-Type": "image/jpeg"}),
+        "/image/b": (200, second, {"Content-Type": "image/jpeg"}),
+    }
+    with http_server(routes) as base:
+        canvases = [("a", f"{base}/image/a", None), ("b", f"{base}/image/b", None)]
+        routes["/manifest.json"] = (200, json.dumps(manifest_v3(base, canvases)).encode(), {})
+        body = post_batch(
+            api, newcomer, own_project, committed, manifest_url=f"{base}/manifest.json"
+        ).json()
+        body = batch_status(api, body["id"])
+    assert body["counts"]["ok"] == 1
+    assert set(codes(body).values()) == {"lead_storage_full"}
+
+    settings.LEAD_MAX_STORED_BYTES = 10**12
+    settings.UPLOAD_MAX_BATCH_BYTES = len(first) + 10
+    other = ProjectFactory(created_by=newcomer)
+    other.memberships.create(user=newcomer, role="lead")
+    with http_server(routes) as base:
+        canvases = [("a", f"{base}/image/a", None), ("b", f"{base}/image/b", None)]
+        routes["/manifest.json"] = (200, json.dumps(manifest_v3(base, canvases)).encode(), {})
+        body = post_batch(api, newcomer, other, committed, manifest_url=f"{base}/manifest.json")
+        body = batch_status(api, body.json()["id"])
+    assert body["counts"]["ok"] == 1
+    assert set(codes(body).values()) == {"batch_full"}
 
 
 def test_the_default_pixel_cap_is_100_megapixels():
