@@ -4,8 +4,11 @@ and undone by another recorded action."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -20,6 +23,7 @@ from tasks.jobs import jobs_send_each
 from tasks.models import ContributorVoid, Lease, Project, ProjectBlock, Task, Transcription
 from tasks.models.moderation import REASON_MAX_LENGTH, ModerationRecord
 from tasks.roles import may_moderate
+from tasks.services.exports import export_path
 from tasks.services.leases import leases_end
 from tasks.services.progress import project_progress_request
 
@@ -86,6 +90,28 @@ def project_restore(*, project: Project) -> Project:
 
 
 # --- Blocking a person from a project ------------------------------------------------------
+
+
+def project_purge(*, project: Project) -> int:
+    """Delete an archived project for good: its rows (transcriptions first: they are protected
+    from cascades), then, once that is committed, its images, tiles, waiting uploads and export
+    files. Only `manage.py project_purge` calls it, after writing an export. Returns how many
+    transcriptions went."""
+    media = Path(settings.MEDIA_ROOT)
+    folders = [media / "projects" / str(project.pk), media / "batches" / str(project.pk)]
+    files = [export_path(export) for export in project.exports.exclude(path="")]
+    with transaction.atomic():
+        transcriptions, _by_model = Transcription.objects.filter(project=project).delete()
+        project.delete()
+        transaction.on_commit(lambda: _files_remove(folders, files))
+    return transcriptions
+
+
+def _files_remove(folders: list[Path], files: list[Path]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    for path in files:
+        path.unlink(missing_ok=True)
 
 
 @transaction.atomic

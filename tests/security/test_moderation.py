@@ -27,6 +27,8 @@ Outliers (leads)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
@@ -202,12 +204,22 @@ def test_a_purge_of_a_project_not_archived_is_refused(project, transcribed, tmp_
     assert Project.objects.filter(pk=project.pk).exists()
 
 
-def test_a_purge_writes_the_export_first_then_deletes_the_project(project, transcribed, tmp_path):
+def test_a_purge_writes_the_export_first_then_deletes_the_project_and_its_files(
+    project, transcribed, tmp_path, settings, django_capture_on_commit_callbacks
+):
     project.archived_at = project.created_at
     project.save()
+    images = Path(settings.MEDIA_ROOT) / "projects" / str(project.pk) / "tiles"
+    waiting = Path(settings.MEDIA_ROOT) / "batches" / str(project.pk) / "x"
+    for folder in (images, waiting):
+        folder.mkdir(parents=True)
+        (folder / "a.jpg").write_bytes(b"image")
     target = tmp_path / "purged.jsonl.gz"
-    call_command("project_purge", project.slug, "--export", str(target))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("project_purge", project.slug, "--export", str(target))
     assert target.stat().st_size > 0
+    assert not images.parent.exists()
+    assert not waiting.parent.exists()
     assert not Project.objects.filter(pk=project.pk).exists()
     assert not Transcription.objects.filter(project_id=project.pk).exists()
     # Refused when the export file is already there: nothing is overwritten nor deleted.

@@ -5,7 +5,8 @@
   project reopens;
 - a submission already recorded before the pause is still answered (an idempotent retry loses
   nothing);
-- a heartbeat over the API or the socket no longer extends a lease of a paused project;
+- a heartbeat no longer extends a lease of a paused project (the API and the socket call the
+  same service);
 - a member removed from a members-only project cannot submit on the lease they held;
 - a pause committed between the next-task check and the grant hands out no lease.
 """

@@ -13,10 +13,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
-from tasks.models import Project, Transcription
+from tasks.models import Project
 from tasks.services.exports import export_write
+from tasks.services.moderation import project_purge
 from worker.exports import FORMATS
 
 
@@ -53,10 +53,7 @@ class Command(BaseCommand):
         if target.exists():
             raise CommandError(f"{target} already exists: give a new file for the export.")
         done = self._export(project=project, target=target, options=options)
-        with transaction.atomic():
-            # Transcriptions are protected from cascades; here, and only here, they go first.
-            transcriptions, _by_model = Transcription.objects.filter(project=project).delete()
-            project.delete()
+        transcriptions = project_purge(project=project)
         self.stderr.write(
             f"Exported {done} tasks to {target}; deleted project {slug!r} "
             f"and its {transcriptions} transcriptions."
