@@ -155,6 +155,9 @@ def project_require(
                     "follow the link we sent you, or ask for a new one at /accounts/verify/."
                 )
             )
+        if capability == Capability.CONTRIBUTE and not project_blocked(user, project):
+            # Paused, finished, draft: say which, as a submission on a live lease does.
+            raise PermissionDenied(contribute_refusal(project))
         raise PermissionDenied(_capability_refusal(capability))
     return capabilities
 

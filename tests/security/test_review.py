@@ -125,3 +125,17 @@ def test_a_pause_committed_after_the_callers_check_hands_out_no_new_lease():
         lease_grant(project=seen_active, user=UserFactory())
 
     assert not Lease.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("status", "said"), [(ProjectStatus.PAUSED, "paused"), (ProjectStatus.FINISHED, "finished")]
+)
+def test_asking_a_paused_or_finished_project_for_work_says_why(status, said):
+    project = ProjectFactory(status=status)
+    TaskFactory(project=project)
+
+    refused = api_client(UserFactory()).post(f"/api/projects/{project.slug}/next-task/")
+
+    assert refused.status_code == 403
+    assert said in refused.json()["error"]["message"]
