@@ -100,7 +100,7 @@ def _field_check(spec: FieldSpec, raw: Any, marker: Any) -> list[str]:
             _("At most %(max)s characters (%(count)s given).")
             % {"max": spec.max_length, "count": len(raw)}
         ]
-    if any(_is_forbidden(ch) for ch in raw):
+    if hides_characters(raw):
         return [_("Control characters are not allowed.")]
     text = raw.strip()
     if not text:
@@ -124,6 +124,12 @@ def _is_forbidden(ch: str) -> bool:
     if ch in _ALLOWED_CONTROLS:
         return False
     return unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS
+
+
+def hides_characters(text: str) -> bool:
+    """Whether free text someone else will read holds control characters or bidirectional
+    overrides (they hide or reorder what the reader sees); line breaks and tabs are text."""
+    return any(_is_forbidden(ch) for ch in text)
 
 
 def _unreadable_message(type_: str) -> str:

@@ -26,6 +26,7 @@ from tasks.roles import may_moderate
 from tasks.services.exports import export_path
 from tasks.services.leases import leases_end
 from tasks.services.progress import project_progress_request
+from tasks.values import hides_characters
 
 Record = TypeVar("Record", ProjectBlock, ContributorVoid)
 
@@ -204,6 +205,8 @@ def _reason_check(reason: str) -> str:
             _("Keep the reason under %(max)s characters.") % {"max": REASON_MAX_LENGTH},
             field="reason",
         )
+    if hides_characters(reason):
+        raise ModerationRefused(_("Control characters are not allowed."), field="reason")
     return reason
 
 

@@ -16,6 +16,7 @@ from crowd.models import User
 from tasks.events import access_changed_on_commit
 from tasks.models import Project, ProjectReviewEntry, ProjectStatus, ReviewState, Visibility
 from tasks.roles import project_launch_allowed, project_launched
+from tasks.values import hides_characters
 
 MAX_REASON_LENGTH = 2000
 
@@ -62,6 +63,8 @@ def _entry(project: Project, actor: User | None, action: str, reason: str) -> No
 @transaction.atomic
 def project_review_request(*, project: Project, actor: User, note: str = "") -> Project:
     """A lead asks staff to review the project. Asking again while it waits changes nothing."""
+    if hides_characters(note):
+        raise ReviewRefused(_("Control characters are not allowed."))
     project = Project.objects.select_for_update().get(pk=project.pk)
     if project.review_state == ReviewState.APPROVED:
         raise ReviewRefused(_("This project is already approved: it may open to the public."))
@@ -100,6 +103,8 @@ def project_review_refuse(*, project: Project, reviewer: User, reason: str) -> P
             _("The reason is too long (%(limit)s characters at most).")
             % {"limit": MAX_REASON_LENGTH}
         )
+    if hides_characters(reason):
+        raise ReviewRefused(_("Control characters are not allowed."))
     project = Project.objects.select_for_update().get(pk=project.pk)
     fields = ["review_state", "review_reason", "updated_at"]
     if project_launched(status=project.status, visibility=project.visibility):

@@ -20,6 +20,10 @@ Voiding a contributor's work (leads)
   asking for other answers; answers sent while void → marked, not counted; unvoid → counted again
 - curators and contributors → 403; outsiders → 404
 
+Hostile reasons
+- a reason with control characters or a bidirectional override → 400, nothing recorded
+- a reason holding HTML → kept as text, shown escaped on the leads' page
+
 Outliers (leads)
 - a contributor far below the project's median agreement → listed with counts and links to their
   answers; too few settled values → not judged; curators → 403; the leads' page shows them
@@ -508,3 +512,23 @@ def test_a_blocked_person_still_to_verify_their_address_is_told_they_are_blocked
 
     assert refused.status_code == 403
     assert "e-mail" not in refused.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("hidden", ["\u202e", "\x00", "\x1b[2J"])
+def test_a_reason_hiding_characters_is_refused_and_nothing_is_recorded(project, lead, hidden):
+    volunteer = UserFactory()
+    for act in (_block, _void):
+        response = act(api_client(lead), project, volunteer.username, reason=f"spam{hidden}gnp.exe")
+        assert response.status_code == 400, response.content
+        assert "reason" in response.json()["error"]["fields"]
+    assert not ProjectBlock.objects.exists()
+    assert not ContributorVoid.objects.exists()
+
+
+def test_a_reason_holding_html_is_shown_as_text_on_the_leads_page(project, lead):
+    volunteer = UserFactory()
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    assert _block(api_client(lead), project, volunteer.username, reason=hostile).status_code == 201
+    html = page_client(lead).get(reverse("project-settings", args=[project.slug])).content.decode()
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert hostile not in html

@@ -276,3 +276,20 @@ def test_an_account_still_to_verify_its_address_creates_no_project(settings, new
     newcomer.email_verified = True
     newcomer.save()
     assert _create(api_client(newcomer)).status_code == 201
+
+
+@pytest.mark.parametrize("hidden", ["\u202e", "\x07"])
+def test_a_review_note_or_refusal_hiding_characters_is_refused(newcomer, staff, hidden):
+    api = api_client(newcomer)
+    _create(api)
+    asked = api.post("/api/projects/sheets/review/", {"note": f"ok{hidden}"}, format="json")
+    assert asked.status_code == 409, asked.content
+    assert "Control characters" in asked.json()["error"]["message"]
+    assert Project.objects.get(slug="sheets").review_state == ReviewState.NONE
+    project = ProjectFactory(review_state=ReviewState.APPROVED)
+    refused = api_client(staff).post(
+        f"/api/projects/{project.slug}/review/refuse/", {"reason": f"no{hidden}"}, format="json"
+    )
+    assert refused.status_code == 409, refused.content
+    project.refresh_from_db()
+    assert project.review_state == ReviewState.APPROVED
