@@ -33,6 +33,7 @@ from tasks.services.project_review import (
     project_review_refuse,
     project_review_request,
 )
+from tasks.values import hides_characters
 
 
 class ReviewEntrySerializer(serializers.ModelSerializer):
@@ -56,12 +57,20 @@ class ProjectReviewSerializer(serializers.Serializer):
         return ReviewEntrySerializer(project_review_entries(project), many=True).data  # type: ignore[return-value]
 
 
+def _plain_text(value: str) -> None:
+    """Notes and reasons are read by others: no control characters nor direction overrides."""
+    if hides_characters(value):
+        raise serializers.ValidationError(_("Control characters are not allowed."))
+
+
 class ReviewNoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_REASON_LENGTH)
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_REASON_LENGTH, validators=[_plain_text]
+    )
 
 
 class ReviewReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=MAX_REASON_LENGTH)
+    reason = serializers.CharField(max_length=MAX_REASON_LENGTH, validators=[_plain_text])
 
 
 def _staff_only(user: AnyUser) -> None:

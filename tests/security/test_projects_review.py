@@ -23,6 +23,11 @@ from django.test import RequestFactory
 
 from tasks.admin import ProjectAdmin
 from tasks.models import Project, ProjectReviewEntry, ProjectStatus, ReviewState
+from tasks.services.project_review import (
+    ReviewRefused,
+    project_review_refuse,
+    project_review_request,
+)
 from tests.factories import ProjectFactory, UserFactory
 from tests.helpers import api_client
 from tests.images import jpeg
@@ -283,13 +288,24 @@ def test_a_review_note_or_refusal_hiding_characters_is_refused(newcomer, staff, 
     api = api_client(newcomer)
     _create(api)
     asked = api.post("/api/projects/sheets/review/", {"note": f"ok{hidden}"}, format="json")
-    assert asked.status_code == 409, asked.content
-    assert "Control characters" in asked.json()["error"]["message"]
+    assert asked.status_code == 400, asked.content
+    assert "Control characters" in asked.json()["error"]["fields"]["note"][0]
     assert Project.objects.get(slug="sheets").review_state == ReviewState.NONE
     project = ProjectFactory(review_state=ReviewState.APPROVED)
     refused = api_client(staff).post(
         f"/api/projects/{project.slug}/review/refuse/", {"reason": f"no{hidden}"}, format="json"
     )
-    assert refused.status_code == 409, refused.content
+    assert refused.status_code == 400, refused.content
+    assert "Control characters" in refused.json()["error"]["fields"]["reason"][0]
     project.refresh_from_db()
     assert project.review_state == ReviewState.APPROVED
+
+
+def test_the_review_services_refuse_hidden_characters_whoever_calls_them(newcomer, staff):
+    """The API's check is the first; the services keep theirs for any other caller."""
+    project = ProjectFactory(review_state=ReviewState.APPROVED)
+    with pytest.raises(ReviewRefused, match="Control characters"):
+        project_review_refuse(project=project, reviewer=staff, reason="no\u202e")
+    draft = ProjectFactory(status=ProjectStatus.DRAFT)
+    with pytest.raises(ReviewRefused, match="Control characters"):
+        project_review_request(project=draft, actor=newcomer, note="ok\x07")
