@@ -58,8 +58,13 @@ format: deps
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Full stack: PostgreSQL and Redis (DATABASE_URL, REDIS_URL), an ASGI server, a Celery worker
-# and beat as separate processes; Ctrl-C stops them together.
+# Full stack: PostgreSQL and Redis (DATABASE_URL, REDIS_URL), an ASGI server, Celery workers
+# by queue (crowd/queues.py) and beat as separate processes; Ctrl-C stops them together.
+# Workers, sized for a small machine (2 cores): reconciliations, short and the bulk of the work
+# under load, get two processes so that one slow job does not hold the others; live progress
+# and the periodic sweeps (short, a few a minute) share one process that nothing long can
+# block; ingest and exports (minutes each, CPU-heavy) get one process, so that they never take
+# both cores from the web server. Together they consume every queue (tests/test_queues.py).
 stack: deps
 	@test -n "$(DATABASE_URL)" || { echo "set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/crowd"; exit 1; }
 	@test -n "$(REDIS_URL)" || { echo "set REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 1; }
@@ -67,7 +72,9 @@ stack: deps
 	$(PY) manage.py collectstatic --noinput -v0
 	@if [ "$${DEBUG:-0}" != "0" ]; then $(PY) manage.py seed_demo --transcriptions; fi
 	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A worker worker --loglevel=INFO --concurrency=2 & \
+	$(VENV)/bin/celery -A worker worker -n reconcile@%h -Q reconcile --concurrency=2 --loglevel=INFO & \
+	$(VENV)/bin/celery -A worker worker -n live@%h -Q live,sweeps --concurrency=1 --loglevel=INFO & \
+	$(VENV)/bin/celery -A worker worker -n ingest@%h -Q ingest,exports --concurrency=1 --loglevel=INFO & \
 	$(VENV)/bin/celery -A worker beat --loglevel=INFO --schedule=/tmp/crowd-celerybeat-schedule & \
 	$(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_FLAGS) --workers 2 & \
 	wait

@@ -177,6 +177,7 @@ async def http_cycles(
 
 
 def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> None:
+    from crowd.queues import worker_queues_argument
     from crowd.services import token_create
 
     users = users_make(clients)
@@ -195,6 +196,8 @@ def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> Non
         "worker",
         "worker",
         "--pool=solo",
+        "-Q",
+        worker_queues_argument(),
         "--loglevel=WARNING",
     ]
     worker = subprocess.Popen(

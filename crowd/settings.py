@@ -15,7 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
+from crowd import queues
 from crowd.config import ConfigError, Env, check_redis_url, database_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -228,8 +230,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A message unacknowledged this long is handed to another worker; longer than any job runs.
+# A message unacknowledged this long is handed to another worker; longer than any job's hard
+# time limit (crowd.queues.TIME_LIMITS; a test checks it).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Queues by kind of job, each job's time limits (crowd.queues). Declared, so that a worker
+# started without -Q consumes them all; jobs without a route go to the sweeps' queue.
+CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in queues.QUEUES)
+CELERY_TASK_DEFAULT_QUEUE = queues.SWEEPS
+CELERY_TASK_ROUTES = queues.celery_routes()
+CELERY_TASK_ANNOTATIONS = queues.celery_annotations()
 CELERY_BEAT_SCHEDULE = {
     "progress-refresh": {
         "task": "worker.jobs.progress_refresh_all",

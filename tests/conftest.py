@@ -115,3 +115,27 @@ def transcribe(django_capture_on_commit_callbacks):
         return user
 
     return send
+
+
+@pytest.fixture
+def published_jobs():
+    """Jobs go to the broker instead of running eagerly, for the length of the test: the list
+    of (job name, queue) of each message as Celery publishes it (its `before_task_publish`
+    signal), on this process's in-memory broker. Nothing runs them; they are purged after."""
+    from celery import current_app
+    from celery.signals import before_task_publish
+
+    sent: list[tuple[str, str]] = []
+
+    def record(sender=None, routing_key=None, **kwargs):
+        sent.append((sender, routing_key))
+
+    before_task_publish.connect(record, weak=False)
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = False
+    try:
+        yield sent
+    finally:
+        current_app.conf.task_always_eager = eager
+        before_task_publish.disconnect(record)
+        current_app.control.purge()

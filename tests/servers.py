@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from crowd.queues import worker_queues_argument
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crowd_services_test"
@@ -233,6 +235,9 @@ def full_stack(
                 "worker",
                 "worker",
                 "--pool=solo",
+                # One worker for every queue (crowd.queues), as a small deployment may run.
+                "-Q",
+                worker_queues_argument(),
                 "--loglevel=INFO",
                 "--without-gossip",
                 "--without-mingle",
