@@ -262,6 +262,14 @@ def _reinstate(record: BatchFile, withdrawn: Task) -> str:
     were kept) in the new batch, with the new metadata, instead of being reported a duplicate."""
     try:
         with transaction.atomic():
+            # Under the task row lock, as submissions: a job queued and not started yet will
+            # reconcile the reinstated task (tasks.services.reconcile.task_reconcile_request).
+            pending = (
+                Task.objects.select_for_update()
+                .filter(pk=withdrawn.pk)
+                .values_list("reconcile_pending", flat=True)
+                .first()
+            )
             reopened = Task.objects.filter(pk=withdrawn.pk, state=TaskState.WITHDRAWN).update(
                 state=TaskState.OPEN,
                 batch=record.batch,
@@ -276,7 +284,7 @@ def _reinstate(record: BatchFile, withdrawn: Task) -> str:
         # Reinstated meanwhile by another upload, or this file was settled already.
         return _duplicate(record, withdrawn)
     if withdrawn.transcription_count:
-        task_reconcile_request(task_id=withdrawn.pk)
+        task_reconcile_request(task_id=withdrawn.pk, pending=bool(pending))
     _stored_remove(record)
     return BatchFileState.OK
 

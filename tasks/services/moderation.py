@@ -256,9 +256,15 @@ def _tasks_recount(*, project: Project, task_ids: list[int]) -> None:
         .annotate(n=Count("id"))
         .values("n")
     )
+    # The rows are locked (_tasks_lock): a task already pending has a job queued that has not
+    # started, which will read these changes (tasks.services.reconcile.task_reconcile_request).
+    idle = list(
+        Task.objects.filter(pk__in=task_ids, reconcile_pending=False).values_list("pk", flat=True)
+    )
     Task.objects.filter(pk__in=task_ids).update(
         transcription_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0),
         reconcile_pending=True,
     )
-    transaction.on_commit(lambda: jobs_send_each(jobs.RECONCILE, task_ids))
+    if idle:
+        transaction.on_commit(lambda: jobs_send_each(jobs.RECONCILE, idle))
     project_progress_request(project_id=project.pk)

@@ -77,11 +77,13 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     )
     if task is None:
         return None
+    # Cleared (saved with the results, under the lock) before the transcriptions are read: an
+    # answer committed from now on waits for the lock, finds the flag cleared and sends a job.
+    task.reconcile_pending = False
     # Void transcriptions (a lead's decision) are kept but take no part in the consensus.
     transcriptions = list(
         Transcription.objects.filter(task=task, void__isnull=True).order_by("created_at", "id")
     )
-    task.reconcile_pending = False
     task.reconciled_at = timezone.now()
     # With none left that count, results computed before the void are reconciled away too.
     nothing_to_do = not transcriptions and not FieldResult.objects.filter(task=task).exists()
@@ -229,6 +231,14 @@ def tasks_reconcile_pending(*, older_than_seconds: int = 60, limit: int = 1000) 
     )
 
 
-def task_reconcile_request(*, task_id: int) -> None:
-    """Queue the task's reconciliation once the current transaction commits."""
-    transaction.on_commit(lambda: job_send(jobs.RECONCILE, task_id))
+def task_reconcile_request(*, task_id: int, pending: bool = False) -> None:
+    """Queue the task's reconciliation once the current transaction commits, unless `pending`.
+
+    Coalesced: a burst of answers on one image is one job. The caller holds the task row lock
+    and passes the `reconcile_pending` it read under it (before setting it). True there means a
+    job was sent and has not started: a running job holds the same lock, and clears the flag
+    before it reads the transcriptions, so that job reads what this transaction commits. An
+    answer committed after a job took the lock finds the flag cleared and sends another. A job
+    lost while the flag is set is re-sent by the sweep (`tasks_reconcile_pending`)."""
+    if not pending:
+        transaction.on_commit(lambda: job_send(jobs.RECONCILE, task_id))

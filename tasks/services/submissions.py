@@ -122,6 +122,6 @@ def _record(
         reconcile_pending=True,
     )
     presence_send_on_commit(task.pk)
-    task_reconcile_request(task_id=task.pk)
+    task_reconcile_request(task_id=task.pk, pending=task.reconcile_pending)
     project_progress_request(project_id=task.project_id)
     return transcription
