@@ -36,6 +36,8 @@ MISSING = "missing"  # {} the stored file vanished before ingest
 DUPLICATE = "duplicate"  # {"task", "name"}
 WITHDRAWN = "withdrawn"  # {}
 INTERNAL = "internal"  # {}
+TIME_LIMIT = "time_limit"  # {"minutes"} the ingest job's soft time limit (crowd.queues)
+TOO_MANY_ATTEMPTS = "too_many_attempts"  # {"attempts"} batches_resume gave up on the file
 
 # Notices of a batch: what the metadata CSV and the files do not agree on.
 CSV_UNKNOWN_FILE = "csv_unknown_file"  # {"names": [...], "count"}
@@ -203,6 +205,20 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     WITHDRAWN: lambda p: _("Not ingested: the batch was withdrawn."),
     INTERNAL: lambda p: _("An unexpected error stopped this file; the team has been told."),
+    TIME_LIMIT: lambda p: (
+        _(
+            "Stopped after %(minutes)s minutes, the longest one image may take: a very slow "
+            "image server, or an image too large to process in time."
+        )
+        % {"minutes": p.get("minutes", "")}
+    ),
+    TOO_MANY_ATTEMPTS: lambda p: (
+        _(
+            "Not ingested: tried %(attempts)s times, and no attempt finished (each was stopped, "
+            "or lost its worker, before the end)."
+        )
+        % {"attempts": p.get("attempts", "")}
+    ),
 }
 
 

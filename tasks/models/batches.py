@@ -105,6 +105,11 @@ class BatchFile(models.Model):
     # not ingest it twice at the same time; a claim older than the broker's visibility timeout
     # is stale.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Ingest jobs that claimed the file (each one an attempt, finished or not), and when its
+    # last job was sent: the sweep re-sends a pending file only once in a while, and gives up
+    # on it after a few attempts (tasks.services.batches.batches_resume).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -14,7 +14,7 @@ import logging
 import secrets
 import shutil
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,6 +54,14 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 1
 # A batch with files still pending and no file finished for this long is resumed by the sweep.
 RESUME_AFTER = timedelta(minutes=10)
+# A pending file is sent again at most this often: a file waiting in a long ingest queue is
+# not lost, and re-sending a quiet batch's every file at each sweep only lengthened that queue.
+# Longer than an ingest job's hard time limit (crowd.queues).
+RESEND_AFTER = timedelta(minutes=30)
+# Ingest jobs one file may take (each claim is one): a file that never finishes (it kills its
+# worker, or outlasts the time limit without saying so) fails after this many, and its batch
+# closes.
+INGEST_MAX_ATTEMPTS = 3
 
 
 def batch_create(
@@ -168,6 +176,7 @@ def batch_start(*, batch_id: int, send: bool = True) -> Batch:
     )
     ids = [record.pk for record in pending]
     if send:
+        BatchFile.objects.filter(pk__in=ids).update(sent_at=batch.started_at)
         transaction.on_commit(lambda: _ingest_send(batch.pk, ids))
     batch_progress_send_on_commit(batch.pk)
     return batch
@@ -344,27 +353,52 @@ def batch_withdraw(*, batch_id: int, actor: User | None) -> Batch:
 
 
 def batches_resume() -> int:
-    """Sweep: re-send the ingest of files a lost message left pending (in batches where no file
-    finished for RESUME_AFTER), and close batches with nothing left pending. Returns how many
-    files were re-sent; sending one twice is harmless (jobs claim files)."""
-    stale = timezone.now() - RESUME_AFTER
+    """Sweep: in batches where no file finished for RESUME_AFTER, re-send the ingest of pending
+    files nobody works on that were not sent for RESEND_AFTER (a lost message), fail those
+    that had INGEST_MAX_ATTEMPTS already, and close batches with nothing left pending. Returns
+    how many files were re-sent; sending one twice is harmless (jobs claim files)."""
+    now = timezone.now()
+    stale = now - RESUME_AFTER
     resent = 0
     for batch in Batch.objects.filter(state=BatchState.INGESTING, started_at__lt=stale):
         files = BatchFile.objects.filter(batch=batch)
         last = files.aggregate(last=Max("finished_at"))["last"]
         if last is not None and last > stale:
             continue
+        idle = files.filter(state=BatchFileState.PENDING).filter(
+            Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)
+        )
+        _files_give_up(batch.pk, idle.filter(attempts__gte=INGEST_MAX_ATTEMPTS), now)
         pending = list(
-            files.filter(state=BatchFileState.PENDING)
-            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+            idle.filter(attempts__lt=INGEST_MAX_ATTEMPTS)
+            .filter(Q(sent_at__isnull=True) | Q(sent_at__lt=now - RESEND_AFTER))
             .values_list("pk", flat=True)
         )
         if pending:
+            BatchFile.objects.filter(pk__in=pending).update(sent_at=now)
             _ingest_send(batch.pk, pending)
             resent += len(pending)
         elif not files.filter(state=BatchFileState.PENDING).exists():
             job_send(jobs.BATCH_CLOSE, batch.pk)
     return resent
+
+
+@transaction.atomic
+def _files_give_up(batch_id: int, files: QuerySet[BatchFile], now: datetime) -> None:
+    """Fail the pending files no attempt could finish, each with the reason; the batch closes
+    when nothing is left pending. Locks the batch, then the files, as ingest does."""
+    Batch.objects.select_for_update().filter(pk=batch_id).values_list("pk", flat=True).first()
+    failed = files.update(
+        state=BatchFileState.FAILED,
+        error_code=codes.TOO_MANY_ATTEMPTS,
+        error_params={"attempts": INGEST_MAX_ATTEMPTS},
+        finished_at=now,
+        claimed_at=None,
+    )
+    if failed:
+        logger.warning("batch %s: %s files failed after %s attempts", batch_id, failed, INGEST_MAX_ATTEMPTS)  # fmt: skip
+        Batch.objects.filter(pk=batch_id).update(files_failed=F("files_failed") + failed)
+        batch_progress_send_on_commit(batch_id)
 
 
 def _folder_remove(batch: Batch) -> None:

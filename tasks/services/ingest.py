@@ -23,15 +23,22 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from crowd.queues import job_time_limits
 from tasks import batch_messages as codes
+from tasks import jobs
 from tasks.models import Batch, BatchFile, BatchFileState, BatchState, Task, TaskState
 from tasks.services.batch_sources import lead_stored_bytes, stored_as_image
-from tasks.services.batches import batch_close, batch_file_finished_on_commit
+from tasks.services.batches import (
+    INGEST_MAX_ATTEMPTS,
+    batch_close,
+    batch_file_finished_on_commit,
+)
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import task_reconcile_request
 from worker.iiif_import import FetchError, url_fetch
@@ -85,7 +92,9 @@ def batch_file_ingest(*, batch_file_id: int) -> str | None:
     claimed = (
         BatchFile.objects.filter(pk=batch_file_id, state=BatchFileState.PENDING)
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
-        .update(claimed_at=now)
+        # Past its attempts, the sweep fails it with the reason (batches_resume).
+        .filter(attempts__lt=INGEST_MAX_ATTEMPTS)
+        .update(claimed_at=now, attempts=F("attempts") + 1)
     )
     if not claimed:
         return None
@@ -95,6 +104,11 @@ def batch_file_ingest(*, batch_file_id: int) -> str | None:
     except TRANSIENT_ERRORS:
         BatchFile.objects.filter(pk=record.pk, claimed_at=now).update(claimed_at=None)
         raise
+    except SoftTimeLimitExceeded:
+        # The job's soft time limit: say so on the file, before the hard limit kills the job.
+        soft, _hard = job_time_limits(jobs.BATCH_FILE_INGEST)
+        logger.warning("ingest of batch file %s (%s) ran out of time", record.pk, record.name)
+        state = _finish(record, BatchFileState.FAILED, codes.TIME_LIMIT, {"minutes": soft // 60})
     except Exception:
         logger.exception("ingest of batch file %s (%s) failed", record.pk, record.name)
         state = _finish(record, BatchFileState.FAILED, codes.INTERNAL)
