@@ -1,4 +1,5 @@
-"""The Celery app. Workers start with `celery -A worker worker`; beat with `celery -A worker beat`."""
+"""The Celery app. Workers start with `celery -A worker worker -Q <queues>` (crowd.queues names
+the queues; `make stack` starts one worker per kind); beat with `celery -A worker beat`."""
 
 from __future__ import annotations
 
