@@ -368,7 +368,13 @@ def batches_resume() -> int:
         idle = files.filter(state=BatchFileState.PENDING).filter(
             Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)
         )
-        _files_give_up(batch.pk, idle.filter(attempts__gte=INGEST_MAX_ATTEMPTS), now)
+        # Given up once its last attempt is surely over (a claim older than any hard limit).
+        spent = files.filter(state=BatchFileState.PENDING, attempts__gte=INGEST_MAX_ATTEMPTS)
+        _files_give_up(
+            batch.pk,
+            spent.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - RESEND_AFTER)),
+            now,
+        )
         pending = list(
             idle.filter(attempts__lt=INGEST_MAX_ATTEMPTS)
             .filter(Q(sent_at__isnull=True) | Q(sent_at__lt=now - RESEND_AFTER))

@@ -102,7 +102,10 @@ def batch_file_ingest(*, batch_file_id: int) -> str | None:
     try:
         state = _ingest(record)
     except TRANSIENT_ERRORS:
-        BatchFile.objects.filter(pk=record.pk, claimed_at=now).update(claimed_at=None)
+        # Not the file's fault (the database restarting): the job's retry is not one more try.
+        BatchFile.objects.filter(pk=record.pk, claimed_at=now).update(
+            claimed_at=None, attempts=F("attempts") - 1
+        )
         raise
     except SoftTimeLimitExceeded:
         # The job's soft time limit: say so on the file, before the hard limit kills the job.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
@@ -70,7 +71,8 @@ def test_a_file_no_attempt_finished_fails_with_the_count_and_the_batch_closes(
     # Its jobs claimed it and died (a killed worker leaves the claim behind) as many times as
     # allowed; a job sent now would not take it again.
     BatchFile.objects.filter(pk=first.pk).update(
-        attempts=INGEST_MAX_ATTEMPTS, claimed_at=timezone.now() - timedelta(minutes=30)
+        attempts=INGEST_MAX_ATTEMPTS,
+        claimed_at=timezone.now() - RESEND_AFTER - timedelta(minutes=1),
     )
     assert batch_file_ingest(batch_file_id=first.pk) is None
     with committed():
@@ -108,3 +110,22 @@ def test_an_ingest_past_its_soft_time_limit_fails_its_file_with_the_reason(
         assert batch_file_ingest(batch_file_id=other.pk) == "ok"
     assert Task.objects.count() == 1
     assert Batch.objects.get(pk=batch.pk).state == "done"
+
+
+def test_a_database_error_does_not_count_as_an_attempt(project, lead, monkeypatch):
+    from django.db import OperationalError
+
+    batch = stored_batch(project, lead, IMAGES[:1])
+    batch_start(batch_id=batch.pk, send=False)
+    record = BatchFile.objects.get(batch=batch)
+
+    def database_restarting(*args, **kwargs):
+        raise OperationalError("the database system is starting up")
+
+    monkeypatch.setattr("tasks.services.ingest.image_ingest", database_restarting)
+    for _ in range(INGEST_MAX_ATTEMPTS + 1):  # the job retries transient errors
+        with pytest.raises(OperationalError):
+            batch_file_ingest(batch_file_id=record.pk)
+    monkeypatch.undo()
+    assert BatchFile.objects.get(pk=record.pk).attempts == 0
+    assert batch_file_ingest(batch_file_id=record.pk) == "ok"
