@@ -75,3 +75,66 @@ def test_the_sweep_resends_a_job_that_was_lost_while_answers_kept_coming(
     )
     sweep()
     assert reconciliations(published_jobs) == [(jobs.RECONCILE, "reconcile")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_answers_and_a_running_job_leave_no_answer_unreconciled(published_jobs):
+    """On PostgreSQL, with real row locks: five answers at once send one job; then five more
+    race the job itself, and every answer is either read by that job or has a job of its own."""
+    import threading
+
+    from django.db import connection, connections
+
+    from tasks.services.leases import lease_grant
+    from tasks.services.submissions import transcription_submit
+    from tests.factories import UserFactory
+    from tests.servers import missing
+
+    if connection.vendor != "postgresql":
+        missing("the concurrency test needs PostgreSQL: set DATABASE_URL=postgres://…")
+    project = ProjectFactory(redundancy_min=10, redundancy_max=10, status="active")
+    task = TaskFactory(project=project, target=10)
+    leases = [lease_grant(project=project, user=UserFactory()) for _ in range(10)]
+    assert all(lease is not None and lease.task_id == task.pk for lease in leases)
+    errors: list[BaseException] = []
+
+    def at_once(actions) -> None:
+        start = threading.Barrier(len(actions))
+
+        def run(action) -> None:
+            try:
+                start.wait()
+                action()
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+
+    def answer(lease):
+        return lambda: transcription_submit(
+            task_id=task.pk,
+            user=lease.user,
+            lease_id=lease.pk,
+            values=VALUES,
+            markers={},
+            idempotency_key=f"k-{lease.pk}",
+        )
+
+    at_once([answer(lease) for lease in leases[:5]])
+    assert reconciliations(published_jobs) == [(jobs.RECONCILE, "reconcile")]
+    published_jobs.clear()
+    at_once([lambda: task_reconcile(task_id=task.pk), *(answer(lease) for lease in leases[5:])])
+    task.refresh_from_db()
+    counted = max(task.field_results.values_list("n", flat=True))
+    if task.reconcile_pending:
+        assert reconciliations(published_jobs) == [(jobs.RECONCILE, "reconcile")]
+        assert counted < 10
+    else:
+        assert counted == 10
