@@ -230,12 +230,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A message unacknowledged this long is handed to another worker; longer than any job runs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+try:
+    # How often the sweep expires dead leases and re-sends lost reconciliations, and how long a
+    # transcription stays unreconciled before the sweep re-sends its job (longer than a queued
+    # job normally waits, so that the sweep rarely sends one twice). The fault tests shorten both.
+    SWEEP_SECONDS = env.number("SWEEP_SECONDS", default=60, minimum=1)
+    SWEEP_RECONCILE_AFTER_SECONDS = env.number(
+        "SWEEP_RECONCILE_AFTER_SECONDS", default=60, minimum=1
+    )
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error
 CELERY_BEAT_SCHEDULE = {
     "progress-refresh": {
         "task": "worker.jobs.progress_refresh_all",
         "schedule": timedelta(minutes=1),
     },
-    "sweep": {"task": "worker.jobs.sweep", "schedule": timedelta(minutes=1)},
+    "sweep": {"task": "worker.jobs.sweep", "schedule": timedelta(seconds=SWEEP_SECONDS)},
     "reliability": {"task": "worker.jobs.reliability_refresh_all", "schedule": timedelta(hours=1)},
 }
 
