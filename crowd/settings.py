@@ -239,12 +239,22 @@ CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for nam
 CELERY_TASK_DEFAULT_QUEUE = queues.SWEEPS
 CELERY_TASK_ROUTES = queues.celery_routes()
 CELERY_TASK_ANNOTATIONS = queues.celery_annotations()
+try:
+    # How often the sweep expires dead leases and re-sends lost reconciliations, and how long a
+    # transcription stays unreconciled before the sweep re-sends its job (longer than a queued
+    # job normally waits, so that the sweep rarely sends one twice). The fault tests shorten both.
+    SWEEP_SECONDS = env.number("SWEEP_SECONDS", default=60, minimum=1)
+    SWEEP_RECONCILE_AFTER_SECONDS = env.number(
+        "SWEEP_RECONCILE_AFTER_SECONDS", default=60, minimum=1
+    )
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error
 CELERY_BEAT_SCHEDULE = {
     "progress-refresh": {
         "task": "worker.jobs.progress_refresh_all",
         "schedule": timedelta(minutes=1),
     },
-    "sweep": {"task": "worker.jobs.sweep", "schedule": timedelta(minutes=1)},
+    "sweep": {"task": "worker.jobs.sweep", "schedule": timedelta(seconds=SWEEP_SECONDS)},
     "reliability": {"task": "worker.jobs.reliability_refresh_all", "schedule": timedelta(hours=1)},
 }
 

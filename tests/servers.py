@@ -7,6 +7,8 @@ Each tier skips with a printed reason when a part is missing; with CROWD_REQUIRE
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -140,11 +142,12 @@ class Stack:
             f"{name} did not print {needle!r} within {timeout}s:\n{self.log(name)[-3000:]}"
         )
 
-    def wait_for_http(self, *, timeout: float = 60) -> None:
+    def wait_for_http(self, *, url: str = "", timeout: float = 60) -> None:
+        """Wait until the ASGI server at `url` (the stack's own by default) answers."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.base_url}/", timeout=2).status_code < 500:
+                if httpx.get(f"{url or self.base_url}/", timeout=2).status_code < 500:
                     return
             except httpx.HTTPError:
                 pass
@@ -160,6 +163,13 @@ class Stack:
                 raise AssertionError(
                     f"a process exited early ({process.args!r}):\n{self.log(name)[-3000:]}"
                 )
+
+    def kill(self, process: subprocess.Popen[bytes]) -> None:
+        """kill -9, as a crash or the kernel's OOM killer would: no clean-up at all. The stack
+        forgets the process, so its death is not taken for an early exit."""
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=15)
+        self.processes.remove(process)
 
     def stop(self) -> None:
         for process in self.processes:
@@ -204,6 +214,55 @@ def uvicorn_command(port: int) -> list[str]:
     ]
 
 
+def workers_start(stack: Stack, *, name: str = "worker") -> list[subprocess.Popen[bytes]]:
+    """Start the Celery worker(s) that run every job, and wait until they take work; their log
+    is `name`.log. Every tier starts workers here, so they all run the same way."""
+    process = stack.start(
+        name,
+        [
+            str(BIN / "celery"),
+            "-A",
+            "worker",
+            "worker",
+            "--pool=solo",
+            # One worker for every queue (crowd.queues), as a small deployment may run.
+            "-Q",
+            worker_queues_argument(),
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+    )
+    stack.wait_for_log(name, "ready.")
+    return [process]
+
+
+def beat_start(stack: Stack) -> subprocess.Popen[bytes]:
+    """Start Celery beat, which sends the periodic jobs (the sweep among them)."""
+    schedule = stack.logs / "celerybeat-schedule"
+    process = stack.start(
+        "beat",
+        [str(BIN / "celery"), "-A", "worker", "beat", "--loglevel=INFO", f"--schedule={schedule}"],
+    )
+    stack.wait_for_log("beat", "beat: Starting")
+    return process
+
+
+def redis_server_start(stack: Stack, *, port: int, name: str = "redis") -> subprocess.Popen[bytes]:
+    """A private redis-server on `port`, without persistence: a test may stop it (the shared
+    Redis is never stopped) and start it again, empty, on the same port."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        missing("redis-server is not installed (apt-get install redis-server)")
+        raise AssertionError("unreachable")
+    process = stack.start(
+        name,
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    )
+    stack.wait_for_log(name, "Ready to accept connections")
+    return process
+
+
 @contextmanager
 def full_stack(
     tmp: Path,
@@ -227,23 +286,7 @@ def full_stack(
     stack.manage("migrate", "--noinput")
     stack.manage("seed_demo", *seed)
     try:
-        stack.start(
-            "worker",
-            [
-                str(BIN / "celery"),
-                "-A",
-                "worker",
-                "worker",
-                "--pool=solo",
-                # One worker for every queue (crowd.queues), as a small deployment may run.
-                "-Q",
-                worker_queues_argument(),
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-        )
-        stack.wait_for_log("worker", "ready.")
+        workers_start(stack)
         stack.start("server", uvicorn_command(port))
         stack.wait_for_http()
         yield stack

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -221,8 +222,13 @@ def _differs(result: FieldResult, values: dict[str, Any]) -> bool:
     return any(getattr(result, name) != value for name, value in values.items())
 
 
-def tasks_reconcile_pending(*, older_than_seconds: int = 60, limit: int = 1000) -> list[int]:
-    """Ids of tasks whose reconciliation never ran (a lost message): the sweep re-sends them."""
+def tasks_reconcile_pending(
+    *, older_than_seconds: int | None = None, limit: int = 1000
+) -> list[int]:
+    """Ids of tasks whose reconciliation never ran (a lost message): the sweep re-sends them.
+    By default, those transcribed more than SWEEP_RECONCILE_AFTER_SECONDS ago."""
+    if older_than_seconds is None:
+        older_than_seconds = settings.SWEEP_RECONCILE_AFTER_SECONDS
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return list(
         Task.objects.filter(reconcile_pending=True, last_transcribed_at__lt=cutoff)

@@ -96,6 +96,20 @@ def test_the_sweep_finds_tasks_whose_reconciliation_never_ran(project):
     assert tasks_reconcile_pending() == []
 
 
+def test_the_sweep_waits_sweep_reconcile_after_seconds_before_resending(project, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.SWEEP_RECONCILE_AFTER_SECONDS = 10
+    waiting, lost = TaskFactory(project=project), TaskFactory(project=project)
+    for task, seconds in ((waiting, 5), (lost, 15)):
+        Task.objects.filter(pk=task.pk).update(
+            reconcile_pending=True, last_transcribed_at=timezone.now() - timedelta(seconds=seconds)
+        )
+    assert tasks_reconcile_pending() == [lost.pk]
+
+
 def test_a_contributor_who_keeps_disagreeing_loses_weight(project, transcribe):
     careful = [UserFactory() for _ in range(2)]
     spammer = UserFactory()
