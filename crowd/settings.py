@@ -335,7 +335,12 @@ try:
     UPLOAD_ZIP_MAX_FILES = env.number("UPLOAD_ZIP_MAX_FILES", default=10_000, minimum=1)
     # IIIF manifests: never fetch from private or loopback addresses unless allowed.
     IIIF_IMPORT_ALLOW_PRIVATE = env.flag("IIIF_IMPORT_ALLOW_PRIVATE", default=False)
+    # Wall-clock deadlines of one whole fetch (resolution, connection, TLS, headers, redirects,
+    # body): a manifest, and one image (up to UPLOAD_MAX_FILE_BYTES, from slow servers too).
     IIIF_IMPORT_TIMEOUT = env.number("IIIF_IMPORT_TIMEOUT", default=30, minimum=1, maximum=600)
+    IIIF_IMPORT_IMAGE_TIMEOUT = env.number(
+        "IIIF_IMPORT_IMAGE_TIMEOUT", default=300, minimum=1, maximum=3600
+    )
     IIIF_IMPORT_MAX_CANVASES = env.number("IIIF_IMPORT_MAX_CANVASES", default=5000, minimum=1)
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error

@@ -32,6 +32,7 @@ ZIP_ENTRY_DAMAGED = "zip_entry_damaged"  # {"detail"}
 NOT_REGULAR = "not_regular"  # {} a link or a device met while importing a folder
 FETCH_FAILED = "fetch_failed"  # {"url", "detail"}
 FETCH_REFUSED = "fetch_refused"  # {"url", "reason", "host"}
+FETCH_DEADLINE = "fetch_deadline"  # {"url", "seconds"} IIIF_IMPORT_IMAGE_TIMEOUT passed
 MISSING = "missing"  # {} the stored file vanished before ingest
 DUPLICATE = "duplicate"  # {"task", "name"}
 WITHDRAWN = "withdrawn"  # {}
@@ -196,6 +197,13 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
         % {"url": p.get("url", ""), "detail": p.get("detail", "")}
     ),
     FETCH_REFUSED: _fetch_refused,
+    FETCH_DEADLINE: lambda p: (
+        _(
+            "Not downloaded from %(url)s: the server did not send the whole image within "
+            "%(seconds)s seconds (IIIF_IMPORT_IMAGE_TIMEOUT)."
+        )
+        % {"url": p.get("url", ""), "seconds": p.get("seconds", "")}
+    ),
     MISSING: lambda p: _("The uploaded file is no longer on the server."),
     DUPLICATE: lambda p: (
         _("Already in the project (task %(task)s, %(name)s).")

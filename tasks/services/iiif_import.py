@@ -9,13 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from tasks.batch_messages import batch_file_error_text
-from worker.iiif_import import (
-    FetchError,
-    ManifestError,
-    ManifestImage,
-    manifest_images,
-    url_fetch_json,
-)
+from worker.fetch import FetchError
+from worker.iiif_import import ManifestError, ManifestImage, manifest_images, url_fetch_json
 
 
 def manifest_read(url: str) -> list[ManifestImage]:
@@ -24,7 +19,7 @@ def manifest_read(url: str) -> list[ManifestImage]:
     try:
         document = url_fetch_json(
             url,
-            timeout=settings.IIIF_IMPORT_TIMEOUT,
+            deadline=settings.IIIF_IMPORT_TIMEOUT,
             allow_private=settings.IIIF_IMPORT_ALLOW_PRIVATE,
         )
         return manifest_images(document, limit=settings.IIIF_IMPORT_MAX_CANVASES)
