@@ -342,6 +342,9 @@ try:
         "IIIF_IMPORT_IMAGE_TIMEOUT", default=300, minimum=1, maximum=3600
     )
     IIIF_IMPORT_MAX_CANVASES = env.number("IIIF_IMPORT_MAX_CANVASES", default=5000, minimum=1)
+    # Attempts at reading one manifest (the job retries transient failures, the sweep resumes
+    # lost messages); then the batch fails with the last reason.
+    IIIF_IMPORT_ATTEMPTS = env.number("IIIF_IMPORT_ATTEMPTS", default=5, minimum=1, maximum=20)
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
 # Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temporary file; a file past

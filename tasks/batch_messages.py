@@ -38,6 +38,15 @@ DUPLICATE = "duplicate"  # {"task", "name"}
 WITHDRAWN = "withdrawn"  # {}
 INTERNAL = "internal"  # {}
 
+# Why a IIIF import's manifest could not be read (Batch.source_error_code).
+MANIFEST_NOT_FOUND = "manifest_not_found"  # {"url", "status"}
+MANIFEST_HTTP = "manifest_http"  # {"url", "detail"} another HTTP error
+MANIFEST_UNREACHABLE = "manifest_unreachable"  # {"url", "detail"} connection refused, reset…
+MANIFEST_DEADLINE = "manifest_deadline"  # {"url", "seconds"} IIIF_IMPORT_TIMEOUT passed
+MANIFEST_REFUSED = "manifest_refused"  # {"url", "reason", "host", "limit"?}
+MANIFEST_INVALID = "manifest_invalid"  # {"detail"} not JSON, not a manifest, no image
+MANIFEST_GAVE_UP = "manifest_gave_up"  # {"attempts"} IIIF_IMPORT_ATTEMPTS used up unanswered
+
 # Notices of a batch: what the metadata CSV and the files do not agree on.
 CSV_UNKNOWN_FILE = "csv_unknown_file"  # {"names": [...], "count"}
 CSV_NO_ROW = "csv_no_row"  # {"names": [...], "count"}
@@ -122,6 +131,19 @@ def _fetch_refused(params: dict[str, Any]) -> str:
         "url": params.get("url", ""),
         "reason": reason,
     }
+
+
+def _manifest_refused(params: dict[str, Any]) -> str:
+    if params.get("reason") == "too_large":
+        reason = _("the manifest is larger than the limit of %(limit)s") % {
+            "limit": _size(params.get("limit"))
+        }
+        return _("The manifest was not fetched from %(url)s: %(reason)s.") % {
+            "url": params.get("url", ""),
+            "reason": reason,
+        }
+    # The same reasons as an image's: scheme, private address, unresolved name.
+    return _fetch_refused(params)
 
 
 _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
@@ -211,6 +233,34 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     WITHDRAWN: lambda p: _("Not ingested: the batch was withdrawn."),
     INTERNAL: lambda p: _("An unexpected error stopped this file; the team has been told."),
+    MANIFEST_NOT_FOUND: lambda p: (
+        _("No manifest at %(url)s: the server answered HTTP %(status)s (not found).")
+        % {"url": p.get("url", ""), "status": p.get("status", "")}
+    ),
+    MANIFEST_HTTP: lambda p: (
+        _("The server of %(url)s refused the manifest: %(detail)s.")
+        % {"url": p.get("url", ""), "detail": p.get("detail", "")}
+    ),
+    MANIFEST_UNREACHABLE: lambda p: (
+        _("The manifest could not be downloaded from %(url)s: %(detail)s.")
+        % {"url": p.get("url", ""), "detail": p.get("detail", "")}
+    ),
+    MANIFEST_DEADLINE: lambda p: (
+        _(
+            "The server of %(url)s did not send the manifest within %(seconds)s seconds "
+            "(IIIF_IMPORT_TIMEOUT)."
+        )
+        % {"url": p.get("url", ""), "seconds": p.get("seconds", "")}
+    ),
+    MANIFEST_REFUSED: _manifest_refused,
+    MANIFEST_INVALID: lambda p: (
+        _("This is not a IIIF Presentation manifest we can read: %(detail)s.")
+        % {"detail": p.get("detail", "")}
+    ),
+    MANIFEST_GAVE_UP: lambda p: (
+        _("The manifest could not be read: %(attempts)s attempts ended without an answer.")
+        % {"attempts": p.get("attempts", "")}
+    ),
 }
 
 
