@@ -87,6 +87,9 @@ try:
     EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS", default=True)
+    # Seconds each wait on the SMTP server may last (Django waits forever without it). The
+    # operator's own relay, not an address users give: a time-out per wait is enough there.
+    EMAIL_TIMEOUT = env.number("EMAIL_TIMEOUT", default=10, minimum=1, maximum=300)
 
     CELERY_TASK_ALWAYS_EAGER = env.flag("CELERY_EAGER", default=not REDIS_URL)
     if CELERY_TASK_ALWAYS_EAGER is False and not REDIS_URL and not env.raw("CELERY_BROKER_URL"):
