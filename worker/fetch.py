@@ -280,9 +280,11 @@ def _connect(url: str, limit: _Deadline, *, allow_private: bool) -> http.client.
         )
     try:
         connection.connect()
-    except (OSError, http.client.HTTPException) as error:
+    except BaseException as error:
         limit.forget(connection.sock)
         connection.close()
+        if not isinstance(error, OSError | http.client.HTTPException):
+            raise  # the deadline's own FetchError, among others
         if limit.passed() or isinstance(error, TimeoutError):
             raise limit.error(url) from None
         raise FetchError("failed", url=url, detail=str(error) or type(error).__name__) from None
