@@ -89,6 +89,9 @@ try:
     EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS", default=True)
+    # Seconds each wait on the SMTP server may last (Django waits forever without it). The
+    # operator's own relay, not an address users give: a time-out per wait is enough there.
+    EMAIL_TIMEOUT = env.number("EMAIL_TIMEOUT", default=10, minimum=1, maximum=300)
 
     CELERY_TASK_ALWAYS_EAGER = env.flag("CELERY_EAGER", default=not REDIS_URL)
     if CELERY_TASK_ALWAYS_EAGER is False and not REDIS_URL and not env.raw("CELERY_BROKER_URL"):
@@ -354,8 +357,16 @@ try:
     UPLOAD_ZIP_MAX_FILES = env.number("UPLOAD_ZIP_MAX_FILES", default=10_000, minimum=1)
     # IIIF manifests: never fetch from private or loopback addresses unless allowed.
     IIIF_IMPORT_ALLOW_PRIVATE = env.flag("IIIF_IMPORT_ALLOW_PRIVATE", default=False)
+    # Wall-clock deadlines of one whole fetch (resolution, connection, TLS, headers, redirects,
+    # body): a manifest, and one image (up to UPLOAD_MAX_FILE_BYTES, from slow servers too).
     IIIF_IMPORT_TIMEOUT = env.number("IIIF_IMPORT_TIMEOUT", default=30, minimum=1, maximum=600)
+    IIIF_IMPORT_IMAGE_TIMEOUT = env.number(
+        "IIIF_IMPORT_IMAGE_TIMEOUT", default=300, minimum=1, maximum=3600
+    )
     IIIF_IMPORT_MAX_CANVASES = env.number("IIIF_IMPORT_MAX_CANVASES", default=5000, minimum=1)
+    # Attempts at reading one manifest (the job retries transient failures, the sweep resumes
+    # lost messages); then the batch fails with the last reason.
+    IIIF_IMPORT_ATTEMPTS = env.number("IIIF_IMPORT_ATTEMPTS", default=5, minimum=1, maximum=20)
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
 # Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE stream to a temporary file; a file past

@@ -32,12 +32,22 @@ ZIP_ENTRY_DAMAGED = "zip_entry_damaged"  # {"detail"}
 NOT_REGULAR = "not_regular"  # {} a link or a device met while importing a folder
 FETCH_FAILED = "fetch_failed"  # {"url", "detail"}
 FETCH_REFUSED = "fetch_refused"  # {"url", "reason", "host"}
+FETCH_DEADLINE = "fetch_deadline"  # {"url", "seconds"} IIIF_IMPORT_IMAGE_TIMEOUT passed
 MISSING = "missing"  # {} the stored file vanished before ingest
 DUPLICATE = "duplicate"  # {"task", "name"}
 WITHDRAWN = "withdrawn"  # {}
 INTERNAL = "internal"  # {}
 TIME_LIMIT = "time_limit"  # {"minutes"} the ingest job's soft time limit (crowd.queues)
 TOO_MANY_ATTEMPTS = "too_many_attempts"  # {"attempts"} batches_resume gave up on the file
+
+# Why a IIIF import's manifest could not be read (Batch.source_error_code).
+MANIFEST_NOT_FOUND = "manifest_not_found"  # {"url", "status"}
+MANIFEST_HTTP = "manifest_http"  # {"url", "detail"} another HTTP error
+MANIFEST_UNREACHABLE = "manifest_unreachable"  # {"url", "detail"} connection refused, reset…
+MANIFEST_DEADLINE = "manifest_deadline"  # {"url", "seconds"} IIIF_IMPORT_TIMEOUT passed
+MANIFEST_REFUSED = "manifest_refused"  # {"url", "reason", "host", "limit"?}
+MANIFEST_INVALID = "manifest_invalid"  # {"detail"} not JSON, not a manifest, no image
+MANIFEST_GAVE_UP = "manifest_gave_up"  # {"attempts"} IIIF_IMPORT_ATTEMPTS used up unanswered
 
 # Notices of a batch: what the metadata CSV and the files do not agree on.
 CSV_UNKNOWN_FILE = "csv_unknown_file"  # {"names": [...], "count"}
@@ -125,6 +135,19 @@ def _fetch_refused(params: dict[str, Any]) -> str:
     }
 
 
+def _manifest_refused(params: dict[str, Any]) -> str:
+    if params.get("reason") == "too_large":
+        reason = _("the manifest is larger than the limit of %(limit)s") % {
+            "limit": _size(params.get("limit"))
+        }
+        return _("The manifest was not fetched from %(url)s: %(reason)s.") % {
+            "url": params.get("url", ""),
+            "reason": reason,
+        }
+    # The same reasons as an image's: scheme, private address, unresolved name.
+    return _fetch_refused(params)
+
+
 _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "not_image": _not_image,
     "empty": lambda p: _("The file is empty."),
@@ -198,6 +221,13 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
         % {"url": p.get("url", ""), "detail": p.get("detail", "")}
     ),
     FETCH_REFUSED: _fetch_refused,
+    FETCH_DEADLINE: lambda p: (
+        _(
+            "Not downloaded from %(url)s: the server did not send the whole image within "
+            "%(seconds)s seconds (IIIF_IMPORT_IMAGE_TIMEOUT)."
+        )
+        % {"url": p.get("url", ""), "seconds": p.get("seconds", "")}
+    ),
     MISSING: lambda p: _("The uploaded file is no longer on the server."),
     DUPLICATE: lambda p: (
         _("Already in the project (task %(task)s, %(name)s).")
@@ -217,6 +247,34 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
             "Not ingested: tried %(attempts)s times, and no attempt finished (each was stopped, "
             "or lost its worker, before the end)."
         )
+        % {"attempts": p.get("attempts", "")}
+    ),
+    MANIFEST_NOT_FOUND: lambda p: (
+        _("No manifest at %(url)s: the server answered HTTP %(status)s (not found).")
+        % {"url": p.get("url", ""), "status": p.get("status", "")}
+    ),
+    MANIFEST_HTTP: lambda p: (
+        _("The server of %(url)s refused the manifest: %(detail)s.")
+        % {"url": p.get("url", ""), "detail": p.get("detail", "")}
+    ),
+    MANIFEST_UNREACHABLE: lambda p: (
+        _("The manifest could not be downloaded from %(url)s: %(detail)s.")
+        % {"url": p.get("url", ""), "detail": p.get("detail", "")}
+    ),
+    MANIFEST_DEADLINE: lambda p: (
+        _(
+            "The server of %(url)s did not send the manifest within %(seconds)s seconds "
+            "(IIIF_IMPORT_TIMEOUT)."
+        )
+        % {"url": p.get("url", ""), "seconds": p.get("seconds", "")}
+    ),
+    MANIFEST_REFUSED: _manifest_refused,
+    MANIFEST_INVALID: lambda p: (
+        _("This is not a IIIF Presentation manifest we can read: %(detail)s.")
+        % {"detail": p.get("detail", "")}
+    ),
+    MANIFEST_GAVE_UP: lambda p: (
+        _("The manifest could not be read: %(attempts)s attempts ended without an answer.")
         % {"attempts": p.get("attempts", "")}
     ),
 }

@@ -23,6 +23,7 @@ LEASE_ABANDON = "worker.jobs.lease_abandon"
 BATCH_FILE_INGEST = "worker.jobs.batch_file_ingest"
 BATCH_CLOSE = "worker.jobs.batch_close"
 BATCHES_RESUME = "worker.jobs.batches_resume"
+IIIF_MANIFEST_FETCH = "worker.jobs.iiif_manifest_fetch"
 EXPORT_RUN = "worker.jobs.export_run"
 EXPORTS_SWEEP = "worker.jobs.exports_sweep"
 
@@ -38,6 +39,7 @@ JOB_NAMES = frozenset(
         BATCH_FILE_INGEST,
         BATCH_CLOSE,
         BATCHES_RESUME,
+        IIIF_MANIFEST_FETCH,
         EXPORT_RUN,
         EXPORTS_SWEEP,
     }

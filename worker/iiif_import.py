@@ -5,46 +5,21 @@ to fetch (through the IIIF Image API when the canvas offers a service: `{service
 default.jpg` for version 3, `{service}/full/full/0/default.jpg` for version 2; the image's own
 URL otherwise), a name and the canvas' metadata.
 
-`url_fetch` downloads over http or https only, with a time-out and a size cap, and refuses
-hosts that resolve to private, loopback, link-local or reserved addresses (unless allowed), at
-every redirect. A host is resolved once and that address is the one connected to, so a DNS
-answer that changes between the check and the request cannot lead elsewhere.
+`url_fetch_json` fetches a manifest with the safeguards of `worker.fetch` and a size cap of its
+own.
 """
 
 from __future__ import annotations
 
-import http.client
-import ipaddress
 import json
 import re
-import socket
-import ssl
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-USER_AGENT = "crowd-transcription-iiif-import/1"
+from worker.fetch import url_stream
+
 MANIFEST_MAX_BYTES = 20 * 1024**2
-MAX_REDIRECTS = 5
-TOTAL_TIMEOUTS = 10  # a whole download may last this many time-outs
-_CHUNK = 256 * 1024
-
-
-class FetchError(Exception):
-    """`reason`: scheme, private, unresolved, too_large (refusals) or failed (with `detail`)."""
-
-    def __init__(self, reason: str, *, url: str, detail: str = "", host: str = "") -> None:
-        super().__init__(reason, url, detail)
-        self.reason = reason
-        self.url = url
-        self.detail = detail
-        self.host = host
-
-    @property
-    def refused(self) -> bool:
-        return self.reason != "failed"
 
 
 class ManifestError(ValueError):
@@ -195,157 +170,18 @@ def _unique(name: str, used: set[str]) -> str:
 # --- Fetching ---------------------------------------------------------------------------------
 
 
-def address_allowed(address: str) -> bool:
-    """Public unicast addresses only: no private, loopback, link-local, multicast or reserved."""
-    ip = ipaddress.ip_address(address)
-    if not (ip.is_global and not ip.is_multicast):
-        return False
-    # IPv6 forms that carry an IPv4 address (mapped, 6to4, Teredo, NAT64, IPv4-compatible):
-    # the embedded address must be public too, or a NAT64 gateway would reach 10.0.0.1.
-    return all(inner.is_global and not inner.is_multicast for inner in _embedded_ipv4(ip))
-
-
-_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
-_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
-
-
-def _embedded_ipv4(
-    ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
-) -> list[ipaddress.IPv4Address]:
-    if not isinstance(ip, ipaddress.IPv6Address):
-        return []
-    found = [inner for inner in (ip.ipv4_mapped, ip.sixtofour) if inner is not None]
-    if ip.teredo is not None:
-        found.extend(ip.teredo)
-    if any(ip in network for network in _NAT64) or ip in _IPV4_COMPATIBLE:
-        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-    return found
-
-
-def url_fetch(
-    url: str, destination: Path, *, max_bytes: int, timeout: float, allow_private: bool
-) -> int:
-    """Download `url` into `destination`; returns its size. Raises FetchError."""
-    with destination.open("wb") as out:
-        return _fetch(
-            url, out.write, max_bytes=max_bytes, timeout=timeout, allow_private=allow_private
-        )
-
-
-def url_fetch_json(url: str, *, timeout: float, allow_private: bool) -> Any:
+def url_fetch_json(url: str, *, deadline: float, allow_private: bool) -> Any:
+    """The JSON document at `url`, fetched within `deadline` seconds in all. Raises FetchError,
+    or ManifestError when the answer is not JSON."""
     chunks: list[bytes] = []
-    _fetch(
+    url_stream(
         url,
         chunks.append,
         max_bytes=MANIFEST_MAX_BYTES,
-        timeout=timeout,
+        deadline=deadline,
         allow_private=allow_private,
     )
     try:
         return json.loads(b"".join(chunks))
     except ValueError as error:
         raise ManifestError(f"it is not JSON ({error})") from None
-
-
-def _fetch(
-    url: str,
-    write: Any,
-    *,
-    max_bytes: int,
-    timeout: float,
-    allow_private: bool,
-) -> int:
-    for _redirect in range(MAX_REDIRECTS + 1):
-        response, connection = _request(url, timeout=timeout, allow_private=allow_private)
-        try:
-            if response.status in (301, 302, 303, 307, 308):
-                location = response.getheader("Location")
-                if not location:
-                    raise FetchError("failed", url=url, detail="a redirect without a Location")
-                url = urljoin(url, location)
-                continue
-            if response.status != 200:
-                raise FetchError(
-                    "failed", url=url, detail=f"HTTP {response.status} {response.reason}"
-                )
-            declared = response.getheader("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError("too_large", url=url)
-            size = 0
-            # The time-out bounds each wait; this bounds the whole download (a slow drip).
-            deadline = time.monotonic() + timeout * TOTAL_TIMEOUTS
-            while True:
-                if time.monotonic() > deadline:
-                    raise FetchError("failed", url=url, detail="the download took too long")
-                chunk = response.read(_CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FetchError("too_large", url=url)
-                write(chunk)
-            return size
-        except (OSError, http.client.HTTPException) as error:
-            raise FetchError("failed", url=url, detail=str(error) or type(error).__name__) from None
-        finally:
-            connection.close()
-    raise FetchError("failed", url=url, detail=f"more than {MAX_REDIRECTS} redirects")
-
-
-def _request(
-    url: str, *, timeout: float, allow_private: bool
-) -> tuple[http.client.HTTPResponse, http.client.HTTPConnection]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError("scheme", url=url)
-    host = parts.hostname
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, ValueError):
-        raise FetchError("unresolved", url=url, host=host) from None
-    addresses = [str(info[4][0]) for info in infos]
-    if not addresses:
-        raise FetchError("unresolved", url=url, host=host)
-    if not allow_private and not all(address_allowed(address) for address in addresses):
-        raise FetchError("private", url=url, host=host)
-    connection: http.client.HTTPConnection
-    if parts.scheme == "https":
-        connection = _PinnedHTTPSConnection(
-            host, port, address=addresses[0], timeout=timeout, context=ssl.create_default_context()
-        )
-    else:
-        connection = _PinnedHTTPConnection(host, port, address=addresses[0], timeout=timeout)
-    target = parts.path or "/"
-    if parts.query:
-        target += "?" + parts.query
-    try:
-        connection.request("GET", target, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
-        return connection.getresponse(), connection
-    except (OSError, http.client.HTTPException) as error:
-        connection.close()
-        raise FetchError("failed", url=url, detail=str(error) or type(error).__name__) from None
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the address that was checked, whatever the name resolves to now."""
-
-    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(
-        self, host: str, port: int, *, address: str, timeout: float, context: ssl.SSLContext
-    ) -> None:
-        super().__init__(host, port, timeout=timeout, context=context)
-        self._address = address
-        self._context = context
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)

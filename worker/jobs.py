@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.core.cache import cache
 from django.db import OperationalError
 
@@ -14,6 +14,7 @@ from tasks.services.batches import batch_close as close
 from tasks.services.batches import batches_resume as resume
 from tasks.services.exports import export_run as run
 from tasks.services.exports import exports_sweep as sweep_exports
+from tasks.services.iiif_import import ManifestOutcome, batch_manifest_read, manifest_retry_wait
 from tasks.services.ingest import batch_file_ingest as ingest
 from tasks.services.leases import lease_abandon, leases_expire
 from tasks.services.progress import progress_pending_key, project_progress_refresh
@@ -123,8 +124,33 @@ def batch_close(batch_id: int) -> bool:
 
 @shared_task(name=names.BATCHES_RESUME, acks_late=True)
 def batches_resume() -> int:
-    """Periodic: re-send the ingest of batch files a lost message left pending."""
+    """Periodic: re-send the ingest of batch files a lost message left pending, and the reading
+    of manifests a lost message left waiting."""
     return resume()
+
+
+@shared_task(
+    bind=True,
+    name=names.IIIF_MANIFEST_FETCH,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=60,
+    # A ceiling for database errors; attempts at the manifest are capped on the batch's row
+    # (IIIF_IMPORT_ATTEMPTS), where redelivered and resumed messages count too.
+    max_retries=10,
+)
+def iiif_manifest_fetch(self: Task, batch_id: int) -> str:
+    """Read a IIIF import's manifest, add its images and send their ingest, or fail the batch
+    with the reason (idempotent: a batch no longer reading is left alone). A transient
+    failure is tried again later, waiting longer each time; a job run eagerly inside the
+    request that sent it (the embedded default) makes one attempt and does not hold the
+    request for more."""
+    eager = bool(self.request.is_eager)
+    outcome = batch_manifest_read(batch_id=batch_id, may_retry=not eager)
+    if outcome == ManifestOutcome.RETRY:
+        raise self.retry(countdown=manifest_retry_wait(self.request.retries + 1))
+    return str(outcome)
 
 
 @shared_task(name=names.EXPORT_RUN, acks_late=True)

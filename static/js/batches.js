@@ -186,6 +186,7 @@ if (root) {
     root.querySelector("[data-failures]").replaceChildren();
     root.querySelector("[data-failures-block]").hidden = true;
     root.querySelector("[data-notices]").replaceChildren();
+    showError(root.querySelector("[data-batch-error]"), "");
     ingest.dataset.batch = String(batchId);
   }
 
@@ -193,9 +194,10 @@ if (root) {
     const bar = root.querySelector("[data-ingest-progress]");
     bar.max = Math.max(total, 1);
     bar.value = done;
-    root.querySelector("[data-ingest-counts]").textContent = format(text.ingest, {
-      done, total, ok, duplicate, failed,
-    });
+    // A IIIF import has no files until a job has read its manifest.
+    root.querySelector("[data-ingest-counts]").textContent = state === "reading"
+      ? text.reading
+      : format(text.ingest, {done, total, ok, duplicate, failed});
     if (label) root.querySelector("[data-ingest-state]").textContent = label;
     ingest.dataset.state = state;
   }
@@ -204,6 +206,8 @@ if (root) {
   function show(summary) {
     const counts = summary.counts;
     showCounts({...counts, state: summary.state, label: summary.state_label});
+    // Why a manifest could not be read, in the reader's language.
+    showError(root.querySelector("[data-batch-error]"), summary.error || "");
     lastFailed = counts.failed;
     const rows = summary.failed.map((failure) => {
       const row = document.createElement("tr");
@@ -243,7 +247,8 @@ if (root) {
         failed: event.files_failed,
         state: event.state,
       });
-      // Reasons are read from the API, only when there is something new to read.
+      // Reasons are read from the API, only when there is something new to read (a manifest
+      // that cannot be read ends its batch: the reason comes with the finished batch).
       if (event.finished || event.files_failed !== lastFailed) refresh();
     },
     // After a reconnection: catch up on whatever was missed.

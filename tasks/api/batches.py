@@ -1,7 +1,8 @@
 """API for leads: batches of images (create, add files, start, status, withdraw).
 
 POST /api/projects/{slug}/batches/   multipart: files (repeatable), zip, metadata (CSV),
-                                     or manifest_url; name; staged=true to add files later
+                                     or manifest_url (202: a job reads it); name;
+                                     staged=true to add files later
 GET  /api/projects/{slug}/batches/   the project's batches, newest first (paginated; state)
 GET  /api/batches/{id}/              status, counts, failures with reasons, duplicates
 POST /api/batches/{id}/files/        add files to a staged batch (one request per file)
@@ -55,7 +56,12 @@ class BatchCreateSerializer(serializers.Serializer):
         "other columns stored on each task.",
     )
     manifest_url = serializers.URLField(
-        required=False, allow_blank=True, max_length=2000, help_text="A IIIF manifest (v2, v3)."
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="A IIIF manifest (v2, v3), http or https. It is read by a job, not in this "
+        "request: the answer is 202 with the batch in `reading`, which then starts ingesting, "
+        "or fails with `error`.",
     )
     staged = serializers.BooleanField(
         required=False,
@@ -99,6 +105,12 @@ class BatchSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
     source_url = serializers.CharField()
+    error_code = serializers.CharField(
+        help_text="Why the IIIF manifest could not be read (the batch is then `failed`): "
+        "manifest_not_found, manifest_http, manifest_unreachable, manifest_deadline, "
+        "manifest_refused, manifest_invalid or manifest_gave_up; empty otherwise."
+    )
+    error = serializers.CharField(help_text="The same in words, in the reader's language.")
     counts = serializers.DictField(child=serializers.IntegerField())
     failed = BatchFailureSerializer(many=True)
     duplicates = serializers.ListField(child=serializers.DictField())
@@ -152,9 +164,13 @@ class ProjectBatchesView(APIView):
         )
         return paginator.get_paginated_response(batch_summaries(list(page or [])))
 
-    @extend_schema(request=BatchCreateSerializer, responses={201: BatchSerializer, **errors(403)})
+    @extend_schema(
+        request=BatchCreateSerializer,
+        responses={201: BatchSerializer, 202: BatchSerializer, **errors(403)},
+    )
     def post(self, request: Request, slug: str) -> Response:
-        """Create a batch and start ingesting it once stored (unless `staged`)."""
+        """Create a batch and start ingesting it once stored (unless `staged`): 201. From a
+        `manifest_url`: 202, the batch `reading` until a job has read the manifest."""
         project = project_for(request.user, slug, Capability.MANAGE)
         given = {key: request.POST.get(key) for key in ("name", "manifest_url", "staged")}
         if isinstance(request.data, dict) and not request.POST:  # JSON: manifest_url, name
@@ -172,7 +188,11 @@ class ProjectBatchesView(APIView):
             manifest_url=data.validated_data.get("manifest_url", ""),
             start=not data.validated_data["staged"],
         )
-        return Response(batch_summary(batch), status=status.HTTP_201_CREATED)
+        # Accepted, whatever state the worker has already taken the batch to: the manifest is
+        # read after this request, by a job.
+        manifest = bool(data.validated_data.get("manifest_url"))
+        answer = status.HTTP_202_ACCEPTED if manifest else status.HTTP_201_CREATED
+        return Response(batch_summary(batch), status=answer)
 
 
 class BatchDetailView(APIView):

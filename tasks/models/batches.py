@@ -13,6 +13,8 @@ from tasks.models.work import Task
 
 
 class BatchState(models.TextChoices):
+    # A IIIF import waits here while a job reads its manifest (never inside the request).
+    READING = "reading", _("Reading the manifest")
     RECEIVING = "receiving", _("Receiving files")
     INGESTING = "ingesting", _("Ingesting")
     DONE = "done", pgettext_lazy("batch state", "Done")
@@ -43,6 +45,13 @@ class Batch(models.Model):
     # Media-relative folder of the uploaded files until each is ingested (random, unlisted).
     folder = models.CharField(max_length=200, blank=True)
     source_url = models.URLField(_("IIIF manifest"), max_length=2000, blank=True)
+    # Reading the manifest (state `reading`): attempts made (the cap counts redelivered and
+    # resumed messages too), when the last began, and why the batch failed if it could not be
+    # read, as a code and parameters put into words when read (tasks.batch_messages).
+    source_attempts = models.PositiveSmallIntegerField(default=0)
+    source_tried_at = models.DateTimeField(null=True, blank=True)
+    source_error_code = models.CharField(max_length=40, blank=True)
+    source_error_params = models.JSONField(default=dict, blank=True)
     # The metadata CSV's rows by file name ({name: {column: value}}), kept until ingest starts.
     metadata_rows = models.JSONField(default=dict, blank=True)
     # What the lead should know that is no file's failure: [{"code": ..., "params": {...}}]

@@ -26,8 +26,8 @@ def batch_for(user: AnyUser, batch_id: int, capability: Capability = Capability.
 
 
 def batch_summary(batch: Batch) -> dict[str, Any]:
-    """Status, counts by state, failures with their reasons, duplicates and notices, in the
-    active language. Files are read with two indexed queries, whatever the batch's size."""
+    """Status, counts by state, failures with their reasons, duplicates and notices, and why
+    its manifest could not be read (`error`), in the active language. Files are read with two indexed queries, whatever the batch's size."""
     batch.refresh_from_db()
     return batch_summaries([batch])[0]
 
@@ -71,6 +71,8 @@ def batch_summaries(batches: list[Batch]) -> list[dict[str, Any]]:
             "started_at": batch.started_at.isoformat() if batch.started_at else None,
             "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
             "source_url": batch.source_url,
+            "error_code": batch.source_error_code,
+            "error": batch_source_error(batch),
             "counts": counts_by_state(by_state[batch.pk]),
             "failed": failed[batch.pk],
             "duplicates": duplicates[batch.pk],
@@ -78,6 +80,12 @@ def batch_summaries(batches: list[Batch]) -> list[dict[str, Any]]:
         }
         for batch in batches
     ]
+
+
+def batch_source_error(batch: Batch) -> str:
+    """Why the batch's IIIF manifest could not be read, in the active language ("" if it was,
+    or is still being read)."""
+    return batch_file_error_text(batch.source_error_code, batch.source_error_params)
 
 
 def batch_file_summary(record: BatchFile) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -46,6 +47,7 @@ FILENAME_COLUMNS = (
     "nom_de_fichier",
 )
 METADATA_MAX_BYTES = 20 * 1024**2
+MANIFEST_URL_MAX_LENGTH = 2000
 # Entries smaller than this are never called bombs, however well they compress (a blank page).
 RATIO_FLOOR_BYTES = 1024**2
 _CHUNK = 1024**2
@@ -293,6 +295,35 @@ class BatchWriter:
             self._failed(name, codes.ZIP_ENTRY_DAMAGED, size, detail=str(error))
             return
         self._stored(name, size, destination)
+
+
+def manifest_url_check(url: str) -> str:
+    """What can be checked of a manifest's address without the network: length, http(s), a
+    host, no spaces or control characters. Returns it trimmed; raises ValidationError on
+    `manifest_url`. Addresses are checked again, resolved, when fetched."""
+    url = url.strip()
+    if len(url) > MANIFEST_URL_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "manifest_url": [
+                    _("The manifest's address is longer than %(limit)s characters.")
+                    % {"limit": MANIFEST_URL_MAX_LENGTH}
+                ]
+            }
+        )
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        parts.port  # noqa: B018 (a port out of range raises here)
+    except ValueError:
+        hostname = None
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise ValidationError({"manifest_url": [_("Give the manifest's http or https address.")]})
+    if any(character.isspace() or ord(character) < 32 for character in url):
+        raise ValidationError(
+            {"manifest_url": [_("The manifest's address holds spaces or control characters.")]}
+        )
+    return url
 
 
 def folder_walk(root: Path) -> Iterator[tuple[str, Path | None]]:

@@ -43,8 +43,12 @@ from tasks.models import (
     TaskState,
 )
 from tasks.selectors.batches import counts_by_state
-from tasks.services.batch_sources import BatchWriter, Incoming, metadata_csv_parse
-from tasks.services.iiif_import import manifest_read
+from tasks.services.batch_sources import (
+    BatchWriter,
+    Incoming,
+    manifest_url_check,
+    metadata_csv_parse,
+)
 from tasks.services.progress import project_progress_request
 
 logger = logging.getLogger(__name__)
@@ -62,6 +66,9 @@ RESEND_AFTER = timedelta(minutes=30)
 # worker, or outlasts the time limit without saying so) fails after this many, and its batch
 # closes.
 INGEST_MAX_ATTEMPTS = 3
+# A batch still reading its manifest this long after its last attempt began (or its creation)
+# lost its message; the job's own waits between attempts are far shorter.
+MANIFEST_RESUME_AFTER = timedelta(minutes=5)
 
 
 def batch_create(
@@ -79,9 +86,12 @@ def batch_create(
     with an optional metadata CSV, and start its ingest on commit (unless `start` is False: the
     batch then waits in `receiving` for `batch_files_add` and `batch_start`).
 
-    A CSV that cannot be used and a manifest that cannot be read are refused with a
-    ValidationError before anything is stored; a bad file only fails itself. `metadata`
-    ({file name: {key: value}}) is the CSV's rows for callers that have them already.
+    A manifest is not fetched here: the batch is created in `reading` and, on commit, the job
+    `iiif_manifest_fetch` reads it, adds its images and starts the ingest, or fails the batch
+    with the reason (tasks.services.iiif_import). Only what needs no network is checked now.
+    A CSV that cannot be used is refused with a ValidationError before anything is stored; a
+    bad file only fails itself. `metadata` ({file name: {key: value}}) is the CSV's rows for
+    callers that have them already.
     """
     uploads = list(uploads)
     if manifest_url and uploads:
@@ -90,12 +100,22 @@ def batch_create(
         )
     if start and not uploads and not manifest_url:
         raise ValidationError({"files": [_("Add at least one file, a zip or a IIIF manifest.")]})
+    if manifest_url:
+        manifest_url = manifest_url_check(manifest_url)
+        if not start:
+            raise ValidationError(
+                {
+                    "staged": [
+                        _(
+                            "A IIIF manifest's batch starts once its manifest is read: it "
+                            "cannot be staged."
+                        )
+                    ]
+                }
+            )
     rows, notices = metadata_csv_parse(metadata_csv) if metadata_csv is not None else ({}, [])
     for file_name, values in (metadata or {}).items():
         rows[file_name] = {"row": 0, "values": dict(values)}
-    images = []
-    if manifest_url:
-        images = manifest_read(manifest_url)
     folder = f"batches/{project.pk}/{secrets.token_urlsafe(12)}"
     try:
         with transaction.atomic():
@@ -103,19 +123,22 @@ def batch_create(
                 project=project,
                 name=(name.strip() or _default_name(uploads, manifest_url))[:200],
                 created_by=actor,
-                state=BatchState.RECEIVING,
+                state=BatchState.READING if manifest_url else BatchState.RECEIVING,
                 folder=folder,
                 source_url=manifest_url,
                 metadata_rows=rows,
                 notices=notices,
             )
-            writer = BatchWriter(batch)
-            for image in images:
-                writer.add_remote(name=image.name, url=image.url, metadata=image.metadata)
-            for incoming in uploads:
-                writer.add(incoming)
-            if start:
-                batch_start(batch_id=batch.pk)
+            if manifest_url:
+                batch_id = batch.pk
+                transaction.on_commit(lambda: job_send(jobs.IIIF_MANIFEST_FETCH, batch_id))
+                batch_progress_send_on_commit(batch_id)
+            else:
+                writer = BatchWriter(batch)
+                for incoming in uploads:
+                    writer.add(incoming)
+                if start:
+                    batch_start(batch_id=batch.pk)
     except BaseException:
         shutil.rmtree(Path(settings.MEDIA_ROOT) / folder, ignore_errors=True)
         raise
@@ -353,13 +376,15 @@ def batch_withdraw(*, batch_id: int, actor: User | None) -> Batch:
 
 
 def batches_resume() -> int:
-    """Sweep: in batches where no file finished for RESUME_AFTER, re-send the ingest of pending
-    files nobody works on that were not sent for RESEND_AFTER (a lost message), fail those
-    that had INGEST_MAX_ATTEMPTS already, and close batches with nothing left pending. Returns
-    how many files were re-sent; sending one twice is harmless (jobs claim files)."""
+    """Sweep: re-send the manifest job of IIIF imports still reading (`batches_manifest_resume`);
+    in batches where no file finished for RESUME_AFTER, re-send the ingest of pending files
+    nobody works on that were not sent for RESEND_AFTER (a lost message), fail those that had
+    INGEST_MAX_ATTEMPTS already, and close batches with nothing left pending. Returns how many
+    files and manifests were re-sent; sending one twice is harmless (jobs claim files, and a
+    manifest is added once, under the batch row's lock)."""
     now = timezone.now()
     stale = now - RESUME_AFTER
-    resent = 0
+    resent = batches_manifest_resume()
     for batch in Batch.objects.filter(state=BatchState.INGESTING, started_at__lt=stale):
         files = BatchFile.objects.filter(batch=batch)
         last = files.aggregate(last=Max("finished_at"))["last"]
@@ -405,6 +430,24 @@ def _files_give_up(batch_id: int, files: QuerySet[BatchFile], now: datetime) -> 
         logger.warning("batch %s: %s files failed after %s attempts", batch_id, failed, INGEST_MAX_ATTEMPTS)  # fmt: skip
         Batch.objects.filter(pk=batch_id).update(files_failed=F("files_failed") + failed)
         batch_progress_send_on_commit(batch_id)
+
+
+def batches_manifest_resume() -> int:
+    """Sweep: re-send the manifest job of batches still `reading` whose last attempt began
+    (or which were created, if none did) MANIFEST_RESUME_AFTER ago: a lost message or a
+    killed worker. Each re-send counts toward the cap on attempts (IIIF_IMPORT_ATTEMPTS). Returns how many
+    were re-sent."""
+    stale = timezone.now() - MANIFEST_RESUME_AFTER
+    waiting = list(
+        Batch.objects.filter(state=BatchState.READING)
+        .filter(
+            Q(source_tried_at__lt=stale) | Q(source_tried_at__isnull=True, created_at__lt=stale)
+        )
+        .values_list("pk", flat=True)
+    )
+    for batch_id in waiting:
+        job_send(jobs.IIIF_MANIFEST_FETCH, batch_id)
+    return len(waiting)
 
 
 def _folder_remove(batch: Batch) -> None:

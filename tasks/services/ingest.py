@@ -41,7 +41,7 @@ from tasks.services.batches import (
 )
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import task_reconcile_request
-from worker.iiif_import import FetchError, url_fetch
+from worker.fetch import FetchError, url_fetch
 from worker.imaging.formats import format_extension
 from worker.imaging.ingest import ImageRejected, file_sha256, image_ingest
 
@@ -213,7 +213,7 @@ def _fetch(record: BatchFile, batch: Batch) -> str | None:
             record.source_url,
             partial,
             max_bytes=settings.UPLOAD_MAX_FILE_BYTES,
-            timeout=settings.IIIF_IMPORT_TIMEOUT,
+            deadline=settings.IIIF_IMPORT_IMAGE_TIMEOUT,
             allow_private=settings.IIIF_IMPORT_ALLOW_PRIVATE,
         )
     except FetchError as error:
@@ -223,6 +223,9 @@ def _fetch(record: BatchFile, batch: Batch) -> str | None:
             if error.reason == "too_large":
                 params["limit"] = settings.UPLOAD_MAX_FILE_BYTES
             return _finish(record, BatchFileState.FAILED, codes.FETCH_REFUSED, params)
+        if error.reason == "deadline":
+            params = {"url": error.url, "seconds": settings.IIIF_IMPORT_IMAGE_TIMEOUT}
+            return _finish(record, BatchFileState.FAILED, codes.FETCH_DEADLINE, params)
         return _finish(
             record,
             BatchFileState.FAILED,

@@ -11,19 +11,20 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from tasks.roles import Capability
-from tasks.selectors.batches import project_batches
+from tasks.selectors.batches import batch_source_error, project_batches
 from tasks.selectors.projects import project_for
 
 
 @login_required
 def batch_upload(request: HttpRequest, slug: str) -> HttpResponse:
     project = project_for(request.user, slug, Capability.MANAGE)
+    batches = project_batches(project.pk)
     return render(
         request,
         "batches/upload.html",
         {
             "project": project,
-            "batches": project_batches(project.pk),
+            "batch_rows": [(batch, batch_source_error(batch)) for batch in batches],
             "max_file": filesizeformat(settings.UPLOAD_MAX_FILE_BYTES),
             "max_batch": filesizeformat(settings.UPLOAD_MAX_BATCH_BYTES),
             "upload_messages": {
@@ -41,6 +42,7 @@ def batch_upload(request: HttpRequest, slug: str) -> HttpResponse:
                     "Withdraw this batch? Its images leave the queue; transcriptions already made are kept."
                 ),
                 "error": _("Something went wrong; try again."),
+                "reading": _("Reading the manifest: its images are added once it is read."),
             },
         },
     )

@@ -150,19 +150,6 @@ def test_a_iiif_manifest_is_imported_through_its_image_service(
     assert task.iiif_path
 
 
-def test_a_manifest_on_a_private_address_is_refused_unless_allowed(
-    api, project, lead, committed, settings
-):
-    settings.IIIF_IMPORT_ALLOW_PRIVATE = False
-    response = post_batch(
-        api, lead, project, committed, manifest_url="http://127.0.0.1:9/manifest.json"
-    )
-    assert response.status_code == 400
-    [message] = response.json()["error"]["fields"]["manifest_url"]
-    assert "127.0.0.1 is a private, local or reserved address" in message
-    assert not Batch.objects.exists()
-
-
 # --- import_batch and seed_demo --------------------------------------------------------------
 
 

@@ -7,14 +7,8 @@ import json
 import pytest
 
 from tests.iiif_server import http_server, manifest_v2, manifest_v3
-from worker.iiif_import import (
-    FetchError,
-    ManifestError,
-    address_allowed,
-    manifest_images,
-    url_fetch,
-    url_fetch_json,
-)
+from worker.fetch import FetchError, address_allowed, url_fetch
+from worker.iiif_import import ManifestError, manifest_images, url_fetch_json
 
 BASE = "https://iiif.example.org"
 
@@ -85,11 +79,13 @@ def test_a_loopback_server_is_refused_unless_private_addresses_are_allowed(tmp_p
     with http_server({"/a.jpg": (200, b"data", {})}) as base:
         with pytest.raises(FetchError) as refused:
             url_fetch(
-                f"{base}/a.jpg", tmp_path / "a", max_bytes=100, timeout=5, allow_private=False
+                f"{base}/a.jpg", tmp_path / "a", max_bytes=100, deadline=5, allow_private=False
             )
         assert refused.value.reason == "private"
         assert (
-            url_fetch(f"{base}/a.jpg", tmp_path / "a", max_bytes=100, timeout=5, allow_private=True)
+            url_fetch(
+                f"{base}/a.jpg", tmp_path / "a", max_bytes=100, deadline=5, allow_private=True
+            )
             == 4
         )
         assert (tmp_path / "a").read_bytes() == b"data"
@@ -97,14 +93,12 @@ def test_a_loopback_server_is_refused_unless_private_addresses_are_allowed(tmp_p
 
 def test_a_redirect_to_a_private_address_is_refused(tmp_path, monkeypatch):
     # The test server stands for a public one; where it redirects to is checked again.
-    monkeypatch.setattr(
-        "worker.iiif_import.address_allowed", lambda address: address == "127.0.0.1"
-    )
+    monkeypatch.setattr("worker.fetch.address_allowed", lambda address: address == "127.0.0.1")
     routes: dict[str, tuple[int, bytes, dict[str, str]]] = {
         "/a": (302, b"", {"Location": "http://[::1]:9/secret"})
     }
     with http_server(routes) as base, pytest.raises(FetchError) as refused:
-        url_fetch(f"{base}/a", tmp_path / "a", max_bytes=100, timeout=5, allow_private=False)
+        url_fetch(f"{base}/a", tmp_path / "a", max_bytes=100, deadline=5, allow_private=False)
     assert refused.value.reason == "private"
     assert refused.value.url == "http://[::1]:9/secret"
 
@@ -112,41 +106,37 @@ def test_a_redirect_to_a_private_address_is_refused(tmp_path, monkeypatch):
 def test_only_http_and_https_are_fetched(tmp_path):
     for url in ("file:///etc/passwd", "ftp://example.org/a.jpg", "gopher://x/"):
         with pytest.raises(FetchError) as refused:
-            url_fetch(url, tmp_path / "a", max_bytes=100, timeout=5, allow_private=True)
+            url_fetch(url, tmp_path / "a", max_bytes=100, deadline=5, allow_private=True)
         assert refused.value.reason == "scheme"
 
 
 def test_a_download_past_the_size_cap_is_stopped(tmp_path):
     routes: dict[str, tuple[int, bytes, dict[str, str]]] = {"/big": (200, b"x" * 5000, {})}
     with http_server(routes) as base, pytest.raises(FetchError) as refused:
-        url_fetch(f"{base}/big", tmp_path / "a", max_bytes=1000, timeout=5, allow_private=True)
+        url_fetch(f"{base}/big", tmp_path / "a", max_bytes=1000, deadline=5, allow_private=True)
     assert refused.value.reason == "too_large"
 
 
 def test_an_http_error_is_a_failed_download_with_its_status(tmp_path):
     with http_server({}) as base, pytest.raises(FetchError) as failed:
-        url_fetch(f"{base}/gone", tmp_path / "a", max_bytes=100, timeout=5, allow_private=True)
+        url_fetch(f"{base}/gone", tmp_path / "a", max_bytes=100, deadline=5, allow_private=True)
     assert failed.value.reason == "failed"
     assert "404" in failed.value.detail
 
 
 def test_a_manifest_that_is_not_json_is_refused():
     with http_server({"/m": (200, b"<html>", {})}) as base, pytest.raises(ManifestError):
-        url_fetch_json(f"{base}/m", timeout=5, allow_private=True)
+        url_fetch_json(f"{base}/m", deadline=5, allow_private=True)
     with http_server({"/m": (200, json.dumps({"a": 1}).encode(), {})}) as base:
-        assert url_fetch_json(f"{base}/m", timeout=5, allow_private=True) == {"a": 1}
+        assert url_fetch_json(f"{base}/m", deadline=5, allow_private=True) == {"a": 1}
 
 
 @pytest.mark.parametrize(
     "address", ["64:ff9b::a00:1", "2002:7f00:1::1", "::7f00:1", "::ffff:10.0.0.1", "2001::a00:1"]
 )
 def test_ipv6_addresses_that_carry_a_private_ipv4_address_are_refused(address):
-    from worker.iiif_import import address_allowed
-
     assert address_allowed(address) is False
 
 
 def test_a_nat64_address_of_a_public_host_is_allowed():
-    from worker.iiif_import import address_allowed
-
     assert address_allowed("64:ff9b::808:808") is True
