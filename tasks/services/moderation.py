@@ -260,5 +260,5 @@ def _tasks_recount(*, project: Project, task_ids: list[int]) -> None:
         transcription_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0),
         reconcile_pending=True,
     )
-    transaction.on_commit(lambda: jobs_send_each(jobs.RECONCILE, task_ids))
+    transaction.on_commit(lambda: jobs_send_each(jobs.RECONCILE, task_ids), robust=True)
     project_progress_request(project_id=project.pk)

@@ -231,4 +231,4 @@ def tasks_reconcile_pending(*, older_than_seconds: int = 60, limit: int = 1000) 
 
 def task_reconcile_request(*, task_id: int) -> None:
     """Queue the task's reconciliation once the current transaction commits."""
-    transaction.on_commit(lambda: job_send(jobs.RECONCILE, task_id))
+    transaction.on_commit(lambda: job_send(jobs.RECONCILE, task_id), robust=True)
