@@ -16,7 +16,7 @@ from typing import Any
 import redis
 from celery import current_app
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
@@ -57,7 +57,7 @@ def _redis_ping(url: str, answers: dict[str, str]) -> str:
 
 
 def _cache() -> str:
-    backend: Any = cache
+    backend: Any = caches["default"]
     if isinstance(backend, SharedPoolRedisCache):
         return OK if backend.ping() else DOWN
     return EMBEDDED

@@ -4,12 +4,17 @@ that must change state calls a service; nothing here writes business data itself
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 from typing import Any
 
 import redis
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -78,6 +83,41 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
     watched: tuple[int, int] | None  # (task id, lease id)
     counted: tuple[int | None, str] | None = None  # (user id, address) while a slot is held
     budget: MessageBudget
+    layer_unavailable = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Channels' own __call__, except that the socket's channel is asked for twice, and a
+        # layer that fails both times leaves the socket without one: `connect` then closes it
+        # with 1013 instead of the handshake failing with a 500.
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        if self.channel_layer is not None:
+            try:
+                self.channel_name = await self._twice(self.channel_layer.new_channel)
+            except LayerUnavailable:
+                self.channel_layer, self.layer_unavailable = None, True
+            else:
+                self.channel_receive = functools.partial(
+                    self.channel_layer.receive, self.channel_name
+                )
+        self.base_send = send
+        sources = [receive] if self.channel_layer is None else [receive, self.channel_receive]
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch(sources, self.dispatch)
+
+    @staticmethod
+    async def _twice(call: Any, *args: Any) -> Any:
+        """`call` on the channel layer, tried twice: the first call after Redis restarted may
+        meet a pooled connection that Redis closed, and the layer opens a new one for the
+        second."""
+        try:
+            return await call(*args)
+        except LAYER_ERRORS:
+            try:
+                return await call(*args)
+            except LAYER_ERRORS as error:
+                logger.warning("channel layer unavailable, socket asked to come back: %r", error)
+                raise LayerUnavailable from error
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale database connections before every handler, a hop to the
@@ -93,6 +133,10 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
         self.joined, self.watched = [], None
         self.budget = MessageBudget(settings.SOCKET_MESSAGES_PER_MINUTE)
+        if self.layer_unavailable:
+            await self.accept()
+            await self._close_try_again()
+            return
         refusal, found = await self._admit()
         if refusal is not None:
             # Accept-then-close so the browser sees our close code instead of a bare 403.
@@ -188,16 +232,7 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
                 self.joined.remove(group)
 
     async def _join(self, group: str) -> None:
-        """Join `group`, trying twice: the first call after Redis restarted may meet a pooled
-        connection that Redis closed, and the layer opens a new one for the second."""
-        try:
-            await self.channel_layer.group_add(group, self.channel_name)
-        except LAYER_ERRORS:
-            try:
-                await self.channel_layer.group_add(group, self.channel_name)
-            except LAYER_ERRORS as error:
-                logger.warning("channel layer unavailable, socket asked to come back: %r", error)
-                raise LayerUnavailable from error
+        await self._twice(self.channel_layer.group_add, group, self.channel_name)
         self.joined.append(group)
 
     async def _leave(self, group: str) -> None:
