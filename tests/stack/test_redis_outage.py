@@ -59,6 +59,7 @@ class PrivateRedis:
         server = shutil.which("redis-server")
         if server is None:
             missing("redis-server is not installed")
+            raise AssertionError("unreachable")
         log = open(self.logs / "redis.log", "ab")  # noqa: SIM115 closed with the process
         self.process = subprocess.Popen(
             [server, "--port", str(self.port), "--bind", "127.0.0.1", *NO_PERSISTENCE],
