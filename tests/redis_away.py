@@ -75,18 +75,24 @@ class HangingUpListener:
         self.server.close()
 
 
+def _forget_broker_connections() -> None:
+    current_app._pool = None
+    current_app.amqp._producer_pool = None
+
+
 @contextmanager
 def broker_at(url: str) -> Iterator[None]:
     """Jobs go to a real broker at `url` (not run eagerly) for the time of the block."""
     conf = current_app.conf
     saved = conf.task_always_eager, conf.broker_url
-    jobs._breaker.open_until = 0.0
+    # A fresh breaker: neither open nor having warned already, whatever ran before.
+    jobs._breaker.open_until = jobs._breaker.warned_at = 0.0
+    # Connections made earlier (to the in-memory broker) would take the messages instead.
+    _forget_broker_connections()
     conf.task_always_eager, conf.broker_url = False, url
     try:
         yield
     finally:
         conf.task_always_eager, conf.broker_url = saved
-        jobs._breaker.open_until = 0.0
-        # Forget the connections to the broker that is gone.
-        current_app._pool = None
-        current_app.amqp._producer_pool = None
+        jobs._breaker.open_until = jobs._breaker.warned_at = 0.0
+        _forget_broker_connections()

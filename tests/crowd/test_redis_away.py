@@ -180,7 +180,9 @@ async def test_a_socket_closes_with_try_again_later_when_the_channel_layer_is_aw
     settings.CHANNEL_LAYERS = redis_layer_at(closed_redis_url())
     project = await sync_to_async(ProjectFactory)()
     communicator = WebsocketCommunicator(
-        URLRouter(websocket_urlpatterns), f"/ws/projects/{project.slug}/"
+        URLRouter(websocket_urlpatterns),
+        f"/ws/projects/{project.slug}/",
+        headers=[(b"accept-language", b"en")],
     )
     communicator.scope["user"] = AnonymousUser()
     connected, _ = await communicator.connect()
