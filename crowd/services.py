@@ -84,7 +84,9 @@ def email_verification_send(*, user: User, link: Callable[[str], str]) -> None:
     context = {"user": user, "url": url, "days": settings.EMAIL_VERIFICATION_DAYS}
     subject = " ".join(render_to_string("registration/verify_email_subject.txt", context).split())
     body = render_to_string("registration/verify_email.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+    # Robust: a mail relay that fails does not undo the committed account; the person asks for
+    # another link (logged).
+    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]), robust=True)
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -570,3 +571,46 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
     "AUTO_REFRESH": False,
 }
+# --- Redis away: short timeouts, and nothing that accepts work waits for it -----------------
+# Redis carries counters, events and job messages; the database holds every piece of work. So a
+# Redis that is down or hung answers quickly with an error that the cache (crowd.cache), the
+# job sending (tasks.jobs) and the sockets (tasks.consumers) take in their stride.
+try:
+    REDIS_CONNECT_TIMEOUT_MS = env.number(
+        "REDIS_CONNECT_TIMEOUT_MS", default=500, minimum=10, maximum=60_000
+    )
+    REDIS_TIMEOUT_MS = env.number("REDIS_TIMEOUT_MS", default=1000, minimum=10, maximum=60_000)
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error
+if REDIS_URL:
+    _cache_default: dict[str, Any] = CACHES["default"]
+    _cache_default["OPTIONS"] = {
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_MS / 1000,
+        "socket_timeout": REDIS_TIMEOUT_MS / 1000,
+    }
+    # No read timeout on the channel layer: its subscriber connection waits for messages.
+    cast(dict[str, Any], CHANNEL_LAYERS["default"]["CONFIG"])["hosts"] = [
+        {"address": REDIS_URL, "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_MS / 1000}
+    ]
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_MS / 1000
+_transport_options: dict[str, Any] = CELERY_BROKER_TRANSPORT_OPTIONS
+_transport_options.update(
+    {
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_MS / 1000,
+        # Above the 1 s a worker's BRPOP waits for a message, so an idle worker is not cut off.
+        "socket_timeout": max(REDIS_TIMEOUT_MS / 1000, 2.0),
+    }
+)
+# A publish tries twice (a pooled connection that Redis closed while restarting fails once),
+# then tasks.jobs logs the loss and the database-backed sweeps send the job later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+# Workers and beat keep trying to reach the broker for as long as it is away.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Load balancers probe over plain HTTP: the health endpoints answer there too.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]

@@ -62,7 +62,7 @@ def sessions_ended_on_commit(*, user_id: int, session_key: str | None = None) ->
         except Exception:  # a broken layer must not fail the write that already committed
             logger.exception("could not tell user %s's sockets their session ended", user_id)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 def socket_user(scope: dict[str, Any]) -> User | AnonymousUser:

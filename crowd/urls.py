@@ -77,6 +77,7 @@ urlpatterns = [
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("health/", include("crowd.health")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/auth/token/", people_api.TokenView.as_view(), name="api-token"),

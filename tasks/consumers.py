@@ -3,10 +3,18 @@ that must change state calls a service; nothing here writes business data itself
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
+import logging
 from typing import Any
 
+import redis
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -38,11 +46,22 @@ from tasks.selectors.projects import project_for
 from tasks.services.leases import LeaseConflict, lease_abandon_later, lease_heartbeat
 from tasks.services.progress import snapshot_payload
 
-# Close codes (4000-4999 are the application's). The browser module does not retry 4404; it
-# retries 4429 with its growing delay (other pages may have closed by then).
+logger = logging.getLogger(__name__)
+
+# Close codes (4000-4999 are the application's). The browser module does not retry 4404 nor
+# 4401; it retries 4429 with its growing delay (other pages may have closed by then), and 1013
+# (RFC 6455's "try again later": the channel layer is away) likewise.
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_MANY = 4429
 CLOSE_SESSION_ENDED = 4401
+CLOSE_TRY_AGAIN = 1013
+
+# What the channel layer raises when Redis is away or a pooled connection went stale.
+LAYER_ERRORS = (redis.exceptions.RedisError, OSError, asyncio.TimeoutError)
+
+
+class LayerUnavailable(Exception):
+    """The channel layer failed twice in a row: the socket cannot hear its events now."""
 
 
 class ProjectConsumer(AsyncJsonWebsocketConsumer):
@@ -53,12 +72,52 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
     it, and send lease heartbeats.
     Access is checked on connect and again on `access.changed`. A signed-in user's sockets
     also join their user's group, where `session.ended` closes those whose session ended.
+
+    When the channel layer (Redis) cannot add the socket to its groups, the socket closes with
+    1013 and the browser comes back later. An open socket whose Redis goes away stays open: the
+    layer's subscriber reconnects and subscribes again, and events resume when Redis answers;
+    the browser meanwhile keeps the last counts it was sent.
     """
 
     joined: list[str]
     watched: tuple[int, int] | None  # (task id, lease id)
     counted: tuple[int | None, str] | None = None  # (user id, address) while a slot is held
     budget: MessageBudget
+    layer_unavailable = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Channels' own __call__, except that the socket's channel is asked for twice, and a
+        # layer that fails both times leaves the socket without one: `connect` then closes it
+        # with 1013 instead of the handshake failing with a 500.
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        if self.channel_layer is not None:
+            try:
+                self.channel_name = await self._twice(self.channel_layer.new_channel)
+            except LayerUnavailable:
+                self.channel_layer, self.layer_unavailable = None, True
+            else:
+                self.channel_receive = functools.partial(
+                    self.channel_layer.receive, self.channel_name
+                )
+        self.base_send = send
+        sources = [receive] if self.channel_layer is None else [receive, self.channel_receive]
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch(sources, self.dispatch)
+
+    @staticmethod
+    async def _twice(call: Any, *args: Any) -> Any:
+        """`call` on the channel layer, tried twice: the first call after Redis restarted may
+        meet a pooled connection that Redis closed, and the layer opens a new one for the
+        second."""
+        try:
+            return await call(*args)
+        except LAYER_ERRORS:
+            try:
+                return await call(*args)
+            except LAYER_ERRORS as error:
+                logger.warning("channel layer unavailable, socket asked to come back: %r", error)
+                raise LayerUnavailable from error
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale database connections before every handler, a hop to the
@@ -74,6 +133,10 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         self.slug = self.scope["url_route"]["kwargs"]["slug"]
         self.joined, self.watched = [], None
         self.budget = MessageBudget(settings.SOCKET_MESSAGES_PER_MINUTE)
+        if self.layer_unavailable:
+            await self.accept()
+            await self._close_try_again()
+            return
         refusal, found = await self._admit()
         if refusal is not None:
             # Accept-then-close so the browser sees our close code instead of a bare 403.
@@ -86,13 +149,20 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
             return
         project, capabilities, self.user_id = found
         self.project_id = project.pk
-        await self._join(project_group(project.pk))
+        groups = [project_group(project.pk)]
         if self.user_id is not None:
-            await self._join(user_group(self.user_id))
+            groups.append(user_group(self.user_id))
         if Capability.CURATE in capabilities:
-            await self._join(curators_group(project.pk))
+            groups.append(curators_group(project.pk))
         if Capability.MANAGE in capabilities:
-            await self._join(leads_group(project.pk))
+            groups.append(leads_group(project.pk))
+        try:
+            for group in groups:
+                await self._join(group)
+        except LayerUnavailable:
+            await self.accept()
+            await self._close_try_again()
+            return
         await self.accept()
         snapshot = snapshot_payload(
             slug=project.slug, progress=project.progress, updated_at=project.progress_updated_at
@@ -103,7 +173,7 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         if self.counted is not None:
             await self._slot_release()
         for group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self._leave(group)
         self.joined = []
         if self.watched is not None:
             await self._schedule_abandon(self.watched[1])
@@ -143,7 +213,9 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.send_json(event_message("session.ended", {}))
         await self.disconnect(CLOSE_SESSION_ENDED)
-        await self.close(code=CLOSE_SESSION_ENDED)
+        with translation.override(socket_language(self.scope)):
+            reason = _("Your session ended: sign in again to see live updates.")
+        await self.close(code=CLOSE_SESSION_ENDED, reason=reason)
 
     async def access_changed(self, message: dict[str, Any]) -> None:
         found = await self._project_and_capabilities()
@@ -156,12 +228,25 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
             (leads_group(self.project_id), Capability.MANAGE),
         ):
             if needed not in found[1] and group in self.joined:
-                await self.channel_layer.group_discard(group, self.channel_name)
+                await self._leave(group)
                 self.joined.remove(group)
 
     async def _join(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
+        await self._twice(self.channel_layer.group_add, group, self.channel_name)
         self.joined.append(group)
+
+    async def _leave(self, group: str) -> None:
+        # A socket closing while Redis is away: nothing to undo there (its subscription went
+        # with the connection), and the close itself must not fail.
+        try:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        except LAYER_ERRORS as error:
+            logger.info("could not leave %s on the channel layer: %r", group, error)
+
+    async def _close_try_again(self) -> None:
+        with translation.override(socket_language(self.scope)):
+            reason = _("Live updates are unavailable for a moment: reconnecting shortly.")
+        await self.close(code=CLOSE_TRY_AGAIN, reason=reason)
 
     async def _watch(self, lease_id: int) -> None:
         task_id = await self._live_lease_task(lease_id)
@@ -170,10 +255,14 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
             return
         if self.watched is not None and self.watched[0] != task_id:
             old = task_group(self.watched[0])
-            await self.channel_layer.group_discard(old, self.channel_name)
+            await self._leave(old)
             self.joined.remove(old)
         if self.watched is None or self.watched[0] != task_id:
-            await self._join(task_group(task_id))
+            try:
+                await self._join(task_group(task_id))
+            except LayerUnavailable:
+                await self._close_try_again()
+                return
         self.watched = (task_id, lease_id)
         working = await self._working(task_id)
         await self.send_json(event_message("presence", {"task": task_id, "working": working}))

@@ -166,7 +166,7 @@ def access_changed_on_commit(project_id: int) -> None:
         except Exception:
             logger.exception("could not send access.changed to project %s", project_id)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 def presence_send_on_commit(task_id: int) -> None:
@@ -177,8 +177,8 @@ def presence_send_on_commit(task_id: int) -> None:
         working = task_working_count(task_id=task_id)
         event_send(task_group(task_id), "presence", {"task": task_id, "working": working})
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 def event_send_on_commit(group: str, event_type: str, payload: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: event_send(group, event_type, payload))
+    transaction.on_commit(lambda: event_send(group, event_type, payload), robust=True)

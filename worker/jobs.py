@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import kombu.exceptions
+import redis
 from celery import Task, shared_task
 from django.core.cache import cache
 from django.db import OperationalError
@@ -21,8 +23,17 @@ from tasks.services.progress import progress_pending_key, project_progress_refre
 from tasks.services.reconcile import task_reconcile, tasks_reconcile_pending
 from tasks.services.reliability import project_reliability_refresh
 
-# Transient: the database restarting or a connection dropped. Anything else is a bug to see.
-TRANSIENT = (OperationalError, ConnectionError)
+# Transient: the database restarting or a connection dropped, Redis away (redis-py's errors are
+# not the builtin ConnectionError, and kombu wraps a broker that cannot take a message in its own
+# OperationalError). Anything else is a bug to see. The periodic jobs have no retries of their
+# own: beat runs them again at their next period, and what they missed is still in the database.
+TRANSIENT = (
+    OperationalError,
+    ConnectionError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,
+)
 
 
 @shared_task(

@@ -69,8 +69,8 @@ if (root) {
     "project.updated": () => window.location.reload(),
     "batch.progress": showBatch,
   }, {
-    onState: (state) => {
-      stateLine.textContent = messages[state] || "";
+    onState: (state, reason) => {
+      stateLine.textContent = reason || messages[state] || "";
       root.dataset.liveConnection = state;
     },
   });

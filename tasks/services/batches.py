@@ -200,7 +200,7 @@ def batch_start(*, batch_id: int, send: bool = True) -> Batch:
     ids = [record.pk for record in pending]
     if send:
         BatchFile.objects.filter(pk__in=ids).update(sent_at=batch.started_at)
-        transaction.on_commit(lambda: _ingest_send(batch.pk, ids))
+        transaction.on_commit(lambda: _ingest_send(batch.pk, ids), robust=True)
     batch_progress_send_on_commit(batch.pk)
     return batch
 
@@ -259,7 +259,7 @@ def batch_file_finished_on_commit(batch_id: int) -> None:
         elif cache.add(f"batch-progress:{batch_id}", True, timeout=PROGRESS_EVERY_SECONDS):
             batch_progress_send(batch_id)
 
-    transaction.on_commit(after)
+    transaction.on_commit(after, robust=True)
 
 
 def batch_close(*, batch_id: int) -> bool:
@@ -335,7 +335,7 @@ def batch_progress_send(batch_id: int) -> None:
 
 
 def batch_progress_send_on_commit(batch_id: int) -> None:
-    transaction.on_commit(lambda: batch_progress_send(batch_id))
+    transaction.on_commit(lambda: batch_progress_send(batch_id), robust=True)
 
 
 @transaction.atomic

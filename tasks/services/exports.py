@@ -119,8 +119,8 @@ def export_request(
             requested_by=actor,
             base_url=base_url.rstrip("/"),
         )
-        transaction.on_commit(lambda: _job_send(export.pk))
-        transaction.on_commit(lambda: export_event_send(export))
+        transaction.on_commit(lambda: _job_send(export.pk), robust=True)
+        transaction.on_commit(lambda: export_event_send(export), robust=True)
     return export
 
 

@@ -266,5 +266,5 @@ def _tasks_recount(*, project: Project, task_ids: list[int]) -> None:
         reconcile_pending=True,
     )
     if idle:
-        transaction.on_commit(lambda: jobs_send_each(jobs.RECONCILE, idle))
+        transaction.on_commit(lambda: jobs_send_each(jobs.RECONCILE, idle), robust=True)
     project_progress_request(project_id=project.pk)

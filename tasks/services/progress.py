@@ -104,7 +104,9 @@ def project_progress_refresh(*, project_id: int) -> dict[str, Any]:
         )
     if stored:
         snapshot = snapshot_payload(slug=slug, progress=counts, updated_at=started)
-        transaction.on_commit(lambda: event_send(project_group(project_id), "snapshot", snapshot))
+        transaction.on_commit(
+            lambda: event_send(project_group(project_id), "snapshot", snapshot), robust=True
+        )
     return counts
 
 
@@ -132,7 +134,12 @@ def project_progress_request(*, project_id: int) -> None:
     already scheduled: that one starts later and will count this change too."""
 
     def schedule() -> None:
-        if cache.add(progress_pending_key(project_id), True, timeout=PENDING_TIMEOUT):
-            job_send(jobs.PROGRESS_REFRESH, project_id, countdown=COALESCE_SECONDS)
+        key = progress_pending_key(project_id)
+        if cache.add(key, True, timeout=PENDING_TIMEOUT) and not job_send(
+            jobs.PROGRESS_REFRESH, project_id, countdown=COALESCE_SECONDS
+        ):
+            # Not sent (the broker is away): the next change may try again; meanwhile the
+            # periodic refresh recounts.
+            cache.delete(key)
 
-    transaction.on_commit(schedule)
+    transaction.on_commit(schedule, robust=True)

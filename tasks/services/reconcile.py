@@ -247,4 +247,4 @@ def task_reconcile_request(*, task_id: int, pending: bool = False) -> None:
     answer committed after a job took the lock finds the flag cleared and sends another. A job
     lost while the flag is set is re-sent by the sweep (`tasks_reconcile_pending`)."""
     if not pending:
-        transaction.on_commit(lambda: job_send(jobs.RECONCILE, task_id))
+        transaction.on_commit(lambda: job_send(jobs.RECONCILE, task_id), robust=True)

@@ -6,8 +6,15 @@
 //
 // After every (re)connection the server sends a fresh `snapshot`, so a client that missed
 // events while offline still ends on the final state.
+//
+// `onState(state, reason)`: "connecting", "reconnecting", "open", "waiting" (closed, trying
+// again), "refused" (4403, 4404: reconnecting would not help) or "ended" (4401: the session
+// ended). `reason` is the server's close reason, already in the page's language, when it gave
+// one: why the socket is waiting (4429 too many sockets or messages, 1013 live updates away for
+// a moment) or why it ended.
 
 const NO_RETRY_CODES = new Set([4403, 4404]); // refused: reconnecting would not help
+const SESSION_ENDED = 4401; // signed out elsewhere: reconnecting would open an anonymous socket
 
 export function connectLive(path, handlers, {onState = () => {}, maxDelayMs = 30000} = {}) {
   let socket = null;
@@ -23,11 +30,11 @@ export function connectLive(path, handlers, {onState = () => {}, maxDelayMs = 30
   function open() {
     onState(attempt === 0 ? "connecting" : "reconnecting");
     socket = new WebSocket(url());
-    socket.addEventListener("open", () => {
-      attempt = 0;
-      onState("open");
-    });
+    socket.addEventListener("open", () => onState("open"));
     socket.addEventListener("message", (message) => {
+      // Only a socket that talks resets the backoff: the server accepts then closes the ones
+      // it turns away (1013, 4429), and those must keep waiting longer each time.
+      attempt = 0;
       let event;
       try {
         event = JSON.parse(message.data);
@@ -40,13 +47,17 @@ export function connectLive(path, handlers, {onState = () => {}, maxDelayMs = 30
     socket.addEventListener("close", (closing) => {
       if (stopped) return;
       if (NO_RETRY_CODES.has(closing.code)) {
-        onState("refused");
+        onState("refused", closing.reason);
+        return;
+      }
+      if (closing.code === SESSION_ENDED) {
+        onState("ended", closing.reason);
         return;
       }
       // Exponential backoff with jitter, so a restarted server is not hit by every client at once.
       const delay = Math.min(maxDelayMs, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
       attempt += 1;
-      onState("waiting");
+      onState("waiting", closing.reason);
       timer = window.setTimeout(open, delay);
     });
   }

@@ -189,8 +189,8 @@ function start(root) {
       refetch();
     },
   }, {
-    onState: (state) => {
-      $("[data-live-state]").textContent = t(`live.${state}`);
+    onState: (state, reason) => {
+      $("[data-live-state]").textContent = reason || t(`live.${state}`);
       root.dataset.liveConnection = state;
     },
   });
