@@ -23,6 +23,14 @@ def _fresh_decisions():
     cache.clear()
 
 
+@pytest.fixture
+def closable():
+    """Whether a connection was given back shows as `connection.connection is None`, except on
+    an in-memory SQLite database, which ignores close (closing would lose it)."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("an in-memory SQLite test database keeps its connection open")
+
+
 def finished_export(settings, project, lead, path="3/demo-export.zip"):
     file = settings.EXPORT_ROOT / path
     file.parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +132,7 @@ def test_a_missing_image_is_a_404_not_a_name_for_nginx(client, settings, project
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_export_download_gives_its_database_connection_back_before_the_bytes(settings):
+def test_an_export_download_gives_its_database_connection_back_before_the_bytes(settings, closable):
     project = ProjectFactory()
     lead = MembershipFactory(project=project, role="lead").user
     export = finished_export(settings, project, lead)
@@ -136,7 +144,7 @@ def test_an_export_download_gives_its_database_connection_back_before_the_bytes(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_live_manifest_reads_its_rows_first_and_streams_without_a_connection():
+def test_a_live_manifest_reads_its_rows_first_and_streams_without_a_connection(closable):
     project = ProjectFactory(data_open=True)
     batch, _task = annotated_batch(project)
     response = page_client().get(f"/iiif/{project.slug}/batch-{batch.pk}/manifest.json")
