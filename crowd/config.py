@@ -96,6 +96,36 @@ class Env:
             )
         return f"{int(count)}/{period.strip()}"
 
+    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        """One of `choices`, as written there (compared without regard to case)."""
+        value = self.raw(name)
+        if value is None:
+            return default
+        for choice in choices:
+            if value.lower() == choice.lower():
+                return choice
+        allowed = ", ".join(repr(choice) for choice in choices if choice) or "nothing"
+        raise ConfigError(f"{name}={value!r} is not one of {allowed} (or empty).")
+
+    def location(self, name: str, default: str) -> str:
+        """A URL path prefix such as `/internal/media/`: starts and ends with a slash, plain
+        segments only (what a web server's `location` block can match)."""
+        value = self.raw(name)
+        if value is None:
+            return default
+        segments = value.strip("/").split("/")
+        if (
+            not value.startswith("/")
+            or not value.endswith("/")
+            or any(segment in {"", ".", ".."} for segment in segments)
+            or not all(_LOCATION_CHARACTERS.issuperset(segment) for segment in segments)
+        ):
+            raise ConfigError(
+                f"{name}={value!r} is not a location: write a path such as /internal/media/ "
+                "(letters, digits, - _ . between slashes, a slash at each end)."
+            )
+        return value
+
     def size(self, name: str, default: int) -> int:
         """A size in bytes, with an optional K/M/G suffix (powers of 1024)."""
         value = self.raw(name)
@@ -105,6 +135,9 @@ class Env:
 
 
 _RATE_PERIODS = {"second", "minute", "hour", "day"}
+_LOCATION_CHARACTERS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."
+)
 _SIZE_UNITS = {
     "": 1,
     "B": 1,

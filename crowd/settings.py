@@ -393,6 +393,22 @@ try:
     # for `manage.py export_project`.
     SITE_URL = env.text("SITE_URL", default="http://localhost:8000").rstrip("/")
     SITE_NAME = env.text("SITE_NAME", default="Crowd transcription")
+    # After the access check, media and export downloads may be handed to a front web server
+    # (nginx: X-Accel-Redirect to an internal location; Apache, lighttpd: X-Sendfile with the
+    # file's path): the server sends the bytes, and no web process or database connection
+    # waits on a slow reader. Empty: the platform streams the files itself.
+    SENDFILE_HEADER = env.choice(
+        "SENDFILE_HEADER", ("", "X-Accel-Redirect", "X-Sendfile"), default=""
+    )
+    # The internal locations the front server maps to MEDIA_ROOT and EXPORT_ROOT
+    # (X-Accel-Redirect only: X-Sendfile carries the file's path).
+    SENDFILE_MEDIA_LOCATION = env.location("SENDFILE_MEDIA_LOCATION", "/internal/media/")
+    SENDFILE_EXPORTS_LOCATION = env.location("SENDFILE_EXPORTS_LOCATION", "/internal/exports/")
+    if SENDFILE_HEADER and SENDFILE_MEDIA_LOCATION == SENDFILE_EXPORTS_LOCATION:
+        raise ConfigError(
+            "SENDFILE_MEDIA_LOCATION and SENDFILE_EXPORTS_LOCATION must differ: they map to "
+            "different folders."
+        )
     # Live IIIF documents per client address and minute (each reads a whole batch).
     IIIF_PER_MINUTE = env.number("IIIF_PER_MINUTE", default=120, minimum=1)
     # Keys the contributors' pseudonyms in exports; set it once and keep it, so that pseudonyms

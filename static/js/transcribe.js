@@ -10,6 +10,7 @@ import {installShortcuts, renderHelp} from "./lib/shortcuts.js";
 import {createViewer} from "./lib/viewer.js";
 import {draftLoad, draftRemove, draftSave, draftsPrune} from "./transcribe/drafts.js";
 import {buildForm} from "./transcribe/form.js";
+import {keptPanel} from "./transcribe/kept.js";
 import {TRANSCRIBE_SHORTCUTS} from "./transcribe/keys.js";
 import {newIdempotencyKey, Outbox} from "./transcribe/outbox.js";
 
@@ -145,7 +146,9 @@ function start(root) {
   }
 
   // --- Submitting ---------------------------------------------------------------------------
+  const kept = keptPanel($("[data-kept]"));
   const outbox = new Outbox(user, {
+    // Any 2xx: 201 recorded now, 200 recorded already (a retry of a saved answer).
     onDelivered(entry) {
       draftRemove(user, entry.taskId);
       refreshCounts();
@@ -153,11 +156,16 @@ function start(root) {
     },
     onRejected(entry, error) {
       const mine = current && entry.taskId === current.task.id;
+      const fields = mine ? current.template.fields : [];
       if (!mine) {
+        // Its form is gone: what was typed is shown, with the reason, to copy.
         say(t("earlierRejected", {message: error.message}), "error");
+        kept.show(entry, error.message, fields);
       } else if (error instanceof ApiError && error.status === 409) {
-        // The lease ended and the image no longer needs this contributor: move on.
-        draftRemove(user, entry.taskId);
+        // Nothing was recorded and this answer cannot be sent again as it is (the image is
+        // full, the project paused): the volunteer reads why and keeps what they typed (the
+        // draft too, should the image come back to them), then goes on.
+        kept.show(entry, error.message, fields);
         loadNext(error.message, "warning");
       } else {
         setState("ready");

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -174,6 +175,8 @@ class ExportDownloadView(APIView):
             path,
             filename=export_filename(export),
             content_type=FORMATS[export.format].content_type,
+            root=settings.EXPORT_ROOT,
+            location=settings.SENDFILE_EXPORTS_LOCATION,
         )
         licence = LICENCES.get(export.project.licence)
         if licence is not None:

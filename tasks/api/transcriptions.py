@@ -82,11 +82,17 @@ class TranscriptionCreateView(APIView):
         responses={
             201: TranscriptionSerializer,
             200: OpenApiResponse(
-                TranscriptionSerializer, description="The same submission, already recorded."
+                TranscriptionSerializer,
+                description="A retry: the same idempotency key from the same contributor, also "
+                "one racing its original, answers the transcription already recorded, with the "
+                "same body as the 201. Send a retry with the key of the first attempt.",
             ),
             **errors(403),
             409: OpenApiResponse(
-                ErrorSerializer, description="The lease ended and the image no longer needs you."
+                ErrorSerializer,
+                description="Nothing recorded: the lease ended and the image no longer needs "
+                "you, you already transcribed this image, the project is not taking answers now, "
+                "or the idempotency key was already used for another image.",
             ),
         },
     )

@@ -129,19 +129,35 @@ def lease_current(*, project: Project, user: User) -> Lease | None:
     """The contributor's live lease in this project, if any (a reload gets the same task).
 
     Their active leases that ran out are marked expired on the way, so a new lease on the same
-    image never meets the one-active-lease-per-image constraint."""
+    image never meets the one-active-lease-per-image constraint; so are leases on images they
+    already transcribed (left live by an answer recorded before submissions ended them): giving
+    one back would trap them on an image they may not answer again."""
     now = timezone.now()
     active = list(
         Lease.objects.filter(user=user, task__project=project, state=LeaseState.ACTIVE)
+        .annotate(answered=Exists(Transcription.objects.filter(task=OuterRef("task"), user=user)))
         .select_related("task__project__template")
         .order_by("-created_at")
     )
+    active = [lease for lease in active if not _answered_end(lease, now)]
     stale = [lease.pk for lease in active if lease.expires_at <= now]
     if stale:
         Lease.objects.filter(pk__in=stale, state=LeaseState.ACTIVE).update(
             state=LeaseState.EXPIRED, ended_at=now
         )
     return next((lease for lease in active if lease.expires_at > now), None)
+
+
+def _answered_end(lease: Lease, now: datetime) -> bool:
+    """End `lease` if its holder already transcribed its task (annotated `answered`)."""
+    if not getattr(lease, "answered", False):
+        return False
+    ended = Lease.objects.filter(pk=lease.pk, state=LeaseState.ACTIVE).update(
+        state=LeaseState.EXPIRED, ended_at=now, expires_at=now
+    )
+    if ended:
+        presence_send_on_commit(lease.task_id)
+    return True
 
 
 @transaction.atomic
@@ -167,9 +183,11 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
         task = _next_task(project=project, user=user, now=now, passed=passed)
         if task is None:
             return None
-        # The candidate query counted leases in its own snapshot; a lease another request
-        # committed just before we got the row lock is only visible to a new statement.
-        if task_has_room(task=task, now=now):
+        # The candidate query counted leases and answers in its own snapshot; a lease or an
+        # answer of theirs another request committed just before we got the row lock is only
+        # visible to a new statement.
+        answered = Transcription.objects.filter(task=task, user=user).exists()
+        if not answered and task_has_room(task=task, now=now):
             task.project = project  # callers read the project and its template from the lease
             try:
                 with transaction.atomic():
@@ -232,6 +250,12 @@ def _heartbeat(*, lease_id: int, user: User) -> Lease | LeaseConflict:
         raise LeaseConflict(_("This lease has ended."))
     contribute_check(user=user, project=task.project)
     now = timezone.now()
+    if Transcription.objects.filter(task=task, user=user).exists():
+        # Their answer came in on another lease of theirs (sent late from an older page).
+        _lease_end(lease, now)
+        return LeaseConflict(
+            _("You have already transcribed this image: ask for the next image to go on.")
+        )
     if now >= lease_deadline(lease.created_at):
         _lease_end(lease, now)
         return LeaseTooOld(

@@ -34,10 +34,13 @@ def transcription_submit(
 ) -> Submitted:
     """Record `user`'s transcription of a task.
 
-    Idempotent: the same idempotency key returns the transcription already recorded. A live
+    Idempotent: the same idempotency key returns the transcription already recorded, also when
+    two requests carrying it race (the key is looked up again under the task lock). A live
     lease is required, or an expired one while the task still has room; otherwise
     LeaseConflict. The project must take transcriptions from `user` now (active, and open to
-    them): otherwise ProjectNotTakingAnswers, and nothing is recorded. Values are checked against the template (ValuesRejected). On commit the task is
+    them): otherwise ProjectNotTakingAnswers, and nothing is recorded. Values are checked against the template (ValuesRejected). Every other live lease
+    `user` holds on the task ends with it (an answer sent late, on a lease that had run out
+    while they were given the image again, frees the newer lease). On commit the task is
     queued for reconciliation and watchers hear of the new count.
     """
     key = (idempotency_key or "").strip()
@@ -50,7 +53,7 @@ def transcription_submit(
     clean_values, clean_markers = values_check(specs=template.specs, values=values, markers=markers)
     try:
         with transaction.atomic():
-            transcription = _record(
+            transcription, created = _record(
                 task_id=task_id,
                 user=user,
                 lease_id=lease_id,
@@ -65,7 +68,7 @@ def transcription_submit(
         if existing is None:
             raise LeaseConflict(_("You have already transcribed this image.")) from None
         return Submitted(existing, created=False)
-    return Submitted(transcription, created=True)
+    return Submitted(transcription, created=created)
 
 
 def _already_submitted(*, user: User, key: str, task_id: int) -> Transcription | None:
@@ -84,9 +87,15 @@ def _record(
     markers: dict[str, str],
     key: str,
     template_version: int,
-) -> Transcription:
+) -> tuple[Transcription, bool]:
     # of=self: lock the task, not the project row every other submission needs too.
     task = Task.objects.select_for_update(of=("self",)).select_related("project").get(pk=task_id)
+    # Asked again under the lock: a retry racing its original waited here while the original
+    # committed, and READ COMMITTED lets this new statement see its row. Without this the
+    # "lease already used" check below would answer the retry 409 for a saved answer.
+    existing = _already_submitted(user=user, key=key, task_id=task_id)
+    if existing is not None:
+        return existing, False
     lease = Lease.objects.select_for_update().filter(pk=lease_id).first()
     if lease is None or lease.user_id != user.pk or lease.task_id != task.pk:
         raise PermissionDenied(_("This lease is not yours or not for this image."))
@@ -116,6 +125,11 @@ def _record(
         template_version=template_version,
     )
     Lease.objects.filter(pk=lease.pk).update(state=LeaseState.SUBMITTED, ended_at=now)
+    # A late answer on a lease that ran out while next-task gave them the image again: the newer
+    # lease would otherwise keep serving them an image they may no longer answer, and hold a
+    # place others need until it expires.
+    newer = Lease.objects.filter(task=task, user=user, state=LeaseState.ACTIVE)
+    newer.exclude(pk=lease.pk).update(state=LeaseState.EXPIRED, ended_at=now, expires_at=now)
     Task.objects.filter(pk=task.pk).update(
         transcription_count=F("transcription_count") + (0 if void else 1),
         last_transcribed_at=now,
@@ -124,4 +138,4 @@ def _record(
     presence_send_on_commit(task.pk)
     task_reconcile_request(task_id=task.pk, pending=task.reconcile_pending)
     project_progress_request(project_id=task.project_id)
-    return transcription
+    return transcription, True

@@ -80,8 +80,10 @@ def iiif_manifest(
         raise Http404(_("No such batch."))
     base_url = request.build_absolute_uri("/")
     dataset = export_dataset(project, base_url=base_url, tasks=0, light=True)
-    records = export_records(
-        project, base_url=base_url, batch_id=batch.pk, settled_only=settled_only
+    # Read whole before the first byte: the connection goes back to the pool instead of
+    # waiting on a slow reader (a batch holds at most BATCH_MAX_IMAGES rows).
+    records = list(
+        export_records(project, base_url=base_url, batch_id=batch.pk, settled_only=settled_only)
     )
     response = generated(
         request, manifest_chunks(dataset, batch.pk, batch.name, records), content_type=CONTENT_TYPE

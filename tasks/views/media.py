@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.views.static import serve
 
+from crowd.streaming import connections_release, file_handed_over
 from crowd.users import AnyUser
 from tasks.models import Project
 from tasks.roles import Capability, project_capabilities
@@ -56,17 +57,30 @@ def media_serve(request: HttpRequest, path: str) -> HttpResponseBase:
         or not _allowed(request.user, int(project_id), needed)
     ):
         raise Http404("No such file.")
+    # What anyone may see, any site may show: IIIF viewers elsewhere (Mirador, the Universal
+    # Viewer) read a public project's tiles. Never for members-only projects.
+    public = folder == "projects" and _allowed(AnonymousUser(), int(project_id), Capability.VIEW)
     response: HttpResponseBase | None = None
     if folder == "projects" and path.endswith("/info.json"):
         response = _image_info(request, path)
     if response is None:
-        response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
+        root = Path(settings.MEDIA_ROOT)
+        response = file_handed_over(
+            root / path,
+            root=root,
+            location=settings.SENDFILE_MEDIA_LOCATION,
+            content_type="application/octet-stream",  # typed below, as every media answer
+        )
+        if response is None:
+            response = serve(request, path, document_root=str(root))
         _typed(response, path)
+    # The access decisions are made: a tile's bytes need no database connection.
+    connections_release()
     for header, value in MEDIA_HEADERS.items():
         response[header] = value
-    # What anyone may see, any site may show: IIIF viewers elsewhere (Mirador, the Universal
-    # Viewer) read a public project's tiles. Never for members-only projects.
-    if folder == "projects" and _allowed(AnonymousUser(), int(project_id), Capability.VIEW):
+    # A members-only project's images must not be kept by caches shared between people.
+    response["Cache-Control"] = "public" if public else "private"
+    if public:
         response["Access-Control-Allow-Origin"] = "*"
     return response
 

@@ -220,3 +220,51 @@ def test_question_mark_lists_the_shortcuts_and_the_viewer_obeys_them(site, conte
     with page.expect_response(lambda response: "/heartbeat/" in response.url) as beat:
         page.clock.fast_forward(61_000)
     assert beat.value.status == 200
+
+
+def set_project_status(site, status):
+    code = (
+        "from tasks.models import Project; "
+        f"Project.objects.filter(slug='demo-herbarium').update(status={status!r})"
+    )
+    site.manage("shell", "--no-imports", "-c", code)
+
+
+def test_an_answer_refused_because_the_project_paused_stays_on_screen_to_copy(site, context):
+    # A volunteer of their own, and an image of their own (the first one's picture, a copy with
+    # room for one answer), whatever the tests before left of the two demo images.
+    code = (
+        "from crowd.models import User; from tasks.models import Task; "
+        f"User.objects.create_user('latecomer', 'latecomer@example.org', {DEMO_PASSWORD!r}); "
+        "t = Task.objects.filter(project__slug='demo-herbarium').order_by('pk').first(); "
+        "t.pk = None; t.content_hash = ''; t.state = 'open'; t.target = 1; "
+        "t.transcription_count = 0; t.reconcile_pending = False; t.priority = 100; t.save()"
+    )
+    site.manage("shell", "--no-imports", "-c", code)
+    page = open_transcription_page(site, context, "latecomer")
+    root = page.locator("[data-transcribe]")
+    task = root.get_attribute("data-task-id")
+    field(page, "Nom scientifique").fill("Gentiana lutea L.")
+    set_project_status(site, "paused")
+    try:
+        page.keyboard.press("Control+Enter")
+        kept = page.locator("[data-kept]")
+        expect(kept).to_be_visible()
+        # The server's own reason, and what was typed, labelled as in the form.
+        expect(kept.locator("[data-kept-message]")).not_to_be_empty()
+        expect(kept.locator("[data-kept-text]")).to_have_value(
+            re.compile(r"Nom scientifique: Gentiana lutea L\.")
+        )
+        assert outbox_size(page) == 0
+        assert transcriptions_by(site, "latecomer") == []
+        # The draft stays, for when the project reopens.
+        draft = page.evaluate(
+            f"() => localStorage.getItem('crowd.draft.' + "
+            f"document.querySelector('[data-transcribe]').dataset.user + '.{task}')"
+        )
+        assert draft is not None
+        assert "Gentiana lutea L." in draft
+        kept.locator("[data-action=dismiss-kept]").click()
+        expect(kept).to_be_hidden()
+    finally:
+        set_project_status(site, "active")

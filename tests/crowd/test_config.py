@@ -101,6 +101,23 @@ def test_bad_database_urls_are_refused_with_the_reason(url, message):
         database_from_url(url, base_dir="/srv")
 
 
+def test_choices_are_read_as_written_in_the_list_and_others_refused():
+    choices = ("", "X-Accel-Redirect", "X-Sendfile")
+    assert env().choice("H", choices, default="") == ""
+    assert env(H="x-accel-redirect").choice("H", choices, default="") == "X-Accel-Redirect"
+    with pytest.raises(ConfigError, match="'X-Accel-Redirect', 'X-Sendfile'"):
+        env(H="X-Accel").choice("H", choices, default="")
+
+
+@pytest.mark.parametrize(
+    "value", ["internal/", "/internal", "/a//b/", "/a/../b/", "/a b/", "/a/%2e%2e/", "/é/"]
+)
+def test_a_location_is_a_plain_path_between_slashes(value):
+    assert env(L="/internal/media/").location("L", "/x/") == "/internal/media/"
+    with pytest.raises(ConfigError, match="is not a location"):
+        env(L=value).location("L", "/x/")
+
+
 def test_bad_redis_urls_are_refused():
     assert check_redis_url("redis://127.0.0.1:6379/0")
     with pytest.raises(ConfigError, match="must start with redis://"):
@@ -138,6 +155,8 @@ def run_django(code: str, **environment: str) -> subprocess.CompletedProcess[str
         ({"CELERY_EAGER": "0"}, "CELERY_EAGER=0 needs a broker"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD' is not one of"),
         ({"API_THROTTLE_ANON": "lots"}, "API_THROTTLE_ANON='lots' is not a rate"),
+        ({"SENDFILE_HEADER": "X-Send"}, "SENDFILE_HEADER='X-Send' is not one of"),
+        ({"SENDFILE_MEDIA_LOCATION": "internal/media"}, "is not a location"),
     ],
 )
 def test_the_platform_refuses_to_start_on_bad_settings(environment, message):

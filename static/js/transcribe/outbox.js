@@ -19,7 +19,8 @@ export function newIdempotencyKey() {
 export class Outbox {
   /**
    * @param user        whose outbox (part of the storage key)
-   * @param onDelivered (entry, transcription) once the server recorded it (201 or 200)
+   * @param onDelivered (entry, transcription) once the server recorded it: 201, or 200 for a
+   *                    retry of an answer already recorded (also one racing its original)
    * @param onRejected  (entry, ApiError) when the server refused it for good (400, 403, 409…)
    * @param onWaiting   (entries) when entries are left because the server could not be reached
    */
