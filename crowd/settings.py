@@ -226,6 +226,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = env.text("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# Kombu's Redis transport, made to survive a broker lost while a job is in hand (worker/broker.py).
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT = "worker.broker:Transport"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
