@@ -8,6 +8,7 @@ redis-server."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 import redis
@@ -28,7 +29,7 @@ def private_redis(tmp_path):
     stack.stop()
 
 
-def _holding_a_message(url: str, transport: str | None) -> tuple[Connection, object]:
+def _holding_a_message(url: str, transport: str | None) -> tuple[Any, Any]:
     """A consumer's connection and channel with one message delivered and not acknowledged,
     then torn down as Celery tears down a connection it lost (the transport forgets it)."""
     connection = Connection(url, transport=transport)
@@ -40,14 +41,15 @@ def _holding_a_message(url: str, transport: str | None) -> tuple[Connection, obj
     held = []
     Consumer(channel, [queue], callbacks=[lambda body, message: held.append(message)]).consume()
     connection.drain_events(timeout=5)
-    assert len(held) == 1 and channel.qos._delivered
+    assert len(held) == 1
+    assert channel.qos._delivered
     transport = connection.transport
     connection._do_close_transport()  # what Connection._close does before a late channel close
     return transport, channel
 
 
 def test_kombus_own_channel_fails_with_an_error_celery_does_not_expect(private_redis):
-    transport, channel = _holding_a_message(private_redis, None)
+    _transport, channel = _holding_a_message(private_redis, None)
     with pytest.raises(AttributeError):
         channel.close()
 
