@@ -43,9 +43,9 @@ def _holding_a_message(url: str, transport: str | None) -> tuple[Any, Any]:
     connection.drain_events(timeout=5)
     assert len(held) == 1
     assert channel.qos._delivered
-    transport = connection.transport
+    broker = connection.transport
     connection._do_close_transport()  # what Connection._close does before a late channel close
-    return transport, channel
+    return broker, channel
 
 
 def test_kombus_own_channel_fails_with_an_error_celery_does_not_expect(private_redis):
