@@ -20,7 +20,7 @@ from tasks.services.iiif_import import ManifestOutcome, batch_manifest_read, man
 from tasks.services.ingest import batch_file_ingest as ingest
 from tasks.services.leases import lease_abandon, leases_expire
 from tasks.services.progress import progress_pending_key, project_progress_refresh
-from tasks.services.reconcile import task_reconcile, tasks_reconcile_pending
+from tasks.services.reconcile import task_reconcile, tasks_reconcile_resend
 from tasks.services.reliability import project_reliability_refresh
 
 # Transient: the database restarting or a connection dropped, Redis away (redis-py's errors are
@@ -78,8 +78,7 @@ def reconcile(task_id: int) -> None:
 def sweep() -> int:
     """Periodic: mark dead leases expired, and re-send reconciliations a lost message left
     pending (the database is the truth, the broker only a messenger)."""
-    for task_id in tasks_reconcile_pending():
-        reconcile.delay(task_id)
+    tasks_reconcile_resend()
     return leases_expire()
 
 

@@ -78,6 +78,10 @@ class Task(models.Model):
     # Set with each transcription, cleared by the reconciliation that read it (both hold the
     # task row lock): the sweep re-sends whatever a lost message left pending.
     reconcile_pending = models.BooleanField(default=False)
+    # When its reconciliation job was last sent (cleared when the broker refused it): while
+    # pending, a job is on its way and answers need not send another; the sweep re-sends one
+    # that waited SWEEP_RECONCILE_AFTER_SECONDS.
+    reconcile_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("task")

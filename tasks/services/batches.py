@@ -131,7 +131,9 @@ def batch_create(
             )
             if manifest_url:
                 batch_id = batch.pk
-                transaction.on_commit(lambda: job_send(jobs.IIIF_MANIFEST_FETCH, batch_id))
+                transaction.on_commit(
+                    lambda: job_send(jobs.IIIF_MANIFEST_FETCH, batch_id), robust=True
+                )
                 batch_progress_send_on_commit(batch_id)
             else:
                 writer = BatchWriter(batch)
@@ -437,17 +439,20 @@ def batches_manifest_resume() -> int:
     (or which were created, if none did) MANIFEST_RESUME_AFTER ago: a lost message or a
     killed worker. Each re-send counts toward the cap on attempts (IIIF_IMPORT_ATTEMPTS). Returns how many
     were re-sent."""
-    stale = timezone.now() - MANIFEST_RESUME_AFTER
-    waiting = list(
-        Batch.objects.filter(state=BatchState.READING)
-        .filter(
-            Q(source_tried_at__lt=stale) | Q(source_tried_at__isnull=True, created_at__lt=stale)
-        )
-        .values_list("pk", flat=True)
+    now = timezone.now()
+    stale = now - MANIFEST_RESUME_AFTER
+    waiting = Batch.objects.filter(state=BatchState.READING).filter(
+        Q(source_tried_at__lt=stale) | Q(source_tried_at__isnull=True, created_at__lt=stale)
     )
-    for batch_id in waiting:
-        job_send(jobs.IIIF_MANIFEST_FETCH, batch_id)
-    return len(waiting)
+    resent = 0
+    for batch_id in list(waiting.values_list("pk", flat=True)):
+        # Compare-and-set, stamped as an attempt begun: a job still waiting in a long ingest
+        # queue is sent once per MANIFEST_RESUME_AFTER, not at every sweep, so the copies do not
+        # spend the attempts in a row when they finally run.
+        if waiting.filter(pk=batch_id).update(source_tried_at=now):
+            job_send(jobs.IIIF_MANIFEST_FETCH, batch_id)
+            resent += 1
+    return resent
 
 
 def _folder_remove(batch: Batch) -> None:

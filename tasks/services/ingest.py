@@ -40,7 +40,7 @@ from tasks.services.batches import (
     batch_file_finished_on_commit,
 )
 from tasks.services.progress import project_progress_request
-from tasks.services.reconcile import task_reconcile_request
+from tasks.services.reconcile import reconcile_in_flight, task_reconcile_request
 from worker.fetch import FetchError, url_fetch
 from worker.imaging.formats import format_extension
 from worker.imaging.ingest import ImageRejected, file_sha256, image_ingest
@@ -284,12 +284,8 @@ def _reinstate(record: BatchFile, withdrawn: Task) -> str:
         with transaction.atomic():
             # Under the task row lock, as submissions: a job queued and not started yet will
             # reconcile the reinstated task (tasks.services.reconcile.task_reconcile_request).
-            pending = (
-                Task.objects.select_for_update()
-                .filter(pk=withdrawn.pk)
-                .values_list("reconcile_pending", flat=True)
-                .first()
-            )
+            locked = Task.objects.select_for_update().filter(pk=withdrawn.pk).first()
+            in_flight = locked is not None and reconcile_in_flight(locked)
             reopened = Task.objects.filter(pk=withdrawn.pk, state=TaskState.WITHDRAWN).update(
                 state=TaskState.OPEN,
                 batch=record.batch,
@@ -304,7 +300,7 @@ def _reinstate(record: BatchFile, withdrawn: Task) -> str:
         # Reinstated meanwhile by another upload, or this file was settled already.
         return _duplicate(record, withdrawn)
     if withdrawn.transcription_count:
-        task_reconcile_request(task_id=withdrawn.pk, pending=bool(pending))
+        task_reconcile_request(task_id=withdrawn.pk, in_flight=in_flight)
     _stored_remove(record)
     return BatchFileState.OK
 

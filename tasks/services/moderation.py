@@ -10,22 +10,21 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crowd.errors import DomainError
 from crowd.models import User
-from tasks import jobs
 from tasks.events import access_changed_on_commit, event_send_on_commit, project_group
-from tasks.jobs import jobs_send_each
 from tasks.models import ContributorVoid, Lease, Project, ProjectBlock, Task, Transcription
 from tasks.models.moderation import REASON_MAX_LENGTH, ModerationRecord
 from tasks.roles import may_moderate
 from tasks.services.exports import export_path
 from tasks.services.leases import leases_end
 from tasks.services.progress import project_progress_request
+from tasks.services.reconcile import tasks_reconcile_request
 from tasks.values import hides_characters
 
 Record = TypeVar("Record", ProjectBlock, ContributorVoid)
@@ -259,12 +258,13 @@ def _tasks_recount(*, project: Project, task_ids: list[int]) -> None:
     # The rows are locked (_tasks_lock): a task already pending has a job queued that has not
     # started, which will read these changes (tasks.services.reconcile.task_reconcile_request).
     idle = list(
-        Task.objects.filter(pk__in=task_ids, reconcile_pending=False).values_list("pk", flat=True)
+        Task.objects.filter(pk__in=task_ids)
+        .filter(Q(reconcile_pending=False) | Q(reconcile_sent_at__isnull=True))
+        .values_list("pk", flat=True)
     )
     Task.objects.filter(pk__in=task_ids).update(
         transcription_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0),
         reconcile_pending=True,
     )
-    if idle:
-        transaction.on_commit(lambda: jobs_send_each(jobs.RECONCILE, idle), robust=True)
+    tasks_reconcile_request(task_ids=idle)
     project_progress_request(project_id=project.pk)

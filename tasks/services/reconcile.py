@@ -9,11 +9,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tasks import jobs
 from tasks.events import curators_group, event_send_on_commit
-from tasks.jobs import job_send
+from tasks.jobs import job_send, jobs_send_each
 from tasks.models import (
     ContributorReliability,
     FieldResult,
@@ -225,26 +226,67 @@ def _differs(result: FieldResult, values: dict[str, Any]) -> bool:
 def tasks_reconcile_pending(
     *, older_than_seconds: int | None = None, limit: int = 1000
 ) -> list[int]:
-    """Ids of tasks whose reconciliation never ran (a lost message): the sweep re-sends them.
-    By default, those transcribed more than SWEEP_RECONCILE_AFTER_SECONDS ago."""
+    """Ids of tasks whose reconciliation did not run (a lost message, a send the broker
+    refused): pending, last transcribed more than SWEEP_RECONCILE_AFTER_SECONDS ago by default,
+    and not sent within that time either, so a job merely waiting in a long queue is not sent
+    again at every sweep."""
     if older_than_seconds is None:
         older_than_seconds = settings.SWEEP_RECONCILE_AFTER_SECONDS
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return list(
         Task.objects.filter(reconcile_pending=True, last_transcribed_at__lt=cutoff)
+        .filter(Q(reconcile_sent_at__isnull=True) | Q(reconcile_sent_at__lt=cutoff))
         .order_by("last_transcribed_at")
         .values_list("pk", flat=True)[:limit]
     )
 
 
-def task_reconcile_request(*, task_id: int, pending: bool = False) -> None:
-    """Queue the task's reconciliation once the current transaction commits, unless `pending`.
+def tasks_reconcile_resend() -> int:
+    """Sweep: send again the reconciliations `tasks_reconcile_pending` finds. Returns how many."""
+    task_ids = tasks_reconcile_pending()
+    if task_ids:
+        sent_at = timezone.now()
+        Task.objects.filter(pk__in=task_ids).update(reconcile_sent_at=sent_at)
+        _reconcile_send(task_ids, sent_at)
+    return len(task_ids)
 
-    Coalesced: a burst of answers on one image is one job. The caller holds the task row lock
-    and passes the `reconcile_pending` it read under it (before setting it). True there means a
-    job was sent and has not started: a running job holds the same lock, and clears the flag
-    before it reads the transcriptions, so that job reads what this transaction commits. An
-    answer committed after a job took the lock finds the flag cleared and sends another. A job
-    lost while the flag is set is re-sent by the sweep (`tasks_reconcile_pending`)."""
-    if not pending:
-        transaction.on_commit(lambda: job_send(jobs.RECONCILE, task_id), robust=True)
+
+def reconcile_in_flight(task: Task) -> bool:
+    """Whether `task`, as read under its row lock, has a reconciliation job on its way that has
+    not started: the job will read whatever the holder of the lock commits."""
+    return task.reconcile_pending and task.reconcile_sent_at is not None
+
+
+def task_reconcile_request(*, task_id: int, in_flight: bool = False) -> None:
+    """Queue the task's reconciliation once the current transaction commits, unless a job is
+    `in_flight` (`reconcile_in_flight` of the row the caller read under its lock, before
+    setting `reconcile_pending`). See `tasks_reconcile_request`."""
+    if not in_flight:
+        tasks_reconcile_request(task_ids=[task_id])
+
+
+def tasks_reconcile_request(*, task_ids: list[int]) -> None:
+    """Queue one reconciliation per task once the current transaction commits. The caller
+    holds the task rows' locks and sets `reconcile_pending`.
+
+    Coalesced: a burst of answers on one image is one job. A running job holds the same lock
+    and clears the flag before it reads the transcriptions, so an answer committed after it
+    started finds the flag cleared and sends another. A send the broker refuses clears
+    `reconcile_sent_at`, so the next answer sends again; if none comes, the sweep does."""
+    if not task_ids:
+        return
+    sent_at = timezone.now()
+    Task.objects.filter(pk__in=task_ids).update(reconcile_sent_at=sent_at)
+    transaction.on_commit(lambda: _reconcile_send(task_ids, sent_at), robust=True)
+
+
+def _reconcile_send(task_ids: list[int], sent_at: datetime) -> None:
+    if len(task_ids) == 1:
+        sent = job_send(jobs.RECONCILE, task_ids[0])
+    else:
+        sent = jobs_send_each(jobs.RECONCILE, task_ids)
+    if not sent:
+        # Compare-and-set: an answer that sent a newer job since keeps its mark.
+        Task.objects.filter(pk__in=task_ids, reconcile_sent_at=sent_at).update(
+            reconcile_sent_at=None
+        )

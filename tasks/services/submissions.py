@@ -17,7 +17,7 @@ from tasks.models import Lease, LeaseState, Task, Template, Transcription
 from tasks.selectors.moderation import contributor_void_active
 from tasks.services.leases import LeaseConflict, contribute_check, task_has_room
 from tasks.services.progress import project_progress_request
-from tasks.services.reconcile import task_reconcile_request
+from tasks.services.reconcile import reconcile_in_flight, task_reconcile_request
 from tasks.values import values_check
 
 MAX_KEY_LENGTH = 64
@@ -136,6 +136,6 @@ def _record(
         reconcile_pending=True,
     )
     presence_send_on_commit(task.pk)
-    task_reconcile_request(task_id=task.pk, pending=task.reconcile_pending)
+    task_reconcile_request(task_id=task.pk, in_flight=reconcile_in_flight(task))
     project_progress_request(project_id=task.project_id)
     return transcription, True

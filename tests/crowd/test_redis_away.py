@@ -135,6 +135,38 @@ def test_next_task_and_a_submission_answer_with_the_broker_away_and_the_sweep_re
     assert task.reconciled_at is not None
 
 
+def _answer(api, project, task, key: str):
+    lease = api.post(f"/api/projects/{project.slug}/next-task/").json()["lease"]["id"]
+    return api.post(
+        f"/api/tasks/{task.pk}/transcriptions/",
+        {
+            "lease": lease,
+            "values": {"scientificName": "Quercus ilex L."},
+            "markers": {},
+            "idempotency_key": key,
+        },
+        format="json",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_after_a_send_the_broker_refused_sends_the_reconciliation_at_once(settings):
+    # Coalescing must not wait for the sweep when the job it would wait for was never sent.
+    project = ProjectFactory(redundancy_min=3, redundancy_max=3)
+    task = TaskFactory(project=project, target=3)
+    with broker_at(closed_redis_url()):
+        settings.CELERY_TASK_ALWAYS_EAGER = False
+        assert _answer(api_client(UserFactory()), project, task, "k1").status_code == 201
+    task.refresh_from_db()
+    assert task.reconcile_pending
+    assert task.reconcile_sent_at is None  # the refused send is not counted as on its way
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    assert _answer(api_client(UserFactory()), project, task, "k2").status_code == 201
+    task.refresh_from_db()
+    assert not task.reconcile_pending
+    assert task.reconciled_at is not None
+
+
 def test_readiness_is_ok_on_the_embedded_parts_and_liveness_answers(client, db):
     assert client.get("/health/live").json() == {"status": "ok"}
     response = client.get("/health/ready")

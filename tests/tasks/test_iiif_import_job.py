@@ -17,6 +17,7 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 from django.utils.translation import override
 
+from tasks import jobs
 from tasks.events import batch_group
 from tasks.models import Batch, BatchFile
 from tasks.selectors.batches import batch_source_error
@@ -300,6 +301,20 @@ def test_the_resume_re_sends_a_manifest_whose_message_was_lost(
         assert batch_status(api, lost.pk)["state"] == "done"
     # A batch whose job may still be on its way is left to it.
     assert batch_status(api, recent.pk)["state"] == "reading"
+
+
+def test_the_resume_sends_a_waiting_manifest_once_per_period_not_at_every_sweep(
+    api, project, lead, django_capture_on_commit_callbacks, published_jobs
+):
+    # Copies piling up behind a long ingest queue would spend the attempts in a row.
+    batch = reading_batch(
+        api, lead, project, "http://127.0.0.1:9/m.json", django_capture_on_commit_callbacks
+    )
+    Batch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(minutes=6))
+    published_jobs.clear()
+    assert batches_resume() == 1
+    assert batches_resume() == 0
+    assert [name for name, _queue in published_jobs] == [jobs.IIIF_MANIFEST_FETCH]
 
 
 def test_the_resume_gives_up_once_the_attempts_are_used_up(

@@ -70,11 +70,28 @@ def test_the_sweep_resends_a_job_that_was_lost_while_answers_kept_coming(
     published_jobs.clear()  # that message is lost
     transcribe(project, VALUES, task=task)
     assert reconciliations(published_jobs) == []  # pending: the lost job would have read it
+    two_minutes_ago = timezone.now() - timedelta(minutes=2)
+    Task.objects.filter(pk=task.pk).update(
+        last_transcribed_at=two_minutes_ago, reconcile_sent_at=two_minutes_ago
+    )
+    sweep()
+    assert reconciliations(published_jobs) == [(jobs.RECONCILE, "reconcile")]
+    sweep()  # sent a moment ago: it may be waiting in a long queue, not lost
+    assert len(reconciliations(published_jobs)) == 1
+
+
+def test_the_sweep_leaves_a_job_sent_recently_to_its_queue(project, transcribe, published_jobs):
+    # A backlog longer than the sweep's wait must not grow by a copy of each job at each sweep.
+    from worker.jobs import sweep
+
+    task = TaskFactory(project=project, target=3)
+    transcribe(project, VALUES, task=task)
+    published_jobs.clear()  # still queued behind others
     Task.objects.filter(pk=task.pk).update(
         last_transcribed_at=timezone.now() - timedelta(minutes=2)
     )
     sweep()
-    assert reconciliations(published_jobs) == [(jobs.RECONCILE, "reconcile")]
+    assert reconciliations(published_jobs) == []
 
 
 @pytest.mark.django_db(transaction=True)
