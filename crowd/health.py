@@ -6,22 +6,43 @@ makes the platform "degraded", not unready: pages, the API and submissions still
 sweeps send later what could not be sent. No authentication, no throttle, no redirect to HTTPS
 (settings.SECURE_REDIRECT_EXEMPT), and nothing secret in the answer: parts are named, never
 their addresses.
+
+Readiness answers within BUDGET_SECONDS whatever the parts do. A load balancer probes every web
+process with a timeout of about a second; a check that waits longer for a hung Redis would mark
+every process unready at once, the full outage that "degraded" exists to avoid. So the parts are
+checked concurrently, each Redis server once (the cache, the channel layer and the broker often
+share one) on a fresh connection with PING_TIMEOUT_SECONDS to connect and to read, and a part
+that has not answered when the budget is spent counts as down. The database is checked the
+same way, in its own thread: a hung database (or a pool with no free connection) would otherwise
+hold the probe for the pool's 10 s wait. The answer is kept CACHE_SECONDS in the process so that
+a storm of probes opens no connection per hit. A check still hanging from an earlier probe is
+waited on again rather than started twice, so a hung part never piles up threads.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
+from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
+from asgiref.sync import sync_to_async
 from celery import current_app
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connections
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from crowd.cache import UNREACHABLE, SharedPoolRedisCache
 
@@ -29,78 +50,162 @@ logger = logging.getLogger(__name__)
 
 OK, DOWN, EMBEDDED = "ok", "down", "embedded"  # embedded: an in-process stand-in, always there
 
+# A Redis on the same network answers a PING in well under a millisecond; a quarter second
+# to connect and as much to read tells "hung" from "busy" with room to spare.
+PING_TIMEOUT_SECONDS = 0.25
+# The whole check, under half of the usual 1 s probe timeout of load balancers.
+BUDGET_SECONDS = 0.4
+# Probes come every few seconds from each balancer; one check per process serves them all.
+CACHE_SECONDS = 2.0
+
+_lock = threading.Lock()
+_answer: tuple[float, tuple[Any, ...], dict[str, Any]] | None = None
+# Checks started and not finished yet, by what they check: a later probe waits on these.
+_running: dict[tuple[Any, ...], Future[str]] = {}
+
 
 def _database() -> str:
+    """Runs in its own thread, with a connection of its own that it gives back."""
+    connection = connections["default"]
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError as error:
         logger.warning("readiness: database unreachable: %r", error)
         return DOWN
+    finally:
+        connection.close()
     return OK
 
 
-def _redis_ping(url: str, answers: dict[str, str]) -> str:
-    """One short ping per Redis URL and check (the parts often share one server)."""
-    if url not in answers:
-        timeout = settings.REDIS_CONNECT_TIMEOUT_MS / 1000
-        client = redis.Redis.from_url(
-            url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=None
-        )
-        try:
-            answers[url] = OK if client.ping() else DOWN
-        except (*UNREACHABLE, OSError):
-            answers[url] = DOWN
-        finally:
-            client.close()
-    return answers[url]
+def _server(url: str) -> tuple[Any, ...]:
+    """What tells one Redis server from another in a URL: not the database number, which only
+    picks a keyspace on the same server."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return (parts.scheme, parts.path, parts.username, parts.password)
+    return (parts.scheme, parts.hostname, parts.port or 6379, parts.username, parts.password)
 
 
-def _cache() -> str:
-    backend: Any = caches["default"]
-    if isinstance(backend, SharedPoolRedisCache):
-        return OK if backend.ping() else DOWN
-    return EMBEDDED
+def _redis_ping(url: str) -> str:
+    client = redis.Redis.from_url(
+        url,
+        socket_connect_timeout=PING_TIMEOUT_SECONDS,
+        socket_timeout=PING_TIMEOUT_SECONDS,
+        retry=Retry(NoBackoff(), 0),
+        # No CLIENT SETINFO on connect: one round trip, the PING.
+        lib_name=None,
+        lib_version=None,
+    )
+    try:
+        return OK if client.ping() else DOWN
+    except (*UNREACHABLE, OSError):
+        return DOWN
+    finally:
+        client.close()
 
 
-def _channel_layer(answers: dict[str, str]) -> str:
-    config: dict[str, Any] = settings.CHANNEL_LAYERS["default"]
-    if "redis" not in str(config["BACKEND"]).lower():
-        return EMBEDDED
-    hosts = config.get("CONFIG", {}).get("hosts", [])
-    parts = [
-        _redis_ping(host["address"] if isinstance(host, dict) else str(host), answers)
-        for host in hosts
-    ]
-    return OK if parts and all(part == OK for part in parts) else DOWN
-
-
-def _broker(answers: dict[str, str]) -> str:
-    if current_app.conf.task_always_eager:
-        return EMBEDDED
-    url = str(current_app.conf.broker_url or "")
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        return _redis_ping(url, answers)
-    if url.startswith("memory://"):
-        return EMBEDDED
+def _broker_other() -> str:
+    """A broker other than Redis: whatever its transport raises, it cannot take jobs now."""
     try:
         with current_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=0, timeout=1)
-    except Exception as error:  # any transport: whatever it raises, it cannot take jobs now
+            conn.ensure_connection(max_retries=0, timeout=1)  # whole seconds for kombu
+    except Exception as error:
         logger.warning("readiness: broker unreachable: %r", error)
         return DOWN
     return OK
 
 
-def readiness() -> dict[str, Any]:
-    """The parts and the platform's status: "down" when the database does not answer,
-    "degraded" when another part does not, else "ok"."""
-    answers: dict[str, str] = {}
+def _cache_urls() -> list[str] | None:
+    """The cache's Redis servers, or None when the cache lives in this process."""
+    backend: Any = caches["default"]
+    if not isinstance(backend, SharedPoolRedisCache):
+        return None
+    servers: list[str] = getattr(backend, "_servers")  # noqa: B009 (unknown to the stubs)
+    return list(servers)
+
+
+def _layer_urls() -> list[str] | None:
+    config: dict[str, Any] = settings.CHANNEL_LAYERS["default"]
+    if "redis" not in str(config["BACKEND"]).lower():
+        return None
+    urls = []
+    for host in config.get("CONFIG", {}).get("hosts", []):
+        if isinstance(host, dict):
+            urls.append(str(host["address"]))
+        elif isinstance(host, (tuple, list)):
+            urls.append(f"redis://{host[0]}:{host[1]}")
+        else:
+            urls.append(str(host))
+    return urls
+
+
+def _broker_plan() -> tuple[str, str | None]:
+    """("embedded", None), ("redis", url) or ("other", url)."""
+    if current_app.conf.task_always_eager:
+        return EMBEDDED, None
+    url = str(current_app.conf.broker_url or "")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return "redis", url
+    if url.startswith("memory://"):
+        return EMBEDDED, None
+    return "other", url
+
+
+def _started(
+    key: tuple[Any, ...], check: Callable[[], str], pool: ThreadPoolExecutor
+) -> Future[str]:
+    with _lock:
+        future = _running.get(key)
+        if future is None or future.done():
+            future = _running[key] = pool.submit(check)
+    return future
+
+
+def _check(plan: tuple[Any, ...]) -> dict[str, Any]:
+    cache_urls, layer_urls, (broker_kind, broker_url) = plan
+    redis_urls: dict[tuple[Any, ...], str] = {}
+    for url in [
+        *(cache_urls or []),
+        *(layer_urls or []),
+        *([broker_url] if broker_kind == "redis" else []),
+    ]:
+        redis_urls.setdefault(_server(url), url)
+
+    # Threads of a pool that is never waited for: a check that outlives the budget finishes
+    # (its timeouts bound it) on its own, and the answer does not wait for it.
+    pool = ThreadPoolExecutor(max_workers=len(redis_urls) + 2, thread_name_prefix="readiness")
+    futures: dict[tuple[Any, ...], Future[str]] = {
+        ("database",): _started(("database",), _database, pool)
+    }
+    for server, url in redis_urls.items():
+        futures[server] = _started(server, partial(_redis_ping, url), pool)
+    if broker_kind == "other":
+        futures[("broker", broker_url)] = _started(("broker", broker_url), _broker_other, pool)
+    pool.shutdown(wait=False)
+    futures_wait(futures.values(), timeout=BUDGET_SECONDS)
+
+    def result(key: tuple[Any, ...]) -> str:
+        future = futures[key]
+        return future.result() if future.done() else DOWN
+
+    def all_ok(urls: list[str] | None) -> str:
+        if urls is None:
+            return EMBEDDED
+        answers = [result(_server(url)) for url in urls]
+        return OK if answers and all(answer == OK for answer in answers) else DOWN
+
+    if broker_kind == "redis":
+        broker = result(_server(str(broker_url)))
+    elif broker_kind == "other":
+        broker = result(("broker", broker_url))
+    else:
+        broker = EMBEDDED
     parts = {
-        "database": _database(),
-        "cache": _cache(),
-        "channel_layer": _channel_layer(answers),
-        "broker": _broker(answers),
+        "database": result(("database",)),
+        "cache": all_ok(cache_urls),
+        "channel_layer": all_ok(layer_urls),
+        "broker": broker,
     }
     if parts["database"] == DOWN:
         status = "down"
@@ -111,6 +216,23 @@ def readiness() -> dict[str, Any]:
     return {"status": status, "parts": parts}
 
 
+def readiness() -> dict[str, Any]:
+    """The parts and the platform's status: "down" when the database does not answer,
+    "degraded" when another part does not, else "ok". At most one check per CACHE_SECONDS
+    for a given configuration; each answer comes within about BUDGET_SECONDS."""
+    global _answer
+    plan = (_cache_urls(), _layer_urls(), _broker_plan())
+    # The configuration is part of the key: an answer about other servers is no answer.
+    key = (repr(plan), repr(settings.DATABASES["default"].get("NAME")))
+    now = time.monotonic()
+    cached = _answer
+    if cached is not None and cached[1] == key and now - cached[0] < CACHE_SECONDS:
+        return cached[2]
+    answer = _check(plan)
+    _answer = (time.monotonic(), key, answer)
+    return answer
+
+
 @never_cache
 @require_GET
 def live(request: HttpRequest) -> JsonResponse:
@@ -119,8 +241,9 @@ def live(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 @require_GET
-def ready(request: HttpRequest) -> JsonResponse:
-    answer = readiness()
+async def ready(request: HttpRequest) -> JsonResponse:
+    # Off the thread that serves the process's synchronous views: a probe never holds it.
+    answer = await sync_to_async(readiness, thread_sensitive=False)()
     return JsonResponse(answer, status=503 if answer["status"] == "down" else 200)
 
 

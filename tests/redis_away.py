@@ -1,10 +1,12 @@
-"""Redis that is not there, for the fast tier: a port nothing listens on, and a listener that
-counts connections and hangs up on each (what a Redis that is going away does)."""
+"""Redis that is not there, for the fast tier: a port nothing listens on, a listener that
+counts connections and hangs up on each (what a Redis that is going away does), and one that
+accepts and never answers (a hung Redis)."""
 
 from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -96,3 +98,73 @@ def broker_at(url: str) -> Iterator[None]:
         conf.task_always_eager, conf.broker_url = saved
         jobs._breaker.open_until = jobs._breaker.warned_at = 0.0
         _forget_broker_connections()
+
+
+class HungListener:
+    """A TCP server that accepts each connection and never answers: a Redis that is hung, or
+    a blackholed address behind a proxy that accepts. It holds each connection HOLD_SECONDS
+    (far beyond any timeout of ours), then closes it."""
+
+    HOLD_SECONDS = 30.0
+
+    def __init__(self) -> None:
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(16)
+        self.server.settimeout(0.05)
+        self.accepted = 0
+        self.hung_up = 0  # connections this listener closed after holding them
+        self.held: list[tuple[float, socket.socket]] = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self.server.getsockname()[1])
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def _accept_waiting(self) -> bool:
+        try:
+            connection, _ = self.server.accept()
+        except (TimeoutError, BlockingIOError):
+            return False
+        self.accepted += 1
+        self.held.append((time.monotonic(), connection))
+        return True
+
+    def _serve(self) -> None:
+        while not self.stopping:
+            try:
+                self._accept_waiting()
+            except OSError:
+                return
+            now = time.monotonic()
+            for since, connection in list(self.held):
+                if now - since >= self.HOLD_SECONDS:
+                    connection.close()
+                    self.held.remove((since, connection))
+                    self.hung_up += 1
+
+    def connections(self) -> int:
+        """Connections made so far, counting those the kernel completed and this listener has
+        not accepted yet: the count is exact, whatever the listener thread was doing."""
+        self.stopping = True
+        self.thread.join()
+        self.server.setblocking(False)
+        while self._accept_waiting():
+            pass
+        self.server.settimeout(0.05)
+        self.stopping = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+        return self.accepted
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.thread.join()
+        for _, connection in self.held:
+            connection.close()
+        self.server.close()

@@ -8,7 +8,9 @@ from tests.faults.load import Ledger
 from tests.faults.stack import FIGURES, REDUNDANCY, FaultStack
 
 
-def figures_line(name: str, ledger: Ledger, *, stored: int, drained: float | None) -> str:
+def figures_line(
+    name: str, ledger: Ledger, *, stored: int, drained: float | None, served_during: str = ""
+) -> str:
     errors = ledger.server_errors()
     refused = ", ".join(
         f"{status} {detail!r} x{n}" for (status, detail), n in ledger.refusals.items()
@@ -18,23 +20,53 @@ def figures_line(name: str, ledger: Ledger, *, stored: int, drained: float | Non
         f"(next-task {ledger.count(endpoint='next-task')}, submit {ledger.count(endpoint='submit')}), "
         f"{len(ledger.acknowledged)} acknowledged, {stored} stored, "
         f"5xx: {errors or 'none'}, "
-        f"no answer: {sum(n for (_e, _p, s), n in ledger.statuses.items() if s == 0)}, "
+        f"no answer: {ledger.unanswered() or 'none'}, "
         f"refused: {refused or 'none'}, "
+        + (
+            f"2xx {served_during}: next-task "
+            f"{ledger.count(endpoint='next-task', phase=served_during, successes=True)}, submit "
+            f"{ledger.count(endpoint='submit', phase=served_during, successes=True)}, "
+            if served_during
+            else ""
+        )
         + (f"drained in {drained:.0f} s" if drained is not None else "NOT drained")
     )
 
 
 def invariants_check(
-    faults: FaultStack, slug: str, ledger: Ledger, *, name: str, problems: list[str] | None = None
+    faults: FaultStack,
+    slug: str,
+    ledger: Ledger,
+    *,
+    name: str,
+    problems: list[str] | None = None,
+    served_during: str = "",
+    every_request_answered: bool = False,
 ) -> None:
     """Wait for the platform to owe nothing, print the figures, then assert: acknowledged is
     stored, no duplicate, no image over its target, nothing pending, results equal to the
-    engine's recomputation, no 5xx at all."""
+    engine's recomputation, no 5xx at all. With `served_during`, a phase: next-task and submit
+    were each answered 2xx at least once in it (the fault did not stop the service, whatever
+    it did to errors). With `every_request_answered`: no request went without an HTTP answer
+    (none refused, dropped or timed out), for faults that leave every web process up."""
     problems = list(problems or [])
+    if served_during:
+        for endpoint in ("next-task", "submit"):
+            if not ledger.count(endpoint=endpoint, phase=served_during, successes=True):
+                problems.append(
+                    f"no {endpoint} answered 2xx {served_during}: "
+                    f"{ledger.count(endpoint=endpoint, phase=served_during)} sent, "
+                    f"{ledger.count(endpoint=endpoint, phase=served_during, unanswered=True)}"
+                    " without an answer"
+                )
+    if every_request_answered and (unanswered := ledger.unanswered()):
+        problems.append(f"requests without an answer (endpoint, phase): {unanswered}")
     database = faults.database_url
     drained, left = invariants.wait_drained(database, slug)
     stored = invariants.stored_transcriptions(database, slug)
-    FIGURES.append(figures_line(name, ledger, stored=len(stored), drained=drained))
+    FIGURES.append(
+        figures_line(name, ledger, stored=len(stored), drained=drained, served_during=served_during)
+    )
     if drained is None:
         problems.append(
             f"still pending {invariants.DRAIN_BOUND_SECONDS} s after the load stopped: {left}"

@@ -59,15 +59,34 @@ class Ledger:
         with self.lock:
             self.statuses[(endpoint, self.phase, status)] += 1
 
-    def count(self, *, endpoint: str = "", phase: str = "", errors: bool = False) -> int:
-        """Requests recorded, for one endpoint and phase when given; only 5xx with `errors`."""
+    def count(
+        self,
+        *,
+        endpoint: str = "",
+        phase: str = "",
+        errors: bool = False,
+        successes: bool = False,
+        unanswered: bool = False,
+    ) -> int:
+        """Requests recorded, for one endpoint and phase when given; only 5xx with `errors`,
+        only 2xx with `successes`, only those that got no answer with `unanswered`."""
         return sum(
             n
             for (e, p, status), n in self.statuses.items()
             if (not endpoint or e == endpoint)
             and (not phase or p == phase)
             and (not errors or status >= 500)
+            and (not successes or 200 <= status < 300)
+            and (not unanswered or status == NO_ANSWER)
         )
+
+    def unanswered(self) -> dict[str, int]:
+        """Requests that got no HTTP answer (refused, dropped, timed out) by endpoint and phase."""
+        found: Counter[str] = Counter()
+        for (endpoint, phase, status), n in self.statuses.items():
+            if status == NO_ANSWER:
+                found[f"{endpoint} {phase}"] += n
+        return dict(found)
 
     def server_errors(self) -> dict[str, int]:
         """5xx answers by endpoint and phase, e.g. {"submit during outage": 3}."""
