@@ -62,6 +62,10 @@ RESUME_AFTER = timedelta(minutes=10)
 # not lost, and re-sending a quiet batch's every file at each sweep only lengthened that queue.
 # Longer than an ingest job's hard time limit (crowd.queues).
 RESEND_AFTER = timedelta(minutes=30)
+# A job's claim on a file lapses after this long (a killed worker), so another may take it.
+# Longer than any one image takes (the ingest hard time limit); shorter than the broker's
+# visibility timeout.
+CLAIM_TIMEOUT = timedelta(minutes=15)
 # Ingest jobs one file may take (each claim is one): a file that never finishes (it kills its
 # worker, or outlasts the time limit without saying so) fails after this many, and its batch
 # closes.
@@ -201,8 +205,9 @@ def batch_start(*, batch_id: int, send: bool = True) -> Batch:
     )
     ids = [record.pk for record in pending]
     if send:
-        BatchFile.objects.filter(pk__in=ids).update(sent_at=batch.started_at)
-        transaction.on_commit(lambda: _ingest_send(batch.pk, ids), robust=True)
+        sent_at = batch.started_at
+        BatchFile.objects.filter(pk__in=ids).update(sent_at=sent_at)
+        transaction.on_commit(lambda: _ingest_send(batch.pk, ids, sent_at=sent_at), robust=True)
     batch_progress_send_on_commit(batch.pk)
     return batch
 
@@ -243,11 +248,13 @@ def _names_notice(code: str, names: list[str]) -> dict[str, Any]:
     return {"code": code, "params": {"names": names[: codes.NAMES_LISTED], "count": len(names)}}
 
 
-def _ingest_send(batch_id: int, ids: list[int]) -> None:
-    if ids:
-        jobs_send_each(jobs.BATCH_FILE_INGEST, ids)
-    else:
+def _ingest_send(batch_id: int, ids: list[int], *, sent_at: datetime | None = None) -> None:
+    if not ids:
         job_send(jobs.BATCH_CLOSE, batch_id)
+    elif not jobs_send_each(jobs.BATCH_FILE_INGEST, ids) and sent_at is not None:
+        # Refused by the broker: not on their way, so the resume sends them at its next run
+        # instead of RESEND_AFTER later (compare-and-set: a newer send keeps its mark).
+        BatchFile.objects.filter(pk__in=ids, sent_at=sent_at).update(sent_at=None)
 
 
 def batch_file_finished_on_commit(batch_id: int) -> None:
@@ -392,8 +399,9 @@ def batches_resume() -> int:
         last = files.aggregate(last=Max("finished_at"))["last"]
         if last is not None and last > stale:
             continue
+        # Nobody works on them: never claimed, or a claim that lapsed (a job can take it over).
         idle = files.filter(state=BatchFileState.PENDING).filter(
-            Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)
+            Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
         )
         # Given up once its last attempt is surely over (a claim older than any hard limit).
         spent = files.filter(state=BatchFileState.PENDING, attempts__gte=INGEST_MAX_ATTEMPTS)
@@ -409,7 +417,7 @@ def batches_resume() -> int:
         )
         if pending:
             BatchFile.objects.filter(pk__in=pending).update(sent_at=now)
-            _ingest_send(batch.pk, pending)
+            _ingest_send(batch.pk, pending, sent_at=now)
             resent += len(pending)
         elif not files.filter(state=BatchFileState.PENDING).exists():
             job_send(jobs.BATCH_CLOSE, batch.pk)

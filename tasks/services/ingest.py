@@ -19,7 +19,6 @@ import logging
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from tasks import jobs
 from tasks.models import Batch, BatchFile, BatchFileState, BatchState, Task, TaskState
 from tasks.services.batch_sources import lead_stored_bytes, stored_as_image
 from tasks.services.batches import (
+    CLAIM_TIMEOUT,
     INGEST_MAX_ATTEMPTS,
     batch_close,
     batch_file_finished_on_commit,
@@ -47,9 +47,6 @@ from worker.imaging.ingest import ImageRejected, file_sha256, image_ingest
 
 logger = logging.getLogger(__name__)
 
-# A job's claim on a file lapses after this long (a killed worker), so another may take it.
-# Longer than any one image takes; shorter than the broker's visibility timeout.
-CLAIM_TIMEOUT = timedelta(minutes=15)
 # Errors worth trying again later (the job retries them); anything else fails the file.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError)
 

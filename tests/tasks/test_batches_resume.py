@@ -129,3 +129,22 @@ def test_a_database_error_does_not_count_as_an_attempt(project, lead, monkeypatc
     monkeypatch.undo()
     assert BatchFile.objects.get(pk=record.pk).attempts == 0
     assert batch_file_ingest(batch_file_id=record.pk) == "ok"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_files_the_broker_refused_are_sent_by_the_next_resume_not_half_an_hour_later(
+    project, lead, published_jobs
+):
+    from tests.redis_away import broker_at, closed_redis_url
+
+    batch = stored_batch(project, lead, IMAGES)
+    with broker_at(closed_redis_url()):
+        batch_start(batch_id=batch.pk)  # committed at once: the send after commit is refused
+    assert list(BatchFile.objects.filter(batch=batch).values_list("sent_at", flat=True)) == [
+        None,
+        None,
+    ]
+    Batch.objects.filter(pk=batch.pk).update(started_at=timezone.now() - timedelta(minutes=20))
+    published_jobs.clear()
+    assert batches_resume() == 2
+    assert len(ingests(published_jobs)) == 2
