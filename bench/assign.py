@@ -177,7 +177,7 @@ async def http_cycles(
 
 
 def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> None:
-    from crowd.queues import worker_queues_argument
+    from crowd.queues import worker_command
     from crowd.services import token_create
 
     users = users_make(clients)
@@ -190,18 +190,9 @@ def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> Non
     )  # fmt: skip
     # The Celery worker reconciles each submission; it shares the 2 cores with the server, the
     # database and this load generator. BENCH_NO_WORKER=1 measures the HTTP path alone.
-    worker_command = [
-        str(BIN / "celery"),
-        "-A",
-        "worker",
-        "worker",
-        "--pool=solo",
-        "-Q",
-        worker_queues_argument(),
-        "--loglevel=WARNING",
-    ]
+    celery_worker = worker_command(str(BIN / "celery"), loglevel="WARNING")
     worker = subprocess.Popen(
-        ["true"] if os.environ.get("BENCH_NO_WORKER") else worker_command, cwd=ROOT, env=env()
+        ["true"] if os.environ.get("BENCH_NO_WORKER") else celery_worker, cwd=ROOT, env=env()
     )
     try:
         import httpx

@@ -48,7 +48,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import assign
-from crowd.queues import worker_queues_argument
+from crowd.queues import worker_command
 
 PORT = 8941
 # The Makefile's UVICORN_FLAGS (tests/test_server_flags.py checks they agree).
@@ -388,16 +388,7 @@ def main() -> None:
         cwd=assign.ROOT, env=env,
     )  # fmt: skip
     worker = subprocess.Popen(
-        [
-            str(assign.BIN / "celery"),
-            "-A",
-            "worker",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            worker_queues_argument(),
-            "--loglevel=WARNING",
-        ],
+        worker_command(str(assign.BIN / "celery"), loglevel="WARNING"),
         cwd=assign.ROOT,
         env=env,
     )

@@ -89,3 +89,22 @@ def celery_annotations() -> dict[str, dict[str, Any]]:
 def worker_queues_argument() -> str:
     """`-Q` for a worker that consumes every queue (the test tiers, the benchmarks)."""
     return ",".join(QUEUES)
+
+
+def worker_command(
+    celery: str, *, loglevel: str = "INFO", extra: tuple[str, ...] = ()
+) -> list[str]:
+    """One Celery worker on every queue, in a single process (`--pool=solo`, without the time
+    limits, which need the prefork pool): how the test tiers and the benchmarks start theirs.
+    `celery` is the path of the celery command."""
+    return [
+        celery,
+        "-A",
+        "worker",
+        "worker",
+        "--pool=solo",
+        "-Q",
+        worker_queues_argument(),
+        f"--loglevel={loglevel}",
+        *extra,
+    ]

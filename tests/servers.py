@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from crowd.queues import worker_queues_argument
+from crowd.queues import worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -219,19 +219,7 @@ def workers_start(stack: Stack, *, name: str = "worker") -> list[subprocess.Pope
     is `name`.log. Every tier starts workers here, so they all run the same way."""
     process = stack.start(
         name,
-        [
-            str(BIN / "celery"),
-            "-A",
-            "worker",
-            "worker",
-            "--pool=solo",
-            # One worker for every queue (crowd.queues), as a small deployment may run.
-            "-Q",
-            worker_queues_argument(),
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-        ],
+        worker_command(str(BIN / "celery"), extra=("--without-gossip", "--without-mingle")),
     )
     stack.wait_for_log(name, "ready.")
     return [process]
