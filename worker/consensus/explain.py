@@ -185,6 +185,10 @@ CATALOGUE: dict[str, Message] = {
 }
 
 
+# What a curator's decision says.
+SETTLED_BY_CURATOR: Part = ("resolved.curator",)
+
+
 def params_of(part: Part) -> dict[str, Any]:
     """The named parameters of one part."""
     return dict(zip(CATALOGUE[part[0]].params, part[1:], strict=True))
