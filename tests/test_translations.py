@@ -50,9 +50,12 @@ def test_the_compiled_catalogue_is_the_one_in_the_po_file(catalogue):
     for entry in catalogue.translated_entries():
         key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
         if entry.msgid_plural:
-            assert shipped.ngettext(entry.msgid, entry.msgid_plural, 1) == entry.msgstr_plural[0], (
-                entry.msgid
+            singular = (
+                shipped.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 1)
+                if entry.msgctxt
+                else shipped.ngettext(entry.msgid, entry.msgid_plural, 1)
             )
+            assert singular == entry.msgstr_plural[0], entry.msgid
         else:
             assert shipped.gettext(key) == entry.msgstr, (
                 f"django.mo is stale for {entry.msgid!r}: run make messages"

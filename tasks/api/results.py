@@ -30,6 +30,16 @@ from tasks.selectors.results import (
 
 class FieldResultReadSerializer(serializers.ModelSerializer):
     value = serializers.JSONField(read_only=True, help_text="The reconciled value, or null.")
+    explanation = serializers.CharField(
+        source="explanation_text",
+        read_only=True,
+        help_text="Why the field came out so, in the request's language.",
+    )
+    explanation_parts = serializers.JSONField(
+        read_only=True,
+        help_text='The explanation as codes: [{"code": ..., "params": {...}}] (empty for older '
+        "results).",
+    )
 
     class Meta:
         model = FieldResult
@@ -44,6 +54,7 @@ class FieldResultReadSerializer(serializers.ModelSerializer):
             "n",
             "method",
             "explanation",
+            "explanation_parts",
             "version",
             "disputed_at",
             "updated_at",
@@ -52,6 +63,12 @@ class FieldResultReadSerializer(serializers.ModelSerializer):
 
 
 class FieldResultSerializer(serializers.ModelSerializer):
+    explanation = serializers.CharField(
+        source="explanation_text",
+        read_only=True,
+        help_text="Why the field came out so, in the request's language.",
+    )
+
     class Meta:
         model = FieldResult
         fields = [

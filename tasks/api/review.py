@@ -37,6 +37,11 @@ class DisputeSerializer(serializers.ModelSerializer):
     task = serializers.IntegerField(source="task_id")
     answers = serializers.SerializerMethodField()
     claimed_by = serializers.SerializerMethodField()
+    explanation = serializers.CharField(
+        source="explanation_text",
+        read_only=True,
+        help_text="Why the field came out so, in the request's language.",
+    )
 
     class Meta:
         model = FieldResult
@@ -196,7 +201,10 @@ class ReviewFieldSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=FieldStatus.choices)
     value = serializers.JSONField()
     agreement = serializers.FloatField()
-    explanation = serializers.CharField(allow_blank=True)
+    explanation = serializers.CharField(allow_blank=True, help_text="In the request's language.")
+    explanation_lang = serializers.CharField(
+        allow_blank=True, help_text='"en" when the explanation exists only in English, else "".'
+    )
     version = serializers.IntegerField()
     answers = ReviewAnswerSerializer(many=True)
     history = ReviewHistorySerializer(many=True)

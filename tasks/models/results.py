@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tasks.explanations import explanation_text
 from tasks.models.projects import Project
 from tasks.models.work import Task
 
@@ -35,7 +36,10 @@ class FieldResult(models.Model):
     method = models.CharField(_("method"), max_length=40, blank=True)
     # [{"value": ..., "weight": ..., "users": [ids]}], best first.
     alternatives = models.JSONField(default=list, blank=True)
+    # The explanation in English, and as parts ([{"code": ..., "params": {...}}], see
+    # worker.consensus.explain) that pages and the API render in the reader's language.
     explanation = models.CharField(max_length=300, blank=True)
+    explanation_parts = models.JSONField(default=list, blank=True)
     # Contributor ids whose answers agree with the value: what reliability learns from.
     agreeing = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -64,6 +68,11 @@ class FieldResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id}.{self.key} = {self.value!r} ({self.status})"
+
+    @property
+    def explanation_text(self) -> str:
+        """The explanation in the active language (the stored English for older rows)."""
+        return explanation_text(parts=self.explanation_parts, stored=self.explanation)
 
 
 class ResolutionReason(models.TextChoices):
@@ -114,6 +123,7 @@ class FieldResultVersion(models.Model):
     method = models.CharField(max_length=40, blank=True)
     alternatives = models.JSONField(default=list, blank=True)
     explanation = models.CharField(max_length=300, blank=True)
+    explanation_parts = models.JSONField(default=list, blank=True)
     cause = models.CharField(max_length=16, choices=ChangeCause.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
@@ -121,7 +131,17 @@ class FieldResultVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # The field result's columns each version keeps.
-    KEPT = ("value", "status", "agreement", "support", "n", "method", "alternatives", "explanation")
+    KEPT = (
+        "value",
+        "status",
+        "agreement",
+        "support",
+        "n",
+        "method",
+        "alternatives",
+        "explanation",
+        "explanation_parts",
+    )
 
     class Meta:
         verbose_name = _("field result version")

@@ -32,6 +32,7 @@ from tasks.models import (
     Transcription,
 )
 from tasks.roles import Capability, project_capabilities, project_data_downloadable
+from worker.consensus.explain import english, from_data
 from worker.exports.records import (
     LICENCES,
     Alternative,
@@ -204,6 +205,7 @@ _RESULT_COLUMNS = (
     "method",
     "explanation",
     "version",
+    "explanation_parts",
 )
 
 
@@ -272,6 +274,11 @@ class _Reader:
             pk, task_id, key, value, status, agreement, support, n, method, explanation, version = (
                 row[:11]
             )
+            # Exports have no language of their own: explanations are written in English, from
+            # their parts where a row has them (the stored text of older rows otherwise).
+            parts = from_data(row[11])
+            if parts is not None:
+                explanation = english(parts)
             alternatives: tuple[Alternative, ...] = ()
             if self.provenance:
                 alternatives = tuple(
@@ -280,7 +287,7 @@ class _Reader:
                         weight=float(alt.get("weight", 0.0)),
                         contributors=tuple(self.pseudonym(user) for user in alt.get("users", ())),
                     )
-                    for alt in row[11] or ()
+                    for alt in row[12] or ()
                     if isinstance(alt, dict)
                 )
             out[task_id][key] = Value(

@@ -102,7 +102,9 @@ def task_review(*, task: Task) -> dict[str, Any]:
                 "status": result.status,
                 "value": result.value,
                 "agreement": result.agreement,
-                "explanation": result.explanation,
+                "explanation": result.explanation_text,
+                # Older results have only their English text (see tasks.explanations).
+                "explanation_lang": "" if result.explanation_parts else "en",
                 "version": result.version,
                 "answers": [
                     {

@@ -35,6 +35,7 @@ from worker.consensus import (
     TaskOutcome,
     reconcile_task,
 )
+from worker.consensus.explain import as_data
 
 # Field results a curator settled ("curator") or put back in the queue ("reopened").
 CURATED_METHODS = ("curator", "reopened")
@@ -215,6 +216,7 @@ def _result_values(field: FieldOutcome) -> dict[str, Any]:
             for alt in field.alternatives
         ],
         "explanation": field.explanation[:300],
+        "explanation_parts": as_data(field.notes),
         "agreeing": sorted(int(u) for u in field.agreeing),
     }
 

@@ -33,6 +33,7 @@ from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import dispute_rank, project_policy
 from tasks.values import ValuesRejected, values_check
 from worker.consensus import Submission, reconcile_field
+from worker.consensus.explain import SETTLED_BY_CURATOR, as_data, english
 
 CLAIM_MINUTES = 10
 DECISIONS = (
@@ -176,8 +177,10 @@ def field_result_resolve(
         )
         result.status = FieldStatus.RESOLVED
         result.method = "curator"
-        # Stored text stays in English, like the engine's explanations; pages translate labels.
-        result.explanation = "Settled by a curator."
+        # Stored as the engine stores its explanations: English text, and parts that pages
+        # render in the reader's language.
+        result.explanation = english((SETTLED_BY_CURATOR,))
+        result.explanation_parts = as_data((SETTLED_BY_CURATOR,))
         result.disputed_at = result.dispute_rank = None
     _record(
         result=result,

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
+from worker.consensus.explain import Part
 from worker.consensus.model import Alternative, Reading, ValueConsensus, Vote, make_alternative
 from worker.consensus.text import read_parsed
 
@@ -181,7 +182,7 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
     agreeing = [v for v in votes if agrees(date, v.reading.key)]
     exact = [v for v in agreeing if v.reading.key == date]
     partial = len(agreeing) - len(exact)
-    note = "on the date" if not partial else "once partial dates are compared at their precision"
+    note = _PARTIAL_DATES if partial else ON_THE_DATE
     return ValueConsensus(
         value=iso(date),
         cluster_weight=sum(v.weight for v in agreeing),
@@ -192,6 +193,12 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
         agree_note=note,
         alternatives=_alternatives(votes, iso(date)),
     )
+
+
+# The heads of explanations (see `explain.CATALOGUE`).
+ON_THE_DATE: Part = ("agree.date",)
+_PARTIAL_DATES: Part = ("agree.partial_date",)
+_NOT_A_DATE: Part = ("agree.not_a_date",)
 
 
 def _date_of(vote: Vote) -> DateKey | None:
@@ -223,7 +230,7 @@ def _undated(votes: Sequence[Vote]) -> ValueConsensus:
         agree_users=tuple(sorted(v.user for v in group)),
         decisive=False,  # nobody typed a date this engine can read: a curator decides
         method="unparsed",
-        agree_note="on text that is not a date",
+        agree_note=_NOT_A_DATE,
         alternatives=_alternatives(votes, text),
     )
 

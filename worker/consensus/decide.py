@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from worker.consensus.explain import Part, english_part, percent
 from worker.consensus.model import (
     ABSENT,
     AGREED,
@@ -74,10 +75,9 @@ def decide(
         status = AGREED if accepted else unsettled(n, policy)
         value, method = consensus.value, consensus.method
         agreeing = consensus.agree_users
-        head = f"{support} of {n} agree {consensus.agree_note}"
-        notes = [consensus.extra_note] if consensus.extra_note else []
+        notes: list[Part] = [(*consensus.agree_note, support, n), *consensus.extra_notes]
         if not consensus.decisive:
-            notes.append("no majority on the exact form")
+            notes.append(_NO_MAJORITY)
     else:
         # An illegible vote never supports a blank: when such votes outweigh the blanks,
         # the field goes to review.
@@ -96,15 +96,17 @@ def decide(
         value, method = "", "blank"
         agreeing = tuple(sorted(v.user for v in blanks)) if blank_wins else ()
         if blank_wins:
-            head = f"{len(blanks)} of {n} saw nothing to transcribe"
             absent = sum(1 for v in blanks if v.reading.kind == ABSENT)
-            if absent:
-                head += f" ({absent} marked it absent)"
+            head: Part = (
+                ("blank.absent", len(blanks), n, absent)
+                if absent
+                else ("blank.agreed", len(blanks), n)
+            )
         elif illegible:
-            head = f"{len(illegible)} of {n} could not read it"
+            head = ("illegible.head", len(illegible), n)
         else:
-            head = "no transcription yet"
-        notes = []
+            head = _NONE_YET
+        notes = [head]
     notes += _dissent_notes(values, blanks, illegible, consensus, value_wins)
     if not accepted and n >= 1:
         notes.append(reason(policy, n, agreement, support, needed_support, unproven))
@@ -117,7 +119,7 @@ def decide(
         n=n,
         method=method,
         alternatives=_alternatives(consensus, blank_weight, blanks, illegible, value_wins),
-        explanation="; ".join([head, *notes]) if notes else head,
+        notes=tuple(notes),
         agreeing=agreeing,
     )
 
@@ -128,10 +130,10 @@ def unanimous(plan: FieldPlan, task: TaskSubmissions, reading: Reading) -> Field
     if reading.kind == "value":
         if isinstance(reading.key, tuple) and reading.key and reading.key[0] == "text":
             return None  # not a value of the type: the general rule explains it
-        value, head, status = reading.text, f"{n} of {n} agree {plan.note}", AGREED
+        value, head, status = reading.text, (*plan.note, n, n), AGREED
         method = plan.method
     elif reading.kind == "blank":
-        method, value, head, status = "blank", "", f"{n} of {n} saw nothing to transcribe", BLANK
+        method, value, head, status = "blank", "", ("blank.agreed", n, n), BLANK
     else:
         return None
     users = task.users
@@ -150,9 +152,7 @@ def unanimous(plan: FieldPlan, task: TaskSubmissions, reading: Reading) -> Field
         n=n,
         method=method,
         alternatives=(make_alternative(value, weight if value else weight * plan.share, users),),
-        explanation=head
-        if accepted
-        else f"{head}; {reason(policy, n, 1.0, n, plan.needed, unproven)}",
+        notes=(head,) if accepted else (head, reason(policy, n, 1.0, n, plan.needed, unproven)),
         agreeing=users,
     )
 
@@ -211,8 +211,8 @@ def one_form(
     )
     unproven = unproven_only(task.untrusted, value_users)
     accepted = accepted and not unproven
-    head = f"{support} of {n} agree {plan.note}"
-    notes = [head, f"{len(blank_users)} left it blank"] if blank_users else [head]
+    head = (*plan.note, support, n)
+    notes = [head, ("dissent.blank", len(blank_users))] if blank_users else [head]
     if not accepted and n >= 1:
         notes.append(reason(policy, n, agreement, support, plan.needed, unproven))
     users = tuple(sorted(value_users))
@@ -228,7 +228,7 @@ def one_form(
         alternatives=(value, make_alternative("", blank_weight, tuple(sorted(blank_users))))
         if blank_users
         else (value,),
-        explanation="; ".join(notes),
+        notes=tuple(notes),
         agreeing=users,
     )
 
@@ -289,39 +289,40 @@ def _dissent_notes(
     illegible: list[Vote],
     consensus: ValueConsensus | None,
     value_wins: bool,
-) -> list[str]:
-    notes = []
+) -> list[Part]:
+    notes: list[Part] = []
     if value_wins and consensus is not None:
         differing = len(values) - len(consensus.agree_users)
         if differing:
-            notes.append(f"{differing} gave something else")
+            notes.append(("dissent.other", differing))
         if blanks:
-            notes.append(f"{len(blanks)} left it blank")
+            notes.append(("dissent.blank", len(blanks)))
     elif values:
-        notes.append(f"{len(values)} typed a value")
+        notes.append(("dissent.typed", len(values)))
     if illegible:
-        notes.append(f"{len(illegible)} marked it illegible")
+        notes.append(("dissent.illegible", len(illegible)))
     return notes
 
 
 def reason(
     policy: Policy, n: int, agreement: float, support: int, needed: int, unproven: bool = False
-) -> str:
+) -> Part:
     if n < policy.min_transcriptions:
-        return f"needs at least {policy.min_transcriptions} transcriptions"
+        return ("reason.min_transcriptions", policy.min_transcriptions)
     if support < needed:
-        return f"needs {needed} contributors to agree"
+        return ("reason.support", needed)
     if agreement < policy.agreement_threshold - EPSILON:
-        return f"{agreement:.0%} is below the {policy.agreement_threshold:.0%} needed"
+        return ("reason.threshold", percent(agreement), percent(policy.agreement_threshold))
     if unproven:
-        return UNPROVEN_REASON
-    return "a curator should decide"
+        return UNPROVEN
+    return ("reason.curator",)
 
 
 # Why a value every backer of which is unproven waits: the explanation curators read.
-UNPROVEN_REASON = (
-    "backed only by contributors not yet proven: a proven contributor or a curator must confirm it"
-)
+UNPROVEN: Part = ("reason.unproven",)
+UNPROVEN_REASON = english_part(UNPROVEN)
+_NO_MAJORITY: Part = ("no_majority",)
+_NONE_YET: Part = ("none.yet",)
 
 
 def _alternatives(

@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from functools import lru_cache
 
+from worker.consensus.explain import Part
 from worker.consensus.model import Reading, ValueConsensus, Vote, make_alternative
 from worker.consensus.numbers import plurality
 from worker.consensus.text import clean, read_parsed
@@ -127,7 +128,7 @@ def consensus(votes: Sequence[Vote], tolerance_m: float) -> ValueConsensus:
     """Points within the tolerance of the heaviest point agree; a swapped one is turned back."""
     points = [v for v in votes if not isinstance(v.reading.key[0], str)]  # type: ignore[index]
     if not points:
-        return plurality(votes, method="unparsed", note="on text that is not a point")
+        return plurality(votes, method="unparsed", note=_NOT_A_POINT)
     groups: dict[Point, float] = {}
     for v in points:
         key: Point = v.reading.key  # type: ignore[assignment]
@@ -175,8 +176,8 @@ def consensus(votes: Sequence[Vote], tolerance_m: float) -> ValueConsensus:
         ),
         key=lambda a: (-a.weight, a.value),
     )
-    note = f"within {metres(tolerance_m)}"
-    extra = f"{swapped} had latitude and longitude swapped" if swapped else ""
+    note = within(tolerance_m)
+    extra: tuple[Part, ...] = (("geo.swapped", swapped),) if swapped else ()
     return ValueConsensus(
         value=value,
         cluster_weight=direct_weight + turned_weight,
@@ -185,7 +186,7 @@ def consensus(votes: Sequence[Vote], tolerance_m: float) -> ValueConsensus:
         decisive=weight > rest + 1e-9 and direct_weight > turned_weight + 1e-9,
         method="geopoint-swapped" if swapped else "geopoint",
         agree_note=note,
-        extra_note=extra,
+        extra_notes=extra,
         alternatives=(make_alternative(value, weight, tuple(sorted(users))), *others),
     )
 
@@ -206,6 +207,14 @@ def _weighted_median(values: list[tuple[float, float]]) -> float:
         if running >= half - 1e-12:
             return value
     return ordered[-1][0]
+
+
+_NOT_A_POINT: Part = ("agree.not_a_point",)
+
+
+def within(tolerance_m: float) -> Part:
+    """The head of the explanation of points that agree within the tolerance."""
+    return ("agree.within", metres(tolerance_m))
 
 
 def metres(value: float) -> str:

@@ -9,6 +9,8 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from worker.consensus.explain import Part, english
+
 AGREED = "agreed"
 NEEDS_MORE = "needs_more"
 DISPUTED = "disputed"
@@ -99,8 +101,15 @@ class FieldOutcome:
     n: int  # how many transcriptions were reconciled
     method: str  # how the value was reached, e.g. "exact", "folded", "aligned", "date"
     alternatives: tuple[Alternative, ...]  # every distinct answer, best first
-    explanation: str  # one line for a curator
+    # Why, for a curator: parts `(code, *params)` of `explain.CATALOGUE`, rendered in the
+    # reader's language by the platform (`explanation` is the English).
+    notes: tuple[Part, ...]
     agreeing: tuple[str, ...] = ()  # the contributors who agree with `value` (blank included)
+
+    @property
+    def explanation(self) -> str:
+        """The explanation in English, one line."""
+        return english(self.notes)
 
     @property
     def accepted(self) -> bool:
@@ -131,7 +140,7 @@ def make_outcome(
     n: int,
     method: str,
     alternatives: tuple[Alternative, ...],
-    explanation: str,
+    notes: tuple[Part, ...],
     agreeing: tuple[str, ...],
 ) -> FieldOutcome:
     """`FieldOutcome(...)` with every field given, made faster (see above)."""
@@ -145,7 +154,7 @@ def make_outcome(
         n=n,
         method=method,
         alternatives=alternatives,
-        explanation=explanation,
+        notes=notes,
         agreeing=agreeing,
     )
     return outcome
@@ -189,6 +198,8 @@ class ValueConsensus(NamedTuple):
     agree_users: tuple[str, ...]
     decisive: bool  # False when the form of `value` was a tie between contributors
     method: str
-    agree_note: str  # how answers were compared, for the explanation
-    extra_note: str = ""  # e.g. "built letter by letter from 3 readings"
+    # How answers were compared: the code of the explanation's head and its parameters before
+    # the support and the count, e.g. ("agree.exactly",) or ("agree.within", "1 km").
+    agree_note: Part
+    extra_notes: tuple[Part, ...] = ()  # e.g. (("text.built", 3),)
     alternatives: tuple[Alternative, ...] = ()

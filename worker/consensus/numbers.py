@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from worker.consensus.explain import Part
 from worker.consensus.model import Reading, ValueConsensus, Vote, make_alternative
 from worker.consensus.text import read_parsed
 
@@ -68,10 +69,15 @@ def read_number(raw: str) -> Reading:
 
 
 def consensus(votes: Sequence[Vote]) -> ValueConsensus:
-    return plurality(votes, method="number", note="on the number")
+    return plurality(votes, method="number", note=ON_THE_NUMBER)
 
 
-def plurality(votes: Sequence[Vote], *, method: str, note: str) -> ValueConsensus:
+# The heads of explanations (see `explain.CATALOGUE`).
+ON_THE_NUMBER: Part = ("agree.number",)
+_UNREAD: Part = ("agree.unread_value",)
+
+
+def plurality(votes: Sequence[Vote], *, method: str, note: Part) -> ValueConsensus:
     """The heaviest key wins; its most given form is the output. Shared by number and select."""
     first = votes[0].reading
     if all(v.reading.text == first.text and v.reading.key == first.key for v in votes):
@@ -101,7 +107,7 @@ def plurality(votes: Sequence[Vote], *, method: str, note: str) -> ValueConsensu
         agree_users=alternatives[0].users,
         decisive=decisive and parsed,
         method=method if parsed else "unparsed",
-        agree_note=note if parsed else "on text that could not be read as a value",
+        agree_note=note if parsed else _UNREAD,
         alternatives=alternatives,
     )
 
@@ -113,7 +119,7 @@ def _form(weights: dict[str, float]) -> str:
     return min(weights.items(), key=lambda item: (-item[1], item[0]))[0]
 
 
-def _single(votes: Sequence[Vote], *, method: str, note: str) -> ValueConsensus:
+def _single(votes: Sequence[Vote], *, method: str, note: Part) -> ValueConsensus:
     """Every answer is the same form: the plurality without grouping."""
     reading = votes[0].reading
     weight = sum(v.weight for v in votes)
@@ -126,6 +132,6 @@ def _single(votes: Sequence[Vote], *, method: str, note: str) -> ValueConsensus:
         agree_users=users,
         decisive=parsed,
         method=method if parsed else "unparsed",
-        agree_note=note if parsed else "on text that could not be read as a value",
+        agree_note=note if parsed else _UNREAD,
         alternatives=(make_alternative(reading.text, weight, users),),
     )

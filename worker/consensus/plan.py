@@ -13,17 +13,18 @@ from dataclasses import dataclass
 from functools import partial
 
 from worker.consensus import dates, geo, numbers, select, text
+from worker.consensus.explain import Part
 from worker.consensus.model import Policy, Reading, Submission, ValueConsensus, Vote
 from worker.template import FieldSpec
 
 EPSILON = 1e-9
 
 # Per type: the method and the comparison named in explanations when everyone agrees.
-UNANIMOUS = {
-    "text": ("exact", "exactly"),
-    "number": ("number", "on the number"),
-    "date": ("date", "on the date"),
-    "select": ("select", "on the option"),
+UNANIMOUS: dict[str, tuple[str, Part]] = {
+    "text": ("exact", ("agree.exactly",)),
+    "number": ("number", numbers.ON_THE_NUMBER),
+    "date": ("date", dates.ON_THE_DATE),
+    "select": ("select", select.ON_THE_OPTION),
 }
 
 
@@ -82,7 +83,7 @@ class FieldPlan:
     share: float  # the share of its weight a blank or illegible vote counts for
     learnt: bool  # the share is learnt for this field (see `decide.lone_value`)
     method: str  # the method and comparison named when every answer is the same value
-    note: str
+    note: Part
     needed: int  # how many contributors must agree
     threshold: float  # the agreement threshold, less the rounding allowance
 
@@ -97,7 +98,7 @@ def plan_for(spec: FieldSpec, policy: Policy) -> FieldPlan:
     if plan is not None and plan.spec is spec and plan.policy is policy:
         return plan
     if spec.type == "geopoint":
-        method, note = "geopoint", f"within {geo.metres(policy.geopoint_tolerance_m)}"
+        method, note = "geopoint", geo.within(policy.geopoint_tolerance_m)
     else:
         method, note = UNANIMOUS.get(spec.type, UNANIMOUS["text"])
     plan = FieldPlan(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from worker.consensus.explain import Part
 from worker.consensus.markers import marker_of
 from worker.consensus.model import Reading, ValueConsensus, Vote
 from worker.consensus.numbers import plurality
@@ -61,4 +62,8 @@ def read_option(raw: str, spec: FieldSpec) -> Reading:
 
 
 def consensus(votes: Sequence[Vote]) -> ValueConsensus:
-    return plurality(votes, method="select", note="on the option")
+    return plurality(votes, method="select", note=ON_THE_OPTION)
+
+
+# The head of the explanation (see `explain.CATALOGUE`).
+ON_THE_OPTION: Part = ("agree.option",)

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import TypeVar
 
 from worker.consensus.align import Edits, VoteResult, align, edit_distance, vote
+from worker.consensus.explain import Part
 from worker.consensus.markers import marker_of
 from worker.consensus.model import Alternative, Reading, ValueConsensus, Vote, make_alternative
 from worker.consensus.printed import NUMBER_PREFIXES, only_punctuation_differs, printed_form
@@ -164,8 +165,12 @@ class _Form:
     variants: list[_Form] = field(default_factory=list)  # the verbatim forms merged into it
 
 
-_VARIANT_NOTE = "once case and accents are ignored"
-_VARIANT_EXTRA = "the form with accents and capitals kept"
+# Parts of explanations (see `explain.CATALOGUE`).
+_EXACTLY: Part = ("agree.exactly",)
+_VARIANT_NOTE: Part = ("agree.folded",)
+_LOOSE_NOTE: Part = ("agree.loose",)
+_VARIANT_EXTRA: Part = ("text.variant_kept",)
+_LONGER_OUTVOTED: Part = ("text.longer_outvoted",)
 
 
 def _alternative(form: _Form) -> Alternative:
@@ -229,7 +234,7 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
             agree_users=users,
             decisive=True,
             method="exact",
-            agree_note="exactly",
+            agree_note=_EXACTLY,
             alternatives=(make_alternative(only, weight, users),),
         )
     verbatim = _forms(votes)
@@ -247,8 +252,8 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
             agree_users=tuple(sorted(form.users)),
             decisive=True,
             method="folded" if varied else "exact",
-            agree_note=_VARIANT_NOTE if varied else "exactly",
-            extra_note=_VARIANT_EXTRA if varied else "",
+            agree_note=_VARIANT_NOTE if varied else _EXACTLY,
+            extra_notes=(_VARIANT_EXTRA,) if varied else (),
             alternatives=(
                 *sorted(
                     (_alternative(v) for v in form.variants),
@@ -270,15 +275,15 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
     cluster_weight = sum(f.weight for f in best)
     agree_weight = sum(f.weight for f in agreeing)
     similar = len(best) - len(agreeing)
+    extra: list[Part] = []
     if built:
-        method, extra = (
-            "aligned",
-            f"built letter by letter from {_count(len(best), 'similar reading')}",
-        )
+        method = "aligned"
+        extra.append(("text.built", len(best)))
     elif similar:
-        method, extra = "aligned", f"{_count(similar, 'similar reading')} outvoted letter by letter"
+        method = "aligned"
+        extra.append(("text.outvoted", similar))
     else:
-        method, extra = ("exact" if exact else "folded"), ""
+        method = "exact" if exact else "folded"
     alternatives = sorted(
         (_alternative(v) for f in best for v in f.variants),
         key=lambda a: (a.value != value, -a.weight, a.value),
@@ -292,7 +297,9 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
         len(f.info.words) > len(words) and _words_contained(words, f.info.words) for f in best
     )
     if longer:
-        extra = "; ".join(x for x in (extra, "a longer reading was outvoted") if x)
+        extra.append(_LONGER_OUTVOTED)
+    if any(len(f.variants) > 1 for f in best):
+        extra.append(_VARIANT_EXTRA)
     return ValueConsensus(
         value=value,
         cluster_weight=cluster_weight,
@@ -306,12 +313,8 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
         )
         and not longer,
         method=method,
-        agree_note="exactly" if exact else "once case, accents and punctuation are ignored",
-        extra_note="; ".join(
-            x
-            for x in (extra, _VARIANT_EXTRA if any(len(f.variants) > 1 for f in best) else "")
-            if x
-        ),
+        agree_note=_EXACTLY if exact else _LOOSE_NOTE,
+        extra_notes=tuple(extra),
         alternatives=(*alternatives, *others),
     )
 
@@ -338,10 +341,6 @@ def _vote(base: _Form, cluster: list[_Form]) -> VoteResult:
 
 # A margin well above rounding errors, for the shortcut of `_vote`.
 _SURE = 1e-6
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def _forms(votes: Sequence[Vote]) -> list[_Form]:

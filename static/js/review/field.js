@@ -16,9 +16,10 @@ function reasonSelect(id, reasons, {required = false} = {}) {
 }
 
 function explanation(field) {
-  // The engine's explanations are stored in English (tasks/services/review.py): say so to
-  // screen readers rather than read English with French rules.
-  return field.explanation ? el("p", {className: "explanation", text: field.explanation, attrs: {lang: "en"}}) : null;
+  // Explanations come in the page's language, except on results stored before they had codes,
+  // which are English: say so to screen readers rather than read English with French rules.
+  const attrs = field.explanation_lang ? {lang: field.explanation_lang} : {};
+  return field.explanation ? el("p", {className: "explanation", text: field.explanation, attrs}) : null;
 }
 
 function history(field, reasons) {

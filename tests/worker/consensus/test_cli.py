@@ -73,6 +73,17 @@ def test_the_cli_writes_one_row_per_subject_with_every_field_column(tmp_path):
     assert "Reconciliation report" in report.read_text(encoding="utf-8")
 
 
+def test_the_cli_explains_in_english(tmp_path):
+    source, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    write_transcriptions(source)
+    args = ["reconcile", str(source), "--fields", FIELDS, "--group-by", "subject_id"]
+    assert main([*args, "-o", str(out)]) == 0
+    rows = read(out)
+    assert {r["alt.explanation"] for r in rows} == {"5 of 5 agree on the number"}
+    assert {r["point.explanation"] for r in rows} == {"5 of 5 agree within 1 km"}
+    assert rows[0]["kind.explanation"] == "4 of 5 agree on the option; 1 left it blank"
+
+
 def test_the_cli_uses_only_the_first_k_rows_or_stops_early_when_adaptive(tmp_path):
     source, out = tmp_path / "in.csv", tmp_path / "out.csv"
     write_transcriptions(source)

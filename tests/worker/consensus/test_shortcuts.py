@@ -55,7 +55,18 @@ def test_outcomes_made_by_the_fast_constructors_equal_the_dataclass_ones():
     alternative = make_alternative("650", 1.5, ("a", "b"))
     assert alternative == Alternative("650", 1.5, ("a", "b"))
     assert hash(alternative) == hash(Alternative("650", 1.5, ("a", "b")))
-    fields = ("k", "650", "agreed", 1.0, 2, 2, "number", (alternative,), "2 of 2", ("a", "b"))
+    fields = (
+        "k",
+        "650",
+        "agreed",
+        1.0,
+        2,
+        2,
+        "number",
+        (alternative,),
+        (("agree.number", 2, 2),),
+        ("a", "b"),
+    )
     assert make_outcome(*fields) == FieldOutcome(*fields)
     assert repr(make_outcome(*fields)) == repr(FieldOutcome(*fields))
 
