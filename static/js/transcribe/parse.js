@@ -2,7 +2,8 @@
 //
 // These are ports of the server's consensus readers (worker/consensus/numbers.py, dates.py,
 // geo.py, and tasks.template_spec.fold): the preview must agree with how the answer will be
-// reconciled, so keep them in step when one side changes. Values are still submitted as typed
+// reconciled: tests/parsers/readings.json holds what both must read, and the tests run it on
+// both sides (a case added there when one side changes). Values are still submitted as typed
 // (a transcription is evidence); only select answers are sent as the option they map to.
 
 /** A comparison key: accents, case and surrounding spaces do not count. ß and ς fold as
