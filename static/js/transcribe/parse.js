@@ -1,9 +1,9 @@
 // Read what a contributor typed, to show what we understood before they submit.
 //
 // These are ports of the server's consensus readers (worker/consensus/numbers.py, dates.py,
-// geo.py, and tasks.template_spec.fold): the preview must agree with how the answer will be
-// reconciled: tests/parsers/readings.json holds what both must read, and the tests run it on
-// both sides (a case added there when one side changes). Values are still submitted as typed
+// geo.py, markers.py, and worker/template's fold): the preview must agree with how the answer
+// will be reconciled: tests/parsers/readings.json holds what both must read, and the tests run
+// it on both sides (a case added there when one side changes). Values are still submitted as typed
 // (a transcription is evidence); only select answers are sent as the option they map to.
 
 /** A comparison key: accents, case and surrounding spaces do not count. ß and ς fold as
