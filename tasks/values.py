@@ -19,6 +19,7 @@ from worker.consensus.dates import parse_date
 from worker.consensus.geo import parse_point
 from worker.consensus.markers import marker_of
 from worker.consensus.numbers import parse_number
+from worker.consensus.text import clean
 from worker.template import FieldSpec
 
 MARKERS = ("illegible", "absent")
@@ -107,15 +108,18 @@ def _field_check(spec: FieldSpec, raw: Any, marker: Any) -> list[str]:
         if spec.required and not marker:
             return [_("Required: type the value, or mark it illegible or not on the image.")]
         return []
+    # Read as the engine will read the stored answer (cleaned first: read_parsed, read_option),
+    # so that "non  lisible" or a tab inside a date is not refused here and read there.
+    cleaned = clean(text)
     if (
         spec.type == "select"
-        and spec.option_for(text) is None
+        and spec.option_for(cleaned) is None
         and not spec.validation.get("allow_other")
     ):
         return [_("%(value)s is not one of the options.") % {"value": text}]
     reader = READERS.get(spec.type)
     # "?", "illisible", "s.n."… typed in a field are markers the engine understands.
-    if reader is not None and reader(text) is None and marker_of(text) is None:
+    if reader is not None and reader(cleaned) is None and marker_of(cleaned) is None:
         return [_unreadable_message(spec.type)]
     return []
 

@@ -60,8 +60,10 @@ def _tokens(text: str) -> list[str] | None:
     tokens: list[str] = []
     current = ""
     for ch in text:
-        kind = "d" if ch.isdigit() else "a" if ch.isalpha() else ""
-        if current and (not kind or (current[-1].isdigit()) != (kind == "d")):
+        # isdecimal, not isdigit: superscripts and Ethiopic numerals are digits that int()
+        # refuses; decimal digits of any script (١٨٩٨) are read as such.
+        kind = "d" if ch.isdecimal() else "a" if ch.isalpha() else ""
+        if current and (not kind or (current[-1].isdecimal()) != (kind == "d")):
             tokens.append(current)
             current = ""
         if kind:
@@ -85,7 +87,7 @@ def parse_date(raw: str, day_first: bool = True) -> DateKey | None:
     numbers: list[str] = []
     month: int | None = None
     for token in tokens:
-        if token.isdigit():
+        if token.isdecimal():
             numbers.append(token)
         elif token in _NOISE:
             continue

@@ -35,16 +35,14 @@ def parse_number(raw: str) -> Decimal | None:
         head, _, tail = text.rpartition(separators[-1])
         groups = text.replace(",", ".").split(".")
         thousands = (
-            (
-                (len(separators) > 1 and len(set(separators)) == 1)
-                or (len(tail) == 3 and len(head) <= 3)
-            )
-            and all(len(g) == 3 for g in groups[1:])
-            and 1 <= len(groups[0]) <= 3
-        )
+            (len(separators) > 1 and len(set(separators)) == 1)
+            or (len(tail) == 3 and len(head) <= 3)
+        ) and _grouped(groups)
         if thousands:
             text = text.replace(",", "").replace(".", "")
         elif len(set(separators)) == 2:  # 1.200,5 or 1,200.5: the last one is the decimal mark
+            if not _grouped(head.replace(",", ".").split(".")):
+                return None  # 1.2.3,4: the marks before the decimal one group no thousands
             text = head.replace(",", "").replace(".", "") + "." + tail
         else:
             text = text.replace(",", ".")
@@ -56,11 +54,19 @@ def parse_number(raw: str) -> Decimal | None:
         return None
 
 
+def _grouped(groups: list[str]) -> bool:
+    """Whether digit groups split at the marks are thousands: 1 to 3 digits not led by a zero
+    (0,125 is a decimal), then groups of 3."""
+    first = groups[0].lstrip("+-")
+    return 1 <= len(first) <= 3 and first[0] != "0" and all(len(g) == 3 for g in groups[1:])
+
+
 def plain(number: Decimal) -> str:
-    """650, 12.5, -3: no exponent, no trailing zeros."""
+    """650, 12.5, -3: no exponent, no trailing zeros, no digit lost (normalize() would round to
+    the context's 28 digits)."""
     if number == number.to_integral_value():
         return str(int(number))
-    return format(number.normalize(), "f")
+    return format(number, "f").rstrip("0")
 
 
 @lru_cache(maxsize=1 << 16)

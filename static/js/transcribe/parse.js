@@ -1,17 +1,35 @@
 // Read what a contributor typed, to show what we understood before they submit.
 //
 // These are ports of the server's consensus readers (worker/consensus/numbers.py, dates.py,
-// geo.py, and tasks.template_spec.fold): the preview must agree with how the answer will be
-// reconciled, so keep them in step when one side changes. Values are still submitted as typed
+// geo.py, markers.py, and worker/template's fold): the preview must agree with how the answer
+// will be reconciled: tests/parsers/readings.json holds what both must read, and the tests run
+// it on both sides (a case added there when one side changes). Values are still submitted as typed
 // (a transcription is evidence); only select answers are sent as the option they map to.
 
-/** A comparison key: accents, case and surrounding spaces do not count. */
+/** A comparison key: accents, case and surrounding spaces do not count. ß and ς fold as
+ * Python's casefold folds them (JavaScript has no case folding of its own). */
 export function fold(text) {
-  return text.trim().toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "");
+  return text.trim().toLowerCase().replace(/ß/g, "ss").replace(/ς/g, "σ").normalize("NFKD").replace(/\p{M}/gu, "");
 }
 
 const isDigit = (ch) => /\p{Nd}/u.test(ch);
 const isLetter = (ch) => /\p{L}/u.test(ch);
+
+/** `text` with the decimal digits of every script (١٨٩٨) as ASCII digits: the server's readers
+ * (Python's int, Decimal, float) read them. Unicode encodes each script's digits as runs of ten,
+ * 0 to 9, so a digit's value is its distance from the start of its block of digits, modulo 10. */
+function asciiDigits(text) {
+  return text.replace(/\p{Nd}/gu, (ch) => {
+    if (ch >= "0" && ch <= "9") return ch;
+    let code = ch.codePointAt(0);
+    let distance = 0;
+    while (isDigit(String.fromCodePoint(code - 1))) {
+      code -= 1;
+      distance += 1;
+    }
+    return String(distance % 10);
+  });
+}
 
 // --- Numbers: `650 m`, `1 200`, `1,200`, `12,5`, `alt. 650` --------------------------------
 const UNITS = ["mètres", "metres", "meters", "mètre", "metre", "meter", "msm", "m.", "m"];
@@ -19,7 +37,7 @@ const PREFIXES = ["alt.", "alt", "ca.", "ca", "env.", "env", "c.", "~", "≈"];
 
 /** The number as plain text ("1200", "12.5"), or null when the text is not a number. */
 export function parseNumber(raw) {
-  let text = raw.normalize("NFKC").toLowerCase().trim();
+  let text = asciiDigits(raw.normalize("NFKC").toLowerCase().trim());
   for (const prefix of PREFIXES) {
     if (text.startsWith(prefix) && isDigit(text.slice(prefix.length).trimStart().charAt(0))) {
       text = text.slice(prefix.length).trim();
@@ -42,12 +60,13 @@ export function parseNumber(raw) {
     const tail = text.slice(cut + 1);
     const groups = text.replace(/,/g, ".").split(".");
     const oneKind = new Set(separators).size === 1;
-    const thousands =
-      ((separators.length > 1 && oneKind) || (tail.length === 3 && head.length <= 3)) &&
-      groups.slice(1).every((group) => group.length === 3) &&
-      groups[0].length >= 1 && groups[0].length <= 3;
+    const thousands = ((separators.length > 1 && oneKind) || (tail.length === 3 && head.length <= 3)) && grouped(groups);
     if (thousands) text = text.replace(/[.,]/g, "");
-    else if (!oneKind) text = `${head.replace(/[.,]/g, "")}.${tail}`; // 1.200,5 or 1,200.5
+    else if (!oneKind) {
+      // 1.200,5 or 1,200.5: the last mark is the decimal one; the others must group thousands.
+      if (!grouped(head.replace(/,/g, ".").split("."))) return null; // 1.2.3,4
+      text = `${head.replace(/[.,]/g, "")}.${tail}`;
+    }
     else text = text.replace(/,/g, ".");
   }
   const match = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text);
@@ -56,6 +75,13 @@ export function parseNumber(raw) {
   const fraction = (match[3] || "").replace(/0+$/, "");
   const sign = match[1] === "-" && (whole !== "0" || fraction) ? "-" : "";
   return `${sign}${whole}${fraction ? `.${fraction}` : ""}`;
+}
+
+/** Whether digit groups split at the marks are thousands: 1 to 3 digits not led by a zero (0,125
+ * is a decimal), then groups of 3. */
+function grouped(groups) {
+  const first = groups[0].replace(/^[+-]+/, "");
+  return first.length >= 1 && first.length <= 3 && first[0] !== "0" && groups.slice(1).every((group) => group.length === 3);
 }
 
 // --- Dates: `12/06/1898`, `12 juin 1898`, `juin 1898`, `1898-06`, `[1898]`, `12.VI.1898` ------
@@ -98,12 +124,15 @@ function dateTokens(text) {
   return tokens;
 }
 
-const daysIn = (year, month) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+// Arithmetic rather than Date, which takes years 0 to 99 for 1900 to 1999 (0000 is a leap year).
+const isLeap = (year) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+const daysIn = (year, month) => (month === 2 ? (isLeap(year) ? 29 : 28) : [31, 0, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]);
 
 /** The partial ISO date ("1898", "1898-06", "1898-06-12"), or null. `dayFirst`: 12/06 is
  * 12 June (the project's setting; most labels are European). */
 export function parseDate(raw, dayFirst = true) {
-  const tokens = dateTokens(fold(raw));
+  // Runs of white space count as one space, as the server cleans an answer before reading it.
+  const tokens = dateTokens(asciiDigits(fold(raw.replace(/\s+/g, " "))));
   if (!tokens || !tokens.length) return null;
   const numbers = [];
   let month = null;
@@ -163,7 +192,7 @@ function pointTokens(text) {
 
 /** [lat, lon] in decimal degrees, or null. */
 export function parsePoint(raw) {
-  const text = raw.trim().replace(/\s+/g, " ").toUpperCase().replace(/[′’´″”º˚]/g, (ch) => SIGNS[ch]);
+  const text = asciiDigits(raw.trim().replace(/\s+/g, " ").toUpperCase().replace(/[′’´″”º˚]/g, (ch) => SIGNS[ch]));
   const tokens = pointTokens(text);
   if (!tokens || !tokens.length) return null;
   let coordinates = []; // [degree parts, hemisphere letter]
@@ -219,7 +248,19 @@ export function parsePoint(raw) {
   return [first, second];
 }
 
-export const formatPoint = ([lat, lon]) => `${lat.toFixed(4)}, ${lon.toFixed(4)}`;
+/** `value` to four decimals as the server writes it (Python's format: from the exact binary
+ * value, an exact half to even, -0 keeps its sign); toFixed takes a half away from zero. */
+function degrees(value) {
+  const sign = value < 0 || Object.is(value, -0) ? "-" : "";
+  const magnitude = Math.abs(value);
+  let shown = magnitude.toFixed(4);
+  const exact = magnitude.toFixed(100); // every digit of a coordinate's binary value
+  const cut = exact.indexOf(".") + 5;
+  if (/^50*$/.test(exact.slice(cut)) && Number(shown.slice(-1)) % 2 === 1) shown = exact.slice(0, cut);
+  return sign + shown;
+}
+
+export const formatPoint = ([lat, lon]) => `${degrees(lat)}, ${degrees(lon)}`;
 
 // --- Placeholders typed instead of a value (worker/consensus/markers.py) -------------------
 const ILLEGIBLE_WORDS = new Set(["?", "??", "???", "illisible", "illegible", "non lisible", "unreadable",
@@ -241,7 +282,7 @@ export function markerOf(raw) {
 // --- Select: an option's value, one of its labels, or a synonym --------------------------
 /** The option `text` names (value, label in any language, or synonym), or null. */
 export function optionFor(options, text) {
-  const wanted = fold(text);
+  const wanted = fold(text.replace(/\s+/g, " ")); // the server cleans runs of spaces too
   if (!wanted) return null;
   for (const option of options) {
     const names = [option.value, ...Object.values(option.label || {}), ...(option.synonyms || [])];
