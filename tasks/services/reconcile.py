@@ -107,7 +107,12 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
         )
         for t in transcriptions
     ]
-    outcome = reconcile_task(project.template.specs, submissions, project_policy(project))
+    # The institution's metadata knows the record's country better than a transcription.
+    metadata = task.metadata if isinstance(task.metadata, dict) else {}
+    country = str(metadata.get("countryCode") or metadata.get("country") or "")[:100]
+    outcome = reconcile_task(
+        project.template.specs, submissions, project_policy(project), country=country
+    )
     changed = _field_results_store(task=task, outcome=outcome)
     old_state = task.state
     statuses = list(FieldResult.objects.filter(task=task).values_list("status", flat=True))

@@ -129,3 +129,15 @@ def test_a_contributor_who_keeps_disagreeing_loses_weight(project, transcribe):
         )
     )
     assert weights[spammer.pk] < 0.8 < 1.0 < min(weights[u.pk] for u in careful)
+
+
+def test_a_point_outside_the_country_of_the_images_metadata_is_not_accepted(project, transcribe):
+    # The transcribers all wrote France; the institution's metadata says Morocco.
+    task = TaskFactory(project=project, target=2, metadata={"countryCode": "MA"})
+    point = {**TRUTH, "coordinates": "45.1885, 5.7245"}  # Grenoble
+    transcribe(project, point)
+    transcribe(project, point)
+    result = FieldResult.objects.get(task=task, key="coordinates")
+    assert result.status == "needs_more"
+    assert "outside the record's country (MA)" in result.explanation
+    assert state(task) == "needs_more"

@@ -135,3 +135,32 @@ def test_a_geopoint_whose_latitude_term_is_taken_writes_only_its_longitude(tmp_p
     data = rows[0].data
     assert data[DWC + "decimalLatitude"] == "45.1885"
     assert data[DWC + "decimalLongitude"] == "2.8765"
+
+
+def test_the_country_goes_out_with_its_iso_code_beside_the_name_the_label_gives(tmp_path):
+    fields = HERBARIUM  # its country field maps to dwc:country
+    records = [
+        sheet(1, country=agreed("Espagne")),
+        sheet(2, country=agreed("Maroc")),
+        sheet(3, country=agreed("Atlantide")),
+        sheet(4, country=Value("France", "disputed", 0.5, 1, 2, "exact")),
+    ]
+    rows, _ = dwca_rows(tmp_path, dataset(fields), records)
+    assert [row.data[DWC + "country"] for row in rows] == ["Espagne", "Maroc", "Atlantide", ""]
+    assert [row.data[DWC + "countryCode"] for row in rows] == ["ES", "MA", "", ""]
+
+
+def test_a_country_code_from_the_metadata_is_kept_and_a_country_there_is_coded(tmp_path):
+    coded = dataset(HERBARIUM, metadata_keys=("country", "countryCode"))
+    own = replace(sheet(1), metadata={"country": "Espagne", "countryCode": "PT"})
+    (tmp_path / "coded").mkdir()
+    rows, _ = dwca_rows(tmp_path / "coded", coded, [own])
+    assert rows[0].data[DWC + "countryCode"] == "PT"
+    named = dataset(
+        template(("scientificName", {"dwc": "scientificName"})), metadata_keys=("country",)
+    )
+    (tmp_path / "named").mkdir()
+    rows, _ = dwca_rows(
+        tmp_path / "named", named, [replace(sheet(1), metadata={"country": "Suisse"})]
+    )
+    assert rows[0].data[DWC + "countryCode"] == "CH"

@@ -141,6 +141,16 @@ CATALOGUE: dict[str, Message] = {
         "%(count)s had latitude and longitude swapped",
         "count",
     ),
+    # A point checked against the record's country (worker/places).
+    "geo.country_order": Message((), "the order that lies in the record's country wins"),
+    "geo.outside": Message(
+        ("country",), "the point lies outside the record's country (%(country)s)"
+    ),
+    "geo.outside_swap_fits": Message(
+        ("country",),
+        "the point lies outside the record's country (%(country)s), but would lie in it with "
+        "latitude and longitude swapped",
+    ),
     "no_majority": Message((), "no majority on the exact form"),
     # Those who did not agree.
     "dissent.other": Message(

@@ -15,6 +15,7 @@ from worker.consensus.explain import Part
 from worker.consensus.model import Reading, ValueConsensus, Vote, make_alternative
 from worker.consensus.numbers import plurality
 from worker.consensus.text import clean, read_parsed
+from worker.places.bounds import Box, in_box
 
 Point = tuple[float, float]
 
@@ -24,6 +25,7 @@ _LON = {"E": 1, "W": -1, "O": -1}  # O: ouest, on French labels
 _EARTH_RADIUS_M = 6_371_000.0
 
 
+# Why the lighter order of latitude and longitude won: the explanation curators read.
 def _tokens(text: str) -> list[str] | None:
     """Numbers, hemisphere letters, unit signs and separators; None for anything else."""
     tokens: list[str] = []
@@ -124,8 +126,12 @@ def distance_m(a: Point, b: Point) -> float:
     return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-def consensus(votes: Sequence[Vote], tolerance_m: float) -> ValueConsensus:
-    """Points within the tolerance of the heaviest point agree; a swapped one is turned back."""
+def consensus(votes: Sequence[Vote], tolerance_m: float, box: Box | None = None) -> ValueConsensus:
+    """Points within the tolerance of the heaviest point agree; a swapped one is turned back.
+
+    With the record's country known (`box`, its bounding box), the order of latitude and
+    longitude that lies in the country wins whatever the weights: two readers who swapped them
+    do not outvote one who did not."""
     points = [v for v in votes if not isinstance(v.reading.key[0], str)]  # type: ignore[index]
     if not points:
         return plurality(votes, method="unparsed", note=_NOT_A_POINT)
@@ -151,7 +157,13 @@ def consensus(votes: Sequence[Vote], tolerance_m: float) -> ValueConsensus:
             turned.append(v)
     direct_weight = sum(v.weight for v in direct)
     turned_weight = sum(v.weight for v in turned)
-    if turned_weight > direct_weight + 1e-9:
+    flip = turned_weight > direct_weight + 1e-9
+    by_country = False
+    if box is not None and turned:
+        fits, turned_fits = in_box(centre, box), in_box((centre[1], centre[0]), box)
+        if fits != turned_fits:
+            flip, by_country = turned_fits, True
+    if flip:
         direct, turned = turned, direct
         direct_weight, turned_weight = turned_weight, direct_weight
     swapped = len(turned)
@@ -178,12 +190,14 @@ def consensus(votes: Sequence[Vote], tolerance_m: float) -> ValueConsensus:
     )
     note = within(tolerance_m)
     extra: tuple[Part, ...] = (("geo.swapped", swapped),) if swapped else ()
+    if by_country:
+        extra = (*extra, ("geo.country_order",))
     return ValueConsensus(
         value=value,
         cluster_weight=direct_weight + turned_weight,
         agree_weight=weight,
         agree_users=tuple(sorted(users)),
-        decisive=weight > rest + 1e-9 and direct_weight > turned_weight + 1e-9,
+        decisive=weight > rest + 1e-9 and (by_country or direct_weight > turned_weight + 1e-9),
         method="geopoint-swapped" if swapped else "geopoint",
         agree_note=note,
         extra_notes=extra,

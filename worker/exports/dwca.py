@@ -5,7 +5,8 @@ herbarium publishes, and a disputed value is not ready for that. Each template f
 Darwin Core through its `mapping.dwc` (a geopoint to `decimalLatitude` and
 `decimalLongitude`); per-image metadata whose key is a Darwin Core term (`catalogNumber`,
 `institutionCode`…) goes out too, and an `occurrenceID` or a `basisOfRecord` there is the
-record's. The consensus confidence is in `occurrenceRemarks` (words) and `dynamicProperties`
+record's. A record's `country`, as the label names it ("Espagne"), also goes out as its ISO
+3166-1 `countryCode` ("ES"), unless a field or the metadata gives that code. The consensus confidence is in `occurrenceRemarks` (words) and `dynamicProperties`
 (JSON, per field).
 """
 
@@ -21,6 +22,7 @@ from typing import IO
 from xml.etree import ElementTree as ET
 
 from worker.exports.records import Dataset, TaskRecord
+from worker.places.countries import country_code
 from worker.template.standards import DARWIN_CORE_TERMS
 
 DWC = "http://rs.tdwg.org/dwc/terms/"
@@ -92,7 +94,25 @@ class _Columns:
             key for key in dataset.metadata_keys if key in DARWIN_CORE_TERMS and key not in taken
         ]
         self.terms += self.metadata
+        # Where the country's name comes from when its code is derived: a field or the metadata.
+        self.country_field = next(
+            (key for key, _, _ in self.fields if _term_of(dataset, key) == "country"), ""
+        )
+        self.country_code = "countryCode" not in taken and "countryCode" not in self.metadata
+        self.country_code = self.country_code and bool(
+            self.country_field or "country" in self.metadata
+        )
+        if self.country_code:
+            self.terms.append("countryCode")
         self.terms += ["associatedMedia", "occurrenceRemarks", "dynamicProperties"]
+
+
+def _term_of(dataset: Dataset, key: str) -> str:
+    for spec in dataset.fields:
+        if spec.key == key:
+            mapped = spec.mapping.get("dwc")
+            return mapped if isinstance(mapped, str) else ""
+    return ""
 
 
 def dwca_write(
@@ -150,6 +170,13 @@ def _row(dataset: Dataset, columns: _Columns, record: TaskRecord) -> list[str]:
     for key in columns.metadata:
         found = record.metadata.get(key)
         row.append("" if found is None else str(found))
+    if columns.country_code:
+        country = (
+            _settled(record, columns.country_field)
+            if columns.country_field
+            else _metadata(record, "country")
+        )
+        row.append(country_code(country) or "")
     row.append(record.image_url)
     row.append(_remarks(record))
     row.append(
