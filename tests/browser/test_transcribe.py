@@ -106,7 +106,10 @@ def test_a_contributor_transcribes_every_field_type_survives_a_reload_and_an_off
     field(page, "Date de récolte").fill("12 juin 1898")
     expect(page.locator("#field-eventDate-understood")).to_contain_text("1898-06-12")
     field(page, "Coordonnées").fill("45°11'19\"N 5°43'28\"E")
-    expect(page.locator("#field-coordinates-understood")).to_contain_text("45.1886, 5.7244")
+    # Labelled, so a swap shows.
+    expect(page.locator("#field-coordinates-understood")).to_contain_text(
+        "lat. 45.1886, long. 5.7244"
+    )
     field(page, "Localité").fill("Les Aravis")
     # A marker empties and disables its field.
     page.locator("#field-recordedBy").fill("will be replaced by the marker")

@@ -253,3 +253,15 @@ def test_a_members_only_project_page_and_member_removal_are_404_for_outsiders(
     url = reverse("project-member-remove", args=[private_project.slug, member.username])
     assert client.post(url).status_code == 404
     assert Membership.objects.filter(project=private_project, user=member).exists()
+
+
+@pytest.mark.parametrize("page", ["project-transcribe", "project-review"])
+def test_pages_that_show_points_label_latitude_and_longitude_in_the_readers_language(
+    client, project, curator, page
+):
+    # The page's scripts say a point "lat. 33.5329, long. -5.2694", never a bare "a,b" in which
+    # a swap cannot be seen.
+    client.force_login(curator)
+    response = client.get(reverse(page, args=[project.slug]), HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 200
+    assert '<li data-key="point">lat. %(lat)s, long. %(lon)s</li>' in response.content.decode()

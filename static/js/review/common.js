@@ -37,6 +37,11 @@ export function displayValue(value, spec) {
   if (value === ILLEGIBLE) return t("illegible");
   if (value === null || value === undefined || value === "") return t("empty");
   const text = typeof value === "string" ? value : JSON.stringify(value);
+  if (spec?.type === "geopoint") {
+    // Stored as "lat,lon": said with its labels, so a swapped point shows as one.
+    const point = /^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)$/.exec(text);
+    if (point) return t("point", {lat: point[1], lon: point[2]});
+  }
   const option = spec?.options?.[text];
   return option && option !== text ? `${option} (${text})` : text;
 }

@@ -40,7 +40,9 @@ export function interpret(spec, text, {dayFirst = true} = {}) {
   }
   if (spec.type === "geopoint") {
     const point = parsePoint(typed);
-    return point === null ? {problem: t("errGeopoint")} : {shown: formatPoint(point)};
+    if (point === null) return {problem: t("errGeopoint")};
+    const [lat, lon] = formatPoint(point).split(", ");
+    return {shown: t("point", {lat, lon})};
   }
   if (spec.type === "select") {
     const option = optionFor(spec.options, typed);
