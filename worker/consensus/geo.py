@@ -8,6 +8,7 @@ pull the point the way a mean would.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -25,7 +26,23 @@ _LON = {"E": 1, "W": -1, "O": -1}  # O: ouest, on French labels
 _EARTH_RADIUS_M = 6_371_000.0
 
 
-# Why the lighter order of latitude and longitude won: the explanation curators read.
+# Words labels put before a coordinate ("Lat. 33.5329 Long. -5.2694", "Longitude : 5°43' E").
+_LABEL = re.compile(r"\b(LATITUDE|LAT|LONGITUDE|LONG|LON|LNG)\b\.?\s*:?")
+# Two numbers with decimal commas and nothing else: "45,1885 5,7245".
+_DECIMAL_COMMA_PAIR = re.compile(r"^\s*-?\d+,\d+\s+-?\d+,\d+\s*$")
+
+
+def _unlabelled(text: str) -> tuple[str, bool]:
+    """The text with its coordinate labels turned into separators, and whether longitude was
+    named first. Decimal commas are read where they cannot be the separator: between labels or
+    semicolons without a decimal point anywhere, or in a pair of numbers split by a space."""
+    named = [match.group(1).startswith("LAT") for match in _LABEL.finditer(text)]
+    text = _LABEL.sub(" ; ", text)
+    if ("." not in text and ";" in text) or _DECIMAL_COMMA_PAIR.match(text):
+        text = re.sub(r"(\d),(?=\d)", r"\1.", text)
+    return text, named == [False, True]
+
+
 def _tokens(text: str) -> list[str] | None:
     """Numbers, hemisphere letters, unit signs and separators; None for anything else."""
     tokens: list[str] = []
@@ -49,7 +66,7 @@ def _tokens(text: str) -> list[str] | None:
 @lru_cache(maxsize=1 << 16)
 def parse_point(raw: str) -> Point | None:
     """(lat, lon) in decimal degrees, or None when the text is not a point."""
-    text = clean(raw).upper().translate(_SIGNS)
+    text, longitude_first = _unlabelled(clean(raw).upper().translate(_SIGNS))
     tokens = _tokens(text)
     if not tokens:
         return None
@@ -101,6 +118,8 @@ def parse_point(raw: str) -> Point | None:
         values.append((value * sign, hemisphere))
     (first, h1), (second, h2) = values
     if h1 in _LON or h2 in _LAT:  # "E 2.8765 N 44.0123": the letters say which is which
+        first, second = second, first
+    elif longitude_first and not (h1 or h2):  # "Long. 5.7245 Lat. 45.1885": the words do
         first, second = second, first
     if abs(first) > 90 or abs(second) > 180:
         return None

@@ -190,9 +190,25 @@ function pointTokens(text) {
   return tokens;
 }
 
+// Words labels put before a coordinate ("Lat. 33.5329 Long. -5.2694"), as geo.py reads them.
+const POINT_LABEL = /\b(LATITUDE|LAT|LONGITUDE|LONG|LON|LNG)\b\.?\s*:?/g;
+const DECIMAL_COMMA_PAIR = /^\s*-?\d+,\d+\s+-?\d+,\d+\s*$/;
+
+/** [text with its labels as separators, whether longitude was named first] (geo._unlabelled). */
+function unlabelled(text) {
+  const named = [...text.matchAll(POINT_LABEL)].map((match) => match[1].startsWith("LAT"));
+  let out = text.replace(POINT_LABEL, " ; ");
+  if ((!out.includes(".") && out.includes(";")) || DECIMAL_COMMA_PAIR.test(out)) {
+    out = out.replace(/(\d),(?=\d)/g, "$1.");
+  }
+  return [out, named.length === 2 && !named[0] && named[1]];
+}
+
 /** [lat, lon] in decimal degrees, or null. */
 export function parsePoint(raw) {
-  const text = asciiDigits(raw.trim().replace(/\s+/g, " ").toUpperCase().replace(/[′’´″”º˚]/g, (ch) => SIGNS[ch]));
+  const [text, longitudeFirst] = unlabelled(
+    asciiDigits(raw.trim().replace(/\s+/g, " ").toUpperCase().replace(/[′’´″”º˚]/g, (ch) => SIGNS[ch])),
+  );
   const tokens = pointTokens(text);
   if (!tokens || !tokens.length) return null;
   let coordinates = []; // [degree parts, hemisphere letter]
@@ -244,6 +260,7 @@ export function parsePoint(raw) {
   }
   let [[first, h1], [second, h2]] = values;
   if (h1 in LON || h2 in LAT) [first, second] = [second, first]; // "E 2.87 N 44.01"
+  else if (longitudeFirst && !h1 && !h2) [first, second] = [second, first]; // "Long. 5.7 Lat. 45.1"
   if (Math.abs(first) > 90 || Math.abs(second) > 180) return null;
   return [first, second];
 }
