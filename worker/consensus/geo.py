@@ -117,9 +117,9 @@ def parse_point(raw: str) -> Point | None:
         sign = _LAT.get(hemisphere) or _LON.get(hemisphere) or (-1 if negative else 1)
         values.append((value * sign, hemisphere))
     (first, h1), (second, h2) = values
-    if h1 in _LON or h2 in _LAT:  # "E 2.8765 N 44.0123": the letters say which is which
-        first, second = second, first
-    elif longitude_first and not (h1 or h2):  # "Long. 5.7245 Lat. 45.1885": the words do
+    # "E 2.8765 N 44.0123": the letters say which is which; "Long. 5.72 Lat. 45.18": the words.
+    letters_swap = h1 in _LON or h2 in _LAT
+    if letters_swap or (longitude_first and not (h1 or h2)):
         first, second = second, first
     if abs(first) > 90 or abs(second) > 180:
         return None
