@@ -75,3 +75,13 @@ def test_the_darwin_core_archive_writes_the_elevation_in_metres(
         rows = list(archive)
     dwc = "http://rs.tdwg.org/dwc/terms/"
     assert [row.data[dwc + "minimumElevationInMeters"] for row in rows] == ["366"]
+
+
+def test_the_curator_screen_lists_each_answer_in_metres_with_what_its_contributor_typed(
+    in_feet,
+):
+    curator = MembershipFactory(project=in_feet.project, role=Role.CURATOR).user
+    review = as_user(api_client(), curator).get(f"/api/tasks/{in_feet.pk}/review/").json()
+    field = next(f for f in review["fields"] if f["key"] == ELEVATION)
+    typed = {a["value"]: sorted(c["typed"] for c in a["contributors"]) for a in field["answers"]}
+    assert typed == {"366": ["1200 ft", "366 m"], "1200": ["3937 pieds"]}
