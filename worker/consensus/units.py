@@ -59,16 +59,19 @@ def split_unit(text: str) -> tuple[str, str | None]:
 
 def convert(value: Decimal, *, typed: str, to: str) -> Decimal:
     """`value`, typed in unit `typed`, in unit `to`, rounded as the module's docstring says."""
-    factor = METRES[typed] / METRES[to]
-    exact = Fraction(value) * factor
+    if typed == to:
+        return value
+    factor, shift = _FACTORS[typed, to]
+    if shift is not None:  # by a power of ten: the same digits, exactly
+        sign, digits, exponent = value.as_tuple()
+        assert isinstance(exponent, int)
+        return Decimal((sign, digits, exponent + shift))
     exponent = value.as_tuple().exponent
     decimals = max(0, -exponent) if isinstance(exponent, int) else 0
-    shift = _power_of_ten(factor)
-    places = max(0, decimals - shift) if shift is not None else decimals
-    scaled = exact * 10**places
+    scaled = Fraction(value) * factor * 10**decimals
     whole = (abs(scaled.numerator) * 2 + scaled.denominator) // (2 * scaled.denominator)
-    # From text, which is exact (scaleb would round to the context's 28 digits).
-    return Decimal(f"{'-' if scaled < 0 else ''}{whole}E-{places}")
+    # From text, which is exact (arithmetic would round to the context's 28 digits).
+    return Decimal(f"{'-' if scaled < 0 else ''}{whole}E-{decimals}")
 
 
 def _power_of_ten(factor: Fraction) -> int | None:
@@ -77,3 +80,11 @@ def _power_of_ten(factor: Fraction) -> int | None:
         if factor == Fraction(10) ** k:
             return k
     return None
+
+
+# Per pair of units: the factor and, when it is a power of ten, its exponent.
+_FACTORS: dict[tuple[str, str], tuple[Fraction, int | None]] = {
+    (a, b): (METRES[a] / METRES[b], _power_of_ten(METRES[a] / METRES[b]))
+    for a in METRES
+    for b in METRES
+}
