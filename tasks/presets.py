@@ -172,11 +172,12 @@ HERBARIUM_FIELDS: list[dict[str, Any]] = [
         "Altitude (m)",
         "Elevation (m)",
         help={
-            "fr": "En mètres ; « 650 m » ou « 1 200 » sont compris.",
-            "en": 'In metres; "650 m" or "1,200" are understood.',
+            "fr": "En mètres ; « 650 m », « 1 200 » sont compris, et « 2130 ft » ou « 2130 pieds » convertis.",
+            "en": 'In metres; "650 m" or "1,200" are understood, "2130 ft" or "2130 pieds" converted.',
         },
         validation={"min": -500, "max": 9000, "integer": True},
         mapping={"dwc": "minimumElevationInMeters"},
+        unit="m",
     ),
     _field(
         "coordinates",

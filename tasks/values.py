@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -118,8 +119,12 @@ def _field_check(spec: FieldSpec, raw: Any, marker: Any) -> list[str]:
     ):
         return [_("%(value)s is not one of the options.") % {"value": text}]
     reader = READERS.get(spec.type)
+    if spec.type == "number" and spec.unit:
+        reader = partial(parse_number, unit=spec.unit)  # "1200 ft" in metres: converted
     # "?", "illisible", "s.n."… typed in a field are markers the engine understands.
     if reader is not None and reader(cleaned) is None and marker_of(cleaned) is None:
+        if spec.type == "number" and spec.unit:
+            return [_unreadable_message("quantity") % {"unit": spec.unit}]
         return [_unreadable_message(spec.type)]
     return []
 
@@ -139,6 +144,9 @@ def hides_characters(text: str) -> bool:
 def _unreadable_message(type_: str) -> str:
     messages = {
         "number": _("Not a number we can read (e.g. 650, 650 m, 1 200)."),
+        "quantity": _(
+            "Not a number we can read, in %(unit)s or another length unit (e.g. 650, 650 m, 2130 ft, 2130 pieds)."
+        ),
         "date": _("Not a date we can read (e.g. 12/06/1898, 12 juin 1898, 1898-06, 1898)."),
         "geopoint": _(
             "Not coordinates we can read (e.g. 45.1885, 5.7245 or 45°11'19\"N 5°43'28\"E)."

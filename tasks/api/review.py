@@ -173,6 +173,9 @@ class ClaimView(APIView):
 class ReviewContributorSerializer(serializers.Serializer):
     username = serializers.CharField()
     reliability = serializers.FloatField(help_text="Their vote weight for this field type.")
+    typed = serializers.CharField(
+        help_text='Their answer as typed ("1200 ft"), where `value` is its normal form (366).'
+    )
 
 
 class ReviewAnswerSerializer(serializers.Serializer):

@@ -87,6 +87,15 @@ def task_review(*, task: Task) -> dict[str, Any]:
         ).values_list("user_id", "field_type", "weight")
     }
     history = _history(results)
+    # What each contributor typed: an answer is listed in its normal form ("366" for
+    # "1200 ft" in a field in metres), and a curator judges from what was written.
+    typed: dict[tuple[int, str], str] = {
+        (user_id, key): str(value)
+        for user_id, values in Transcription.objects.filter(task=task).values_list(
+            "user_id", "values"
+        )
+        for key, value in (values or {}).items()
+    }
     fields = []
     for result in sorted(
         results, key=lambda r: list(specs).index(r.key) if r.key in specs else 999
@@ -114,6 +123,7 @@ def task_review(*, task: Task) -> dict[str, Any]:
                             {
                                 "username": names.get(int(u), "?"),
                                 "reliability": round(weights.get((int(u), field_type), 1.0), 2),
+                                "typed": typed.get((int(u), result.key), ""),
                             }
                             for u in alt["users"]
                         ],

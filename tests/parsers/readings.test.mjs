@@ -15,7 +15,7 @@ const table = JSON.parse(readFileSync(new URL("./readings.json", import.meta.url
 // is the page's (form.js `interpret`): a placeholder first, then the field's reader.
 const readers = {
   date: (entry) => markerOf(entry.typed) ?? parseDate(entry.typed.trim(), entry.day_first ?? true),
-  number: (entry) => markerOf(entry.typed) ?? parseNumber(entry.typed.trim()),
+  number: (entry) => markerOf(entry.typed) ?? parseNumber(entry.typed.trim(), entry.unit ?? ""),
   geopoint: (entry) => {
     const marker = markerOf(entry.typed);
     if (marker) return marker;

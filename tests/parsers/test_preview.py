@@ -1,6 +1,6 @@
 """The transcription page's preview reads the shared table as the engine does.
 
-Runs readings.test.mjs with Node's own test runner (no npm package needed), so that `make test`
+Runs readings.test.mjs (and preview.test.mjs, the preview's conversions) with Node's own test runner (no npm package needed), so that `make test`
 fails when parse.js and the Python readers part ways. Without Node the test skips with the
 reason, or fails when CROWD_REQUIRE_SERVICES=1 (as in CI).
 """
@@ -23,7 +23,13 @@ def test_the_preview_reads_every_entry_of_the_table_as_the_engine_does():
         missing("Node.js is not installed: the preview's readers were not checked")
         return
     run = subprocess.run(
-        [node, "--test", "--test-reporter=tap", str(HERE / "readings.test.mjs")],
+        [
+            node,
+            "--test",
+            "--test-reporter=tap",
+            str(HERE / "readings.test.mjs"),
+            str(HERE / "preview.test.mjs"),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -29,12 +29,14 @@ def _cases(kind: str) -> list[Any]:
     return [pytest.param(entry, id=f"{kind}:{entry['typed']!r}") for entry in TABLE[kind]]
 
 
-def _spec(kind: str, options: list[dict[str, Any]] | None = None) -> FieldSpec:
+def _spec(kind: str, options: list[dict[str, Any]] | None = None, unit: str = "") -> FieldSpec:
     vocabulary = tuple(
         Option(value=o["value"], label=o.get("label", {}), synonyms=tuple(o.get("synonyms", ())))
         for o in options or ()
     )
-    return FieldSpec(key="answer", type=kind, label={"en": "Answer"}, vocabulary=vocabulary)
+    return FieldSpec(
+        key="answer", type=kind, label={"en": "Answer"}, vocabulary=vocabulary, unit=unit
+    )
 
 
 def _shown(reading: Reading) -> str | None:
@@ -52,14 +54,14 @@ def _read(kind: str, entry: dict[str, Any]) -> str | None:
     if kind == "date":
         return _shown(read_date(typed, entry.get("day_first", True)))
     if kind == "number":
-        return _shown(read_number(typed))
+        return _shown(read_number(typed, entry.get("unit", "")))
     if kind == "geopoint":
         return _shown(read_point(typed))
     return _shown(read_option(typed, _spec("select", entry["options"])))
 
 
 def _accepted(kind: str, entry: dict[str, Any]) -> bool:
-    spec = _spec(kind, entry.get("options"))
+    spec = _spec(kind, entry.get("options"), entry.get("unit", ""))
     try:
         values_check(specs=(spec,), values={"answer": entry["typed"]}, markers={})
     except ValuesRejected:
@@ -85,3 +87,6 @@ def test_the_table_covers_every_typed_field_and_refusals_for_each():
         assert None in readings, kind
         assert any(r is not None for r in readings), kind
     assert any(entry.get("day_first") is False for entry in TABLE["date"])
+    with_unit = [entry["reading"] for entry in TABLE["number"] if entry.get("unit")]
+    assert None in with_unit
+    assert any(r is not None for r in with_unit)

@@ -1,32 +1,46 @@
-"""Numbers: read units and separators (`650 m`, `1 200`, `1,200`, `12,5`), compare exactly."""
+"""Numbers: read units and separators (`650 m`, `1 200`, `1,200`, `12,5`, `1200 ft`), compare
+exactly. An answer in another unit than the field's is converted to it (see `units`)."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from worker.consensus.explain import Part
 from worker.consensus.model import Reading, ValueConsensus, Vote, make_alternative
 from worker.consensus.text import read_parsed
+from worker.consensus.units import convert, split_unit
 
-# Units and qualifiers typed around a number; the field's unit is fixed by the template.
-_UNITS = ("mètres", "metres", "meters", "mètre", "metre", "meter", "msm", "m.", "m")
+# Qualifiers typed before a number; units after it are read by `units.split_unit`.
 _PREFIXES = ("alt.", "alt", "ca.", "ca", "env.", "env", "c.", "~", "≈")
 
 
 @lru_cache(maxsize=1 << 16)
-def parse_number(raw: str) -> Decimal | None:
+def parse_number(raw: str, unit: str = "") -> Decimal | None:
+    """The number `raw` says, in the field's `unit` ("" for a field that declares none).
+
+    A field without a unit reads metre words as decoration ("650 m", as before units were
+    declared) and refuses any other unit: "1200 ft" in a count is a mistake, not a count."""
     text = unicodedata.normalize("NFKC", raw).casefold().strip()
     for prefix in _PREFIXES:
         if text.startswith(prefix) and text[len(prefix) :].lstrip()[:1].isdigit():
             text = text[len(prefix) :].strip()
             break
-    for unit in _UNITS:
-        if text.endswith(unit):
-            text = text[: -len(unit)].strip()
-            break
+    text, typed = split_unit(text)
+    if typed is not None and text.endswith(("'", "’", "′")):
+        return None  # 1200'' is inches, 1200 ft' a slip: no unit we read
+    number = _parse_plain(text)
+    if number is None or typed is None:
+        return number
+    if not unit:
+        return number if typed == "m" else None
+    return convert(number, typed=typed, to=unit)
+
+
+def _parse_plain(text: str) -> Decimal | None:
+    """A number without prefix or unit: spaces, thousands marks and a decimal mark."""
     text = "".join(text.split()).replace("'", "").replace("’", "")  # 1 200, 1'200
     if not text:
         return None
@@ -70,8 +84,10 @@ def plain(number: Decimal) -> str:
 
 
 @lru_cache(maxsize=1 << 16)
-def read_number(raw: str) -> Reading:
-    return read_parsed(raw, parse_number, plain)
+def read_number(raw: str, unit: str = "") -> Reading:
+    if not unit:
+        return read_parsed(raw, parse_number, plain)
+    return read_parsed(raw, partial(parse_number, unit=unit), plain)
 
 
 def consensus(votes: Sequence[Vote]) -> ValueConsensus:

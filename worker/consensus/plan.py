@@ -33,7 +33,7 @@ def field_reader(spec: FieldSpec, policy: Policy) -> Callable[[str], Reading]:
     if spec.type == "date":
         return _read_date_day_first if policy.day_first else _read_date_month_first
     if spec.type == "number":
-        return numbers.read_number
+        return partial(numbers.read_number, unit=spec.unit) if spec.unit else numbers.read_number
     if spec.type == "geopoint":
         return geo.read_point
     if spec.type == "select":

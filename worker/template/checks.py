@@ -14,6 +14,7 @@ from worker.template.model import (
     LANGUAGES,
     MAX_OPTIONS,
     MAX_VALUE_LENGTH,
+    UNITS,
     Option,
     fold,
 )
@@ -243,6 +244,38 @@ def _mapping_check(raw: Any, type_: Any, where: str, errors: list[str]) -> None:
                 errors.append(
                     _term_problem(f"{where}.{standard}", standard, name, hint[0] if hint else "")
                 )
+
+
+def _unit_check(unit: Any, type_: Any, mapping: Any, where: str, errors: list[str]) -> None:
+    """A number field's unit: one of UNITS; a Darwin Core term "...InMeters" needs metres, so
+    that the export writes the term's unit (answers in feet are converted on reading)."""
+    if unit == "":
+        return
+    if type_ != "number":
+        errors.append(
+            _problem(where, _("only number fields have a unit (this one is %(type)r)"), type=type_)
+        )
+        return
+    if unit not in UNITS:
+        errors.append(
+            _problem(
+                where,
+                _("%(unit)r is not a unit; use one of %(units)s"),
+                unit=unit,
+                units=", ".join(UNITS),
+            )
+        )
+        return
+    term = mapping.get("dwc") if isinstance(mapping, dict) else None
+    if isinstance(term, str) and term.endswith("InMeters") and unit != "m":
+        errors.append(
+            _problem(
+                where,
+                _('%(term)s is in metres: declare "unit": "m" (answers in %(unit)s are converted)'),
+                term=term,
+                unit=unit,
+            )
+        )
 
 
 def _term_problem(path: str, standard: str, name: Any, hint: str) -> str:

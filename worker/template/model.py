@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FIELD_TYPES = ("text", "select", "number", "date", "geopoint")
+# The units a number field may declare (worker/consensus/units.py converts between them).
+UNITS = ("m", "km", "cm", "mm", "ft")
 LANGUAGES = ("fr", "en")
 MAX_FIELDS = 60
 MAX_VALUE_LENGTH = 2000
@@ -28,6 +30,7 @@ _FIELD_PROPERTIES = {
     "validation",
     "mapping",
     "weight",
+    "unit",
 }
 _OPTION_PROPERTIES = {"value", "label", "synonyms"}
 _VALIDATION_PROPERTIES = {
@@ -68,6 +71,7 @@ class FieldSpec:
     validation: Mapping[str, Any] = field(default_factory=dict)
     mapping: Mapping[str, Any] = field(default_factory=dict)
     weight: float = 1.0
+    unit: str = ""  # a number field's unit (one of UNITS), "" when it declares none
 
     def label_in(self, language: str) -> str:
         return self.label.get(language) or self.label["en"]

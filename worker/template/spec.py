@@ -16,6 +16,7 @@ from worker.template.checks import (
     _mapping_check,
     _problem,
     _translations,
+    _unit_check,
     _unknown_properties,
     _validation_check,
     _vocabulary_parse,
@@ -90,6 +91,8 @@ def template_dump(specs: Iterable[FieldSpec]) -> list[dict[str, Any]]:
             item["mapping"] = dict(spec.mapping)
         if spec.weight != 1.0:
             item["weight"] = spec.weight
+        if spec.unit:
+            item["unit"] = spec.unit
         out.append(item)
     return out
 
@@ -164,6 +167,8 @@ def _field_parse(raw: Any, where: str, errors: list[str]) -> FieldSpec | None:
         _validation_check(validation, str(type_), f"{where}.validation", errors)
     mapping = raw.get("mapping", {})
     _mapping_check(mapping, type_, f"{where}.mapping", errors)
+    unit = raw.get("unit", "")
+    _unit_check(unit, type_, mapping, f"{where}.unit", errors)
     if len(errors) > before:
         return None
     return FieldSpec(
@@ -176,4 +181,5 @@ def _field_parse(raw: Any, where: str, errors: list[str]) -> FieldSpec | None:
         validation=dict(validation),
         mapping=dict(mapping),
         weight=float(weight),
+        unit=str(unit),
     )

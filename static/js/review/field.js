@@ -47,9 +47,11 @@ function history(field, reasons) {
 }
 
 function contributors(answer) {
-  const names = answer.contributors.map((who) =>
-    t("contributorReliability", {name: who.username, value: formatWeight(who.reliability)}),
-  );
+  const names = answer.contributors.map((who) => {
+    const name = t("contributorReliability", {name: who.username, value: formatWeight(who.reliability)});
+    // The answer as typed when it reads otherwise ("1200 ft" listed as 366 in metres).
+    return who.typed && who.typed !== answer.value ? `${name} ${t("typedAs", {typed: who.typed})}` : name;
+  });
   return el("span", {className: "who", text: names.join(", ")});
 }
 

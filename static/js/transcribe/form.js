@@ -3,7 +3,7 @@
 // "not on the image") and its errors, all tied to the input with aria-describedby.
 
 import {localized, t} from "../lib/messages.js";
-import {fold, formatPoint, markerOf, optionFor, parseDate, parseNumber, parsePoint} from "./parse.js";
+import {fold, formatPoint, markerOf, optionFor, parseDate, parsePoint, parseQuantity} from "./parse.js";
 
 export const MARKERS = ["illegible", "absent"];
 const MAX_LENGTH = 2000; // the server's limit (tasks.template_spec.MAX_VALUE_LENGTH)
@@ -31,8 +31,15 @@ export function interpret(spec, text, {dayFirst = true} = {}) {
   const marker = TYPED.has(spec.type) && markerOf(typed);
   if (marker) return {shown: t(marker)};
   if (spec.type === "number") {
-    const number = parseNumber(typed);
-    return number === null ? {problem: t("errNumber")} : {shown: number};
+    // A field with a unit converts answers in other units; the typed text is what is sent.
+    const unit = spec.unit || "";
+    const number = parseQuantity(typed, unit);
+    if (number === null) return {problem: unit ? t("errQuantity", {unit}) : t("errNumber")};
+    if (!unit) return {shown: number.value};
+    const value = `${number.value} ${unit}`;
+    if (number.typed === null || number.typed === unit) return {shown: value};
+    // What was typed, in the field's unit: "1200 ft → 366 m".
+    return {shown: t("converted", {typed: typed, value})};
   }
   if (spec.type === "date") {
     const date = parseDate(typed, dayFirst);

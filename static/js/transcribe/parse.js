@@ -31,12 +31,33 @@ function asciiDigits(text) {
   });
 }
 
-// --- Numbers: `650 m`, `1 200`, `1,200`, `12,5`, `alt. 650` --------------------------------
-const UNITS = ["mètres", "metres", "meters", "mètre", "metre", "meter", "msm", "m.", "m"];
+// --- Numbers: `650 m`, `1 200`, `1,200`, `12,5`, `alt. 650`, `1200 ft` ---------------------
 const PREFIXES = ["alt.", "alt", "ca.", "ca", "env.", "env", "c.", "~", "≈"];
 
-/** The number as plain text ("1200", "12.5"), or null when the text is not a number. */
-export function parseNumber(raw) {
+// Units (worker/consensus/units.py): metres per unit as an exact fraction [numerator,
+// denominator] (the international foot is 0.3048 m), and the words labels write after a number.
+const METRES = {m: [1n, 1n], km: [1000n, 1n], cm: [1n, 100n], mm: [1n, 1000n], ft: [3048n, 10000n]};
+const UNIT_WORDS = {
+  m: ["mètres", "metres", "meters", "mètre", "metre", "meter", "msm", "m."],
+  km: ["kilomètres", "kilometres", "kilometers", "kilomètre", "kilometre", "kilometer", "km."],
+  cm: ["centimètres", "centimetres", "centimeters", "centimètre", "centimetre", "centimeter", "cm."],
+  mm: ["millimètres", "millimetres", "millimeters", "millimètre", "millimetre", "millimeter", "mm."],
+  ft: ["pieds", "pied", "feet", "foot", "ft.", "pi.", "pi", "'", "’", "′"],
+};
+// Longest first, so that "mm" is not read as "m" after an "m".
+const SUFFIXES = Object.entries(UNIT_WORDS)
+  .flatMap(([unit, words]) => [unit, ...words].map((word) => [word, unit]))
+  .sort((a, b) => b[0].length - a[0].length || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
+/** The number as plain text ("1200", "12.5") in the field's `unit` ("" when it declares none),
+ * or null when the text is not a number. */
+export function parseNumber(raw, unit = "") {
+  return parseQuantity(raw, unit)?.value ?? null;
+}
+
+/** `{value, typed}`: the number in the field's unit, and the unit written after it (null when
+ * none); or null. A field without a unit reads metre words as decoration and refuses others. */
+export function parseQuantity(raw, unit = "") {
   let text = asciiDigits(raw.normalize("NFKC").toLowerCase().trim());
   for (const prefix of PREFIXES) {
     if (text.startsWith(prefix) && isDigit(text.slice(prefix.length).trimStart().charAt(0))) {
@@ -44,13 +65,25 @@ export function parseNumber(raw) {
       break;
     }
   }
-  for (const unit of UNITS) {
-    if (text.endsWith(unit)) {
-      text = text.slice(0, -unit.length).trim();
+  let typed = null;
+  for (const [word, name] of SUFFIXES) {
+    if (text.endsWith(word)) {
+      text = text.slice(0, -word.length).trimEnd();
+      typed = name;
       break;
     }
   }
-  text = text.replace(/\s+/g, "").replace(/['’]/g, ""); // 1 200, 1'200
+  if (typed !== null && /['’′]$/.test(text)) return null; // 1200'' is inches
+  const number = parsePlain(text);
+  if (number === null) return null;
+  if (typed === null) return {value: plainNumber(number), typed};
+  if (!unit) return typed === "m" ? {value: plainNumber(number), typed} : null;
+  return {value: plainNumber(convert(number, typed, unit)), typed};
+}
+
+/** A number without prefix or unit, as {sign, whole, fraction} digit strings, or null. */
+function parsePlain(raw) {
+  let text = raw.replace(/\s+/g, "").replace(/['’]/g, ""); // 1 200, 1'200
   if (!text) return null;
   const separators = [...text].filter((ch) => ch === "," || ch === ".");
   if (separators.length) {
@@ -71,10 +104,44 @@ export function parseNumber(raw) {
   }
   const match = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text);
   if (!match || !(match[2] || match[3])) return null;
-  const whole = match[2].replace(/^0+(?=\d)/, "") || "0";
-  const fraction = (match[3] || "").replace(/0+$/, "");
-  const sign = match[1] === "-" && (whole !== "0" || fraction) ? "-" : "";
-  return `${sign}${whole}${fraction ? `.${fraction}` : ""}`;
+  return {sign: match[1] === "-" ? "-" : "", whole: match[2] || "0", fraction: match[3] || ""};
+}
+
+function plainNumber({sign, whole, fraction}) {
+  const w = whole.replace(/^0+(?=\d)/, "") || "0";
+  const f = fraction.replace(/0+$/, "");
+  return `${w !== "0" || f ? sign : ""}${w}${f ? `.${f}` : ""}`;
+}
+
+const TEN = 10n;
+const gcd = (a, b) => (b === 0n ? a : gcd(b, a % b));
+
+/** k when num/den is 10**k, else null. */
+function powerOfTen(num, den) {
+  const g = gcd(num, den);
+  const [n, d] = [num / g, den / g];
+  const digits = (x) => (/^10*$/.test(String(x)) ? String(x).length - 1 : null);
+  if (digits(n) === null || digits(d) === null) return null;
+  return digits(n) - digits(d);
+}
+
+/** The number typed in unit `from`, in unit `to`: exact by a power of ten, otherwise rounded
+ * half away from zero to as many decimals as were typed (worker/consensus/units.py). */
+function convert({sign, whole, fraction}, from, to) {
+  const num = METRES[from][0] * METRES[to][1];
+  const den = METRES[from][1] * METRES[to][0];
+  const decimals = fraction.length;
+  const shift = powerOfTen(num, den);
+  const places = shift === null ? decimals : Math.max(0, decimals - shift);
+  // value × factor × 10^places = digits × num × 10^places / (10^decimals × den)
+  const top = BigInt(whole + fraction) * num * TEN ** BigInt(places);
+  const bottom = TEN ** BigInt(decimals) * den;
+  const rounded = String((top * 2n + bottom) / (bottom * 2n)).padStart(places + 1, "0");
+  return {
+    sign,
+    whole: rounded.slice(0, rounded.length - places),
+    fraction: places ? rounded.slice(rounded.length - places) : "",
+  };
 }
 
 /** Whether digit groups split at the marks are thousands: 1 to 3 digits not led by a zero (0,125

@@ -163,3 +163,40 @@ def test_the_template_model_refuses_an_invalid_template_on_clean(project):
     with pytest.raises(ValidationError) as raised:
         template.full_clean()
     assert "is not a field type" in str(raised.value.message_dict["fields"])
+
+
+def number_field(**extra):
+    return {"key": "alt", "type": "number", "label": {"fr": "Altitude", "en": "Elevation"}, **extra}
+
+
+def test_a_number_field_declares_its_unit_and_keeps_it_through_a_round_trip():
+    specs = template_parse([number_field(unit="ft")])
+    assert specs[0].unit == "ft"
+    assert template_dump(specs)[0]["unit"] == "ft"
+    assert template_parse([number_field()])[0].unit == ""  # none declared: read as before
+
+
+def test_an_unknown_unit_names_the_units_allowed():
+    assert errors_of([number_field(unit="yd")]) == [
+        "fields[0].unit: 'yd' is not a unit; use one of m, km, cm, mm, ft"
+    ]
+
+
+def test_only_number_fields_have_a_unit():
+    assert errors_of([text_field(unit="m")]) == [
+        "fields[0].unit: only number fields have a unit (this one is 'text')"
+    ]
+
+
+def test_a_darwin_core_term_in_metres_needs_a_field_in_metres():
+    field = number_field(unit="ft", mapping={"dwc": "minimumElevationInMeters"})
+    assert errors_of([field]) == [
+        'fields[0].unit: minimumElevationInMeters is in metres: declare "unit": "m"'
+        " (answers in ft are converted)"
+    ]
+    assert template_parse([{**field, "unit": "m"}])[0].unit == "m"
+
+
+def test_the_herbarium_preset_reads_elevations_in_metres():
+    specs = {s.key: s for s in template_parse(HERBARIUM_FIELDS)}
+    assert specs["minimumElevationInMeters"].unit == "m"
