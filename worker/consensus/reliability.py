@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from worker.consensus.engine import field_reader, reconcile_task
-from worker.consensus.model import Policy, Submission, TaskOutcome
+from worker.consensus.model import Policy, Submission, TaskOutcome, new_submission
 from worker.template import FieldSpec
 
 CURATOR = "curator"
@@ -248,4 +248,9 @@ def with_weights(
     submissions: Sequence[Submission], weights: Mapping[str, Mapping[str, float]]
 ) -> list[Submission]:
     """The submissions carrying each contributor's weights (unknown contributors: the prior)."""
-    return [replace(s, weights=weights[s.user]) if s.user in weights else s for s in submissions]
+    return [
+        new_submission(s.user, s.values, weights[s.user], s.markers, s.trusted)
+        if s.user in weights
+        else s
+        for s in submissions
+    ]
