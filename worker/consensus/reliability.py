@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from worker.consensus.engine import field_reader, reconcile_task
-from worker.consensus.model import Policy, Submission, TaskOutcome
+from worker.consensus.model import Policy, Submission, TaskOutcome, new_submission
 from worker.template import FieldSpec
 
 CURATOR = "curator"
@@ -133,19 +133,64 @@ def estimate_from_tasks(
 ) -> tuple[dict[str, dict[str, float]], tuple[tuple[str, float], ...]]:
     """Contributor weights and per-field blank shares (`Policy.blank_weights`), learnt together."""
     policy = policy or Policy()
+    model = model or ReliabilityModel()
     tasks = [list(task) for task in tasks]
     weights: dict[str, dict[str, float]] = {}
     for _ in range(rounds):
-        observations: list[Observation] = []
+        tallies = _Tallies(model)
         blanks = BlankTally()
         for task in tasks:
             weighted = with_weights(task, weights)
             outcome = reconcile_task(fields, weighted, policy)
-            observations += reliability_observations(fields, weighted, outcome)
+            tallies.add(fields, weighted, outcome)
             blanks.add(fields, weighted, outcome, policy)
-        weights = reliability_estimate(observations, model)
+        weights = tallies.weights()
         policy = replace(policy, blank_weights=blanks.shares(fields, policy, model))
     return weights, policy.blank_weights
+
+
+class _Tallies:
+    """`reliability_observations` then `reliability_estimate`, without the objects between.
+
+    Each round of `estimate_from_tasks` would make an `Observation` and a `Tally` per
+    contributor and settled field (two million on 20,000 images): the sums are kept in
+    place instead, added in the same order, so the weights are the same to the last bit.
+    """
+
+    def __init__(self, model: ReliabilityModel) -> None:
+        self.model = model
+        self.unanimous = model.source_weight(UNANIMOUS)
+        self.consensus = model.source_weight(CONSENSUS)
+        self.sums: dict[tuple[str, str], list[float]] = {}
+
+    def add(
+        self, fields: Sequence[FieldSpec], submissions: Sequence[Submission], outcome: TaskOutcome
+    ) -> None:
+        sums = self.sums
+        results = outcome.fields
+        for spec in fields:
+            result = results[spec.key]
+            if not result.accepted:
+                continue
+            agreeing = result.agreeing
+            weight = self.unanimous if len(agreeing) == result.n else self.consensus
+            field_type = spec.type
+            for submission in submissions:
+                key = (submission.user, field_type)
+                tally = sums.get(key)
+                if tally is None:
+                    tally = sums[key] = [0.0, 0.0]
+                tally[0] += weight * (submission.user in agreeing)
+                tally[1] += weight
+
+    def weights(self) -> dict[str, dict[str, float]]:
+        model = self.model
+        weights: dict[str, dict[str, float]] = {}
+        for (user, field_type), (correct, total) in self.sums.items():
+            weights.setdefault(user, {})[field_type] = reliability_weight(
+                Tally(correct, total), model
+            )
+        return weights
 
 
 class BlankTally:
@@ -203,4 +248,9 @@ def with_weights(
     submissions: Sequence[Submission], weights: Mapping[str, Mapping[str, float]]
 ) -> list[Submission]:
     """The submissions carrying each contributor's weights (unknown contributors: the prior)."""
-    return [replace(s, weights=weights[s.user]) if s.user in weights else s for s in submissions]
+    return [
+        new_submission(s.user, s.values, weights[s.user], s.markers, s.trusted)
+        if s.user in weights
+        else s
+        for s in submissions
+    ]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from worker.consensus.cli import main
+from worker.consensus.cli import InputError, main, parse_fields, read_subjects
 
 FIELDS = "name:text,date:date,alt:number,point:geopoint,kind:select"
 ROOT = Path(__file__).resolve().parents[3]
@@ -160,3 +160,41 @@ def test_the_module_runs_as_a_command(tmp_path):
     )
     assert done.returncode == 2
     assert "missing column name" in done.stderr
+
+
+def read_with_dict_reader(path: Path, keys: list[str]) -> dict[str, list[tuple[str, dict]]]:
+    """What the reader did with csv.DictReader, before it read plain rows (the reference)."""
+    subjects: dict[str, list[tuple[str, dict]]] = {}
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        for line, row in enumerate(csv.DictReader(handle), 2):
+            values = {key: row[key] or "" for key in keys}
+            user = row["user_name"] or f"{path.name}:{line}"
+            subjects.setdefault(row["subject_id"] or "", []).append((user, values))
+    return subjects
+
+
+def test_the_reader_reads_rows_as_dict_reader_did_short_rows_empty_lines_and_repeated_columns(
+    tmp_path,
+):
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "\ufeffsubject_id,user_name,name,date,name\n"
+        "S1,a,x,1898,y\n"
+        "\n"
+        "S1,,x\n"  # short: the missing cells are blank
+        'S2,b,"two\nlines",,z\n'
+        "S2,c,,,\n",
+        encoding="utf-8",
+    )
+    fields = parse_fields("name:text,date:date")
+    read = read_subjects(source, fields, "subject_id", "user_name")
+    got = {s: [(x.user, dict(x.values)) for x in subs] for s, subs in read.items()}
+    assert got == read_with_dict_reader(source, ["name", "date"])
+    assert got["S1"][1][0] == "in.csv:3"  # counted as DictReader counts: the empty line is not
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused_with_its_line(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("subject_id,user_name,name\nS1,a,x\nS1,b,x,extra\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 3: more cells than columns"):
+        read_subjects(source, parse_fields("name:text"), "subject_id", "user_name")
