@@ -20,21 +20,23 @@ from worker.consensus.text import read_parsed
 
 DateKey = tuple[int, int | None, int | None]
 
+# French, English, German and Latin names (nominative and the genitive of "die 12 junii"),
+# and the abbreviations labels and cards print; accents are folded before the look-up.
 _MONTH_NAMES = (
-    ("janvier", "january", "janv", "jan", "ja"),
-    ("fevrier", "february", "fevr", "fev", "feb", "fe"),
-    ("mars", "march", "mar"),
-    ("avril", "april", "avr", "apr", "av"),
-    ("mai", "may"),
-    ("juin", "june", "jun"),
-    ("juillet", "july", "juil", "jul", "jl"),
-    ("aout", "august", "aug", "aou"),
-    ("septembre", "september", "sept", "sep"),
-    ("octobre", "october", "oct"),
-    ("novembre", "november", "nov"),
-    ("decembre", "december", "dec"),
+    "janvier january janv jan ja januar janner januarius januarii ianuarius ianuarii ian",
+    "fevrier february fevr fev feb fe febr februar februarius februarii",
+    "mars march mar mart marz maerz martius martii",
+    "avril april avr apr av aprilis",
+    "mai may maius maii",
+    "juin june jun juni junius junii iunius iunii iun",
+    "juillet july juil juill jul jl juli julius julii iulius iulii iul",
+    "aout august aug aou augustus augusti",
+    "septembre september sept sep septembris septbr 7bre 7bris 7ber",
+    "octobre october oct oktober okt octobris octbr 8bre 8bris 8ber",
+    "novembre november nov novembris novbr 9bre 9bris 9ber",
+    "decembre december dec dezember dez decembris decbr xbre xbris xber 10bre 10bris 10ber",
 )
-MONTHS = {name: index for index, names in enumerate(_MONTH_NAMES, 1) for name in names}
+MONTHS = {name: index for index, names in enumerate(_MONTH_NAMES, 1) for name in names.split()}
 ROMAN = {
     "i": 1,
     "ii": 2,
@@ -49,17 +51,28 @@ ROMAN = {
     "xi": 11,
     "xii": 12,
 }
-# Words that decorate a date without changing it: ordinals, articles, "circa", "vers".
+# Words that decorate a date without changing it: ordinals (1er, 1re, 2e, 3ème, 2d), articles
+# and prepositions ("le", "ce", "l'an", "anno", "die", "den", "am"), "circa", "vers".
 _NOISE = frozenset(
-    "er e eme st nd rd th le the of de du en in on c ca circa vers env environ about approx".split()
+    "er re ere e eme d st nd rd th le ce l an anno die den am im the of de du en in on from"
+    " c ca circa vers env environ about approx".split()
 )
+# What joins the two ends of a range: any dash, "12 au 15 juin", "12 to 15 June", "12 bis 15".
+_RANGE = "-"
+_RANGE_WORDS = frozenset(("au", "to", "bis"))
+# Dashes and stops that typesetters and keyboards use in dates: all dashes are "-", the
+# ideographic and full-width stops and the middle dot separate like ".".
+_SIGNS = str.maketrans(dict.fromkeys("‐‑‒–—―−﹘﹣－", "-") | dict.fromkeys("。．·•", "."))
+# An old label's "7bre", "8bre", "9bre", "10bre" (septembre…décembre, Latin September…):
+# the number and the ending are cut into two tokens, joined again here.
+_NUMBERED_MONTH_ENDINGS = frozenset(("bre", "bris", "ber", "br"))
 
 
 def _tokens(text: str) -> list[str] | None:
-    """Numbers and words of `text`, folded; None if it has characters no date has."""
+    """Numbers, words and range dashes of `text`, folded; None if it has characters no date has."""
     tokens: list[str] = []
     current = ""
-    for ch in text:
+    for ch in text.translate(_SIGNS):
         # isdecimal, not isdigit: superscripts and Ethiopic numerals are digits that int()
         # refuses; decimal digits of any script (١٨٩٨) are read as such.
         kind = "d" if ch.isdecimal() else "a" if ch.isalpha() else ""
@@ -68,7 +81,9 @@ def _tokens(text: str) -> list[str] | None:
             current = ""
         if kind:
             current += ch
-        elif ch not in " .,/-[]()?'’":
+        elif ch == "-":
+            tokens.append(_RANGE)
+        elif ch not in " .,/[]()?'’":
             return None
     if current:
         tokens.append(current)
@@ -77,27 +92,107 @@ def _tokens(text: str) -> list[str] | None:
 
 @lru_cache(maxsize=1 << 16)
 def parse_date(raw: str, day_first: bool = True) -> DateKey | None:
-    """(year, month, day) from a date as typed, None parts when not given; None if not a date."""
+    """(year, month, day) from a date as typed, None parts when not given; None if not a date.
+
+    A range ("12-15.VI.1898", "du 12 au 15 juin 1898", "VI-VII.1898") reads as the part of the
+    date both ends share (1898-06, 1898): the engine compares dates at the precision both
+    answers give, so the range agrees with a reader who typed either end, and no day is
+    claimed that the label does not give. A range whose ends share no year is not a date.
+    """
     folded = "".join(
         ch for ch in unicodedata.normalize("NFKD", raw.casefold()) if not unicodedata.combining(ch)
     )
     tokens = _tokens(folded)
     if not tokens:
         return None
+    words = _words(tokens)
+    if words is None:
+        return None
+    date = _read(words, day_first)
+    if date is None and _RANGE in words:
+        return _range(words, day_first)
+    return date
+
+
+def _words(tokens: list[str]) -> list[str] | None:
+    """The tokens that mean something: noise dropped, "7" "bre" joined, range words as dashes."""
+    words: list[str] = []
+    for token in tokens:
+        if token in _NOISE:
+            continue
+        if token in _RANGE_WORDS:
+            token = _RANGE
+        if token in _NUMBERED_MONTH_ENDINGS and words and words[-1] in ("7", "8", "9", "10"):
+            words[-1] = words[-1] + "bre"
+            continue
+        words.append(token)
+    return words
+
+
+def _read(words: list[str], day_first: bool, named_month: bool = False) -> DateKey | None:
+    """The date of the words of one date (dashes are separators here); `named_month`: only a
+    month written as a word or a roman numeral, as the ends of a range need."""
     numbers: list[str] = []
     month: int | None = None
-    for token in tokens:
-        if token.isdecimal():
-            numbers.append(token)
-        elif token in _NOISE:
+    for word in words:
+        if word == _RANGE:
             continue
-        elif token in MONTHS and month is None:
-            month = MONTHS[token]
-        elif token in ROMAN and month is None:
-            month = ROMAN[token]
+        if word.isdecimal():
+            numbers.append(word)
+        elif word in MONTHS and month is None:
+            month = MONTHS[word]
+        elif word in ROMAN and month is None:
+            month = ROMAN[word]
         else:
             return None
+    if named_month and month is None:
+        return None
     return _assemble(numbers, month, day_first)
+
+
+def _range(words: list[str], day_first: bool) -> DateKey | None:
+    """The part both ends of a range share, cut at the one dash where both ends read; the
+    start takes the parts it leaves out from the end ("12-15.VI.1898": the 12th of June)."""
+    readings: set[DateKey] = set()
+    for cut in (i for i, word in enumerate(words) if word == _RANGE):
+        start, end = words[:cut], words[cut + 1 :]
+        last = _read(end, day_first, named_month=True)
+        if last is None or not start:
+            continue
+        first = _start(start, last, day_first)
+        if first is None or not _before(first, last):
+            continue
+        if first[0] == last[0]:
+            readings.add((first[0], first[1] if first[1] == last[1] else None, None))
+    return readings.pop() if len(readings) == 1 else None
+
+
+def _start(words: list[str], last: DateKey, day_first: bool) -> DateKey | None:
+    """The first end of a range, its missing year and month taken from the last end."""
+    if any(len(w) == 4 and w.isdecimal() for w in words):
+        return _read(words, day_first, named_month=True)
+    numbers = [w for w in words if w.isdecimal()]
+    months = [w for w in words if w not in numbers and w != _RANGE]
+    if len(numbers) > 1 or len(months) > 1 or not (numbers or months):
+        return None
+    if any(w not in MONTHS and w not in ROMAN for w in months):
+        return None
+    if months:
+        month = MONTHS.get(months[0]) or ROMAN[months[0]]
+        return _assemble([str(last[0]).zfill(4), *numbers], month, day_first)
+    if last[2] is None:  # "12-juin 1898": a day with no day at the other end
+        return None
+    return _assemble([str(last[0]).zfill(4), numbers[0]], last[1], day_first)
+
+
+def _before(first: DateKey, last: DateKey) -> bool:
+    """Whether a range runs forward, comparing the parts both ends give."""
+    for a, b in zip(first, last, strict=True):
+        if a is None or b is None:
+            return False
+        if a != b:
+            return a < b
+    return False
 
 
 def _assemble(numbers: list[str], month: int | None, day_first: bool) -> DateKey | None:

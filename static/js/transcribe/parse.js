@@ -152,30 +152,42 @@ function grouped(groups) {
 }
 
 // --- Dates: `12/06/1898`, `12 juin 1898`, `juin 1898`, `1898-06`, `[1898]`, `12.VI.1898` ------
+// French, English, German and Latin names (nominative and the genitive of "die 12 junii"),
+// and the abbreviations labels and cards print (dates.py).
 const MONTH_NAMES = [
-  ["janvier", "january", "janv", "jan", "ja"],
-  ["fevrier", "february", "fevr", "fev", "feb", "fe"],
-  ["mars", "march", "mar"],
-  ["avril", "april", "avr", "apr", "av"],
-  ["mai", "may"],
-  ["juin", "june", "jun"],
-  ["juillet", "july", "juil", "jul", "jl"],
-  ["aout", "august", "aug", "aou"],
-  ["septembre", "september", "sept", "sep"],
-  ["octobre", "october", "oct"],
-  ["novembre", "november", "nov"],
-  ["decembre", "december", "dec"],
+  ["janvier", "january", "janv", "jan", "ja", "januar", "janner", "januarius", "januarii", "ianuarius", "ianuarii", "ian"],
+  ["fevrier", "february", "fevr", "fev", "feb", "fe", "febr", "februar", "februarius", "februarii"],
+  ["mars", "march", "mar", "mart", "marz", "maerz", "martius", "martii"],
+  ["avril", "april", "avr", "apr", "av", "aprilis"],
+  ["mai", "may", "maius", "maii"],
+  ["juin", "june", "jun", "juni", "junius", "junii", "iunius", "iunii", "iun"],
+  ["juillet", "july", "juil", "juill", "jul", "jl", "juli", "julius", "julii", "iulius", "iulii", "iul"],
+  ["aout", "august", "aug", "aou", "augustus", "augusti"],
+  ["septembre", "september", "sept", "sep", "septembris", "septbr", "7bre", "7bris", "7ber"],
+  ["octobre", "october", "oct", "oktober", "okt", "octobris", "octbr", "8bre", "8bris", "8ber"],
+  ["novembre", "november", "nov", "novembris", "novbr", "9bre", "9bris", "9ber"],
+  ["decembre", "december", "dec", "dezember", "dez", "decembris", "decbr", "xbre", "xbris", "xber", "10bre", "10bris", "10ber"],
 ];
 const MONTHS = new Map(MONTH_NAMES.flatMap((names, index) => names.map((n) => [n, index + 1])));
 const ROMAN = new Map(
   ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"].map((r, i) => [r, i + 1]),
 );
-// Words that decorate a date without changing it: ordinals, articles, "circa", "vers".
+// Words that decorate a date without changing it: ordinals (1er, 1re, 2e, 3ème, 2d), articles
+// and prepositions ("le", "ce", "l'an", "anno", "die", "den", "am"), "circa", "vers".
 const NOISE = new Set(
-  "er e eme st nd rd th le the of de du en in on c ca circa vers env environ about approx".split(" "),
+  ("er re ere e eme d st nd rd th le ce l an anno die den am im the of de du en in on from" +
+    " c ca circa vers env environ about approx").split(" "),
 );
+// What joins the two ends of a range: any dash, "12 au 15 juin", "12 to 15 June", "12 bis 15".
+const RANGE = "-";
+const RANGE_WORDS = new Set(["au", "to", "bis"]);
+// Dashes are "-"; the ideographic and full-width stops and the middle dot separate like ".".
+const DATE_SIGNS = [[/[‐‑‒–—―−﹘﹣－]/g, "-"], [/[。．·•]/g, "."]];
+// An old label's "7bre" … "10bre": the number and the ending, cut apart, are joined again.
+const NUMBERED_MONTH_ENDINGS = new Set(["bre", "bris", "ber", "br"]);
 
-function dateTokens(text) {
+function dateTokens(raw) {
+  const text = DATE_SIGNS.reduce((out, [pattern, sign]) => out.replace(pattern, sign), raw);
   const tokens = [];
   let current = "";
   for (const ch of text) {
@@ -185,10 +197,26 @@ function dateTokens(text) {
       current = "";
     }
     if (kind) current += ch;
-    else if (!" .,/-[]()?'’".includes(ch)) return null;
+    else if (ch === "-") tokens.push(RANGE);
+    else if (!" .,/[]()?'’".includes(ch)) return null;
   }
   if (current) tokens.push(current);
   return tokens;
+}
+
+/** The tokens that mean something: noise dropped, "7" "bre" joined, range words as dashes. */
+function dateWords(tokens) {
+  const words = [];
+  for (let token of tokens) {
+    if (NOISE.has(token)) continue;
+    if (RANGE_WORDS.has(token)) token = RANGE;
+    if (NUMBERED_MONTH_ENDINGS.has(token) && ["7", "8", "9", "10"].includes(words[words.length - 1])) {
+      words[words.length - 1] += "bre";
+      continue;
+    }
+    words.push(token);
+  }
+  return words;
 }
 
 // Arithmetic rather than Date, which takes years 0 to 99 for 1900 to 1999 (0000 is a leap year).
@@ -196,20 +224,76 @@ const isLeap = (year) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 
 const daysIn = (year, month) => (month === 2 ? (isLeap(year) ? 29 : 28) : [31, 0, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]);
 
 /** The partial ISO date ("1898", "1898-06", "1898-06-12"), or null. `dayFirst`: 12/06 is
- * 12 June (the project's setting; most labels are European). */
+ * 12 June (the project's setting; most labels are European). A range ("12-15.VI.1898") reads
+ * as the part both ends share ("1898-06"), as dates.py reads it. */
 export function parseDate(raw, dayFirst = true) {
   // Runs of white space count as one space, as the server cleans an answer before reading it.
   const tokens = dateTokens(asciiDigits(fold(raw.replace(/\s+/g, " "))));
   if (!tokens || !tokens.length) return null;
+  const words = dateWords(tokens);
+  let date = readDate(words, dayFirst);
+  if (date === null && words.includes(RANGE)) date = readRange(words, dayFirst);
+  if (date === null) return null;
+  const pad = (n) => String(n).padStart(2, "0");
+  const [year, month, day] = date;
+  return [String(year).padStart(4, "0"), month && pad(month), day && pad(day)].filter(Boolean).join("-");
+}
+
+const isNumber = (word) => /^\d+$/.test(word);
+
+/** [year, month, day] (null parts not given) of the words of one date, or null; `namedMonth`:
+ * only a month written as a word or a roman numeral, as the ends of a range need. */
+function readDate(words, dayFirst, namedMonth = false) {
   const numbers = [];
   let month = null;
-  for (const token of tokens) {
-    if (/^\d+$/.test(token)) numbers.push(token);
-    else if (NOISE.has(token)) continue;
-    else if (MONTHS.has(token) && month === null) month = MONTHS.get(token);
-    else if (ROMAN.has(token) && month === null) month = ROMAN.get(token);
+  for (const word of words) {
+    if (word === RANGE) continue;
+    if (isNumber(word)) numbers.push(word);
+    else if (MONTHS.has(word) && month === null) month = MONTHS.get(word);
+    else if (ROMAN.has(word) && month === null) month = ROMAN.get(word);
     else return null;
   }
+  if (namedMonth && month === null) return null;
+  return assembleDate(numbers, month, dayFirst);
+}
+
+/** The part both ends of a range share, cut at the one dash where both ends read. */
+function readRange(words, dayFirst) {
+  const readings = new Set();
+  words.forEach((word, cut) => {
+    if (word !== RANGE) return;
+    const last = readDate(words.slice(cut + 1), dayFirst, true);
+    if (last === null || cut === 0) return;
+    const first = rangeStart(words.slice(0, cut), last, dayFirst);
+    if (first === null || !runsForward(first, last) || first[0] !== last[0]) return;
+    readings.add(JSON.stringify([first[0], first[1] === last[1] ? first[1] : null, null]));
+  });
+  return readings.size === 1 ? JSON.parse([...readings][0]) : null;
+}
+
+/** The first end of a range, its missing year and month taken from the last end. */
+function rangeStart(words, last, dayFirst) {
+  if (words.some((w) => w.length === 4 && isNumber(w))) return readDate(words, dayFirst, true);
+  const numbers = words.filter(isNumber);
+  const months = words.filter((w) => !isNumber(w) && w !== RANGE);
+  if (numbers.length > 1 || months.length > 1 || !(numbers.length || months.length)) return null;
+  if (months.some((w) => !MONTHS.has(w) && !ROMAN.has(w))) return null;
+  const year = String(last[0]).padStart(4, "0");
+  if (months.length) return assembleDate([year, ...numbers], MONTHS.get(months[0]) ?? ROMAN.get(months[0]), dayFirst);
+  if (last[2] === null) return null; // "12-juin 1898": a day with no day at the other end
+  return assembleDate([year, numbers[0]], last[1], dayFirst);
+}
+
+/** Whether a range runs forward, comparing the parts both ends give. */
+function runsForward(first, last) {
+  for (let i = 0; i < 3; i += 1) {
+    if (first[i] === null || last[i] === null) return false;
+    if (first[i] !== last[i]) return first[i] < last[i];
+  }
+  return false;
+}
+
+function assembleDate(numbers, month, dayFirst) {
   const years = numbers.flatMap((n, i) => (n.length === 4 ? [i] : []));
   if (years.length !== 1 || numbers.length > 3) return null;
   const position = years[0];
@@ -231,8 +315,7 @@ export function parseDate(raw, dayFirst = true) {
   }
   if (month !== null && !(month >= 1 && month <= 12)) return null;
   if (day !== null && (month === null || day < 1 || day > daysIn(year, month))) return null;
-  const pad = (n) => String(n).padStart(2, "0");
-  return [String(year).padStart(4, "0"), month && pad(month), day && pad(day)].filter(Boolean).join("-");
+  return [year, month, day];
 }
 
 // --- Geopoints: `45.1885, 5.7245`, `45°11'19"N 5°43'28"E`, `N 45.1885 E 5.7245` -------------
