@@ -157,6 +157,9 @@ def _range(words: list[str], day_first: bool) -> DateKey | None:
     for cut in (i for i, word in enumerate(words) if word == _RANGE):
         start, end = words[:cut], words[cut + 1 :]
         last = _read(end, day_first, named_month=True)
+        named = [w for w in start if w in MONTHS or w in ROMAN]
+        if last is None and len(named) == 1:  # "June 12-15, 1898": the month is written once
+            last = _read([*end, named[0]], day_first, named_month=True)
         if last is None or not start:
             continue
         first = _start(start, last, day_first)

@@ -262,7 +262,11 @@ function readRange(words, dayFirst) {
   const readings = new Set();
   words.forEach((word, cut) => {
     if (word !== RANGE) return;
-    const last = readDate(words.slice(cut + 1), dayFirst, true);
+    let last = readDate(words.slice(cut + 1), dayFirst, true);
+    const named = words.slice(0, cut).filter((w) => MONTHS.has(w) || ROMAN.has(w));
+    if (last === null && named.length === 1) { // "June 12-15, 1898": the month is written once
+      last = readDate([...words.slice(cut + 1), named[0]], dayFirst, true);
+    }
     if (last === null || cut === 0) return;
     const first = rangeStart(words.slice(0, cut), last, dayFirst);
     if (first === null || !runsForward(first, last) || first[0] !== last[0]) return;
