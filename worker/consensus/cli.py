@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -226,14 +228,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             day_first=not args.month_first,
             geopoint_tolerance_m=args.tolerance_m,
         )
-        subjects = read_subjects(args.input, fields, args.group_by, args.user_column)
+        with without_cycle_collection():
+            subjects = read_subjects(args.input, fields, args.group_by, args.user_column)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    results = reconcile_subjects(
-        fields, subjects, policy, adaptive=args.adaptive, first=args.k, weighted=not args.unweighted
-    )
-    write_results(args.output, args.group_by, fields, results)
-    if args.report:
-        write_report(args.report, fields, results, policy, source=str(args.input))
+    with without_cycle_collection():
+        results = reconcile_subjects(
+            fields,
+            subjects,
+            policy,
+            adaptive=args.adaptive,
+            first=args.k,
+            weighted=not args.unweighted,
+        )
+        write_results(args.output, args.group_by, fields, results)
+        if args.report:
+            write_report(args.report, fields, results, policy, source=str(args.input))
     return 0
+
+
+@contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a whole file is read and reconciled.
+
+    The run keeps every submission and every outcome until the output is written, millions
+    of objects; each full collection walks all of them, and the allocations of the run
+    trigger dozens: a third of the command line's time on 20,000 images, to free almost
+    nothing (the engine makes trees, not cycles; reference counting frees its garbage as
+    it goes). Collection resumes afterwards, as it was.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

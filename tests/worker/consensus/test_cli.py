@@ -1,6 +1,7 @@
 """The command-line reconciler on a small CSV like the shared benchmark's."""
 
 import csv
+import gc
 import random
 import subprocess
 import sys
@@ -8,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from worker.consensus.cli import InputError, main, parse_fields, read_subjects
+from worker.consensus.cli import (
+    InputError,
+    main,
+    parse_fields,
+    read_subjects,
+    without_cycle_collection,
+)
 
 FIELDS = "name:text,date:date,alt:number,point:geopoint,kind:select"
 ROOT = Path(__file__).resolve().parents[3]
@@ -198,3 +205,32 @@ def test_a_row_with_more_cells_than_the_header_is_refused_with_its_line(tmp_path
     source.write_text("subject_id,user_name,name\nS1,a,x\nS1,b,x,extra\n", encoding="utf-8")
     with pytest.raises(InputError, match="line 3: more cells than columns"):
         read_subjects(source, parse_fields("name:text"), "subject_id", "user_name")
+
+
+def test_the_cycle_collector_is_paused_during_a_run_and_resumed_as_it_was_even_on_error():
+    assert gc.isenabled()
+    with without_cycle_collection():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(InputError), without_cycle_collection():
+        raise InputError("bad row")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with without_cycle_collection():
+            pass
+        assert not gc.isenabled()  # a caller that had paused it keeps it paused
+    finally:
+        gc.enable()
+
+
+def test_the_cli_leaves_the_cycle_collector_running_after_a_run_or_a_refused_input(tmp_path):
+    source = tmp_path / "in.csv"
+    write_transcriptions(source, subjects=3)
+    args = [str(source), "--fields", FIELDS, "--group-by", "subject_id"]
+    assert main(["reconcile", *args, "-o", str(tmp_path / "out.csv")]) == 0
+    assert gc.isenabled()
+    (tmp_path / "bad.csv").write_bytes(b"subject_id,user_name\n\xff\n")
+    bad = [str(tmp_path / "bad.csv"), "--fields", FIELDS, "--group-by", "subject_id"]
+    assert main(["reconcile", *bad, "-o", str(tmp_path / "out2.csv")]) == 2
+    assert gc.isenabled()
