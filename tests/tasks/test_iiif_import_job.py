@@ -120,7 +120,14 @@ def test_an_address_that_cannot_be_a_manifest_is_refused_by_the_request(
 
 
 @pytest.mark.parametrize(
-    "url", ["https://example.org/a\tb.json", "https://example.org:99999/m.json", "https:///m"]
+    "url",
+    [
+        "https://example.org/a\tb.json",
+        "https://example.org:99999/m.json",
+        "https:///m",
+        "https://example.org/\u202egnp.json",  # a right-to-left override hides the real name
+        "https://example.org/m\x7f.json",
+    ],
 )
 def test_the_service_refuses_what_the_api_field_may_let_through(url):
     # Callers other than the API (commands, scripts) meet the same check.
