@@ -143,6 +143,8 @@ def jobs_send_each(name: str, ids: Iterable[int]) -> bool:
     """Send one job per id, in one round trip to the broker. Never raises for a broker that is
     away (as `job_send`)."""
     ids = list(ids)
+    if not ids:
+        return True
     return _publish(
         f"{name} x{len(ids)}",
         lambda: group(current_app.signature(name, args=(one,)) for one in ids).apply_async(),

@@ -11,7 +11,9 @@ from django.core.cache import cache
 from django.db import OperationalError
 
 from tasks import jobs as names
-from tasks.models import Project, ProjectStatus
+from tasks.jobs import jobs_send_each
+from tasks.models import Project
+from tasks.selectors.projects import running_project_ids
 from tasks.services.batches import batch_close as close
 from tasks.services.batches import batches_resume as resume
 from tasks.services.exports import export_run as run
@@ -54,11 +56,8 @@ def progress_refresh(project_id: int) -> None:
 
 @shared_task(name=names.PROGRESS_REFRESH_ALL, acks_late=True)
 def progress_refresh_all() -> None:
-    """Periodic: refresh projects that take work, so a lost message never leaves counts stale.
-    Draft and finished projects do not change by themselves."""
-    running = Project.objects.filter(status__in=[ProjectStatus.ACTIVE, ProjectStatus.PAUSED])
-    for project_id in running.values_list("pk", flat=True):
-        progress_refresh.delay(project_id)
+    """Periodic: refresh projects that take work, so a lost message never leaves counts stale."""
+    jobs_send_each(names.PROGRESS_REFRESH, running_project_ids())
 
 
 @shared_task(
@@ -90,9 +89,7 @@ def reliability_refresh(project_id: int) -> int:
 @shared_task(name=names.RELIABILITY_REFRESH_ALL, acks_late=True)
 def reliability_refresh_all() -> None:
     """Periodic: relearn contributor weights in projects that take work."""
-    running = Project.objects.filter(status__in=[ProjectStatus.ACTIVE, ProjectStatus.PAUSED])
-    for project_id in running.values_list("pk", flat=True):
-        reliability_refresh.delay(project_id)
+    jobs_send_each(names.RELIABILITY_REFRESH, running_project_ids())
 
 
 @shared_task(name=names.LEASE_ABANDON, acks_late=True, autoretry_for=TRANSIENT, max_retries=3)

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crowd.users import AnyUser
-from tasks.models import Membership, Project, ProjectReviewEntry, ReviewState
+from tasks.models import Membership, Project, ProjectReviewEntry, ProjectStatus, ReviewState
 from tasks.roles import Capability, may_review_projects, project_require
 
 
@@ -60,3 +60,10 @@ def project_review_entries(project: Project) -> QuerySet[ProjectReviewEntry]:
 def projects_awaiting_review() -> QuerySet[Project]:
     """Projects whose leads asked for a review, oldest request first."""
     return Project.objects.filter(review_state=ReviewState.REQUESTED).order_by("updated_at")
+
+
+def running_project_ids() -> list[int]:
+    """Projects that take work (active or paused): the ones whose counts and weights change by
+    themselves. Drafts and finished projects do not."""
+    running = Project.objects.filter(status__in=[ProjectStatus.ACTIVE, ProjectStatus.PAUSED])
+    return list(running.values_list("pk", flat=True))
