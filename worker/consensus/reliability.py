@@ -3,8 +3,9 @@
 The model, in a few lines:
 
 - Each contributor has, per field type, a tally of observations: was their answer equal to
-  the settled value? Observations count by source: a curator's resolution 3, a unanimous
-  result 1, another accepted consensus 0.5 (it partly echoes the contributor's own vote).
+  the settled value? Observations count by source: a known answer (an expert's value, met
+  blind among the real images) 4, a curator's resolution 3, a unanimous result 1, another
+  accepted consensus 0.5 (it partly echoes the contributor's own vote).
 - Their accuracy is smoothed towards a prior: p = (correct + s * p0) / (total + s), with
   p0 = 0.85 and s = 10 pseudo-observations, so a newcomer starts at the prior and a few
   answers move them only a little.
@@ -29,6 +30,7 @@ from worker.consensus.engine import field_reader, reconcile_task
 from worker.consensus.model import Policy, Submission, TaskOutcome, new_submission
 from worker.template import FieldSpec
 
+KNOWN = "known"
 CURATOR = "curator"
 UNANIMOUS = "unanimous"
 CONSENSUS = "consensus"
@@ -43,7 +45,12 @@ class ReliabilityModel:
     source_weights: Mapping[str, float] | None = None
 
     def source_weight(self, source: str) -> float:
-        weights = self.source_weights or {CURATOR: 3.0, UNANIMOUS: 1.0, CONSENSUS: 0.5}
+        weights = self.source_weights or {
+            KNOWN: 4.0,
+            CURATOR: 3.0,
+            UNANIMOUS: 1.0,
+            CONSENSUS: 0.5,
+        }
         return weights.get(source, 0.5)
 
 
@@ -52,7 +59,7 @@ class Observation:
     user: str
     field_type: str
     correct: bool
-    source: str = CONSENSUS  # curator | unanimous | consensus
+    source: str = CONSENSUS  # known | curator | unanimous | consensus
 
 
 @dataclass(frozen=True)
