@@ -8,6 +8,7 @@ bidirectional characters (they hide or reorder what volunteers read).
 
 from __future__ import annotations
 
+import io
 import uuid
 from pathlib import Path
 from typing import IO, Any
