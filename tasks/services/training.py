@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
@@ -75,15 +74,13 @@ def picture_from(
                 raise PictureRefused(
                     _("The picture is over %(limit)s MB.") % {"limit": MAX_PICTURE_BYTES // 1024**2}
                 )
-            import io
-
             made = picture_make(io.BytesIO(data), max_pixels=settings.IMAGE_MAX_PIXELS, box=crop)
         elif task is not None:
             if task.project_id != project.pk or not task.image or task.state == TaskState.PENDING:
                 raise PictureRefused(_("Choose one of this project's images."))
-            made = picture_make(
-                Path(task.image.path), max_pixels=settings.IMAGE_MAX_PIXELS, box=crop
-            )
+            # Through the storage, not a path: images may live in object storage.
+            with task.image.open("rb") as original:
+                made = picture_make(original, max_pixels=settings.IMAGE_MAX_PIXELS, box=crop)
         else:
             raise PictureRefused(_("Give a picture or choose an image to crop."))
     except ImageRejected as rejected:
