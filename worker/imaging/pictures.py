@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import warnings
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -25,7 +25,7 @@ QUALITY = 85
 
 
 def picture_make(
-    source: Path | BinaryIO,
+    source: Path | IO[bytes],
     *,
     max_pixels: int,
     box: tuple[float, float, float, float] | None = None,
@@ -60,7 +60,7 @@ def picture_make(
     return out.getvalue()
 
 
-def _open_checked(source: Path | BinaryIO, *, max_pixels: int) -> Image.Image:
+def _open_checked(source: Path | IO[bytes], *, max_pixels: int) -> Image.Image:
     data = source.read_bytes() if isinstance(source, Path) else source.read()
     if not data:
         raise ImageRejected(EMPTY)
