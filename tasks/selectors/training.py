@@ -124,6 +124,15 @@ def locked_fields(*, project: Project, specs: tuple[FieldSpec, ...], level: int)
     return [spec.key for spec in specs if spec.level > level]
 
 
+def locked_for(*, project: Project, user: User, specs: tuple[FieldSpec, ...]) -> list[str]:
+    """Keys of the fields `user` may not answer yet in `project` (none without levels)."""
+    if not project_levels(project) or all(spec.level <= 1 for spec in specs):
+        return []
+    return locked_fields(
+        project=project, specs=specs, level=contributor_level(project=project, user=user)
+    )
+
+
 def _note_in(notes: Any, key: str) -> str:
     note = notes.get(key) if isinstance(notes, dict) else None
     if not isinstance(note, dict):

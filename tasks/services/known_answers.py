@@ -37,9 +37,11 @@ from tasks.models import (
     Task,
     TaskState,
 )
+from tasks.selectors.training import locked_for
 from tasks.services.progress import project_progress_request
 from tasks.values import ValuesRejected, hides_characters, values_check
 from worker.consensus.check import answers_check
+from worker.consensus.model import UNASKED
 from worker.consensus.reliability import (
     KNOWN,
     Observation,
@@ -207,7 +209,10 @@ def check_submit(
         return _again(existing, task_id)
     task = Task.objects.select_related("project__template").get(pk=task_id)
     specs = task.project.template.specs
-    clean_values, clean_markers = values_check(specs=specs, values=values, markers=markers)
+    locked = locked_for(project=task.project, user=user, specs=specs)
+    clean_values, clean_markers = values_check(
+        specs=specs, values=values, markers=markers, locked=locked
+    )
     try:
         with transaction.atomic():
             return _check_record(
@@ -253,13 +258,21 @@ def _check_record(
     project = task.project
     contribute_check(user=user, project=project)
     known = KnownAnswer.objects.filter(task=locked).first()
-    if known is None or locked.state != TaskState.REFERENCE:
+    if known is None:
+        # Taken out of the real stream for a known answer not given yet.
+        raise KnownAnswerConflict(
+            _("This image has just become a training image: ask for the next image to go on.")
+        )
+    if locked.state != TaskState.REFERENCE:
         raise KnownAnswerConflict(_("This image is no longer a training image."))
     if lease.state == LeaseState.SUBMITTED:
         raise KnownAnswerConflict(_("This lease was already used for a transcription."))
     practice = lease.kind == LeaseKind.PRACTICE
+    specs = project.template.specs
     compared = answers_check(
-        project.template.specs,
+        specs,
+        # Fields they were not asked are not compared.
+        keys=[spec.key for spec in specs if markers.get(spec.key) != UNASKED],
         expected=known.values,
         expected_markers=known.markers,
         given=values,

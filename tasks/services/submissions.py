@@ -15,6 +15,7 @@ from crowd.models import User
 from tasks.events import presence_send_on_commit
 from tasks.models import Lease, LeaseState, Task, TaskState, Template, Transcription
 from tasks.selectors.moderation import contributor_void_active
+from tasks.selectors.training import locked_for
 from tasks.services.known_answers import Checked, check_submit
 from tasks.services.leases import LeaseConflict, contribute_check, task_has_room
 from tasks.services.progress import project_progress_request
@@ -74,8 +75,13 @@ def transcription_submit(
     existing = _already_submitted(user=user, key=key, task_id=task_id)
     if existing is not None:
         return Submitted(existing, created=False)
-    template = Template.objects.get(project__tasks__pk=task_id)
-    clean_values, clean_markers = values_check(specs=template.specs, values=values, markers=markers)
+    template = Template.objects.select_related("project").get(project__tasks__pk=task_id)
+    clean_values, clean_markers = values_check(
+        specs=template.specs,
+        values=values,
+        markers=markers,
+        locked=locked_for(project=template.project, user=user, specs=template.specs),
+    )
     try:
         with transaction.atomic():
             transcription, created = _record(

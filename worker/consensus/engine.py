@@ -20,6 +20,7 @@ from worker.consensus.model import (
     ILLEGIBLE,
     MARKERS,
     NEEDS_MORE,
+    UNASKED,
     FieldOutcome,
     Policy,
     Reading,
@@ -177,6 +178,8 @@ def reconcile_field(
 
 def _reconcile(plan: FieldPlan, task: TaskSubmissions) -> FieldOutcome:
     key, read = plan.spec.key, plan.read
+    if task.marked and any(s.markers.get(key) == UNASKED for s in task.submissions):
+        task = task.asked(key)
     if task.marked and any(key in s.markers for s in task.submissions):
         readings = [
             Reading(str(s.markers[key]), None, "")

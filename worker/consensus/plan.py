@@ -14,7 +14,7 @@ from functools import partial
 
 from worker.consensus import dates, geo, numbers, select, text
 from worker.consensus.explain import Part
-from worker.consensus.model import Policy, Reading, Submission, ValueConsensus, Vote
+from worker.consensus.model import UNASKED, Policy, Reading, Submission, ValueConsensus, Vote
 from worker.template import FieldSpec
 
 EPSILON = 1e-9
@@ -124,6 +124,7 @@ class TaskSubmissions:
 
     __slots__ = (
         "_cap",
+        "_policy",
         "_prior",
         "_weights",
         "marked",
@@ -136,6 +137,7 @@ class TaskSubmissions:
 
     def __init__(self, submissions: Sequence[Submission], policy: Policy) -> None:
         self.submissions = submissions
+        self._policy = policy
         self.values: list[Mapping[str, str]] = [s.values for s in submissions]
         self.users = tuple(s.user for s in submissions)
         self.n = len(submissions)
@@ -145,6 +147,12 @@ class TaskSubmissions:
         self._weights: dict[str, list[float]] = {}
         # Usually empty, so that checking a value's backers costs nothing.
         self.untrusted = frozenset(s.user for s in submissions if not s.trusted)
+
+    def asked(self, key: str) -> TaskSubmissions:
+        """The submissions of those who were asked the field `key` (not marked unasked)."""
+        return TaskSubmissions(
+            [s for s in self.submissions if s.markers.get(key) != UNASKED], self._policy
+        )
 
     def weights(self, field_type: str) -> list[float]:
         """Each contributor's weight for fields of this type (the prior when unknown)."""
