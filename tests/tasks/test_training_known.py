@@ -226,3 +226,20 @@ def test_leads_see_each_contributors_accuracy_on_known_answers_and_weights(
     assert row["accuracy"]["eventDate"] == 0.0
     assert row["accuracy"]["scientificName"] == 100.0
     assert row["weights"]["date"] < 1.0
+
+
+def test_the_image_detail_does_not_tell_a_contributor_it_is_a_known_answer_image(
+    project, always_known
+):
+    TaskFactory(project=project, target=2)
+    known = known_image(project)
+    user = UserFactory()
+    lease = lease_grant(project=project, user=user)
+    assert lease.task_id == known.task_id
+    body = api_client(user).get(f"/api/tasks/{known.task_id}/").json()
+    assert body["full"] is False
+    assert "reference" not in str(body)
+    assert "state" not in body
+    assert "original_name" not in body
+    assert "field_results" in body
+    assert body["field_results"] == []
