@@ -42,8 +42,9 @@ def answers_check(
 ) -> list[FieldCheck]:
     """Each field of `fields` (or only those in `keys`) compared: known answer against given.
 
-    A field the known answer leaves blank matches a blank or "absent" answer; a field it marks
-    illegible is not compared (nobody can be right about it)."""
+    A field that both leave blank (or mark absent) is not compared: an account that types
+    nothing would otherwise score on every empty field of a label. A field the known answer
+    marks illegible is not compared either (nobody can be right about it)."""
     base = policy or Policy()
     # Two voters of equal weight, both trusted, and a threshold that needs both.
     pair_policy = replace(base, min_transcriptions=2, max_transcriptions=2, agreement_threshold=1.0)
@@ -62,6 +63,10 @@ def answers_check(
             continue
         if expected_markers.get(spec.key) == "illegible":
             continue
+        if _empty(expected.get(spec.key), expected_markers.get(spec.key)) and _empty(
+            given.get(spec.key), given_markers.get(spec.key)
+        ):
+            continue
         outcome = reconcile_field(spec, pair, pair_policy)
         match = outcome.accepted and set(outcome.agreeing) == {EXPECTED, GIVEN}
         checks.append(
@@ -75,6 +80,10 @@ def answers_check(
             )
         )
     return checks
+
+
+def _empty(value: str | None, marker: str | None) -> bool:
+    return not (value or "").strip() and marker in (None, "", "absent")
 
 
 def _expected_text(value: str, accepted: bool, expected: Mapping[str, str], key: str) -> str:

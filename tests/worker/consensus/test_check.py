@@ -42,7 +42,7 @@ def test_the_same_reading_in_another_form_matches():
     found = matches(
         {"name": "Rosa canina L.", "date": "12 juin 1898", "where": "47.4,6.56", "alt": "1200 m"}
     )
-    assert found == {"name": True, "date": True, "where": True, "alt": True, "note": True}
+    assert found == {"name": True, "date": True, "where": True, "alt": True}
 
 
 def test_a_wrong_value_a_swapped_point_and_a_made_up_value_do_not_match():
@@ -52,9 +52,15 @@ def test_a_wrong_value_a_swapped_point_and_a_made_up_value_do_not_match():
     assert found == {"name": False, "date": False, "where": False, "alt": False, "note": False}
 
 
-def test_a_blank_known_answer_matches_a_blank_or_absent_answer():
-    assert matches({**EXPECTED}, {"note": "absent"})["note"]
-    assert matches({**EXPECTED, "note": ""})["note"]
+def test_a_field_both_leave_blank_is_not_compared_and_a_made_up_value_fails():
+    assert "note" not in matches({**EXPECTED}, {"note": "absent"})
+    assert "note" not in matches({**EXPECTED, "note": ""})
+    assert matches({**EXPECTED, "note": "made up"})["note"] is False
+    assert matches({**EXPECTED, "date": ""})["date"] is False
+
+
+def test_an_account_typing_nothing_scores_nothing():
+    assert not any(matches({}).values())
 
 
 def test_a_field_the_expert_could_not_read_is_not_compared():
