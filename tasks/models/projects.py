@@ -44,6 +44,10 @@ class AssignmentOrder(models.TextChoices):
     RANDOM = "random", _("Random")
 
 
+# Settings of the training page (levels and feedback), not of the settings page.
+TRAINING_FIELDS = ("known_answer_feedback", "levels", "min_level")
+
+
 class Project(models.Model):
     # What a lead may change (project_update, the settings page, PATCH in the API).
     EDITABLE_FIELDS = (
@@ -61,9 +65,7 @@ class Project(models.Model):
         "licence",
         "data_open",
         "transcriptions_open",
-        "known_answer_feedback",
-        "levels",
-        "min_level",
+        *TRAINING_FIELDS,
     )
 
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
