@@ -98,16 +98,9 @@ class TaskListSerializer(TaskSerializer):
         return dict(task.metadata)
 
 
-# What only curators and leads see of an image in its detail.
-CURATORS_ONLY = (
-    "batch",
-    "state",
-    "priority",
-    "target",
-    "transcription_count",
-    "original_name",
-    "reconciled_at",
-    "updated_at",
+# What only curators and leads see of an image in its detail: its bookkeeping.
+CURATORS_ONLY = tuple(
+    name for name in TaskListSerializer.Meta.fields if name not in TaskSerializer.Meta.fields
 )
 
 
