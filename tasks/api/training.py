@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers, status
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -115,7 +116,7 @@ class TrainingView(APIView):
 
 class KnownAnswerSerializer(serializers.ModelSerializer):
     image = serializers.SerializerMethodField()
-    answers = serializers.IntegerField(read_only=True, source="checks.count")
+    answers = serializers.SerializerMethodField()
 
     class Meta:
         model = KnownAnswer
@@ -136,23 +137,29 @@ class KnownAnswerSerializer(serializers.ModelSerializer):
     def get_image(self, known: KnownAnswer) -> str:
         return known.task.original_name
 
+    def get_answers(self, known: KnownAnswer) -> int:
+        counted = getattr(known, "answer_count", None)
+        return int(counted) if counted is not None else known.checks.count()
+
 
 class KnownAnswerImportSerializer(serializers.Serializer):
     file = serializers.FileField()
     use = serializers.ChoiceField(choices=KnownAnswerUse.choices, default=KnownAnswerUse.KNOWN)
 
 
-class KnownAnswersView(APIView):
+class KnownAnswersView(generics.ListAPIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser]
+    serializer_class = KnownAnswerSerializer
 
-    @extend_schema(responses={200: KnownAnswerSerializer(many=True), **errors(403)})
-    def get(self, request: Request, slug: str) -> Response:
-        project = project_for(request.user, slug, Capability.MANAGE)
-        known = (
-            KnownAnswer.objects.filter(project=project).select_related("task").order_by("task_id")
+    def get_queryset(self) -> QuerySet[KnownAnswer]:
+        project = project_for(self.request.user, self.kwargs["slug"], Capability.MANAGE)
+        return (
+            KnownAnswer.objects.filter(project=project)
+            .select_related("task")
+            .annotate(answer_count=Count("checks"))
+            .order_by("task_id")
         )
-        return Response(KnownAnswerSerializer(known[:2000], many=True).data)
 
     @extend_schema(request=KnownAnswerImportSerializer, responses={201: dict, **errors(400, 403)})
     def post(self, request: Request, slug: str) -> Response:

@@ -193,3 +193,10 @@ def test_a_contributor_may_not_promote_nor_edit_known_answers(project, complete_
         f"/api/known-answers/{known.pk}/", {"notes": {"nope": {"fr": "x"}}}, format="json"
     )
     assert hostile.status_code == 400
+
+
+def test_leads_list_the_known_answers_a_page_at_a_time(project, images, lead):
+    load(project, "file,scientificName\na.jpg,Quercus ilex L.\nb.jpg,Rosa\n")
+    page = api_client(lead).get(f"/api/projects/{project.slug}/known-answers/?limit=1").json()
+    assert page["count"] == 2
+    assert [(k["image"], k["answers"]) for k in page["results"]] == [("a.jpg", 0)]
