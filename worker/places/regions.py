@@ -12,7 +12,7 @@ division GeoNames names otherwise ("Bretagne") takes the towns of the divisions 
 
 A box of towns falls short of the region's edge by the distance to the last town, which is
 small where towns are many and large where they are few: the box is widened by at least
-`MARGIN_DEGREES`, and by the towns' typical spacing where that is larger, so that a point
+`MARGIN_DEGREES`, and by a multiple of the towns' spacing where that is larger, so that a point
 collected in empty country near a border is not taken for one outside. A region with fewer
 than `MIN_TOWNS` towns has no box: nothing is checked against it.
 """
@@ -35,10 +35,13 @@ from rapidfuzz import fuzz, process
 from worker.places.bounds import Box, box_around, in_box
 from worker.places.countries import LABEL_LANGUAGES, fold
 
-# About 55 km: the towns at a region's edge are seldom further from it than that where
-# towns are dense (the public herbarium sets' points lie within 0.25° of their
-# département's towns), and a swap of latitude and longitude moves a point much further.
-MARGIN_DEGREES = 0.5
+# About 80 km: where towns are dense, few places lie further than that beyond a region's
+# outermost towns (bench/regions.py: 1.5 % of the edge towns themselves, left out of the
+# box, and the public herbarium sets' points lie within 0.25° of their département's
+# towns); a swap of latitude and longitude moves a point much further.
+MARGIN_DEGREES = 0.75
+# Where towns are sparse, the margin is this many times their typical spacing.
+SPREAD = 1.5
 # Fewer towns than this say too little about a region's extent to hold a point back.
 MIN_TOWNS = 5
 
@@ -50,7 +53,8 @@ _KIND = (
     r"canton|kanton|county|state|etat|estado|stato|land|bundesland|landkreis|kreis|"
     r"comunidad autonoma|comunidad|communaute autonome|oblast|krai|kraj|prefecture|"
     r"district|distrito|voivodeship|governorate|gouvernorat|wilaya|parish|municipality|"
-    r"metropolitan city|citta metropolitana|autonomous community|autonomous region"
+    r"metropolitan city|citta metropolitana|autonomous community|autonomous region|"
+    r"republic|republique|republica"
 )
 _LINK = r"(?:\s+(?:of|de|di|del|della|du|des|de la|d|l|la|le|the|von|van))*"
 _LEADING = re.compile(rf"^(?:{_KIND}){_LINK}\s+")
@@ -312,11 +316,11 @@ def _boxes() -> dict[str, Box]:
 
 
 def widen(box: Box, towns: int) -> Box:
-    """The box widened by its margin: `MARGIN_DEGREES`, or the towns' typical spacing (the
-    side of the square each town would have if they were spread evenly) where larger."""
+    """The box widened by its margin: `MARGIN_DEGREES`, or `SPREAD` times the towns' typical
+    spacing (the side of the square each would have if they were spread evenly) if larger."""
     width = (box.east - box.west) % 360
     spacing = math.sqrt(max(box.north - box.south, 0.0) * width / towns)
-    margin = max(MARGIN_DEGREES, spacing)
+    margin = max(MARGIN_DEGREES, SPREAD * spacing)
     south, north = max(-90.0, box.south - margin), min(90.0, box.north + margin)
     if width + 2 * margin >= 360:
         return Box(south, north, -180.0, 180.0)

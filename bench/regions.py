@@ -1,0 +1,58 @@
+"""Region boxes: how often a real place near a region's edge would be held back, and what the
+tables cost.
+
+    python -m bench.regions
+
+Leave one out: each town at the edge of its region's box (the towns that make the box) is
+taken out, the box is made again from the others and widened as the engine widens it, and
+the town is checked against it. A town found outside is a real place that a point collected
+there would be held back for: the share of them is the false-alarm rate at the edges, an
+upper bound for points inside (most of a region is not its edge). Also: how long the tables
+take to build (once per process) and how many regions have a box. Prints figures; asserts
+nothing.
+"""
+
+from __future__ import annotations
+
+import time
+
+from worker.places import regions
+from worker.places.bounds import box_around
+
+
+def main() -> None:
+    started = time.process_time()
+    towns, names = regions._catalogue()
+    boxes = regions._boxes()
+    built = time.process_time() - started
+    print(f"tables built in {built:.2f} s CPU: {len(towns)} divisions, {len(boxes)} with a box")
+    print(f"  {len(names)} (country, name) pairs read")
+    tried = outside = 0
+    for key in boxes:
+        points = towns[key]
+        if len(points) <= regions.MIN_TOWNS:
+            continue
+        lats = [lat for lat, _ in points]
+        lons = [lon for _, lon in points]
+        edges = {min(lats), max(lats)}, {min(lons), max(lons)}
+        for index, (lat, lon) in enumerate(points):
+            if lat not in edges[0] and lon not in edges[1]:
+                continue  # not an edge: the box without it is the same box
+            others = points[:index] + points[index + 1 :]
+            box = regions.widen(box_around([(x, y) for y, x in others]), len(others))
+            tried += 1
+            outside += not regions.in_region((lat, lon), box)
+    share = outside / tried if tried else 0.0
+    everyone = sum(len(towns[key]) for key in boxes)
+    print(f"leave one out: {tried} edge towns, {outside} outside their region ({share:.2%})")
+    print(f"  of all {everyone} towns of regions with a box: {outside / everyone:.3%}")
+    started = time.perf_counter()
+    n = 20_000
+    for index in range(n):
+        regions.region_box(("Isère", "Bavière", "FR-31", "Los Angeles County")[index % 4])
+    per = (time.perf_counter() - started) / n * 1e6
+    print(f"look-ups of a region's box by name: {per:.1f} µs each")
+
+
+if __name__ == "__main__":
+    main()
