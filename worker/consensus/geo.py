@@ -20,7 +20,11 @@ from worker.places.bounds import MARGIN_DEGREES, Box, in_box
 
 Point = tuple[float, float]
 
-_SIGNS = str.maketrans({"′": "'", "’": "'", "´": "'", "″": '"', "”": '"', "º": "°", "˚": "°"})
+# Typographic look-alikes; the minus sign (U+2212) of typeset labels is a minus, but not the
+# dashes, which may separate the two coordinates.
+_SIGNS = str.maketrans(
+    {"′": "'", "’": "'", "´": "'", "″": '"', "”": '"', "º": "°", "˚": "°", "\u2212": "-"}
+)
 _LAT = {"N": 1, "S": -1}
 _LON = {"E": 1, "W": -1, "O": -1}  # O: ouest, on French labels
 _EARTH_RADIUS_M = 6_371_000.0
