@@ -21,7 +21,7 @@ ISERE = region_of("Isère", "FR")
     [
         ("Isère", "FR"),
         ("ISERE", "FR"),
-        ("isère", ""),
+        ("isère", "fr"),
         ("Département de l'Isère", "FR"),
         ("Dépt. de l’Isère", "FR"),
         ("FR-38", ""),
@@ -56,10 +56,12 @@ def test_a_state_and_a_county_of_the_same_name_are_the_state():
     assert in_region((42.65, -73.75), new_york)  # Albany, far from New York County
 
 
-def test_a_name_two_countries_give_a_region_finds_none_without_the_country():
-    assert region_of("Limburg") is None  # Belgium and the Netherlands
+def test_without_the_country_only_an_iso_code_finds_its_region():
+    assert region_of("Limburg") is None  # Belgium's and the Netherlands'
     assert region_of("Limburg", "BE") != region_of("Limburg", "NL")
     assert region_country("Limburg", "NL") == "NL"
+    assert region_of("Isère") is None
+    assert region_country("FR-38") == "FR"
 
 
 @pytest.mark.parametrize("written", ["", "Atlantide", "x" * 300, "Isère-sur-Mars"])

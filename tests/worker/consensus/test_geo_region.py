@@ -41,7 +41,7 @@ def reconcile(points, region="", country="", regions=None, policy=None, metadata
 
 def test_a_point_outside_its_departement_is_never_accepted_however_many_agree():
     policy = Policy(max_transcriptions=3)
-    outcome = reconcile(["44.8378, -0.5792"] * 3, "Isère", policy=policy)  # Bordeaux
+    outcome = reconcile(["44.8378, -0.5792"] * 3, "Isère", "France", policy=policy)  # Bordeaux
     assert outcome.status == DISPUTED
     assert "outside the record's region (Isère)" in outcome.explanation
 
@@ -55,15 +55,15 @@ def test_the_order_that_lies_in_the_region_wins_where_the_country_cannot_tell():
     assert "the order that lies in the record's region wins" in outcome.explanation
 
 
-def test_without_a_country_the_region_gives_it():
-    # 44.35 N 1.73 E is in the Lot; swapped it lies in the Indian Ocean, outside France.
-    outcome = reconcile(["1.7252, 44.3471", "1.7252,44.3471", "44.3471, 1.7252"], "Lot")
+def test_without_a_country_a_region_s_iso_code_gives_it():
+    # 44.35 N 1.73 E is in the Lot (FR-46); swapped it lies in the Indian Ocean, outside France.
+    outcome = reconcile(["1.7252, 44.3471", "1.7252,44.3471", "44.3471, 1.7252"], "FR-46")
     assert outcome.value == "44.3471,1.7252"
     assert "lies in the record's country" in outcome.explanation
 
 
 def test_a_unanimous_swapped_point_waits_and_says_the_swap_would_fit_the_region():
-    outcome = reconcile(["5.7245, 45.1885"] * 3, "Isère")
+    outcome = reconcile(["5.7245, 45.1885"] * 3, "Isère", "France")
     assert outcome.status == NEEDS_MORE
     assert "would lie in it with latitude and longitude swapped" in outcome.explanation
 
@@ -75,19 +75,21 @@ def test_a_point_in_its_region_is_accepted():
 
 
 def test_a_region_the_readers_do_not_all_give_holds_no_point_back():
-    outcome = reconcile(["45.1885, 5.7245"] * 3, regions=["Gironde", "Gironde", "Isère"])
+    outcome = reconcile(
+        ["45.1885, 5.7245"] * 3, country="France", regions=["Gironde", "Gironde", "Isère"]
+    )
     assert outcome.status == AGREED
 
 
 def test_the_metadata_region_comes_before_the_transcribed_one():
-    outcome = reconcile(["45.1885, 5.7245"] * 3, "Isère", metadata_region="Gironde")
+    outcome = reconcile(["45.1885, 5.7245"] * 3, "Isère", "France", metadata_region="Gironde")
     assert outcome.status == NEEDS_MORE
     assert "(Gironde)" in outcome.explanation
 
 
 @pytest.mark.parametrize("region", ["", "Atlantide", "Dauphiné"])
 def test_an_unknown_region_checks_nothing(region):
-    assert reconcile(["45.1885, 5.7245"] * 3, region).status == AGREED
+    assert reconcile(["45.1885, 5.7245"] * 3, region, "France").status == AGREED
 
 
 REGIONS = [
@@ -115,11 +117,11 @@ def point_in_region(draw):
 @settings(deadline=None)
 @given(point_in_region())
 def test_a_point_in_its_region_s_box_is_never_held_by_the_region(drawn):
-    name, _, (lat, lon) = drawn
-    box = region_box(name)
+    name, country, (lat, lon) = drawn
+    box = region_box(name, country)
     assert box is not None
     assume(in_region((lat, lon), box))  # rounding to 4 places may step over the edge
-    outcome = reconcile([f"{lat:.4f},{lon:.4f}"] * 3, name)
+    outcome = reconcile([f"{lat:.4f},{lon:.4f}"] * 3, name, country)
     assert outcome.status == AGREED, outcome.explanation
 
 
@@ -133,7 +135,7 @@ def test_a_point_swapped_by_most_readers_is_read_back_in_the_region_s_order(draw
     # point lies outside it.
     assume(in_region((lat, lon), box) and abs(lon) <= 90 and not in_region((lon, lat), box))
     right, swapped = f"{lat:.4f},{lon:.4f}", f"{lon:.4f},{lat:.4f}"
-    outcome = reconcile([swapped] * swaps + [right] * (3 - swaps), name)
+    outcome = reconcile([swapped] * swaps + [right] * (3 - swaps), name, country)
     assert outcome.value == right
     country_at = country_box(country)
     assert country_at is None or in_box((lat, lon), country_at)
