@@ -24,10 +24,15 @@ class ProjectCreateForm(forms.Form):
     visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
 
 
+# Edited on the Training page (tasks.training_forms.LevelsForm), in a form of their own: here a
+# checkbox left out of the POST would turn the known-answer feedback off at each save.
+TRAINING_SETTINGS = ("known_answer_feedback", "levels", "min_level")
+
+
 class ProjectSettingsForm(forms.ModelForm):
     class Meta:
         model = Project
-        fields = list(Project.EDITABLE_FIELDS)
+        fields = [name for name in Project.EDITABLE_FIELDS if name not in TRAINING_SETTINGS]
         widgets = {
             "description_fr": forms.Textarea(attrs={"rows": 4}),
             "description_en": forms.Textarea(attrs={"rows": 4}),
