@@ -84,7 +84,9 @@ class TutorialStepForm(PictureForm):
 
     def __init__(self, *args: Any, choices: list[Any], with_picture: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["highlight"].choices = choices
+        highlight = self.fields["highlight"]
+        assert isinstance(highlight, forms.ChoiceField)
+        highlight.choices = choices
         if not with_picture:
             del self.fields["picture_remove"]
 
@@ -234,7 +236,8 @@ def level_formset(*, initial: list[dict[str, Any]], data: Any = None) -> BaseLev
         validate_max=True,
         absolute_max=MAX_LEVELS,
     )
-    formset: BaseLevelFormSet = formset_class(data=data, initial=initial, prefix="levels")
+    formset = formset_class(data=data, initial=initial, prefix="levels")
+    assert isinstance(formset, BaseLevelFormSet)
     return formset
 
 

@@ -26,6 +26,12 @@ def text(response):
     return response.content.decode()
 
 
+def found(pattern, page):
+    match = re.search(pattern, page, re.S)
+    assert match is not None, pattern
+    return match[1]
+
+
 def csv_file(content, name="known.csv"):
     return SimpleUploadedFile(name, content.encode() if isinstance(content, str) else content)
 
@@ -94,7 +100,7 @@ def test_a_csv_with_bad_lines_is_refused_line_by_line_and_nothing_is_saved(
     response = send(lead_page, project, content)
     assert response.status_code == 400
     page = text(response)
-    refusal = re.search(r"<div [^>]*data-refusal>(.*?)</div>", page, re.S)[1]
+    refusal = found(r"<div [^>]*data-refusal>(.*?)</div>", page)
     assert "Nothing was saved: correct these lines and send the file again." in refusal
     assert "Line 3: no image nowhere.jpg in this project." in refusal
     assert "Line 4: eventDate:" in refusal

@@ -68,6 +68,12 @@ def text(response):
     return response.content.decode()
 
 
+def found(pattern, page):
+    match = re.search(pattern, page, re.S)
+    assert match is not None, pattern
+    return match[1]
+
+
 @pytest.fixture
 def lead_page(lead):
     return page_client(lead)
@@ -180,7 +186,7 @@ def test_every_training_form_needs_its_csrf_token(lead, project, step):
     assert client.post(address).status_code == 403
     assert TutorialStep.objects.filter(pk=step.pk).exists()
     page = text(client.get(url("project-training", project)))
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    token = found(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     forms = re.findall(r"<form [^>]*method=\"post\"[^>]*>(.*?)</form>", page, re.S)
     assert forms
     assert all("csrfmiddlewaretoken" in form for form in forms)
@@ -419,7 +425,7 @@ def test_leads_see_each_contributors_known_answer_accuracy_and_weights(lead_page
         project=project, user=volunteer, field_type="text", weight=0.87
     )
     page = text(lead_page.get(url("project-training-contributors", project)))
-    row = re.search(r'<tr data-contributor="jeanne">(.*?)</tr>', page, re.S)[1]
+    row = found(r'<tr data-contributor="jeanne">(.*?)</tr>', page)
     cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
     # Username, answers given, known-answer images, then accuracy in template order.
     assert cells[:4] == ["jeanne", "0", "1", "100.0"]
