@@ -3,7 +3,7 @@
 
 POST  /api/projects/{slug}/practice/next/          contributors: a practice image
 GET   /api/projects/{slug}/training/               the tutorial, field guide, your level
-GET   /api/projects/{slug}/known-answers/          leads: the known answers
+GET   /api/projects/{slug}/known-answers/          leads: the known answers (limit, offset)
 POST  /api/projects/{slug}/known-answers/          leads: a CSV of expert values
 POST  /api/tasks/{id}/known-answer/                leads: promote a settled image
 PATCH /api/known-answers/{id}/                     leads: notes, use, in use or not
@@ -16,7 +16,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crowd.api_schema import errors, no_content
+from crowd.pagination import Pages
 from crowd.throttles import ScopedThrottle
 from crowd.users import acting_user
 from tasks.api.leases import LeaseSerializer
@@ -137,6 +138,13 @@ class KnownAnswerSerializer(serializers.ModelSerializer):
         return known.task.original_name
 
 
+class KnownAnswerPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = KnownAnswerSerializer(many=True)
+
+
 class KnownAnswerImportSerializer(serializers.Serializer):
     file = serializers.FileField()
     use = serializers.ChoiceField(choices=KnownAnswerUse.choices, default=KnownAnswerUse.KNOWN)
@@ -146,13 +154,24 @@ class KnownAnswersView(APIView):
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser]
 
-    @extend_schema(responses={200: KnownAnswerSerializer(many=True), **errors(403)})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "limit", int, description="How many known answers (50 by default, 500 at most)."
+            ),
+            OpenApiParameter("offset", int, description="How many to skip."),
+        ],
+        responses={200: KnownAnswerPageSerializer, **errors(403)},
+    )
     def get(self, request: Request, slug: str) -> Response:
+        """The project's known answers, by image, a page at a time."""
         project = project_for(request.user, slug, Capability.MANAGE)
         known = (
             KnownAnswer.objects.filter(project=project).select_related("task").order_by("task_id")
         )
-        return Response(KnownAnswerSerializer(known[:2000], many=True).data)
+        pages = Pages()
+        page = pages.paginate_queryset(known, request, view=self) or []
+        return pages.get_paginated_response(KnownAnswerSerializer(page, many=True).data)
 
     @extend_schema(request=KnownAnswerImportSerializer, responses={201: dict, **errors(400, 403)})
     def post(self, request: Request, slug: str) -> Response:

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 
 from tasks.models import Batch, KnownAnswer, KnownAnswerSource, Task, TaskState
@@ -290,3 +291,24 @@ def test_an_ordinary_batch_stays_data_and_an_unknown_purpose_is_refused(
     response = post_batch(api, lead, project, committed, files=[upload("a.jpg", jpeg(seed=3))])
     assert response.status_code == 201
     assert Batch.objects.get(pk=response.json()["id"]).purpose == "data"
+
+
+def test_import_batch_brings_training_images_in_with_its_training_option(project, tmp_path):
+    image = tmp_path / "ref.jpg"
+    image.write_bytes(jpeg(seed=9))
+    call_command("import_batch", project.slug, str(image), "--training", stdout=io.StringIO())
+    call_command("import_batch", project.slug, str(image), stdout=io.StringIO())
+    purposes = list(Batch.objects.order_by("pk").values_list("purpose", flat=True))
+    assert purposes == ["training", "data"]
+
+
+def test_the_known_answers_api_answers_a_page_at_a_time(api, lead, project):
+    for n in range(3):
+        task = TaskFactory(project=project, state=TaskState.REFERENCE, original_name=f"r{n}.jpg")
+        KnownAnswer.objects.create(task=task, project=project, values={})
+    api.force_authenticate(lead)
+    body = api.get(f"/api/projects/{project.slug}/known-answers/?limit=2").json()
+    assert body["count"] == 3
+    assert [known["image"] for known in body["results"]] == ["r0.jpg", "r1.jpg"]
+    body = api.get(body["next"]).json()
+    assert [known["image"] for known in body["results"]] == ["r2.jpg"]

@@ -26,7 +26,7 @@ from tasks.models import (
 )
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
 from tests.helpers import page_client
-from tests.images import PDF, jpeg
+from tests.images import PDF, image_bytes, jpeg
 
 
 def url(name, project, *args):
@@ -529,3 +529,15 @@ def test_the_training_pages_speak_french(lead, project, step, known):
     assert "Réponses connues" in text(client.get(url("project-training-known", project)))
     assert "Niveaux" in text(client.get(url("project-training-levels", project)))
     assert "Contributeurs" in text(client.get(url("project-training-contributors", project)))
+
+
+def test_a_decompression_bomb_as_a_picture_is_refused_with_the_reason(lead_page, project, settings):
+    settings.IMAGE_MAX_PIXELS = 10_000
+    bomb = picture(image_bytes((200, 100), format="PNG"), "bomb.png")
+    response = lead_page.post(
+        url("project-training-guide-field", project, "eventDate"),
+        {"section": "example", "example-value": "1898", "example-picture": bomb},
+    )
+    assert response.status_code == 400
+    assert "it could be a decompression bomb" in text(response)
+    assert not GuideExample.objects.exists()
