@@ -27,6 +27,9 @@ class ProjectCreateForm(forms.Form):
 
 class ProjectSettingsForm(forms.ModelForm):
     class Meta:
+        # The training settings are edited on the Training page (tasks.training_forms.LevelsForm),
+        # in a form of their own: here a checkbox left out of the POST would turn the
+        # known-answer feedback off at each save.
         model = Project
         fields = [name for name in Project.EDITABLE_FIELDS if name not in TRAINING_FIELDS]
         widgets = {

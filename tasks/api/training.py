@@ -3,7 +3,7 @@
 
 POST  /api/projects/{slug}/practice/next/          contributors: a practice image
 GET   /api/projects/{slug}/training/               the tutorial, field guide, your level
-GET   /api/projects/{slug}/known-answers/          leads: the known answers
+GET   /api/projects/{slug}/known-answers/          leads: the known answers (limit, offset)
 POST  /api/projects/{slug}/known-answers/          leads: a CSV of expert values
 POST  /api/tasks/{id}/known-answer/                leads: promote a settled image
 PATCH /api/known-answers/{id}/                     leads: notes, use, in use or not

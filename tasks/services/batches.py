@@ -35,6 +35,7 @@ from tasks.models import (
     Batch,
     BatchFile,
     BatchFileState,
+    BatchPurpose,
     BatchState,
     Lease,
     LeaseState,
@@ -85,10 +86,14 @@ def batch_create(
     metadata: dict[str, dict[str, str]] | None = None,
     manifest_url: str = "",
     start: bool = True,
+    purpose: str = BatchPurpose.DATA,
 ) -> Batch:
     """Create a batch from files (uploads, files on disk, zips to unpack) or a IIIF manifest,
     with an optional metadata CSV, and start its ingest on commit (unless `start` is False: the
     batch then waits in `receiving` for `batch_files_add` and `batch_start`).
+
+    A `training` batch's images become reference images: out of the real stream, waiting for
+    their known answers (tasks.services.known_answer_import).
 
     A manifest is not fetched here: the batch is created in `reading` and, on commit, the job
     `iiif_manifest_fetch` reads it, adds its images and starts the ingest, or fails the batch
@@ -98,6 +103,8 @@ def batch_create(
     callers that have them already.
     """
     uploads = list(uploads)
+    if purpose not in BatchPurpose.values:
+        raise ValidationError({"purpose": [_("Choose images to transcribe or training images.")]})
     if manifest_url and uploads:
         raise ValidationError(
             {"manifest_url": [_("Give either files or a IIIF manifest, not both.")]}
@@ -127,6 +134,7 @@ def batch_create(
                 project=project,
                 name=(name.strip() or _default_name(uploads, manifest_url))[:200],
                 created_by=actor,
+                purpose=purpose,
                 state=BatchState.READING if manifest_url else BatchState.RECEIVING,
                 folder=folder,
                 source_url=manifest_url,

@@ -221,3 +221,29 @@ def crop_parse(raw: Any) -> Crop | None:
     if len(parts) != 4:
         raise ValuesRejected({"crop": [_("Give the crop as left,top,width,height.")]})
     return parts[0], parts[1], parts[2], parts[3]
+
+
+@transaction.atomic
+def tutorial_step_move(*, project: Project, step: TutorialStep, offset: int) -> None:
+    """Move a step `offset` places (-1: one up, 1: one down); the ends stop it."""
+    ids = list(
+        TutorialStep.objects.select_for_update()
+        .filter(project=project)
+        .order_by("position", "pk")
+        .values_list("pk", flat=True)
+    )
+    if step.pk not in ids:
+        raise ValuesRejected({"step": [_("This step is not in this project.")]})
+    index = ids.index(step.pk)
+    ids.insert(max(0, min(len(ids) - 1, index + offset)), ids.pop(index))
+    tutorial_steps_order(project=project, step_ids=ids)
+
+
+@transaction.atomic
+def guide_entry_for(*, project: Project, field_key: str) -> GuideEntry:
+    """The field guide's entry of one field of the template, made empty if it has none yet (an
+    example may come before the text)."""
+    if field_key not in project.template.field_keys():
+        raise ValuesRejected({"field_key": [_("This field is not in the template.")]})
+    entry, _created = GuideEntry.objects.get_or_create(project=project, field_key=field_key)
+    return entry
