@@ -225,8 +225,9 @@ function start(root) {
   const trainingReady = refreshTraining();
   const countsReady = refreshCounts();
   Promise.all([trainingReady, countsReady, shown]).then(() => {
-    if (!tutorial.available) return;
-    if (asked || (!tutorial.seen && !(counts?.total > 0))) tutorial.open();
+    const open = tutorial.available && (asked || (!tutorial.seen && !(counts?.total > 0)));
+    if (open) tutorial.open();
+    root.dataset.tutorialState = open ? "shown" : "not-shown"; // settled: for tests and the curious
   });
 
   function toggleGuide() {
