@@ -233,7 +233,8 @@ def test_the_training_answer_names_the_fields_a_new_volunteer_may_not_answer_yet
 def test_a_transcription_without_a_locked_required_field_is_taken(db, gated, contributor):
     TaskFactory(project=gated)
     lease = lease_grant(project=gated, user=contributor)
-    assert lease is not None and lease.kind == LeaseKind.DATA
+    assert lease is not None
+    assert lease.kind == LeaseKind.DATA
     answer_submit(
         task_id=lease.task_id,
         user=contributor,
