@@ -257,13 +257,15 @@ function start(root) {
       draftRemove(user, entry.taskId);
       refreshCounts();
       const mine = current && entry.taskId === current.task.id;
+      // Answers on known-answer images move the level (also blind ones, shown no feedback):
+      // the next image's form unlocks the fields it reached.
+      if (answer?.feedback || training?.level?.next) refreshTraining();
       if (answer?.feedback) {
-        // Known answers move the level: the next image's form unlocks what it reached.
-        refreshTraining();
         if (practice && mine) {
-          // The volunteer reads the comparison, then asks for the next practice image.
+          // The volunteer reads the comparison (the panel reads it out), then asks for the
+          // next practice image.
           setState("checked");
-          say(t("feedbackSummary", answer.feedback), "info");
+          say("");
           feedback.show(answer.feedback, {next: () => loadNext()});
           return;
         }

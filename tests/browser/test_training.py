@@ -56,13 +56,18 @@ def english(browser):
     context.close()
 
 
-def signed_in(site, context, username, path):
+def sign_in(site, context, username, path):
     page = context.new_page()
     page.goto(f"{site.base_url}/accounts/login/?next={path}")
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(DEMO_PASSWORD)
     page.locator("form.stacked button[type=submit]").click()
     expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+    return page
+
+
+def signed_in(site, context, username, path):
+    page = sign_in(site, context, username, path)
     expect(page.locator("[data-transcribe]")).to_have_attribute("data-state", "ready")
     return page
 
@@ -299,3 +304,37 @@ def test_the_field_guide_opens_at_a_field_and_its_search_ignores_case_and_accent
     expect(panel.locator("#guide-entry-eventDate-title")).to_be_focused()
     page.keyboard.press("Escape")
     expect(page.locator("#field-eventDate")).to_be_focused()
+
+
+def test_levels_leave_fields_out_and_a_project_asking_more_sends_to_practice(
+    training_site, browser, english
+):
+    references = "/projects/demo-references/transcribe/"
+    gate = "from tests.browser.training_data import gate; gate(min_level={}); print('{{}}')"
+    django(training_site, gate.format(1))
+    page = signed_in(training_site, english, "contributor5", references)
+    # Its authors wait for level 2; the rest of the form is there.
+    expect(page.locator("#field-title")).to_be_visible()
+    expect(page.locator("#field-authors")).to_have_count(0)
+    expect(page.locator("[data-locked]")).to_have_text(
+        "Reach level 2 to transcribe Authors: 2 more practice or known-answer images at 80% "
+        "accuracy."
+    )
+
+    # A project that asks level 2 to transcribe at all says what is missing, and where to go
+    # (to a volunteer holding no image there: a live lease is kept whatever the level).
+    django(training_site, gate.format(2))
+    other = new_context(browser, "en-GB")
+    page = sign_in(training_site, other, "contributor1", references)
+    root = page.locator("[data-transcribe]")
+    expect(root).to_have_attribute("data-state", "level")
+    panel = page.locator("[data-level-needed]")
+    expect(panel.get_by_role("heading")).to_be_focused()
+    expect(panel.locator("[data-level-needed-missing]")).to_have_text(
+        "Level 2 asks 2 more practice or known-answer images at 80% accuracy."
+    )
+    expect(panel.get_by_role("link").first).to_have_attribute(
+        "href", "/projects/demo-references/practice/"
+    )
+    expect(page.locator("[data-workspace]")).to_be_hidden()
+    other.close()

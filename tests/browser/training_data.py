@@ -136,5 +136,20 @@ def lay() -> dict[str, int]:
     return {"practice": images[0].pk, "known": images[1].pk}
 
 
+@transaction.atomic
+def gate(*, min_level: int) -> None:
+    """The demo bibliography: level 2 (two good practice or known-answer images) to transcribe
+    its authors, and `min_level` to transcribe at all."""
+    project = Project.objects.get(slug="demo-references")
+    template = project.template
+    template.fields = [
+        {**field, "level": 2} if field["key"] == "authors" else field for field in template.fields
+    ]
+    template.save(update_fields=["fields"])
+    project.levels = [{"answers": 2, "accuracy": 80}]
+    project.min_level = min_level
+    project.save(update_fields=["levels", "min_level"])
+
+
 if __name__ == "__main__":
     print(json.dumps(lay()))
