@@ -92,19 +92,17 @@ def batch_create(
     with an optional metadata CSV, and start its ingest on commit (unless `start` is False: the
     batch then waits in `receiving` for `batch_files_add` and `batch_start`).
 
-    A `training` batch's images become reference images: out of the real stream, waiting for
-    their known answers (tasks.services.known_answer_import).
-
     A manifest is not fetched here: the batch is created in `reading` and, on commit, the job
     `iiif_manifest_fetch` reads it, adds its images and starts the ingest, or fails the batch
     with the reason (tasks.services.iiif_import). Only what needs no network is checked now.
     A CSV that cannot be used is refused with a ValidationError before anything is stored; a
     bad file only fails itself. `metadata` ({file name: {key: value}}) is the CSV's rows for
-    callers that have them already.
+    callers that have them already. A `training` batch's images become reference images (known
+    answers and practice, out of the real stream) when ingested.
     """
-    uploads = list(uploads)
     if purpose not in BatchPurpose.values:
         raise ValidationError({"purpose": [_("Choose images to transcribe or training images.")]})
+    uploads = list(uploads)
     if manifest_url and uploads:
         raise ValidationError(
             {"manifest_url": [_("Give either files or a IIIF manifest, not both.")]}

@@ -483,7 +483,7 @@ def test_levels_that_cannot_work_are_refused(lead_page, project, rows, min_level
 
 
 def test_the_levels_page_lists_the_fields_that_ask_a_level(lead_page, project):
-    fields = project.template.fields
+    fields = list(project.template.fields)
     fields[-1] = {**fields[-1], "level": 2}
     project.template.fields = fields
     project.template.save()
