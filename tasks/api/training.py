@@ -161,6 +161,11 @@ class KnownAnswersView(generics.ListAPIView):
             .order_by("task_id")
         )
 
+    @extend_schema(responses={200: KnownAnswerSerializer, **errors(403)})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The project's known answers, by image, a page at a time (leads)."""
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(request=KnownAnswerImportSerializer, responses={201: dict, **errors(400, 403)})
     def post(self, request: Request, slug: str) -> Response:
         """A CSV of expert values: all or nothing (a refusal lists every bad line)."""

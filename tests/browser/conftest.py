@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.tutorial import tutorials_seen
 from tests.servers import chromium_path, embedded_stack
 
 
@@ -36,7 +37,7 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="fr-FR")
+    context = tutorials_seen(browser.new_context(locale="fr-FR"))
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

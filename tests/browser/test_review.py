@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tasks.management.commands.seed_demo import DEMO_PASSWORD
+from tests.browser.tutorial import tutorials_seen
 
 pytestmark = pytest.mark.browser
 
@@ -99,6 +100,7 @@ def ensure_disputed(lead, task):
 @pytest.fixture
 def context(browser):
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
+    tutorials_seen(context)
     context.set_default_timeout(15_000)
     yield context
     context.close()
@@ -107,6 +109,7 @@ def context(browser):
 @pytest.fixture
 def second_context(browser):
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
+    tutorials_seen(context)
     context.set_default_timeout(15_000)
     yield context
     context.close()

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tasks.management.commands.seed_demo import DEMO_PASSWORD
+from tests.browser.tutorial import tutorials_seen
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +27,7 @@ TRANSCRIBE = "/projects/demo-herbarium/transcribe/"
 def context(browser):
     """A fresh browser context per test (cookies, localStorage), French as in the page fixture."""
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
+    tutorials_seen(context)
     context.set_default_timeout(15_000)
     yield context
     context.close()
