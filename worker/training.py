@@ -51,13 +51,15 @@ def known_answer_rate(record: Record, rates: KnownAnswerRates | None = None) -> 
     )
 
 
-def known_answer_due(*, rate: float, since_last: int, draw: float) -> bool:
+def known_answer_due(*, rate: float, since_last: int, draw: float, jitter: float = 0.0) -> bool:
     """Whether the next image should be a known-answer one: a random draw under `rate`, so
     nobody can tell which image is one; and, so that luck never leaves a contributor unmeasured
-    for long, always once `since_last` real images reach twice the mean gap."""
+    for long, always once `since_last` real images reach twice the mean gap plus a random part
+    of one more (`jitter` in [0, 1)), so that counting one's answers does not tell either."""
     if rate <= 0:
         return False
-    return draw < rate or since_last >= math.ceil(2 / rate)
+    gap = 1 / rate
+    return draw < rate or since_last >= math.ceil(2 * gap) + int(jitter * gap)
 
 
 @dataclass(frozen=True)

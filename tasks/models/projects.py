@@ -217,9 +217,28 @@ class Project(models.Model):
 
     def clean(self) -> None:
         try:
-            levels_parse(self.levels)
+            levels = levels_parse(self.levels)
         except ValueError as error:
             raise ValidationError({"levels": str(error)}) from error
+        if levels and self.min_level > len(levels) + 1:
+            raise ValidationError(
+                {
+                    "min_level": _("There is no level %(level)s: the highest is %(top)s.")
+                    % {"level": self.min_level, "top": len(levels) + 1}
+                }
+            )
+        template = Template.objects.filter(project_id=self.pk).first() if self.pk else None
+        asked = max((spec.level for spec in template.specs), default=1) if template else 1
+        if levels and asked > len(levels) + 1:
+            raise ValidationError(
+                {
+                    "levels": _(
+                        "A field of the template asks level %(level)s: keep at least that many "
+                        "levels."
+                    )
+                    % {"level": asked}
+                }
+            )
         if (
             self.redundancy_min
             and self.redundancy_max

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from crowd.users import AnyUser
-from tasks.models import Lease, LeaseState
+from tasks.models import Lease, LeaseState, Task, TaskState
 
 
 def lease_task_held(*, user: AnyUser, lease_id: int, project_id: int) -> int | None:
@@ -20,7 +20,13 @@ def lease_task_held(*, user: AnyUser, lease_id: int, project_id: int) -> int | N
 
 
 def task_working_count(*, task_id: int) -> int:
-    """How many people hold a live lease on the task (never who)."""
-    return Lease.objects.filter(
+    """How many people hold a live lease on the task (never who).
+
+    A training image has room for everyone: its true count could pass a real image's target and
+    tell a contributor they hold a known-answer image. Its holders are told they are alone."""
+    live = Lease.objects.filter(
         task_id=task_id, state=LeaseState.ACTIVE, expires_at__gt=timezone.now()
-    ).count()
+    )
+    if Task.objects.filter(pk=task_id, state=TaskState.REFERENCE).exists():
+        return min(1, live.count())
+    return live.count()

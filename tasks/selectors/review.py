@@ -16,6 +16,7 @@ from tasks.models import (
     Resolution,
     Task,
     TaskClaim,
+    TaskState,
     Transcription,
 )
 from tasks.shown import value_shown
@@ -32,8 +33,11 @@ def disputes_queue(
     status: str = FieldStatus.DISPUTED,
 ) -> QuerySet[FieldResult]:
     """Field results waiting for curators, most urgent first (see FieldResult.dispute_rank)."""
-    results = FieldResult.objects.filter(project=project, status=status).select_related(
-        "task", "task__claim__curator"
+    # Training images are not data: their values are known answers, not curators' to settle.
+    results = (
+        FieldResult.objects.filter(project=project, status=status)
+        .exclude(task__state=TaskState.REFERENCE)
+        .select_related("task", "task__claim__curator")
     )
     if key:
         results = results.filter(key=key)
@@ -52,6 +56,7 @@ def disputes_queue(
 def dispute_counts(*, project: Project) -> dict[str, int]:
     rows = (
         FieldResult.objects.filter(project=project, status=FieldStatus.DISPUTED)
+        .exclude(task__state=TaskState.REFERENCE)
         .order_by()
         .values_list("key")
         .annotate(n=Count("id"))

@@ -26,7 +26,6 @@ from tasks.models import (
     Transcription,
     TutorialStep,
 )
-from tasks.models.work import ASSIGNABLE_STATES
 from tasks.roles import Capability, project_can
 from worker.template import FieldSpec
 from worker.training import (
@@ -253,8 +252,9 @@ def known_answer_wanted(*, project: Project, user: User) -> bool:
     if rate <= 0:
         return False
     since = answers_since_last_check(project=project, user=user)
-    draw = random.random()  # noqa: S311 (which image is a check must not be predictable, not secret)
-    return known_answer_due(rate=rate, since_last=since, draw=draw)
+    # Which image is a check must not be predictable (not a secret: random is enough).
+    draw, jitter = random.random(), random.random()  # noqa: S311
+    return known_answer_due(rate=rate, since_last=since, draw=draw, jitter=jitter)
 
 
 def known_task_pick(*, project: Project, user: User, use: str) -> Task | None:
@@ -271,7 +271,3 @@ def known_task_pick(*, project: Project, user: User, use: str) -> Task | None:
     order = "task_id" if use == KnownAnswerUse.PRACTICE else "?"
     known = candidates.order_by(order).select_related("task").first()
     return known.task if known is not None else None
-
-
-def project_has_real_work(*, project: Project) -> bool:
-    return Task.objects.filter(project=project, state__in=ASSIGNABLE_STATES).exists()

@@ -7,7 +7,7 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from tasks.models import GuideEntry, KnownAnswer, Project, Task, TaskState
+from tasks.models import GuideEntry, KnownAnswer, KnownAnswerUse, Project, Task, TaskState
 from tasks.models.training import Highlight
 from worker.template import FieldSpec
 
@@ -46,8 +46,14 @@ def settled_tasks(*, project: Project) -> QuerySet[Task]:
 
 def pictured_tasks(*, project: Project, limit: int = 12) -> list[Task]:
     """A few of the project's images with a thumbnail, to crop a picture from (training images
-    first: they are the ones a lead chose to teach with)."""
-    tasks = Task.objects.filter(project=project, state__in=PICTURED_STATES).exclude(thumbnail="")
+    first: they are the ones a lead chose to teach with). Never a blind known-answer image: a
+    picture with its value would give it away."""
+    blind = KnownAnswer.objects.filter(use=KnownAnswerUse.KNOWN, active=True).values("task_id")
+    tasks = (
+        Task.objects.filter(project=project, state__in=PICTURED_STATES)
+        .exclude(thumbnail="")
+        .exclude(pk__in=blind)
+    )
     reference = list(tasks.filter(state=TaskState.REFERENCE).order_by("pk")[:limit])
     others = tasks.exclude(state=TaskState.REFERENCE).order_by("pk")[: limit - len(reference)]
     return [*reference, *others]

@@ -36,6 +36,7 @@ from tasks.models import (
     Project,
     Task,
     TaskState,
+    Transcription,
 )
 from tasks.selectors.training import locked_for
 from tasks.services.progress import project_progress_request
@@ -76,6 +77,14 @@ def known_answer_save(
     """Create or replace the known answer of `task` and take the task out of the real stream.
     Returns True when created."""
     locked = Task.objects.select_for_update(of=("self",)).get(pk=task.pk)
+    if locked.state not in (TaskState.REFERENCE, TaskState.COMPLETE, TaskState.RESOLVED) and (
+        Transcription.objects.filter(task=locked).exists()
+    ):
+        # Checked again under the lock: an answer may have come in since the caller looked.
+        raise KnownAnswerConflict(
+            _("Image %(ref)s has just been transcribed: it is data now, and stays so.")
+            % {"ref": locked.pk}
+        )
     if locked.state != TaskState.REFERENCE:
         # Anyone holding it is let go: their answer would now be a check, not data.
         Lease.objects.filter(task=locked, state=LeaseState.ACTIVE).update(

@@ -43,7 +43,6 @@ from tasks.selectors.training import (
     contributor_level,
     known_answer_wanted,
     known_task_pick,
-    project_has_real_work,
     project_levels,
 )
 
@@ -231,10 +230,7 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
         return current
     level_check(user=user, project=project)
     now = timezone.now()
-    if known_answer_wanted(project=project, user=user) and project_has_real_work(project=project):
-        known = known_task_pick(project=project, user=user, use=KnownAnswerUse.KNOWN)
-        if known is not None:
-            return _training_lease(project=project, user=user, task=known, kind=LeaseKind.KNOWN)
+    known_due = known_answer_wanted(project=project, user=user)
     passed: set[int] = set()
     for _attempt in range(MAX_CANDIDATES):
         task = _next_task(project=project, user=user, now=now, passed=passed)
@@ -245,6 +241,14 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
         # visible to a new statement.
         answered = Transcription.objects.filter(task=task, user=user).exists()
         if not answered and task_has_room(task=task, now=now):
+            if known_due:
+                # Only when a real image is there for them: a known-answer image after "nothing
+                # left for you" would give itself away. The real one stays free for others.
+                known = known_task_pick(project=project, user=user, use=KnownAnswerUse.KNOWN)
+                if known is not None:
+                    return _training_lease(
+                        project=project, user=user, task=known, kind=LeaseKind.KNOWN
+                    )
             task.project = project  # callers read the project and its template from the lease
             try:
                 with transaction.atomic():
@@ -276,6 +280,7 @@ def _training_lease(*, project: Project, user: User, task: Task, kind: str) -> L
             )
     except IntegrityError:
         return lease_current(project=project, user=user, practice=kind == LeaseKind.PRACTICE)
+    presence_send_on_commit(task.pk)  # as for a real image (the count says "you alone")
     return lease
 
 

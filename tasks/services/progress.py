@@ -34,7 +34,9 @@ def project_progress_compute(*, project_id: int) -> dict[str, Any]:
     not_data = (TaskState.WITHDRAWN, TaskState.REFERENCE)
     tasks["total"] = sum(count for state, count in tasks.items() if state not in not_data)
     results = FieldResult.objects.filter(project_id=project_id)
-    if tasks[TaskState.REFERENCE]:
+    if tasks.pop(TaskState.REFERENCE):
+        # Not in the snapshot every socket hears: the size of the known-answer pool is not
+        # contributors' business.
         results = results.exclude(task__state=TaskState.REFERENCE)
     by_status = dict(
         results.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
@@ -57,7 +59,7 @@ def project_progress_compute(*, project_id: int) -> dict[str, Any]:
 def progress_blank() -> dict[str, Any]:
     """The counts of a project never counted yet: zeros, in the shape of
     `project_progress_compute`, so readers always find every key."""
-    tasks = {state.value: 0 for state in TaskState}
+    tasks = {state.value: 0 for state in TaskState if state != TaskState.REFERENCE}
     return {
         "tasks": {**tasks, "total": 0},
         "fields": {status.value: 0 for status in FieldStatus},

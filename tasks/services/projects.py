@@ -15,6 +15,7 @@ from tasks.events import access_changed_on_commit, event_send_on_commit, project
 from tasks.models import Project, ProjectStatus, Role, Template, Transcription
 from tasks.presets import PRESETS
 from tasks.roles import may_review_projects
+from tasks.selectors.training import project_levels
 from tasks.services.members import membership_set
 from tasks.services.progress import project_progress_request
 from tasks.services.project_review import project_launch_check
@@ -125,6 +126,19 @@ def template_update(
         new_specs = template_parse(fields)
     except TemplateError as error:
         raise ValidationError({"fields": error.errors}) from error
+    levels = project_levels(Project.objects.get(pk=project.pk))  # as stored now
+    top = len(levels) + 1
+    too_high = [spec.key for spec in new_specs if spec.level > top]
+    if levels and too_high:
+        # Nobody could ever reach it, curators included: the field would never be answered.
+        raise ValidationError(
+            {
+                "fields": [
+                    _("%(keys)s: the project's highest level is %(top)s.")
+                    % {"keys": ", ".join(too_high), "top": top}
+                ]
+            }
+        )
     template = Template.objects.select_for_update().get(project=project)
     if Transcription.objects.filter(project=project).exists():
         old_types = {spec.key: spec.type for spec in template.specs}

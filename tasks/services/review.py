@@ -89,11 +89,19 @@ def _result_state(result: FieldResult) -> dict[str, Any]:
 
 
 def _lock_task(task_id: int) -> Task:
-    return (
+    """The task, locked; ReviewConflict for a training image: its values are its known answer,
+    changed on the training page, and a decision here would make it data again."""
+    task = (
         Task.objects.select_for_update(of=("self",))
         .select_related("project__template")
         .get(pk=task_id)
     )
+    if task.state == TaskState.REFERENCE:
+        raise ReviewConflict(
+            _("This image is a training image: change its known answer on the training page."),
+            {"task": task.pk, "state": "training"},
+        )
+    return task
 
 
 def _hold(*, task: Task, curator: User, now: Any) -> TaskClaim:

@@ -20,7 +20,16 @@ from django.utils.translation import gettext as _
 
 from crowd.errors import DomainError
 from tasks.batch_messages import batch_file_error_text
-from tasks.models import GuideEntry, GuideExample, Project, Task, TaskState, TutorialStep
+from tasks.models import (
+    GuideEntry,
+    GuideExample,
+    KnownAnswer,
+    KnownAnswerUse,
+    Project,
+    Task,
+    TaskState,
+    TutorialStep,
+)
 from tasks.models.training import Highlight
 from tasks.values import ValuesRejected, hides_characters
 from worker.imaging.ingest import ImageRejected
@@ -78,6 +87,13 @@ def picture_from(
         elif task is not None:
             if task.project_id != project.pk or not task.image or task.state == TaskState.PENDING:
                 raise PictureRefused(_("Choose one of this project's images."))
+            if KnownAnswer.objects.filter(
+                task=task, use=KnownAnswerUse.KNOWN, active=True
+            ).exists():
+                # A guide example shows its value to everyone: it would give the image away.
+                raise PictureRefused(
+                    _("This image is a blind known answer: crop a practice or a real image.")
+                )
             # Through the storage, not a path: images may live in object storage.
             with task.image.open("rb") as original:
                 made = picture_make(original, max_pixels=settings.IMAGE_MAX_PIXELS, box=crop)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.models import ContributorTrust, KnownAnswerCheck, KnownAnswerUse, Transcription
+from tasks.models import ContributorTrust, KnownAnswerCheck, KnownAnswerUse, Task, Transcription
 from tasks.selectors.training import known_answer_rates, training_record
 from tasks.selectors.trust import proven_user_ids
 from tasks.services.leases import lease_grant
@@ -110,3 +110,97 @@ def test_a_practice_answer_never_weighs_nor_counts_as_data(project):
     assert KnownAnswerCheck.objects.get().practice is True
     assert not Transcription.objects.exists()
     assert not ContributorTrust.objects.filter(user=user).exists()
+
+
+def test_a_training_images_holders_are_told_they_are_alone_on_it(project, always_known):
+    from tasks.selectors.leases import task_working_count
+
+    TaskFactory(project=project, target=1)
+    known = known_image(project)
+    for _ in range(3):
+        assert lease_grant(project=project, user=UserFactory()).task_id == known.task_id
+    assert task_working_count(task_id=known.task_id) == 1
+
+
+def test_no_known_answer_image_comes_after_nothing_was_left_for_someone(project, always_known):
+    real = TaskFactory(project=project, target=1)
+    known_image(project)
+    assert lease_grant(project=project, user=UserFactory()).kind == "known"
+    # The real image is full: nothing real is left for a newcomer, so no known-answer image
+    # either (after "nothing left for you", one would give itself away).
+    Task.objects.filter(pk=real.pk).update(transcription_count=1)
+    assert lease_grant(project=project, user=UserFactory()) is None
+
+
+def test_curators_cannot_settle_or_reopen_a_training_image(project, complete_tasks, lead, curator):
+    from tasks.models import FieldResult
+    from tasks.selectors.review import disputes_queue
+    from tasks.services.known_answers import known_answer_promote
+
+    tasks, _people = complete_tasks
+    known_answer_promote(task=tasks[0], use=KnownAnswerUse.KNOWN, actor=lead)
+    result = FieldResult.objects.filter(task=tasks[0]).first()
+    response = api_client(curator).post(
+        f"/api/field-results/{result.pk}/reopen/", {"reason": "typo"}, format="json"
+    )
+    assert response.status_code == 409
+    assert "training image" in response.json()["error"]["message"]
+    FieldResult.objects.filter(pk=result.pk).update(status="disputed")
+    assert not disputes_queue(project=project).filter(task=tasks[0]).exists()
+
+
+def test_a_known_answer_import_racing_an_answer_leaves_the_answer_data(project, transcribe, lead):
+    from tasks.services.known_answers import KnownAnswerConflict, known_answer_save
+
+    task = TaskFactory(project=project, target=2)
+    transcribe(project, EXPERT, task=task)
+    with pytest.raises(KnownAnswerConflict):
+        known_answer_save(
+            project=project,
+            task=task,
+            use="known",
+            source="expert",
+            values=EXPERT,
+            markers={},
+            notes={},
+            actor=lead,
+        )
+    task.refresh_from_db()
+    assert task.state != "reference"
+
+
+def test_no_guide_picture_is_cropped_from_a_blind_known_answer(project):
+    from django.core.files.base import ContentFile
+
+    from tasks.selectors.training_leads import pictured_tasks
+    from tasks.services.training import PictureRefused, picture_from
+    from tests.images import image_bytes
+
+    known = known_image(project)
+    known.task.image.save("k.jpg", ContentFile(image_bytes()), save=False)
+    known.task.thumbnail.save("t.jpg", ContentFile(image_bytes()), save=True)
+    assert known.task not in pictured_tasks(project=project)
+    with pytest.raises(PictureRefused):
+        picture_from(project=project, task=known.task)
+
+
+def test_levels_nobody_could_reach_are_refused(project, lead):
+    from django.core.exceptions import ValidationError
+
+    from tasks.services.projects import project_update, template_update
+
+    with pytest.raises(ValidationError):
+        project_update(
+            project=project,
+            actor=lead,
+            changes={"levels": [{"answers": 2, "accuracy": 80}], "min_level": 3},
+        )
+    project_update(
+        project=project, actor=lead, changes={"levels": [{"answers": 2, "accuracy": 80}]}
+    )
+    fields = [dict(field) for field in project.template.fields]
+    fields[0]["level"] = 3
+    with pytest.raises(ValidationError):
+        template_update(project=project, actor=lead, fields=fields)
+    fields[0]["level"] = 2
+    template_update(project=project, actor=lead, fields=fields)

@@ -192,7 +192,7 @@ def test_training_images_count_in_neither_progress_nor_exports(project):
     known_image(project)
     progress = project_progress_compute(project_id=project.pk)
     assert progress["tasks"]["total"] == 1
-    assert progress["tasks"]["reference"] == 1
+    assert "reference" not in progress["tasks"]  # the pool's size is not for every socket
     from tasks.selectors.exports import EXPORTED
 
     assert not Task.objects.filter(EXPORTED, state=TaskState.REFERENCE).exists()

@@ -82,3 +82,11 @@ def test_a_level_is_reached_with_enough_answers_at_enough_accuracy():
     assert level_missing(levels, Record(images=1, compared=5, matched=5), 2) == (2, 70)
     assert level_missing(levels, Record(images=12, compared=100, matched=90), 3) is None
     assert level_missing(levels, Record(), 9) is None
+
+
+@given(st.floats(min_value=0.01, max_value=1.0), st.floats(min_value=0, max_value=0.999))
+def test_the_forced_known_answer_comes_between_two_and_three_mean_gaps(rate, jitter):
+    gap = 1 / rate
+    never = 1.0  # a draw that never picks one by chance
+    assert not known_answer_due(rate=rate, since_last=int(2 * gap) - 1, draw=never, jitter=jitter)
+    assert known_answer_due(rate=rate, since_last=int(3 * gap) + 1, draw=never, jitter=jitter)
