@@ -1,0 +1,52 @@
+"""Counted sentences go through gettext's plural forms, not one fixed plural."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from tasks.models import Export
+from tasks.services.exports import STALLED, export_error_text
+
+
+def upload_messages(client, project, language: str) -> dict:
+    page = client.get(
+        reverse("project-batches", args=[project.slug]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    found = re.search(r'<script id="upload-messages" type="application/json">(.*?)</script>', page)
+    assert found
+    return json.loads(found.group(1))
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "other"),
+    [
+        ("en", "%(count)s file chosen", "%(count)s files chosen"),
+        ("fr", "%(count)s fichier choisi", "%(count)s fichiers choisis"),
+    ],
+)
+def test_the_upload_page_gives_its_script_both_forms_of_files_chosen(
+    client, project, lead, language, one, other
+):
+    client.force_login(lead)
+    messages = upload_messages(client, project, language)
+    assert messages["chosen"] == {"one": one, "other": other}
+    assert set(messages["ingest"]) == {"one", "other"}
+    assert messages["ingest"]["one"] != messages["ingest"]["other"]
+
+
+def test_the_upload_script_picks_the_form_by_count_rather_than_printing_a_fixed_plural():
+    script = open("static/js/batches.js", encoding="utf-8").read()
+    assert "new Intl.PluralRules(language)" in script
+    assert "counted(text.chosen, chosen.length" in script
+
+
+def test_an_export_that_stopped_once_says_time_not_times(db):
+    export = Export(error=STALLED, attempts=1)
+    assert export_error_text(export) == "The export failed: it stopped 1 time without finishing"
+    with translation.override("fr"):
+        assert "1 fois" in export_error_text(export)
