@@ -179,6 +179,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
+# Django's "en" dates are American (month first, 12-hour clock); ours are not (crowd/formats/en).
+FORMAT_MODULE_PATH = ["crowd.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -40,7 +41,7 @@ def test_the_upload_page_gives_its_script_both_forms_of_files_chosen(
 
 
 def test_the_upload_script_picks_the_form_by_count_rather_than_printing_a_fixed_plural():
-    script = open("static/js/batches.js", encoding="utf-8").read()
+    script = Path("static/js/batches.js").read_text(encoding="utf-8")
     assert "new Intl.PluralRules(language)" in script
     assert "counted(text.chosen, chosen.length" in script
 
