@@ -46,7 +46,8 @@ def test_make_run_prints_the_address_last_and_serves_quietly():
     ).stdout.splitlines()
     serve = plan[-1]
     assert "uvicorn" in serve
-    assert "--log-level warning" in serve and "--lifespan off" in serve
+    assert "--log-level warning" in serve
+    assert "--lifespan off" in serve
     # The demo's output (ending with its accounts) comes before the address, nothing after.
     assert "seed_demo" in plan[-3]
     assert plan[-2].startswith('echo "Serving on http://')
