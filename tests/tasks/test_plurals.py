@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from tasks.models import Export
+from tasks.models import Batch, Export
 from tasks.services.exports import STALLED, export_error_text
 
 
@@ -51,3 +51,22 @@ def test_an_export_that_stopped_once_says_time_not_times(db):
     assert export_error_text(export) == "The export failed: it stopped 1 time without finishing"
     with translation.override("fr"):
         assert "1 fois" in export_error_text(export)
+
+
+@pytest.mark.parametrize(
+    ("language", "total", "shown"),
+    [
+        ("en", 1, "1 of 1 image ready, 0 failed"),
+        ("en", 3, "1 of 3 images ready, 0 failed"),
+        ("fr", 1, "Image prête : 1 sur 1, en échec : 0"),
+    ],
+)
+def test_a_projects_batches_count_their_images_in_the_right_number(
+    client, project, lead, language, total, shown
+):
+    Batch.objects.create(project=project, name="first", files_total=total, files_ok=1)
+    client.force_login(lead)
+    page = client.get(
+        reverse("project-detail", args=[project.slug]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    assert f"<small data-batch-counts>{shown}</small>" in page
