@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -38,12 +37,6 @@ def test_the_upload_page_gives_its_script_both_forms_of_files_chosen(
     assert messages["chosen"] == {"one": one, "other": other}
     assert set(messages["ingest"]) == {"one", "other"}
     assert messages["ingest"]["one"] != messages["ingest"]["other"]
-
-
-def test_the_upload_script_picks_the_form_by_count_rather_than_printing_a_fixed_plural():
-    script = Path("static/js/batches.js").read_text(encoding="utf-8")
-    assert "new Intl.PluralRules(language)" in script
-    assert "counted(text.chosen, chosen.length" in script
 
 
 def test_an_export_that_stopped_once_says_time_not_times(db):
