@@ -38,10 +38,15 @@ migrate: deps
 demo: migrate
 	$(DEV) $(PY) manage.py seed_demo --transcriptions
 
-# One ASGI process serving HTTP and WebSockets on the embedded defaults.
-run: demo
+# One ASGI process serving HTTP and WebSockets on the embedded defaults. Quiet: what a newcomer
+# needs (the address, the demo accounts) is printed last; the server says only what goes wrong
+# (--log-level warning), and has nothing to do at start-up (--lifespan off: without it, it
+# reports the application's lack of a lifespan handler as if it were a fault).
+run: deps
+	@$(DEV) $(PY) manage.py migrate --noinput --verbosity 0
+	@$(DEV) $(PY) manage.py seed_demo --transcriptions
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	$(DEV) $(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_FLAGS)
+	@$(DEV) $(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_FLAGS) --lifespan off --log-level warning
 
 # The whole suite. REDIS_URL is cleared so the test process itself runs jobs eagerly and keeps
 # events in memory; the stack tier starts real servers with CROWD_TEST_* URLs.

@@ -105,10 +105,17 @@ try:
     if PROJECT_CREATORS not in {"all", "staff"}:
         raise ConfigError(f"PROJECT_CREATORS={PROJECT_CREATORS!r} must be 'all' or 'staff'.")
     LOG_LEVEL = env.text("LOG_LEVEL", default="INFO").upper()
-    if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-        raise ConfigError(
-            f"LOG_LEVEL={LOG_LEVEL!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
-        )
+    # Without a broker, jobs run in the web process or the command that sent them, one
+    # "succeeded" line each at INFO: seeding the demo printed some 430 of them, burying the
+    # demo accounts. There, only their warnings and failures are logged unless asked.
+    JOB_LOG_LEVEL = env.text(
+        "JOB_LOG_LEVEL", default="WARNING" if CELERY_TASK_ALWAYS_EAGER else LOG_LEVEL
+    ).upper()
+    for _name, _level in (("LOG_LEVEL", LOG_LEVEL), ("JOB_LOG_LEVEL", JOB_LOG_LEVEL)):
+        if _level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ConfigError(
+                f"{_name}={_level!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
+            )
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
 
@@ -179,6 +186,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
+# Django's "en" dates are American (month first, 12-hour clock); ours are not (crowd/formats/en).
+FORMAT_MODULE_PATH = ["crowd.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
@@ -225,7 +234,8 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = env.text("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# The in-memory broker is named with a host: kombu warns "No hostname was supplied" otherwise.
+CELERY_BROKER_URL = env.text("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 # Kombu's Redis transport, made to survive a broker lost while a job is in hand (worker/broker.py).
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT = "worker.broker:Transport"
@@ -346,7 +356,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "celery.app.trace": {"level": JOB_LOG_LEVEL},
+    },
 }
 
 # --- Batches: uploads, zips, IIIF import --------------------------------------------

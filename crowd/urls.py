@@ -79,6 +79,8 @@ urlpatterns = [
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Browsers ask for /favicon.ico whatever the page links; answer rather than log a 404.
+    path("favicon.ico", people.favicon, name="favicon"),
     path("health/", include("crowd.health")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

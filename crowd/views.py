@@ -13,6 +13,7 @@ from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -123,3 +124,8 @@ def email_verification_request(request: HttpRequest) -> HttpResponse:
             email_verification_send(user=user, link=_verification_link(request))
             context["sent"] = True
     return render(request, "registration/verify_email_request.html", context, status=status)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    # The static URL is resolved per request: in production it carries the manifest's hash.
+    return redirect(static("img/favicon.svg"), permanent=True)

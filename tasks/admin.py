@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from crowd.users import acting_user
 from tasks.models import (
@@ -95,7 +95,12 @@ class ProjectAdmin(admin.ModelAdmin):
     def review_approve(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
         for project in queryset:
             project_review_approve(project=project, reviewer=acting_user(request.user))
-        self.message_user(request, _("%(count)s projects approved.") % {"count": len(queryset)})
+        approved = len(queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)s project approved.", "%(count)s projects approved.", approved)
+            % {"count": approved},
+        )
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)

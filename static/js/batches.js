@@ -2,7 +2,7 @@
 // start the ingest, then follow it live over the project's socket and list what failed.
 import {api, ApiError, csrfToken} from "./lib/api.js";
 import {connectLive} from "./lib/live.js";
-import {format, jsonScript} from "./lib/messages.js";
+import {format, jsonScript, language} from "./lib/messages.js";
 
 const root = document.querySelector("[data-batch-upload]");
 if (root) {
@@ -16,6 +16,9 @@ if (root) {
   const fileList = root.querySelector("[data-file-list]");
   const ingest = root.querySelector("[data-ingest]");
   const PARALLEL_UPLOADS = 3;
+  // Counted sentences come in both forms ({one, other}); the count picks one.
+  const plurals = new Intl.PluralRules(language);
+  const counted = (forms, count, values) => format(forms[plurals.select(count)] ?? forms.other, values);
   let chosen = [];
   let watched = null; // the batch whose ingest the page shows
   let lastFailed = -1;
@@ -43,7 +46,7 @@ if (root) {
 
   function choose(files) {
     chosen = [...files];
-    chosenLine.textContent = chosen.length ? format(text.chosen, {count: chosen.length}) : "";
+    chosenLine.textContent = chosen.length ? counted(text.chosen, chosen.length, {count: chosen.length}) : "";
   }
 
   input.addEventListener("change", () => choose(input.files));
@@ -201,7 +204,7 @@ if (root) {
     // A IIIF import has no files until a job has read its manifest.
     root.querySelector("[data-ingest-counts]").textContent = state === "reading"
       ? text.reading
-      : format(text.ingest, {done, total, ok, duplicate, failed});
+      : counted(text.ingest, total, {done, total, ok, duplicate, failed});
     if (label) root.querySelector("[data-ingest-state]").textContent = label;
     ingest.dataset.state = state;
   }

@@ -55,9 +55,12 @@ function start(root) {
     root.dataset.state = name;
     fieldset.disabled = name !== "ready";
   }
-  function say(message, tone = "info") {
+  // Whether the status line only speaks of errors shown under fields (cleared with them).
+  let aboutFields = false;
+  function say(message, tone = "info", {aboutFieldErrors = false} = {}) {
     statusLine.textContent = message;
     statusLine.dataset.tone = tone;
+    aboutFields = aboutFieldErrors;
   }
 
   // --- Tasks ------------------------------------------------------------------------------
@@ -117,6 +120,7 @@ function start(root) {
     form = buildForm($("[data-fields]"), template, {
       dayFirst: root.dataset.dateDayFirst !== "false",
       onChange: (snapshot) => draftSave(user, task.id, snapshot),
+      onValid: () => aboutFields && say(""),
       guide: guide.available ? {has: guide.has, open: guide.open} : null,
       locked,
     });
@@ -293,7 +297,8 @@ function start(root) {
           byField[name.replace(/^(values|markers)\./, "")] = messages;
         }
         const elsewhere = form.showErrors(byField);
-        say([error.message, ...elsewhere].join(" "), "error");
+        // With messages for no field, the line says more than the fields do and stays.
+        say([error.message, ...elsewhere].join(" "), "error", {aboutFieldErrors: !elsewhere.length});
       }
     },
     onWaiting(entries) {
@@ -308,7 +313,7 @@ function start(root) {
     if (!current || state() !== "ready") return;
     const {values, markers, problems} = form.read();
     if (Object.keys(problems).length) {
-      say(t("fixErrors"), "error");
+      say(t("fixErrors"), "error", {aboutFieldErrors: true});
       form.showErrors(problems);
       return;
     }

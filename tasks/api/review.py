@@ -172,7 +172,11 @@ class ClaimView(APIView):
 
 class ReviewContributorSerializer(serializers.Serializer):
     username = serializers.CharField()
-    reliability = serializers.FloatField(help_text="Their vote weight for this field type.")
+    reliability = serializers.FloatField(
+        allow_null=True,
+        help_text="Their vote weight for this field type; null while no settled answer of theirs "
+        "has measured it.",
+    )
     typed = serializers.CharField(
         help_text='Their answer as typed ("1200 ft"), where `value` is its normal form (366).'
     )

@@ -24,6 +24,10 @@ from tasks.shown import value_shown
 SETTLED = (FieldStatus.AGREED, FieldStatus.BLANK, FieldStatus.RESOLVED)
 
 
+def _rounded(weight: float | None) -> float | None:
+    return None if weight is None else round(weight, 2)
+
+
 def disputes_queue(
     *,
     project: Project,
@@ -86,10 +90,12 @@ def task_review(*, task: Task) -> dict[str, Any]:
     results = list(FieldResult.objects.filter(task=task))
     user_ids = {int(u) for r in results for alt in r.alternatives for u in alt["users"]}
     names = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "username"))
+    # Only estimates made from settled answers: a reader with none yet votes with the default
+    # weight, and "reliability 1.00" would pass that default off as a measure.
     weights: dict[tuple[int, str], float] = {
         (user_id, field_type): weight
         for user_id, field_type, weight in ContributorReliability.objects.filter(
-            project=task.project, user_id__in=user_ids
+            project=task.project, user_id__in=user_ids, total__gt=0
         ).values_list("user_id", "field_type", "weight")
     }
     history = _history(results)
@@ -130,7 +136,7 @@ def task_review(*, task: Task) -> dict[str, Any]:
                         "contributors": [
                             {
                                 "username": names.get(int(u), "?"),
-                                "reliability": round(weights.get((int(u), field_type), 1.0), 2),
+                                "reliability": _rounded(weights.get((int(u), field_type))),
                                 "typed": typed.get((int(u), result.key), ""),
                             }
                             for u in alt["users"]

@@ -27,6 +27,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from crowd.errors import DomainError
 from crowd.models import User
@@ -284,7 +285,11 @@ def export_error_text(export: Export) -> str:
         return ""
     reason = export.error
     if reason == STALLED:
-        reason = _("it stopped %(count)s times without finishing") % {"count": export.attempts}
+        reason = ngettext(
+            "it stopped %(count)s time without finishing",
+            "it stopped %(count)s times without finishing",
+            export.attempts,
+        ) % {"count": export.attempts}
     return _("The export failed: %(reason)s") % {"reason": reason}
 
 

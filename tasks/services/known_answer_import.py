@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from crowd.errors import DomainError
 from crowd.models import User
@@ -102,8 +103,10 @@ def known_answers_import(*, project: Project, data: bytes, use: str, actor: User
         if errors:
             shown = errors[:MAX_ERRORS_SHOWN]
             if len(errors) > len(shown):
+                more = len(errors) - len(shown)
                 shown.append(
-                    _("…and %(count)s more problems.") % {"count": len(errors) - len(shown)}
+                    ngettext("…and %(count)s more problem.", "…and %(count)s more problems.", more)
+                    % {"count": more}
                 )
             raise KnownAnswersRefused(
                 _("Nothing was saved: correct these lines and send the file again."), shown
@@ -210,9 +213,12 @@ def _row_task(project: Project, cells: dict[str, str]) -> tuple[Task | None, str
         return None, _("image %(ref)s is withdrawn or not ready.") % {"ref": task.pk}
     answered = Transcription.objects.filter(task=task).count()
     if answered:
-        return None, _(
+        return None, ngettext(
+            "image %(ref)s already has %(count)s transcription: promote it to a known answer "
+            "once it is settled instead.",
             "image %(ref)s already has %(count)s transcriptions: promote it to a known answer "
-            "once it is settled instead."
+            "once it is settled instead.",
+            answered,
         ) % {"ref": task.pk, "count": answered}
     return task, ""
 

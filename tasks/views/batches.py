@@ -9,11 +9,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tasks.models import BatchPurpose
 from tasks.roles import Capability
 from tasks.selectors.batches import batch_source_error, project_batches
 from tasks.selectors.projects import project_for
+
+
+def _plural(singular: str, plural: str) -> dict[str, str]:
+    """Both forms of a counted sentence, by Intl.PluralRules category, for the page's script."""
+    return {"one": ngettext(singular, plural, 1), "other": ngettext(singular, plural, 2)}
 
 
 @login_required
@@ -36,9 +42,10 @@ def batch_upload(request: HttpRequest, slug: str) -> HttpResponse:
                 "refused": _("Refused"),
                 "network": _("The upload was interrupted: check the connection and try again."),
                 "no_files": _("Choose or drop at least one image or zip first."),
-                "chosen": _("%(count)s files chosen"),
-                "ingest": _(
-                    "%(done)s of %(total)s files ingested: %(ok)s ready, %(duplicate)s already in the project, %(failed)s failed."
+                "chosen": _plural("%(count)s file chosen", "%(count)s files chosen"),
+                "ingest": _plural(
+                    "%(done)s of %(total)s file ingested: %(ok)s ready, %(duplicate)s already in the project, %(failed)s failed.",
+                    "%(done)s of %(total)s files ingested: %(ok)s ready, %(duplicate)s already in the project, %(failed)s failed.",
                 ),
                 "confirm_withdraw": _(
                     "Withdraw this batch? Its images leave the queue; transcriptions already made are kept."

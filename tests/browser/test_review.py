@@ -161,7 +161,7 @@ def test_a_curator_settles_the_queue_with_the_keyboard_alone(site, context, disp
         for left in range(waiting, 0, -1):
             field = pending.first
             expect(field.locator("input[type=radio]").first).to_be_focused()
-            # Each answer says how many contributors gave it, and who (with their reliability).
+            # Each answer says how many contributors gave it, and who (with their reliability once measured).
             expect(field.locator(".answers > li .count").first).not_to_be_empty()
             expect(field.locator(".answers > li .who").first).to_contain_text("contributor")
             digit = 2 if image == 0 and field.get_attribute("data-key") == "title" else 1

@@ -211,6 +211,12 @@ def test_question_mark_lists_the_shortcuts_and_the_viewer_obeys_them(site, conte
     expect(name).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#field-scientificName-errors")).to_be_visible()
     expect(page.locator("[data-transcribe]")).to_have_attribute("data-state", "ready")
+    status = page.locator("[data-status]")
+    expect(status).to_have_text("Certaines valeurs ne sont pas valides.")
+    # Once the field it spoke of is valid, the line stops saying so.
+    name.fill("Quercus")
+    expect(name).not_to_have_attribute("aria-invalid", "true")
+    expect(status).to_have_text("")
 
     # What only the server refuses (a hidden bidirectional override) shows under its field.
     name.fill("Quercus robur")
@@ -219,6 +225,9 @@ def test_question_mark_lists_the_shortcuts_and_the_viewer_obeys_them(site, conte
     expect(field(page, "Habitat")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#field-habitat-errors")).to_be_visible()
     expect(page.locator("[data-transcribe]")).to_have_attribute("data-state", "ready")
+    expect(status).to_have_text("Certaines valeurs ne sont pas valides.")
+    field(page, "Habitat").fill("Bois")
+    expect(status).to_have_text("")
     assert transcriptions_by(site, "contributor3") == []
 
     # The lease is kept alive every minute while the page is open.

@@ -58,12 +58,18 @@ def test_a_lead_uploads_a_mixed_zip_and_sees_progress_and_failures_arrive_withou
             ("__MACOSX/browser/._one.jpg", b"fork"),
         ]
     )
+    # The count of files chosen takes the singular or the plural as the number asks.
+    page.locator("#upload-files").set_input_files(
+        [{"name": "single.jpg", "mimeType": "image/jpeg", "buffer": jpeg(205)}]
+    )
+    expect(page.locator("[data-chosen]")).to_have_text("1 fichier choisi")
     page.locator("#upload-files").set_input_files(
         [
             {"name": "mixed.zip", "mimeType": "application/zip", "buffer": archive},
             {"name": "single.jpg", "mimeType": "image/jpeg", "buffer": jpeg(205)},
         ]
     )
+    expect(page.locator("[data-chosen]")).to_have_text("2 fichiers choisis")
     page.locator("#upload-metadata").set_input_files(
         [{"name": "meta.csv", "mimeType": "text/csv", "buffer": b"file,barcode\none.jpg,B1\n"}]
     )

@@ -154,6 +154,7 @@ def run_django(code: str, **environment: str) -> subprocess.CompletedProcess[str
         ({"REDIS_URL": "localhost:6379"}, "REDIS_URL='localhost:6379' must start with redis://"),
         ({"CELERY_EAGER": "0"}, "CELERY_EAGER=0 needs a broker"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL='LOUD' is not one of"),
+        ({"JOB_LOG_LEVEL": "LOUD"}, "JOB_LOG_LEVEL='LOUD' is not one of"),
         ({"API_THROTTLE_ANON": "lots"}, "API_THROTTLE_ANON='lots' is not a rate"),
         ({"SENDFILE_HEADER": "X-Send"}, "SENDFILE_HEADER='X-Send' is not one of"),
         ({"SENDFILE_MEDIA_LOCATION": "internal/media"}, "is not a location"),

@@ -380,3 +380,26 @@ def test_the_feedback_page_and_api_say_a_settled_point_with_its_labels(
     assert outcome["settled_shown"] == "lat. 45.1885, long. 5.7245"
     page = page_client(users[1]).get(f"/projects/{project.slug}/my-feedback/")
     assert "lat. 45.1885, long. 5.7245" in page.content.decode()
+
+
+def test_a_reader_with_no_estimate_yet_shows_no_reliability_and_a_measured_one_does(
+    curator_api, project, disputed
+):
+    task, users = disputed(locality="Lyon")
+
+    def reliabilities():
+        data = curator_api.get(f"/api/tasks/{task.pk}/review/").json()
+        locality = next(field for field in data["fields"] if field["key"] == "locality")
+        return {
+            who["username"]: who["reliability"]
+            for answer in locality["answers"]
+            for who in answer["contributors"]
+        }
+
+    # Nothing settled yet: the default weight is no measure and is not shown as one.
+    assert set(reliabilities().values()) == {None}
+    ContributorReliability.objects.create(
+        project=project, user=users[1], field_type="text", correct=3, total=4, weight=1.3
+    )
+    assert reliabilities()[users[1].username] == 1.3
+    assert reliabilities()[users[0].username] is None

@@ -27,6 +27,11 @@ export function jsonScript(id) {
 /** The page language ("fr", "en"), for the template's labels and help texts. */
 export const language = (document.documentElement.lang || "en").split("-")[0].toLowerCase();
 
+/** The locale dates are written in. Plain "en" is American (month first, 12-hour clock); the
+ * platform's English pages write the day first and a 24-hour clock, as the server does
+ * (crowd/formats/en), so they take the British conventions. */
+export const dateLocale = language === "en" ? "en-GB" : language;
+
 /** A template text in the page language: {"fr": …, "en": …}, or a plain string. */
 export function localized(text) {
   if (!text) return "";

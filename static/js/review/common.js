@@ -2,7 +2,7 @@
 // value is shown, and which disputed image comes next.
 
 import {api} from "../lib/api.js";
-import {language, localized, t} from "../lib/messages.js";
+import {dateLocale, language, localized, t} from "../lib/messages.js";
 
 // The engine lists an "illegible" vote under this text (worker/consensus/model.py); "not on
 // the image" votes are blanks. Neither is shown as is.
@@ -12,8 +12,8 @@ const numbers = new Intl.NumberFormat(language);
 const percents = new Intl.NumberFormat(language, {style: "percent", maximumFractionDigits: 0});
 const weights = new Intl.NumberFormat(language, {minimumFractionDigits: 2, maximumFractionDigits: 2});
 const relative = new Intl.RelativeTimeFormat(language, {numeric: "auto"});
-const clock = new Intl.DateTimeFormat(language, {hour: "2-digit", minute: "2-digit"});
-const dates = new Intl.DateTimeFormat(language, {dateStyle: "medium", timeStyle: "short"});
+const clock = new Intl.DateTimeFormat(dateLocale, {hour: "2-digit", minute: "2-digit"});
+const dates = new Intl.DateTimeFormat(dateLocale, {dateStyle: "medium", timeStyle: "short"});
 
 /** {key: {label, type, options: {value: label}}} from the project's template, in the page language. */
 export async function loadFieldSpecs(slug) {

@@ -48,7 +48,8 @@ function history(field, reasons) {
 
 function contributors(answer) {
   const names = answer.contributors.map((who) => {
-    const name = t("contributorReliability", {name: who.username, value: formatWeight(who.reliability)});
+    // No estimate yet (null): the name alone, rather than the default weight dressed as a measure.
+    const name = who.reliability == null ? who.username : t("contributorReliability", {name: who.username, value: formatWeight(who.reliability)});
     // The answer as typed when it reads otherwise ("1200 ft" listed as 366 in metres).
     return who.typed && who.typed !== answer.value ? `${name} ${t("typedAs", {typed: who.typed})}` : name;
   });

@@ -124,7 +124,7 @@ function buildField(spec, guide) {
  * field that has an entry); `locked`: keys of fields the contributor may not answer yet (left
  * out of the form, so nothing is sent for them).
  */
-export function buildForm(container, template, {onChange, dayFirst = true, guide = null, locked = []}) {
+export function buildForm(container, template, {onChange, onValid = () => {}, dayFirst = true, guide = null, locked = []}) {
   const fields = (template.fields || [])
     .filter((raw) => !locked.includes(raw.key))
     .map((raw) => buildField({...raw, options: (raw.vocabulary || []).map((o) => (typeof o === "string" ? {value: o} : o))}, guide));
@@ -139,9 +139,12 @@ export function buildForm(container, template, {onChange, dayFirst = true, guide
   }
 
   function clearErrors(field) {
+    const had = !field.errors.hidden;
     field.errors.replaceChildren();
     field.errors.hidden = true;
     field.input.removeAttribute("aria-invalid");
+    // The page's "Some values are not valid." names no field: it goes once none is left.
+    if (had && fields.every((other) => other.errors.hidden)) onValid();
   }
 
   function setMarker(field, marker, on) {
