@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from worker.consensus.engine import reconcile_task
+from worker.consensus.engine import AnswerCache, reconcile_task
 from worker.consensus.model import COMPLETE, Policy, Submission, new_submission
 from worker.consensus.reliability import estimate_from_tasks, with_weights
 from worker.consensus.report import SubjectResult, write_report
@@ -122,20 +122,21 @@ def reconcile_subjects(
     """
     limit = first if first is not None else (policy.max_transcriptions if adaptive else None)
     rows = {s: subs[:limit] if limit is not None else subs for s, subs in subjects.items()}
+    # Each subject's answers are read once, for the reliability rounds and the last pass.
+    caches = [AnswerCache() for _ in rows]
     if weighted:
-        weights, blank_weights = estimate_from_tasks(fields, rows.values(), policy)
+        weights, blank_weights = estimate_from_tasks(fields, rows.values(), policy, caches=caches)
         policy = replace(policy, blank_weights=blank_weights)
     else:
         weights = {}
     results = []
-    for subject, submissions in rows.items():
+    for (subject, submissions), cache in zip(rows.items(), caches, strict=True):
         used = with_weights(submissions, weights)
         if adaptive:
             results.append(_adaptive(subject, fields, used, policy))
         else:
-            results.append(
-                SubjectResult(subject, reconcile_task(fields, used, policy), tuple(used))
-            )
+            outcome = reconcile_task(fields, used, policy, cache=cache)
+            results.append(SubjectResult(subject, outcome, tuple(used)))
     return results
 
 

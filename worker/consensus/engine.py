@@ -28,12 +28,18 @@ from worker.consensus.model import (
     Vote,
     make_outcome,
 )
-from worker.consensus.plan import FieldPlan, TaskSubmissions, field_reader, plan_for
+from worker.consensus.plan import (
+    AnswerCache,
+    FieldPlan,
+    TaskSubmissions,
+    field_reader,
+    plan_for,
+)
 from worker.places.bounds import Box, country_box, in_box
 from worker.places.countries import country_code
 from worker.template import FieldSpec
 
-__all__ = ["canonical_order", "field_reader", "reconcile_field", "reconcile_task"]
+__all__ = ["AnswerCache", "canonical_order", "field_reader", "reconcile_field", "reconcile_task"]
 
 
 def reconcile_task(
@@ -42,6 +48,7 @@ def reconcile_task(
     policy: Policy | None = None,
     *,
     country: str = "",
+    cache: AnswerCache | None = None,
 ) -> TaskOutcome:
     """Reconcile every field of one task from all its transcriptions so far.
 
@@ -54,9 +61,12 @@ def reconcile_task(
     decision is `complete` when every field is accepted (agreed or blank), `needs_more`
     while a field is unsettled and the task is under the policy's maximum, `disputed` once
     the maximum is reached with fields still unsettled.
+
+    `cache`, kept by the caller for this task, keeps the answers' readings for the next call
+    on the same answers (with other weights, say): the outcome is the same with or without it.
     """
     policy = policy or Policy()
-    task = TaskSubmissions(canonical_order(submissions), policy)
+    task = TaskSubmissions(canonical_order(submissions), policy, cache)
     outcomes = {
         spec.key: _reconcile(plan_for(spec, policy), task)
         for spec in fields
@@ -185,18 +195,14 @@ def _reconcile(plan: FieldPlan, task: TaskSubmissions) -> FieldOutcome:
             for s in task.submissions
         ]
     else:
-        readings = [read(values.get(key) or "") for values in task.values]
+        readings, same = task.readings(key, read)
         if readings:
             # The common cases first: everyone gave the same value (in any form) or left it
             # blank; or everyone who typed something typed the same value.
-            first = readings[0]
-            same_text, same_kind = first.text, first.kind
-            for r in readings:
-                if r is not first and (r.text != same_text or r.kind != same_kind):
-                    quick = one_form(plan, task, readings)
-                    break
+            if same is not None:
+                quick = unanimous(plan, task, same)
             else:
-                quick = unanimous(plan, task, first)
+                quick = one_form(plan, task, readings)
             if quick is not None:
                 return quick
     share = plan.share

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 from worker.consensus import dates, geo, numbers, select, text
 from worker.consensus.explain import Part
@@ -119,6 +120,64 @@ def plan_for(spec: FieldSpec, policy: Policy) -> FieldPlan:
     return plan
 
 
+class AnswerCache:
+    """One task's answers as its fields read them, kept from one pass over the task to the next.
+
+    The command line reconciles every task three times (two reliability rounds, then the last
+    pass) with the same answers and other weights: each field's readings are worked out on the
+    first pass and reused after. The readings stay valid while the task's answers are the same
+    mapping objects in the same order (`with_weights` keeps them); any other answers empty the
+    cache first, so a stale reading is never used.
+    """
+
+    __slots__ = ("_entries", "_values")
+
+    def __init__(self) -> None:
+        self._values: list[Mapping[str, str]] = []
+        self._entries: dict[tuple[str, Callable[[str], Reading]], FieldReadings] = {}
+
+    def follow(self, values: list[Mapping[str, str]]) -> None:
+        """Keep the readings if `values` are the answers they were read from, else forget them."""
+        kept = self._values
+        if len(kept) != len(values) or any(a is not b for a, b in zip(kept, values, strict=True)):
+            self._values = values
+            self._entries = {}
+
+    def known(self, key: str, read: Callable[[str], Reading]) -> FieldReadings | None:
+        """The readings of field `key` by `read` if they were worked out, else None."""
+        return self._entries.get((key, read))
+
+    def readings(
+        self, key: str, read: Callable[[str], Reading], values: list[Mapping[str, str]]
+    ) -> FieldReadings:
+        found = self._entries.get((key, read))
+        if found is None:
+            found = self._entries[(key, read)] = read_answers(key, read, values)
+        return found
+
+
+class FieldReadings(NamedTuple):
+    """The readings of one field's answers, in the task's order."""
+
+    readings: list[Reading]
+    # The reading every answer gave (the same text and kind), or None when they differ.
+    same: Reading | None
+
+
+def read_answers(
+    key: str, read: Callable[[str], Reading], values: list[Mapping[str, str]]
+) -> FieldReadings:
+    readings = [read(answers.get(key) or "") for answers in values]
+    if not readings:
+        return FieldReadings(readings, None)
+    first = readings[0]
+    text, kind = first.text, first.kind
+    for r in readings:
+        if r is not first and (r.text != text or r.kind != kind):
+            return FieldReadings(readings, None)
+    return FieldReadings(readings, first)
+
+
 class TaskSubmissions:
     """The submissions of one task as its fields read them: answers, users, weights by type."""
 
@@ -126,6 +185,7 @@ class TaskSubmissions:
         "_cap",
         "_prior",
         "_weights",
+        "cache",
         "marked",
         "n",
         "submissions",
@@ -134,9 +194,17 @@ class TaskSubmissions:
         "values",
     )
 
-    def __init__(self, submissions: Sequence[Submission], policy: Policy) -> None:
+    def __init__(
+        self,
+        submissions: Sequence[Submission],
+        policy: Policy,
+        cache: AnswerCache | None = None,
+    ) -> None:
         self.submissions = submissions
         self.values: list[Mapping[str, str]] = [s.values for s in submissions]
+        if cache is not None:
+            cache.follow(self.values)
+        self.cache = cache
         self.users = tuple(s.user for s in submissions)
         self.n = len(submissions)
         self.marked = any(s.markers for s in submissions)
@@ -159,6 +227,12 @@ class TaskSubmissions:
                 ]
             self._weights[field_type] = weights
         return weights
+
+    def readings(self, key: str, read: Callable[[str], Reading]) -> FieldReadings:
+        """Every answer to field `key` read by `read`, from the cache when the task has one."""
+        if self.cache is None:
+            return read_answers(key, read, self.values)
+        return self.cache.readings(key, read, self.values)
 
 
 def unproven_only(untrusted: frozenset[str], agreeing: Sequence[str]) -> bool:

@@ -25,7 +25,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from worker.consensus.engine import field_reader, reconcile_task
+from worker.consensus.engine import AnswerCache, field_reader, reconcile_task
 from worker.consensus.model import Policy, Submission, TaskOutcome, new_submission
 from worker.template import FieldSpec
 
@@ -130,20 +130,27 @@ def estimate_from_tasks(
     *,
     rounds: int = 2,
     model: ReliabilityModel | None = None,
+    caches: Sequence[AnswerCache] | None = None,
 ) -> tuple[dict[str, dict[str, float]], tuple[tuple[str, float], ...]]:
-    """Contributor weights and per-field blank shares (`Policy.blank_weights`), learnt together."""
+    """Contributor weights and per-field blank shares (`Policy.blank_weights`), learnt together.
+
+    Every round reads the same answers: each task's are read once, in the first round, and
+    kept in its `AnswerCache` (`caches`, one per task, to reuse them afterwards too).
+    """
     policy = policy or Policy()
     model = model or ReliabilityModel()
     tasks = [list(task) for task in tasks]
+    if caches is None:
+        caches = [AnswerCache() for _ in tasks]
     weights: dict[str, dict[str, float]] = {}
     for _ in range(rounds):
         tallies = _Tallies(model)
         blanks = BlankTally()
-        for task in tasks:
+        for task, cache in zip(tasks, caches, strict=True):
             weighted = with_weights(task, weights)
-            outcome = reconcile_task(fields, weighted, policy)
+            outcome = reconcile_task(fields, weighted, policy, cache=cache)
             tallies.add(fields, weighted, outcome)
-            blanks.add(fields, weighted, outcome, policy)
+            blanks.add(fields, weighted, outcome, policy, cache)
         weights = tallies.weights()
         policy = replace(policy, blank_weights=blanks.shares(fields, policy, model))
     return weights, policy.blank_weights
@@ -212,12 +219,25 @@ class BlankTally:
         submissions: Sequence[Submission],
         outcome: TaskOutcome,
         policy: Policy,
+        cache: AnswerCache | None = None,
     ) -> None:
+        """Count the blanks of the task's settled fields; `cache` holds the readings of the
+        task's answers when they were reconciled with it (blanks are counted, so their order
+        does not matter)."""
+        marked = any(s.markers for s in submissions)
         for spec in fields:
             result = outcome.fields[spec.key]
             if not result.accepted:
                 continue
             read = field_reader(spec, policy)
+            known = cache.known(spec.key, read) if cache is not None and not marked else None
+            if known is not None:
+                count = sum([r.kind == "blank" for r in known.readings])
+                if count:
+                    self.total[spec.key] = self.total.get(spec.key, 0.0) + count
+                    if not result.value:
+                        self.right[spec.key] = self.right.get(spec.key, 0.0) + count
+                continue
             for submission in submissions:
                 if spec.key in submission.markers:
                     continue
