@@ -195,7 +195,7 @@ def _reconcile(plan: FieldPlan, task: TaskSubmissions) -> FieldOutcome:
             for s in task.submissions
         ]
     else:
-        readings, same = task.readings(key, read)
+        readings, same, _ = task.readings(key, read)
         if readings:
             # The common cases first: everyone gave the same value (in any form) or left it
             # blank; or everyone who typed something typed the same value.

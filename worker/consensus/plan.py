@@ -162,20 +162,22 @@ class FieldReadings(NamedTuple):
     readings: list[Reading]
     # The reading every answer gave (the same text and kind), or None when they differ.
     same: Reading | None
+    blanks: int  # how many answers are blank
 
 
 def read_answers(
     key: str, read: Callable[[str], Reading], values: list[Mapping[str, str]]
 ) -> FieldReadings:
     readings = [read(answers.get(key) or "") for answers in values]
+    blanks = sum([r.kind == "blank" for r in readings])
     if not readings:
-        return FieldReadings(readings, None)
+        return FieldReadings(readings, None, blanks)
     first = readings[0]
     text, kind = first.text, first.kind
     for r in readings:
         if r is not first and (r.text != text or r.kind != kind):
-            return FieldReadings(readings, None)
-    return FieldReadings(readings, first)
+            return FieldReadings(readings, None, blanks)
+    return FieldReadings(readings, first, blanks)
 
 
 class TaskSubmissions:

@@ -232,7 +232,7 @@ class BlankTally:
             read = field_reader(spec, policy)
             known = cache.known(spec.key, read) if cache is not None and not marked else None
             if known is not None:
-                count = sum([r.kind == "blank" for r in known.readings])
+                count = known.blanks
                 if count:
                     self.total[spec.key] = self.total.get(spec.key, 0.0) + count
                     if not result.value:
