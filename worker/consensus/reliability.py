@@ -26,7 +26,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from worker.consensus.engine import AnswerCache, field_reader, reconcile_task
-from worker.consensus.model import Policy, Submission, TaskOutcome, new_submission
+from worker.consensus.model import (
+    SETTLED,
+    Policy,
+    Submission,
+    TaskOutcome,
+    new_submission,
+)
 from worker.template import FieldSpec
 
 CURATOR = "curator"
@@ -173,22 +179,32 @@ class _Tallies:
     def add(
         self, fields: Sequence[FieldSpec], submissions: Sequence[Submission], outcome: TaskOutcome
     ) -> None:
-        sums = self.sums
         results = outcome.fields
+        users = [s.user for s in submissions]
+        # Each contributor's sums for a field type, looked up once per task and type.
+        rows: dict[str, list[list[float]]] = {}
         for spec in fields:
             result = results[spec.key]
-            if not result.accepted:
+            if result.status not in SETTLED:
                 continue
             agreeing = result.agreeing
             weight = self.unanimous if len(agreeing) == result.n else self.consensus
-            field_type = spec.type
-            for submission in submissions:
-                key = (submission.user, field_type)
-                tally = sums.get(key)
-                if tally is None:
-                    tally = sums[key] = [0.0, 0.0]
-                tally[0] += weight * (submission.user in agreeing)
+            tallies = rows.get(spec.type)
+            if tallies is None:
+                tallies = rows[spec.type] = self._tallies(users, spec.type)
+            for user, tally in zip(users, tallies, strict=True):
+                tally[0] += weight * (user in agreeing)
                 tally[1] += weight
+
+    def _tallies(self, users: list[str], field_type: str) -> list[list[float]]:
+        sums = self.sums
+        found = []
+        for user in users:
+            tally = sums.get((user, field_type))
+            if tally is None:
+                tally = sums[(user, field_type)] = [0.0, 0.0]
+            found.append(tally)
+        return found
 
     def weights(self) -> dict[str, dict[str, float]]:
         model = self.model
@@ -227,7 +243,7 @@ class BlankTally:
         marked = any(s.markers for s in submissions)
         for spec in fields:
             result = outcome.fields[spec.key]
-            if not result.accepted:
+            if result.status not in SETTLED:
                 continue
             read = field_reader(spec, policy)
             known = cache.known(spec.key, read) if cache is not None and not marked else None

@@ -234,3 +234,12 @@ def test_the_cli_leaves_the_cycle_collector_running_after_a_run_or_a_refused_inp
     bad = [str(tmp_path / "bad.csv"), "--fields", FIELDS, "--group-by", "subject_id"]
     assert main(["reconcile", *bad, "-o", str(tmp_path / "out2.csv")]) == 2
     assert gc.isenabled()
+
+
+def test_what_a_run_made_is_counted_among_the_old_objects_when_collection_resumes():
+    # Taken for young objects, they would all be walked at the next allocation.
+    with without_cycle_collection():
+        kept = [[index] for index in range(1000)]
+    oldest = gc.get_objects(generation=2)
+    assert any(item is kept for item in oldest)
+    assert any(item is kept[-1] for item in oldest)
