@@ -195,14 +195,15 @@ def _reconcile(plan: FieldPlan, task: TaskSubmissions) -> FieldOutcome:
             for s in task.submissions
         ]
     else:
-        readings, same, _ = task.readings(key, read)
-        if readings:
-            # The common cases first: everyone gave the same value (in any form) or left it
-            # blank; or everyone who typed something typed the same value.
-            if same is not None:
-                quick = unanimous(plan, task, same)
-            else:
-                quick = one_form(plan, task, readings)
+        readings, same, one_value, _ = task.readings(key, read)
+        # The common cases first: everyone gave the same value (in any form) or left it
+        # blank; or everyone who typed something typed the same value.
+        if same is not None:
+            quick = unanimous(plan, task, same)
+            if quick is not None:
+                return quick
+        elif one_value:
+            quick = one_form(plan, task, readings)
             if quick is not None:
                 return quick
     share = plan.share

@@ -157,11 +157,14 @@ class AnswerCache:
 
 
 class FieldReadings(NamedTuple):
-    """The readings of one field's answers, in the task's order."""
+    """The readings of one field's answers, in the task's order, and their shape."""
 
     readings: list[Reading]
     # The reading every answer gave (the same text and kind), or None when they differ.
     same: Reading | None
+    # Every answer is blank or one and the same value of the field's type, not all blank:
+    # the shape `decide.one_form` works out (whether it may, depends on the weights).
+    one_value: bool
     blanks: int  # how many answers are blank
 
 
@@ -169,15 +172,33 @@ def read_answers(
     key: str, read: Callable[[str], Reading], values: list[Mapping[str, str]]
 ) -> FieldReadings:
     readings = [read(answers.get(key) or "") for answers in values]
-    blanks = sum([r.kind == "blank" for r in readings])
-    if not readings:
-        return FieldReadings(readings, None, blanks)
-    first = readings[0]
-    text, kind = first.text, first.kind
+    blanks = 0
+    form: Reading | None = None
+    one_value = True
     for r in readings:
-        if r is not first and (r.text != text or r.kind != kind):
-            return FieldReadings(readings, None, blanks)
-    return FieldReadings(readings, first, blanks)
+        if r.kind == "blank":
+            blanks += 1
+        elif r.kind != "value":
+            one_value = False
+        elif form is None:
+            form = r
+        elif r is not form and (r.text != form.text or r.key != form.key):
+            one_value = False
+    if form is None:
+        one_value = False
+    elif one_value:
+        # A value that is not one of the type (unread text): the general rule explains it.
+        one_value = not (isinstance(form.key, tuple) and form.key and form.key[0] == "text")
+    same = None
+    if readings:
+        first = readings[0]
+        text, kind = first.text, first.kind
+        for r in readings:
+            if r is not first and (r.text != text or r.kind != kind):
+                break
+        else:
+            same = first
+    return FieldReadings(readings, same, one_value, blanks)
 
 
 class TaskSubmissions:

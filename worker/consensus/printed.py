@@ -78,6 +78,7 @@ def _letters(text: str) -> str:
     return "".join(ch for word in _words(text) for ch in word if ch.isalnum())
 
 
+@lru_cache(maxsize=1 << 14)
 def _likelihood(form: str) -> tuple[bool, bool, int, bool, int, int]:
     """How likely a form is the printed one; compared as a tuple, higher is likelier."""
     words = form.split()

@@ -188,10 +188,17 @@ class _Tallies:
             if result.status not in SETTLED:
                 continue
             agreeing = result.agreeing
-            weight = self.unanimous if len(agreeing) == result.n else self.consensus
             tallies = rows.get(spec.type)
             if tallies is None:
                 tallies = rows[spec.type] = self._tallies(users, spec.type)
+            if len(agreeing) == result.n:
+                # Everyone agrees (those who agree are always some of the task's contributors).
+                weight = self.unanimous
+                for tally in tallies:
+                    tally[0] += weight
+                    tally[1] += weight
+                continue
+            weight = self.consensus
             for user, tally in zip(users, tallies, strict=True):
                 tally[0] += weight * (user in agreeing)
                 tally[1] += weight

@@ -118,6 +118,13 @@ def read_text(raw: str) -> Reading:
     return read_early(text) or Reading("value", text_info(text).key, text)
 
 
+@lru_cache(maxsize=1 << 17)
+def same_text_reading(a: str, b: str) -> bool:
+    """`same_reading` of two answers' texts: the same pairs come back on every pass over a
+    file (the reliability rounds, then the last pass), so each is compared once."""
+    return same_reading(text_info(a), text_info(b))
+
+
 def same_reading(a: TextInfo, b: TextInfo) -> bool:
     """Whether two answers read the same words, allowing typos, truncation and word order."""
     if a.digits != b.digits:
@@ -177,6 +184,7 @@ def _alternative(form: _Form) -> Alternative:
     return make_alternative(form.text, form.weight, tuple(sorted(form.users)))
 
 
+@lru_cache(maxsize=1 << 14)
 def _preference(text: str) -> tuple[bool, int, int]:
     """How likely a form is the printed one among forms differing only in case and accents.
 
@@ -367,7 +375,7 @@ def _clusters(forms: list[_Form]) -> list[list[_Form]]:
     clusters: list[list[_Form]] = []
     for form in forms:
         for cluster in clusters:
-            if same_reading(cluster[0].info, form.info):
+            if same_text_reading(cluster[0].text, form.text):
                 cluster.append(form)
                 break
         else:
