@@ -39,7 +39,14 @@ from worker.places.bounds import Box, country_box, in_box
 from worker.places.countries import country_code
 from worker.template import FieldSpec
 
-__all__ = ["AnswerCache", "canonical_order", "field_reader", "reconcile_field", "reconcile_task"]
+__all__ = [
+    "AnswerCache",
+    "canonical_order",
+    "field_reader",
+    "names_country",
+    "reconcile_field",
+    "reconcile_task",
+]
 
 
 def reconcile_task(
@@ -103,15 +110,20 @@ def record_country(
     if country:
         return _code(country)
     for spec in fields:
-        if spec.mapping.get("dwc") in ("country", "countryCode") or spec.key in (
-            "country",
-            "countryCode",
-        ):
+        if names_country(spec):
             found = outcomes.get(spec.key)
             # Only a country the readers agree on: a misread one would hold good points back.
             if found is not None and found.value and found.accepted:
                 return _code(found.value)
     return ""
+
+
+def names_country(spec: FieldSpec) -> bool:
+    """Whether the field gives the record's country, which the geopoint check reads."""
+    return spec.mapping.get("dwc") in ("country", "countryCode") or spec.key in (
+        "country",
+        "countryCode",
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -25,10 +25,12 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from worker.consensus.engine import AnswerCache, field_reader, reconcile_task
+from worker.consensus.engine import AnswerCache, field_reader, names_country, reconcile_task
 from worker.consensus.model import (
     SETTLED,
+    FieldOutcome,
     Policy,
+    Reading,
     Submission,
     TaskOutcome,
     new_submission,
@@ -149,17 +151,71 @@ def estimate_from_tasks(
     if caches is None:
         caches = [AnswerCache() for _ in tasks]
     weights: dict[str, dict[str, float]] = {}
-    for _ in range(rounds):
+    # Per task, the outcomes of the first round that no later round can change, and the
+    # fields left to reconcile again.
+    kept: list[tuple[dict[str, FieldOutcome], list[FieldSpec]] | None] = [None] * len(tasks)
+    keeping = model.floor > 0 and policy.prior_weight > 0
+    for round_ in range(rounds):
         tallies = _Tallies(model)
         blanks = BlankTally()
-        for task, cache in zip(tasks, caches, strict=True):
+        for index, (task, cache) in enumerate(zip(tasks, caches, strict=True)):
             weighted = with_weights(task, weights)
-            outcome = reconcile_task(fields, weighted, policy, cache=cache)
-            tallies.add(fields, weighted, outcome)
-            blanks.add(fields, weighted, outcome, policy, cache)
+            known = kept[index]
+            if known is None:
+                results = reconcile_task(fields, weighted, policy, cache=cache).fields
+            else:
+                outcome = reconcile_task(known[1], weighted, policy, cache=cache)
+                results = {**known[0], **outcome.fields}
+            tallies.add(fields, weighted, results)
+            blanks.add(fields, weighted, results, policy, cache)
+            if round_ == 0 and keeping and round_ + 1 < rounds:
+                kept[index] = _unchanging(fields, task, results, policy, cache)
         weights = tallies.weights()
         policy = replace(policy, blank_weights=blanks.shares(fields, policy, model))
     return weights, policy.blank_weights
+
+
+def _unchanging(
+    fields: Sequence[FieldSpec],
+    task: Sequence[Submission],
+    results: Mapping[str, FieldOutcome],
+    policy: Policy,
+    cache: AnswerCache,
+) -> tuple[dict[str, FieldOutcome], list[FieldSpec]] | None:
+    """The fields of a task whose outcome, as the tallies read it, no weight can change; and
+    the others. None when there are none.
+
+    A field where every answer is the same reading, a value of the field's type or blank, is
+    settled by `decide.unanimous` whatever the weights, as long as they are positive (so the
+    caller requires a positive prior and floor, and contributors without weights of their
+    own): only the weights listed among its alternatives change, and the tallies do not read
+    them. Geopoints are always reconciled again (their check reads the record's country),
+    and so is a field naming the country when the task has a geopoint.
+    """
+    if any(s.markers or s.weights or not s.trusted for s in task):
+        return None
+    checks_country = any(spec.type == "geopoint" for spec in fields)
+    same: dict[str, FieldOutcome] = {}
+    others: list[FieldSpec] = []
+    for spec in fields:
+        found = cache.known(spec.key, field_reader(spec, policy))
+        reading = found.same if found is not None else None
+        if (
+            reading is None
+            or spec.type == "geopoint"
+            or (checks_country and names_country(spec))
+            or not (reading.kind == "blank" or (reading.kind == "value" and _typed(reading)))
+        ):
+            others.append(spec)
+        else:
+            same[spec.key] = results[spec.key]
+    return (same, others) if same else None
+
+
+def _typed(reading: Reading) -> bool:
+    """A value of the field's type, not text it could not read (see `decide.unanimous`)."""
+    key = reading.key
+    return not (isinstance(key, tuple) and key and key[0] == "text")
 
 
 class _Tallies:
@@ -177,9 +233,11 @@ class _Tallies:
         self.sums: dict[tuple[str, str], list[float]] = {}
 
     def add(
-        self, fields: Sequence[FieldSpec], submissions: Sequence[Submission], outcome: TaskOutcome
+        self,
+        fields: Sequence[FieldSpec],
+        submissions: Sequence[Submission],
+        results: Mapping[str, FieldOutcome],
     ) -> None:
-        results = outcome.fields
         users = [s.user for s in submissions]
         # Each contributor's sums for a field type, looked up once per task and type.
         rows: dict[str, list[list[float]]] = {}
@@ -240,7 +298,7 @@ class BlankTally:
         self,
         fields: Sequence[FieldSpec],
         submissions: Sequence[Submission],
-        outcome: TaskOutcome,
+        results: Mapping[str, FieldOutcome],
         policy: Policy,
         cache: AnswerCache | None = None,
     ) -> None:
@@ -249,7 +307,7 @@ class BlankTally:
         does not matter)."""
         marked = any(s.markers for s in submissions)
         for spec in fields:
-            result = outcome.fields[spec.key]
+            result = results[spec.key]
             if result.status not in SETTLED:
                 continue
             read = field_reader(spec, policy)
