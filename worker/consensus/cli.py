@@ -120,6 +120,7 @@ def reconcile_subjects(
     use are reconciled once, each contributor's agreement with the accepted values gives
     their weights, and the subjects are reconciled again with those weights.
     """
+    fields = tuple(fields)  # the same fields for every subject: their plans are kept
     limit = first if first is not None else (policy.max_transcriptions if adaptive else None)
     rows = {s: subs[:limit] if limit is not None else subs for s, subs in subjects.items()}
     # Each subject's answers are read once, for the reliability rounds and the last pass.

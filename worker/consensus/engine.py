@@ -34,6 +34,7 @@ from worker.consensus.plan import (
     TaskSubmissions,
     field_reader,
     plan_for,
+    plans_for,
 )
 from worker.places.bounds import Box, country_box, in_box
 from worker.places.countries import country_code
@@ -74,18 +75,17 @@ def reconcile_task(
     """
     policy = policy or Policy()
     task = TaskSubmissions(canonical_order(submissions), policy, cache)
+    plans = plans_for(fields, policy)
     outcomes = {
-        spec.key: _reconcile(plan_for(spec, policy), task)
-        for spec in fields
-        if spec.type != "geopoint"
+        plan.spec.key: _reconcile(plan, task) for plan in plans if plan.spec.type != "geopoint"
     }
     if len(outcomes) < len(fields):
         # Geopoints last: they are checked against the country the other fields settled.
         code = record_country(fields, outcomes, country)
         box = country_box(code) if code else None
-        for spec in fields:
+        for plan in plans:
+            spec = plan.spec
             if spec.type == "geopoint":
-                plan = plan_for(spec, policy)
                 if box is None:
                     outcomes[spec.key] = _reconcile(plan, task)
                 else:

@@ -120,6 +120,25 @@ def plan_for(spec: FieldSpec, policy: Policy) -> FieldPlan:
     return plan
 
 
+# The plans of the last fields and policy reconciled together: a file, or a batch of a
+# project's tasks, is reconciled task after task with the same ones. Only for a tuple of
+# fields, which cannot change under the same identity (kept alive here with the policy).
+_LAST_PLANS: list[tuple[tuple[FieldSpec, ...], Policy, list[FieldPlan]]] = []
+
+
+def plans_for(fields: Sequence[FieldSpec], policy: Policy) -> list[FieldPlan]:
+    """The plan of every field, in order."""
+    if type(fields) is not tuple:
+        return [plan_for(spec, policy) for spec in fields]
+    if _LAST_PLANS:
+        last_fields, last_policy, plans = _LAST_PLANS[0]
+        if last_fields is fields and last_policy is policy:
+            return plans
+    plans = [plan_for(spec, policy) for spec in fields]
+    _LAST_PLANS[:] = [(fields, policy, plans)]
+    return plans
+
+
 class AnswerCache:
     """One task's answers as its fields read them, kept from one pass over the task to the next.
 

@@ -26,6 +26,10 @@ _SIGNS = str.maketrans(
     {"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "“": '"', "”": '"', "«": '"', "»": '"'}
     | dict.fromkeys("‐‑‒–—―−", "-")
 )
+# The ASCII punctuation, symbols and spaces `text_info` turns into word separators.
+_ASCII_SEPARATORS = str.maketrans(
+    {chr(code): " " for code in range(128) if unicodedata.category(chr(code))[0] in "PSZ"}
+)
 # Label abbreviations that stand for the same word (compared after folding).
 _ABBREVIATIONS = {
     "st": "saint",
@@ -78,6 +82,13 @@ def read_parsed(raw: str, parse: Callable[[str], T | None], show: Callable[[T], 
 @lru_cache(maxsize=1 << 16)
 def fold_chars(text: str) -> str:
     """One folded character per character of `text`: lower case, no accent, plain signs."""
+    if text.isascii():  # no accent to remove: what `fold_unicode` makes of it, at once
+        return text.translate(_SIGNS).lower()
+    return fold_unicode(text)
+
+
+def fold_unicode(text: str) -> str:
+    """`fold_chars` for any text."""
     out = []
     for ch in text.translate(_SIGNS):
         base = unicodedata.normalize("NFD", ch)[0].lower()
@@ -93,14 +104,26 @@ class TextInfo:
     folded: str  # fold_chars(text), for alignment
 
 
-@lru_cache(maxsize=1 << 16)
-def text_info(text: str) -> TextInfo:
+def separated(text: str) -> str:
+    """Folded, without accents, with punctuation, symbols and spaces turned into spaces."""
+    if text.isascii():  # nothing to decompose: what `separated_unicode` makes of it, by tables
+        return text.translate(_SIGNS).lower().translate(_ASCII_SEPARATORS)
+    return separated_unicode(text)
+
+
+def separated_unicode(text: str) -> str:
+    """`separated` for any text."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_SIGNS).casefold())
-    plain = "".join(
+    return "".join(
         " " if unicodedata.category(ch)[0] in "PSZ" and ch != "°" else ch
         for ch in decomposed
         if not unicodedata.combining(ch)
     )
+
+
+@lru_cache(maxsize=1 << 16)
+def text_info(text: str) -> TextInfo:
+    plain = separated(text)
     words: list[str] = []
     raw_words = plain.replace("°", " ").split()
     for index, word in enumerate(raw_words):
