@@ -35,6 +35,7 @@ from worker.consensus.plan import (
     field_reader,
     plan_for,
     plans_for,
+    read_answers,
 )
 from worker.places.bounds import Box, country_box, in_box
 from worker.places.countries import country_code
@@ -197,6 +198,11 @@ def reconcile_field(
     return _reconcile(plan_for(spec, policy), TaskSubmissions(submissions, policy))
 
 
+# `Vote(user, weight, reading)` without the named tuple's generated constructor, a Python
+# function: one vote is made per answer of every field that goes to the general rule.
+_vote = tuple.__new__
+
+
 def _reconcile(plan: FieldPlan, task: TaskSubmissions) -> FieldOutcome:
     key, read = plan.spec.key, plan.read
     if task.marked and any(key in s.markers for s in task.submissions):
@@ -207,7 +213,11 @@ def _reconcile(plan: FieldPlan, task: TaskSubmissions) -> FieldOutcome:
             for s in task.submissions
         ]
     else:
-        readings, same, one_value, _ = task.readings(key, read)
+        cache = task.cache
+        if cache is None:
+            readings, same, one_value, _ = read_answers(key, read, task.values)
+        else:
+            readings, same, one_value, _ = cache.readings(key, read, task.values)
         # The common cases first: everyone gave the same value (in any form) or left it
         # blank; or everyone who typed something typed the same value.
         if same is not None:
@@ -227,12 +237,12 @@ def _reconcile(plan: FieldPlan, task: TaskSubmissions) -> FieldOutcome:
     ):
         kind = reading.kind
         if kind == "value":
-            values.append(Vote(user, weight, reading))
+            values.append(_vote(Vote, (user, weight, reading)))
         elif kind == ABSENT:
-            others.append(Vote(user, weight, reading))
+            others.append(_vote(Vote, (user, weight, reading)))
         else:
             weight *= share
-            others.append(Vote(user, weight, reading))
+            others.append(_vote(Vote, (user, weight, reading)))
         total += weight
     if total <= 0:
         # Every weight is zero: count heads instead.

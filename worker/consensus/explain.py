@@ -223,7 +223,7 @@ def _english_part(*part: Any) -> str:
 
 def english(parts: Iterable[Part]) -> str:
     """The explanation in English, as the command line and the exports write it."""
-    return SEPARATOR.join(english_part(part) for part in parts)
+    return SEPARATOR.join([_english_part(*part) for part in parts])
 
 
 def as_data(parts: Iterable[Part]) -> list[dict[str, Any]]:

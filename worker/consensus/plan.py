@@ -270,12 +270,6 @@ class TaskSubmissions:
             self._weights[field_type] = weights
         return weights
 
-    def readings(self, key: str, read: Callable[[str], Reading]) -> FieldReadings:
-        """Every answer to field `key` read by `read`, from the cache when the task has one."""
-        if self.cache is None:
-            return read_answers(key, read, self.values)
-        return self.cache.readings(key, read, self.values)
-
 
 def unproven_only(untrusted: frozenset[str], agreeing: Sequence[str]) -> bool:
     """Every contributor backing the value is unproven: it may not be accepted on their word."""
