@@ -6,7 +6,7 @@ Pure and deterministic: the same transcriptions give the same outcome whatever t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache, partial
 
@@ -58,6 +58,7 @@ def reconcile_task(
     *,
     country: str = "",
     cache: AnswerCache | None = None,
+    weights: Mapping[str, Mapping[str, float]] | None = None,
 ) -> TaskOutcome:
     """Reconcile every field of one task from all its transcriptions so far.
 
@@ -73,9 +74,13 @@ def reconcile_task(
 
     `cache`, kept by the caller for this task, keeps the answers' readings for the next call
     on the same answers (with other weights, say): the outcome is the same with or without it.
+
+    `weights`, per contributor and field type, replace those their submissions carry: the
+    outcome is that of `reliability.with_weights(submissions, weights)`, without making
+    the submissions again.
     """
     policy = policy or Policy()
-    task = TaskSubmissions(canonical_order(submissions), policy, cache)
+    task = TaskSubmissions(canonical_order(submissions), policy, cache, weights)
     plans = plans_for(fields, policy)
     outcomes = {
         plan.spec.key: _reconcile(plan, task) for plan in plans if plan.spec.type != "geopoint"

@@ -225,6 +225,7 @@ class TaskSubmissions:
 
     __slots__ = (
         "_cap",
+        "_learnt",
         "_prior",
         "_weights",
         "cache",
@@ -241,8 +242,10 @@ class TaskSubmissions:
         submissions: Sequence[Submission],
         policy: Policy,
         cache: AnswerCache | None = None,
+        learnt: Mapping[str, Mapping[str, float]] | None = None,
     ) -> None:
         self.submissions = submissions
+        self._learnt = learnt
         self.values: list[Mapping[str, str]] = [s.values for s in submissions]
         if cache is not None:
             cache.follow(self.values)
@@ -260,8 +263,16 @@ class TaskSubmissions:
         """Each contributor's weight for fields of this type (the prior when unknown)."""
         weights = self._weights.get(field_type)
         if weights is None:
-            prior, cap = self._prior, self._cap
-            weights = [s.weights.get(field_type, prior) for s in self.submissions]
+            prior, cap, learnt = self._prior, self._cap, self._learnt
+            if learnt is None:
+                weights = [s.weights.get(field_type, prior) for s in self.submissions]
+            else:  # a contributor's learnt weights replace those of their submission
+                weights = [
+                    (s.weights if (own := learnt.get(s.user)) is None else own).get(
+                        field_type, prior
+                    )
+                    for s in self.submissions
+                ]
             if self.untrusted:
                 weights = [
                     w if s.trusted else min(cap, w)

@@ -159,15 +159,17 @@ def estimate_from_tasks(
         tallies = _Tallies(model)
         blanks = BlankTally()
         for index, (task, cache) in enumerate(zip(tasks, caches, strict=True)):
-            weighted = with_weights(task, weights)
+            # The weights go along with the task rather than into new submissions: the
+            # tallies read the contributors and their answers, not their weights.
             known = kept[index]
+            learnt = weights or None
             if known is None:
-                results = reconcile_task(fields, weighted, policy, cache=cache).fields
+                results = reconcile_task(fields, task, policy, cache=cache, weights=learnt).fields
             else:
-                outcome = reconcile_task(known[1], weighted, policy, cache=cache)
+                outcome = reconcile_task(known[1], task, policy, cache=cache, weights=learnt)
                 results = {**known[0], **outcome.fields}
-            tallies.add(fields, weighted, results)
-            blanks.add(fields, weighted, results, policy, cache)
+            tallies.add(fields, task, results)
+            blanks.add(fields, task, results, policy, cache)
             if round_ == 0 and keeping and round_ + 1 < rounds:
                 kept[index] = _unchanging(fields, task, results, policy, cache)
         weights = tallies.weights()

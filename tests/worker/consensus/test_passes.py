@@ -104,6 +104,15 @@ def test_a_task_reconciled_again_with_its_cached_readings_gives_what_a_fresh_rec
         assert cached == reconcile_task(FIELDS, weighted, policy)
 
 
+@settings(max_examples=200, deadline=None)
+@given(marked_task(), WEIGHTS, POLICIES)
+def test_weights_given_beside_the_submissions_count_as_the_submissions_carrying_them(
+    rows, weights, policy
+):
+    expected = reconcile_task(FIELDS, with_weights(rows, weights), policy)
+    assert reconcile_task(FIELDS, rows, policy, weights=weights) == expected
+
+
 @settings(max_examples=100, deadline=None)
 @given(marked_task(), marked_task())
 def test_a_cache_given_other_answers_forgets_the_readings_it_had(first, second):
