@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache, partial
+from operator import attrgetter
 
 from worker.consensus import geo
 from worker.consensus.decide import decide, one_form, unanimous, unsettled
@@ -181,9 +182,12 @@ def held_outside(
     )
 
 
+_user = attrgetter("user")
+
+
 def canonical_order(submissions: Sequence[Submission]) -> list[Submission]:
     """Submissions sorted by contributor, so arrival order never changes a result."""
-    ordered = sorted(submissions, key=lambda s: s.user)
+    ordered = sorted(submissions, key=_user)
     if len({s.user for s in ordered}) < len(ordered):  # the same person twice: sort on content
         ordered.sort(
             key=lambda s: (

@@ -250,14 +250,14 @@ class TaskSubmissions:
         if cache is not None:
             cache.follow(self.values)
         self.cache = cache
-        self.users = tuple(s.user for s in submissions)
+        self.users = tuple([s.user for s in submissions])
         self.n = len(submissions)
         self.marked = any(s.markers for s in submissions)
         self._prior = policy.prior_weight
         self._cap = policy.unproven_weight
         self._weights: dict[str, list[float]] = {}
         # Usually empty, so that checking a value's backers costs nothing.
-        self.untrusted = frozenset(s.user for s in submissions if not s.trusted)
+        self.untrusted = frozenset([s.user for s in submissions if not s.trusted])
 
     def weights(self, field_type: str) -> list[float]:
         """Each contributor's weight for fields of this type (the prior when unknown)."""
