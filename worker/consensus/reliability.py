@@ -153,7 +153,7 @@ def estimate_from_tasks(
     weights: dict[str, dict[str, float]] = {}
     # Per task, the outcomes of the first round that no later round can change, and the
     # fields left to reconcile again.
-    kept: list[tuple[dict[str, FieldOutcome], list[FieldSpec]] | None] = [None] * len(tasks)
+    kept: list[tuple[dict[str, FieldOutcome], list[FieldSpec], str] | None] = [None] * len(tasks)
     keeping = model.floor > 0 and policy.prior_weight > 0
     for round_ in range(rounds):
         tallies = _Tallies(model)
@@ -166,7 +166,9 @@ def estimate_from_tasks(
             if known is None:
                 results = reconcile_task(fields, task, policy, cache=cache, weights=learnt).fields
             else:
-                outcome = reconcile_task(known[1], task, policy, cache=cache, weights=learnt)
+                outcome = reconcile_task(
+                    known[1], task, policy, cache=cache, weights=learnt, country=known[2]
+                )
                 results = {**known[0], **outcome.fields}
             tallies.add(fields, task, results)
             blanks.add(fields, task, results, policy, cache)
@@ -183,35 +185,44 @@ def _unchanging(
     results: Mapping[str, FieldOutcome],
     policy: Policy,
     cache: AnswerCache,
-) -> tuple[dict[str, FieldOutcome], list[FieldSpec]] | None:
-    """The fields of a task whose outcome, as the tallies read it, no weight can change; and
-    the others. None when there are none.
+) -> tuple[dict[str, FieldOutcome], list[FieldSpec], str] | None:
+    """The fields of a task whose outcome, as the tallies read it, no weight can change; the
+    others; and the record's country for the others' geopoint check. None when none is kept.
 
     A field where every answer is the same reading, a value of the field's type or blank, is
     settled by `decide.unanimous` whatever the weights, as long as they are positive (so the
     caller requires a positive prior and floor, and contributors without weights of their
     own): only the weights listed among its alternatives change, and the tallies do not read
-    them. Geopoints are always reconciled again (their check reads the record's country),
-    and so is a field naming the country when the task has a geopoint.
+    them. A geopoint's check reads the record's country: a geopoint is kept only when the
+    country cannot change either (no field names it, or the one that does is kept), and a
+    kept country field hands its settled value to the geopoints reconciled again, as
+    `reconcile_task` would have read it (hence one country field at most).
     """
     if any(s.markers or s.weights or not s.trusted for s in task):
         return None
-    checks_country = any(spec.type == "geopoint" for spec in fields)
-    same: dict[str, FieldOutcome] = {}
-    others: list[FieldSpec] = []
-    for spec in fields:
-        found = cache.known(spec.key, field_reader(spec, policy))
-        reading = found.same if found is not None else None
-        if (
-            reading is None
-            or spec.type == "geopoint"
-            or (checks_country and names_country(spec))
-            or not (reading.kind == "blank" or (reading.kind == "value" and _typed(reading)))
-        ):
-            others.append(spec)
-        else:
-            same[spec.key] = results[spec.key]
-    return (same, others) if same else None
+    countries = [spec for spec in fields if names_country(spec)]
+    geopoints = any(spec.type == "geopoint" for spec in fields)
+    free = {spec.key for spec in fields if _weight_free(spec, policy, cache)}
+    if geopoints and countries and (len(countries) > 1 or countries[0].key not in free):
+        # The country may change with the weights: geopoints and country fields go again.
+        free -= {spec.key for spec in fields if spec.type == "geopoint" or names_country(spec)}
+    if not free:
+        return None
+    same = {key: results[key] for key in free}
+    others = [spec for spec in fields if spec.key not in free]
+    country = ""
+    if countries and countries[0].key in free:
+        settled = results[countries[0].key]
+        country = settled.value if settled.value and settled.accepted else ""
+    return same, others, country
+
+
+def _weight_free(spec: FieldSpec, policy: Policy, cache: AnswerCache) -> bool:
+    found = cache.known(spec.key, field_reader(spec, policy))
+    reading = found.same if found is not None else None
+    return reading is not None and (
+        reading.kind == "blank" or (reading.kind == "value" and _typed(reading))
+    )
 
 
 def _typed(reading: Reading) -> bool:

@@ -175,3 +175,37 @@ def test_the_second_round_keeps_a_unanimous_field_and_reconciles_the_others_agai
     got = estimate_from_tasks(fields, [rows], Policy())
     assert seen == [["name", "alt"], ["alt"]]
     assert got == plain_estimate(fields, [rows], Policy())
+
+
+def reconciled_in_second_round(monkeypatch, fields, rows):
+    seen = []
+
+    def watching(fields_, submissions, policy=None, **options):
+        seen.append(([f.key for f in fields_], options.get("country", "")))
+        return reconcile_task(fields_, submissions, policy, **options)
+
+    monkeypatch.setattr(reliability, "reconcile_task", watching)
+    got = estimate_from_tasks(fields, [rows], Policy())
+    monkeypatch.undo()
+    assert got == plain_estimate(fields, [rows], Policy())
+    return seen[1]
+
+
+def test_a_geopoint_is_kept_only_when_the_country_it_is_checked_against_cannot_change(
+    monkeypatch,
+):
+    fields = [spec("country", "select"), spec("point", "geopoint"), spec("name", "text")]
+    point = "44.0123, 2.8765"
+    same_country = [
+        Submission(user, {"country": "France", "point": point, "name": name})
+        for user, name in (("a", "Quercus ilex"), ("b", "Fagus"), ("c", "Quercus ilex"))
+    ]
+    assert reconciled_in_second_round(monkeypatch, fields, same_country) == (["name"], "France")
+    split_country = [
+        Submission(user, {"country": country, "point": point, "name": "Quercus"})
+        for user, country in (("a", "France"), ("b", "Espagne"), ("c", "France"))
+    ]
+    assert reconciled_in_second_round(monkeypatch, fields, split_country) == (
+        ["country", "point"],
+        "",
+    )
