@@ -127,7 +127,7 @@ def plain_estimate(fields, tasks, policy, rounds=2):
     """The reliability rounds as first written: every field reconciled afresh in every round,
     an observation per contributor and settled field, blanks read again."""
     model = ReliabilityModel()
-    weights = {}
+    weights: dict[str, dict[str, float]] = {}
     for _ in range(rounds):
         observations = []
         blanks = BlankTally()
