@@ -146,7 +146,9 @@ class AnswerCache:
     pass) with the same answers and other weights: each field's readings are worked out on the
     first pass and reused after. The readings stay valid while the task's answers are the same
     mapping objects in the same order (`with_weights` keeps them); any other answers empty the
-    cache first, so a stale reading is never used.
+    cache first, so a stale reading is never used. Answers are never changed in place (a
+    transcription is never edited once submitted): a caller that did would have to drop the
+    cache.
     """
 
     __slots__ = ("_entries", "_values")
