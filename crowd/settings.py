@@ -533,6 +533,16 @@ try:
     TRUST_UNPROVEN_WEIGHT_PERCENT = env.number(
         "TRUST_UNPROVEN_WEIGHT_PERCENT", default=50, minimum=1, maximum=100
     )
+    # Known-answer images among the real ones: 1 in KNOWN_ANSWER_EVERY_NEW of a contributor's
+    # images while their known-answer record is short or under KNOWN_ANSWER_GOOD_PERCENT field
+    # accuracy, falling to 1 in KNOWN_ANSWER_EVERY_TRUSTED after KNOWN_ANSWER_TRUSTED_AFTER good
+    # ones (worker.training). 0 for KNOWN_ANSWER_EVERY_NEW serves none.
+    KNOWN_ANSWER_EVERY_NEW = env.number("KNOWN_ANSWER_EVERY_NEW", default=5, minimum=0)
+    KNOWN_ANSWER_EVERY_TRUSTED = env.number("KNOWN_ANSWER_EVERY_TRUSTED", default=50, minimum=1)
+    KNOWN_ANSWER_TRUSTED_AFTER = env.number("KNOWN_ANSWER_TRUSTED_AFTER", default=20, minimum=1)
+    KNOWN_ANSWER_GOOD_PERCENT = env.number(
+        "KNOWN_ANSWER_GOOD_PERCENT", default=80, minimum=0, maximum=100
+    )
     # Heartbeats renew a lease up to this age; then the image goes back to the queue.
     LEASE_MAX_MINUTES = env.number("LEASE_MAX_MINUTES", default=240, minimum=1)
     # Per account, on top of API_THROTTLE_USER.

@@ -22,11 +22,13 @@ urlpatterns = [
     path("projects/new/", pages.project_new, name="project-new"),
     path("projects/<slug:slug>/", pages.project_detail, name="project-detail"),
     path("projects/<slug:slug>/transcribe/", pages.project_transcribe, name="project-transcribe"),
+    path("projects/<slug:slug>/practice/", pages.project_practice, name="project-practice"),
     path("projects/<slug:slug>/review/", pages.project_review_queue, name="project-review"),
     path("projects/<slug:slug>/review/<int:task_id>/", pages.task_review_page, name="task-review"),
     path("projects/<slug:slug>/my-feedback/", pages.my_feedback, name="my-feedback"),
     path("projects/<slug:slug>/settings/", pages.project_settings, name="project-settings"),
     path("projects/<slug:slug>/exports/", views_exports.project_exports, name="project-exports"),
+    path("projects/<slug:slug>/training/", include("tasks.training_urls")),
     path("iiif/<slug:slug>/collection.json", views_iiif.iiif_collection, name="iiif-collection"),
     path(
         "iiif/<slug:slug>/batch-<int:batch_id>/manifest.json",

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tasks.models import Project, Role, Visibility
+from tasks.models.projects import TRAINING_FIELDS
 from tasks.presets import preset_choices
 
 
@@ -26,8 +27,11 @@ class ProjectCreateForm(forms.Form):
 
 class ProjectSettingsForm(forms.ModelForm):
     class Meta:
+        # The training settings are edited on the Training page (tasks.training_forms.LevelsForm),
+        # in a form of their own: here a checkbox left out of the POST would turn the
+        # known-answer feedback off at each save.
         model = Project
-        fields = list(Project.EDITABLE_FIELDS)
+        fields = [name for name in Project.EDITABLE_FIELDS if name not in TRAINING_FIELDS]
         widgets = {
             "description_fr": forms.Textarea(attrs={"rows": 4}),
             "description_en": forms.Textarea(attrs={"rows": 4}),

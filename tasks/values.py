@@ -9,7 +9,7 @@ without saying why.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from functools import partial
 from typing import Any
 
@@ -19,6 +19,7 @@ from crowd.errors import DomainError
 from worker.consensus.dates import parse_date
 from worker.consensus.geo import parse_point
 from worker.consensus.markers import marker_of
+from worker.consensus.model import UNASKED
 from worker.consensus.numbers import parse_number
 from worker.consensus.text import clean
 from worker.template import FieldSpec
@@ -56,9 +57,16 @@ class ValuesRejected(DomainError, ValueError):
 
 
 def values_check(
-    *, specs: tuple[FieldSpec, ...], values: Any, markers: Any
+    *,
+    specs: tuple[FieldSpec, ...],
+    values: Any,
+    markers: Any,
+    locked: Collection[str] = (),
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Return cleaned (values, markers) or raise ValuesRejected with messages per field."""
+    """Return cleaned (values, markers) or raise ValuesRejected with messages per field.
+
+    Fields in `locked` need a level the contributor has not reached: they must come empty, and
+    are recorded as not asked (UNASKED), which the engine counts as no vote at all."""
     errors: dict[str, list[str]] = {}
     if not isinstance(values, Mapping):
         raise ValuesRejected({"values": [_("Send the values as an object keyed by field.")]})
@@ -75,6 +83,15 @@ def values_check(
     for spec in specs:
         raw = values.get(spec.key, "")
         marker = markers.get(spec.key)
+        if spec.key in locked:
+            if (isinstance(raw, str) and raw.strip()) or marker:
+                errors[spec.key] = [
+                    _("This field needs level %(level)s: leave it to those who reached it.")
+                    % {"level": spec.level}
+                ]
+            else:
+                clean_markers[spec.key] = UNASKED
+            continue
         problems = _field_check(spec, raw, marker)
         if problems:
             errors[spec.key] = problems

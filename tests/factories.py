@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import factory
 from django.contrib.auth.hashers import make_password
 
@@ -52,7 +54,8 @@ class TemplateFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Template
 
-    fields = factory.LazyFunction(lambda: PRESETS["herbarium"]["fields"])
+    # A copy: a test changing its template must not change the preset for the tests after it.
+    fields = factory.LazyFunction(lambda: copy.deepcopy(PRESETS["herbarium"]["fields"]))
     preset = "herbarium"
 
 

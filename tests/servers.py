@@ -283,16 +283,22 @@ def full_stack(
 
 
 @contextmanager
-def embedded_stack(tmp: Path) -> Iterator[Stack]:
-    """The newcomer's platform: SQLite, in-memory channel layer, eager jobs, one ASGI process."""
+def embedded_stack(
+    tmp: Path,
+    *,
+    seed: tuple[str, ...] = ("--images", "2"),
+    env: dict[str, str] | None = None,
+) -> Iterator[Stack]:
+    """The newcomer's platform: SQLite, in-memory channel layer, eager jobs, one ASGI process.
+    `env` adds settings (rates, for instance)."""
     port = free_port()
     stack = Stack(
-        env=base_env(tmp, DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}"),
+        env=base_env(tmp, DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}", **(env or {})),
         base_url=f"http://127.0.0.1:{port}",
         logs=tmp,
     )
     stack.manage("migrate", "--noinput")
-    stack.manage("seed_demo", "--images", "2")
+    stack.manage("seed_demo", *seed)
     try:
         stack.start("server", uvicorn_command(port))
         stack.wait_for_http()

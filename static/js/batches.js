@@ -19,6 +19,8 @@ if (root) {
   let chosen = [];
   let watched = null; // the batch whose ingest the page shows
   let lastFailed = -1;
+  // Images to transcribe, or training images kept out of the real stream (Batch.purpose).
+  const purpose = () => root.querySelector("[data-purpose] input:checked")?.value || "data";
 
   // For the calls where a refusal leaves nothing to say: null instead of the answer. No answer
   // at all (offline) still throws.
@@ -135,6 +137,7 @@ if (root) {
     try {
       const body = new FormData();
       body.append("staged", "true");
+      body.append("purpose", purpose());
       body.append("name", form.querySelector("#upload-name").value);
       const metadata = form.querySelector("#upload-metadata").files[0];
       if (metadata) body.append("metadata", metadata, metadata.name);
@@ -167,6 +170,7 @@ if (root) {
     showError(line, "");
     const body = new FormData();
     body.append("manifest_url", manifestForm.querySelector("#manifest-url").value);
+    body.append("purpose", purpose());
     let created;
     try {
       ({data: created} = await api(`/api/projects/${slug}/batches/`, {method: "POST", body}));

@@ -1,4 +1,6 @@
 // The transcription page: ask the API for a task, show its image and form, submit, go on.
+// The practice page is the same page in practice mode (data-mode="practice"): its images have
+// known answers, and each answer is compared with the expert's before the next one.
 //
 // The page never reloads between tasks. A submission goes through the outbox (localStorage)
 // so that one made offline is sent, once, when the connection returns; what is typed is kept
@@ -9,10 +11,14 @@ import {language, t} from "./lib/messages.js";
 import {installShortcuts, renderHelp} from "./lib/shortcuts.js";
 import {createViewer} from "./lib/viewer.js";
 import {draftLoad, draftRemove, draftSave, draftsPrune} from "./transcribe/drafts.js";
+import {feedbackPanel} from "./transcribe/feedback.js";
 import {buildForm} from "./transcribe/form.js";
+import {guidePanel} from "./transcribe/guide.js";
 import {keptPanel} from "./transcribe/kept.js";
 import {TRANSCRIBE_SHORTCUTS} from "./transcribe/keys.js";
 import {newIdempotencyKey, Outbox} from "./transcribe/outbox.js";
+import {levelMissing, lockedNotes, trainingLoad} from "./transcribe/training.js";
+import {tutorialDialog} from "./transcribe/tutorial.js";
 
 const HEARTBEAT_MS = 60_000; // well inside the shortest lease a project can set
 const RETRY_MS = 20_000;
@@ -23,6 +29,7 @@ if (root) start(root);
 function start(root) {
   const slug = root.dataset.project;
   const user = root.dataset.user;
+  const practice = root.dataset.mode === "practice";
   const $ = (selector) => root.querySelector(selector);
   const statusLine = $("[data-status]");
   const fieldset = $("[data-fieldset]");
@@ -36,9 +43,13 @@ function start(root) {
   let form = null;
   let loading = null;
   let needsTask = true;
+  let training = null; // the training answer (tutorial, guide, level), once loaded
+  let counts = null; // the volunteer's counts in this project, once loaded
+  let guideLabelled = false; // the guide was drawn with the template's field labels
 
   const state = () => root.dataset.state;
-  // loading, ready, sending, offline (a submission waits in the outbox), finished, error.
+  // loading, ready, sending, offline (a submission waits in the outbox), finished, error;
+  // checked (practice: the comparison is on screen), level (the project asks a higher level).
   // The form is usable in "ready" only.
   function setState(name) {
     root.dataset.state = name;
@@ -61,12 +72,17 @@ function start(root) {
 
   async function fetchNext(note, tone) {
     setState("loading");
-    say([note, t("loading")].filter(Boolean).join(" "));
+    say([note, t(practice ? "practiceLoading" : "loading")].filter(Boolean).join(" "));
     let answer;
     try {
-      answer = await api(`/api/projects/${slug}/next-task/`, {method: "POST"});
+      const next = practice ? `/api/projects/${slug}/practice/next/` : `/api/projects/${slug}/next-task/`;
+      // The form is built with the training answer (locked fields, the guide's "?").
+      [answer] = await Promise.all([api(next, {method: "POST"}), trainingReady]);
     } catch (error) {
-      if (isTransient(error)) {
+      if (error instanceof ApiError && error.body?.error?.code === "level_needed") {
+        await trainingReady; // for what the next level asks
+        levelNeeded(error.message);
+      } else if (isTransient(error)) {
         setState("offline");
         say([note, t("offlineLoading")].filter(Boolean).join(" "), "warning");
       } else {
@@ -86,15 +102,30 @@ function start(root) {
     root.dataset.taskId = String(task.id);
     $("[data-task-heading]").textContent = t("imageNumber", {id: task.id});
     showMetadata(template.metadata_shown || [], task.metadata || {});
+    if (next.practice) showPracticeProgress(next.practice);
+    if (training && !guideLabelled) {
+      guide.render(training.guide, template.fields);
+      guideLabelled = true;
+    }
+    // Practice is how levels are reached: every field is open there.
+    const locked = practice ? [] : training?.locked_fields || [];
+    const notes = practice ? [] : lockedNotes(training, template.fields);
+    $("[data-locked]").replaceChildren(
+      ...notes.map((text) => Object.assign(document.createElement("li"), {textContent: text})),
+    );
+    $("[data-locked]").hidden = !notes.length;
     form = buildForm($("[data-fields]"), template, {
       dayFirst: root.dataset.dateDayFirst !== "false",
       onChange: (snapshot) => draftSave(user, task.id, snapshot),
+      guide: guide.available ? {has: guide.has, open: guide.open} : null,
+      locked,
     });
     const draft = draftLoad(user, task.id);
     if (draft) form.fill(draft);
     // Shown before the image opens: OpenSeadragon fits the image to the size it finds then.
     $("[data-workspace]").hidden = false;
     $("[data-finished]").hidden = true;
+    $("[data-level-needed]").hidden = true;
     viewer.open(task);
     if (outbox.has(task.id)) {
       setState("offline");
@@ -102,9 +133,10 @@ function start(root) {
       return;
     }
     setState("ready");
-    const ready = draft ? t("draftRestored") : t("ready", {id: task.id});
+    const ready = draft ? t("draftRestored") : t(practice ? "practiceReady" : "ready", {id: task.id});
     say([note, ready].filter(Boolean).join(" "), tone);
     form.focusFirst();
+    firstScreen();
   }
 
   function showMetadata(keys, metadata) {
@@ -133,11 +165,82 @@ function start(root) {
     finished.hidden = false;
     say("");
     finished.querySelector("h2").focus();
+    firstScreen();
+  }
+
+  // --- Training -----------------------------------------------------------------------------
+  const feedback = feedbackPanel($("[data-feedback]"));
+  const tutorial = tutorialDialog(root, $("[data-tutorial]"), {user, slug});
+  const guideButton = $("[data-action=guide]");
+  const guide = guidePanel(document.getElementById("guide-panel"), {
+    toggle: (open) => guideButton.setAttribute("aria-expanded", String(open)),
+  });
+  // Closing the tutorial on a page whose form is not ready leaves the focus on the page.
+  root.addEventListener("tutorial-closed", () => state() === "ready" && form?.focusFirst());
+
+  async function refreshTraining() {
+    const answer = await trainingLoad(slug);
+    if (!answer) return training;
+    training = answer;
+    tutorial.setSteps(training.tutorial);
+    $("[data-action=tutorial]").hidden = !tutorial.available;
+    // Drawn again with the template's labels once an image brought it (see show).
+    if (!guideLabelled) guide.render(training.guide, current?.template.fields || []);
+    guideButton.hidden = !guide.available;
+    const practiceLink = $("[data-practice-link]");
+    if (practiceLink) practiceLink.hidden = !training.practice?.total;
+    if (practice && training.practice) showPracticeProgress(training.practice);
+    return training;
+  }
+
+  function showPracticeProgress({done, total}) {
+    const line = $("[data-practice-progress]");
+    if (!line) return;
+    line.textContent = t("practiceProgress", {done: numbers.format(done), total: numbers.format(total)});
+    line.hidden = !total;
+  }
+
+  function levelNeeded(message) {
+    current = null;
+    needsTask = false;
+    setState("level");
+    $("[data-workspace]").hidden = true;
+    const panel = $("[data-level-needed]");
+    $("[data-level-needed-message]").textContent = message;
+    $("[data-level-needed-missing]").textContent = levelMissing(training);
+    panel.hidden = false;
+    say("");
+    panel.querySelector("h2").focus();
+    firstScreen();
+  }
+
+  // The tutorial opens by itself once, on the first screen of a volunteer's first visit (not
+  // for one who already transcribed here, on another computer perhaps), or when asked for
+  // with ?tutorial=1 (the project page's Tutorial link).
+  let firstScreen;
+  const shown = new Promise((resolve) => {
+    firstScreen = resolve;
+  });
+  const asked = new URLSearchParams(window.location.search).has("tutorial");
+  const trainingReady = refreshTraining();
+  const countsReady = refreshCounts();
+  Promise.all([trainingReady, countsReady, shown]).then(() => {
+    const open = tutorial.available && (asked || (!tutorial.seen && !(counts?.total > 0)));
+    if (open) tutorial.open();
+    root.dataset.tutorialState = open ? "shown" : "not-shown"; // settled: for tests and the curious
+  });
+
+  function toggleGuide() {
+    if (!guide.available) return;
+    if (guide.isOpen && guide.contains(document.activeElement)) guide.close();
+    else guide.open(form?.currentKey());
   }
 
   async function refreshCounts() {
+    if (practice) return; // practice answers are not transcriptions: nothing to count
     try {
       const {data} = await api(`/api/projects/${slug}/my-counts/`);
+      counts = data;
       $("[data-count=today]").textContent = numbers.format(data.today);
       $("[data-count=total]").textContent = numbers.format(data.total);
     } catch {
@@ -148,11 +251,27 @@ function start(root) {
   // --- Submitting ---------------------------------------------------------------------------
   const kept = keptPanel($("[data-kept]"));
   const outbox = new Outbox(user, {
-    // Any 2xx: 201 recorded now, 200 recorded already (a retry of a saved answer).
-    onDelivered(entry) {
+    // Any 2xx: 201 recorded now, 200 recorded already (a retry of a saved answer). An answer
+    // on a training image carries its comparison in `feedback` when the volunteer sees it.
+    onDelivered(entry, answer) {
       draftRemove(user, entry.taskId);
       refreshCounts();
-      if (!current || entry.taskId === current.task.id) loadNext(t("sent"), "success");
+      const mine = current && entry.taskId === current.task.id;
+      // Answers on known-answer images move the level (also blind ones, shown no feedback):
+      // the next image's form unlocks the fields it reached.
+      if (answer?.feedback || training?.level?.next) refreshTraining();
+      if (answer?.feedback) {
+        if (practice && mine) {
+          // The volunteer reads the comparison (the panel reads it out), then asks for the
+          // next practice image.
+          setState("checked");
+          say("");
+          feedback.show(answer.feedback, {next: () => loadNext()});
+          return;
+        }
+        feedback.show(answer.feedback);
+      }
+      if (!current || mine) loadNext(practice ? "" : t("sent"), "success");
     },
     onRejected(entry, error) {
       const mine = current && entry.taskId === current.task.id;
@@ -202,7 +321,7 @@ function start(root) {
       createdAt: Date.now(),
     });
     setState("sending");
-    say(t("sending"));
+    say(t(practice ? "practiceChecking" : "sending"));
     outbox.flush();
   }
 
@@ -273,6 +392,9 @@ function start(root) {
       submit,
       skip: openSkip,
       help: openHelp,
+      guide: toggleGuide,
+      tutorial: () => tutorial.open(),
+      dismissFeedback: () => feedback.dismiss(),
     },
     {paused: () => Boolean(document.querySelector("dialog[open]")), table: TRANSCRIBE_SHORTCUTS},
   );
@@ -290,10 +412,11 @@ function start(root) {
   });
   $("[data-action=skip]").addEventListener("click", openSkip);
   $("[data-action=help]").addEventListener("click", openHelp);
+  $("[data-action=tutorial]").addEventListener("click", () => tutorial.open());
+  guideButton.addEventListener("click", () => (guide.isOpen ? guide.close() : guide.open()));
 
   // --- Start: deliver what an earlier visit left in the outbox, then fetch a task -----------
   draftsPrune();
-  refreshCounts();
   setState("loading");
   outbox.flush().then(() => {
     if (!outbox.entries().length) retry();

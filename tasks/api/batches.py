@@ -2,7 +2,8 @@
 
 POST /api/projects/{slug}/batches/   multipart: files (repeatable), zip, metadata (CSV),
                                      or manifest_url (202: a job reads it); name;
-                                     staged=true to add files later
+                                     staged=true to add files later; purpose=training
+                                     for images kept out of the real stream
 GET  /api/projects/{slug}/batches/   the project's batches, newest first (paginated; state)
 GET  /api/batches/{id}/              status, counts, failures with reasons, duplicates
 POST /api/batches/{id}/files/        add files to a staged batch (one request per file)
@@ -27,7 +28,7 @@ from crowd.api_schema import errors
 from crowd.pagination import Pages
 from crowd.users import acting_user
 from tasks.api.filters import query_filters
-from tasks.models import BatchState
+from tasks.models import BatchPurpose, BatchState
 from tasks.roles import Capability
 from tasks.selectors.batches import (
     batch_file_summary,
@@ -68,6 +69,13 @@ class BatchCreateSerializer(serializers.Serializer):
         default=False,
         help_text="Create the batch empty; add files with /files/, then /start/.",
     )
+    purpose = serializers.ChoiceField(
+        choices=BatchPurpose.choices,
+        required=False,
+        default=BatchPurpose.DATA,
+        help_text="data: images to transcribe; training: images kept out of the real stream, "
+        "waiting for their known answers (practice or known-answer images).",
+    )
 
 
 class BatchFilesSerializer(serializers.Serializer):
@@ -99,6 +107,7 @@ class BatchSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     project = serializers.CharField()
     name = serializers.CharField()
+    purpose = serializers.CharField(help_text="data or training.")
     state = serializers.CharField()
     state_label = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -172,7 +181,9 @@ class ProjectBatchesView(APIView):
         """Create a batch and start ingesting it once stored (unless `staged`): 201. From a
         `manifest_url`: 202, the batch `reading` until a job has read the manifest."""
         project = project_for(request.user, slug, Capability.MANAGE)
-        given = {key: request.POST.get(key) for key in ("name", "manifest_url", "staged")}
+        given = {
+            key: request.POST.get(key) for key in ("name", "manifest_url", "staged", "purpose")
+        }
         if isinstance(request.data, dict) and not request.POST:  # JSON: manifest_url, name
             given = {key: request.data.get(key) for key in given}
         data = BatchCreateSerializer(
@@ -187,6 +198,7 @@ class ProjectBatchesView(APIView):
             metadata_csv=_metadata(request),
             manifest_url=data.validated_data.get("manifest_url", ""),
             start=not data.validated_data["staged"],
+            purpose=data.validated_data["purpose"],
         )
         # Accepted, whatever state the worker has already taken the batch to: the manifest is
         # read after this request, by a job.

@@ -50,6 +50,11 @@ class FeedbackOutcomeSerializer(serializers.Serializer):
     yours = serializers.CharField(allow_blank=True, help_text="What you typed.")
     your_marker = serializers.CharField(allow_blank=True)
     settled = serializers.JSONField(help_text="The value the curator settled on.")
+    settled_shown = serializers.CharField(
+        allow_blank=True,
+        help_text="The settled value as a person reads it: a point with its labels "
+        "(lat. 45.1886, long. 5.7244), in the request's language.",
+    )
     decision = serializers.CharField()
     reason = serializers.CharField(allow_blank=True)
     note = serializers.CharField(allow_blank=True)

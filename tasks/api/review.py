@@ -180,6 +180,10 @@ class ReviewContributorSerializer(serializers.Serializer):
 
 class ReviewAnswerSerializer(serializers.Serializer):
     value = serializers.JSONField(help_text="The answer, as the engine read it.")
+    shown = serializers.CharField(
+        help_text="The answer as a person reads it: a point with its labels "
+        "(lat. 45.1886, long. 5.7244), in the request's language."
+    )
     count = serializers.IntegerField()
     contributors = ReviewContributorSerializer(many=True)
 
@@ -203,6 +207,10 @@ class ReviewFieldSerializer(serializers.Serializer):
     type = serializers.CharField()
     status = serializers.ChoiceField(choices=FieldStatus.choices)
     value = serializers.JSONField()
+    shown = serializers.CharField(
+        help_text="The value as a person reads it: a point with its labels, in the request's "
+        "language."
+    )
     agreement = serializers.FloatField()
     explanation = serializers.CharField(allow_blank=True, help_text="In the request's language.")
     explanation_lang = serializers.CharField(

@@ -98,10 +98,17 @@ class TaskListSerializer(TaskSerializer):
         return dict(task.metadata)
 
 
+# What only curators and leads see of an image in its detail: its bookkeeping.
+CURATORS_ONLY = tuple(
+    name for name in TaskListSerializer.Meta.fields if name not in TaskSerializer.Meta.fields
+)
+
+
 class TaskDetailSerializer(TaskListSerializer):
     full = serializers.SerializerMethodField(
         help_text="True for curators and leads; false for a contributor, who sees their own "
-        "transcription only and no results."
+        "transcription only, no results, and none of the image's bookkeeping (state, batch, "
+        "priority, target, counts, file name)."
     )
     transcriptions = serializers.SerializerMethodField()
     field_results = serializers.SerializerMethodField()
@@ -127,6 +134,15 @@ class TaskDetailSerializer(TaskListSerializer):
         if self.context["view_of_task"].full:
             return dict(task.metadata)
         return TaskSerializer.get_metadata(self, task)
+
+    def to_representation(self, instance: Task) -> dict[str, Any]:
+        body: dict[str, Any] = super().to_representation(instance)
+        if not self.context["view_of_task"].full:
+            # A contributor learns nothing of the image's bookkeeping: neither how many others
+            # answered it nor, before they answer, whether it is a known-answer image.
+            for name in CURATORS_ONLY:
+                body.pop(name, None)
+        return body
 
 
 class TaskFilters(serializers.Serializer):

@@ -18,7 +18,9 @@ from crowd.throttles import ScopedThrottle
 from crowd.users import acting_user
 from tasks.models import Task, Transcription
 from tasks.roles import Capability, project_require
-from tasks.services.submissions import transcription_submit
+from tasks.selectors.training import check_feedback
+from tasks.services.known_answers import Checked
+from tasks.services.submissions import answer_submit
 from tasks.values import MARKERS, ValuesRejected
 
 
@@ -104,7 +106,7 @@ class TranscriptionCreateView(APIView):
         data = SubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with _fields_under("values"):
-            submitted = transcription_submit(
+            submitted = answer_submit(
                 task_id=task.pk,
                 user=acting_user(request.user),
                 lease_id=data.validated_data["lease"],
@@ -112,7 +114,15 @@ class TranscriptionCreateView(APIView):
                 markers=data.validated_data.get("markers", {}),
                 idempotency_key=data.validated_data["idempotency_key"],
             )
-        body = TranscriptionSerializer(submitted.transcription).data
+        if isinstance(submitted, Checked):
+            # A training image: the same body, with the comparison when the contributor sees it.
+            body = TranscriptionSerializer(submitted.check).data
+            if submitted.feedback:
+                body["feedback"] = check_feedback(
+                    check=submitted.check, specs=task.project.template.specs
+                )
+        else:
+            body = TranscriptionSerializer(submitted.transcription).data
         return Response(
             body, status=status.HTTP_201_CREATED if submitted.created else status.HTTP_200_OK
         )

@@ -11,6 +11,7 @@ from tasks.api import (
     results,
     review,
     tasks,
+    training,
     transcriptions,
 )
 
@@ -116,6 +117,33 @@ urlpatterns = [
         name="api-project-contributors",
     ),
     path("projects/<slug:slug>/my-stats/", contributors.MyStatsView.as_view(), name="api-my-stats"),
+    # --- Training ---
+    path(
+        "projects/<slug:slug>/practice/next/",
+        training.PracticeNextView.as_view(),
+        name="api-practice-next",
+    ),
+    path("projects/<slug:slug>/training/", training.TrainingView.as_view(), name="api-training"),
+    path(
+        "projects/<slug:slug>/known-answers/",
+        training.KnownAnswersView.as_view(),
+        name="api-known-answers",
+    ),
+    path(
+        "tasks/<int:task_id>/known-answer/",
+        training.KnownAnswerPromoteView.as_view(),
+        name="api-known-answer-promote",
+    ),
+    path(
+        "known-answers/<int:known_id>/",
+        training.KnownAnswerDetailView.as_view(),
+        name="api-known-answer",
+    ),
+    path(
+        "projects/<slug:slug>/contributors/training/",
+        training.ContributorsTrainingView.as_view(),
+        name="api-contributors-training",
+    ),
     # --- Moderation (leads) ---
     path(
         "projects/<slug:slug>/blocks/",

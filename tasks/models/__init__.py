@@ -1,4 +1,4 @@
-from tasks.models.batches import Batch, BatchFile, BatchFileState, BatchState
+from tasks.models.batches import Batch, BatchFile, BatchFileState, BatchPurpose, BatchState
 from tasks.models.exports import Export, ExportFormatChoice, ExportState
 from tasks.models.members import ContributorReliability, ContributorTrust, Membership, Role
 from tasks.models.moderation import ContributorVoid, ProjectBlock
@@ -20,13 +20,23 @@ from tasks.models.results import (
     ResolutionReason,
     TaskClaim,
 )
-from tasks.models.work import Lease, LeaseState, Task, TaskState, Transcription
+from tasks.models.training import (
+    GuideEntry,
+    GuideExample,
+    KnownAnswer,
+    KnownAnswerCheck,
+    KnownAnswerSource,
+    KnownAnswerUse,
+    TutorialStep,
+)
+from tasks.models.work import Lease, LeaseKind, LeaseState, Task, TaskState, Transcription
 
 __all__ = [
     "AssignmentOrder",
     "Batch",
     "BatchFile",
     "BatchFileState",
+    "BatchPurpose",
     "BatchState",
     "ContributorReliability",
     "ContributorTrust",
@@ -37,7 +47,14 @@ __all__ = [
     "FieldResult",
     "FieldResultVersion",
     "FieldStatus",
+    "GuideEntry",
+    "GuideExample",
+    "KnownAnswer",
+    "KnownAnswerCheck",
+    "KnownAnswerSource",
+    "KnownAnswerUse",
     "Lease",
+    "LeaseKind",
     "LeaseState",
     "Membership",
     "Project",
@@ -54,5 +71,6 @@ __all__ = [
     "TaskState",
     "Template",
     "Transcription",
+    "TutorialStep",
     "Visibility",
 ]

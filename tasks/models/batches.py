@@ -22,11 +22,19 @@ class BatchState(models.TextChoices):
     WITHDRAWN = "withdrawn", pgettext_lazy("batch state", "Withdrawn")
 
 
+class BatchPurpose(models.TextChoices):
+    DATA = "data", _("Images to transcribe")
+    TRAINING = "training", _("Training images (known answers, kept out of the real stream)")
+
+
 class Batch(models.Model):
     """Images uploaded together by a lead, ingested by one job."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="batches")
     name = models.CharField(_("name"), max_length=200)
+    purpose = models.CharField(
+        _("purpose"), max_length=16, choices=BatchPurpose.choices, default=BatchPurpose.DATA
+    )
     state = models.CharField(
         _("state"), max_length=16, choices=BatchState.choices, default=BatchState.RECEIVING
     )

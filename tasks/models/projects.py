@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from worker.exports.records import LICENCES
 from worker.template import FieldSpec, TemplateError, template_parse
+from worker.training import levels_parse
 
 LICENCE_CHOICES = [(code, licence.name) for code, licence in LICENCES.items()]
 
@@ -43,6 +44,10 @@ class AssignmentOrder(models.TextChoices):
     RANDOM = "random", _("Random")
 
 
+# Settings of the training page (levels and feedback), not of the settings page.
+TRAINING_FIELDS = ("known_answer_feedback", "levels", "min_level")
+
+
 class Project(models.Model):
     # What a lead may change (project_update, the settings page, PATCH in the API).
     EDITABLE_FIELDS = (
@@ -60,6 +65,7 @@ class Project(models.Model):
         "licence",
         "data_open",
         "transcriptions_open",
+        *TRAINING_FIELDS,
     )
 
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
@@ -131,6 +137,22 @@ class Project(models.Model):
             "transcription as typed (under pseudonyms), not only the settled values."
         ),
     )
+    known_answer_feedback = models.BooleanField(
+        _("feedback on known-answer images"),
+        default=True,
+        help_text=_(
+            "After answering a known-answer image, the contributor sees what matched and what "
+            "an expert read. Turn it off if you fear that accounts share the answers."
+        ),
+    )
+    # Levels 2, 3…: [{"answers": 5, "accuracy": 80}], parsed by worker.training.levels_parse.
+    levels = models.JSONField(_("levels"), default=list, blank=True)
+    min_level = models.PositiveSmallIntegerField(
+        _("level needed to transcribe"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("Below it, a contributor may only practise."),
+    )
     # Staff approval needed before a project opens to the public (PROJECT_REVIEW); the decisions
     # themselves are kept in ProjectReviewEntry.
     review_state = models.CharField(
@@ -194,6 +216,10 @@ class Project(models.Model):
         return self.description_fr or self.description_en
 
     def clean(self) -> None:
+        try:
+            levels_parse(self.levels)
+        except ValueError as error:
+            raise ValidationError({"levels": str(error)}) from error
         if (
             self.redundancy_min
             and self.redundancy_max

@@ -21,6 +21,9 @@ class TaskState(models.TextChoices):
     DISPUTED = "disputed", _("Disputed")
     RESOLVED = "resolved", pgettext_lazy("task state", "Resolved by a curator")
     WITHDRAWN = "withdrawn", pgettext_lazy("task state", "Withdrawn")
+    # An image of a training batch: it has (or will have) a known answer, is served only as a
+    # practice or known-answer image and never counts as data.
+    REFERENCE = "reference", pgettext_lazy("task state", "Training image")
 
 
 # Tasks a contributor may be given.
@@ -138,6 +141,12 @@ class SkipReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class LeaseKind(models.TextChoices):
+    DATA = "data", _("Real image")
+    KNOWN = "known", _("Known-answer image")
+    PRACTICE = "practice", _("Practice image")
+
+
 class Lease(models.Model):
     """A contributor's temporary hold on a task. Any lease, past or present, marks the task as
     seen by that contributor, so it is never served to them again."""
@@ -147,6 +156,9 @@ class Lease(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leases"
     )
     state = models.CharField(max_length=16, choices=LeaseState.choices, default=LeaseState.ACTIVE)
+    # What the image was served as. Never shown to the contributor for a known-answer image:
+    # it must look like any other until the answer is in.
+    kind = models.CharField(max_length=16, choices=LeaseKind.choices, default=LeaseKind.DATA)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)

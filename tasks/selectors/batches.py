@@ -65,6 +65,7 @@ def batch_summaries(batches: list[Batch]) -> list[dict[str, Any]]:
             "id": batch.pk,
             "project": batch.project.slug,
             "name": batch.name,
+            "purpose": batch.purpose,
             "state": batch.state,
             "state_label": str(batch.get_state_display()),
             "created_at": batch.created_at.isoformat(),

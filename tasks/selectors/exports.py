@@ -48,7 +48,10 @@ CHUNK = 1000
 CREDITS_CACHE_SECONDS = 600
 MAX_METADATA_KEYS = 100
 # Tasks that are data: not those still being prepared, nor withdrawn images.
-EXPORTED = Q(state__in=[s for s in TaskState.values if s not in ("pending", "withdrawn")])
+# Training images (known answers) are never data: no export carries them.
+EXPORTED = Q(
+    state__in=[s for s in TaskState.values if s not in ("pending", "withdrawn", "reference")]
+)
 # Images nobody will be asked about again: what exports for everyone carry.
 SETTLED = Q(state__in=[TaskState.COMPLETE, TaskState.RESOLVED])
 

@@ -18,6 +18,7 @@ from tasks.models import (
     TaskClaim,
     Transcription,
 )
+from tasks.shown import value_shown
 
 SETTLED = (FieldStatus.AGREED, FieldStatus.BLANK, FieldStatus.RESOLVED)
 
@@ -110,6 +111,7 @@ def task_review(*, task: Task) -> dict[str, Any]:
                 "type": field_type,
                 "status": result.status,
                 "value": result.value,
+                "shown": value_shown(result.value, field_type),
                 "agreement": result.agreement,
                 "explanation": result.explanation_text,
                 # Older results have only their English text (see tasks.explanations).
@@ -118,6 +120,7 @@ def task_review(*, task: Task) -> dict[str, Any]:
                 "answers": [
                     {
                         "value": alt["value"],
+                        "shown": value_shown(alt["value"], field_type),
                         "count": len(alt["users"]),
                         "contributors": [
                             {
@@ -177,6 +180,7 @@ def contributor_feedback(*, project: Project, user: User, limit: int = 50) -> di
         .select_related("field_result")
         .order_by("-created_at")[:limit]
     )
+    types = {spec.key: spec.type for spec in project.template.specs}
     for resolution in resolutions:
         result = resolution.field_result
         transcription = mine.get(result.task_id)
@@ -188,6 +192,7 @@ def contributor_feedback(*, project: Project, user: User, limit: int = 50) -> di
                 "yours": typed,
                 "your_marker": transcription.markers.get(result.key, "") if transcription else "",
                 "settled": resolution.value_after,
+                "settled_shown": value_shown(resolution.value_after, types.get(result.key, "")),
                 "decision": resolution.decision,
                 "reason": resolution.reason,
                 "note": resolution.note,

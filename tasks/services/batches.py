@@ -35,6 +35,7 @@ from tasks.models import (
     Batch,
     BatchFile,
     BatchFileState,
+    BatchPurpose,
     BatchState,
     Lease,
     LeaseState,
@@ -85,6 +86,7 @@ def batch_create(
     metadata: dict[str, dict[str, str]] | None = None,
     manifest_url: str = "",
     start: bool = True,
+    purpose: str = BatchPurpose.DATA,
 ) -> Batch:
     """Create a batch from files (uploads, files on disk, zips to unpack) or a IIIF manifest,
     with an optional metadata CSV, and start its ingest on commit (unless `start` is False: the
@@ -95,8 +97,11 @@ def batch_create(
     with the reason (tasks.services.iiif_import). Only what needs no network is checked now.
     A CSV that cannot be used is refused with a ValidationError before anything is stored; a
     bad file only fails itself. `metadata` ({file name: {key: value}}) is the CSV's rows for
-    callers that have them already.
+    callers that have them already. A `training` batch's images become reference images (known
+    answers and practice, out of the real stream) when ingested.
     """
+    if purpose not in BatchPurpose.values:
+        raise ValidationError({"purpose": [_("Choose images to transcribe or training images.")]})
     uploads = list(uploads)
     if manifest_url and uploads:
         raise ValidationError(
@@ -127,6 +132,7 @@ def batch_create(
                 project=project,
                 name=(name.strip() or _default_name(uploads, manifest_url))[:200],
                 created_by=actor,
+                purpose=purpose,
                 state=BatchState.READING if manifest_url else BatchState.RECEIVING,
                 folder=folder,
                 source_url=manifest_url,

@@ -31,7 +31,15 @@ from django.utils import timezone
 from crowd.queues import job_time_limits
 from tasks import batch_messages as codes
 from tasks import jobs
-from tasks.models import Batch, BatchFile, BatchFileState, BatchState, Task, TaskState
+from tasks.models import (
+    Batch,
+    BatchFile,
+    BatchFileState,
+    BatchPurpose,
+    BatchState,
+    Task,
+    TaskState,
+)
 from tasks.services.batch_sources import lead_stored_bytes, stored_as_image
 from tasks.services.batches import (
     CLAIM_TIMEOUT,
@@ -154,7 +162,8 @@ def _ingest(record: BatchFile) -> str:
         task = Task(
             project=project,
             batch=batch,
-            state=TaskState.OPEN,
+            # A training batch's images wait for their known answers, out of the real stream.
+            state=TaskState.REFERENCE if batch.purpose == BatchPurpose.TRAINING else TaskState.OPEN,
             target=project.redundancy_min,
             original_name=record.name[:255],
             image_width=image.width,

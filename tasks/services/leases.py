@@ -26,9 +26,26 @@ from crowd.models import User
 from tasks import jobs
 from tasks.events import presence_send_on_commit
 from tasks.jobs import job_send
-from tasks.models import AssignmentOrder, Lease, LeaseState, Project, Task, Transcription
+from tasks.models import (
+    AssignmentOrder,
+    KnownAnswerUse,
+    Lease,
+    LeaseKind,
+    LeaseState,
+    Project,
+    Task,
+    TaskState,
+    Transcription,
+)
 from tasks.models.work import ASSIGNABLE_STATES, SkipReason
 from tasks.roles import Capability, contribute_refusal, project_blocked, project_can
+from tasks.selectors.training import (
+    contributor_level,
+    known_answer_wanted,
+    known_task_pick,
+    project_has_real_work,
+    project_levels,
+)
 
 # Candidates tried per request before answering "nothing now"; only reached when many tasks
 # filled up in the instant between choosing and locking.
@@ -62,6 +79,37 @@ def contribute_check(*, user: User, project: Project) -> None:
         raise PermissionDenied(_("This project no longer takes your transcriptions."))
     if not project_can(user, project, Capability.CONTRIBUTE):
         raise ProjectNotTakingAnswers(contribute_refusal(project))
+
+
+class LevelNeeded(DomainError):
+    """The project asks a level the contributor has not reached: they may practise first."""
+
+    status_code = 403
+    code = "level_needed"
+
+    def __init__(self, message: str, *, level: int, needed: int) -> None:
+        super().__init__(message)
+        self.level, self.needed = level, needed
+
+    def payload(self) -> dict[str, object]:
+        return {"level": self.level, "needed": self.needed}
+
+
+def level_check(*, user: User, project: Project) -> None:
+    """Raise LevelNeeded when `project` asks a level of its contributors `user` lacks."""
+    if project.min_level <= 1 or not project_levels(project):
+        return
+    level = contributor_level(project=project, user=user)
+    if level < project.min_level:
+        raise LevelNeeded(
+            _(
+                "This project asks level %(needed)s to transcribe its images; you are at level "
+                "%(level)s. Practise to reach it."
+            )
+            % {"needed": project.min_level, "level": level},
+            level=level,
+            needed=project.min_level,
+        )
 
 
 class LeaseTooOld(LeaseConflict):
@@ -125,16 +173,20 @@ def _lease_expiry(*, project: Project, created_at: datetime, now: datetime) -> d
     return min(now + timedelta(minutes=project.lease_minutes), lease_deadline(created_at))
 
 
-def lease_current(*, project: Project, user: User) -> Lease | None:
-    """The contributor's live lease in this project, if any (a reload gets the same task).
+def lease_current(*, project: Project, user: User, practice: bool = False) -> Lease | None:
+    """The contributor's live lease in this project, if any (a reload gets the same task):
+    on a practice image when `practice`, else on a real or known-answer one.
 
     Their active leases that ran out are marked expired on the way, so a new lease on the same
     image never meets the one-active-lease-per-image constraint; so are leases on images they
     already transcribed (left live by an answer recorded before submissions ended them): giving
     one back would trap them on an image they may not answer again."""
     now = timezone.now()
+    kinds = (LeaseKind.PRACTICE,) if practice else (LeaseKind.DATA, LeaseKind.KNOWN)
     active = list(
-        Lease.objects.filter(user=user, task__project=project, state=LeaseState.ACTIVE)
+        Lease.objects.filter(
+            user=user, task__project=project, state=LeaseState.ACTIVE, kind__in=kinds
+        )
         .annotate(answered=Exists(Transcription.objects.filter(task=OuterRef("task"), user=user)))
         .select_related("task__project__template")
         .order_by("-created_at")
@@ -177,7 +229,12 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
     current = lease_current(project=project, user=user)
     if current is not None:
         return current
+    level_check(user=user, project=project)
     now = timezone.now()
+    if known_answer_wanted(project=project, user=user) and project_has_real_work(project=project):
+        known = known_task_pick(project=project, user=user, use=KnownAnswerUse.KNOWN)
+        if known is not None:
+            return _training_lease(project=project, user=user, task=known, kind=LeaseKind.KNOWN)
     passed: set[int] = set()
     for _attempt in range(MAX_CANDIDATES):
         task = _next_task(project=project, user=user, now=now, passed=passed)
@@ -205,6 +262,40 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
     return None
 
 
+def _training_lease(*, project: Project, user: User, task: Task, kind: str) -> Lease | None:
+    """A lease on a training image: such an image has room for everyone."""
+    now = timezone.now()
+    task.project = project
+    try:
+        with transaction.atomic():
+            lease = Lease.objects.create(
+                task=task,
+                user=user,
+                kind=kind,
+                expires_at=_lease_expiry(project=project, created_at=now, now=now),
+            )
+    except IntegrityError:
+        return lease_current(project=project, user=user, practice=kind == LeaseKind.PRACTICE)
+    return lease
+
+
+@transaction.atomic
+def practice_lease_grant(*, project: Project, user: User) -> Lease | None:
+    """`user`'s live practice lease in `project`, or one on the next practice image they have
+    not done (in the lead's order); None when they have done them all. Open to whoever may
+    contribute, whatever their level: practice is how levels are reached."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    project = Project.objects.get(pk=project.pk)
+    contribute_check(user=user, project=project)
+    current = lease_current(project=project, user=user, practice=True)
+    if current is not None:
+        return current
+    task = known_task_pick(project=project, user=user, use=KnownAnswerUse.PRACTICE)
+    if task is None:
+        return None
+    return _training_lease(project=project, user=user, task=task, kind=LeaseKind.PRACTICE)
+
+
 def _lease_for_update(*, lease_id: int, user: User) -> Lease:
     lease = (
         Lease.objects.select_for_update(of=("self",))
@@ -218,7 +309,10 @@ def _lease_for_update(*, lease_id: int, user: User) -> Lease:
 
 
 def task_has_room(*, task: Task, excluding: Lease | None = None, now: object = None) -> bool:
-    """Whether `task` still wants another transcription. Call with the task row locked."""
+    """Whether `task` still wants another transcription. Call with the task row locked.
+    A training image has room for everyone."""
+    if task.state == TaskState.REFERENCE:
+        return True
     live = Lease.objects.filter(live_leases(now=now), task=task)
     if excluding is not None:
         live = live.exclude(pk=excluding.pk)
@@ -273,8 +367,13 @@ def _heartbeat(*, lease_id: int, user: User) -> Lease | LeaseConflict:
             # The image was given to someone else, or to them again under a newer lease.
             _lease_end(lease, now)
             return LeaseConflict(_("This lease expired and the image no longer needs you."))
+        same_page = (
+            (LeaseKind.PRACTICE,)
+            if lease.kind == LeaseKind.PRACTICE
+            else (LeaseKind.DATA, LeaseKind.KNOWN)
+        )
         elsewhere = Lease.objects.filter(
-            live_leases(now=now), user=user, task__project_id=task.project_id
+            live_leases(now=now), user=user, task__project_id=task.project_id, kind__in=same_page
         ).exclude(pk=lease.pk)
         if elsewhere.exists():
             # Reviving it would give them two images at once.

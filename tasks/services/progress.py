@@ -29,13 +29,15 @@ def project_progress_compute(*, project_id: int) -> dict[str, Any]:
         .values_list("state", "n")
     )
     tasks = {state.value: int(by_state.get(state.value, 0)) for state in TaskState}
-    tasks["total"] = sum(count for state, count in tasks.items() if state != TaskState.WITHDRAWN)
+    # Training images are not data: outside the total, and their results (a settled image
+    # promoted to a known answer keeps them) outside the field counts.
+    not_data = (TaskState.WITHDRAWN, TaskState.REFERENCE)
+    tasks["total"] = sum(count for state, count in tasks.items() if state not in not_data)
+    results = FieldResult.objects.filter(project_id=project_id)
+    if tasks[TaskState.REFERENCE]:
+        results = results.exclude(task__state=TaskState.REFERENCE)
     by_status = dict(
-        FieldResult.objects.filter(project_id=project_id)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
+        results.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
     )
     fields = {status.value: int(by_status.get(status.value, 0)) for status in FieldStatus}
     done = tasks[TaskState.COMPLETE] + tasks[TaskState.RESOLVED]

@@ -36,6 +36,7 @@ from worker.consensus import (
     reconcile_task,
 )
 from worker.consensus.explain import as_data
+from worker.consensus.where import REGION_KEYS
 
 # Field results a curator settled ("curator") or put back in the queue ("reopened").
 CURATED_METHODS = ("curator", "reopened")
@@ -110,8 +111,13 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     # The institution's metadata knows the record's country better than a transcription.
     metadata = task.metadata if isinstance(task.metadata, dict) else {}
     country = str(metadata.get("countryCode") or metadata.get("country") or "")[:100]
+    region = next((str(metadata[key]) for key in REGION_KEYS if metadata.get(key)), "")[:100]
     outcome = reconcile_task(
-        project.template.specs, submissions, project_policy(project), country=country
+        project.template.specs,
+        submissions,
+        project_policy(project),
+        country=country,
+        region=region,
     )
     changed = _field_results_store(task=task, outcome=outcome)
     old_state = task.state

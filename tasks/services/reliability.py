@@ -3,7 +3,8 @@ contributor and field type, used as vote weights by reconciliation (model:
 worker.consensus.reliability).
 
 A settled field is a reference value for a contributor when a curator settled it, or when a
-proven contributor other than them supports it. Agreement among unproven accounts alone is
+proven contributor other than them supports it; an expert's known answer, met blind among the
+real images, is one always, and the strongest. Agreement among unproven accounts alone is
 never learnt from: two throwaway accounts typing the same made-up values must not raise each
 other's weight, nor become proven by it.
 """
@@ -20,6 +21,7 @@ from tasks.models import (
     ContributorTrust,
     FieldResult,
     FieldStatus,
+    KnownAnswerCheck,
     Project,
     Transcription,
 )
@@ -27,6 +29,7 @@ from tasks.selectors.trust import proven_user_ids
 from worker.consensus.reliability import (
     CONSENSUS,
     CURATOR,
+    KNOWN,
     UNANIMOUS,
     Observation,
     Tally,
@@ -98,6 +101,24 @@ def project_reliability_refresh(*, project_id: int) -> int:
             observation = Observation(str(user), types[key], right, source)
             tallies[(user, types[key])] = reliability_update(
                 tallies[(user, types[key])], observation
+            )
+            compared[user] += 1
+            agreed[user] += right
+    # Blind answers on known-answer images: the strongest evidence (KNOWN), and reference values
+    # by definition for trust. Practice answers are not blind (the volunteer knows): not counted.
+    checks = (
+        KnownAnswerCheck.objects.filter(project_id=project_id, practice=False)
+        .values_list("user_id", "outcome")
+        .iterator(chunk_size=5000)
+    )
+    for user, outcome in checks:
+        for result in (outcome or {}).values():
+            if not isinstance(result, dict) or "type" not in result:
+                continue
+            right = bool(result.get("match"))
+            field_type = str(result["type"])
+            tallies[(user, field_type)] = reliability_update(
+                tallies[(user, field_type)], Observation(str(user), field_type, right, KNOWN)
             )
             compared[user] += 1
             agreed[user] += right

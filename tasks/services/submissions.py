@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from crowd.models import User
 from tasks.events import presence_send_on_commit
-from tasks.models import Lease, LeaseState, Task, Template, Transcription
+from tasks.models import Lease, LeaseState, Task, TaskState, Template, Transcription
 from tasks.selectors.moderation import contributor_void_active
+from tasks.selectors.training import locked_for
+from tasks.services.known_answers import Checked, check_submit
 from tasks.services.leases import LeaseConflict, contribute_check, task_has_room
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import reconcile_in_flight, task_reconcile_request
@@ -27,6 +29,30 @@ MAX_KEY_LENGTH = 64
 class Submitted:
     transcription: Transcription
     created: bool  # False when the same submission was already recorded (a retry)
+
+
+def answer_submit(
+    *, task_id: int, user: User, lease_id: int, values: Any, markers: Any, idempotency_key: str
+) -> Submitted | Checked:
+    """Record an answer on any image a contributor was given: a transcription on a real image
+    (`transcription_submit`), a check on a training image (`check_submit`), which looked the
+    same to them until now."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise LeaseConflict(_("An idempotency key of 1 to 64 characters is required."))
+    state = Task.objects.filter(pk=task_id).values_list("state", flat=True).first()
+    if state == TaskState.REFERENCE:
+        return check_submit(
+            task_id=task_id, user=user, lease_id=lease_id, values=values, markers=markers, key=key
+        )
+    return transcription_submit(
+        task_id=task_id,
+        user=user,
+        lease_id=lease_id,
+        values=values,
+        markers=markers,
+        idempotency_key=key,
+    )
 
 
 def transcription_submit(
@@ -49,8 +75,13 @@ def transcription_submit(
     existing = _already_submitted(user=user, key=key, task_id=task_id)
     if existing is not None:
         return Submitted(existing, created=False)
-    template = Template.objects.get(project__tasks__pk=task_id)
-    clean_values, clean_markers = values_check(specs=template.specs, values=values, markers=markers)
+    template = Template.objects.select_related("project").get(project__tasks__pk=task_id)
+    clean_values, clean_markers = values_check(
+        specs=template.specs,
+        values=values,
+        markers=markers,
+        locked=locked_for(project=template.project, user=user, specs=template.specs),
+    )
     try:
         with transaction.atomic():
             transcription, created = _record(
@@ -99,6 +130,11 @@ def _record(
     lease = Lease.objects.select_for_update().filter(pk=lease_id).first()
     if lease is None or lease.user_id != user.pk or lease.task_id != task.pk:
         raise PermissionDenied(_("This lease is not yours or not for this image."))
+    if task.state == TaskState.REFERENCE:
+        # Made a training image since the answer left the browser: it is no longer data.
+        raise LeaseConflict(
+            _("This image has just become a training image: ask for the next image to go on.")
+        )
     # Checked under the task lock: a lead pausing the project now is seen by every submission
     # that commits after the pause.
     # Blocked people and archived projects have no CONTRIBUTE either (tasks.roles).

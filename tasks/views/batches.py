@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from tasks.models import BatchPurpose
 from tasks.roles import Capability
 from tasks.selectors.batches import batch_source_error, project_batches
 from tasks.selectors.projects import project_for
@@ -24,6 +25,7 @@ def batch_upload(request: HttpRequest, slug: str) -> HttpResponse:
         "batches/upload.html",
         {
             "project": project,
+            "purposes": BatchPurpose.choices,
             "batch_rows": [(batch, batch_source_error(batch)) for batch in batches],
             "max_file": filesizeformat(settings.UPLOAD_MAX_FILE_BYTES),
             "max_batch": filesizeformat(settings.UPLOAD_MAX_BATCH_BYTES),

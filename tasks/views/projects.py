@@ -33,6 +33,7 @@ from tasks.roles import (
 from tasks.selectors.moderation import project_blocks, project_outliers, project_voids
 from tasks.selectors.projects import project_for, project_memberships
 from tasks.selectors.review import contributor_feedback
+from tasks.selectors.training_summary import training_summary
 from tasks.services.members import membership_remove, membership_set
 from tasks.services.projects import project_create, project_update, template_update
 
@@ -50,6 +51,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     project = project_for(request.user, slug)
     capabilities = project_capabilities(request.user, project)
+    training = (
+        training_summary(project=project, user=acting_user(request.user))
+        if Capability.CONTRIBUTE in capabilities
+        else None
+    )
     return render(
         request,
         "projects/detail.html",
@@ -57,6 +63,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "project": project,
             "can": {c.value: c in capabilities for c in Capability},
             "may_download": project_data_downloadable(request.user, project, capabilities),
+            "training": training,
             "batches": project.batches.order_by("-created_at")[:10]
             if Capability.MANAGE in capabilities
             else [],
@@ -76,7 +83,16 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def project_transcribe(request: HttpRequest, slug: str) -> HttpResponse:
     """The transcription page; the browser asks the API for tasks and submits through it."""
     project = project_for(request.user, slug, Capability.CONTRIBUTE)
-    return render(request, "projects/transcribe.html", {"project": project})
+    return render(request, "projects/transcribe.html", {"project": project, "practice": False})
+
+
+@login_required
+def project_practice(request: HttpRequest, slug: str) -> HttpResponse:
+    """The transcription page in practice mode: images with known answers, each answer
+    compared at once and never counted as data. Open at any level (practice is how levels are
+    reached)."""
+    project = project_for(request.user, slug, Capability.CONTRIBUTE)
+    return render(request, "projects/transcribe.html", {"project": project, "practice": True})
 
 
 @login_required

@@ -141,3 +141,14 @@ def test_a_point_outside_the_country_of_the_images_metadata_is_not_accepted(proj
     assert result.status == "needs_more"
     assert "outside the record's country (MA)" in result.explanation
     assert state(task) == "needs_more"
+
+
+def test_a_point_outside_the_region_of_the_images_metadata_is_not_accepted(project, transcribe):
+    # Grenoble is in France, and in Isère; the institution's metadata says the Gironde.
+    task = TaskFactory(project=project, target=2, metadata={"stateProvince": "Gironde"})
+    point = {**TRUTH, "coordinates": "45.1885, 5.7245"}
+    transcribe(project, point)
+    transcribe(project, point)
+    result = FieldResult.objects.get(task=task, key="coordinates")
+    assert result.status == "needs_more"
+    assert "outside the record's region (Gironde)" in result.explanation

@@ -25,7 +25,7 @@ from tasks.services.review import (
     field_result_resolve,
 )
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
-from tests.helpers import api_client
+from tests.helpers import api_client, page_client
 
 BASE = {"scientificName": "Quercus ilex L.", "country": "France", "locality": "Grenoble"}
 
@@ -347,3 +347,36 @@ def test_a_batch_filter_in_other_digits_is_a_400_not_a_server_error(curator_api,
     response = curator_api.get(f"/api/projects/{project.slug}/disputes/?batch=²")
     assert response.status_code == 400
     assert set(response.json()["error"]["fields"]) == {"batch"}
+
+
+def test_the_review_api_says_points_with_their_labels_in_the_reader_s_language(
+    curator_api, disputed
+):
+    task, _ = disputed(coordinates="5.7245, 45.1885")
+    english = curator_api.get(f"/api/tasks/{task.pk}/review/", HTTP_ACCEPT_LANGUAGE="en").json()
+    [point] = [f for f in english["fields"] if f["key"] == "coordinates"]
+    typed = [a for a in point["answers"] if a["value"]]  # the other reader left it blank
+    assert [(a["value"], a["shown"]) for a in typed] == [
+        ("5.7245,45.1885", "lat. 5.7245, long. 45.1885")  # the stored value stays numeric
+    ]
+    [name] = [f for f in english["fields"] if f["key"] == "scientificName"]
+    assert name["shown"] == name["value"] == "Quercus ilex L."
+
+
+def test_the_feedback_page_and_api_say_a_settled_point_with_its_labels(
+    curator_api, project, disputed
+):
+    task, users = disputed(coordinates="45.1885, 5.7245")
+    resolve(
+        curator_api,
+        result(task, "coordinates"),
+        decision="accept",
+        value="45.1885,5.7245",
+        reason="reading_checked",
+    )
+    client = api_client(users[1])
+    feedback = client.get(f"/api/projects/{project.slug}/my-feedback/").json()
+    [outcome] = feedback["outcomes"]
+    assert outcome["settled_shown"] == "lat. 45.1885, long. 5.7245"
+    page = page_client(users[1]).get(f"/projects/{project.slug}/my-feedback/")
+    assert "lat. 45.1885, long. 5.7245" in page.content.decode()

@@ -47,7 +47,8 @@ def test_seed_demo_creates_accounts_projects_and_images_and_is_safe_to_run_twice
 def test_seed_demo_adds_only_the_missing_images(db, debug):
     call_command("seed_demo", images=1)
     call_command("seed_demo", images=3)
-    assert Task.objects.filter(project__slug="demo-references").count() == 3
+    data = Task.objects.filter(project__slug="demo-references").exclude(state="reference")
+    assert data.count() == 3
 
 
 def test_every_demo_value_of_a_select_field_is_an_option_of_its_preset():
@@ -92,6 +93,7 @@ def test_seed_demo_simulates_volunteers_once_through_the_real_services(
         "needs_more",
         "complete",
         "disputed",
+        "reference",  # the training images
     }
     assert Task.objects.exclude(state="open").exists()
     with django_capture_on_commit_callbacks(execute=True):
@@ -105,3 +107,63 @@ def test_simulated_volunteers_leave_no_lease_behind(db, debug, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", images=4, transcriptions=True)
     assert not Lease.objects.filter(state="active").exists()
+
+
+def test_seed_demo_gives_each_project_a_tutorial_a_field_guide_and_training_images_once(
+    db, debug, django_capture_on_commit_callbacks
+):
+    from tasks.models import (
+        Batch,
+        GuideEntry,
+        GuideExample,
+        KnownAnswer,
+        Lease,
+        TutorialStep,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", images=3)
+    counts = (
+        TutorialStep.objects.count(),
+        GuideEntry.objects.count(),
+        GuideExample.objects.count(),
+        KnownAnswer.objects.count(),
+        Task.objects.count(),
+    )
+    for project in Project.objects.all():
+        steps = list(TutorialStep.objects.filter(project=project).order_by("position"))
+        assert 4 <= len(steps) <= 6
+        assert all(s.title_fr and s.title_en and s.body_fr and s.body_en for s in steps)
+        assert sum(bool(s.image) for s in steps) >= 2
+        highlights = {s.highlight for s in steps}
+        assert any(h.startswith("field:") for h in highlights)
+        assert "zoom" in highlights
+        entries = GuideEntry.objects.filter(project=project)
+        assert {e.field_key for e in entries} == set(project.template.field_keys())
+        assert all(e.body_fr and e.body_en for e in entries)
+        assert GuideExample.objects.filter(project=project).exclude(image="").exists()
+        known = KnownAnswer.objects.filter(project=project)
+        assert known.filter(use="practice").count() == 4
+        assert known.filter(use="known").count() == 6
+        assert all(k.task.state == "reference" for k in known)
+        assert all(k.task.batch.purpose == "training" for k in known)
+        assert any(k.notes for k in known)
+        assert Task.objects.filter(project=project, state="open").count() == 3
+        assert project.progress["tasks"]["open"] == 3
+    herbarium_date = GuideEntry.objects.get(project__slug="demo-herbarium", field_key="eventDate")
+    assert "VI.1898" in herbarium_date.body_fr
+    assert "7bre" in herbarium_date.body_en
+    coordinates = GuideEntry.objects.get(project__slug="demo-herbarium", field_key="coordinates")
+    assert "degrees-minutes-seconds" in coordinates.body_en
+    assert Batch.objects.filter(purpose="training").count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", images=3)
+    assert (
+        TutorialStep.objects.count(),
+        GuideEntry.objects.count(),
+        GuideExample.objects.count(),
+        KnownAnswer.objects.count(),
+        Task.objects.count(),
+    ) == counts
+    assert Batch.objects.filter(purpose="training").count() == 2
+    assert not Lease.objects.exists()

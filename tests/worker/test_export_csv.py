@@ -134,3 +134,20 @@ def test_each_csv_package_says_that_formula_cells_carry_a_quote(writer, name):
     assert resource["name"] == name
     assert "formula" in resource["description"]
     assert "'" in resource["description"]
+
+
+def test_a_point_goes_out_with_its_latitude_and_longitude_in_labelled_columns():
+    records = [sheet(1), sheet(2, coordinates=Value("", "blank", 1.0, 3, 3, "blank"))]
+    body, _, _ = write(results_csv_write, dataset(HERBARIUM), records)
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    rows = list(csv.DictReader(io.StringIO(archive.read("herbier.csv").decode("utf-8"))))
+    assert rows[0]["coordinates"] == "44.0123,2.8765"  # the stored value, as before
+    assert (rows[0]["coordinates.latitude"], rows[0]["coordinates.longitude"]) == (
+        "44.0123",
+        "2.8765",
+    )
+    assert rows[1]["coordinates.latitude"] == rows[1]["coordinates.longitude"] == ""
+    schema = json.loads(archive.read("datapackage.json"))["resources"][0]["schema"]["fields"]
+    types = {field["name"]: field for field in schema}
+    assert types["coordinates.latitude"]["type"] == "number"
+    assert "latitude,longitude" in types["coordinates"]["description"]

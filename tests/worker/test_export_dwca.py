@@ -164,3 +164,23 @@ def test_a_country_code_from_the_metadata_is_kept_and_a_country_there_is_coded(t
         tmp_path / "named", named, [replace(sheet(1), metadata={"country": "Suisse"})]
     )
     assert rows[0].data[DWC + "countryCode"] == "CH"
+
+
+def test_a_region_given_as_its_iso_code_goes_out_as_its_name(tmp_path):
+    fields = template(
+        ("scientificName", {"dwc": "scientificName"}),
+        ("province", {"dwc": "stateProvince"}),
+    )
+    records = [
+        sheet(1, province=agreed("FR-38")),
+        sheet(2, province=agreed("es-ct")),
+        sheet(3, province=agreed("Dauphiné")),  # a name, kept as the label writes it
+        sheet(4, province=agreed("XX-99")),
+    ]
+    rows, _ = dwca_rows(tmp_path, dataset(fields), records)
+    assert [row.data[DWC + "stateProvince"] for row in rows] == [
+        "Isère",
+        "Catalunya",
+        "Dauphiné",
+        "XX-99",
+    ]

@@ -123,3 +123,11 @@ def test_a_live_manifest_of_a_batch_with_no_canvas_is_still_a_json_document():
     )
     assert json.loads(text)["items"] == []
     assert counted == [1]
+
+
+def test_a_point_s_annotation_says_latitude_and_longitude():
+    archive, _, _ = iiif_archive([sheet(1)])
+    canvas = json.loads(archive.read("manifests/batch-1.json"))["items"][0]
+    bodies = {a["id"].rsplit("/", 1)[1]: a["body"] for a in canvas["annotations"][0]["items"]}
+    assert bodies["coordinates"]["value"] == "lat. 44.0123, long. 2.8765"
+    assert bodies["locality"]["value"] == "Grenoble,\tau bord\nde l'Isère"

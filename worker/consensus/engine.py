@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from functools import lru_cache, partial
+from functools import partial
 from operator import attrgetter
 
-from worker.consensus import geo
-from worker.consensus.decide import decide, one_form, unanimous, unsettled
-from worker.consensus.explain import Part
+from worker.consensus import geo, where
+from worker.consensus.decide import decide, one_form, unanimous
 from worker.consensus.model import (
     ABSENT,
     COMPLETE,
@@ -21,13 +20,13 @@ from worker.consensus.model import (
     ILLEGIBLE,
     MARKERS,
     NEEDS_MORE,
+    UNASKED,
     FieldOutcome,
     Policy,
     Reading,
     Submission,
     TaskOutcome,
     Vote,
-    make_outcome,
 )
 from worker.consensus.plan import (
     AnswerCache,
@@ -38,15 +37,13 @@ from worker.consensus.plan import (
     plans_for,
     read_answers,
 )
-from worker.places.bounds import Box, country_box, in_box
-from worker.places.countries import country_code
+from worker.places.bounds import Box
 from worker.template import FieldSpec
 
 __all__ = [
     "AnswerCache",
     "canonical_order",
     "field_reader",
-    "names_country",
     "reconcile_field",
     "reconcile_task",
 ]
@@ -58,15 +55,18 @@ def reconcile_task(
     policy: Policy | None = None,
     *,
     country: str = "",
+    region: str = "",
     cache: AnswerCache | None = None,
     weights: Mapping[str, Mapping[str, float]] | None = None,
 ) -> TaskOutcome:
     """Reconcile every field of one task from all its transcriptions so far.
 
-    `country` is the record's country as its metadata names it ("Espagne", "ES"); without it,
-    a country field of the template gives it. A geopoint is checked against that country:
-    the order of latitude and longitude that lies in it wins, and a point outside it is never
-    accepted without a curator.
+    `country` and `region` are the record's country and region (state, province,
+    département) as its metadata names them ("Espagne", "ES"; "Isère", "FR-38"); without
+    them, the template's country and region fields give them. A geopoint is checked against
+    them: the order of latitude and longitude that lies in them wins, and a point outside
+    them is never accepted without a curator; nor is an elevation above the country's
+    highest land or below its lowest (`worker.consensus.where`).
 
     Idempotent: call it again with the same transcriptions and get the same outcome. The
     decision is `complete` when every field is accepted (agreed or blank), `needs_more`
@@ -86,18 +86,21 @@ def reconcile_task(
     outcomes = {
         plan.spec.key: _reconcile(plan, task) for plan in plans if plan.spec.type != "geopoint"
     }
-    if len(outcomes) < len(fields):
-        # Geopoints last: they are checked against the country the other fields settled.
-        code = record_country(fields, outcomes, country)
-        box = country_box(code) if code else None
-        for plan in plans:
+    checked = [plan for plan in plans if where.is_checked(plan.spec)]
+    if checked:
+        # Checked last: against the country and region the other fields settled.
+        place = where.record_place(fields, outcomes, country, region)
+        for plan in checked:
             spec = plan.spec
-            if spec.type == "geopoint":
-                if box is None:
-                    outcomes[spec.key] = _reconcile(plan, task)
-                else:
-                    found = _reconcile(_plan_in(plan, box), task)
-                    outcomes[spec.key] = held_outside(found, box, code, task.n, policy)
+            if spec.type != "geopoint":
+                outcomes[spec.key] = where.held_implausible(
+                    outcomes[spec.key], spec, place, task.n, policy
+                )
+            elif place is where.NOWHERE:
+                outcomes[spec.key] = _reconcile(plan, task)
+            else:
+                found = _reconcile(_plan_in(plan, place), task)
+                outcomes[spec.key] = where.held_outside(found, place, task.n, policy)
         outcomes = {spec.key: outcomes[spec.key] for spec in fields}
     n = task.n
     if n >= policy.min_transcriptions and all(o.accepted for o in outcomes.values()):
@@ -109,77 +112,28 @@ def reconcile_task(
     return TaskOutcome(fields=outcomes, decision=decision)
 
 
-def record_country(
-    fields: Sequence[FieldSpec], outcomes: dict[str, FieldOutcome], country: str = ""
-) -> str:
-    """The record's ISO 3166-1 code: from the metadata's country, else from the agreed value of
-    a country field (mapped to Darwin Core's `country` or keyed so); "" when unknown."""
-    if country:
-        return _code(country)
-    for spec in fields:
-        if names_country(spec):
-            found = outcomes.get(spec.key)
-            # Only a country the readers agree on: a misread one would hold good points back.
-            if found is not None and found.value and found.accepted:
-                return _code(found.value)
-    return ""
+# Plans whose geopoint consensus knows the record's country and region, by plan and boxes.
+_PLACE_PLANS: dict[tuple[int, Box | None, Box | None], FieldPlan] = {}
 
 
-def names_country(spec: FieldSpec) -> bool:
-    """Whether the field gives the record's country, which the geopoint check reads."""
-    return spec.mapping.get("dwc") in ("country", "countryCode") or spec.key in (
-        "country",
-        "countryCode",
-    )
-
-
-@lru_cache(maxsize=4096)
-def _code(country: str) -> str:
-    return country_code(country) or ""
-
-
-# Plans whose geopoint consensus knows the record's country, by plan and box.
-_COUNTRY_PLANS: dict[tuple[int, Box], FieldPlan] = {}
-
-
-def _plan_in(plan: FieldPlan, box: Box) -> FieldPlan:
-    found = _COUNTRY_PLANS.get((id(plan), box))
+def _plan_in(plan: FieldPlan, place: where.Place) -> FieldPlan:
+    key = (id(plan), place.box, place.region_box)
+    found = _PLACE_PLANS.get(key)
     if found is not None and found.spec is plan.spec and found.policy is plan.policy:
         return found
     found = replace(
         plan,
-        consensus=partial(geo.consensus, tolerance_m=plan.policy.geopoint_tolerance_m, box=box),
+        consensus=partial(
+            geo.consensus,
+            tolerance_m=plan.policy.geopoint_tolerance_m,
+            box=place.box,
+            region=place.region_box,
+        ),
     )
-    if len(_COUNTRY_PLANS) >= 1024:
-        _COUNTRY_PLANS.clear()
-    _COUNTRY_PLANS[(id(plan), box)] = found
+    if len(_PLACE_PLANS) >= 1024:
+        _PLACE_PLANS.clear()
+    _PLACE_PLANS[key] = found
     return found
-
-
-def held_outside(
-    outcome: FieldOutcome, box: Box, code: str, n: int, policy: Policy
-) -> FieldOutcome:
-    """The outcome, unless its point lies outside the record's country: then a curator or more
-    readers must settle it, whatever the agreement (a point in the wrong country is a misread
-    label or a wrong country, and either is for a person to see)."""
-    point = geo.parse_point(outcome.value) if outcome.value else None
-    if point is None or in_box(point, box):
-        return outcome
-    status = unsettled(n, policy) if outcome.accepted else outcome.status
-    swapped_fits = in_box((point[1], point[0]), box)
-    note: Part = ("geo.outside_swap_fits", code) if swapped_fits else ("geo.outside", code)
-    return make_outcome(
-        key=outcome.key,
-        value=outcome.value,
-        status=status,
-        agreement=outcome.agreement,
-        support=outcome.support,
-        n=outcome.n,
-        method=outcome.method,
-        alternatives=outcome.alternatives,
-        notes=(*outcome.notes, note),
-        agreeing=outcome.agreeing,
-    )
 
 
 _user = attrgetter("user")
@@ -214,6 +168,8 @@ _vote = tuple.__new__
 
 def _reconcile(plan: FieldPlan, task: TaskSubmissions) -> FieldOutcome:
     key, read = plan.spec.key, plan.read
+    if task.marked and any(s.markers.get(key) == UNASKED for s in task.submissions):
+        task = task.asked(key)
     if task.marked and any(key in s.markers for s in task.submissions):
         readings = [
             Reading(str(s.markers[key]), None, "")

@@ -152,6 +152,33 @@ CATALOGUE: dict[str, Message] = {
         "the point lies outside the record's country (%(country)s), but would lie in it with "
         "latitude and longitude swapped",
     ),
+    # A point checked against the record's region: state, province, département.
+    "geo.region_order": Message((), "the order that lies in the record's region wins"),
+    "geo.outside_region": Message(
+        ("region",), "the point lies outside the record's region (%(region)s)"
+    ),
+    "geo.outside_region_swap_fits": Message(
+        ("region",),
+        "the point lies outside the record's region (%(region)s), but would lie in it with "
+        "latitude and longitude swapped",
+    ),
+    # An elevation checked against how high and low land goes (worker/places/elevations.py).
+    "elevation.above": Message(
+        ("elevation", "country", "limit"),
+        "%(elevation)s m is above the highest land of the record's country "
+        "(%(country)s, %(limit)s m with a margin)",
+    ),
+    "elevation.below": Message(
+        ("elevation", "country", "limit"),
+        "%(elevation)s m is below the lowest land of the record's country "
+        "(%(country)s, %(limit)s m with a margin)",
+    ),
+    "elevation.above_earth": Message(
+        ("elevation",), "%(elevation)s m is above the highest land on Earth"
+    ),
+    "elevation.below_earth": Message(
+        ("elevation",), "%(elevation)s m is below the lowest land on Earth"
+    ),
     "no_majority": Message((), "no majority on the exact form"),
     # Those who did not agree.
     "dissent.other": Message(

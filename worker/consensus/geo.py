@@ -16,11 +16,15 @@ from worker.consensus.explain import Part
 from worker.consensus.model import Reading, ValueConsensus, Vote, make_alternative
 from worker.consensus.numbers import plurality
 from worker.consensus.text import clean, read_parsed
-from worker.places.bounds import Box, in_box
+from worker.places.bounds import MARGIN_DEGREES, Box, in_box
 
 Point = tuple[float, float]
 
-_SIGNS = str.maketrans({"′": "'", "’": "'", "´": "'", "″": '"', "”": '"', "º": "°", "˚": "°"})
+# Typographic look-alikes; the minus sign (U+2212) of typeset labels is a minus, but not the
+# dashes, which may separate the two coordinates.
+_SIGNS = str.maketrans(
+    {"′": "'", "’": "'", "´": "'", "″": '"', "”": '"', "º": "°", "˚": "°", "\u2212": "-"}
+)
 _LAT = {"N": 1, "S": -1}
 _LON = {"E": 1, "W": -1, "O": -1}  # O: ouest, on French labels
 _EARTH_RADIUS_M = 6_371_000.0
@@ -145,12 +149,18 @@ def distance_m(a: Point, b: Point) -> float:
     return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-def consensus(votes: Sequence[Vote], tolerance_m: float, box: Box | None = None) -> ValueConsensus:
+def consensus(
+    votes: Sequence[Vote],
+    tolerance_m: float,
+    box: Box | None = None,
+    region: Box | None = None,
+) -> ValueConsensus:
     """Points within the tolerance of the heaviest point agree; a swapped one is turned back.
 
     With the record's country known (`box`, its bounding box), the order of latitude and
     longitude that lies in the country wins whatever the weights: two readers who swapped them
-    do not outvote one who did not."""
+    do not outvote one who did not. So does the order that lies in the record's region
+    (`region`, its box already widened by its margin), where the country does not decide."""
     points = [v for v in votes if not isinstance(v.reading.key[0], str)]  # type: ignore[index]
     if not points:
         return plurality(votes, method="unparsed", note=_NOT_A_POINT)
@@ -177,11 +187,19 @@ def consensus(votes: Sequence[Vote], tolerance_m: float, box: Box | None = None)
     direct_weight = sum(v.weight for v in direct)
     turned_weight = sum(v.weight for v in turned)
     flip = turned_weight > direct_weight + 1e-9
-    by_country = False
-    if box is not None and turned:
-        fits, turned_fits = in_box(centre, box), in_box((centre[1], centre[0]), box)
-        if fits != turned_fits:
-            flip, by_country = turned_fits, True
+    by_place: Part | None = None
+    if turned and (box is not None or region is not None):
+        swapped_centre = (centre[1], centre[0])
+        # The country's box gets the margin of its simplified outline; the region's box is
+        # widened already.
+        places = (("geo.country_order", box, MARGIN_DEGREES), ("geo.region_order", region, 0.0))
+        for code, area, margin in places:
+            if area is None:
+                continue
+            fits, turned_fits = in_box(centre, area, margin), in_box(swapped_centre, area, margin)
+            if fits != turned_fits:
+                flip, by_place = turned_fits, (code,)
+                break
     if flip:
         direct, turned = turned, direct
         direct_weight, turned_weight = turned_weight, direct_weight
@@ -209,14 +227,15 @@ def consensus(votes: Sequence[Vote], tolerance_m: float, box: Box | None = None)
     )
     note = within(tolerance_m)
     extra: tuple[Part, ...] = (("geo.swapped", swapped),) if swapped else ()
-    if by_country:
-        extra = (*extra, ("geo.country_order",))
+    if by_place is not None:
+        extra = (*extra, by_place)
     return ValueConsensus(
         value=value,
         cluster_weight=direct_weight + turned_weight,
         agree_weight=weight,
         agree_users=tuple(sorted(users)),
-        decisive=weight > rest + 1e-9 and (by_country or direct_weight > turned_weight + 1e-9),
+        decisive=weight > rest + 1e-9
+        and (by_place is not None or direct_weight > turned_weight + 1e-9),
         method="geopoint-swapped" if swapped else "geopoint",
         agree_note=note,
         extra_notes=extra,

@@ -23,6 +23,9 @@ SETTLED = (AGREED, BLANK)
 ILLEGIBLE = "illegible"
 ABSENT = "absent"
 MARKERS = (ILLEGIBLE, ABSENT)
+# Recorded for a field the contributor was not asked (it needs a level they have not reached):
+# no vote at all in that field, unlike a blank.
+UNASKED = "unasked"
 
 # How an illegible vote is listed among the alternatives of a field.
 ILLEGIBLE_ALTERNATIVE = "[illegible]"

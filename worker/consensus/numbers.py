@@ -23,7 +23,8 @@ def parse_number(raw: str, unit: str = "") -> Decimal | None:
 
     A field without a unit reads metre words as decoration ("650 m", as before units were
     declared) and refuses any other unit: "1200 ft" in a count is a mistake, not a count."""
-    text = unicodedata.normalize("NFKC", raw).casefold().strip()
+    # The minus sign of typeset labels and word processors (U+2212) is a minus.
+    text = unicodedata.normalize("NFKC", raw).casefold().strip().replace("\u2212", "-")
     for prefix in _PREFIXES:
         if text.startswith(prefix) and text[len(prefix) :].lstrip()[:1].isdigit():
             text = text[len(prefix) :].strip()

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from worker.consensus import dates, geo, numbers, select, text
 from worker.consensus.explain import Part
-from worker.consensus.model import Policy, Reading, Submission, ValueConsensus, Vote
+from worker.consensus.model import UNASKED, Policy, Reading, Submission, ValueConsensus, Vote
 from worker.template import FieldSpec
 
 EPSILON = 1e-9
@@ -228,6 +228,7 @@ class TaskSubmissions:
     __slots__ = (
         "_cap",
         "_learnt",
+        "_policy",
         "_prior",
         "_weights",
         "cache",
@@ -248,6 +249,7 @@ class TaskSubmissions:
     ) -> None:
         self.submissions = submissions
         self._learnt = learnt
+        self._policy = policy
         self.values: list[Mapping[str, str]] = [s.values for s in submissions]
         if cache is not None:
             cache.follow(self.values)
@@ -260,6 +262,15 @@ class TaskSubmissions:
         self._weights: dict[str, list[float]] = {}
         # Usually empty, so that checking a value's backers costs nothing.
         self.untrusted = frozenset([s.user for s in submissions if not s.trusted])
+
+    def asked(self, key: str) -> TaskSubmissions:
+        """The submissions of those who were asked the field `key` (not marked unasked)."""
+        # No answer cache: it reads the answers of the whole task, by position.
+        return TaskSubmissions(
+            [s for s in self.submissions if s.markers.get(key) != UNASKED],
+            self._policy,
+            learnt=self._learnt,
+        )
 
     def weights(self, field_type: str) -> list[float]:
         """Each contributor's weight for fields of this type (the prior when unknown)."""

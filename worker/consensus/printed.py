@@ -22,7 +22,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-NUMBER_PREFIXES = frozenset({"p", "pp", "no", "n", "nr", "num", "vol", "t", "tome", "n°"})
+NUMBER_PREFIXES = frozenset(
+    {"p", "pp", "no", "n", "nr", "num", "vol", "t", "tome", "n°", "fasc", "fascicule", "bd"}
+)
 _SEPARATORS = ",;:"
 # How many criteria of `_likelihood`, first, judge the ends of a value.
 _EDGES = 3

@@ -3,8 +3,9 @@
 The model, in a few lines:
 
 - Each contributor has, per field type, a tally of observations: was their answer equal to
-  the settled value? Observations count by source: a curator's resolution 3, a unanimous
-  result 1, another accepted consensus 0.5 (it partly echoes the contributor's own vote).
+  the settled value? Observations count by source: a known answer (an expert's value, met
+  blind among the real images) 4, a curator's resolution 3, a unanimous result 1, another
+  accepted consensus 0.5 (it partly echoes the contributor's own vote).
 - Their accuracy is smoothed towards a prior: p = (correct + s * p0) / (total + s), with
   p0 = 0.85 and s = 10 pseudo-observations, so a newcomer starts at the prior and a few
   answers move them only a little.
@@ -24,8 +25,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
-from worker.consensus.engine import AnswerCache, field_reader, names_country, reconcile_task
+from worker.consensus import where
+from worker.consensus.engine import AnswerCache, field_reader, reconcile_task
 from worker.consensus.model import (
     SETTLED,
     FieldOutcome,
@@ -37,6 +40,7 @@ from worker.consensus.model import (
 )
 from worker.template import FieldSpec
 
+KNOWN = "known"
 CURATOR = "curator"
 UNANIMOUS = "unanimous"
 CONSENSUS = "consensus"
@@ -51,7 +55,12 @@ class ReliabilityModel:
     source_weights: Mapping[str, float] | None = None
 
     def source_weight(self, source: str) -> float:
-        weights = self.source_weights or {CURATOR: 3.0, UNANIMOUS: 1.0, CONSENSUS: 0.5}
+        weights = self.source_weights or {
+            KNOWN: 4.0,
+            CURATOR: 3.0,
+            UNANIMOUS: 1.0,
+            CONSENSUS: 0.5,
+        }
         return weights.get(source, 0.5)
 
 
@@ -60,7 +69,7 @@ class Observation:
     user: str
     field_type: str
     correct: bool
-    source: str = CONSENSUS  # curator | unanimous | consensus
+    source: str = CONSENSUS  # known | curator | unanimous | consensus
 
 
 @dataclass(frozen=True)
@@ -151,9 +160,9 @@ def estimate_from_tasks(
     if caches is None:
         caches = [AnswerCache() for _ in tasks]
     weights: dict[str, dict[str, float]] = {}
-    # Per task, the outcomes of the first round that no later round can change, and the
-    # fields left to reconcile again.
-    kept: list[tuple[dict[str, FieldOutcome], list[FieldSpec], str] | None] = [None] * len(tasks)
+    # Per task, the outcomes of the first round that no later round can change, the fields
+    # left to reconcile again and the place they are checked against.
+    kept: list[_Kept | None] = [None] * len(tasks)
     keeping = model.floor > 0 and policy.prior_weight > 0
     for round_ in range(rounds):
         tallies = _Tallies(model)
@@ -167,9 +176,15 @@ def estimate_from_tasks(
                 results = reconcile_task(fields, task, policy, cache=cache, weights=learnt).fields
             else:
                 outcome = reconcile_task(
-                    known[1], task, policy, cache=cache, weights=learnt, country=known[2]
+                    known.others,
+                    task,
+                    policy,
+                    cache=cache,
+                    weights=learnt,
+                    country=known.country,
+                    region=known.region,
                 )
-                results = {**known[0], **outcome.fields}
+                results = {**known.outcomes, **outcome.fields}
             tallies.add(fields, task, results)
             blanks.add(fields, task, results, policy, cache)
             if round_ == 0 and keeping and round_ + 1 < rounds:
@@ -179,42 +194,56 @@ def estimate_from_tasks(
     return weights, policy.blank_weights
 
 
+class _Kept(NamedTuple):
+    """What the second round keeps of a task's first: the outcomes no weight can change, the
+    fields to reconcile again, and the record's country and region they are checked against
+    (as `reconcile_task` would have read them from the kept fields)."""
+
+    outcomes: dict[str, FieldOutcome]
+    others: list[FieldSpec]
+    country: str
+    region: str
+
+
 def _unchanging(
     fields: Sequence[FieldSpec],
     task: Sequence[Submission],
     results: Mapping[str, FieldOutcome],
     policy: Policy,
     cache: AnswerCache,
-) -> tuple[dict[str, FieldOutcome], list[FieldSpec], str] | None:
-    """The fields of a task whose outcome, as the tallies read it, no weight can change; the
-    others; and the record's country for the others' geopoint check. None when none is kept.
+) -> _Kept | None:
+    """The fields of a task whose outcome, as the tallies read it, no weight can change, and
+    the others; None when none is kept.
 
     A field where every answer is the same reading, a value of the field's type or blank, is
     settled by `decide.unanimous` whatever the weights, as long as they are positive (so the
     caller requires a positive prior and floor, and contributors without weights of their
     own): only the weights listed among its alternatives change, and the tallies do not read
-    them. A geopoint's check reads the record's country: a geopoint is kept only when the
-    country cannot change either (no field names it, or the one that does is kept), and a
-    kept country field hands its settled value to the geopoints reconciled again, as
-    `reconcile_task` would have read it (hence one country field at most).
+    them. A geopoint's or an elevation's outcome also depends on the record's place, read
+    from the agreed country and region fields (`where.record_place`): they are kept only
+    when the place cannot change, that is when every field it is read from is kept; else
+    they go again with all those fields. When the place cannot change, the fields reconciled
+    again are checked against it as their metadata's, since its fields are not among them.
     """
     if any(s.markers or s.weights or not s.trusted for s in task):
         return None
-    countries = [spec for spec in fields if names_country(spec)]
-    geopoints = any(spec.type == "geopoint" for spec in fields)
     free = {spec.key for spec in fields if _weight_free(spec, policy, cache)}
-    if geopoints and countries and (len(countries) > 1 or countries[0].key not in free):
-        # The country may change with the weights: geopoints and country fields go again.
-        free -= {spec.key for spec in fields if spec.type == "geopoint" or names_country(spec)}
+    checked = {spec.key for spec in fields if where.is_checked(spec)}
+    place = {spec.key for spec in fields if where.names_place(spec)}
+    fixed = place <= free
+    if checked and not fixed:
+        # The place may change with the weights: it is settled again, and all that is
+        # checked against it.
+        free -= checked | place
     if not free:
         return None
-    same = {key: results[key] for key in free}
-    others = [spec for spec in fields if spec.key not in free]
-    country = ""
-    if countries and countries[0].key in free:
-        settled = results[countries[0].key]
-        country = settled.value if settled.value and settled.accepted else ""
-    return same, others, country
+    country, region = where.place_named(fields, results) if checked and fixed else ("", "")
+    return _Kept(
+        {key: results[key] for key in free},
+        [spec for spec in fields if spec.key not in free],
+        country,
+        region,
+    )
 
 
 def _weight_free(spec: FieldSpec, policy: Policy, cache: AnswerCache) -> bool:

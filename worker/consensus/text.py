@@ -26,9 +26,16 @@ _SIGNS = str.maketrans(
     {"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "“": '"', "”": '"', "«": '"', "»": '"'}
     | dict.fromkeys("‐‑‒–—―−", "-")
 )
-# The ASCII punctuation, symbols and spaces `text_info` turns into word separators.
+# Letters old labels and French spelling join, compared as the two letters people type for
+# them ("Cœur", "Coeur"). The long s (ſ) and the printer's ligatures (ﬁ, ﬂ) are compatibility
+# characters, which NFKD already writes as plain letters; œ and æ are letters of their own.
+# "&" is the same word as "et" and "and" ("Gren. & Godr.", "Gren. et Godr.").
+_KEY_LETTERS = str.maketrans({"œ": "oe", "æ": "ae", "&": " et "})
+# The ASCII punctuation, symbols and spaces `text_info` turns into word separators ("&" into
+# the word it stands for, as _KEY_LETTERS does).
 _ASCII_SEPARATORS = str.maketrans(
     {chr(code): " " for code in range(128) if unicodedata.category(chr(code))[0] in "PSZ"}
+    | {"&": " et "}
 )
 # Label abbreviations that stand for the same word (compared after folding).
 _ABBREVIATIONS = {
@@ -45,7 +52,26 @@ _ABBREVIATIONS = {
     "fl": "fleuve",
     "for": "foret",
     "vol": "",
+    # How herbarium labels write ranks and authors: "ssp." and "subsp.", "var." and
+    # "varietas", "f." and "forma"; Linnaeus as "L.", "Linn." or "Linné".
+    "ssp": "subsp",
+    "subspecies": "subsp",
+    "varietas": "var",
+    "variety": "var",
+    "forma": "f",
+    "fo": "f",
+    "linn": "l",
+    "linne": "l",
+    "linnaeus": "l",
+    # "et", "and", "und", "&": the same word between two authors or two collectors.
+    "and": "et",
+    "und": "et",
 }
+# Words before a collector's or a determiner's name that say their role, not the name:
+# "leg. J. Duval" is "J. Duval" in a field that holds the collector.
+_ROLE_PREFIXES = frozenset(
+    {"leg", "legit", "coll", "collegit", "det", "determ", "determinavit", "rev", "revid"}
+)
 # A reference prefix before a number ("p. 87", "n° 115") says nothing about the reading.
 _NUMBER_PREFIXES = NUMBER_PREFIXES
 T = TypeVar("T")
@@ -113,7 +139,9 @@ def separated(text: str) -> str:
 
 def separated_unicode(text: str) -> str:
     """`separated` for any text."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_SIGNS).casefold())
+    decomposed = unicodedata.normalize(
+        "NFKD", text.translate(_SIGNS).casefold().translate(_KEY_LETTERS)
+    )
     return "".join(
         " " if unicodedata.category(ch)[0] in "PSZ" and ch != "°" else ch
         for ch in decomposed
@@ -126,6 +154,8 @@ def text_info(text: str) -> TextInfo:
     plain = separated(text)
     words: list[str] = []
     raw_words = plain.replace("°", " ").split()
+    if len(raw_words) > 1 and raw_words[0] in _ROLE_PREFIXES:
+        raw_words = raw_words[1:]
     for index, word in enumerate(raw_words):
         following = raw_words[index + 1] if index + 1 < len(raw_words) else ""
         if word in _NUMBER_PREFIXES and following[:1].isdigit():

@@ -5,7 +5,8 @@ herbarium publishes, and a disputed value is not ready for that. Each template f
 Darwin Core through its `mapping.dwc` (a geopoint to `decimalLatitude` and
 `decimalLongitude`); per-image metadata whose key is a Darwin Core term (`catalogNumber`,
 `institutionCode`…) goes out too, and an `occurrenceID` or a `basisOfRecord` there is the
-record's. A record's `country`, as the label names it ("Espagne"), also goes out as its ISO
+record's. A `stateProvince` given as an ISO 3166-2 code ("FR-38") goes out as its name
+("Isère"). A record's `country`, as the label names it ("Espagne"), also goes out as its ISO
 3166-1 `countryCode` ("ES"), unless a field or the metadata gives that code. The consensus confidence is in `occurrenceRemarks` (words) and `dynamicProperties`
 (JSON, per field).
 """
@@ -20,6 +21,8 @@ import zipfile
 from collections.abc import Iterable
 from typing import IO
 from xml.etree import ElementTree as ET
+
+import pycountry
 
 from worker.exports.records import Dataset, TaskRecord
 from worker.places.countries import country_code
@@ -94,6 +97,10 @@ class _Columns:
             key for key in dataset.metadata_keys if key in DARWIN_CORE_TERMS and key not in taken
         ]
         self.terms += self.metadata
+        # Fields whose values go out as stateProvince: an ISO 3166-2 code goes out as its name.
+        self.region_fields = {
+            key for key, _, _ in self.fields if _term_of(dataset, key) == "stateProvince"
+        }
         # Where the country's name comes from when its code is derived: a field or the metadata.
         self.country_field = next(
             (key for key, _, _ in self.fields if _term_of(dataset, key) == "country"), ""
@@ -140,6 +147,20 @@ def dwca_write(
     return written
 
 
+def region_name(text: str) -> str:
+    """A region as Darwin Core's stateProvince wants it, a name: an ISO 3166-2 code ("FR-38")
+    is written as the division's ISO name ("Isère"); a name is kept as the label writes it."""
+    code = text.strip().upper()
+    if "-" not in code or len(code) > 6:
+        return text
+    found = pycountry.subdivisions.get(code=code)
+    return text if found is None else _BRACKETS.sub("", str(found.name))
+
+
+# ISO writes a second language's name in brackets: "Catalunya [Cataluña]".
+_BRACKETS = re.compile(r"\s*\[[^\]]*\]")
+
+
 def _settled(record: TaskRecord, key: str) -> str:
     value = record.values.get(key)
     return value.value if value is not None and value.settled else ""
@@ -166,10 +187,13 @@ def _row(dataset: Dataset, columns: _Columns, record: TaskRecord) -> list[str]:
             coordinates = (latitude.strip(), longitude.strip())
             row += [coordinates[part] for part in parts]
         else:
+            if key in columns.region_fields:
+                text = region_name(text)
             row += [text if part == 0 else "" for part in parts]
     for key in columns.metadata:
         found = record.metadata.get(key)
-        row.append("" if found is None else str(found))
+        text = "" if found is None else str(found)
+        row.append(region_name(text) if key == "stateProvince" else text)
     if columns.country_code:
         country = (
             _settled(record, columns.country_field)

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+from worker.consensus.geo import parse_point
 from worker.exports.records import Dataset, TaskRecord
 
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
@@ -100,6 +101,14 @@ def paintable(record: TaskRecord) -> bool:
     return bool(record.image_url) and bool(record.width) and bool(record.height)
 
 
+def point_text(value: str) -> str:
+    """A stored point as a viewer shows an annotation's text: with its labels ("lat. 44.0123,
+    long. 2.8765", the same abbreviations in French and English), so that nobody reads it in
+    the other order; anything that is not a point is kept as it is."""
+    point = parse_point(value)
+    return value if point is None else f"lat. {point[0]:.4f}, long. {point[1]:.4f}"
+
+
 def canvas(dataset: Dataset, record: TaskRecord) -> dict[str, Any]:
     """The task's canvas; only for a `paintable` record."""
     canvas_id = _canvas_id(dataset, record)
@@ -127,7 +136,7 @@ def canvas(dataset: Dataset, record: TaskRecord) -> dict[str, Any]:
                 "label": _languages(dict(spec.label), key),
                 "body": {
                     "type": "TextualBody",
-                    "value": value.value,
+                    "value": point_text(value.value) if spec.type == "geopoint" else value.value,
                     "format": "text/plain",
                     "purpose": "describing",
                 },

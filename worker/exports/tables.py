@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Iterable
 from typing import IO, Any
 
+from worker.consensus.geo import parse_point
 from worker.exports.records import Dataset, TaskRecord
 
 # A cell a spreadsheet would run as a formula (=, @, + or - followed by more than a number).
@@ -48,12 +49,27 @@ def metadata_cell(value: object) -> str:
     return cell_safe(text)
 
 
+# A point's parts, each in a column of its own after the point: "lat,lon" is one cell that
+# nobody reading a spreadsheet can tell from "lon,lat", and a number per column is what
+# spreadsheets and mapping tools read.
+POINT_PARTS = ("latitude", "longitude")
+
+
 def results_columns(dataset: Dataset) -> list[str]:
     columns = ["subject_id", "file_name", "batch", "state", "confidence"]
     columns += [f"metadata.{key}" for key in dataset.metadata_keys]
     for spec in dataset.fields:
-        columns += [spec.key, f"{spec.key}.status", f"{spec.key}.agreement", f"{spec.key}.method"]
+        columns.append(spec.key)
+        if spec.type == "geopoint":
+            columns += [f"{spec.key}.{part}" for part in POINT_PARTS]
+        columns += [f"{spec.key}.status", f"{spec.key}.agreement", f"{spec.key}.method"]
     return columns
+
+
+def point_cells(value: str) -> list[str]:
+    """A stored point's latitude and longitude as two cells; two blanks for anything else."""
+    point = parse_point(value) if value else None
+    return ["", ""] if point is None else [f"{point[0]:.4f}", f"{point[1]:.4f}"]
 
 
 def results_csv_write(
@@ -92,10 +108,12 @@ def _results_row(dataset: Dataset, record: TaskRecord) -> list[str]:
     row += [metadata_cell(record.metadata.get(key)) for key in dataset.metadata_keys]
     for spec in dataset.fields:
         value = record.values.get(spec.key)
+        parts = [] if spec.type != "geopoint" else point_cells(value.value if value else "")
         if value is None:
-            row += ["", "", "", ""]
+            row += ["", *parts, "", "", ""]
         else:
-            row += [cell_safe(value.value), value.status, f"{value.agreement:.4f}", value.method]
+            row += [cell_safe(value.value), *parts, value.status, f"{value.agreement:.4f}"]
+            row.append(value.method)
     return row
 
 
@@ -156,6 +174,11 @@ def _results_schema(dataset: Dataset, columns: list[str]) -> dict[str, Any]:
     for spec in dataset.fields:
         types[f"{spec.key}.agreement"] = "number"
         descriptions[spec.key] = spec.label_in("en")
+        if spec.type == "geopoint":
+            descriptions[spec.key] += " (latitude,longitude in decimal degrees, WGS84)"
+            for part in POINT_PARTS:
+                types[f"{spec.key}.{part}"] = "number"
+                descriptions[f"{spec.key}.{part}"] = f"{part}, decimal degrees (WGS84)"
         descriptions[f"{spec.key}.status"] = "agreed, needs_more, disputed, blank or resolved"
     return {
         "fields": [

@@ -56,7 +56,7 @@ def _boxes() -> dict[str, Box]:
         shape = info.get("geoJSON") or {}
         points = [p for feature in shape.get("features") or () for p in _positions(feature)]
         if len(code) == 2 and points and code not in boxes:
-            boxes[code] = _box(points)
+            boxes[code] = box_around(points)
     return boxes
 
 
@@ -71,8 +71,9 @@ def _positions(feature: dict[str, Any]) -> Iterator[tuple[float, float]]:
     yield from walk((feature.get("geometry") or {}).get("coordinates") or [])
 
 
-def _box(points: list[tuple[float, float]]) -> Box:
-    """The smallest box around the points: across 180° when that is narrower (Fiji, Russia)."""
+def box_around(points: list[tuple[float, float]]) -> Box:
+    """The smallest box around (lon, lat) points: across 180° when that is narrower (Fiji,
+    Russia)."""
     lats = [lat for _, lat in points]
     lons = sorted({((lon + 180) % 360) - 180 for lon, _ in points})
     # The widest empty stretch of longitude is outside the box; the box is the rest.

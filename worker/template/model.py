@@ -31,6 +31,7 @@ _FIELD_PROPERTIES = {
     "mapping",
     "weight",
     "unit",
+    "level",
 }
 _OPTION_PROPERTIES = {"value", "label", "synonyms"}
 _VALIDATION_PROPERTIES = {
@@ -72,6 +73,9 @@ class FieldSpec:
     mapping: Mapping[str, Any] = field(default_factory=dict)
     weight: float = 1.0
     unit: str = ""  # a number field's unit (one of UNITS), "" when it declares none
+    # The contributor level the field asks (see worker.training): 1 is everyone; above, a field
+    # is shown only to those whose practice and known-answer results reached it.
+    level: int = 1
 
     def label_in(self, language: str) -> str:
         return self.label.get(language) or self.label["en"]

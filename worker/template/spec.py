@@ -93,6 +93,8 @@ def template_dump(specs: Iterable[FieldSpec]) -> list[dict[str, Any]]:
             item["weight"] = spec.weight
         if spec.unit:
             item["unit"] = spec.unit
+        if spec.level > 1:
+            item["level"] = spec.level
         out.append(item)
     return out
 
@@ -169,6 +171,15 @@ def _field_parse(raw: Any, where: str, errors: list[str]) -> FieldSpec | None:
     _mapping_check(mapping, type_, f"{where}.mapping", errors)
     unit = raw.get("unit", "")
     _unit_check(unit, type_, mapping, f"{where}.unit", errors)
+    level = raw.get("level", 1)
+    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 10:
+        errors.append(
+            _problem(
+                f"{where}.level",
+                _("must be a whole number from 1 to 10, not %(value)r"),
+                value=level,
+            )
+        )
     if len(errors) > before:
         return None
     return FieldSpec(
@@ -182,4 +193,5 @@ def _field_parse(raw: Any, where: str, errors: list[str]) -> FieldSpec | None:
         mapping=dict(mapping),
         weight=float(weight),
         unit=str(unit),
+        level=int(level),
     )

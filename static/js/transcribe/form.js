@@ -63,12 +63,23 @@ export function interpret(spec, text, {dayFirst = true} = {}) {
   return {};
 }
 
-function buildField(spec) {
+function buildField(spec, guide) {
   const id = `field-${spec.key}`; // template keys are [A-Za-z][A-Za-z0-9_]*: safe in ids
   const name = localized(spec.label) || spec.key;
   const root = el("div", {class: "tfield", "data-key": spec.key, "data-type": spec.type});
   const label = el("label", {for: id}, name);
   if (spec.required) label.append(" ", el("span", {class: "required-mark", "aria-hidden": "true"}, "*"));
+  if (guide?.has(spec.key)) {
+    // Out of the Tab order, so Tab still goes from field to field: Alt+G opens the same entry
+    // from the field itself. Screen readers list it as a button of its own.
+    const open = el("button", {type: "button", class: "guide-open", tabindex: "-1", "data-guide-for": spec.key, "aria-label": t("guideFor", {field: name})}, "?");
+    open.addEventListener("click", () => guide.open(spec.key, root.querySelector("input[type=text]")));
+    const head = el("div", {class: "tfield-head"});
+    head.append(label, open);
+    root.append(head);
+  } else {
+    root.append(label);
+  }
   const help = localized(spec.help);
   const describedBy = [help && `${id}-help`, `${id}-understood`, `${id}-errors`].filter(Boolean);
   const input = el("input", {
@@ -82,7 +93,7 @@ function buildField(spec) {
     "aria-describedby": describedBy.join(" "),
     list: spec.type === "select" ? `${id}-options` : null,
   });
-  root.append(label, input);
+  root.append(input);
   if (spec.type === "select") {
     const list = el("datalist", {id: `${id}-options`});
     for (const option of spec.options) {
@@ -108,10 +119,15 @@ function buildField(spec) {
   return {spec, root, input, understood, markers, errors, stash: ""};
 }
 
-export function buildForm(container, template, {onChange, dayFirst = true}) {
-  const fields = (template.fields || []).map((raw) =>
-    buildField({...raw, options: (raw.vocabulary || []).map((o) => (typeof o === "string" ? {value: o} : o))}),
-  );
+/**
+ * `guide`: {has(key), open(key, opener)} when the project has a field guide (a "?" by each
+ * field that has an entry); `locked`: keys of fields the contributor may not answer yet (left
+ * out of the form, so nothing is sent for them).
+ */
+export function buildForm(container, template, {onChange, dayFirst = true, guide = null, locked = []}) {
+  const fields = (template.fields || [])
+    .filter((raw) => !locked.includes(raw.key))
+    .map((raw) => buildField({...raw, options: (raw.vocabulary || []).map((o) => (typeof o === "string" ? {value: o} : o))}, guide));
   container.replaceChildren(...fields.map((field) => field.root));
 
   const checkedMarker = (field) => MARKERS.find((marker) => field.markers[marker].checked) || "";
@@ -173,6 +189,9 @@ export function buildForm(container, template, {onChange, dayFirst = true}) {
 
   return {
     snapshot,
+
+    /** The key of the field that has focus, if any. */
+    currentKey: () => current()?.spec.key ?? null,
 
     /** The payload to submit and the problems found before sending: {values, markers, problems}. */
     read() {

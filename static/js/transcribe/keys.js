@@ -17,6 +17,9 @@ export const TRANSCRIBE_SHORTCUTS = [
   ["fullscreen", "scFullscreen", ["Alt+X"]],
   ["focusImage", "scFocusImage", ["Alt+1"]],
   ["focusForm", "scFocusForm", ["Alt+2"]],
+  ["guide", "scGuide", ["Alt+G"]],
+  ["tutorial", "scTutorial", ["Alt+T"]],
+  ["dismissFeedback", "scDismissFeedback", ["Alt+O"]],
   [null, "scPan", ["←", "↑", "→", "↓"]],
   ["help", "scHelp", ["?"]],
 ];

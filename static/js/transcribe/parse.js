@@ -58,7 +58,8 @@ export function parseNumber(raw, unit = "") {
 /** `{value, typed}`: the number in the field's unit, and the unit written after it (null when
  * none); or null. A field without a unit reads metre words as decoration and refuses others. */
 export function parseQuantity(raw, unit = "") {
-  let text = asciiDigits(raw.normalize("NFKC").toLowerCase().trim());
+  // The minus sign of typeset labels (U+2212) is a minus (numbers.parse_number).
+  let text = asciiDigits(raw.normalize("NFKC").toLowerCase().trim()).replace(/\u2212/g, "-");
   for (const prefix of PREFIXES) {
     if (text.startsWith(prefix) && isDigit(text.slice(prefix.length).trimStart().charAt(0))) {
       text = text.slice(prefix.length).trim();
@@ -323,7 +324,7 @@ function assembleDate(numbers, month, dayFirst) {
 }
 
 // --- Geopoints: `45.1885, 5.7245`, `45°11'19"N 5°43'28"E`, `N 45.1885 E 5.7245` -------------
-const SIGNS = {"′": "'", "’": "'", "´": "'", "″": '"', "”": '"', "º": "°", "˚": "°"};
+const SIGNS = {"′": "'", "’": "'", "´": "'", "″": '"', "”": '"', "º": "°", "˚": "°", "\u2212": "-"};
 const LAT = {N: 1, S: -1};
 const LON = {E: 1, W: -1, O: -1}; // O: ouest, on French labels
 
@@ -361,7 +362,7 @@ function unlabelled(text) {
 /** [lat, lon] in decimal degrees, or null. */
 export function parsePoint(raw) {
   const [text, longitudeFirst] = unlabelled(
-    asciiDigits(raw.trim().replace(/\s+/g, " ").toUpperCase().replace(/[′’´″”º˚]/g, (ch) => SIGNS[ch])),
+    asciiDigits(raw.trim().replace(/\s+/g, " ").toUpperCase().replace(/[′’´″”º˚\u2212]/g, (ch) => SIGNS[ch])),
   );
   const tokens = pointTokens(text);
   if (!tokens || !tokens.length) return null;

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tasks.models import Batch, BatchState, Project
+from tasks.models import Batch, BatchPurpose, BatchState, Project
 from tasks.selectors.batches import batch_summary
 from tasks.services.batch_sources import Incoming, folder_walk
 from tasks.services.batches import batch_create
@@ -33,6 +33,11 @@ class Command(BaseCommand):
         parser.add_argument("--wait", action="store_true", help="Wait until the ingest ends.")
         parser.add_argument("--timeout", type=float, default=3600, help="Seconds --wait waits.")
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
+        parser.add_argument(
+            "--training",
+            action="store_true",
+            help="Training images: kept out of the real stream until given known answers.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         project = Project.objects.filter(slug=options["project"]).first()
@@ -54,6 +59,7 @@ class Command(BaseCommand):
                 name=options["name"] or source.name,
                 uploads=_incoming(source),
                 metadata_csv=metadata,
+                purpose=BatchPurpose.TRAINING if options["training"] else BatchPurpose.DATA,
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None

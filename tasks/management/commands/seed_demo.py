@@ -12,7 +12,23 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from crowd.models import User
-from tasks.models import ContributorTrust, Project, ProjectStatus, Role, Transcription
+from tasks.management.demo_training import (
+    KNOWN_IMAGES,
+    PRACTICE_IMAGES,
+    demo_known_answers_add,
+    demo_known_answers_count,
+    demo_training_add,
+    training_items,
+)
+from tasks.models import (
+    BatchPurpose,
+    ContributorTrust,
+    LeaseKind,
+    Project,
+    ProjectStatus,
+    Role,
+    Transcription,
+)
 from tasks.services.batch_sources import Incoming
 from tasks.services.batches import batch_create, batch_start
 from tasks.services.ingest import batch_ingest_here
@@ -20,7 +36,7 @@ from tasks.services.leases import lease_grant, lease_release
 from tasks.services.members import membership_set
 from tasks.services.progress import project_progress_request
 from tasks.services.projects import project_create
-from tasks.services.submissions import transcription_submit
+from tasks.services.submissions import answer_submit
 from tasks.values import ValuesRejected
 from worker.demo import DemoItem, iter_herbarium_items, iter_reference_items
 from worker.demo.noise import noisy_values
@@ -29,6 +45,8 @@ DEMO_PASSWORD = "transcrire-1898"  # noqa: S105 printed for newcomers; demo acco
 DEMO_USERS = ["lead", "curator", *[f"contributor{i}" for i in range(1, 6)]]
 # How careful each simulated volunteer is (1 = never wrong): most are careful, one is sloppy.
 VOLUNTEER_CARE = (0.97, 0.95, 0.9, 0.8, 0.3)
+# The training images are drawn apart from the data images (seed 1), so none is both.
+TRAINING_SEED = 1898
 
 DEMO_PROJECTS: list[dict[str, Any]] = [
     {
@@ -78,11 +96,13 @@ class Command(BaseCommand):
                 project=project, user=users["curator"], role=Role.CURATOR, actor=users["lead"]
             )
             self._volunteers_proven(project, users)
-            added = self._images(project, spec["generate"](count=images, seed=1))
+            truths: dict[str, dict[str, str]] = {}
+            added = self._images(project, spec["generate"](count=images, seed=1), truths=truths)
             self.stdout.write(f"{project.slug}: {added} new images, {project.tasks.count()} in all")
             if transcriptions:
-                made = self._simulate(project, spec["generate"](count=images, seed=1), users)
+                made = self._simulate(project, truths, users)
                 self.stdout.write(f"{project.slug}: {made} simulated transcriptions")
+            self._training(project, spec, users["lead"], truths)
             project_progress_request(project_id=project.pk)
         self.stdout.write(
             self.style.SUCCESS(
@@ -137,15 +157,46 @@ class Command(BaseCommand):
             redundancy_max=3,
         )
 
-    def _images(self, project: Project, items: Iterable[DemoItem]) -> int:
+    def _training(
+        self, project: Project, spec: dict[str, Any], lead: User, truths: dict[str, dict[str, str]]
+    ) -> None:
+        """A tutorial, a field guide with examples cut from the data images, and a training
+        batch of images whose true values are known: practice images and known answers."""
+        added = demo_training_add(project=project, preset=spec["preset"], lead=lead, truths=truths)
+        new = known = 0
+        wanted = PRACTICE_IMAGES + KNOWN_IMAGES
+        if demo_known_answers_count(project=project) < wanted:  # else spare drawing them again
+            training: dict[str, dict[str, str]] = {}
+            items = spec["generate"](count=wanted, seed=TRAINING_SEED)
+            new = self._images(
+                project, training_items(items), truths=training, purpose=BatchPurpose.TRAINING
+            )
+            known = demo_known_answers_add(
+                project=project, preset=spec["preset"], lead=lead, truths=training
+            )
+        self.stdout.write(
+            f"{project.slug}: {added.steps} tutorial steps, {added.entries} guide entries "
+            f"({added.examples} examples), {new} training images, {known} known answers added"
+        )
+
+    def _images(
+        self,
+        project: Project,
+        items: Iterable[DemoItem],
+        *,
+        truths: dict[str, dict[str, str]],
+        purpose: str = BatchPurpose.DATA,
+    ) -> int:
         """Ingest the demo images the project lacks as one batch, through the same pipeline as
         uploads (IIIF tiles, thumbnail, content hash), in this process: the demo is ready when
-        the command returns. Images are written to a temporary folder one at a time."""
+        the command returns. Images are written to a temporary folder one at a time. `truths`
+        receives every item's true values by file name."""
         known = set(project.tasks.values_list("original_name", flat=True))
         with tempfile.TemporaryDirectory(prefix="crowd-demo-") as folder:
             uploads = []
             metadata = {}
             for item in items:
+                truths[item.filename] = item.truth
                 if item.filename in known:
                     continue
                 path = Path(folder) / item.filename
@@ -157,10 +208,11 @@ class Command(BaseCommand):
             batch = batch_create(
                 project=project,
                 actor=None,
-                name="Démo",
+                name="Démo" if purpose == BatchPurpose.DATA else "Démo : entraînement",
                 uploads=uploads,
                 metadata=metadata,
                 start=False,
+                purpose=purpose,
             )
             batch_start(batch_id=batch.pk, send=False)
             batch = batch_ingest_here(batch_id=batch.pk)
@@ -168,12 +220,14 @@ class Command(BaseCommand):
             self.stderr.write(f"{failure['file']}: {failure['code']}")
         return batch.files_ok
 
-    def _simulate(self, project: Project, items: Iterable[DemoItem], users: dict[str, User]) -> int:
+    def _simulate(
+        self, project: Project, truths: dict[str, dict[str, str]], users: dict[str, User]
+    ) -> int:
         """Simulated volunteers transcribe about half of the project through the real services
-        (leases, validation, reconciliation), so the demo shows every outcome. Once per project."""
+        (leases, validation, reconciliation), so the demo shows every outcome. Once per project.
+        A known-answer image met on the way is answered like the others and not counted."""
         if Transcription.objects.filter(project=project).exists():
             return 0
-        truths = {item.filename: item.truth for item in items}
         types = {spec.key: spec.type for spec in project.template.specs}
         volunteers = [
             (users[f"contributor{n}"], care)
@@ -194,7 +248,7 @@ class Command(BaseCommand):
                     truths.get(lease.task.original_name, {}), types, care=care, rng=rng
                 )
                 try:
-                    transcription_submit(
+                    answer_submit(
                         task_id=lease.task_id,
                         user=user,
                         lease_id=lease.pk,
@@ -204,6 +258,8 @@ class Command(BaseCommand):
                     )
                 except ValuesRejected:  # a typo outside a select's options: the volunteer skips
                     lease_release(lease_id=lease.pk, user=user, reason="other")
+                    continue
+                if lease.kind != LeaseKind.DATA:
                     continue
                 made += 1
                 progressed = True

@@ -8,12 +8,13 @@ can change. Checked here against the plain computation, for any answers.
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from worker.consensus import Policy, Submission, reconcile_task, reliability
 from worker.consensus.engine import AnswerCache
-from worker.consensus.model import ILLEGIBLE
+from worker.consensus.model import AGREED, DISPUTED, ILLEGIBLE
 from worker.consensus.reliability import (
     BlankTally,
     ReliabilityModel,
@@ -178,10 +179,13 @@ def test_the_second_round_keeps_a_unanimous_field_and_reconciles_the_others_agai
 
 
 def reconciled_in_second_round(monkeypatch, fields, rows):
+    """The fields the second round reconciles again, and the country and region it checks
+    them against."""
     seen = []
 
     def watching(fields_, submissions, policy=None, **options):
-        seen.append(([f.key for f in fields_], options.get("country", "")))
+        place = (options.get("country", ""), options.get("region", ""))
+        seen.append(([f.key for f in fields_], *place))
         return reconcile_task(fields_, submissions, policy, **options)
 
     monkeypatch.setattr(reliability, "reconcile_task", watching)
@@ -200,7 +204,11 @@ def test_a_geopoint_is_kept_only_when_the_country_it_is_checked_against_cannot_c
         Submission(user, {"country": "France", "point": point, "name": name})
         for user, name in (("a", "Quercus ilex"), ("b", "Fagus"), ("c", "Quercus ilex"))
     ]
-    assert reconciled_in_second_round(monkeypatch, fields, same_country) == (["name"], "France")
+    assert reconciled_in_second_round(monkeypatch, fields, same_country) == (
+        ["name"],
+        "France",
+        "",
+    )
     split_country = [
         Submission(user, {"country": country, "point": point, "name": "Quercus"})
         for user, country in (("a", "France"), ("b", "Espagne"), ("c", "France"))
@@ -208,4 +216,161 @@ def test_a_geopoint_is_kept_only_when_the_country_it_is_checked_against_cannot_c
     assert reconciled_in_second_round(monkeypatch, fields, split_country) == (
         ["country", "point"],
         "",
+        "",
     )
+
+
+# A record's place is read from its country and region fields (`where.record_place`); a
+# geopoint and an elevation are checked against it.
+PLACE_FIELDS = [
+    spec("name", "text"),
+    spec("country", "select"),
+    spec("stateProvince", "text"),
+    spec("elevation", "number"),
+    spec("point", "geopoint"),
+]
+GRENOBLE, GENEVA, MADRID = "45.1885, 5.7245", "46.2044, 6.1432", "40.4168, -3.7038"
+PLACE_ANSWERS = {
+    "name": ["Quercus ilex L.", "Quercus ilex", "Quercus ilcx L.", ""],
+    "country": ["France", "Suisse", "suisse", ""],
+    # Forms of a region that the consensus takes for one value (and the weights choose which
+    # one it writes) while only one of them names a region that has a box: "FR-38" (which
+    # also gives the country) and "fr 38", "Saint Gallen" and "St. Gallen".
+    "stateProvince": ["FR-38", "fr 38", "Saint Gallen", "St. Gallen", "Isère", ""],
+    # Above France's highest land, not above the world's.
+    "elevation": ["650", "5200", ""],
+    # Geneva is in Switzerland, outside the canton of St. Gallen.
+    "point": [GRENOBLE, "5.7245, 45.1885", GENEVA, MADRID, ""],
+}
+
+
+@st.composite
+def placed_tasks(draw, max_tasks=6):
+    """Tasks whose place fields and checked fields are often unanimous, apart or together."""
+    out = []
+    for _ in range(draw(st.integers(1, max_tasks))):
+        users = draw(st.lists(st.sampled_from(USERS), min_size=1, max_size=5, unique=True))
+        shared = {key: draw(st.sampled_from(pool)) for key, pool in PLACE_ANSWERS.items()}
+        unanimous = draw(st.sets(st.sampled_from(list(PLACE_ANSWERS))))
+        rows = []
+        for user in users:
+            values = {
+                key: shared[key]
+                if key in unanimous or draw(st.booleans())
+                else draw(st.sampled_from(pool))
+                for key, pool in PLACE_ANSWERS.items()
+            }
+            rows.append(Submission(user, values))
+        out.append(rows)
+    return out
+
+
+def second_round_results(fields, rows):
+    """The outcomes the second round of `estimate_from_tasks` counts, task by task."""
+    counted = []
+    add = reliability._Tallies.add
+
+    def counting(self, fields_, submissions, results):
+        counted.append(dict(results))
+        return add(self, fields_, submissions, results)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reliability._Tallies, "add", counting)
+        estimate_from_tasks(fields, rows, Policy(), rounds=2)
+    return [as_counted(results) for results in counted[len(rows) :]]
+
+
+def as_counted(results):
+    """What the tallies read of a task's outcomes (not the weights among the alternatives)."""
+    return {
+        key: (found.value, found.status, found.agreeing, found.n) for key, found in results.items()
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(placed_tasks())
+def test_the_second_round_counts_for_every_field_what_reconciling_the_whole_task_gives(rows):
+    weights, blank_weights = plain_estimate(PLACE_FIELDS, rows, Policy(), rounds=1)
+    policy = replace(Policy(), blank_weights=blank_weights)
+    expected = [
+        as_counted(reconcile_task(PLACE_FIELDS, with_weights(task, weights), policy).fields)
+        for task in rows
+    ]
+    assert second_round_results(PLACE_FIELDS, rows) == expected
+
+
+def test_a_geopoint_and_an_elevation_are_kept_only_when_the_region_cannot_change(monkeypatch):
+    fields = [
+        spec("country", "select"),
+        spec("stateProvince", "text"),
+        spec("point", "geopoint"),
+        spec("elevation", "number"),
+        spec("name", "text"),
+    ]
+
+    def rows(regions):
+        return [
+            Submission(
+                user,
+                {
+                    "country": "France",
+                    "stateProvince": region,
+                    "point": MADRID,
+                    "elevation": "5200",
+                    "name": name,
+                },
+            )
+            for user, region, name in zip(
+                "abc", regions, ("Quercus ilex", "Fagus", "Quercus ilex"), strict=True
+            )
+        ]
+
+    # Every reader gave the region in the same form: the whole place is kept, and handed to
+    # what is reconciled again.
+    same_region = rows(["Isère"] * 3)
+    assert reconciled_in_second_round(monkeypatch, fields, same_region) == (
+        ["name"],
+        "France",
+        "Isère",
+    )
+    # The region in forms whose winner the weights choose (and the point's explanation
+    # quotes): the region and what is checked against the place go again, with the country.
+    forms = rows(["Isère", "ISERE", "isère"])
+    assert reconciled_in_second_round(monkeypatch, fields, forms) == (
+        ["country", "stateProvince", "point", "elevation", "name"],
+        "",
+        "",
+    )
+
+
+def test_a_region_the_learnt_weights_change_sends_its_geopoint_and_elevation_back():
+    fields = PLACE_FIELDS
+    # b, c and f misread names that the others agree on: after the first round their weight
+    # for text falls well under a's and d's.
+    misread = [
+        [
+            Submission(user, {"name": name})
+            for user, name in (("a", "Quercus ilex"), ("d", "Quercus ilex"), ("e", "Quercus ilex"))
+        ]
+        + [Submission(slip, {"name": "Fagus sylvatica"})]
+        for slip in "bcf"
+        for _ in range(12)
+    ]
+    # The region as a and d wrote it names the Isère (and so France), as b, c and f wrote it
+    # nothing: three against two write it first, the weights then the other way round.
+    place = [
+        Submission(
+            user,
+            {"name": "Abies alba", "stateProvince": region, "elevation": "5200", "point": MADRID},
+        )
+        for user, region in zip("adbcf", ["FR-38", "FR-38", "fr 38", "fr 38", "fr 38"], strict=True)
+    ]
+    rows = [*misread, place]
+    weights, blank_weights = plain_estimate(fields, rows, Policy(), rounds=1)
+    policy = replace(Policy(), blank_weights=blank_weights)
+    first = reconcile_task(fields, place, Policy()).fields
+    second = reconcile_task(fields, with_weights(place, weights), policy).fields
+    assert (first["stateProvince"].value, second["stateProvince"].value) == ("fr 38", "FR-38")
+    assert (first["point"].status, second["point"].status) == (AGREED, DISPUTED)
+    assert (first["elevation"].status, second["elevation"].status) == (AGREED, DISPUTED)
+    assert second_round_results(fields, rows)[-1] == as_counted(second)

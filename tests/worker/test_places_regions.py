@@ -1,0 +1,89 @@
+"""Regions as labels name them, and their boxes (pure Python, no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from worker.places.regions import (
+    MARGIN_DEGREES,
+    in_region,
+    region_box,
+    region_country,
+    region_names,
+    region_of,
+)
+
+ISERE = region_of("Isère", "FR")
+
+
+@pytest.mark.parametrize(
+    ("written", "country"),
+    [
+        ("Isère", "FR"),
+        ("ISERE", "FR"),
+        ("isère", "fr"),
+        ("Département de l'Isère", "FR"),
+        ("Dépt. de l’Isère", "FR"),
+        ("FR-38", ""),
+        ("fr-38", "FR"),
+    ],
+)
+def test_a_departement_is_read_however_a_label_writes_it(written, country):
+    assert ISERE is not None
+    assert region_of(written, country) == ISERE
+
+
+@pytest.mark.parametrize(
+    ("names", "country"),
+    [
+        (["Bayern", "Bavière", "Bavaria", "DE-BY"], "DE"),
+        (["Catalunya", "Cataluña", "Catalonia", "ES-CT"], "ES"),
+        (["Haute-Garonne", "Upper Garonne", "FR-31"], "FR"),
+        (["Corse-du-Sud", "South Corsica", "FR-2A"], "FR"),
+        (["Bretagne", "Brittany"], "FR"),
+        (["Los Angeles County", "Los Angeles"], "US"),
+    ],
+)
+def test_a_region_has_one_box_whatever_language_names_it(names, country):
+    boxes = {region_box(name, country) for name in names}
+    assert len(boxes) == 1
+    assert None not in boxes
+
+
+def test_a_state_and_a_county_of_the_same_name_are_the_state():
+    new_york = region_box("New York", "US")
+    assert new_york is not None
+    assert in_region((42.65, -73.75), new_york)  # Albany, far from New York County
+
+
+def test_without_the_country_only_an_iso_code_finds_its_region():
+    assert region_of("Limburg") is None  # Belgium's and the Netherlands'
+    assert region_of("Limburg", "BE") != region_of("Limburg", "NL")
+    assert region_country("Limburg", "NL") == "NL"
+    assert region_of("Isère") is None
+    assert region_country("FR-38") == "FR"
+
+
+@pytest.mark.parametrize("written", ["", "Atlantide", "x" * 300, "Isère-sur-Mars"])
+def test_what_names_no_region_has_no_box(written):
+    assert region_box(written, "FR") is None
+
+
+def test_a_code_of_another_country_than_the_record_s_finds_nothing():
+    assert region_of("FR-38", "IT") is None
+
+
+def test_the_words_for_a_kind_of_division_are_dropped_but_the_name_is_kept():
+    assert region_names("Provincia di Torino") == {"provincia di torino", "torino"}
+    assert "nord" in region_names("Département du Nord")
+    assert region_names("State") == {"state"}  # nothing but the word: kept as it is
+
+
+def test_a_region_box_is_its_towns_widened_by_the_margin_at_least():
+    box = region_box("Isère", "FR")
+    assert box is not None
+    # Isère's towns run from about 44.8° to 45.8° N and 4.8° to 6.1° E.
+    assert box.south < 44.8 - MARGIN_DEGREES + 0.1
+    assert box.north > 45.8 + MARGIN_DEGREES - 0.1
+    assert in_region((45.1885, 5.7245), box)  # Grenoble
+    assert not in_region((44.8378, -0.5792), box)  # Bordeaux
