@@ -86,7 +86,7 @@ def reconcile_task(
     outcomes = {
         plan.spec.key: _reconcile(plan, task) for plan in plans if plan.spec.type != "geopoint"
     }
-    checked = [plan for plan in plans if where.is_checked(plan.spec)]
+    checked = _checked(plans)
     if checked:
         # Checked last: against the country and region the other fields settled.
         place = where.record_place(fields, outcomes, country, region)
@@ -110,6 +110,20 @@ def reconcile_task(
     else:
         decision = DISPUTED
     return TaskOutcome(fields=outcomes, decision=decision)
+
+
+# The checked plans of the last list of plans (`plans_for` gives the same list for the same
+# fields and policy), kept alive with it.
+_LAST_CHECKED: list[tuple[list[FieldPlan], list[FieldPlan]]] = []
+
+
+def _checked(plans: list[FieldPlan]) -> list[FieldPlan]:
+    """The plans of the fields checked against the record's place, in order."""
+    if _LAST_CHECKED and _LAST_CHECKED[0][0] is plans:
+        return _LAST_CHECKED[0][1]
+    checked = [plan for plan in plans if where.is_checked(plan.spec)]
+    _LAST_CHECKED[:] = [(plans, checked)]
+    return checked
 
 
 # Plans whose geopoint consensus knows the record's country and region, by plan and boxes.

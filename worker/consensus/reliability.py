@@ -164,6 +164,12 @@ def estimate_from_tasks(
     # left to reconcile again and the place they are checked against.
     kept: list[_Kept | None] = [None] * len(tasks)
     keeping = model.floor > 0 and policy.prior_weight > 0
+    countries, regions = where.place_fields(fields)
+    place = _PlaceKeys(
+        [spec for spec in fields if where.is_checked(spec)],
+        {spec.key for spec in countries},
+        {spec.key for spec in regions},
+    )
     for round_ in range(rounds):
         tallies = _Tallies(model)
         blanks = BlankTally()
@@ -188,10 +194,19 @@ def estimate_from_tasks(
             tallies.add(fields, task, results)
             blanks.add(fields, task, results, policy, cache)
             if round_ == 0 and keeping and round_ + 1 < rounds:
-                kept[index] = _unchanging(fields, task, results, policy, cache)
+                kept[index] = _unchanging(fields, task, results, policy, cache, place)
         weights = tallies.weights()
         policy = replace(policy, blank_weights=blanks.shares(fields, policy, model))
     return weights, policy.blank_weights
+
+
+class _PlaceKeys(NamedTuple):
+    """A template's fields checked against the record's place, and the keys of those its
+    country and its region are read from."""
+
+    checked: list[FieldSpec]
+    countries: set[str]
+    regions: set[str]
 
 
 class _Kept(NamedTuple):
@@ -211,6 +226,7 @@ def _unchanging(
     results: Mapping[str, FieldOutcome],
     policy: Policy,
     cache: AnswerCache,
+    keys: _PlaceKeys,
 ) -> _Kept | None:
     """The fields of a task whose outcome, as the tallies read it, no weight can change, and
     the others; None when none is kept.
@@ -220,29 +236,31 @@ def _unchanging(
     caller requires a positive prior and floor, and contributors without weights of their
     own): only the weights listed among its alternatives change, and the tallies do not read
     them. A geopoint's or an elevation's outcome also depends on the record's place, read
-    from the agreed country and region fields (`where.record_place`): they are kept only
-    when the place cannot change, that is when every field it is read from is kept; else
-    they go again with all those fields. When the place cannot change, the fields reconciled
-    again are checked against it as their metadata's, since its fields are not among them.
+    from the agreed country and region fields (`where.record_place`): it is kept only when
+    what it is checked against cannot change (`where.place_may_change`), that is when every
+    field of the country, of the region or of both is kept. The country's (region's) fields
+    go again together, or stay together and hand what they settled to the fields reconciled
+    again, as the metadata's country (region) they are checked against.
     """
     if any(s.markers or s.weights or not s.trusted for s in task):
         return None
     free = {spec.key for spec in fields if _weight_free(spec, policy, cache)}
-    checked = {spec.key for spec in fields if where.is_checked(spec)}
-    place = {spec.key for spec in fields if where.names_place(spec)}
-    fixed = place <= free
-    if checked and not fixed:
-        # The place may change with the weights: it is settled again, and all that is
-        # checked against it.
-        free -= checked | place
+    country = region = None
+    if keys.checked:
+        settled = where.place_settled(fields, {key: results[key] for key in free})
+        country, region = settled
+        if country is None:
+            free -= keys.countries
+        if region is None:
+            free -= keys.regions
+        free -= {spec.key for spec in keys.checked if where.place_may_change(spec, settled)}
     if not free:
         return None
-    country, region = where.place_named(fields, results) if checked and fixed else ("", "")
     return _Kept(
         {key: results[key] for key in free},
         [spec for spec in fields if spec.key not in free],
-        country,
-        region,
+        country or "",
+        region or "",
     )
 
 

@@ -299,7 +299,9 @@ def test_the_second_round_counts_for_every_field_what_reconciling_the_whole_task
     assert second_round_results(PLACE_FIELDS, rows) == expected
 
 
-def test_a_geopoint_and_an_elevation_are_kept_only_when_the_region_cannot_change(monkeypatch):
+def test_a_geopoint_is_kept_while_its_place_cannot_change_an_elevation_while_its_country_cannot(
+    monkeypatch,
+):
     fields = [
         spec("country", "select"),
         spec("stateProvince", "text"),
@@ -308,12 +310,12 @@ def test_a_geopoint_and_an_elevation_are_kept_only_when_the_region_cannot_change
         spec("name", "text"),
     ]
 
-    def rows(regions):
+    def rows(regions, country="France"):
         return [
             Submission(
                 user,
                 {
-                    "country": "France",
+                    "country": country,
                     "stateProvince": region,
                     "point": MADRID,
                     "elevation": "5200",
@@ -334,12 +336,31 @@ def test_a_geopoint_and_an_elevation_are_kept_only_when_the_region_cannot_change
         "Isère",
     )
     # The region in forms whose winner the weights choose (and the point's explanation
-    # quotes): the region and what is checked against the place go again, with the country.
-    forms = rows(["Isère", "ISERE", "isère"])
-    assert reconciled_in_second_round(monkeypatch, fields, forms) == (
-        ["country", "stateProvince", "point", "elevation", "name"],
+    # quotes): the region goes again, and the point with it; the elevation is checked against
+    # the country, which is kept.
+    forms = ["Isère", "ISERE", "isère"]
+    assert reconciled_in_second_round(monkeypatch, fields, rows(forms)) == (
+        ["stateProvince", "point", "name"],
+        "France",
+        "",
+    )
+    # Without a country field's, the record's country is the region's: the elevation goes too.
+    assert reconciled_in_second_round(monkeypatch, fields, rows(forms, country="")) == (
+        ["stateProvince", "point", "elevation", "name"],
         "",
         "",
+    )
+    # The country split: it goes again with what is checked against it; the region is kept.
+    split = [
+        Submission(user, {**values, "country": country})
+        for (user, values), country in zip(
+            [(s.user, s.values) for s in same_region], ["France", "Espagne", "France"], strict=True
+        )
+    ]
+    assert reconciled_in_second_round(monkeypatch, fields, split) == (
+        ["country", "point", "elevation", "name"],
+        "",
+        "Isère",
     )
 
 
