@@ -8,8 +8,8 @@ taken out, the box is made again from the others and widened as the engine widen
 the town is checked against it. A town found outside is a real place that a point collected
 there would be held back for: the share of them is the false-alarm rate at the edges, an
 upper bound for points inside (most of a region is not its edge). Also: how long the tables
-take to build (the towns once per process, then each country's regions the first time one
-is asked for) and how many regions have a box. Prints figures; asserts
+take to build (the towns' file read once per process, then each country's towns and regions
+the first time one is asked for) and how many regions have a box. Prints figures; asserts
 nothing.
 """
 
@@ -23,7 +23,8 @@ from worker.places.bounds import box_around
 
 def main() -> None:
     started = time.process_time()
-    regions._towns()
+    regions._places_text()
+    codes = regions._country_codes()
     read = time.process_time() - started
     started = time.process_time()
     france = regions._boxes("FR")
@@ -32,7 +33,7 @@ def main() -> None:
     towns: dict[str, list[tuple[float, float]]] = {}
     boxes: dict[str, regions.Box] = {}
     names = 0
-    for code in sorted(regions._towns()):
+    for code in codes:
         towns.update(regions._catalogue(code)[0])
         names += len(regions._catalogue(code)[1])
         boxes.update(regions._boxes(code))

@@ -168,7 +168,7 @@ def _settled_add(
     for observation in reliability_observations(fields, weighted, outcome):
         key = (observation.user, observation.field_type)
         tallies[key] = reliability_update(tallies.get(key, Tally()), observation)
-    blanks.add(fields, weighted, outcome, policy)
+    blanks.add(fields, weighted, outcome.fields, policy)
 
 
 class Prior:

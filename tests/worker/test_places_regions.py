@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from worker.places import regions
 from worker.places.regions import (
     MARGIN_DEGREES,
     in_region,
@@ -87,3 +90,15 @@ def test_a_region_box_is_its_towns_widened_by_the_margin_at_least():
     assert box.north > 45.8 + MARGIN_DEGREES - 0.1
     assert in_region((45.1885, 5.7245), box)  # Grenoble
     assert not in_region((44.8378, -0.5792), box)  # Bordeaux
+
+
+def test_a_country_s_towns_found_by_their_opening_are_those_the_whole_file_gives(monkeypatch):
+    everything = json.loads(regions._places_text())
+    assert regions._towns_open_with_code()  # else every look-up parses the whole file
+    for code in ("FR", "US", "CI", "AD", "ZZ"):
+        expected = [place for place in everything if place["country_code"] == code]
+        assert regions._places(code) == expected
+        monkeypatch.setattr(regions, "_towns_open_with_code", lambda: False)
+        assert regions._places(code) == expected
+        monkeypatch.undo()
+    assert regions._country_codes() == sorted({place["country_code"] for place in everything})

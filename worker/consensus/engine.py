@@ -6,9 +6,10 @@ Pure and deterministic: the same transcriptions give the same outcome whatever t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import partial
+from operator import attrgetter
 
 from worker.consensus import geo, where
 from worker.consensus.decide import decide, one_form, unanimous
@@ -27,11 +28,25 @@ from worker.consensus.model import (
     TaskOutcome,
     Vote,
 )
-from worker.consensus.plan import FieldPlan, TaskSubmissions, field_reader, plan_for
+from worker.consensus.plan import (
+    AnswerCache,
+    FieldPlan,
+    TaskSubmissions,
+    field_reader,
+    plan_for,
+    plans_for,
+    read_answers,
+)
 from worker.places.bounds import Box
 from worker.template import FieldSpec
 
-__all__ = ["canonical_order", "field_reader", "reconcile_field", "reconcile_task"]
+__all__ = [
+    "AnswerCache",
+    "canonical_order",
+    "field_reader",
+    "reconcile_field",
+    "reconcile_task",
+]
 
 
 def reconcile_task(
@@ -41,6 +56,8 @@ def reconcile_task(
     *,
     country: str = "",
     region: str = "",
+    cache: AnswerCache | None = None,
+    weights: Mapping[str, Mapping[str, float]] | None = None,
 ) -> TaskOutcome:
     """Reconcile every field of one task from all its transcriptions so far.
 
@@ -55,27 +72,34 @@ def reconcile_task(
     decision is `complete` when every field is accepted (agreed or blank), `needs_more`
     while a field is unsettled and the task is under the policy's maximum, `disputed` once
     the maximum is reached with fields still unsettled.
+
+    `cache`, kept by the caller for this task, keeps the answers' readings for the next call
+    on the same answers (with other weights, say): the outcome is the same with or without it.
+
+    `weights`, per contributor and field type, replace those their submissions carry: the
+    outcome is that of `reliability.with_weights(submissions, weights)`, without making
+    the submissions again.
     """
     policy = policy or Policy()
-    task = TaskSubmissions(canonical_order(submissions), policy)
+    task = TaskSubmissions(canonical_order(submissions), policy, cache, weights)
+    plans = plans_for(fields, policy)
     outcomes = {
-        spec.key: _reconcile(plan_for(spec, policy), task)
-        for spec in fields
-        if spec.type != "geopoint"
+        plan.spec.key: _reconcile(plan, task) for plan in plans if plan.spec.type != "geopoint"
     }
-    checked = [spec for spec in fields if spec.type == "geopoint" or where.is_elevation(spec)]
+    checked = _checked(plans)
     if checked:
         # Checked last: against the country and region the other fields settled.
         place = where.record_place(fields, outcomes, country, region)
-        for spec in checked:
+        for plan in checked:
+            spec = plan.spec
             if spec.type != "geopoint":
                 outcomes[spec.key] = where.held_implausible(
                     outcomes[spec.key], spec, place, task.n, policy
                 )
             elif place is where.NOWHERE:
-                outcomes[spec.key] = _reconcile(plan_for(spec, policy), task)
+                outcomes[spec.key] = _reconcile(plan, task)
             else:
-                found = _reconcile(_plan_in(plan_for(spec, policy), place), task)
+                found = _reconcile(_plan_in(plan, place), task)
                 outcomes[spec.key] = where.held_outside(found, place, task.n, policy)
         outcomes = {spec.key: outcomes[spec.key] for spec in fields}
     n = task.n
@@ -86,6 +110,20 @@ def reconcile_task(
     else:
         decision = DISPUTED
     return TaskOutcome(fields=outcomes, decision=decision)
+
+
+# The checked plans of the last list of plans (`plans_for` gives the same list for the same
+# fields and policy), kept alive with it.
+_LAST_CHECKED: list[tuple[list[FieldPlan], list[FieldPlan]]] = []
+
+
+def _checked(plans: list[FieldPlan]) -> list[FieldPlan]:
+    """The plans of the fields checked against the record's place, in order."""
+    if _LAST_CHECKED and _LAST_CHECKED[0][0] is plans:
+        return _LAST_CHECKED[0][1]
+    checked = [plan for plan in plans if where.is_checked(plan.spec)]
+    _LAST_CHECKED[:] = [(plans, checked)]
+    return checked
 
 
 # Plans whose geopoint consensus knows the record's country and region, by plan and boxes.
@@ -112,9 +150,12 @@ def _plan_in(plan: FieldPlan, place: where.Place) -> FieldPlan:
     return found
 
 
+_user = attrgetter("user")
+
+
 def canonical_order(submissions: Sequence[Submission]) -> list[Submission]:
     """Submissions sorted by contributor, so arrival order never changes a result."""
-    ordered = sorted(submissions, key=lambda s: s.user)
+    ordered = sorted(submissions, key=_user)
     if len({s.user for s in ordered}) < len(ordered):  # the same person twice: sort on content
         ordered.sort(
             key=lambda s: (
@@ -134,6 +175,11 @@ def reconcile_field(
     return _reconcile(plan_for(spec, policy), TaskSubmissions(submissions, policy))
 
 
+# `Vote(user, weight, reading)` without the named tuple's generated constructor, a Python
+# function: one vote is made per answer of every field that goes to the general rule.
+_vote = tuple.__new__
+
+
 def _reconcile(plan: FieldPlan, task: TaskSubmissions) -> FieldOutcome:
     key, read = plan.spec.key, plan.read
     if task.marked and any(s.markers.get(key) == UNASKED for s in task.submissions):
@@ -146,18 +192,19 @@ def _reconcile(plan: FieldPlan, task: TaskSubmissions) -> FieldOutcome:
             for s in task.submissions
         ]
     else:
-        readings = [read(values.get(key) or "") for values in task.values]
-        if readings:
-            # The common cases first: everyone gave the same value (in any form) or left it
-            # blank; or everyone who typed something typed the same value.
-            first = readings[0]
-            same_text, same_kind = first.text, first.kind
-            for r in readings:
-                if r is not first and (r.text != same_text or r.kind != same_kind):
-                    quick = one_form(plan, task, readings)
-                    break
-            else:
-                quick = unanimous(plan, task, first)
+        cache = task.cache
+        if cache is None:
+            readings, same, one_value, _ = read_answers(key, read, task.values)
+        else:
+            readings, same, one_value, _ = cache.readings(key, read, task.values)
+        # The common cases first: everyone gave the same value (in any form) or left it
+        # blank; or everyone who typed something typed the same value.
+        if same is not None:
+            quick = unanimous(plan, task, same)
+            if quick is not None:
+                return quick
+        elif one_value:
+            quick = one_form(plan, task, readings)
             if quick is not None:
                 return quick
     share = plan.share
@@ -169,12 +216,12 @@ def _reconcile(plan: FieldPlan, task: TaskSubmissions) -> FieldOutcome:
     ):
         kind = reading.kind
         if kind == "value":
-            values.append(Vote(user, weight, reading))
+            values.append(_vote(Vote, (user, weight, reading)))
         elif kind == ABSENT:
-            others.append(Vote(user, weight, reading))
+            others.append(_vote(Vote, (user, weight, reading)))
         else:
             weight *= share
-            others.append(Vote(user, weight, reading))
+            others.append(_vote(Vote, (user, weight, reading)))
         total += weight
     if total <= 0:
         # Every weight is zero: count heads instead.

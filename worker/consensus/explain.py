@@ -14,6 +14,7 @@ with a plural names the parameter that picks the form (`counter`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 # One part of an explanation: (code, *params).
@@ -232,6 +233,13 @@ def params_of(part: Part) -> dict[str, Any]:
 
 
 def english_part(part: Part) -> str:
+    return _english_part(*part)
+
+
+# Explanations repeat (a file of 20,000 subjects has a few thousand distinct parts): each is
+# rendered once. `typed`, so that 1, 1.0 and True, equal as keys, keep their own texts.
+@lru_cache(maxsize=1 << 14, typed=True)
+def _english_part(*part: Any) -> str:
     message = CATALOGUE[part[0]]
     params = dict(zip(message.params, part[1:], strict=True))
     text = message.singular
@@ -242,7 +250,7 @@ def english_part(part: Part) -> str:
 
 def english(parts: Iterable[Part]) -> str:
     """The explanation in English, as the command line and the exports write it."""
-    return SEPARATOR.join(english_part(part) for part in parts)
+    return SEPARATOR.join([_english_part(*part) for part in parts])
 
 
 def as_data(parts: Iterable[Part]) -> list[dict[str, Any]]:

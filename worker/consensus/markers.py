@@ -64,11 +64,23 @@ def marker_of(text: str) -> str | None:
     """ILLEGIBLE or ABSENT when `text` (already cleaned) is a placeholder, else None."""
     if len(text) > 24:  # every placeholder is short; skip the folding for real values
         return None
-    folded = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch)
-    ).strip(" []()")
+    folded = folded_placeholder(text)
     if folded in _ILLEGIBLE:
         return ILLEGIBLE
     if folded in _ABSENT:
         return ABSENT
     return None
+
+
+def folded_placeholder(text: str) -> str:
+    """Case-folded, without accents, brackets and spaces trimmed: as placeholders are listed."""
+    if text.isascii():  # no accent to remove: what `folded_placeholder_unicode` makes of it
+        return text.lower().strip(" []()")
+    return folded_placeholder_unicode(text)
+
+
+def folded_placeholder_unicode(text: str) -> str:
+    """`folded_placeholder` for any text."""
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch)
+    ).strip(" []()")

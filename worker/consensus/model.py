@@ -17,6 +17,8 @@ DISPUTED = "disputed"
 BLANK = "blank"
 
 COMPLETE = "complete"
+# The statuses of a field settled without a curator (`FieldOutcome.accepted`).
+SETTLED = (AGREED, BLANK)
 
 ILLEGIBLE = "illegible"
 ABSENT = "absent"
@@ -117,7 +119,7 @@ class FieldOutcome:
     @property
     def accepted(self) -> bool:
         """Settled without a curator: an agreed value or an agreed blank."""
-        return self.status in (AGREED, BLANK)
+        return self.status in SETTLED
 
 
 # Frozen dataclasses set each field through object.__setattr__, which makes their constructors

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 from worker.consensus import dates, geo, numbers, select, text
 from worker.consensus.explain import Part
@@ -119,14 +120,118 @@ def plan_for(spec: FieldSpec, policy: Policy) -> FieldPlan:
     return plan
 
 
+# The plans of the last fields and policy reconciled together: a file, or a batch of a
+# project's tasks, is reconciled task after task with the same ones. Only for a tuple of
+# fields, which cannot change under the same identity (kept alive here with the policy).
+_LAST_PLANS: list[tuple[tuple[FieldSpec, ...], Policy, list[FieldPlan]]] = []
+
+
+def plans_for(fields: Sequence[FieldSpec], policy: Policy) -> list[FieldPlan]:
+    """The plan of every field, in order."""
+    if type(fields) is not tuple:
+        return [plan_for(spec, policy) for spec in fields]
+    if _LAST_PLANS:
+        last_fields, last_policy, plans = _LAST_PLANS[0]
+        if last_fields is fields and last_policy is policy:
+            return plans
+    plans = [plan_for(spec, policy) for spec in fields]
+    _LAST_PLANS[:] = [(fields, policy, plans)]
+    return plans
+
+
+class AnswerCache:
+    """One task's answers as its fields read them, kept from one pass over the task to the next.
+
+    The command line reconciles every task three times (two reliability rounds, then the last
+    pass) with the same answers and other weights: each field's readings are worked out on the
+    first pass and reused after. The readings stay valid while the task's answers are the same
+    mapping objects in the same order (`with_weights` keeps them); any other answers empty the
+    cache first, so a stale reading is never used. Answers are never changed in place (a
+    transcription is never edited once submitted): a caller that did would have to drop the
+    cache.
+    """
+
+    __slots__ = ("_entries", "_values")
+
+    def __init__(self) -> None:
+        self._values: list[Mapping[str, str]] = []
+        self._entries: dict[tuple[str, Callable[[str], Reading]], FieldReadings] = {}
+
+    def follow(self, values: list[Mapping[str, str]]) -> None:
+        """Keep the readings if `values` are the answers they were read from, else forget them."""
+        kept = self._values
+        if len(kept) != len(values) or any(a is not b for a, b in zip(kept, values, strict=True)):
+            self._values = values
+            self._entries = {}
+
+    def known(self, key: str, read: Callable[[str], Reading]) -> FieldReadings | None:
+        """The readings of field `key` by `read` if they were worked out, else None."""
+        return self._entries.get((key, read))
+
+    def readings(
+        self, key: str, read: Callable[[str], Reading], values: list[Mapping[str, str]]
+    ) -> FieldReadings:
+        found = self._entries.get((key, read))
+        if found is None:
+            found = self._entries[(key, read)] = read_answers(key, read, values)
+        return found
+
+
+class FieldReadings(NamedTuple):
+    """The readings of one field's answers, in the task's order, and their shape."""
+
+    readings: list[Reading]
+    # The reading every answer gave (the same text and kind), or None when they differ.
+    same: Reading | None
+    # Every answer is blank or one and the same value of the field's type, not all blank:
+    # the shape `decide.one_form` works out (whether it may, depends on the weights).
+    one_value: bool
+    blanks: int  # how many answers are blank
+
+
+def read_answers(
+    key: str, read: Callable[[str], Reading], values: list[Mapping[str, str]]
+) -> FieldReadings:
+    readings = [read(answers.get(key) or "") for answers in values]
+    blanks = 0
+    form: Reading | None = None
+    one_value = True
+    for r in readings:
+        if r.kind == "blank":
+            blanks += 1
+        elif r.kind != "value":
+            one_value = False
+        elif form is None:
+            form = r
+        elif r is not form and (r.text != form.text or r.key != form.key):
+            one_value = False
+    if form is None:
+        one_value = False
+    elif one_value:
+        # A value that is not one of the type (unread text): the general rule explains it.
+        one_value = not (isinstance(form.key, tuple) and form.key and form.key[0] == "text")
+    same = None
+    if readings:
+        first = readings[0]
+        text, kind = first.text, first.kind
+        for r in readings:
+            if r is not first and (r.text != text or r.kind != kind):
+                break
+        else:
+            same = first
+    return FieldReadings(readings, same, one_value, blanks)
+
+
 class TaskSubmissions:
     """The submissions of one task as its fields read them: answers, users, weights by type."""
 
     __slots__ = (
         "_cap",
+        "_learnt",
         "_policy",
         "_prior",
         "_weights",
+        "cache",
         "marked",
         "n",
         "submissions",
@@ -135,31 +240,52 @@ class TaskSubmissions:
         "values",
     )
 
-    def __init__(self, submissions: Sequence[Submission], policy: Policy) -> None:
+    def __init__(
+        self,
+        submissions: Sequence[Submission],
+        policy: Policy,
+        cache: AnswerCache | None = None,
+        learnt: Mapping[str, Mapping[str, float]] | None = None,
+    ) -> None:
         self.submissions = submissions
+        self._learnt = learnt
         self._policy = policy
         self.values: list[Mapping[str, str]] = [s.values for s in submissions]
-        self.users = tuple(s.user for s in submissions)
+        if cache is not None:
+            cache.follow(self.values)
+        self.cache = cache
+        self.users = tuple([s.user for s in submissions])
         self.n = len(submissions)
         self.marked = any(s.markers for s in submissions)
         self._prior = policy.prior_weight
         self._cap = policy.unproven_weight
         self._weights: dict[str, list[float]] = {}
         # Usually empty, so that checking a value's backers costs nothing.
-        self.untrusted = frozenset(s.user for s in submissions if not s.trusted)
+        self.untrusted = frozenset([s.user for s in submissions if not s.trusted])
 
     def asked(self, key: str) -> TaskSubmissions:
         """The submissions of those who were asked the field `key` (not marked unasked)."""
+        # No answer cache: it reads the answers of the whole task, by position.
         return TaskSubmissions(
-            [s for s in self.submissions if s.markers.get(key) != UNASKED], self._policy
+            [s for s in self.submissions if s.markers.get(key) != UNASKED],
+            self._policy,
+            learnt=self._learnt,
         )
 
     def weights(self, field_type: str) -> list[float]:
         """Each contributor's weight for fields of this type (the prior when unknown)."""
         weights = self._weights.get(field_type)
         if weights is None:
-            prior, cap = self._prior, self._cap
-            weights = [s.weights.get(field_type, prior) for s in self.submissions]
+            prior, cap, learnt = self._prior, self._cap, self._learnt
+            if learnt is None:
+                weights = [s.weights.get(field_type, prior) for s in self.submissions]
+            else:  # a contributor's learnt weights replace those of their submission
+                weights = [
+                    (s.weights if (own := learnt.get(s.user)) is None else own).get(
+                        field_type, prior
+                    )
+                    for s in self.submissions
+                ]
             if self.untrusted:
                 weights = [
                     w if s.trusted else min(cap, w)

@@ -20,6 +20,7 @@ by counting them:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 NUMBER_PREFIXES = frozenset(
     {"p", "pp", "no", "n", "nr", "num", "vol", "t", "tome", "n°", "fasc", "fascicule", "bd"}
@@ -37,13 +38,13 @@ def printed_form(value: str, forms: Sequence[tuple[str, int]]) -> tuple[str, boo
     typed each. Only those with exactly the same letters and digits (case and accents
     included) compete with it, and only when at least half as many typed them: a form most
     people typed stands, whatever slips it might show."""
-    letters = _letters(value)
     typed = sum(count for form, count in forms if form == value)
-    candidates = {
-        form
-        for form, count in forms
-        if form != value and 2 * count >= typed and _letters(form) == letters
-    }
+    # Most often every form is the value itself: its letters need not be worked out.
+    rivals = [form for form, count in forms if form != value and 2 * count >= typed]
+    if not rivals:
+        return value, False
+    letters = _letters(value)
+    candidates = {form for form in rivals if _letters(form) == letters}
     if not candidates:
         return value, False
     candidates.add(value)
@@ -74,10 +75,12 @@ def _words(text: str) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=1 << 16)
 def _letters(text: str) -> str:
     return "".join(ch for word in _words(text) for ch in word if ch.isalnum())
 
 
+@lru_cache(maxsize=1 << 14)
 def _likelihood(form: str) -> tuple[bool, bool, int, bool, int, int]:
     """How likely a form is the printed one; compared as a tuple, higher is likelier."""
     words = form.split()

@@ -25,9 +25,19 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
-from worker.consensus.engine import field_reader, reconcile_task
-from worker.consensus.model import Policy, Submission, TaskOutcome, new_submission
+from worker.consensus import where
+from worker.consensus.engine import AnswerCache, field_reader, reconcile_task
+from worker.consensus.model import (
+    SETTLED,
+    FieldOutcome,
+    Policy,
+    Reading,
+    Submission,
+    TaskOutcome,
+    new_submission,
+)
 from worker.template import FieldSpec
 
 KNOWN = "known"
@@ -137,23 +147,135 @@ def estimate_from_tasks(
     *,
     rounds: int = 2,
     model: ReliabilityModel | None = None,
+    caches: Sequence[AnswerCache] | None = None,
 ) -> tuple[dict[str, dict[str, float]], tuple[tuple[str, float], ...]]:
-    """Contributor weights and per-field blank shares (`Policy.blank_weights`), learnt together."""
+    """Contributor weights and per-field blank shares (`Policy.blank_weights`), learnt together.
+
+    Every round reads the same answers: each task's are read once, in the first round, and
+    kept in its `AnswerCache` (`caches`, one per task, to reuse them afterwards too).
+    """
     policy = policy or Policy()
     model = model or ReliabilityModel()
     tasks = [list(task) for task in tasks]
+    if caches is None:
+        caches = [AnswerCache() for _ in tasks]
     weights: dict[str, dict[str, float]] = {}
-    for _ in range(rounds):
+    # Per task, the outcomes of the first round that no later round can change, the fields
+    # left to reconcile again and the place they are checked against.
+    kept: list[_Kept | None] = [None] * len(tasks)
+    keeping = model.floor > 0 and policy.prior_weight > 0
+    countries, regions = where.place_fields(fields)
+    place = _PlaceKeys(
+        [spec for spec in fields if where.is_checked(spec)],
+        {spec.key for spec in countries},
+        {spec.key for spec in regions},
+    )
+    for round_ in range(rounds):
         tallies = _Tallies(model)
         blanks = BlankTally()
-        for task in tasks:
-            weighted = with_weights(task, weights)
-            outcome = reconcile_task(fields, weighted, policy)
-            tallies.add(fields, weighted, outcome)
-            blanks.add(fields, weighted, outcome, policy)
+        for index, (task, cache) in enumerate(zip(tasks, caches, strict=True)):
+            # The weights go along with the task rather than into new submissions: the
+            # tallies read the contributors and their answers, not their weights.
+            known = kept[index]
+            learnt = weights or None
+            if known is None:
+                results = reconcile_task(fields, task, policy, cache=cache, weights=learnt).fields
+            else:
+                outcome = reconcile_task(
+                    known.others,
+                    task,
+                    policy,
+                    cache=cache,
+                    weights=learnt,
+                    country=known.country,
+                    region=known.region,
+                )
+                results = {**known.outcomes, **outcome.fields}
+            tallies.add(fields, task, results)
+            blanks.add(fields, task, results, policy, cache)
+            if round_ == 0 and keeping and round_ + 1 < rounds:
+                kept[index] = _unchanging(fields, task, results, policy, cache, place)
         weights = tallies.weights()
         policy = replace(policy, blank_weights=blanks.shares(fields, policy, model))
     return weights, policy.blank_weights
+
+
+class _PlaceKeys(NamedTuple):
+    """A template's fields checked against the record's place, and the keys of those its
+    country and its region are read from."""
+
+    checked: list[FieldSpec]
+    countries: set[str]
+    regions: set[str]
+
+
+class _Kept(NamedTuple):
+    """What the second round keeps of a task's first: the outcomes no weight can change, the
+    fields to reconcile again, and the record's country and region they are checked against
+    (as `reconcile_task` would have read them from the kept fields)."""
+
+    outcomes: dict[str, FieldOutcome]
+    others: list[FieldSpec]
+    country: str
+    region: str
+
+
+def _unchanging(
+    fields: Sequence[FieldSpec],
+    task: Sequence[Submission],
+    results: Mapping[str, FieldOutcome],
+    policy: Policy,
+    cache: AnswerCache,
+    keys: _PlaceKeys,
+) -> _Kept | None:
+    """The fields of a task whose outcome, as the tallies read it, no weight can change, and
+    the others; None when none is kept.
+
+    A field where every answer is the same reading, a value of the field's type or blank, is
+    settled by `decide.unanimous` whatever the weights, as long as they are positive (so the
+    caller requires a positive prior and floor, and contributors without weights of their
+    own): only the weights listed among its alternatives change, and the tallies do not read
+    them. A geopoint's or an elevation's outcome also depends on the record's place, read
+    from the agreed country and region fields (`where.record_place`): it is kept only when
+    what it is checked against cannot change (`where.place_may_change`), that is when every
+    field of the country, of the region or of both is kept. The country's (region's) fields
+    go again together, or stay together and hand what they settled to the fields reconciled
+    again, as the metadata's country (region) they are checked against.
+    """
+    if any(s.markers or s.weights or not s.trusted for s in task):
+        return None
+    free = {spec.key for spec in fields if _weight_free(spec, policy, cache)}
+    country = region = None
+    if keys.checked:
+        settled = where.place_settled(fields, {key: results[key] for key in free})
+        country, region = settled
+        if country is None:
+            free -= keys.countries
+        if region is None:
+            free -= keys.regions
+        free -= {spec.key for spec in keys.checked if where.place_may_change(spec, settled)}
+    if not free:
+        return None
+    return _Kept(
+        {key: results[key] for key in free},
+        [spec for spec in fields if spec.key not in free],
+        country or "",
+        region or "",
+    )
+
+
+def _weight_free(spec: FieldSpec, policy: Policy, cache: AnswerCache) -> bool:
+    found = cache.known(spec.key, field_reader(spec, policy))
+    reading = found.same if found is not None else None
+    return reading is not None and (
+        reading.kind == "blank" or (reading.kind == "value" and _typed(reading))
+    )
+
+
+def _typed(reading: Reading) -> bool:
+    """A value of the field's type, not text it could not read (see `decide.unanimous`)."""
+    key = reading.key
+    return not (isinstance(key, tuple) and key and key[0] == "text")
 
 
 class _Tallies:
@@ -171,24 +293,43 @@ class _Tallies:
         self.sums: dict[tuple[str, str], list[float]] = {}
 
     def add(
-        self, fields: Sequence[FieldSpec], submissions: Sequence[Submission], outcome: TaskOutcome
+        self,
+        fields: Sequence[FieldSpec],
+        submissions: Sequence[Submission],
+        results: Mapping[str, FieldOutcome],
     ) -> None:
-        sums = self.sums
-        results = outcome.fields
+        users = [s.user for s in submissions]
+        # Each contributor's sums for a field type, looked up once per task and type.
+        rows: dict[str, list[list[float]]] = {}
         for spec in fields:
             result = results[spec.key]
-            if not result.accepted:
+            if result.status not in SETTLED:
                 continue
             agreeing = result.agreeing
-            weight = self.unanimous if len(agreeing) == result.n else self.consensus
-            field_type = spec.type
-            for submission in submissions:
-                key = (submission.user, field_type)
-                tally = sums.get(key)
-                if tally is None:
-                    tally = sums[key] = [0.0, 0.0]
-                tally[0] += weight * (submission.user in agreeing)
+            tallies = rows.get(spec.type)
+            if tallies is None:
+                tallies = rows[spec.type] = self._tallies(users, spec.type)
+            if len(agreeing) == result.n:
+                # Everyone agrees (those who agree are always some of the task's contributors).
+                weight = self.unanimous
+                for tally in tallies:
+                    tally[0] += weight
+                    tally[1] += weight
+                continue
+            weight = self.consensus
+            for user, tally in zip(users, tallies, strict=True):
+                tally[0] += weight * (user in agreeing)
                 tally[1] += weight
+
+    def _tallies(self, users: list[str], field_type: str) -> list[list[float]]:
+        sums = self.sums
+        found = []
+        for user in users:
+            tally = sums.get((user, field_type))
+            if tally is None:
+                tally = sums[(user, field_type)] = [0.0, 0.0]
+            found.append(tally)
+        return found
 
     def weights(self) -> dict[str, dict[str, float]]:
         model = self.model
@@ -217,14 +358,27 @@ class BlankTally:
         self,
         fields: Sequence[FieldSpec],
         submissions: Sequence[Submission],
-        outcome: TaskOutcome,
+        results: Mapping[str, FieldOutcome],
         policy: Policy,
+        cache: AnswerCache | None = None,
     ) -> None:
+        """Count the blanks of the task's settled fields; `cache` holds the readings of the
+        task's answers when they were reconciled with it (blanks are counted, so their order
+        does not matter)."""
+        marked = any(s.markers for s in submissions)
         for spec in fields:
-            result = outcome.fields[spec.key]
-            if not result.accepted:
+            result = results[spec.key]
+            if result.status not in SETTLED:
                 continue
             read = field_reader(spec, policy)
+            known = cache.known(spec.key, read) if cache is not None and not marked else None
+            if known is not None:
+                count = known.blanks
+                if count:
+                    self.total[spec.key] = self.total.get(spec.key, 0.0) + count
+                    if not result.value:
+                        self.right[spec.key] = self.right.get(spec.key, 0.0) + count
+                continue
             for submission in submissions:
                 if spec.key in submission.markers:
                     continue

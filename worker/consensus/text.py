@@ -31,6 +31,12 @@ _SIGNS = str.maketrans(
 # characters, which NFKD already writes as plain letters; œ and æ are letters of their own.
 # "&" is the same word as "et" and "and" ("Gren. & Godr.", "Gren. et Godr.").
 _KEY_LETTERS = str.maketrans({"œ": "oe", "æ": "ae", "&": " et "})
+# The ASCII punctuation, symbols and spaces `text_info` turns into word separators ("&" into
+# the word it stands for, as _KEY_LETTERS does).
+_ASCII_SEPARATORS = str.maketrans(
+    {chr(code): " " for code in range(128) if unicodedata.category(chr(code))[0] in "PSZ"}
+    | {"&": " et "}
+)
 # Label abbreviations that stand for the same word (compared after folding).
 _ABBREVIATIONS = {
     "st": "saint",
@@ -102,6 +108,13 @@ def read_parsed(raw: str, parse: Callable[[str], T | None], show: Callable[[T], 
 @lru_cache(maxsize=1 << 16)
 def fold_chars(text: str) -> str:
     """One folded character per character of `text`: lower case, no accent, plain signs."""
+    if text.isascii():  # no accent to remove: what `fold_unicode` makes of it, at once
+        return text.translate(_SIGNS).lower()
+    return fold_unicode(text)
+
+
+def fold_unicode(text: str) -> str:
+    """`fold_chars` for any text."""
     out = []
     for ch in text.translate(_SIGNS):
         base = unicodedata.normalize("NFD", ch)[0].lower()
@@ -117,16 +130,28 @@ class TextInfo:
     folded: str  # fold_chars(text), for alignment
 
 
-@lru_cache(maxsize=1 << 16)
-def text_info(text: str) -> TextInfo:
+def separated(text: str) -> str:
+    """Folded, without accents, with punctuation, symbols and spaces turned into spaces."""
+    if text.isascii():  # nothing to decompose: what `separated_unicode` makes of it, by tables
+        return text.translate(_SIGNS).lower().translate(_ASCII_SEPARATORS)
+    return separated_unicode(text)
+
+
+def separated_unicode(text: str) -> str:
+    """`separated` for any text."""
     decomposed = unicodedata.normalize(
         "NFKD", text.translate(_SIGNS).casefold().translate(_KEY_LETTERS)
     )
-    plain = "".join(
+    return "".join(
         " " if unicodedata.category(ch)[0] in "PSZ" and ch != "°" else ch
         for ch in decomposed
         if not unicodedata.combining(ch)
     )
+
+
+@lru_cache(maxsize=1 << 16)
+def text_info(text: str) -> TextInfo:
+    plain = separated(text)
     words: list[str] = []
     raw_words = plain.replace("°", " ").split()
     if len(raw_words) > 1 and raw_words[0] in _ROLE_PREFIXES:
@@ -144,6 +169,13 @@ def text_info(text: str) -> TextInfo:
 def read_text(raw: str) -> Reading:
     text = clean(raw)
     return read_early(text) or Reading("value", text_info(text).key, text)
+
+
+@lru_cache(maxsize=1 << 17)
+def same_text_reading(a: str, b: str) -> bool:
+    """`same_reading` of two answers' texts: the same pairs come back on every pass over a
+    file (the reliability rounds, then the last pass), so each is compared once."""
+    return same_reading(text_info(a), text_info(b))
 
 
 def same_reading(a: TextInfo, b: TextInfo) -> bool:
@@ -205,6 +237,7 @@ def _alternative(form: _Form) -> Alternative:
     return make_alternative(form.text, form.weight, tuple(sorted(form.users)))
 
 
+@lru_cache(maxsize=1 << 14)
 def _preference(text: str) -> tuple[bool, int, int]:
     """How likely a form is the printed one among forms differing only in case and accents.
 
@@ -395,7 +428,7 @@ def _clusters(forms: list[_Form]) -> list[list[_Form]]:
     clusters: list[list[_Form]] = []
     for form in forms:
         for cluster in clusters:
-            if same_reading(cluster[0].info, form.info):
+            if same_text_reading(cluster[0].text, form.text):
                 cluster.append(form)
                 break
         else:

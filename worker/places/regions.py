@@ -10,8 +10,9 @@ The names are GeoNames' (in English where English has one: Brittany, Bavaria) an
 3166-2's, with its codes and its translations into the label languages (pycountry). An ISO
 division is linked to the GeoNames division of one of its names, else of the name spelt
 most like one of them (rapidfuzz: Catalunya and Catalonia), else it takes the towns of the
-divisions under it ("Bretagne" is its four départements). The towns are read once per
-process; a country's regions are worked out the first time one of them is asked for.
+divisions under it ("Bretagne" is its four départements). The towns' file is read once per
+process; a country's towns and regions are worked out the first time one of its regions
+is asked for.
 
 A box of towns falls short of the region's edge by the distance to the last town, which is
 small where towns are many and large where they are few: the box is widened by at least
@@ -31,6 +32,7 @@ import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import pycountry
 from rapidfuzz import fuzz, process
@@ -137,19 +139,54 @@ Point = tuple[float, float]
 
 
 @lru_cache(maxsize=1)
-def _towns() -> dict[str, dict[tuple[int, str], list[Point]]]:
-    """Per country code, towns per (level, division name as GeoNames writes it); level 0 is
-    the first division (region, state), 1 the second (département, county)."""
-    with gzip.open(_places_file(), "rt", encoding="utf-8") as handle:
-        places = json.load(handle)
-    towns: dict[str, dict[tuple[int, str], list[Point]]] = {}
-    for place in places:
-        code = str(place.get("country_code") or "").upper()
+def _places_text() -> str:
+    """The data file: a JSON list of flat objects, one per town."""
+    return gzip.decompress(_places_file().read_bytes()).decode("utf-8")
+
+
+# How the data file writes a town: a flat object that opens with its country code.
+_OPENING = '{"country_code":"'
+_TOWN = re.compile(r'\{"country_code":"([A-Za-z]+)",[^{}]*\}')
+
+
+@lru_cache(maxsize=1)
+def _towns_open_with_code() -> bool:
+    """Whether every town of the file is written so (one brace pair each, opening with its
+    country code), so that one country's can be found without parsing the others'."""
+    text = _places_text()
+    return text.count("{") == text.count("}") == text.count(_OPENING)
+
+
+def _places(code: str) -> list[dict[str, Any]]:
+    """The towns of the country with this code as the data file gives them, in its order.
+
+    Only that country's are parsed: parsing the whole file took most of the tables' time (and
+    memory) when a file of labels names regions of a few countries."""
+    text = _places_text()
+    if _towns_open_with_code():
+        pattern = re.compile(r'\{"country_code":"(?i:' + re.escape(code) + r')",[^{}]*\}')
+        return list(json.loads("[" + ",".join(pattern.findall(text)) + "]"))
+    return [p for p in json.loads(text) if str(p.get("country_code") or "").upper() == code]
+
+
+def _country_codes() -> list[str]:
+    """The codes of the countries the data file has towns of."""
+    if _towns_open_with_code():
+        return sorted({match.group(1).upper() for match in _TOWN.finditer(_places_text())})
+    return sorted({str(p.get("country_code") or "").upper() for p in json.loads(_places_text())})
+
+
+@cache
+def _towns(code: str) -> dict[tuple[int, str], list[Point]]:
+    """A country's towns per (level, division name as GeoNames writes it); level 0 is the
+    first division (region, state), 1 the second (département, county)."""
+    towns: dict[tuple[int, str], list[Point]] = {}
+    for place in _places(code):
         point = (float(place["latitude"]), float(place["longitude"]))
         for level, field in enumerate(("state", "county")):
             name = place.get(field)
-            if code and name:
-                towns.setdefault(code, {}).setdefault((level, str(name)), []).append(point)
+            if name:
+                towns.setdefault((level, str(name)), []).append(point)
     return towns
 
 
@@ -196,7 +233,7 @@ def _catalogue(code: str) -> tuple[dict[str, list[Point]], dict[str, str]]:
     name names. Built per country, the first time one of its regions is asked for. Where a
     state and a county share a name ("New York", "Ohio"), the name is the state's; where two
     divisions of one level share it, it names neither."""
-    towns = _towns().get(code, {})
+    towns = _towns(code)
     regions: dict[str, set[Point]] = {}
     claims: dict[str, tuple[int, set[str]]] = {}
 
