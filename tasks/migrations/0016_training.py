@@ -2,9 +2,10 @@
 
 import django.core.validators
 import django.db.models.deletion
-import tasks.models.training
 from django.conf import settings
 from django.db import migrations, models
+
+import tasks.models.training
 
 
 class Migration(migrations.Migration):
