@@ -136,12 +136,12 @@ def reconcile_subjects(
         weights = {}
     results = []
     for (subject, submissions), cache in zip(rows.items(), caches, strict=True):
-        used = with_weights(submissions, weights)
         if adaptive:
-            results.append(_adaptive(subject, fields, used, policy))
+            results.append(_adaptive(subject, fields, with_weights(submissions, weights), policy))
         else:
-            outcome = reconcile_task(fields, used, policy, cache=cache)
-            results.append(SubjectResult(subject, outcome, tuple(used)))
+            # The learnt weights go along with the answers, as in the reliability rounds.
+            outcome = reconcile_task(fields, submissions, policy, cache=cache, weights=weights)
+            results.append(SubjectResult(subject, outcome, tuple(submissions)))
     if keep is not None:
         keep.append(caches)
     return results

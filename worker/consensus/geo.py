@@ -134,6 +134,21 @@ def format_point(point: Point) -> str:
     return f"{point[0]:.4f},{point[1]:.4f}"
 
 
+def read_formatted(value: str) -> Point | None:
+    """A point as `format_point` writes it (a consensus value), read without the label
+    parser; any other text as `parse_point` reads it."""
+    latitude, comma, longitude = value.partition(",")
+    if comma:
+        try:
+            point = (float(latitude), float(longitude))
+        except ValueError:
+            pass
+        else:
+            if format_point(point) == value:
+                return point
+    return parse_point(value)
+
+
 @lru_cache(maxsize=1 << 16)
 def read_point(raw: str) -> Reading:
     return read_parsed(raw, parse_point, format_point)

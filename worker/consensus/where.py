@@ -182,7 +182,7 @@ def held_outside(outcome: FieldOutcome, place: Place, n: int, policy: Policy) ->
 # As many as a file's points, each checked again in every pass.
 @lru_cache(maxsize=1 << 16)
 def _outside(value: str, place: Place) -> tuple[Part, ...]:
-    point = geo.parse_point(value)
+    point = geo.read_formatted(value)
     if point is None:
         return ()
     swapped = (point[1], point[0])

@@ -146,15 +146,35 @@ def _places_text() -> str:
 
 # How the data file writes a town: a flat object that opens with its country code.
 _OPENING = '{"country_code":"'
-_TOWN = re.compile(r'\{"country_code":"([A-Za-z]+)",[^{}]*\}')
+_OPENING_CODE = re.compile(r'\{"country_code":"([A-Za-z]+)"')
 
 
 @lru_cache(maxsize=1)
-def _towns_open_with_code() -> bool:
-    """Whether every town of the file is written so (one brace pair each, opening with its
-    country code), so that one country's can be found without parsing the others'."""
+def _spans() -> dict[str, tuple[int, int]] | None:
+    """Where each country's towns are in the data file (start and end offsets), when every
+    town is written so (one brace pair each, opening with its country code) and each
+    country's are written together, as the file has them: one country's are then found
+    without parsing the others'. None otherwise."""
     text = _places_text()
-    return text.count("{") == text.count("}") == text.count(_OPENING)
+    if not (text.startswith("[") and text.endswith("]")):
+        return None
+    if not text.count("{") == text.count("}") == text.count(_OPENING):
+        return None
+    starts: dict[str, int] = {}
+    ends: dict[str, int] = {}
+    last = ""
+    for match in _OPENING_CODE.finditer(text):
+        code = match.group(1).upper()
+        if code != last:
+            if code in starts:
+                return None  # a country's towns in two places
+            if last:
+                ends[last] = match.start() - 1  # the comma between two towns
+            starts[code] = match.start()
+            last = code
+    if last:
+        ends[last] = len(text) - 1  # the closing bracket
+    return {code: (start, ends[code]) for code, start in starts.items()}
 
 
 def _places(code: str) -> list[dict[str, Any]]:
@@ -162,17 +182,20 @@ def _places(code: str) -> list[dict[str, Any]]:
 
     Only that country's are parsed: parsing the whole file took most of the tables' time (and
     memory) when a file of labels names regions of a few countries."""
-    text = _places_text()
-    if _towns_open_with_code():
-        pattern = re.compile(r'\{"country_code":"(?i:' + re.escape(code) + r')",[^{}]*\}')
-        return list(json.loads("[" + ",".join(pattern.findall(text)) + "]"))
-    return [p for p in json.loads(text) if str(p.get("country_code") or "").upper() == code]
+    spans = _spans()
+    if spans is not None:
+        start, end = spans.get(code, (0, 0))
+        return list(json.loads("[" + _places_text()[start:end] + "]"))
+    return [
+        p for p in json.loads(_places_text()) if str(p.get("country_code") or "").upper() == code
+    ]
 
 
 def _country_codes() -> list[str]:
     """The codes of the countries the data file has towns of."""
-    if _towns_open_with_code():
-        return sorted({match.group(1).upper() for match in _TOWN.finditer(_places_text())})
+    spans = _spans()
+    if spans is not None:
+        return sorted(spans)
     return sorted({str(p.get("country_code") or "").upper() for p in json.loads(_places_text())})
 
 
