@@ -1,6 +1,10 @@
 # The two commands: `make run` (platform with demo data) and `make test` (the whole suite).
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# Any Python 3.11 or newer: the one `PYTHON=` names, else the newest found on PATH (looked
+# for once).
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(foreach candidate,python3.14 python3.13 python3.12 python3.11 python3,$(if $(shell command -v $(candidate) >/dev/null 2>&1 && $(candidate) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo yes),$(candidate))))
+endif
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
@@ -19,7 +23,8 @@ DEV := DEBUG=$${DEBUG:-1}
 
 # Python dependencies, reinstalled when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (Python 3.11 or newer)"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (none found on PATH; PYTHON= names one)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "$(PYTHON) is older than Python 3.11"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

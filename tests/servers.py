@@ -2,16 +2,25 @@
 
 Each tier skips with a printed reason when a part is missing; with CROWD_REQUIRE_SERVICES=1
 (set by .ci/run) a missing part fails the run instead.
+
+A run touches only what it made: without CROWD_TEST_DATABASE_URL it creates databases named
+for the run (`crowd_test_<pid>_<random>`) on the loopback PostgreSQL and drops them when the
+run ends; without CROWD_TEST_REDIS_URL it starts a redis-server of its own on a free port and
+stops it at the end. The variables name a database and a Redis database set aside for tests,
+which a run recreates and flushes.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,8 +35,10 @@ from crowd.queues import worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crowd_services_test"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+# Where the run's own databases are made when CROWD_TEST_DATABASE_URL is not set.
+POSTGRES_SERVER_URL = "postgres://postgres@127.0.0.1:5432"
+# This run's name: the databases it creates are named after it.
+RUN = f"{os.getpid()}_{secrets.token_hex(3)}"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
 
@@ -45,29 +56,68 @@ def free_port() -> int:
 
 
 def postgres_url(*, suffix: str = "") -> str:
-    """The stack tier's database, recreated empty (`suffix` names a sibling database, for a
-    stack that must not share data with the others)."""
-    url = os.environ.get("CROWD_TEST_DATABASE_URL") or DEFAULT_DATABASE_URL
+    """The stack tier's database, empty (`suffix` names a sibling database, for a stack that
+    must not share data with the others): CROWD_TEST_DATABASE_URL's, recreated, else one this
+    run creates and drops at its end."""
+    configured = os.environ.get("CROWD_TEST_DATABASE_URL")
+    url = configured or f"{POSTGRES_SERVER_URL}/crowd_test_{RUN}"
     if suffix:
         url = urlsplit(url)._replace(path=urlsplit(url).path + suffix).geturl()
     import psycopg
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
+    admin = _admin_url(url)
     try:
         with psycopg.connect(admin, autocommit=True, connect_timeout=3) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if configured:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.errors.DuplicateDatabase:
+        if configured:
+            raise
+        # This run made it already (a second stack on the same name): empty it again.
+        database_drop(url)
+        return postgres_url(suffix=suffix)
     except psycopg.Error as error:
         missing(f"PostgreSQL is not reachable at {parts.hostname}:{parts.port} ({error})")
+    if not configured and url not in _CREATED:
+        _CREATED.append(url)
     return url
 
 
+# The databases this run created, dropped when it ends.
+_CREATED: list[str] = []
+
+
+def _admin_url(url: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
+
+
+def database_drop(url: str) -> None:
+    """Drop a database this run created (its servers stopped or not)."""
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(_admin_url(url), autocommit=True, connect_timeout=3) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@atexit.register
+def _drop_created() -> None:
+    while _CREATED:
+        try:
+            database_drop(_CREATED.pop())
+        except Exception as error:  # the run is over: say what is left, never fail it
+            print(f"tests: could not drop a test database: {error}", file=sys.stderr)
+
+
 def redis_url(*, sibling: bool = False) -> str:
-    """The stack tier's Redis database, flushed (`sibling`: the next database number, for a
-    stack whose worker must not take the other stack's jobs)."""
-    url = os.environ.get("CROWD_TEST_REDIS_URL") or DEFAULT_REDIS_URL
+    """The stack tier's Redis database, empty (`sibling`: the next database number, for a
+    stack whose worker must not take the other stack's jobs): CROWD_TEST_REDIS_URL's,
+    flushed, else database 0 (1) of a redis-server this run starts on a free port."""
+    url = os.environ.get("CROWD_TEST_REDIS_URL") or private_redis()
     if sibling:
         parts = urlsplit(url)
         number = int(parts.path.lstrip("/") or 0)
@@ -80,6 +130,57 @@ def redis_url(*, sibling: bool = False) -> str:
     except redis.RedisError as error:
         missing(f"Redis is not reachable at {url} ({error})")
     return url
+
+
+# The run's own redis-server, started the first time a stack needs Redis.
+_PRIVATE_REDIS: list[tuple[str, subprocess.Popen[bytes], str]] = []
+
+
+def private_redis() -> str:
+    """The address of a redis-server of this run's own (started on first use, stopped when
+    the run ends), without persistence."""
+    if _PRIVATE_REDIS and _PRIVATE_REDIS[0][1].poll() is None:
+        return _PRIVATE_REDIS[0][0]
+    binary = shutil.which("redis-server")
+    if binary is None:
+        missing("redis-server is not installed (apt-get install redis-server)")
+        raise AssertionError("unreachable")
+    port = free_port()
+    folder = tempfile.mkdtemp(prefix="crowd-test-redis-")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", folder, "--databases", "16"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+            break
+        except redis.RedisError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                missing(f"the test run's redis-server did not start on port {port}")
+            time.sleep(0.05)
+    _PRIVATE_REDIS[:] = [(url, process, folder)]
+    return url
+
+
+@atexit.register
+def private_redis_stop() -> None:
+    """Stop the run's own redis-server, if it started one."""
+    while _PRIVATE_REDIS:
+        _, process, folder = _PRIVATE_REDIS.pop()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def chromium_path() -> str:
