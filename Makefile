@@ -81,6 +81,8 @@ stack: deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	@if [ "$${DEBUG:-0}" != "0" ]; then $(PY) manage.py seed_demo --transcriptions; fi
+	@# The processes' metrics files (crowd.metrics) removed: counts of earlier runs would add up.
+	@if [ -n "$$PROMETHEUS_MULTIPROC_DIR" ]; then mkdir -p "$$PROMETHEUS_MULTIPROC_DIR" && find "$$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -type f -delete; fi
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A worker worker -n reconcile@%h -Q reconcile --concurrency=2 --loglevel=INFO & \
 	$(VENV)/bin/celery -A worker worker -n live@%h -Q live,sweeps --concurrency=1 --loglevel=INFO & \

@@ -17,6 +17,10 @@ same way, in its own thread: a hung database (or a pool with no free connection)
 hold the probe for the pool's 10 s wait. The answer is kept CACHE_SECONDS in the process so that
 a storm of probes opens no connection per hit. A check still hanging from an earlier probe is
 waited on again rather than started twice, so a hung part never piles up threads.
+
+With a Redis broker the answer also gives each job queue's depth and whether a worker serves
+it (`crowd.queue_state`: the heartbeat beat sends to every queue): a queue whose heartbeat is
+stale makes the platform "degraded", and is named.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import redis
@@ -45,8 +49,10 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from crowd.cache import UNREACHABLE, SharedPoolRedisCache
+from crowd.queue_state import QueueState, queue_states_read, stale
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 OK, DOWN, EMBEDDED = "ok", "down", "embedded"  # embedded: an in-process stand-in, always there
 
@@ -61,7 +67,7 @@ CACHE_SECONDS = 2.0
 _lock = threading.Lock()
 _answer: tuple[float, tuple[Any, ...], dict[str, Any]] | None = None
 # Checks started and not finished yet, by what they check: a later probe waits on these.
-_running: dict[tuple[Any, ...], Future[str]] = {}
+_running: dict[tuple[Any, ...], Future[Any]] = {}
 
 
 def _database() -> str:
@@ -87,7 +93,9 @@ def _server(url: str) -> tuple[Any, ...]:
     return (parts.scheme, parts.hostname, parts.port or 6379, parts.username, parts.password)
 
 
-def _redis_ping(url: str) -> str:
+def _redis_ping(url: str, queues: bool = False) -> tuple[str, dict[str, QueueState] | None]:
+    """PING, and with `queues` the job queues' state, on one connection (one check per server:
+    the broker's is the server the queues are read from)."""
     client = redis.Redis.from_url(
         url,
         socket_connect_timeout=PING_TIMEOUT_SECONDS,
@@ -98,9 +106,11 @@ def _redis_ping(url: str) -> str:
         lib_version=None,
     )
     try:
-        return OK if client.ping() else DOWN
+        if not client.ping():
+            return DOWN, None
+        return OK, queue_states_read(client) if queues else None
     except (*UNREACHABLE, OSError):
-        return DOWN
+        return DOWN, None
     finally:
         client.close()
 
@@ -152,9 +162,7 @@ def _broker_plan() -> tuple[str, str | None]:
     return "other", url
 
 
-def _started(
-    key: tuple[Any, ...], check: Callable[[], str], pool: ThreadPoolExecutor
-) -> Future[str]:
+def _started(key: tuple[Any, ...], check: Callable[[], T], pool: ThreadPoolExecutor) -> Future[T]:
     with _lock:
         future = _running.get(key)
         if future is None or future.done():
@@ -175,11 +183,15 @@ def _check(plan: tuple[Any, ...]) -> dict[str, Any]:
     # Threads of a pool that is never waited for: a check that outlives the budget finishes
     # (its timeouts bound it) on its own, and the answer does not wait for it.
     pool = ThreadPoolExecutor(max_workers=len(redis_urls) + 2, thread_name_prefix="readiness")
-    futures: dict[tuple[Any, ...], Future[str]] = {
+    futures: dict[tuple[Any, ...], Future[Any]] = {
         ("database",): _started(("database",), _database, pool)
     }
+    broker_server = _server(str(broker_url)) if broker_kind == "redis" else None
     for server, url in redis_urls.items():
-        futures[server] = _started(server, partial(_redis_ping, url), pool)
+        with_queues = server == broker_server
+        futures[server] = _started(
+            (*server, with_queues), partial(_redis_ping, url, with_queues), pool
+        )
     if broker_kind == "other":
         futures[("broker", broker_url)] = _started(("broker", broker_url), _broker_other, pool)
     pool.shutdown(wait=False)
@@ -187,7 +199,10 @@ def _check(plan: tuple[Any, ...]) -> dict[str, Any]:
 
     def result(key: tuple[Any, ...]) -> str:
         future = futures[key]
-        return future.result() if future.done() else DOWN
+        if not future.done():
+            return DOWN
+        found = future.result()
+        return str(found[0] if isinstance(found, tuple) else found)
 
     def all_ok(urls: list[str] | None) -> str:
         if urls is None:
@@ -207,13 +222,34 @@ def _check(plan: tuple[Any, ...]) -> dict[str, Any]:
         "channel_layer": all_ok(layer_urls),
         "broker": broker,
     }
+    answer: dict[str, Any] = {"parts": parts}
+    workers_stale = False
+    queues = futures.get(broker_server) if broker_server is not None else None
+    if queues is not None and queues.done() and queues.result()[1] is not None:
+        states: dict[str, QueueState] = queues.result()[1]
+        answer["queues"] = {
+            queue: {"depth": state.depth, "worker": _worker(state)}
+            for queue, state in states.items()
+        }
+        workers_stale = any(_worker(state) == STALE for state in states.values())
     if parts["database"] == DOWN:
         status = "down"
-    elif DOWN in parts.values():
+    elif DOWN in parts.values() or workers_stale:
         status = "degraded"
     else:
         status = "ok"
-    return {"status": status, "parts": parts}
+    return {"status": status, **answer}
+
+
+STALE, UNKNOWN = "stale", "unknown"
+
+
+def _worker(state: QueueState) -> str:
+    """ok: a worker took the queue's last heartbeat; stale: none for too long; unknown: no
+    heartbeat was ever recorded (beat not started yet, or a new installation)."""
+    if state.heartbeat_age is None:
+        return UNKNOWN
+    return STALE if stale(state) else OK
 
 
 def readiness() -> dict[str, Any]:

@@ -45,6 +45,8 @@ ROUTES: dict[str, str] = {
     "worker.jobs.reliability_refresh": SWEEPS,
     "worker.jobs.batches_resume": SWEEPS,
     "worker.jobs.exports_sweep": SWEEPS,
+    # Beat sends one to every queue (crowd.queue_state); sent without a queue, to the sweeps'.
+    "worker.jobs.heartbeat": SWEEPS,
 }
 
 # (soft, hard) time limits in seconds, per queue. At the soft limit the job is interrupted

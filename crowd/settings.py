@@ -20,6 +20,7 @@ from kombu import Exchange, Queue
 
 from crowd import queues
 from crowd.config import ConfigError, Env, check_redis_url, database_from_url
+from crowd.queue_state import HEARTBEAT_SECONDS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env.from_os()
@@ -141,6 +142,8 @@ INSTALLED_APPS = [
 AUTH_USER_MODEL = "crowd.User"
 
 MIDDLEWARE = [
+    # First, so that a request's time includes every other middleware's.
+    "crowd.metrics.request_metrics",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -274,6 +277,24 @@ CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "worker.jobs.sweep", "schedule": timedelta(seconds=SWEEP_SECONDS)},
     "reliability": {"task": "worker.jobs.reliability_refresh_all", "schedule": timedelta(hours=1)},
 }
+# Every queue's heartbeat (crowd.queue_state): the worker that takes it says the queue is
+# served; one not taken within its period expires unread rather than pile up.
+for _queue in queues.QUEUES:
+    CELERY_BEAT_SCHEDULE[f"heartbeat-{_queue}"] = {
+        "task": "worker.jobs.heartbeat",
+        "schedule": timedelta(seconds=HEARTBEAT_SECONDS),
+        "args": (_queue,),
+        "options": {"queue": _queue, "expires": HEARTBEAT_SECONDS},
+    }
+
+# --- Metrics (crowd.metrics) -------------------------------------------------------------
+try:
+    # The token Prometheus sends (Authorization: Bearer ...); without one, /metrics is off.
+    METRICS_TOKEN = env.text("METRICS_TOKEN", default="")
+    if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
+        raise ConfigError("METRICS_TOKEN: use at least 16 characters (or leave it unset).")
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error
 
 # --- Django REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from crowd import api as people_api
 from crowd import views as people
 from crowd.api_errors import api_not_found
+from crowd.metrics import metrics
 from tasks.views import batches as views_batches
 from tasks.views import exports as views_exports
 from tasks.views import iiif as views_iiif
@@ -82,6 +83,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links; answer rather than log a 404.
     path("favicon.ico", people.favicon, name="favicon"),
     path("health/", include("crowd.health")),
+    path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/auth/token/", people_api.TokenView.as_view(), name="api-token"),

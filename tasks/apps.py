@@ -17,4 +17,9 @@ class TasksConfig(AppConfig):
         # Pillow refuses larger images (decompression bombs) everywhere in the platform.
         Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS
         # Deactivating an account (admin or elsewhere) ends the leases it holds.
+        # The reconciliation lag is read at each scrape of the metrics.
+        from crowd.metrics import scraped_add
         from tasks import receivers  # noqa: F401
+        from tasks.metrics import reconcile_lag
+
+        scraped_add(reconcile_lag)

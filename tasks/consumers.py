@@ -21,6 +21,7 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from crowd.metrics import SOCKETS
 from crowd.socket_limits import MessageBudget, socket_slot_release, socket_slot_take
 from crowd.sockets import (
     session_fingerprint,
@@ -82,6 +83,7 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
     joined: list[str]
     watched: tuple[int, int] | None  # (task id, lease id)
     counted: tuple[int | None, str] | None = None  # (user id, address) while a slot is held
+    open_counted = False  # counted in the open sockets' metric
     budget: MessageBudget
     layer_unavailable = False
 
@@ -164,12 +166,17 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
             await self._close_try_again()
             return
         await self.accept()
+        SOCKETS.inc()
+        self.open_counted = True
         snapshot = snapshot_payload(
             slug=project.slug, progress=project.progress, updated_at=project.progress_updated_at
         )
         await self.send_json(event_message("snapshot", snapshot))
 
     async def disconnect(self, code: int) -> None:
+        if self.open_counted:
+            SOCKETS.dec()
+            self.open_counted = False
         if self.counted is not None:
             await self._slot_release()
         for group in self.joined:

@@ -49,6 +49,8 @@ BATCHES_RESUME = "worker.jobs.batches_resume"
 IIIF_MANIFEST_FETCH = "worker.jobs.iiif_manifest_fetch"
 EXPORT_RUN = "worker.jobs.export_run"
 EXPORTS_SWEEP = "worker.jobs.exports_sweep"
+# Sent by beat to every queue: the worker that takes it says the queue is served.
+HEARTBEAT = "worker.jobs.heartbeat"
 
 JOB_NAMES = frozenset(
     {
@@ -65,6 +67,7 @@ JOB_NAMES = frozenset(
         IIIF_MANIFEST_FETCH,
         EXPORT_RUN,
         EXPORTS_SWEEP,
+        HEARTBEAT,
     }
 )
 

@@ -282,6 +282,17 @@ class Stack:
                 process.kill()
 
 
+METRICS_TOKEN = "metrics-token-of-the-test-stacks"
+
+
+def metrics_dir(tmp: Path) -> Path:
+    """The folder a stack's processes add their metrics up in, created empty."""
+    folder = tmp / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
 def base_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {
         k: v
@@ -297,6 +308,9 @@ def base_env(tmp: Path, **extra: str) -> dict[str, str]:
         # The demo has known-answer images; served at random they would take the place of the
         # real image a test means to transcribe. Tests of training ask for them (`extra`).
         KNOWN_ANSWER_EVERY_NEW="0",
+        # Metrics on, added up across the stack's processes (crowd.metrics).
+        METRICS_TOKEN=METRICS_TOKEN,
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir(tmp)),
     )
     env.update(extra)
     return env

@@ -7,9 +7,11 @@ from datetime import datetime
 import kombu.exceptions
 import redis
 from celery import Task, shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError
 
+from crowd.queue_state import heartbeat_record
 from tasks import jobs as names
 from tasks.jobs import jobs_send_each
 from tasks.models import Project
@@ -173,3 +175,9 @@ def exports_sweep() -> tuple[int, int]:
     """Periodic: re-send exports a lost message or a dead worker left behind; delete files past
     their keeping time and files no export owns."""
     return sweep_exports()
+
+
+@shared_task(name=names.HEARTBEAT, acks_late=True)
+def heartbeat(queue: str) -> None:
+    """Sent by beat to every queue: record that a worker took this queue's jobs now."""
+    heartbeat_record(settings.CELERY_BROKER_URL, queue)

@@ -28,6 +28,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from crowd.metrics import IMAGES_INGESTED
 from crowd.queues import job_time_limits
 from tasks import batch_messages as codes
 from tasks import jobs
@@ -193,6 +194,7 @@ def _ingest(record: BatchFile) -> str:
         _discard_unless_owned(made, project.pk, sha256)
         raise
     _stored_remove(record)
+    IMAGES_INGESTED.inc()
     return BatchFileState.OK
 
 
