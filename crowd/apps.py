@@ -7,4 +7,9 @@ class CrowdConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
+        from django.core import checks
+
         from crowd import auth, signals  # noqa: F401 (their receivers connect on import)
+        from crowd.reporting import errors_reported_check
+
+        checks.register(errors_reported_check, checks.Tags.security, deploy=True)

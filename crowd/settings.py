@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
 
-from crowd import queues
+from crowd import queues, reporting
 from crowd.config import ConfigError, Env, check_redis_url, database_from_url
 from crowd.queue_state import HEARTBEAT_SECONDS
 
@@ -91,6 +91,11 @@ try:
     EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS", default=True)
+    # Where answers to the platform's mail go (Reply-To), when not DEFAULT_FROM_EMAIL.
+    EMAIL_REPLY_TO = [
+        address
+        for _, address in reporting.addresses_parse("EMAIL_REPLY_TO", env.text("EMAIL_REPLY_TO"))
+    ]
     # Seconds each wait on the SMTP server may last (Django waits forever without it). The
     # operator's own relay, not an address users give: a time-out per wait is enough there.
     EMAIL_TIMEOUT = env.number("EMAIL_TIMEOUT", default=10, minimum=1, maximum=300)
@@ -113,10 +118,16 @@ try:
         "JOB_LOG_LEVEL", default="WARNING" if CELERY_TASK_ALWAYS_EAGER else LOG_LEVEL
     ).upper()
     for _name, _level in (("LOG_LEVEL", LOG_LEVEL), ("JOB_LOG_LEVEL", JOB_LOG_LEVEL)):
-        if _level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        if _level not in reporting.LEVELS:
             raise ConfigError(
                 f"{_name}={_level!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
             )
+    # Log lines as text, or one JSON object per line for a log collector.
+    LOG_FORMAT = env.choice("LOG_FORMAT", ("plain", "json"), default="plain")
+    # Error reports (crowd.reporting): to Sentry with SENTRY_DSN, else mailed to ADMINS.
+    SENTRY_DSN = env.text("SENTRY_DSN")
+    ADMINS = reporting.addresses_parse("ADMINS", env.text("ADMINS"))
+    SERVER_EMAIL = env.text("SERVER_EMAIL", default="")
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
 
@@ -353,10 +364,12 @@ SPECTACULAR_SETTINGS = {
 # --- E-mail ----------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = EMAIL_URL_FROM
 if _email_host:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_BACKEND = "crowd.mail.SMTPBackend"
     EMAIL_HOST = _email_host
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    EMAIL_BACKEND = "crowd.mail.ConsoleBackend"
+# Error reports come from this address (Django's default is root@localhost).
+SERVER_EMAIL = SERVER_EMAIL or DEFAULT_FROM_EMAIL
 
 # --- Security --------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG
@@ -371,17 +384,18 @@ X_FRAME_OPTIONS = "DENY"
 if _behind_proxy:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        "celery.app.trace": {"level": JOB_LOG_LEVEL},
-    },
-}
+LOGGING = reporting.logging_config(
+    level=LOG_LEVEL,
+    job_level=JOB_LOG_LEVEL,
+    json_lines=LOG_FORMAT == "json",
+    mail_admins=bool(ADMINS) and not SENTRY_DSN,
+)
+if SENTRY_DSN:
+    reporting.sentry_start(
+        SENTRY_DSN,
+        environment=env.text("SENTRY_ENVIRONMENT"),
+        release=env.text("SENTRY_RELEASE"),
+    )
 
 # --- Batches: uploads, zips, IIIF import --------------------------------------------
 try:

@@ -179,25 +179,40 @@ def test_platforms_on_two_databases_of_one_redis_server_hear_only_their_own_even
     assert len(prefixes) == 3
 
 
-def test_check_deploy_is_clean_with_production_values(tmp_path):
-    result = subprocess.run(
+def _check_deploy(tmp_path, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={
-            **{k: v for k, v in os.environ.items() if k not in {"REDIS_URL"}},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k not in {"REDIS_URL", "ADMINS", "SENTRY_DSN"}
+            },
             "DEBUG": "0",
             "SECRET_KEY": "q7!Vd0kz#pL2m@Xc9rT4wB8nE1yH6uJ3aS5fG0hK2lZ7xC4vN9bM1",
             "ALLOWED_HOSTS": "transcribe.example.org",
             "EXPORT_PSEUDONYM_KEY": "Zp4!kR9w@Lm2#Qx7vT1yB6nC3sD8fG0hJ5",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            **extra,
         },
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_check_deploy_is_clean_with_production_values(tmp_path):
+    result = _check_deploy(tmp_path, ADMINS="Operators <ops@example.org>")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_says_when_errors_are_reported_nowhere(tmp_path):
+    result = _check_deploy(tmp_path)
+    assert result.returncode != 0
+    assert "crowd.W001" in result.stdout + result.stderr
 
 
 def test_static_files_are_served_before_django_and_other_paths_reach_it(db):
