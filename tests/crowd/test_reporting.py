@@ -131,7 +131,7 @@ def test_a_failed_job_is_mailed_to_the_admins_when_there_is_no_sentry(settings, 
     finally:
         logging.config.dictConfig(settings.LOGGING)
     assert len(mail.outbox) == 1
-    assert "worker.jobs.reconcile" in mail.outbox[0].subject + mail.outbox[0].body
+    assert "worker.jobs.reconcile" in f"{mail.outbox[0].subject} {mail.outbox[0].body}"
     assert "ValueError" in mail.outbox[0].body
 
 
