@@ -104,7 +104,7 @@ function start(root) {
     const {task, template} = next;
     root.dataset.taskId = String(task.id);
     $("[data-task-heading]").textContent = t("imageNumber", {id: task.id});
-    showMetadata(template.metadata_shown || [], task.metadata || {});
+    showMetadata(task.metadata_labelled || []);
     if (next.practice) showPracticeProgress(next.practice);
     if (training && !guideLabelled) {
       guide.render(training.guide, template.fields);
@@ -143,21 +143,20 @@ function start(root) {
     firstScreen();
   }
 
-  function showMetadata(keys, metadata) {
-    const list = $("[data-metadata]");
-    const shown = keys.filter((key) => metadata[key] !== undefined && metadata[key] !== "");
-    list.replaceChildren(
-      ...shown.map((key) => {
+  // The metadata the template shows, under its labels (the server names each key).
+  function showMetadata(entries) {
+    $("[data-metadata]").replaceChildren(
+      ...entries.map(({label, value}) => {
         const item = document.createElement("div");
         const name = document.createElement("dt");
-        const value = document.createElement("dd");
-        name.textContent = key;
-        value.textContent = String(metadata[key]);
-        item.append(name, value);
+        const text = document.createElement("dd");
+        name.textContent = label;
+        text.textContent = value;
+        item.append(name, text);
         return item;
       }),
     );
-    $("[data-metadata-section]").hidden = !shown.length;
+    $("[data-metadata-section]").hidden = !entries.length;
   }
 
   function finish() {

@@ -21,7 +21,13 @@ from crowd.forms import form_add_errors
 from crowd.models import User
 from crowd.selectors import user_active_named
 from crowd.users import acting_user
-from tasks.forms import MemberForm, ProjectCreateForm, ProjectSettingsForm, TemplateForm
+from tasks.forms import (
+    MemberForm,
+    ProjectCreateForm,
+    ProjectSettingsForm,
+    TemplateForm,
+    metadata_lines,
+)
 from tasks.models import Project, ResolutionReason, Task, Template
 from tasks.roles import (
     Capability,
@@ -31,7 +37,7 @@ from tasks.roles import (
     projects_visible_to,
 )
 from tasks.selectors.moderation import project_blocks, project_outliers, project_voids
-from tasks.selectors.projects import project_for, project_memberships
+from tasks.selectors.projects import metadata_unlabelled, project_for, project_memberships
 from tasks.selectors.review import contributor_feedback
 from tasks.selectors.training_summary import training_summary
 from tasks.services.members import membership_remove, membership_set
@@ -165,7 +171,7 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
     template_form = TemplateForm(
         initial={
             "fields_json": json.dumps(template.fields, ensure_ascii=False, indent=2),
-            "metadata_shown": ", ".join(template.metadata_shown),
+            "metadata_shown": metadata_lines(template.metadata_shown),
         },
         prefix="template",
     )
@@ -227,6 +233,7 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
             "member_form": member_form,
             "memberships": project_memberships(project),
             "template": template,
+            "metadata_unlabelled": metadata_unlabelled(template),
             "outliers": project_outliers(project=project),
             "blocks": project_blocks(project=project).filter(lifted_at__isnull=True),
             "voids": project_voids(project=project).filter(lifted_at__isnull=True),

@@ -66,14 +66,22 @@ function start(root) {
     if (first) {
       $("[data-workspace]").hidden = false; // before opening: OpenSeadragon fits to the size it finds
       viewer.open(review.task);
-      showMetadata(review.task.metadata || {});
+      showMetadata(review.task.metadata_labelled || []);
     }
     render();
   }
 
-  function showMetadata(metadata) {
-    const entries = Object.entries(metadata).filter(([, value]) => value !== "" && value !== null);
-    $("[data-metadata]").replaceChildren(...entries.map(([key, value]) => el("div", {}, [el("dt", {text: key}), el("dd", {text: String(value)})])));
+  // Every key, under the template's labels; curators also read the key itself, and which keys
+  // volunteers do not see.
+  function showMetadata(entries) {
+    $("[data-metadata]").replaceChildren(
+      ...entries.map(({key, label, value, shown}) => {
+        const name = el("dt", {text: label});
+        if (label !== key) name.append(" ", el("code", {className: "key", text: key}));
+        if (!shown) name.append(" ", el("span", {className: "badge not-shown", text: t("metadataNotShown")}));
+        return el("div", {}, [name, el("dd", {text: value})]);
+      }),
+    );
     $("[data-metadata-section]").hidden = !entries.length;
   }
 
