@@ -10,6 +10,7 @@ import {api, ApiError, isTransient} from "./lib/api.js";
 import {language, t} from "./lib/messages.js";
 import {installShortcuts, renderHelp} from "./lib/shortcuts.js";
 import {createViewer} from "./lib/viewer.js";
+import {followVisualViewport} from "./lib/visual.js";
 import {draftLoad, draftRemove, draftSave, draftsPrune} from "./transcribe/drafts.js";
 import {feedbackPanel} from "./transcribe/feedback.js";
 import {buildForm} from "./transcribe/form.js";
@@ -38,6 +39,7 @@ function start(root) {
   const numbers = new Intl.NumberFormat(language);
   const viewer = createViewer($("[data-viewer-pane]"), {label: t("viewerLabel")});
   window.crowdViewer = viewer.viewer; // the OpenSeadragon viewer, for browser tests and the curious
+  followVisualViewport(); // the image stays in view above the virtual keyboard (site.css)
 
   let current = null; // the next-task answer on screen: {task, lease, template}
   let form = null;

@@ -5,6 +5,7 @@ import {connectLive} from "../lib/live.js";
 import {api, ApiError} from "../lib/api.js";
 import {t} from "../lib/messages.js";
 import {createViewer} from "../lib/viewer.js";
+import {followVisualViewport} from "../lib/visual.js";
 import {createClaim} from "./claim.js";
 import {debounce, el, filtersFrom, formatClock, loadFieldSpecs, nextDisputedTask, query, skippedTasks, tn} from "./common.js";
 import {isPending, pendingField, settledField} from "./field.js";
@@ -25,6 +26,7 @@ function start(root) {
   const reasons = [...root.querySelectorAll("[data-reasons] [data-value]")].map((item) => [item.dataset.value, item.textContent.trim()]);
   const viewer = createViewer($("[data-viewer-pane]"), {label: t("viewerLabel")});
   window.crowdViewer = viewer.viewer; // for browser tests and the curious, as on the transcription page
+  followVisualViewport(); // as on the transcription page: the image stays in view on phones
 
   let specs = {};
   let review = null;
