@@ -36,6 +36,7 @@ from tasks.roles import (
     project_data_downloadable,
     projects_visible_to,
 )
+from tasks.selectors.feedback import my_transcriptions
 from tasks.selectors.moderation import project_blocks, project_outliers, project_voids
 from tasks.selectors.projects import metadata_unlabelled, project_for, project_memberships
 from tasks.selectors.review import contributor_feedback
@@ -124,10 +125,19 @@ def task_review_page(request: HttpRequest, slug: str, task_id: int) -> HttpRespo
 
 @login_required
 def my_feedback(request: HttpRequest, slug: str) -> HttpResponse:
-    """A contributor's agreement rate and what curators decided on their answers."""
+    """A contributor's agreement rate, their recent transcriptions with what came of each image,
+    and what curators decided on their answers."""
     project = project_for(request.user, slug)
-    feedback = contributor_feedback(project=project, user=acting_user(request.user))
-    return render(request, "review/feedback.html", {"project": project, "feedback": feedback})
+    user = acting_user(request.user)
+    feedback = contributor_feedback(project=project, user=user)
+    transcriptions = my_transcriptions(project=project, user=user, page=request.GET.get("page"))
+    context = {
+        "project": project,
+        "feedback": feedback,
+        "transcriptions": transcriptions,
+        "may_contribute": Capability.CONTRIBUTE in project_capabilities(request.user, project),
+    }
+    return render(request, "review/feedback.html", context)
 
 
 def _count_formats() -> dict[str, dict[str, str]]:
