@@ -4,11 +4,13 @@ import json
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tasks.models import Project, Role, Visibility
 from tasks.models.projects import TRAINING_FIELDS
 from tasks.presets import preset_choices
+from worker.template import TemplateError, default_label, metadata_parse
 
 
 class ProjectCreateForm(forms.Form):
@@ -47,7 +49,13 @@ class TemplateForm(forms.Form):
     metadata_shown = forms.CharField(
         label=_("Metadata shown to contributors"),
         required=False,
-        help_text=_("Comma-separated metadata keys, e.g. catalogNumber, institution."),
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false", "class": "code"}),
+        help_text=_(
+            "One per line, in order: a metadata key (catalogNumber), or a key, its French label "
+            "and its English label separated by | (barcode | Code-barres | Barcode). Common "
+            "Darwin Core keys have a default label; any other key needs one. Keys not listed "
+            "are shown to curators and leads only."
+        ),
     )
 
     def clean_fields_json(self) -> Any:
@@ -59,12 +67,98 @@ class TemplateForm(forms.Form):
                 % {"message": error.msg, "line": error.lineno, "column": error.colno}
             ) from None
 
-    def clean_metadata_shown(self) -> list[str]:
-        return [
-            key.strip() for key in self.cleaned_data["metadata_shown"].split(",") if key.strip()
-        ]
+    def clean_metadata_shown(self) -> list[Any]:
+        entries, problems = metadata_lines_parse(self.cleaned_data["metadata_shown"])
+        if problems:
+            raise forms.ValidationError(problems)
+        return entries
 
 
 class MemberForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+def metadata_lines(entries: Any) -> str:
+    """The stored metadata list as the settings form writes it: one line per key."""
+    lines = []
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict):
+            label = entry.get("label") or {}
+            if isinstance(label, dict):
+                lines.append(
+                    f"{entry.get('key', '')} | {label.get('fr', '')} | {label.get('en', '')}"
+                )
+            else:
+                lines.append(f"{entry.get('key', '')} | {label}")
+        else:
+            lines.append(str(entry))
+    return "\n".join(lines)
+
+
+def metadata_lines_parse(text: str) -> tuple[list[Any], list[str]]:
+    """The settings form's lines as the template stores them, with a message per bad line
+    (“Line 3: …”). A line is `key`, `key | label` (one label for both languages) or
+    `key | French label | English label`; a line of keys separated by commas (the form's
+    former writing) lists each key."""
+    entries: list[Any] = []
+    problems: list[str] = []
+    first_line: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        items: list[Any]
+        if "|" in line:
+            parts = [part.strip() for part in line.split("|")]
+            if len(parts) > 3:
+                problems.append(
+                    gettext("Line %(line)s: write key | French label | English label.")
+                    % {"line": number}
+                )
+                continue
+            french, english = parts[1], parts[-1]
+            items = [{"key": parts[0], "label": {"fr": french, "en": english}}]
+        else:
+            items = [key.strip() for key in line.split(",") if key.strip()]
+        for item in items:
+            key = item["key"] if isinstance(item, dict) else item
+            problem = _metadata_line_problem(item, key)
+            if problem is None and key in first_line:
+                problem = gettext("%(key)s is already on line %(first)s.") % {
+                    "key": key,
+                    "first": first_line[key],
+                }
+            if problem is not None:
+                problems.append(
+                    gettext("Line %(line)s: %(problem)s") % {"line": number, "problem": problem}
+                )
+                continue
+            first_line[key] = number
+            entries.append(item)
+    return entries, problems
+
+
+_PARTS = {
+    ".key": lambda: gettext("the key"),
+    ".label.fr": lambda: gettext("the French label"),
+    ".label.en": lambda: gettext("the English label"),
+}
+
+
+def _metadata_line_problem(item: Any, key: str) -> str | None:
+    try:
+        if isinstance(item, str) and default_label(key) is None:
+            metadata_parse([{"key": key, "label": "-"}])  # the key itself, then its label
+            return gettext(
+                "%(key)s has no default label: write it as %(key)s | French label | English label."
+            ) % {"key": key}
+        metadata_parse([item])
+    except TemplateError as error:
+        said = []
+        for problem in error.errors:
+            path, _sep, message = problem.partition(": ")
+            part = next((name() for suffix, name in _PARTS.items() if path.endswith(suffix)), "")
+            said.append(f"{part}: {message}" if part else message)
+        return "; ".join(said)
+    return None

@@ -10,6 +10,7 @@ import {api, ApiError, isTransient} from "./lib/api.js";
 import {language, t} from "./lib/messages.js";
 import {installShortcuts, renderHelp} from "./lib/shortcuts.js";
 import {createViewer} from "./lib/viewer.js";
+import {followVisualViewport} from "./lib/visual.js";
 import {draftLoad, draftRemove, draftSave, draftsPrune} from "./transcribe/drafts.js";
 import {feedbackPanel} from "./transcribe/feedback.js";
 import {buildForm} from "./transcribe/form.js";
@@ -38,6 +39,7 @@ function start(root) {
   const numbers = new Intl.NumberFormat(language);
   const viewer = createViewer($("[data-viewer-pane]"), {label: t("viewerLabel")});
   window.crowdViewer = viewer.viewer; // the OpenSeadragon viewer, for browser tests and the curious
+  followVisualViewport(); // the image stays in view above the virtual keyboard (site.css)
 
   let current = null; // the next-task answer on screen: {task, lease, template}
   let form = null;
@@ -104,7 +106,7 @@ function start(root) {
     const {task, template} = next;
     root.dataset.taskId = String(task.id);
     $("[data-task-heading]").textContent = t("imageNumber", {id: task.id});
-    showMetadata(template.metadata_shown || [], task.metadata || {});
+    showMetadata(task.metadata_labelled || []);
     if (next.practice) showPracticeProgress(next.practice);
     if (training && !guideLabelled) {
       guide.render(training.guide, template.fields);
@@ -143,21 +145,20 @@ function start(root) {
     firstScreen();
   }
 
-  function showMetadata(keys, metadata) {
-    const list = $("[data-metadata]");
-    const shown = keys.filter((key) => metadata[key] !== undefined && metadata[key] !== "");
-    list.replaceChildren(
-      ...shown.map((key) => {
+  // The metadata the template shows, under its labels (the server names each key).
+  function showMetadata(entries) {
+    $("[data-metadata]").replaceChildren(
+      ...entries.map(({label, value}) => {
         const item = document.createElement("div");
         const name = document.createElement("dt");
-        const value = document.createElement("dd");
-        name.textContent = key;
-        value.textContent = String(metadata[key]);
-        item.append(name, value);
+        const text = document.createElement("dd");
+        name.textContent = label;
+        text.textContent = value;
+        item.append(name, text);
         return item;
       }),
     );
-    $("[data-metadata-section]").hidden = !shown.length;
+    $("[data-metadata-section]").hidden = !entries.length;
   }
 
   function finish() {

@@ -116,8 +116,11 @@ class ProjectUpdateSerializer(serializers.ModelSerializer):
 
 class TemplateSerializer(serializers.ModelSerializer):
     fields = serializers.JSONField(help_text="The ordered list of field objects.")  # type: ignore[assignment]
-    metadata_shown = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False
+    metadata_shown = serializers.JSONField(
+        required=False,
+        help_text="The metadata contributors see beside the form, in order: each a key "
+        '("catalogNumber", named by its default label) or {"key", "label": {"fr", "en"}}. A key '
+        "without a default label needs one. Left out: unchanged.",
     )
 
     class Meta:

@@ -16,7 +16,7 @@ from crowd.pagination import Pages
 from crowd.users import acting_user
 from tasks.api.filters import id_filter, query_filters
 from tasks.api.results import FieldResultSerializer
-from tasks.api.tasks import TaskSerializer
+from tasks.api.tasks import TaskReviewSerializer
 from tasks.models import FieldResult, FieldStatus, ResolutionReason
 from tasks.roles import Capability
 from tasks.selectors.projects import project_for
@@ -232,7 +232,7 @@ class ReviewClaimSerializer(serializers.Serializer):
 
 
 class ReviewSerializer(serializers.Serializer):
-    task = TaskSerializer()
+    task = TaskReviewSerializer()
     fields = ReviewFieldSerializer(many=True)  # type: ignore[assignment]  # a field named "fields"
     claim = ReviewClaimSerializer(allow_null=True, help_text="A live claim, if any.")
 

@@ -24,6 +24,17 @@ from tasks.models import Task, TaskState
 from tasks.roles import Capability
 from tasks.selectors.projects import project_for
 from tasks.selectors.results import project_tasks, task_for
+from tasks.shown import metadata_entries
+from worker.template import MetadataSpec
+
+
+class MetadataEntrySerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The key in the image's metadata.")
+    label = serializers.CharField(  # type: ignore[assignment]  # a field named "label"
+        help_text="How people read it, in their language."
+    )
+    value = serializers.CharField()
+    shown = serializers.BooleanField(help_text="Whether contributors see it.")
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -36,6 +47,14 @@ class TaskSerializer(serializers.ModelSerializer):
     metadata = serializers.SerializerMethodField(
         help_text="The metadata the template shows to contributors."
     )
+    metadata_labelled = serializers.SerializerMethodField(
+        help_text="The same metadata as people read it, in the template's order and the "
+        "reader's language: the template's label of each key, else its default label (common "
+        "Darwin Core terms). For curators and leads every key, those the template does not "
+        "show contributors after the others with `shown` false."
+    )
+    # Whether this serializer tells every key (curators and leads) or what contributors see.
+    everything = False
 
     class Meta:
         model = Task
@@ -48,6 +67,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "image_width",
             "image_height",
             "metadata",
+            "metadata_labelled",
         ]
         read_only_fields = fields
 
@@ -69,12 +89,40 @@ class TaskSerializer(serializers.ModelSerializer):
             self._url(f"{settings.MEDIA_URL}{task.iiif_path}/info.json") if task.iiif_path else None
         )
 
+    def _sees_everything(self) -> bool:
+        return self.everything
+
+    def _metadata_specs(self, task: Task) -> tuple[MetadataSpec, ...]:
+        # Read once per project for a page of images.
+        cache: dict[int, tuple[MetadataSpec, ...]] = self.__dict__.setdefault("_specs", {})
+        if task.project_id not in cache:
+            cache[task.project_id] = task.project.template.metadata_specs
+        return cache[task.project_id]
+
     def get_metadata(self, task: Task) -> dict[str, Any]:
-        shown = task.project.template.metadata_shown
+        if self._sees_everything():
+            return dict(task.metadata)
+        shown = [spec.key for spec in self._metadata_specs(task)]
         return {key: task.metadata[key] for key in shown if key in task.metadata}
+
+    @extend_schema_field(MetadataEntrySerializer(many=True))
+    def get_metadata_labelled(self, task: Task) -> list[dict[str, Any]]:
+        return metadata_entries(
+            task.metadata, self._metadata_specs(task), everything=self._sees_everything()
+        )
+
+
+class TaskReviewSerializer(TaskSerializer):
+    """An image as curators and leads read it beside its answers: every metadata key."""
+
+    everything = True
+    metadata = serializers.SerializerMethodField(
+        help_text="The image's metadata: all of it for curators and leads."
+    )
 
 
 class TaskListSerializer(TaskSerializer):
+    everything = True
     metadata = serializers.SerializerMethodField(
         help_text="The image's metadata: all of it for curators and leads."
     )
@@ -93,9 +141,6 @@ class TaskListSerializer(TaskSerializer):
             "reconciled_at",
         ]
         read_only_fields = fields
-
-    def get_metadata(self, task: Task) -> dict[str, Any]:
-        return dict(task.metadata)
 
 
 # What only curators and leads see of an image in its detail: its bookkeeping.
@@ -130,10 +175,8 @@ class TaskDetailSerializer(TaskListSerializer):
     def get_field_results(self, task: Task) -> list[dict[str, Any]]:
         return FieldResultReadSerializer(self.context["view_of_task"].field_results, many=True).data  # type: ignore[return-value]
 
-    def get_metadata(self, task: Task) -> dict[str, Any]:
-        if self.context["view_of_task"].full:
-            return dict(task.metadata)
-        return TaskSerializer.get_metadata(self, task)
+    def _sees_everything(self) -> bool:
+        return bool(self.context["view_of_task"].full)
 
     def to_representation(self, instance: Task) -> dict[str, Any]:
         body: dict[str, Any] = super().to_representation(instance)

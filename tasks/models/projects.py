@@ -13,7 +13,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from worker.exports.records import LICENCES
-from worker.template import FieldSpec, TemplateError, template_parse
+from worker.template import (
+    FieldSpec,
+    MetadataSpec,
+    TemplateError,
+    metadata_parse,
+    metadata_read,
+    template_parse,
+)
 from worker.training import levels_parse
 
 LICENCE_CHOICES = [(code, licence.name) for code, licence in LICENCES.items()]
@@ -294,7 +301,8 @@ class Template(models.Model):
         default=list,
         blank=True,
         help_text=_(
-            "Keys of per-image metadata (catalogue number, barcode…) shown read-only beside the form."
+            "Per-image metadata (catalogue number, barcode…) shown read-only beside the form, in "
+            "order: a key, or a key with its label in French and English."
         ),
     )
     preset = models.CharField(_("preset"), max_length=40, blank=True)
@@ -313,10 +321,10 @@ class Template(models.Model):
             template_parse(self.fields)
         except TemplateError as error:
             raise ValidationError({"fields": list(error.errors)}) from error
-        if not isinstance(self.metadata_shown, list) or not all(
-            isinstance(key, str) and key for key in self.metadata_shown
-        ):
-            raise ValidationError({"metadata_shown": _("Give a list of metadata keys.")})
+        try:
+            metadata_parse(self.metadata_shown)
+        except TemplateError as error:
+            raise ValidationError({"metadata_shown": list(error.errors)}) from error
 
     @property
     def specs(self) -> tuple[FieldSpec, ...]:
@@ -331,6 +339,12 @@ class Template(models.Model):
                 _PARSED_SPECS.clear()
             specs = _PARSED_SPECS[key] = template_parse(self.fields)
         return specs
+
+    @property
+    def metadata_specs(self) -> tuple[MetadataSpec, ...]:
+        """The metadata contributors see, in order, with its labels. Read leniently: a key
+        stored before keys needed a label, and without a default one, is left out."""
+        return metadata_read(self.metadata_shown)
 
     def field_keys(self) -> list[str]:
         return [field["key"] for field in self.fields]

@@ -7,7 +7,14 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crowd.users import AnyUser
-from tasks.models import Membership, Project, ProjectReviewEntry, ProjectStatus, ReviewState
+from tasks.models import (
+    Membership,
+    Project,
+    ProjectReviewEntry,
+    ProjectStatus,
+    ReviewState,
+    Template,
+)
 from tasks.roles import Capability, may_review_projects, project_require
 
 
@@ -67,3 +74,14 @@ def running_project_ids() -> list[int]:
     themselves. Drafts and finished projects do not."""
     running = Project.objects.filter(status__in=[ProjectStatus.ACTIVE, ProjectStatus.PAUSED])
     return list(running.values_list("pk", flat=True))
+
+
+def metadata_unlabelled(template: Template) -> list[str]:
+    """Keys the template lists that contributors do not see: listed before keys needed a label,
+    without a default one (see Template.metadata_specs)."""
+    shown = {spec.key for spec in template.metadata_specs}
+    listed = [
+        entry.get("key") if isinstance(entry, dict) else entry
+        for entry in template.metadata_shown or []
+    ]
+    return [str(key) for key in listed if isinstance(key, str) and key not in shown]

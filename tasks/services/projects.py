@@ -19,7 +19,13 @@ from tasks.selectors.training import project_levels
 from tasks.services.members import membership_set
 from tasks.services.progress import project_progress_request
 from tasks.services.project_review import project_launch_check
-from worker.template import TemplateError, template_parse
+from worker.template import (
+    FieldSpec,
+    TemplateError,
+    metadata_dump,
+    metadata_parse,
+    template_parse,
+)
 
 
 @transaction.atomic
@@ -115,17 +121,27 @@ def project_update(*, project: Project, actor: User, changes: dict[str, Any]) ->
 
 @transaction.atomic
 def template_update(
-    *, project: Project, actor: User, fields: Any, metadata_shown: list[str] | None = None
+    *, project: Project, actor: User, fields: Any, metadata_shown: Any = None
 ) -> Template:
-    """Replace a project's template fields, after validation.
+    """Replace a project's template fields (and, when given, the metadata it shows
+    contributors), after validation.
 
     Once transcriptions exist, a field may be added, relabelled or given more options, but not
     removed nor change type: that would orphan what volunteers already typed.
     """
+    refused: dict[str, list[str]] = {}
+    new_specs: tuple[FieldSpec, ...] = ()
     try:
         new_specs = template_parse(fields)
     except TemplateError as error:
-        raise ValidationError({"fields": error.errors}) from error
+        refused["fields"] = error.errors
+    if metadata_shown is not None:
+        try:
+            metadata_shown = metadata_dump(metadata_parse(metadata_shown))
+        except TemplateError as error:
+            refused["metadata_shown"] = error.errors
+    if refused:
+        raise ValidationError(refused)
     levels = project_levels(Project.objects.get(pk=project.pk))  # as stored now
     top = len(levels) + 1
     too_high = [spec.key for spec in new_specs if spec.level > top]

@@ -21,7 +21,13 @@ from crowd.forms import form_add_errors
 from crowd.models import User
 from crowd.selectors import user_active_named
 from crowd.users import acting_user
-from tasks.forms import MemberForm, ProjectCreateForm, ProjectSettingsForm, TemplateForm
+from tasks.forms import (
+    MemberForm,
+    ProjectCreateForm,
+    ProjectSettingsForm,
+    TemplateForm,
+    metadata_lines,
+)
 from tasks.models import Project, ResolutionReason, Task, Template
 from tasks.roles import (
     Capability,
@@ -30,8 +36,9 @@ from tasks.roles import (
     project_data_downloadable,
     projects_visible_to,
 )
+from tasks.selectors.feedback import my_transcriptions
 from tasks.selectors.moderation import project_blocks, project_outliers, project_voids
-from tasks.selectors.projects import project_for, project_memberships
+from tasks.selectors.projects import metadata_unlabelled, project_for, project_memberships
 from tasks.selectors.review import contributor_feedback
 from tasks.selectors.training_summary import training_summary
 from tasks.services.members import membership_remove, membership_set
@@ -118,10 +125,19 @@ def task_review_page(request: HttpRequest, slug: str, task_id: int) -> HttpRespo
 
 @login_required
 def my_feedback(request: HttpRequest, slug: str) -> HttpResponse:
-    """A contributor's agreement rate and what curators decided on their answers."""
+    """A contributor's agreement rate, their recent transcriptions with what came of each image,
+    and what curators decided on their answers."""
     project = project_for(request.user, slug)
-    feedback = contributor_feedback(project=project, user=acting_user(request.user))
-    return render(request, "review/feedback.html", {"project": project, "feedback": feedback})
+    user = acting_user(request.user)
+    feedback = contributor_feedback(project=project, user=user)
+    transcriptions = my_transcriptions(project=project, user=user, page=request.GET.get("page"))
+    context = {
+        "project": project,
+        "feedback": feedback,
+        "transcriptions": transcriptions,
+        "may_contribute": Capability.CONTRIBUTE in project_capabilities(request.user, project),
+    }
+    return render(request, "review/feedback.html", context)
 
 
 def _count_formats() -> dict[str, dict[str, str]]:
@@ -165,7 +181,7 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
     template_form = TemplateForm(
         initial={
             "fields_json": json.dumps(template.fields, ensure_ascii=False, indent=2),
-            "metadata_shown": ", ".join(template.metadata_shown),
+            "metadata_shown": metadata_lines(template.metadata_shown),
         },
         prefix="template",
     )
@@ -227,6 +243,7 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
             "member_form": member_form,
             "memberships": project_memberships(project),
             "template": template,
+            "metadata_unlabelled": metadata_unlabelled(template),
             "outliers": project_outliers(project=project),
             "blocks": project_blocks(project=project).filter(lifted_at__isnull=True),
             "voids": project_voids(project=project).filter(lifted_at__isnull=True),

@@ -8,7 +8,9 @@
 - raw transcriptions go to everyone only once the project is finished and its leads opened them;
   asked for everyone before that → refused with the reason;
 - the leads' own exports are never listed to others;
-- live IIIF manifests show others only settled images; leads see every image.
+- live IIIF manifests show others only settled images; leads see every image;
+- a volunteer's feedback page says of an image still collecting answers only that it is open:
+  no other reader's value, no leading value.
 """
 
 from __future__ import annotations
@@ -191,3 +193,15 @@ def test_live_iiif_documents_show_others_only_settled_images_and_leads_every_ima
     seen_by_lead, canvases = values(page_client(lead))
     assert canvases == 2
     assert "Leading settled" in seen_by_lead
+
+
+def test_the_feedback_page_shows_no_value_of_an_image_still_collecting_answers(transcribe):
+    project = ProjectFactory(data_open=True, redundancy_min=3, redundancy_max=3)
+    collecting = TaskFactory(project=project, target=3)
+    first, second = UserFactory(), UserFactory()
+    transcribe(project, VALUES, user=first, task=collecting)
+    transcribe(project, {**VALUES, "scientificName": "Quercus suber L."}, user=second)
+    assert Task.objects.get(pk=collecting.pk).state in {"open", "needs_more"}
+    page = page_client(first).get(f"/projects/{project.slug}/my-feedback/").content.decode()
+    assert f'data-task="{collecting.pk}" data-outcome="open"' in page
+    assert "Quercus" not in page

@@ -1,6 +1,14 @@
 """Field templates without Django: the specs, their parser and the export vocabularies."""
 
 from worker.template.checks import use_translator
+from worker.template.metadata import (
+    DEFAULT_LABELS,
+    MetadataSpec,
+    default_label,
+    metadata_dump,
+    metadata_parse,
+    metadata_read,
+)
 from worker.template.model import (
     FIELD_TYPES,
     LANGUAGES,
@@ -16,6 +24,7 @@ from worker.template.model import (
 from worker.template.spec import template_dump, template_parse
 
 __all__ = [
+    "DEFAULT_LABELS",
     "FIELD_TYPES",
     "LANGUAGES",
     "MAX_FIELDS",
@@ -23,9 +32,14 @@ __all__ = [
     "MAX_VALUE_LENGTH",
     "UNITS",
     "FieldSpec",
+    "MetadataSpec",
     "Option",
     "TemplateError",
+    "default_label",
     "fold",
+    "metadata_dump",
+    "metadata_parse",
+    "metadata_read",
     "template_dump",
     "template_parse",
     "use_translator",

@@ -5,6 +5,7 @@ import {connectLive} from "../lib/live.js";
 import {api, ApiError} from "../lib/api.js";
 import {t} from "../lib/messages.js";
 import {createViewer} from "../lib/viewer.js";
+import {followVisualViewport} from "../lib/visual.js";
 import {createClaim} from "./claim.js";
 import {debounce, el, filtersFrom, formatClock, loadFieldSpecs, nextDisputedTask, query, skippedTasks, tn} from "./common.js";
 import {isPending, pendingField, settledField} from "./field.js";
@@ -25,6 +26,7 @@ function start(root) {
   const reasons = [...root.querySelectorAll("[data-reasons] [data-value]")].map((item) => [item.dataset.value, item.textContent.trim()]);
   const viewer = createViewer($("[data-viewer-pane]"), {label: t("viewerLabel")});
   window.crowdViewer = viewer.viewer; // for browser tests and the curious, as on the transcription page
+  followVisualViewport(); // as on the transcription page: the image stays in view on phones
 
   let specs = {};
   let review = null;
@@ -66,14 +68,22 @@ function start(root) {
     if (first) {
       $("[data-workspace]").hidden = false; // before opening: OpenSeadragon fits to the size it finds
       viewer.open(review.task);
-      showMetadata(review.task.metadata || {});
+      showMetadata(review.task.metadata_labelled || []);
     }
     render();
   }
 
-  function showMetadata(metadata) {
-    const entries = Object.entries(metadata).filter(([, value]) => value !== "" && value !== null);
-    $("[data-metadata]").replaceChildren(...entries.map(([key, value]) => el("div", {}, [el("dt", {text: key}), el("dd", {text: String(value)})])));
+  // Every key, under the template's labels; curators also read the key itself, and which keys
+  // volunteers do not see.
+  function showMetadata(entries) {
+    $("[data-metadata]").replaceChildren(
+      ...entries.map(({key, label, value, shown}) => {
+        const name = el("dt", {text: label});
+        if (label !== key) name.append(" ", el("code", {className: "key", text: key}));
+        if (!shown) name.append(" ", el("span", {className: "badge not-shown", text: t("metadataNotShown")}));
+        return el("div", {}, [name, el("dd", {text: value})]);
+      }),
+    );
     $("[data-metadata-section]").hidden = !entries.length;
   }
 
