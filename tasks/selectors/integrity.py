@@ -1,0 +1,176 @@
+"""What `manage.py check_integrity` verifies: that the database and the files agree, and that
+nothing the jobs should have finished is left waiting.
+
+Each check returns a `Finding`: what was checked, how many problems, and a few examples to
+start from. Read-only: it repairs nothing (the sweeps repair what is theirs; the rest is for
+the operator, who now knows where to look).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from tasks.models import (
+    Batch,
+    BatchFile,
+    BatchFileState,
+    BatchState,
+    Export,
+    ExportState,
+    Lease,
+    LeaseState,
+    Task,
+    Transcription,
+)
+
+EXAMPLES = 5
+
+
+@dataclass
+class Finding:
+    check: str
+    problems: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, example: str) -> None:
+        self.problems += 1
+        if len(self.examples) < EXAMPLES:
+            self.examples.append(example)
+
+
+def transcription_counts() -> Finding:
+    """Each task's `transcription_count` is the number of its transcriptions that count (not
+    voided): assignment and the redundancy target read the stored number."""
+    found = Finding("transcription counts")
+    counted = (
+        Transcription.objects.filter(task=OuterRef("pk"), void__isnull=True)
+        .order_by()
+        .values("task")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    wrong = (
+        Task.objects.annotate(real=Coalesce(Subquery(counted, output_field=IntegerField()), 0))
+        .exclude(transcription_count=F("real"))
+        .values_list("pk", "transcription_count", "real")
+    )
+    for pk, stored, real in wrong.iterator():
+        found.add(f"task {pk}: counts {stored}, has {real}")
+    return found
+
+
+def batch_files() -> Finding:
+    """A file still waiting for ingest has its stored upload; an ingested one has its task."""
+    found = Finding("batch files")
+    root = Path(settings.MEDIA_ROOT)
+    waiting = BatchFile.objects.filter(state=BatchFileState.PENDING).exclude(stored="")
+    for pk, stored in waiting.values_list("pk", "stored").iterator():
+        if not (root / stored).is_file():
+            found.add(f"batch file {pk}: waiting, its upload {stored} is gone")
+    lost = BatchFile.objects.filter(state=BatchFileState.OK, task__isnull=True)
+    for pk in lost.values_list("pk", flat=True).iterator():
+        found.add(f"batch file {pk}: ingested, without its task")
+    return found
+
+
+def task_files() -> Finding:
+    """Every image's original, thumbnail and IIIF tiles are on disk."""
+    found = Finding("task files")
+    root = Path(settings.MEDIA_ROOT)
+    rows = Task.objects.exclude(image="").values_list("pk", "image", "thumbnail", "iiif_path")
+    for pk, image, thumbnail, tiles in rows.iterator():
+        for kind, relative, exists in (
+            ("original", image, Path.is_file),
+            ("thumbnail", thumbnail, Path.is_file),
+            ("tiles", f"{tiles}/info.json" if tiles else "", Path.is_file),
+        ):
+            if relative and not exists(root / relative):
+                found.add(f"task {pk}: {kind} {relative} is missing")
+    return found
+
+
+def orphan_files() -> Finding:
+    """Files in the projects' media folders that no image uses (left by an interrupted run,
+    or by a deletion that did not reach the disk)."""
+    found = Finding("orphan files")
+    root = Path(settings.MEDIA_ROOT)
+    projects = root / "projects"
+    if not projects.is_dir():
+        return found
+    used: set[str] = set()
+    for image, thumbnail, tiles in Task.objects.values_list(
+        "image", "thumbnail", "iiif_path"
+    ).iterator():
+        used.update(path for path in (image, thumbnail) if path)
+        if tiles:
+            used.add(tiles)
+    for relative in _media_files(projects, root):
+        parts = relative.split("/")
+        if len(parts) >= 5 and parts[2] == "iiif":
+            # A tile: used when its image's tile folder is (projects/P/iiif/ab/SHA/...).
+            if "/".join(parts[:5]) not in used:
+                found.add(relative)
+        elif relative not in used:
+            found.add(relative)
+    return found
+
+
+def _media_files(folder: Path, root: Path) -> Iterator[str]:
+    for directory, _, names in os.walk(folder):
+        for name in names:
+            yield (Path(directory) / name).relative_to(root).as_posix()
+
+
+def waiting_too_long() -> Finding:
+    """Work the jobs should have finished: reconciliations past two sweeps, batches ingesting
+    for a day, exports queued or running without a heartbeat for an hour, leases active long
+    past their expiry."""
+    found = Finding("waiting too long")
+    now = timezone.now()
+    reconcile_after = timedelta(
+        seconds=2 * (settings.SWEEP_RECONCILE_AFTER_SECONDS + settings.SWEEP_SECONDS)
+    )
+    late = Task.objects.filter(
+        reconcile_pending=True, last_transcribed_at__lt=now - reconcile_after
+    ).values_list("pk", flat=True)
+    for pk in late.iterator():
+        found.add(f"task {pk}: reconciliation pending since before {now - reconcile_after:%c}")
+    stuck = Batch.objects.filter(
+        state__in=[BatchState.READING, BatchState.INGESTING], created_at__lt=now - timedelta(days=1)
+    ).values_list("pk", "state")
+    for pk, state in stuck.iterator():
+        found.add(f"batch {pk}: {state} for more than a day")
+    stalled = Export.objects.filter(
+        Q(state=ExportState.QUEUED, created_at__lt=now - timedelta(hours=1))
+        | Q(state=ExportState.RUNNING, heartbeat_at__lt=now - timedelta(hours=1))
+    ).values_list("pk", "state")
+    for pk, state in stalled.iterator():
+        found.add(f"export {pk}: {state} without progress for an hour")
+    expired = Lease.objects.filter(
+        state=LeaseState.ACTIVE, expires_at__lt=now - timedelta(seconds=2 * settings.SWEEP_SECONDS)
+    ).values_list("pk", flat=True)
+    for pk in expired.iterator():
+        found.add(f"lease {pk}: active past its expiry")
+    return found
+
+
+CHECKS: tuple[Callable[[], Finding], ...] = (
+    transcription_counts,
+    batch_files,
+    task_files,
+    orphan_files,
+    waiting_too_long,
+)
+
+
+def integrity_findings() -> list[Finding]:
+    return [check() for check in CHECKS]
