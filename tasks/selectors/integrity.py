@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, F, FileField, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -99,20 +100,16 @@ def task_files() -> Finding:
 
 
 def orphan_files() -> Finding:
-    """Files in the projects' media folders that no image uses (left by an interrupted run,
-    or by a deletion that did not reach the disk)."""
+    """Files in the projects' media folders that nothing uses: no file field of any row, and
+    no image's tile folder (left by an interrupted run, or a deletion that did not reach the
+    disk)."""
     found = Finding("orphan files")
     root = Path(settings.MEDIA_ROOT)
     projects = root / "projects"
     if not projects.is_dir():
         return found
-    used: set[str] = set()
-    for image, thumbnail, tiles in Task.objects.values_list(
-        "image", "thumbnail", "iiif_path"
-    ).iterator():
-        used.update(path for path in (image, thumbnail) if path)
-        if tiles:
-            used.add(tiles)
+    used: set[str] = set(_file_fields_values())
+    used.update(tiles for tiles in Task.objects.values_list("iiif_path", flat=True) if tiles)
     for relative in _media_files(projects, root):
         parts = relative.split("/")
         if len(parts) >= 5 and parts[2] == "iiif":
@@ -122,6 +119,17 @@ def orphan_files() -> Finding:
         elif relative not in used:
             found.add(relative)
     return found
+
+
+def _file_fields_values() -> Iterator[str]:
+    """Every media path a file field of any model holds (images, thumbnails, the training
+    pages' pictures, and whatever comes next)."""
+    for model in apps.get_models():
+        names = [f.name for f in model._meta.concrete_fields if isinstance(f, FileField)]
+        for name in names:
+            yield from (
+                model._default_manager.exclude(**{name: ""}).values_list(name, flat=True).iterator()
+            )
 
 
 def _media_files(folder: Path, root: Path) -> Iterator[str]:
