@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from crowd import api as people_api
+from crowd import profile_views as profile_pages
 from crowd import views as people
 from crowd.api_errors import api_not_found
 from crowd.metrics import metrics
@@ -12,6 +13,7 @@ from tasks.views import batches as views_batches
 from tasks.views import exports as views_exports
 from tasks.views import iiif as views_iiif
 from tasks.views import moderation as views_moderation
+from tasks.views import personal_data as views_personal_data
 from tasks.views import projects as pages
 from tasks.views.media import media_serve
 
@@ -70,6 +72,11 @@ urlpatterns = [
         name="project-archive",
     ),
     path("accounts/signup/", people.signup, name="signup"),
+    path("accounts/profile/", profile_pages.profile, name="profile"),
+    path("accounts/profile/email/", profile_pages.profile_email, name="profile-email"),
+    path("accounts/close/", profile_pages.account_close, name="account-close"),
+    path("accounts/my-data.json", views_personal_data.my_data_json, name="my-data-json"),
+    path("accounts/my-data-csv.zip", views_personal_data.my_data_zip, name="my-data-zip"),
     path("accounts/verify/", people.email_verification_request, name="email-verification"),
     path("accounts/verify/<str:token>/", people.email_verify_page, name="email-verify"),
     path("accounts/login/", people.SignInView.as_view(), name="login"),

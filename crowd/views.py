@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crowd.forms import LoginForm, SignupForm, form_add_errors
+from crowd.profile_views import language_remember
 from crowd.ratelimit import client_ip, limit_count
 from crowd.services import (
     EmailVerificationInvalid,
@@ -35,6 +36,12 @@ class SignInView(LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_valid(form)
+        # The language the person chose in their profile, from this sign-in on.
+        language_remember(response, acting_user(form.get_user()).preferred_language)
+        return response
 
 
 class RateLimitedPasswordResetView(PasswordResetView):
