@@ -34,7 +34,9 @@ def language_remember(response: HttpResponse, language: str) -> None:
         )
 
 
-def _page(request: HttpRequest, profile: ProfileForm, email: EmailChangeForm, status: int = 200):
+def _page(
+    request: HttpRequest, profile: ProfileForm, email: EmailChangeForm, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "registration/profile.html",
