@@ -8,12 +8,14 @@ from worker.template.model import (
     MAX_OPTIONS,
     MAX_VALUE_LENGTH,
     UNITS,
+    VALIDATION_PROPERTIES,
     FieldSpec,
     Option,
     TemplateError,
     fold,
 )
 from worker.template.spec import template_dump, template_parse
+from worker.template.text import problem_field, problem_parts, template_text_problems
 
 __all__ = [
     "FIELD_TYPES",
@@ -22,11 +24,15 @@ __all__ = [
     "MAX_OPTIONS",
     "MAX_VALUE_LENGTH",
     "UNITS",
+    "VALIDATION_PROPERTIES",
     "FieldSpec",
     "Option",
     "TemplateError",
     "fold",
+    "problem_field",
+    "problem_parts",
     "template_dump",
     "template_parse",
+    "template_text_problems",
     "use_translator",
 ]
