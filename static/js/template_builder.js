@@ -166,6 +166,7 @@ function templateBuilder(root) {
   function render() {
     cards = fields.map((field, index) => (field && typeof field === "object" && !Array.isArray(field) ? cardFor(field, index) : strayCard(field, index)));
     list.replaceChildren(...cards.map((card) => card.root));
+    addButton.disabled = fields.length >= config.max_fields; // the server's limit (MAX_FIELDS)
   }
 
   /** An entry of the JSON that is no field object: said so, to be corrected in the JSON. */

@@ -38,7 +38,7 @@ export function fieldCard(field, {index, count, locked = false, expanded = true}
 
   // --- Head: title (shows or hides the body), problems, actions -----------------------------
   const toggle = el("button", {type: "button", class: "bfield-toggle", "aria-expanded": String(expanded), "aria-controls": `${id}-body`, "data-control": "toggle"});
-  const count_ = el("span", {class: "bfield-count", hidden: true});
+  const badge = el("span", {class: "bfield-count", hidden: true});
   const title = () => {
     const label = localized(field.label) || t("bUnnamed");
     const type = spec.types.includes(field.type) ? t(`bType_${field.type}`) : String(field.type ?? "?");
@@ -65,7 +65,7 @@ export function fieldCard(field, {index, count, locked = false, expanded = true}
   action("duplicate", "bDuplicate", {disabled: count >= spec.max_fields});
   action("remove", "bRemove", {soft: locked});
   const errors = errorList(`${id}-errors`);
-  root.append(el("div", {class: "bfield-head"}, heading, count_, actions), note || "", errors);
+  root.append(el("div", {class: "bfield-head"}, heading, badge, actions), note || "", errors);
 
   // --- Body ------------------------------------------------------------------------------
   const body = el("div", {class: "bfield-body", id: `${id}-body`, hidden: !expanded});
@@ -164,8 +164,8 @@ export function fieldCard(field, {index, count, locked = false, expanded = true}
         list.append(el("li", {}, exact ? message : `${at}: ${message}`));
         list.hidden = false;
       }
-      count_.hidden = !problems.length;
-      count_.textContent = problems.length ? plural("bFieldProblems", problems.length) : "";
+      badge.hidden = !problems.length;
+      badge.textContent = problems.length ? plural("bFieldProblems", problems.length) : "";
     },
 
     /** Focus a control: "toggle", an action ("up", "remove"…), or an input's path. */
