@@ -34,6 +34,8 @@ export function fieldCard(field, {index, count, locked = false, expanded = true}
   const {spec} = host;
   const id = uid();
   const root = el("li", {class: `bfield${locked ? " locked" : ""}`, "data-path": "", "data-builder-field": String(index)});
+  // Short in the head (the card may be closed), in full at the top of its body.
+  const lockedBadge = locked ? el("span", {class: "bfield-locked-badge", id: `${id}-locked-short`}, t("bLockedShort")) : null;
   const note = locked ? el("p", {class: "bfield-locked", id: `${id}-locked`}, t("bLocked")) : null;
 
   // --- Head: title (shows or hides the body), problems, actions -----------------------------
@@ -53,7 +55,7 @@ export function fieldCard(field, {index, count, locked = false, expanded = true}
     if (soft) {
       // Focusable still, so that its reason is read; clicking does nothing.
       button.setAttribute("aria-disabled", "true");
-      button.setAttribute("aria-describedby", note.id);
+      button.setAttribute("aria-describedby", `${lockedBadge.id} ${note.id}`);
     }
     button.addEventListener("click", () => {
       if (button.getAttribute("aria-disabled") !== "true") host.act(field, name, button);
@@ -65,7 +67,7 @@ export function fieldCard(field, {index, count, locked = false, expanded = true}
   action("duplicate", "bDuplicate", {disabled: count >= spec.max_fields});
   action("remove", "bRemove", {soft: locked});
   const errors = errorList(`${id}-errors`);
-  root.append(el("div", {class: "bfield-head"}, heading, badge, actions), note || "", errors);
+  root.append(el("div", {class: "bfield-head"}, heading, lockedBadge || "", badge, actions), errors);
 
   // --- Body ------------------------------------------------------------------------------
   const body = el("div", {class: "bfield-body", id: `${id}-body`, hidden: !expanded});
@@ -130,6 +132,7 @@ export function fieldCard(field, {index, count, locked = false, expanded = true}
     helps.append(control(`help.${language}`, `${id}-help-${language}`, t(language === "fr" ? "bHelpFr" : "bHelpEn"), area));
   }
 
+  if (note) body.append(note);
   body.append(labels, el("div", {class: "bgrid"}, keyControl, typeControl), control("required", `${id}-required`, t("bRequired"), required), helps);
   const rules = rulesFor(field, id, on, spec);
   if (rules) body.append(rules);
