@@ -17,6 +17,7 @@ from tasks.views import personal_data as views_personal_data
 from tasks.views import projects as pages
 from tasks.views.media import media_serve
 
+handler400 = "crowd.api_errors.bad_request"
 handler404 = "crowd.api_errors.not_found"
 handler500 = "crowd.api_errors.server_error"
 

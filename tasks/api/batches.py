@@ -19,13 +19,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crowd.api_schema import errors
 from crowd.pagination import Pages
+from crowd.parsers import JSONParser
 from crowd.users import acting_user
 from tasks.api.filters import query_filters
 from tasks.models import BatchPurpose, BatchState

@@ -98,6 +98,10 @@ class ProjectCreateSerializer(serializers.Serializer):
     description_fr = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     description_en = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    fields = serializers.JSONField(  # type: ignore[assignment]  # a field named "fields"
+        required=False,
+        help_text="The template's ordered list of field objects; the preset's fields if left out.",
+    )
 
 
 class ProjectUpdateSerializer(serializers.ModelSerializer):

@@ -43,6 +43,7 @@ from tasks.selectors.review import contributor_feedback
 from tasks.selectors.training_summary import training_summary
 from tasks.services.members import membership_remove, membership_set
 from tasks.services.projects import project_create, project_update, template_update
+from tasks.views.template_builder import template_builder_for, template_builder_new
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -160,16 +161,19 @@ def project_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("You may not create projects on this platform."))
     form = ProjectCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        fields = data.pop("fields_json")
         try:
-            project = project_create(lead=acting_user(request.user), **form.cleaned_data)
+            project = project_create(lead=acting_user(request.user), fields=fields, **data)
         except ValidationError as error:
-            form_add_errors(form, error)
+            form_add_errors(form, _template_errors_on(error, "fields_json"))
         else:
             messages.success(
                 request, _("Project created. Review its settings and template, then open it.")
             )
             return redirect("project-settings", slug=project.slug)
-    return render(request, "projects/new.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "builder": template_builder_new()}
+    return render(request, "projects/new.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -244,6 +248,7 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
             "memberships": project_memberships(project),
             "template": template,
             "metadata_unlabelled": metadata_unlabelled(template),
+            "builder": template_builder_for(project),
             "outliers": project_outliers(project=project),
             "blocks": project_blocks(project=project).filter(lifted_at__isnull=True),
             "voids": project_voids(project=project).filter(lifted_at__isnull=True),
@@ -268,6 +273,15 @@ def project_member_remove(request: HttpRequest, slug: str, username: str) -> Htt
                 request, _("%(name)s is no longer a member.") % {"name": user.public_name}
             )
     return redirect("project-settings", slug=project.slug)
+
+
+def _template_errors_on(error: ValidationError, name: str) -> ValidationError:
+    """A service's errors about the template ("fields") on the form field that holds it."""
+    if not hasattr(error, "error_dict") or "fields" not in error.error_dict:
+        return error
+    return ValidationError(
+        {(name if key == "fields" else key): value for key, value in error.error_dict.items()}
+    )
 
 
 def _user_named(username: str) -> User:
