@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -35,7 +36,7 @@ def _act(request: HttpRequest, slug: str, username: str, action: Action, done: s
     user = user_named(username.strip())
     if user is None:
         messages.error(request, _("No user named %(name)s.") % {"name": username})
-        return _back(project)
+        return _back(request, project)
     try:
         action(
             project=project,
@@ -47,10 +48,18 @@ def _act(request: HttpRequest, slug: str, username: str, action: Action, done: s
         messages.error(request, error.message())
     else:
         messages.success(request, done % {"name": user.public_name})
-    return _back(project)
+    return _back(request, project)
 
 
-def _back(project: Project) -> HttpResponse:
+def _back(request: HttpRequest, project: Project) -> HttpResponse:
+    """Back to the settings' moderation section, or to the contributors page the form was
+    posted from (`next`, only an address of that page: nowhere else)."""
+    target = request.POST.get("next", "")
+    contributors = reverse("project-contributors", args=[project.slug])
+    if target.startswith(contributors) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
     return redirect(reverse("project-settings", args=[project.slug]) + "#moderation-heading")
 
 
