@@ -318,3 +318,14 @@ def test_rows_of_another_project_never_show(project, lead, history):
     assert ContributorVoid.objects.filter(project=project).count() == 1
     assert KnownAnswer.objects.filter(project=project).count() == 1
     assert Resolution.objects.count() == 2
+
+
+def test_the_log_speaks_french(project, lead, history):
+    client = page_client(lead)
+    response = client.get(url(project), HTTP_ACCEPT_LANGUAGE="fr")
+    html = response.content.decode()
+    assert "Journal d’audit de" in html
+    assert "Priorité d’un lot modifiée" in html
+    assert "Décision sur une valeur" in html
+    refused = client.get(url(project), {"since": "1066-10-14"}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Donnez une date du 2000-01-01 au 2999-12-31." in refused.content.decode()

@@ -284,3 +284,11 @@ def test_curators_cannot_moderate_through_the_page_forms(project, curator, crowd
     )
     assert response.status_code == 403
     assert not ProjectBlock.objects.exists()
+
+
+def test_the_page_speaks_french(project, lead, crowd):
+    html = page_client(lead).get(url(project), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Contributeurs de" in html
+    assert "Accord avec le consensus" in html
+    assert "(9 sur 10)" in html
+    assert "Modérer cy" in html
