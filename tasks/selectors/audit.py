@@ -67,8 +67,8 @@ CURATOR_GROUPS = ("decision", "reopen")
 KINDS: dict[str, Promise] = {
     "decision": _("Decision on a value"),
     "reopen": _("Value reopened"),
-    "block": _("Blocked"),
-    "unblock": _("Unblocked"),
+    "block": _("Person blocked"),
+    "unblock": _("Person unblocked"),
     "void": _("Work voided"),
     "unvoid": _("Work counted again"),
     "known_added": _("Known answer given"),
