@@ -4,13 +4,13 @@ Each posts, calls one service and comes back to the page with what happened or w
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -54,12 +54,11 @@ def _act(request: HttpRequest, slug: str, username: str, action: Action, done: s
 def _back(request: HttpRequest, project: Project) -> HttpResponse:
     """Back to the settings' moderation section, or to the contributors page the form was
     posted from (`next`, only an address of that page: nowhere else)."""
-    target = request.POST.get("next", "")
+    target = urlsplit(request.POST.get("next", ""))
     contributors = reverse("project-contributors", args=[project.slug])
-    if target.startswith(contributors) and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
+    if target.path == contributors and not (target.scheme or target.netloc):
+        # Only its filters are kept from what the form sent: the address is ours.
+        return redirect(f"{contributors}?{target.query}" if target.query else contributors)
     return redirect(reverse("project-settings", args=[project.slug]) + "#moderation-heading")
 
 

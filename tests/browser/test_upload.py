@@ -133,7 +133,8 @@ def test_the_upload_says_where_it_is_beside_the_button_and_the_list_follows_live
     page.evaluate("() => { window.notReloaded = true; }")
 
     # Each file request is held until the page has been looked at mid-send.
-    held, released = [], []
+    held: list = []
+    released: list[bool] = []
 
     def hold(route):
         if released:

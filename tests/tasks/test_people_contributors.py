@@ -254,12 +254,19 @@ def test_a_lead_blocks_and_voids_from_the_page_and_comes_back_to_it(project, lea
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example/", "//evil.example/projects/", "/projects/other/contributors/", ""],
+    [
+        "https://evil.example/",
+        "//evil.example/projects/",
+        "/projects/other/contributors/",
+        "",
+        "https://evil.example/projects/{slug}/contributors/",
+        "/projects/{slug}/contributors/../../../evil",
+    ],
 )
 def test_moderation_comes_back_only_to_this_page(project, lead, crowd, target):
     response = page_client(lead).post(
         reverse("project-block", args=[project.slug]),
-        {"username": "cy", "reason": "Spam.", "next": target},
+        {"username": "cy", "reason": "Spam.", "next": target.format(slug=project.slug)},
     )
     assert response.status_code == 302
     assert response["Location"] == (
