@@ -13,6 +13,7 @@ from tasks.views import batches as views_batches
 from tasks.views import exports as views_exports
 from tasks.views import iiif as views_iiif
 from tasks.views import moderation as views_moderation
+from tasks.views import people as views_people
 from tasks.views import personal_data as views_personal_data
 from tasks.views import projects as pages
 from tasks.views.media import media_serve
@@ -41,6 +42,18 @@ urlpatterns = [
     ),
     # --- Batches ---
     path("projects/<slug:slug>/batches/", views_batches.batch_upload, name="project-batches"),
+    path(
+        "projects/<slug:slug>/batches/<int:batch_id>/priority/",
+        views_batches.batch_priority_form,
+        name="project-batch-priority",
+    ),
+    # --- People (leads; the audit log also to curators) ---
+    path(
+        "projects/<slug:slug>/contributors/",
+        views_people.project_contributors,
+        name="project-contributors",
+    ),
+    path("projects/<slug:slug>/audit/", views_people.project_audit, name="project-audit"),
     path(
         "projects/<slug:slug>/members/<str:username>/remove/",
         pages.project_member_remove,

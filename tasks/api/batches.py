@@ -109,6 +109,9 @@ class BatchSerializer(serializers.Serializer):
     project = serializers.CharField()
     name = serializers.CharField()
     purpose = serializers.CharField(help_text="data or training.")
+    priority = serializers.IntegerField(
+        help_text="Given to each of its images: higher is served first (set on the upload page)."
+    )
     state = serializers.CharField()
     state_label = serializers.CharField()
     created_at = serializers.DateTimeField()

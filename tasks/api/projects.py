@@ -270,7 +270,9 @@ class MemberDetailView(APIView):
     def delete(self, request: Request, slug: str, username: str) -> Response:
         """Remove a member (a project keeps at least one lead: 400 otherwise)."""
         project: Project = project_for(request.user, slug, Capability.MANAGE)
-        membership_remove(project=project, user=_user_named(username))
+        membership_remove(
+            project=project, user=_user_named(username), actor=acting_user(request.user)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -12,8 +12,8 @@ from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crowd.errors import DomainError
@@ -39,7 +39,7 @@ from tasks.roles import (
 from tasks.selectors.feedback import my_transcriptions
 from tasks.selectors.moderation import project_blocks, project_outliers, project_voids
 from tasks.selectors.projects import metadata_unlabelled, project_for, project_memberships
-from tasks.selectors.review import contributor_feedback
+from tasks.selectors.review import contributor_feedback, dispute_counts
 from tasks.selectors.training_summary import training_summary
 from tasks.services.members import membership_remove, membership_set
 from tasks.services.projects import project_create, project_update, template_update
@@ -74,6 +74,9 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "training": training,
             "batches": project.batches.order_by("-created_at")[:10]
             if Capability.MANAGE in capabilities
+            else [],
+            "disputes_by_field": _disputes_by_field(project)
+            if Capability.CURATE in capabilities
             else [],
             "count_formats": _count_formats(),
             "live_messages": {
@@ -139,6 +142,17 @@ def my_feedback(request: HttpRequest, slug: str) -> HttpResponse:
         "may_contribute": Capability.CONTRIBUTE in project_capabilities(request.user, project),
     }
     return render(request, "review/feedback.html", context)
+
+
+def _disputes_by_field(project: Project) -> list[dict[str, object]]:
+    """Disputed values per field, most first, each with its label: links to the queue."""
+    counts = dispute_counts(project=project)
+    language = (get_language() or "fr")[:2]
+    labels = {spec.key: spec.label_in(language) for spec in project.template.specs}
+    return [
+        {"key": key, "label": labels.get(key, key), "count": count}
+        for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
 
 
 def _count_formats() -> dict[str, dict[str, str]]:
@@ -264,7 +278,7 @@ def project_member_remove(request: HttpRequest, slug: str, username: str) -> Htt
     user = user_active_named(username)
     if user is not None:
         try:
-            membership_remove(project=project, user=user)
+            membership_remove(project=project, user=user, actor=acting_user(request.user))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
