@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,7 @@ from tasks.models import (
     ProjectStatus,
     ReviewState,
     Template,
+    Transcription,
 )
 from tasks.roles import Capability, may_review_projects, project_require
 
@@ -85,3 +86,21 @@ def metadata_unlabelled(template: Template) -> list[str]:
         for entry in template.metadata_shown or []
     ]
     return [str(key) for key in listed if isinstance(key, str) and key not in shown]
+
+
+# How many volunteers the project page credits by name, the most active first.
+CREDITS_SHOWN = 100
+
+
+def project_credits(project: Project) -> list[tuple[str, int]]:
+    """The volunteers who asked to be credited (`credit_me`), with how many of their
+    transcriptions count in the project, the most first; closed accounts never appear."""
+    rows = (
+        Transcription.objects.filter(
+            project=project, void__isnull=True, user__credit_me=True, user__is_active=True
+        )
+        .values("user_id", "user__display_name", "user__username")
+        .annotate(n=Count("id"))
+        .order_by("-n", "user__username")[:CREDITS_SHOWN]
+    )
+    return [(row["user__display_name"] or row["user__username"], row["n"]) for row in rows]

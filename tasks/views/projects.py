@@ -38,7 +38,12 @@ from tasks.roles import (
 )
 from tasks.selectors.feedback import my_transcriptions
 from tasks.selectors.moderation import project_blocks, project_outliers, project_voids
-from tasks.selectors.projects import metadata_unlabelled, project_for, project_memberships
+from tasks.selectors.projects import (
+    metadata_unlabelled,
+    project_credits,
+    project_for,
+    project_memberships,
+)
 from tasks.selectors.review import contributor_feedback, dispute_counts
 from tasks.selectors.training_summary import training_summary
 from tasks.services.members import membership_remove, membership_set
@@ -79,6 +84,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             if Capability.CURATE in capabilities
             else [],
             "count_formats": _count_formats(),
+            "credits": project_credits(project),
             "live_messages": {
                 "connecting": _("Connecting to live updates…"),
                 "open": _("Live: counts update by themselves."),

@@ -216,3 +216,22 @@ def test_nobody_signs_up_under_a_closed_account_s_name():
 
     with pytest.raises(ValidationError):
         user_create(username="Deleted-12", email="x@example.org", password=PASSWORD)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_project_page_credits_only_volunteers_who_asked_with_what_counts(
+    client, person, answered
+):
+    page = client.get(f"/projects/{answered.slug}/").content.decode()
+    assert "data-credits" not in page  # nobody asked yet
+    person.credit_me = True
+    person.display_name = "Ada L."
+    person.save()
+    page = client.get(f"/projects/{answered.slug}/").content.decode()
+    assert "Ada L.: 1 transcription" in page or "Ada L. : 1 transcription" in page
+    assert "Secret of Bob" not in page
+    assert str(answered.memberships.exclude(user=person).first().user.username) not in page
+    # A closed account is never named.
+    person.is_active = False
+    person.save()
+    assert "Ada L." not in client.get(f"/projects/{answered.slug}/").content.decode()
