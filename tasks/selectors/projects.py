@@ -8,11 +8,14 @@ from django.utils.translation import gettext as _
 
 from crowd.users import AnyUser
 from tasks.models import (
+    Lease,
+    LeaseState,
     Membership,
     Project,
     ProjectReviewEntry,
     ProjectStatus,
     ReviewState,
+    Role,
     Template,
     Transcription,
 )
@@ -104,3 +107,35 @@ def project_credits(project: Project) -> list[tuple[str, int]]:
         .order_by("-n", "user__username")[:CREDITS_SHOWN]
     )
     return [(row["user__display_name"] or row["user__username"], row["n"]) for row in rows]
+
+
+def project_team(project: Project) -> list[tuple[str, str]]:
+    """The project's leads, then its curators, who agreed to be named (`credit_me`): (name
+    shown, role's label)."""
+    rows = (
+        Membership.objects.filter(
+            project=project,
+            role__in=[Role.LEAD, Role.CURATOR],
+            user__is_active=True,
+            user__credit_me=True,
+        )
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+    ordered = sorted(rows, key=lambda m: (m.role != Role.LEAD, m.user.username))
+    return [(m.user.public_name, m.get_role_display()) for m in ordered]
+
+
+def contributor_activity(project: Project, user: AnyUser) -> dict[str, int | bool]:
+    """Where a volunteer stopped: how many of their transcriptions count here, and whether
+    they hold an image now (the page then offers to continue)."""
+    if not user.is_authenticated:
+        return {"transcriptions": 0, "holding": False}
+    return {
+        "transcriptions": Transcription.objects.filter(
+            project=project, user_id=user.pk, void__isnull=True
+        ).count(),
+        "holding": Lease.objects.filter(
+            task__project=project, user_id=user.pk, state=LeaseState.ACTIVE
+        ).exists(),
+    }

@@ -39,10 +39,12 @@ from tasks.roles import (
 from tasks.selectors.feedback import my_transcriptions
 from tasks.selectors.moderation import project_blocks, project_outliers, project_voids
 from tasks.selectors.projects import (
+    contributor_activity,
     metadata_unlabelled,
     project_credits,
     project_for,
     project_memberships,
+    project_team,
 )
 from tasks.selectors.review import contributor_feedback, dispute_counts
 from tasks.selectors.training_summary import training_summary
@@ -85,6 +87,8 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             else [],
             "count_formats": _count_formats(),
             "credits": project_credits(project),
+            "team": project_team(project),
+            "activity": contributor_activity(project, request.user),
             "live_messages": {
                 "connecting": _("Connecting to live updates…"),
                 "open": _("Live: counts update by themselves."),

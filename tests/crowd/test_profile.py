@@ -235,3 +235,23 @@ def test_the_project_page_credits_only_volunteers_who_asked_with_what_counts(
     person.is_active = False
     person.save()
     assert "Ada L." not in client.get(f"/projects/{answered.slug}/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_project_page_offers_to_continue_and_names_the_team_that_agreed(
+    client, person, answered
+):
+    client.force_login(person)
+    page = client.get(f"/projects/{answered.slug}/").content.decode()
+    assert "data-activity" in page
+    assert "1 transcription" in page
+    lead = MembershipFactory(project=answered, role="lead").user
+    lead.display_name = "Marie, responsable"
+    lead.save()
+    assert "Marie, responsable" not in client.get(f"/projects/{answered.slug}/").content.decode()
+    lead.credit_me = True
+    lead.save()
+    assert "Marie, responsable" in client.get(f"/projects/{answered.slug}/").content.decode()
+    newcomer = UserFactory()
+    client.force_login(newcomer)
+    assert "data-activity" not in client.get(f"/projects/{answered.slug}/").content.decode()
