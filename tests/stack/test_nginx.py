@@ -16,7 +16,9 @@ from __future__ import annotations
 import http.client
 import json
 import secrets
+import shutil
 import ssl
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import closing
@@ -487,3 +489,26 @@ def test_the_rendered_configuration_is_the_repository_file(front):
     original = [line for line in SITE.read_text().splitlines() if "# CHANGE" not in line]
     rendered = set((front.folder / "crowd.conf").read_text().splitlines())
     assert [line for line in original if line not in rendered] == []
+
+
+def test_browsers_on_http2_get_the_same_addresses(front):
+    # Browsers speak HTTP/2 to nginx, whose requests carry the host in `:authority`, not in a
+    # Host header: the platform must still see the host with its port, and https.
+    curl = shutil.which("curl")
+    if curl is None:
+        pytest.skip("curl is not installed: HTTP/2 is not tried (httpx needs the h2 package)")
+    authority = front.folder / "authority.pem"
+    result = subprocess.run(
+        [curl, "--http2", "--silent", "--show-error", "--cacert", str(authority),
+         "--dump-header", "-", "--header", f"Authorization: Token {front.lead_token}",
+         f"{front.url}/api/projects/{PUBLIC}/tasks/"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    head, _, body = result.stdout.partition("\n\n")  # text mode made \r\n plain newlines
+    assert head.startswith("HTTP/2 200"), head
+    image = json.loads(body)["results"][0]["image"]
+    assert image.startswith(f"{front.url}/media/projects/"), image
