@@ -5,6 +5,8 @@ addresses, certificate, folders, upstream processes, logs) with a test's own, an
 else; a CHANGE line that none of the replacements touches fails, so the file and the test
 cannot part ways. `nginx_start` runs the real nginx on it as the current user: its own prefix,
 main configuration, pid file, logs and temporary folders, in the foreground, on loopback ports.
+`Front` is what a test holds of it; `platform_headers_kept` compares the platform's own answer
+with what nginx sent.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import datetime
 import ipaddress
 import os
 import re
+import secrets
 import shutil
 import ssl
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -271,3 +275,89 @@ def nginx_start(
                 raise AssertionError(f"nginx did not answer within 30 s:\n{error_log}") from None
             stack._check_alive("nginx")
             time.sleep(0.1)
+
+
+# Headers that belong to one hop, or that nginx sets itself.
+HOP_HEADERS = {
+    "connection",
+    "content-length",
+    "date",
+    "keep-alive",
+    "server",
+    "set-cookie",
+    "transfer-encoding",
+    "x-accel-redirect",
+}
+
+
+@dataclass
+class Front:
+    """nginx running crowd.conf in front of a stack: its address, the processes behind it,
+    the folders it serves and its access log."""
+
+    stack: Stack
+    url: str  # nginx, over HTTPS
+    direct: list[str]  # each ASGI process, bypassing nginx
+    tls: ssl.SSLContext
+    folder: Path
+    media_root: Path
+    export_root: Path
+    static_root: Path
+    database: str
+    lead_token: str
+
+    def client(self, token: str = "") -> httpx.Client:
+        headers = {"Authorization": f"Token {token}"} if token else {}
+        return httpx.Client(base_url=self.url, verify=self.tls, headers=headers, timeout=60)
+
+    def access_lines(self, uri: str, *, at_least: int = 1) -> list[dict[str, str]]:
+        """nginx's access log lines for `uri`, oldest first, once there are `at_least` (nginx
+        writes a request's line when it is done with its connection, after the client read
+        the answer)."""
+        deadline = time.monotonic() + 15
+        while True:
+            found = []
+            for line in (self.folder / "access.log").read_text().splitlines():
+                method, request_uri, status, *fields = line.split(" ")
+                if request_uri == uri:
+                    entry = dict(field.split("=", 1) for field in fields)
+                    found.append({"method": method, "status": status, **entry})
+            if len(found) >= at_least or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
+
+def collectstatic_as_in_production(stack: Stack) -> None:
+    """`collectstatic` as an installation runs it (DEBUG off): names with a content hash and
+    compressed copies, listed in staticfiles.json."""
+    production = {
+        **stack.env,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "EXPORT_PSEUDONYM_KEY": secrets.token_urlsafe(32),
+        "ALLOWED_HOSTS": "localhost",
+    }
+    saved, stack.env = stack.env, production
+    try:
+        stack.manage("collectstatic", "--noinput", "-v0")
+    finally:
+        stack.env = saved
+
+
+def _comparable(name: str, value: str | None) -> Any:
+    # Each process writes the policy's directives in an order of its own.
+    if name == "content-security-policy" and value is not None:
+        return sorted(directive.strip() for directive in value.split(";"))
+    return value
+
+
+def platform_headers_kept(platform: httpx.Response, served: httpx.Response) -> None:
+    """Every header the platform set on its (empty) answer reached the client unchanged."""
+    kept = {name: value for name, value in platform.headers.items() if name not in HOP_HEADERS}
+    assert kept, "the platform's answer had no headers to compare"
+    lost = {
+        name: value
+        for name, value in kept.items()
+        if _comparable(name, served.headers.get(name)) != _comparable(name, value)
+    }
+    assert lost == {}, f"nginx did not pass these: {lost}; it sent {dict(served.headers)}"

@@ -17,12 +17,10 @@ import http.client
 import json
 import secrets
 import shutil
-import ssl
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,7 +29,16 @@ import httpx
 import pytest
 
 from tasks.management.commands.seed_demo import DEMO_PASSWORD
-from tests.nginx import SiteValues, certificate_make, client_context, nginx_binary, nginx_start
+from tests.nginx import (
+    Front,
+    SiteValues,
+    certificate_make,
+    client_context,
+    collectstatic_as_in_production,
+    nginx_binary,
+    nginx_start,
+    platform_headers_kept,
+)
 from tests.servers import (
     Stack,
     base_env,
@@ -49,68 +56,6 @@ pytestmark = pytest.mark.stack
 WEB_APPLICATION = "crowd-web-nginx-test"
 PRIVATE = "demo-references"  # made members-only by the fixture
 PUBLIC = "demo-herbarium"
-# Headers that belong to one hop, or that nginx sets itself.
-HOP_HEADERS = {
-    "connection",
-    "content-length",
-    "date",
-    "keep-alive",
-    "server",
-    "set-cookie",
-    "transfer-encoding",
-    "x-accel-redirect",
-}
-
-
-@dataclass
-class Front:
-    stack: Stack
-    url: str  # nginx, over HTTPS
-    direct: list[str]  # each ASGI process, bypassing nginx
-    tls: ssl.SSLContext
-    folder: Path
-    media_root: Path
-    export_root: Path
-    static_root: Path
-    database: str
-    lead_token: str
-
-    def client(self, token: str = "") -> httpx.Client:
-        headers = {"Authorization": f"Token {token}"} if token else {}
-        return httpx.Client(base_url=self.url, verify=self.tls, headers=headers, timeout=60)
-
-    def access_lines(self, uri: str, *, at_least: int = 1) -> list[dict[str, str]]:
-        """nginx's access log lines for `uri`, oldest first, once there are `at_least` (nginx
-        writes a request's line when it is done with its connection, after the client read
-        the answer)."""
-        deadline = time.monotonic() + 15
-        while True:
-            found = []
-            for line in (self.folder / "access.log").read_text().splitlines():
-                method, request_uri, status, *fields = line.split(" ")
-                if request_uri == uri:
-                    entry = dict(field.split("=", 1) for field in fields)
-                    found.append({"method": method, "status": status, **entry})
-            if len(found) >= at_least or time.monotonic() > deadline:
-                return found
-            time.sleep(0.05)
-
-
-def _collectstatic_as_in_production(stack: Stack) -> None:
-    """`collectstatic` as an installation runs it (DEBUG off): names with a content hash and
-    compressed copies, listed in staticfiles.json."""
-    production = {
-        **stack.env,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "EXPORT_PSEUDONYM_KEY": secrets.token_urlsafe(32),
-        "ALLOWED_HOSTS": "localhost",
-    }
-    saved, stack.env = stack.env, production
-    try:
-        stack.manage("collectstatic", "--noinput", "-v0")
-    finally:
-        stack.env = saved
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +75,7 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
     stack = Stack(env=env, base_url="", logs=tmp)
     stack.manage("migrate", "--noinput")
     stack.manage("seed_demo", "--images", "2")
-    _collectstatic_as_in_production(stack)
+    collectstatic_as_in_production(stack)
     authority, certificate, key = certificate_make(tmp)
     ports = [free_port(), free_port()]
     web_env = {**env, "DATABASE_URL": f"{database}?application_name={WEB_APPLICATION}"}
@@ -195,25 +140,6 @@ def _direct(front: Front, path: str, **headers: str) -> httpx.Response:
     return httpx.get(f"{front.direct[0]}{path}", headers=headers, timeout=30)
 
 
-def _comparable(name: str, value: str | None) -> Any:
-    # Each process writes the policy's directives in an order of its own.
-    if name == "content-security-policy" and value is not None:
-        return sorted(directive.strip() for directive in value.split(";"))
-    return value
-
-
-def _platform_headers_kept(platform: httpx.Response, served: httpx.Response) -> None:
-    """Every header the platform set on its (empty) answer reached the client unchanged."""
-    kept = {name: value for name, value in platform.headers.items() if name not in HOP_HEADERS}
-    assert kept, "the platform's answer had no headers to compare"
-    lost = {
-        name: value
-        for name, value in kept.items()
-        if _comparable(name, served.headers.get(name)) != _comparable(name, value)
-    }
-    assert lost == {}, f"nginx did not pass these: {lost}; it sent {dict(served.headers)}"
-
-
 def test_a_members_only_image_reaches_members_only_with_the_media_headers(front):
     task = _first_task(front, PRIVATE)
     image = task["image"]
@@ -250,7 +176,7 @@ def test_a_members_only_image_reaches_members_only_with_the_media_headers(front)
     assert platform.status_code == 200
     assert platform.content == b""
     assert platform.headers["x-accel-redirect"] == "/internal" + path
-    _platform_headers_kept(platform, served)
+    platform_headers_kept(platform, served)
     last = front.access_lines(path, at_least=3)[-1]  # the outsiders' two, then the member's
     assert (last["status"], last["upstream_length"]) == ("200", "0")
     assert last["sent"] == str(len(on_disk))
@@ -278,7 +204,7 @@ def test_a_public_tile_carries_cors_and_cache_headers_and_revalidates(front):
     assert served.headers["content-security-policy"].startswith("sandbox;")
     assert served.headers["etag"]
     assert served.headers["last-modified"]
-    _platform_headers_kept(_direct(front, path), served)
+    platform_headers_kept(_direct(front, path), served)
     # A viewer asks again with what it has: nginx answers 304 without the bytes.
     again = httpx.get(
         f"{front.url}{path}",
@@ -339,7 +265,7 @@ def test_an_export_is_sent_by_nginx_while_no_web_process_holds_a_database_connec
         platform = _direct(front, path, **headers)
         assert platform.content == b""
         assert platform.headers["x-accel-redirect"].startswith("/internal/exports/")
-        _platform_headers_kept(platform, served)
+        platform_headers_kept(platform, served)
         # A contributor may not download the lead's export: the platform's refusal passes.
         other = api_token(front.url, "contributor1", DEMO_PASSWORD, verify=front.tls)
         refused = http.get(f"{front.url}{path}", headers={"Authorization": f"Token {other}"})
