@@ -119,7 +119,7 @@ urlpatterns = [
 ]
 
 if settings.SERVE_MEDIA:
-    # Development and small installations; large ones serve media/ from a web server or S3.
+    # With each project's access rules; behind nginx (SENDFILE_HEADER), nginx sends the bytes.
     urlpatterns += [
         re_path(r"^media/(?P<path>.*)$", media_serve, name="media"),
     ]

@@ -221,10 +221,13 @@ class Stack:
             )
         return result.stdout
 
-    def start(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+    def start(
+        self, name: str, command: list[str], *, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start `command` in the stack's environment (`env` replaces it for this process)."""
         log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 closed with the process
         process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            command, cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT
         )
         self.processes.append(process)
         return process

@@ -9,8 +9,9 @@ import httpx
 import websockets
 
 
-def login(base_url: str, username: str, password: str) -> httpx.Client:
-    client = httpx.Client(base_url=base_url, timeout=30, follow_redirects=False)
+def login(base_url: str, username: str, password: str, *, verify: Any = True) -> httpx.Client:
+    """A client logged in as `username` (`verify`: httpx's, for a test's own certificate)."""
+    client = httpx.Client(base_url=base_url, timeout=30, follow_redirects=False, verify=verify)
     client.get("/accounts/login/")
     response = client.post(
         "/accounts/login/",
@@ -25,21 +26,33 @@ def login(base_url: str, username: str, password: str) -> httpx.Client:
     return client
 
 
-def api_token(base_url: str, username: str, password: str) -> str:
+def api_token(base_url: str, username: str, password: str, *, verify: Any = True) -> str:
     response = httpx.post(
-        f"{base_url}/api/auth/token/", data={"username": username, "password": password}, timeout=30
+        f"{base_url}/api/auth/token/",
+        data={"username": username, "password": password},
+        timeout=30,
+        verify=verify,
     )
     assert response.status_code == 200, response.text
     return str(response.json()["token"])
 
 
 async def ws_connect(
-    ws_url: str, path: str, *, base_url: str, client: httpx.Client | None = None
+    ws_url: str,
+    path: str,
+    *,
+    base_url: str,
+    client: httpx.Client | None = None,
+    ssl: Any = None,
 ) -> Any:
+    """A socket on `path`, with `client`'s session if given (`ssl`: the context of a wss://
+    address, for a test's own certificate)."""
     headers = {"Origin": base_url}
     if client is not None:
         headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
-    return await websockets.connect(f"{ws_url}{path}", additional_headers=headers, open_timeout=10)
+    return await websockets.connect(
+        f"{ws_url}{path}", additional_headers=headers, open_timeout=10, ssl=ssl
+    )
 
 
 async def ws_receive(socket: Any, *, timeout: float = 20) -> dict[str, Any]:
