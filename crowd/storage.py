@@ -20,6 +20,7 @@ access check.
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import shutil
 import tempfile
@@ -250,11 +251,25 @@ class ObjectFiles(Files):
             for file_name in file_names
         ]
         first = [name for name in names if name != last]
+        # One client for all (boto3 clients may be shared between threads; the storage's own
+        # connection is made per thread) and a plain PUT each: tiles are small.
+        client, bucket = self._client, self.storage.bucket_name
+
+        def put(name: str) -> None:
+            content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            with open(folder / name, "rb") as body:
+                client.put_object(
+                    Bucket=bucket,
+                    Key=self.key(f"{prefix}/{name}"),
+                    Body=body,
+                    ContentType=content_type,
+                )
+
         with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
             # list(): the first failure is raised here, after the others finished.
-            list(pool.map(lambda name: self.upload(f"{prefix}/{name}", folder / name), first))
+            list(pool.map(put, first))
         if last in names:
-            self.upload(f"{prefix}/{last}", folder / last)
+            put(last)
 
     @contextmanager
     def local_copy(self, name: str) -> Iterator[Path | None]:
