@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -96,6 +99,21 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
     would answer its HTML debugging page instead of calling `not_found`)."""
     body = {"error": {"status": 404, "code": "not_found", "message": _("Not found.")}}
     return JsonResponse(body, status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 for what Django refuses before any view (a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
+    too many fields, a bad host): the error shape under /api/, the page elsewhere."""
+    if not request.path.startswith("/api/"):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        message = _("The request is too large: at most %(size)s.") % {
+            "size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        }
+    else:
+        message = _("Bad request.")
+    body = {"error": {"status": 400, "code": "invalid", "message": message}}
+    return JsonResponse(body, status=400)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

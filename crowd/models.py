@@ -7,11 +7,15 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crowd.validators import display_name_validate
+
 
 class User(AbstractUser):
     """A person using the platform: contributor, curator or lead depending on the project."""
 
-    display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    display_name = models.CharField(
+        _("display name"), max_length=80, blank=True, validators=[display_name_validate]
+    )
     credit_me = models.BooleanField(
         _("name me in credits"),
         default=False,

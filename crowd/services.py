@@ -26,7 +26,10 @@ def user_create(
     *, username: str, email: str, password: str, display_name: str = "", credit_me: bool = False
 ) -> User:
     """Create an account. Raises ValidationError on a taken name or a weak password."""
-    if User.objects.filter(username__iexact=username).exists():
+    if User.objects.filter(username__iexact=username).exists() or username.lower().startswith(
+        DELETED_PREFIX
+    ):
+        # Names of closed accounts are the platform's: nobody may pass for one.
         raise ValidationError({"username": _("This user name is taken.")})
     user = User(username=username, email=email, display_name=display_name, credit_me=credit_me)
     validate_password(password, user)
@@ -111,3 +114,57 @@ def email_verify(*, token: str) -> User:
         user.email_verified = True
         user.save(update_fields=["email_verified"])
     return user
+
+
+@transaction.atomic
+def profile_update(
+    *, user: User, display_name: str, credit_me: bool, preferred_language: str
+) -> User:
+    """What a person says about themselves: the name others see, whether the credits name them,
+    the language of their pages and mail. Raises ValidationError on a name others could be
+    misled by (hidden characters) or a language the platform does not speak."""
+    user.display_name = display_name
+    user.credit_me = credit_me
+    user.preferred_language = preferred_language
+    user.full_clean(exclude=["password", "username", "email"])
+    user.save(update_fields=["display_name", "credit_me", "preferred_language"])
+    return user
+
+
+@transaction.atomic
+def email_change(*, user: User, email: str, password: str, link: Callable[[str], str]) -> User:
+    """A new address, confirmed by the account's password, verified again by a link sent to it
+    (the old address no longer receives password resets)."""
+    if not user.check_password(password):
+        raise ValidationError({"password": _("The password is not right.")})
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise ValidationError({"email": _("Another account uses this address.")})
+    user.email = email
+    user.full_clean(exclude=["password", "username"])
+    user.save()  # crowd.signals: a new address is not verified
+    email_verification_send(user=user, link=link)
+    return user
+
+
+DELETED_PREFIX = "deleted-"
+
+
+@transaction.atomic
+def account_delete(*, user: User, password: str) -> None:
+    """Close the account for good, on its password. What identifies the person goes (user name,
+    address, display name, credits); the account row stays, inactive and unusable, because the
+    transcriptions stay: they are part of the projects' data, counted in every consensus and
+    exported under the project's pseudonym, which never named anyone. Deactivation ends the
+    account's leases, API tokens and sessions (crowd.signals, tasks.receivers)."""
+    if not user.check_password(password):
+        raise ValidationError({"password": _("The password is not right.")})
+    user.username = f"{DELETED_PREFIX}{user.pk}"
+    user.email = ""
+    user.display_name = ""
+    user.first_name = user.last_name = ""
+    user.credit_me = False
+    user.email_verified = False
+    user.is_active = False
+    user.is_staff = user.is_superuser = False
+    user.set_unusable_password()
+    user.save()

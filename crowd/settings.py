@@ -327,6 +327,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # DRF's own three, the JSON one answering 400 for JSON nested too deeply to decode.
+    "DEFAULT_PARSER_CLASSES": [
+        "crowd.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "crowd.pagination.Pages",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "crowd.api_schema.CrowdAutoSchema",
@@ -641,10 +647,18 @@ try:
     # Per account, on top of API_THROTTLE_USER.
     API_THROTTLE_NEXT_TASK = env.rate("API_THROTTLE_NEXT_TASK", default="30/minute")
     API_THROTTLE_SUBMIT = env.rate("API_THROTTLE_SUBMIT", default="20/minute")
+    # The template builder checks the template a moment after each change.
+    API_THROTTLE_TEMPLATE_VALIDATE = env.rate(
+        "API_THROTTLE_TEMPLATE_VALIDATE", default="120/minute"
+    )
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(  # type: ignore[attr-defined]
-    {"next_task": API_THROTTLE_NEXT_TASK, "submit": API_THROTTLE_SUBMIT}
+    {
+        "next_task": API_THROTTLE_NEXT_TASK,
+        "submit": API_THROTTLE_SUBMIT,
+        "template_validate": API_THROTTLE_TEMPLATE_VALIDATE,
+    }
 )
 # --- Accounts: log-in throttling, API tokens, e-mail verification ---------------------------
 try:

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from crowd import api as people_api
+from crowd import profile_views as profile_pages
 from crowd import views as people
 from crowd.api_errors import api_not_found
 from crowd.metrics import metrics
@@ -12,9 +13,12 @@ from tasks.views import batches as views_batches
 from tasks.views import exports as views_exports
 from tasks.views import iiif as views_iiif
 from tasks.views import moderation as views_moderation
+from tasks.views import people as views_people
+from tasks.views import personal_data as views_personal_data
 from tasks.views import projects as pages
 from tasks.views.media import media_serve
 
+handler400 = "crowd.api_errors.bad_request"
 handler404 = "crowd.api_errors.not_found"
 handler500 = "crowd.api_errors.server_error"
 
@@ -38,6 +42,18 @@ urlpatterns = [
     ),
     # --- Batches ---
     path("projects/<slug:slug>/batches/", views_batches.batch_upload, name="project-batches"),
+    path(
+        "projects/<slug:slug>/batches/<int:batch_id>/priority/",
+        views_batches.batch_priority_form,
+        name="project-batch-priority",
+    ),
+    # --- People (leads; the audit log also to curators) ---
+    path(
+        "projects/<slug:slug>/contributors/",
+        views_people.project_contributors,
+        name="project-contributors",
+    ),
+    path("projects/<slug:slug>/audit/", views_people.project_audit, name="project-audit"),
     path(
         "projects/<slug:slug>/members/<str:username>/remove/",
         pages.project_member_remove,
@@ -70,6 +86,11 @@ urlpatterns = [
         name="project-archive",
     ),
     path("accounts/signup/", people.signup, name="signup"),
+    path("accounts/profile/", profile_pages.profile, name="profile"),
+    path("accounts/profile/email/", profile_pages.profile_email, name="profile-email"),
+    path("accounts/close/", profile_pages.account_close, name="account-close"),
+    path("accounts/my-data.json", views_personal_data.my_data_json, name="my-data-json"),
+    path("accounts/my-data-csv.zip", views_personal_data.my_data_zip, name="my-data-zip"),
     path("accounts/verify/", people.email_verification_request, name="email-verification"),
     path("accounts/verify/<str:token>/", people.email_verify_page, name="email-verify"),
     path("accounts/login/", people.SignInView.as_view(), name="login"),

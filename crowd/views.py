@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crowd.forms import LoginForm, SignupForm, form_add_errors
+from crowd.profile_views import language_remember
 from crowd.ratelimit import client_ip, limit_count
 from crowd.services import (
     EmailVerificationInvalid,
@@ -35,6 +37,12 @@ class SignInView(LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        # The language the person chose in their profile, from this sign-in on.
+        language_remember(response, acting_user(form.get_user()).preferred_language)
+        return response
 
 
 class RateLimitedPasswordResetView(PasswordResetView):

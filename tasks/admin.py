@@ -139,7 +139,7 @@ class ProjectAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Restore the selected archived projects"))
     def restore_selected(self, request: HttpRequest, queryset: QuerySet[Project]) -> None:
         for project in queryset:
-            project_restore(project=project)
+            project_restore(project=project, actor=request.user)  # type: ignore[arg-type]
 
 
 @admin.register(Template)

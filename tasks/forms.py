@@ -13,6 +13,30 @@ from tasks.presets import preset_choices
 from worker.template import TemplateError, default_label, metadata_parse
 
 
+def _template_json(text: str) -> Any:
+    """The template a lead wrote as JSON (the template builder writes it too)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise forms.ValidationError(
+            _("Not valid JSON: %(message)s (line %(line)s, column %(column)s).")
+            % {"message": error.msg, "line": error.lineno, "column": error.colno}
+        ) from None
+    except RecursionError:
+        raise forms.ValidationError(
+            _("Not valid JSON: arrays and objects are nested too deeply.")
+        ) from None
+
+
+FIELDS_JSON_ATTRS = {
+    "rows": 24,
+    "spellcheck": "false",
+    "class": "code",
+    # The template builder (static/js/template_builder.js) edits what this holds.
+    "data-template-json": "",
+}
+
+
 class ProjectCreateForm(forms.Form):
     title_fr = forms.CharField(label=_("Title (French)"), max_length=200)
     title_en = forms.CharField(label=_("Title (English)"), max_length=200)
@@ -22,9 +46,24 @@ class ProjectCreateForm(forms.Form):
         help_text=_("Used in addresses: lower-case letters, digits and hyphens."),
     )
     preset = forms.ChoiceField(
-        label=_("Template"), choices=preset_choices, widget=forms.RadioSelect
+        label=_("Template"),
+        choices=preset_choices,
+        initial=lambda: preset_choices()[0][0],
+        widget=forms.RadioSelect,
     )
     visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
+    fields_json = forms.CharField(
+        label=_("Fields (JSON)"),
+        required=False,
+        widget=forms.Textarea(attrs=FIELDS_JSON_ATTRS),
+        help_text=_(
+            "Leave empty to start from the template's fields; or an ordered list of fields (see the README for every property)."
+        ),
+    )
+
+    def clean_fields_json(self) -> Any:
+        text = self.cleaned_data["fields_json"].strip()
+        return _template_json(text) if text else None
 
 
 class ProjectSettingsForm(forms.ModelForm):
@@ -43,7 +82,7 @@ class ProjectSettingsForm(forms.ModelForm):
 class TemplateForm(forms.Form):
     fields_json = forms.CharField(
         label=_("Fields (JSON)"),
-        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "code"}),
+        widget=forms.Textarea(attrs=FIELDS_JSON_ATTRS),
         help_text=_("An ordered list of fields; see the README for every property."),
     )
     metadata_shown = forms.CharField(
@@ -59,13 +98,7 @@ class TemplateForm(forms.Form):
     )
 
     def clean_fields_json(self) -> Any:
-        try:
-            return json.loads(self.cleaned_data["fields_json"])
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(
-                _("Not valid JSON: %(message)s (line %(line)s, column %(column)s).")
-                % {"message": error.msg, "line": error.lineno, "column": error.colno}
-            ) from None
+        return _template_json(self.cleaned_data["fields_json"])
 
     def clean_metadata_shown(self) -> list[Any]:
         entries, problems = metadata_lines_parse(self.cleaned_data["metadata_shown"])

@@ -1,5 +1,7 @@
 // The leads' upload page: create a staged batch, send each file with its own progress bar,
 // start the ingest, then follow it live over the project's socket and list what failed.
+// Beside the upload button, one line says where the click is at (sending, then ingesting, then
+// a link to the batch); the list of recent batches follows every batch live, new ones included.
 import {api, ApiError, csrfToken} from "./lib/api.js";
 import {connectLive} from "./lib/live.js";
 import {format, jsonScript, language} from "./lib/messages.js";
@@ -15,12 +17,19 @@ if (root) {
   const errorLine = root.querySelector("[data-upload-error]");
   const fileList = root.querySelector("[data-file-list]");
   const ingest = root.querySelector("[data-ingest]");
+  const feedback = root.querySelector("[data-upload-feedback]");
+  const feedbackBar = feedback.querySelector("[data-feedback-progress]");
+  const feedbackText = feedback.querySelector("[data-feedback-text]");
+  const feedbackLink = feedback.querySelector("[data-feedback-link]");
+  const batchList = root.querySelector("[data-batch-list]");
+  const batchRows = root.querySelector("[data-batch-rows]");
   const PARALLEL_UPLOADS = 3;
   // Counted sentences come in both forms ({one, other}); the count picks one.
   const plurals = new Intl.PluralRules(language);
   const counted = (forms, count, values) => format(forms[plurals.select(count)] ?? forms.other, values);
   let chosen = [];
   let watched = null; // the batch whose ingest the page shows
+  let sent = null; // the batch this page's last upload made: its progress goes beside the button
   let lastFailed = -1;
   // Images to transcribe, or training images kept out of the real stream (Batch.purpose).
   const purpose = () => root.querySelector("[data-purpose] input:checked")?.value || "data";
@@ -63,8 +72,29 @@ if (root) {
     choose(event.dataTransfer.files);
   });
 
+  // --- Beside the button ----------------------------------------------------------------------
+  function say(message, {value = null, max = null, phase} = {}) {
+    feedback.hidden = false;
+    feedback.dataset.phase = phase;
+    feedbackText.textContent = message;
+    if (max !== null) feedbackBar.max = Math.max(max, 1);
+    if (value !== null) feedbackBar.value = value;
+  }
+
+  function linkToBatch(batchId) {
+    feedbackLink.href = `?batch=${batchId}#ingest-heading`;
+    feedbackLink.hidden = false;
+  }
+
+  // Bytes sent of all the files, as each request reports them.
+  function sendingProgress(loaded, sizes, done) {
+    const total = sizes.reduce((sum, size) => sum + size, 0);
+    const sentBytes = loaded.reduce((sum, bytes) => sum + bytes, 0);
+    say(counted(text.sending, sizes.length, {done, total: sizes.length}), {value: sentBytes, max: total, phase: "sending"});
+  }
+
   // One file, one request: a real progress bar per file, and one refusal never costs the rest.
-  function sendFile(batchId, file, row) {
+  function sendFile(batchId, file, row, onProgress) {
     return new Promise((resolve) => {
       const bar = row.querySelector("progress");
       const status = row.querySelector("[data-status]");
@@ -76,6 +106,7 @@ if (root) {
         if (event.lengthComputable) {
           bar.max = event.total;
           bar.value = event.loaded;
+          onProgress(Math.min(event.loaded, file.size));
         }
       });
       request.addEventListener("load", () => {
@@ -86,6 +117,7 @@ if (root) {
           body = {};
         }
         bar.value = bar.max;
+        onProgress(file.size);
         if (request.status === 201) {
           const refused = body.filter((record) => record.state === "failed");
           status.dataset.status = refused.length && refused.length === body.length ? "refused" : "stored";
@@ -137,6 +169,13 @@ if (root) {
     }
     const submit = form.querySelector("[data-upload-submit]");
     submit.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    feedbackLink.hidden = true;
+    const files = [...chosen];
+    const sizes = files.map((file) => file.size);
+    const loaded = files.map(() => 0);
+    let done = 0;
+    sendingProgress(loaded, sizes, done);
     try {
       const body = new FormData();
       body.append("staged", "true");
@@ -146,23 +185,34 @@ if (root) {
       if (metadata) body.append("metadata", metadata, metadata.name);
       const {data: created} = await api(`/api/projects/${slug}/batches/`, {method: "POST", body});
       const batchId = created.id;
+      sent = batchId;
       watch(batchId);
+      rowsRefresh();
       fileList.replaceChildren();
       root.querySelector("[data-upload-files]").hidden = false;
-      const queue = chosen.map((file) => [file, fileRow(file)]);
+      const queue = files.map((file, index) => [file, fileRow(file), index]);
       const workers = Array.from({length: PARALLEL_UPLOADS}, async () => {
         while (queue.length) {
-          const [file, row] = queue.shift();
-          await sendFile(batchId, file, row);
+          const [file, row, index] = queue.shift();
+          await sendFile(batchId, file, row, (bytes) => {
+            loaded[index] = bytes;
+            sendingProgress(loaded, sizes, done);
+          });
+          done += 1;
+          sendingProgress(loaded, sizes, done);
         }
       });
       await Promise.all(workers);
+      say(text.starting, {phase: "starting"});
       const {data: started} = await api(`/api/batches/${batchId}/start/`, {method: "POST"});
+      linkToBatch(batchId);
       show(started);
     } catch (error) {
+      feedback.dataset.phase = "failed";
       showError(errorLine, error instanceof ApiError ? errorText(error.body) : text.network);
     } finally {
       submit.disabled = false;
+      form.removeAttribute("aria-busy");
     }
   });
 
@@ -184,6 +234,7 @@ if (root) {
     }
     watch(created.id);
     show(created);
+    rowsRefresh();
   });
 
   function watch(batchId) {
@@ -202,17 +253,29 @@ if (root) {
     bar.max = Math.max(total, 1);
     bar.value = done;
     // A IIIF import has no files until a job has read its manifest.
-    root.querySelector("[data-ingest-counts]").textContent = state === "reading"
+    const counts = state === "reading"
       ? text.reading
       : counted(text.ingest, total, {done, total, ok, duplicate, failed});
+    root.querySelector("[data-ingest-counts]").textContent = counts;
     if (label) root.querySelector("[data-ingest-state]").textContent = label;
     ingest.dataset.state = state;
+  }
+
+  // The ingest of the batch this page sent, beside the button.
+  function sayIngest({batch, total, done, ok, duplicate, failed, state}) {
+    if (batch !== sent || state === "receiving") return;
+    const finished = ["done", "failed", "withdrawn"].includes(state);
+    const counts = counted(text.ingest, total, {done, total, ok, duplicate, failed});
+    say(finished ? `${text.finished} ${counts}` : counts, {value: done, max: total, phase: finished ? "finished" : "ingesting"});
+    if (finished) linkToBatch(batch);
   }
 
   // The whole status, failures with their reasons in the reader's language, from the API.
   function show(summary) {
     const counts = summary.counts;
     showCounts({...counts, state: summary.state, label: summary.state_label});
+    sayIngest({...counts, batch: summary.id, state: summary.state});
+    rowShow({batch: summary.id, state: summary.state, ok: counts.ok, total: counts.total, failed: counts.failed});
     // Why a manifest could not be read, in the reader's language.
     showError(root.querySelector("[data-batch-error]"), summary.error || "");
     lastFailed = counts.failed;
@@ -242,8 +305,59 @@ if (root) {
     if (response && response.data.id === watched) show(response.data);
   }
 
+  // --- Recent batches, live -------------------------------------------------------------------
+  function rowShow({batch, state, ok, total, failed}) {
+    const row = batchRows.querySelector(`[data-batch-row="${batch}"]`);
+    if (!row) {
+      rowsRefresh();
+      return;
+    }
+    row.dataset.state = state;
+    row.querySelector("[data-batch-row-state]").textContent = text.states[state] || state;
+    row.querySelector("[data-batch-row-counts]").textContent = format(text.row_counts, {ok, total, failed});
+    if (state === "withdrawn") row.querySelector("[data-withdraw]")?.remove();
+  }
+
+  // Batches this page has no row for (made here, in another tab, by another lead): their rows
+  // as the server renders them, read from this very page, added on top; the others stay as they
+  // are (a priority being typed is not lost).
+  let rowsPending = null;
+  function rowsRefresh() {
+    rowsPending ??= (async () => {
+      try {
+        const response = await fetch(window.location.pathname, {credentials: "same-origin", headers: {Accept: "text/html"}});
+        if (!response.ok) return;
+        const page = new DOMParser().parseFromString(await response.text(), "text/html");
+        const fresh = [...page.querySelectorAll("[data-batch-rows] [data-batch-row]")];
+        const known = new Set([...batchRows.querySelectorAll("[data-batch-row]")].map((row) => row.dataset.batchRow));
+        const added = fresh.filter((row) => !known.has(row.dataset.batchRow)).map((row) => document.importNode(row, true));
+        if (added.length) {
+          batchRows.prepend(...added);
+          batchList.hidden = false;
+          root.querySelector("[data-no-batch]").hidden = true;
+          root.dataset.rowsAdded = String(Number(root.dataset.rowsAdded || 0) + added.length);
+        }
+      } catch {
+        // Offline: the next event or reconnection tries again.
+      } finally {
+        rowsPending = null;
+      }
+    })();
+    return rowsPending;
+  }
+
   connectLive(`/ws/projects/${slug}/`, {
     "batch.progress": (event) => {
+      rowShow({batch: event.batch, state: event.state, ok: event.files_ok, total: event.files_total, failed: event.files_failed});
+      sayIngest({
+        batch: event.batch,
+        total: event.files_total,
+        done: event.files_done,
+        ok: event.files_ok,
+        duplicate: event.files_duplicate,
+        failed: event.files_failed,
+        state: event.state,
+      });
       if (event.batch !== watched) return;
       root.dataset.progressEvents = String(Number(root.dataset.progressEvents || 0) + 1);
       showCounts({
@@ -259,28 +373,64 @@ if (root) {
       if (event.finished || event.files_failed !== lastFailed) refresh();
     },
     // After a reconnection: catch up on whatever was missed.
-    snapshot: () => refresh(),
+    snapshot: () => {
+      refresh();
+      rowsRefresh();
+    },
   }, {
     onState: (state) => {
       root.dataset.liveConnection = state;
     },
   });
 
-  for (const button of root.querySelectorAll("[data-show-batch]")) {
-    button.addEventListener("click", () => {
-      watch(Number(button.dataset.showBatch));
+  // Rows come and go: their buttons and forms are handled here, for rows added later too.
+  batchRows.addEventListener("click", async (event) => {
+    const details = event.target.closest("[data-show-batch]");
+    if (details) {
+      watch(Number(details.dataset.showBatch));
       refresh();
-    });
-  }
-  for (const button of root.querySelectorAll("[data-withdraw]")) {
-    button.addEventListener("click", async () => {
-      if (!window.confirm(text.confirm_withdraw)) return;
-      const response = await api(`/api/batches/${button.dataset.withdraw}/withdraw/`, {method: "POST"}).catch(refused);
-      if (response) {
-        const row = root.querySelector(`[data-batch-row="${button.dataset.withdraw}"]`);
-        row.querySelector("[data-batch-row-state]").textContent = response.data.state_label;
-        button.remove();
-      }
-    });
+      return;
+    }
+    const withdraw = event.target.closest("[data-withdraw]");
+    if (!withdraw || !window.confirm(text.confirm_withdraw)) return;
+    const response = await api(`/api/batches/${withdraw.dataset.withdraw}/withdraw/`, {method: "POST"}).catch(refused);
+    if (response) {
+      const row = withdraw.closest("[data-batch-row]");
+      row.querySelector("[data-batch-row-state]").textContent = response.data.state_label;
+      row.dataset.state = response.data.state;
+      withdraw.remove();
+    }
+  });
+
+  // A priority is set without leaving the page (an upload may be under way); the form posts
+  // as it is without this script.
+  batchRows.addEventListener("submit", async (event) => {
+    const priorityForm = event.target.closest("[data-priority-form]");
+    if (!priorityForm) return;
+    event.preventDefault();
+    const status = priorityForm.querySelector("[data-priority-status]");
+    const button = priorityForm.querySelector("button");
+    button.disabled = true;
+    try {
+      const response = await fetch(priorityForm.action, {
+        method: "POST",
+        body: new FormData(priorityForm),
+        credentials: "same-origin",
+        headers: {Accept: "application/json", "X-CSRFToken": csrfToken()},
+      });
+      const body = await response.json().catch(() => ({}));
+      status.dataset.tone = response.ok ? "ok" : "error";
+      status.textContent = response.ok ? body.message : errorText(body);
+    } catch {
+      status.dataset.tone = "error";
+      status.textContent = text.network;
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  if (root.dataset.watched) {
+    watch(Number(root.dataset.watched));
+    refresh();
   }
 }

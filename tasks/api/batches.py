@@ -19,13 +19,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crowd.api_schema import errors
 from crowd.pagination import Pages
+from crowd.parsers import JSONParser
 from crowd.users import acting_user
 from tasks.api.filters import query_filters
 from tasks.models import BatchPurpose, BatchState
@@ -108,6 +109,9 @@ class BatchSerializer(serializers.Serializer):
     project = serializers.CharField()
     name = serializers.CharField()
     purpose = serializers.CharField(help_text="data or training.")
+    priority = serializers.IntegerField(
+        help_text="Given to each of its images: higher is served first (set on the upload page)."
+    )
     state = serializers.CharField()
     state_label = serializers.CharField()
     created_at = serializers.DateTimeField()

@@ -98,6 +98,10 @@ class ProjectCreateSerializer(serializers.Serializer):
     description_fr = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     description_en = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    fields = serializers.JSONField(  # type: ignore[assignment]  # a field named "fields"
+        required=False,
+        help_text="The template's ordered list of field objects; the preset's fields if left out.",
+    )
 
 
 class ProjectUpdateSerializer(serializers.ModelSerializer):
@@ -266,7 +270,9 @@ class MemberDetailView(APIView):
     def delete(self, request: Request, slug: str, username: str) -> Response:
         """Remove a member (a project keeps at least one lead: 400 otherwise)."""
         project: Project = project_for(request.user, slug, Capability.MANAGE)
-        membership_remove(project=project, user=_user_named(username))
+        membership_remove(
+            project=project, user=_user_named(username), actor=acting_user(request.user)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

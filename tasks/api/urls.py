@@ -11,6 +11,7 @@ from tasks.api import (
     results,
     review,
     tasks,
+    templates,
     training,
     transcriptions,
 )
@@ -38,6 +39,16 @@ urlpatterns = [
         "projects/<slug:slug>/template/",
         projects.TemplateView.as_view(),
         name="api-project-template",
+    ),
+    path(
+        "projects/<slug:slug>/template/validate/",
+        templates.ProjectTemplateValidateView.as_view(),
+        name="api-project-template-validate",
+    ),
+    path(
+        "templates/validate/",
+        templates.TemplateValidateView.as_view(),
+        name="api-template-validate",
     ),
     path(
         "projects/<slug:slug>/members/",

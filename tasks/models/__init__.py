@@ -1,3 +1,4 @@
+from tasks.models.audit import AuditEntry, AuditKind
 from tasks.models.batches import Batch, BatchFile, BatchFileState, BatchPurpose, BatchState
 from tasks.models.exports import Export, ExportFormatChoice, ExportState
 from tasks.models.members import ContributorReliability, ContributorTrust, Membership, Role
@@ -33,6 +34,8 @@ from tasks.models.work import Lease, LeaseKind, LeaseState, Task, TaskState, Tra
 
 __all__ = [
     "AssignmentOrder",
+    "AuditEntry",
+    "AuditKind",
     "Batch",
     "BatchFile",
     "BatchFileState",

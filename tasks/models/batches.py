@@ -66,6 +66,11 @@ class Batch(models.Model):
     # (CSV rows naming no uploaded file, files without a row).
     notices = models.JSONField(default=list, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Given to each of its images (Task.priority, higher served first), now and as they are
+    # ingested: set by `batch_priority_set`.
+    priority = models.SmallIntegerField(
+        _("priority"), default=0, help_text=_("Higher is served first.")
+    )
 
     class Meta:
         verbose_name = _("batch")

@@ -66,6 +66,7 @@ def batch_summaries(batches: list[Batch]) -> list[dict[str, Any]]:
             "project": batch.project.slug,
             "name": batch.name,
             "purpose": batch.purpose,
+            "priority": batch.priority,
             "state": batch.state,
             "state_label": str(batch.get_state_display()),
             "created_at": batch.created_at.isoformat(),
@@ -97,6 +98,11 @@ def batch_file_summary(record: BatchFile) -> dict[str, Any]:
         "size": record.size,
         "error": batch_file_error_text(record.error_code, record.error_params),
     }
+
+
+def project_batch(*, project_id: int, batch_id: int) -> Batch | None:
+    """The project's batch of that id, if it has one (for pages whose project is checked)."""
+    return Batch.objects.filter(project_id=project_id, pk=batch_id).first()
 
 
 def project_batches(project_id: int, *, limit: int = 20) -> list[Batch]:

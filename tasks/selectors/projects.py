@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from crowd.users import AnyUser
 from tasks.models import (
+    Lease,
+    LeaseState,
     Membership,
     Project,
     ProjectReviewEntry,
     ProjectStatus,
     ReviewState,
+    Role,
     Template,
+    Transcription,
 )
 from tasks.roles import Capability, may_review_projects, project_require
 
@@ -85,3 +89,53 @@ def metadata_unlabelled(template: Template) -> list[str]:
         for entry in template.metadata_shown or []
     ]
     return [str(key) for key in listed if isinstance(key, str) and key not in shown]
+
+
+# How many volunteers the project page credits by name, the most active first.
+CREDITS_SHOWN = 100
+
+
+def project_credits(project: Project) -> list[tuple[str, int]]:
+    """The volunteers who asked to be credited (`credit_me`), with how many of their
+    transcriptions count in the project, the most first; closed accounts never appear."""
+    rows = (
+        Transcription.objects.filter(
+            project=project, void__isnull=True, user__credit_me=True, user__is_active=True
+        )
+        .values("user_id", "user__display_name", "user__username")
+        .annotate(n=Count("id"))
+        .order_by("-n", "user__username")[:CREDITS_SHOWN]
+    )
+    return [(row["user__display_name"] or row["user__username"], row["n"]) for row in rows]
+
+
+def project_team(project: Project) -> list[tuple[str, str]]:
+    """The project's leads, then its curators, who agreed to be named (`credit_me`): (name
+    shown, role's label)."""
+    rows = (
+        Membership.objects.filter(
+            project=project,
+            role__in=[Role.LEAD, Role.CURATOR],
+            user__is_active=True,
+            user__credit_me=True,
+        )
+        .select_related("user")
+        .order_by("role", "user__username")
+    )
+    ordered = sorted(rows, key=lambda m: (m.role != Role.LEAD, m.user.username))
+    return [(m.user.public_name, m.get_role_display()) for m in ordered]
+
+
+def contributor_activity(project: Project, user: AnyUser) -> dict[str, int | bool]:
+    """Where a volunteer stopped: how many of their transcriptions count here, and whether
+    they hold an image now (the page then offers to continue)."""
+    if not user.is_authenticated:
+        return {"transcriptions": 0, "holding": False}
+    return {
+        "transcriptions": Transcription.objects.filter(
+            project=project, user_id=user.pk, void__isnull=True
+        ).count(),
+        "holding": Lease.objects.filter(
+            task__project=project, user_id=user.pk, state=LeaseState.ACTIVE
+        ).exists(),
+    }

@@ -29,6 +29,7 @@ from tasks import jobs
 from tasks.events import batch_group, event_send, project_group
 from tasks.jobs import job_send, jobs_send_each
 from tasks.models import (
+    AuditKind,
     Batch,
     BatchFile,
     BatchFileState,
@@ -41,6 +42,7 @@ from tasks.models import (
     TaskState,
 )
 from tasks.selectors.batches import counts_by_state
+from tasks.services.audit import audit_record
 from tasks.services.batch_sources import (
     BatchWriter,
     Incoming,
@@ -379,6 +381,13 @@ def batch_withdraw(*, batch_id: int, actor: User | None) -> Batch:
     batch.state = BatchState.WITHDRAWN
     batch.finished_at = batch.finished_at or now
     batch.save(update_fields=["state", "finished_at"])
+    audit_record(
+        project=batch.project_id,
+        kind=AuditKind.BATCH_WITHDRAWN,
+        actor=actor,
+        batch=batch,
+        details={"tasks": withdrawn},
+    )
     logger.info(
         "batch %s withdrawn by %s: %s tasks", batch.pk, actor.pk if actor else None, withdrawn
     )

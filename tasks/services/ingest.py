@@ -51,6 +51,7 @@ from tasks.models import (
     Task,
     TaskState,
 )
+from tasks.services.batch_priority import batch_priority_follow
 from tasks.services.batch_sources import lead_stored_bytes, stored_as_image
 from tasks.services.batches import (
     CLAIM_TIMEOUT,
@@ -406,6 +407,10 @@ def _done(
         finished_at=timezone.now(),
         claimed_at=None,
     )
+    if updated and task is not None and state == BatchFileState.OK:
+        # Opened (or reinstated) in this batch: it is served with the batch's priority, read
+        # under the batch's lock taken above.
+        batch_priority_follow(task_id=task.pk, batch_id=record.batch_id)
     if updated:
         counter = _COUNTERS.get(state)
         if counter:

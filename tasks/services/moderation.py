@@ -16,9 +16,18 @@ from crowd.errors import DomainError
 from crowd.models import User
 from crowd.storage import export_files, media_files
 from tasks.events import access_changed_on_commit, event_send_on_commit, project_group
-from tasks.models import ContributorVoid, Lease, Project, ProjectBlock, Task, Transcription
+from tasks.models import (
+    AuditKind,
+    ContributorVoid,
+    Lease,
+    Project,
+    ProjectBlock,
+    Task,
+    Transcription,
+)
 from tasks.models.moderation import REASON_MAX_LENGTH, ModerationRecord
 from tasks.roles import may_moderate
+from tasks.services.audit import audit_record
 from tasks.services.leases import leases_end
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import tasks_reconcile_request
@@ -62,6 +71,7 @@ def project_archive(*, project: Project, actor: User | None) -> Project:
     project.archived_at = timezone.now()
     project.archived_by = actor
     project.save(update_fields=["archived_at", "archived_by", "updated_at"])
+    audit_record(project=project, kind=AuditKind.PROJECT_ARCHIVED, actor=actor)
     leases_end(leases=Lease.objects.filter(task__project=project))
     access_changed_on_commit(project.pk)
     event_send_on_commit(
@@ -73,7 +83,7 @@ def project_archive(*, project: Project, actor: User | None) -> Project:
 
 
 @transaction.atomic
-def project_restore(*, project: Project) -> Project:
+def project_restore(*, project: Project, actor: User | None = None) -> Project:
     """Bring an archived project back as it was (staff)."""
     project = Project.objects.select_for_update().get(pk=project.pk)
     if project.archived_at is None:
@@ -81,6 +91,7 @@ def project_restore(*, project: Project) -> Project:
     project.archived_at = None
     project.archived_by = None
     project.save(update_fields=["archived_at", "archived_by", "updated_at"])
+    audit_record(project=project, kind=AuditKind.PROJECT_RESTORED, actor=actor)
     access_changed_on_commit(project.pk)
     project_progress_request(project_id=project.pk)
     return project

@@ -12,29 +12,35 @@ from django.utils.translation import gettext as _
 from crowd.errors import DomainError
 from crowd.models import User
 from tasks.events import access_changed_on_commit, event_send_on_commit, project_group
-from tasks.models import Project, ProjectStatus, Role, Template, Transcription
+from tasks.models import Project, ProjectStatus, Role, Template
 from tasks.presets import PRESETS
 from tasks.roles import may_review_projects
-from tasks.selectors.training import project_levels
+from tasks.selectors.templates import template_problems
 from tasks.services.members import membership_set
 from tasks.services.progress import project_progress_request
 from tasks.services.project_review import project_launch_check
-from worker.template import (
-    FieldSpec,
-    TemplateError,
-    metadata_dump,
-    metadata_parse,
-    template_parse,
-)
+from worker.template import TemplateError, metadata_dump, metadata_parse
 
 
 @transaction.atomic
 def project_create(
-    *, lead: User, slug: str, title_fr: str, title_en: str, preset: str, **settings: Any
+    *,
+    lead: User,
+    slug: str,
+    title_fr: str,
+    title_en: str,
+    preset: str,
+    fields: Any = None,
+    **settings: Any,
 ) -> Project:
-    """Create a project from a preset template, with `lead` as its first lead."""
+    """Create a project with `lead` as its first lead, its template the preset's fields or
+    `fields` (a template the lead made from it, checked as saving a template is)."""
     if preset not in PRESETS:
         raise ValidationError({"preset": _("Unknown preset %(name)s.") % {"name": preset}})
+    if fields is not None:
+        problems = template_problems(fields=fields)
+        if problems:
+            raise ValidationError({"fields": [problem.text for problem in problems]})
     unknown = set(settings).difference(Project.EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(
@@ -61,7 +67,7 @@ def project_create(
     preset_data = PRESETS[preset]
     Template.objects.create(
         project=project,
-        fields=preset_data["fields"],
+        fields=preset_data["fields"] if fields is None else fields,
         metadata_shown=preset_data["metadata_shown"],
         preset=preset,
     )
@@ -127,49 +133,21 @@ def template_update(
     contributors), after validation.
 
     Once transcriptions exist, a field may be added, relabelled or given more options, but not
-    removed nor change type: that would orphan what volunteers already typed.
+    removed nor change type: that would orphan what volunteers already typed. The checks are
+    `template_problems`, which the template builder runs as the lead edits.
     """
     refused: dict[str, list[str]] = {}
-    new_specs: tuple[FieldSpec, ...] = ()
-    try:
-        new_specs = template_parse(fields)
-    except TemplateError as error:
-        refused["fields"] = error.errors
     if metadata_shown is not None:
         try:
             metadata_shown = metadata_dump(metadata_parse(metadata_shown))
         except TemplateError as error:
             refused["metadata_shown"] = error.errors
+    template = Template.objects.select_for_update().get(project=project)
+    problems = template_problems(fields=fields, project=project)
+    if problems:
+        refused["fields"] = [problem.text for problem in problems]
     if refused:
         raise ValidationError(refused)
-    levels = project_levels(Project.objects.get(pk=project.pk))  # as stored now
-    top = len(levels) + 1
-    too_high = [spec.key for spec in new_specs if spec.level > top]
-    if levels and too_high:
-        # Nobody could ever reach it, curators included: the field would never be answered.
-        raise ValidationError(
-            {
-                "fields": [
-                    _("%(keys)s: the project's highest level is %(top)s.")
-                    % {"keys": ", ".join(too_high), "top": top}
-                ]
-            }
-        )
-    template = Template.objects.select_for_update().get(project=project)
-    if Transcription.objects.filter(project=project).exists():
-        old_types = {spec.key: spec.type for spec in template.specs}
-        new_types = {spec.key: spec.type for spec in new_specs}
-        problems = [
-            _("Field %(key)s already has transcriptions and cannot be removed.") % {"key": key}
-            for key in old_types
-            if key not in new_types
-        ] + [
-            _("Field %(key)s already has transcriptions and cannot change type.") % {"key": key}
-            for key in old_types
-            if key in new_types and new_types[key] != old_types[key]
-        ]
-        if problems:
-            raise ValidationError({"fields": problems})
     template.fields = fields
     if metadata_shown is not None:
         template.metadata_shown = metadata_shown

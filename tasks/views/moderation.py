@@ -4,6 +4,7 @@ Each posts, calls one service and comes back to the page with what happened or w
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,7 +36,7 @@ def _act(request: HttpRequest, slug: str, username: str, action: Action, done: s
     user = user_named(username.strip())
     if user is None:
         messages.error(request, _("No user named %(name)s.") % {"name": username})
-        return _back(project)
+        return _back(request, project)
     try:
         action(
             project=project,
@@ -47,10 +48,17 @@ def _act(request: HttpRequest, slug: str, username: str, action: Action, done: s
         messages.error(request, error.message())
     else:
         messages.success(request, done % {"name": user.public_name})
-    return _back(project)
+    return _back(request, project)
 
 
-def _back(project: Project) -> HttpResponse:
+def _back(request: HttpRequest, project: Project) -> HttpResponse:
+    """Back to the settings' moderation section, or to the contributors page the form was
+    posted from (`next`, only an address of that page: nowhere else)."""
+    target = urlsplit(request.POST.get("next", ""))
+    contributors = reverse("project-contributors", args=[project.slug])
+    if target.path == contributors and not (target.scheme or target.netloc):
+        # Only its filters are kept from what the form sent: the address is ours.
+        return redirect(f"{contributors}?{target.query}" if target.query else contributors)
     return redirect(reverse("project-settings", args=[project.slug]) + "#moderation-heading")
 
 

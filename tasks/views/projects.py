@@ -12,8 +12,8 @@ from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crowd.errors import DomainError
@@ -38,11 +38,19 @@ from tasks.roles import (
 )
 from tasks.selectors.feedback import my_transcriptions
 from tasks.selectors.moderation import project_blocks, project_outliers, project_voids
-from tasks.selectors.projects import metadata_unlabelled, project_for, project_memberships
-from tasks.selectors.review import contributor_feedback
+from tasks.selectors.projects import (
+    contributor_activity,
+    metadata_unlabelled,
+    project_credits,
+    project_for,
+    project_memberships,
+    project_team,
+)
+from tasks.selectors.review import contributor_feedback, dispute_counts
 from tasks.selectors.training_summary import training_summary
 from tasks.services.members import membership_remove, membership_set
 from tasks.services.projects import project_create, project_update, template_update
+from tasks.views.template_builder import template_builder_for, template_builder_new
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -74,7 +82,13 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "batches": project.batches.order_by("-created_at")[:10]
             if Capability.MANAGE in capabilities
             else [],
+            "disputes_by_field": _disputes_by_field(project)
+            if Capability.CURATE in capabilities
+            else [],
             "count_formats": _count_formats(),
+            "credits": project_credits(project),
+            "team": project_team(project),
+            "activity": contributor_activity(project, request.user),
             "live_messages": {
                 "connecting": _("Connecting to live updates…"),
                 "open": _("Live: counts update by themselves."),
@@ -140,6 +154,17 @@ def my_feedback(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "review/feedback.html", context)
 
 
+def _disputes_by_field(project: Project) -> list[dict[str, object]]:
+    """Disputed values per field, most first, each with its label: links to the queue."""
+    counts = dispute_counts(project=project)
+    language = (get_language() or "fr")[:2]
+    labels = {spec.key: spec.label_in(language) for spec in project.template.specs}
+    return [
+        {"key": key, "label": labels.get(key, key), "count": count}
+        for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
 def _count_formats() -> dict[str, dict[str, str]]:
     """Translated sentences for the live counters, by plural category (as Intl.PluralRules)."""
 
@@ -160,16 +185,19 @@ def project_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("You may not create projects on this platform."))
     form = ProjectCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        fields = data.pop("fields_json")
         try:
-            project = project_create(lead=acting_user(request.user), **form.cleaned_data)
+            project = project_create(lead=acting_user(request.user), fields=fields, **data)
         except ValidationError as error:
-            form_add_errors(form, error)
+            form_add_errors(form, _template_errors_on(error, "fields_json"))
         else:
             messages.success(
                 request, _("Project created. Review its settings and template, then open it.")
             )
             return redirect("project-settings", slug=project.slug)
-    return render(request, "projects/new.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "builder": template_builder_new()}
+    return render(request, "projects/new.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -244,6 +272,7 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
             "memberships": project_memberships(project),
             "template": template,
             "metadata_unlabelled": metadata_unlabelled(template),
+            "builder": template_builder_for(project),
             "outliers": project_outliers(project=project),
             "blocks": project_blocks(project=project).filter(lifted_at__isnull=True),
             "voids": project_voids(project=project).filter(lifted_at__isnull=True),
@@ -259,7 +288,7 @@ def project_member_remove(request: HttpRequest, slug: str, username: str) -> Htt
     user = user_active_named(username)
     if user is not None:
         try:
-            membership_remove(project=project, user=user)
+            membership_remove(project=project, user=user, actor=acting_user(request.user))
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -268,6 +297,15 @@ def project_member_remove(request: HttpRequest, slug: str, username: str) -> Htt
                 request, _("%(name)s is no longer a member.") % {"name": user.public_name}
             )
     return redirect("project-settings", slug=project.slug)
+
+
+def _template_errors_on(error: ValidationError, name: str) -> ValidationError:
+    """A service's errors about the template ("fields") on the form field that holds it."""
+    if not hasattr(error, "error_dict") or "fields" not in error.error_dict:
+        return error
+    return ValidationError(
+        {(name if key == "fields" else key): value for key, value in error.error_dict.items()}
+    )
 
 
 def _user_named(username: str) -> User:

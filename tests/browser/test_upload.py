@@ -17,20 +17,31 @@ pytestmark = pytest.mark.browser
 SLUG = "browser-batches"
 
 
-def project_create(base_url: str) -> None:
-    """A project of its own, so that the demo projects other tests count stay as they are."""
-    token = httpx.post(
+def lead_token(base_url: str) -> str:
+    return httpx.post(
         f"{base_url}/api/auth/token/",
         data={"username": "lead", "password": DEMO_PASSWORD},
         timeout=30,
     ).json()["token"]
+
+
+def project_create(base_url: str, slug: str = SLUG) -> None:
+    """A project of its own, so that the demo projects other tests count stay as they are."""
     created = httpx.post(
         f"{base_url}/api/projects/",
-        json={"slug": SLUG, "title_fr": "Lots", "title_en": "Batches", "preset": "herbarium"},
-        headers={"Authorization": f"Token {token}"},
+        json={"slug": slug, "title_fr": "Lots", "title_en": "Batches", "preset": "herbarium"},
+        headers={"Authorization": f"Token {lead_token(base_url)}"},
         timeout=30,
     )
     assert created.status_code == 201, created.text
+
+
+def log_in_as_lead(page, base_url: str, next_path: str) -> None:
+    page.goto(f"{base_url}/accounts/login/?next={next_path}")
+    page.locator("input[name=username]").fill("lead")
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.locator("form.stacked button[type=submit]").click()
+    expect(page).to_have_url(re.compile(f"{re.escape(next_path)}$"))
 
 
 def test_a_lead_uploads_a_mixed_zip_and_sees_progress_and_failures_arrive_without_reload(
@@ -101,3 +112,100 @@ def test_a_lead_uploads_a_mixed_zip_and_sees_progress_and_failures_arrive_withou
     assert page.evaluate("() => window.notReloaded") is True
     # The progress came over the project's socket, not only in the start request's answer.
     assert int(root.get_attribute("data-progress-events") or 0) >= 1
+
+
+FEEDBACK_SLUG = "browser-feedback"
+
+
+def test_the_upload_says_where_it_is_beside_the_button_and_the_list_follows_live(site, page):
+    """At a usual laptop size, the click's feedback is where the button is (no scrolling to
+    find it), the button stays disabled while the files go, and the list of recent batches
+    takes in the new batch, and one another lead sends meanwhile, without a reload."""
+    project_create(site.base_url, FEEDBACK_SLUG)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    log_in_as_lead(page, site.base_url, f"/projects/{FEEDBACK_SLUG}/")
+    # The dashboard leads to the upload page.
+    page.locator("[data-upload-link]").click()
+    expect(page).to_have_url(re.compile(f"/projects/{FEEDBACK_SLUG}/batches/$"))
+    root = page.locator("[data-batch-upload]")
+    expect(root).to_have_attribute("data-live-connection", "open")
+    expect(page.locator("[data-no-batch]")).to_be_visible()
+    page.evaluate("() => { window.notReloaded = true; }")
+
+    # Each file request is held until the page has been looked at mid-send.
+    held: list = []
+    released: list[bool] = []
+
+    def hold(route):
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(re.compile(r"/api/batches/\d+/files/$"), hold)
+    page.locator("#upload-files").set_input_files(
+        [
+            {"name": "one.jpg", "mimeType": "image/jpeg", "buffer": jpeg(301)},
+            {"name": "two.jpg", "mimeType": "image/jpeg", "buffer": jpeg(302)},
+        ]
+    )
+    expect(page.locator("[data-chosen]")).to_have_text("2 fichiers choisis")
+    button = page.locator("[data-upload-submit]")
+    feedback = page.locator("[data-upload-feedback]")
+    with page.expect_request(re.compile(r"/api/batches/\d+/files/$")):
+        button.click()
+    # Mid-send: the button is disabled, and what happens is said beside it, on screen.
+    expect(button).to_be_disabled()
+    expect(feedback).to_be_visible()
+    expect(feedback).to_be_in_viewport()
+    expect(feedback).to_have_attribute("data-phase", "sending")
+    expect(page.locator("[data-feedback-text]")).to_contain_text("sur 2")
+    # The new batch is in the list already, receiving its files.
+    rows = page.locator("[data-batch-rows] [data-batch-row]")
+    expect(rows).to_have_count(1)
+    batch_id = rows.first.get_attribute("data-batch-row")
+    new_row = page.locator(f"[data-batch-row='{batch_id}']")
+    expect(new_row.locator("[data-batch-row-state]")).to_have_text("Réception des fichiers")
+    expect(page.locator("[data-no-batch]")).to_be_hidden()
+    released.append(True)
+    for route in held:
+        route.continue_()
+
+    # Then the ingest, beside the button too, ending with a link to the batch.
+    expect(feedback).to_have_attribute("data-phase", "finished", timeout=60_000)
+    expect(feedback).to_be_in_viewport()
+    expect(button).to_be_enabled()
+    link = page.locator("[data-feedback-link]")
+    expect(link).to_be_visible()
+    expect(link).to_have_attribute("href", f"?batch={batch_id}#ingest-heading")
+    expect(new_row.locator("[data-batch-row-state]")).to_have_text("Terminé")
+    expect(new_row.locator("[data-batch-row-counts]")).to_contain_text("2 sur 2")
+
+    # Another lead's batch, sent through the API, joins the list as it is ingested.
+    token = lead_token(site.base_url)
+    sent = httpx.post(
+        f"{site.base_url}/api/projects/{FEEDBACK_SLUG}/batches/",
+        files=[("files", ("three.jpg", jpeg(303), "image/jpeg"))],
+        data={"name": "Envoi de l’API"},
+        headers={"Authorization": f"Token {token}"},
+        timeout=60,
+    )
+    assert sent.status_code == 201, sent.text
+    other = page.locator(f"[data-batch-row='{sent.json()['id']}']")
+    expect(other).to_contain_text("Envoi de l’API")
+    expect(other.locator("[data-batch-row-state]")).to_have_text("Terminé")
+    expect(rows).to_have_count(2)
+
+    # A priority, set from the keyboard without leaving the page.
+    priority = page.locator(f"#priority-{batch_id}")
+    priority.fill("5")
+    priority.press("Enter")
+    expect(new_row.locator("[data-priority-status]")).to_contain_text("Priorité de")
+    expect(new_row.locator("[data-priority-status]")).to_have_attribute("data-tone", "ok")
+    assert page.evaluate("() => window.notReloaded") is True
+
+    # The link opens the page on the batch's details.
+    link.click()
+    expect(page).to_have_url(re.compile(rf"\?batch={batch_id}#ingest-heading$"))
+    expect(page.locator("[data-ingest]")).to_have_attribute("data-state", "done")
+    expect(page.locator("[data-ingest-counts]")).to_contain_text("2")

@@ -16,12 +16,14 @@ from worker.template.model import (
     MAX_OPTIONS,
     MAX_VALUE_LENGTH,
     UNITS,
+    VALIDATION_PROPERTIES,
     FieldSpec,
     Option,
     TemplateError,
     fold,
 )
 from worker.template.spec import template_dump, template_parse
+from worker.template.text import problem_field, problem_parts, template_text_problems
 
 __all__ = [
     "DEFAULT_LABELS",
@@ -31,6 +33,7 @@ __all__ = [
     "MAX_OPTIONS",
     "MAX_VALUE_LENGTH",
     "UNITS",
+    "VALIDATION_PROPERTIES",
     "FieldSpec",
     "MetadataSpec",
     "Option",
@@ -40,7 +43,10 @@ __all__ = [
     "metadata_dump",
     "metadata_parse",
     "metadata_read",
+    "problem_field",
+    "problem_parts",
     "template_dump",
     "template_parse",
+    "template_text_problems",
     "use_translator",
 ]

@@ -41,6 +41,8 @@ _VALIDATION_PROPERTIES = {
     "date": {"min_year", "max_year"},
     "geopoint": set(),
 }
+# What `validation` may hold, by field type (the template builder offers these).
+VALIDATION_PROPERTIES = _VALIDATION_PROPERTIES
 
 
 class TemplateError(ValueError):

@@ -1,0 +1,220 @@
+"""Everything the platform keeps about one person, as they may download it: their account,
+their roles, every transcription and every answer on a known-answer image, the images they
+skipped with their reasons, and the curators' decisions on the fields they answered.
+
+The curators themselves are not named (their identity is theirs), nor other contributors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from crowd.models import User
+from tasks.models import KnownAnswerCheck, Lease, Membership, Resolution, Transcription
+
+
+def _when(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def personal_data(user: User) -> dict[str, Any]:
+    """The person's data, as plain JSON-ready values."""
+    return {
+        "account": {
+            "username": user.username,
+            "email": user.email,
+            "email_verified": user.email_verified,
+            "display_name": user.display_name,
+            "credit_me": user.credit_me,
+            "preferred_language": user.preferred_language,
+            "date_joined": _when(user.date_joined),
+            "last_login": _when(user.last_login),
+        },
+        "memberships": [
+            {"project": slug, "role": role, "since": _when(since)}
+            for slug, role, since in Membership.objects.filter(user=user)
+            .order_by("created_at")
+            .values_list("project__slug", "role", "created_at")
+        ],
+        "transcriptions": list(_transcriptions(user)),
+        "known_answer_checks": [
+            {
+                "project": row["project__slug"],
+                "image": row["task_id"],
+                "practice": row["practice"],
+                "values": row["values"],
+                "markers": row["markers"],
+                "fields_compared": row["compared"],
+                "fields_matching": row["matched"],
+                "sent_at": _when(row["created_at"]),
+            }
+            for row in KnownAnswerCheck.objects.filter(user=user)
+            .order_by("created_at")
+            .values(
+                "project__slug",
+                "task_id",
+                "practice",
+                "values",
+                "markers",
+                "compared",
+                "matched",
+                "created_at",
+            )
+        ],
+        "skips": [
+            {
+                "project": row["task__project__slug"],
+                "image": row["task_id"],
+                "reason": row["skip_reason"],
+                "note": row["skip_note"],
+                "at": _when(row["created_at"]),
+            }
+            for row in Lease.objects.filter(user=user)
+            .exclude(skip_reason="")
+            .order_by("created_at")
+            .values("task__project__slug", "task_id", "skip_reason", "skip_note", "created_at")
+        ],
+        "decisions_on_my_answers": list(_decisions(user)),
+    }
+
+
+def _transcriptions(user: User) -> Iterator[dict[str, Any]]:
+    rows = (
+        Transcription.objects.filter(user=user)
+        .order_by("created_at", "pk")
+        .values(
+            "pk",
+            "project__slug",
+            "task_id",
+            "task__original_name",
+            "values",
+            "markers",
+            "created_at",
+            "void_id",
+        )
+    )
+    for row in rows.iterator():
+        yield {
+            "id": row["pk"],
+            "project": row["project__slug"],
+            "image": row["task_id"],
+            "file": row["task__original_name"],
+            "values": row["values"],
+            "markers": row["markers"],
+            "sent_at": _when(row["created_at"]),
+            "counts": row["void_id"] is None,
+        }
+
+
+def _decisions(user: User) -> Iterator[dict[str, Any]]:
+    """Curators' decisions on fields of images the person transcribed."""
+    task_ids = Transcription.objects.filter(user=user).values("task_id")
+    rows = (
+        Resolution.objects.filter(field_result__task_id__in=task_ids)
+        .order_by("created_at", "pk")
+        .values(
+            "field_result__project__slug",
+            "field_result__task_id",
+            "field_result__key",
+            "decision",
+            "reason",
+            "value_before",
+            "value_after",
+            "created_at",
+        )
+    )
+    for row in rows.iterator():
+        yield {
+            "project": row["field_result__project__slug"],
+            "image": row["field_result__task_id"],
+            "field": row["field_result__key"],
+            "decision": row["decision"],
+            "reason": row["reason"],
+            "value_before": row["value_before"],
+            "value_after": row["value_after"],
+            "at": _when(row["created_at"]),
+        }
+
+
+def personal_data_json(user: User) -> bytes:
+    return json.dumps(personal_data(user), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(
+            [
+                json.dumps(row[c], ensure_ascii=False)
+                if isinstance(row[c], (dict, list))
+                else row[c]
+                for c in columns
+            ]
+        )
+    return out.getvalue().encode("utf-8-sig")  # spreadsheets read the accents right
+
+
+def personal_data_zip(user: User) -> bytes:
+    """The same data as CSV files, one per kind, in a zip. Transcriptions have one row per
+    answered field (field, value or marker), so every project's fields fit one table."""
+    data = personal_data(user)
+    answers = [
+        {
+            "transcription": t["id"],
+            "project": t["project"],
+            "image": t["image"],
+            "file": t["file"],
+            "field": key,
+            "value": t["values"].get(key, ""),
+            "marker": t["markers"].get(key, ""),
+            "sent_at": t["sent_at"],
+            "counts": t["counts"],
+        }
+        for t in data["transcriptions"]
+        for key in sorted({*t["values"], *t["markers"]})
+    ]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("account.csv", _csv([data["account"]], list(data["account"])))
+        archive.writestr("memberships.csv", _csv(data["memberships"], ["project", "role", "since"]))
+        archive.writestr(
+            "transcriptions.csv",
+            _csv(
+                answers,
+                [
+                    *("transcription", "project", "image", "file", "field", "value"),
+                    *("marker", "sent_at", "counts"),
+                ],
+            ),
+        )
+        archive.writestr(
+            "known_answer_checks.csv",
+            _csv(
+                data["known_answer_checks"],
+                [
+                    *("project", "image", "practice", "values", "markers"),
+                    *("fields_compared", "fields_matching", "sent_at"),
+                ],
+            ),
+        )
+        archive.writestr(
+            "skips.csv", _csv(data["skips"], ["project", "image", "reason", "note", "at"])
+        )
+        archive.writestr(
+            "decisions_on_my_answers.csv",
+            _csv(
+                data["decisions_on_my_answers"],
+                [
+                    *("project", "image", "field", "decision", "reason"),
+                    *("value_before", "value_after", "at"),
+                ],
+            ),
+        )
+    return buffer.getvalue()
