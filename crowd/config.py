@@ -219,3 +219,117 @@ def check_redis_url(url: str) -> str:
     if parts.scheme != "unix" and not parts.hostname:
         raise ConfigError(f"REDIS_URL={url!r} names no host.")
     return url
+
+
+# Media's top folders in the bucket: exports sharing the bucket must live beside them.
+_MEDIA_FOLDERS = {"projects", "batches"}
+_BUCKET_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
+_REGION_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+@dataclass(frozen=True)
+class S3Config:
+    """Where MEDIA_STORAGE=s3 keeps files, checked."""
+
+    endpoint_url: str
+    bucket: str
+    access_key: str
+    secret_key: str
+    region: str
+    addressing_style: str
+    exports_bucket: str
+    exports_prefix: str
+
+    @property
+    def media_origin(self) -> str:
+        """The origin of the media bucket's signed addresses (the pages' image policy)."""
+        parts = urlsplit(self.endpoint_url)
+        host = parts.netloc.rpartition("@")[2]
+        if self.addressing_style == "virtual":
+            host = f"{self.bucket}.{host}"
+        return f"{parts.scheme}://{host}"
+
+
+def s3_config(env: Env) -> S3Config:
+    """The S3_* variables, each checked, for MEDIA_STORAGE=s3."""
+    endpoint = _endpoint_check(env.text("S3_ENDPOINT_URL"))
+    bucket = _bucket_check("S3_BUCKET", env.text("S3_BUCKET"))
+    access_key, secret_key = env.text("S3_ACCESS_KEY_ID"), env.text("S3_SECRET_ACCESS_KEY")
+    if bool(access_key) != bool(secret_key):
+        given, missing = (
+            ("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY")
+            if access_key
+            else ("S3_SECRET_ACCESS_KEY", "S3_ACCESS_KEY_ID")
+        )
+        raise ConfigError(
+            f"{given} is set without {missing}: set both, or neither to use the machine's own "
+            "credentials (AWS_* variables, an instance role)."
+        )
+    region = env.text("S3_REGION", default="us-east-1")
+    if not _REGION_CHARACTERS.issuperset(region) or len(region) > 50:
+        raise ConfigError(
+            f"S3_REGION={region!r} is not a region name: lowercase letters, digits, - and _ "
+            "(e.g. us-east-1, fr-par)."
+        )
+    exports_bucket = _bucket_check("S3_EXPORTS_BUCKET", env.text("S3_EXPORTS_BUCKET") or bucket)
+    shared = exports_bucket == bucket
+    prefix = env.text("S3_EXPORTS_PREFIX", default="exports" if shared else "").strip("/")
+    if prefix and any(segment in {"", ".", ".."} for segment in prefix.split("/")):
+        raise ConfigError(f"S3_EXPORTS_PREFIX={prefix!r} is not a plain folder name.")
+    if shared and (not prefix or prefix.split("/")[0] in _MEDIA_FOLDERS):
+        raise ConfigError(
+            f"S3_EXPORTS_PREFIX={prefix!r} would mix exports with media in the bucket "
+            f"{bucket!r}: name another folder (e.g. exports), or give S3_EXPORTS_BUCKET."
+        )
+    return S3Config(
+        endpoint_url=endpoint,
+        bucket=bucket,
+        access_key=access_key,
+        secret_key=secret_key,
+        region=region,
+        addressing_style=env.choice("S3_ADDRESSING_STYLE", ("path", "virtual"), default="path"),
+        exports_bucket=exports_bucket,
+        exports_prefix=prefix,
+    )
+
+
+def _endpoint_check(url: str) -> str:
+    if not url:
+        raise ConfigError(
+            "S3_ENDPOINT_URL must be set with MEDIA_STORAGE=s3: the storage's address, e.g. "
+            "https://s3.eu-west-3.amazonaws.com."
+        )
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 (a port out of range raises here)
+    except ValueError:
+        parts = parts._replace(netloc="")
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.path not in {"", "/"}
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+    ):
+        raise ConfigError(
+            f"S3_ENDPOINT_URL={url!r} is not a storage address: write http(s)://host[:port], "
+            "without a path or credentials."
+        )
+    return url.rstrip("/")
+
+
+def _bucket_check(name: str, bucket: str) -> str:
+    if not bucket:
+        raise ConfigError(f"{name} must be set with MEDIA_STORAGE=s3: the bucket's name.")
+    if (
+        not 3 <= len(bucket) <= 63
+        or not _BUCKET_CHARACTERS.issuperset(bucket)
+        or not (bucket[0].isalnum() and bucket[-1].isalnum())
+        or ".." in bucket
+    ):
+        raise ConfigError(
+            f"{name}={bucket!r} is not a bucket name: 3 to 63 lowercase letters, digits, dots "
+            "and hyphens, starting and ending with a letter or a digit."
+        )
+    return bucket

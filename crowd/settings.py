@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from kombu import Exchange, Queue
 
 from crowd import queues, reporting
-from crowd.config import ConfigError, Env, check_redis_url, database_from_url
+from crowd.config import ConfigError, Env, check_redis_url, database_from_url, s3_config
 from crowd.queue_state import HEARTBEAT_SECONDS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -70,8 +70,16 @@ try:
     REDIS_URL = check_redis_url(_redis_url) if _redis_url else ""
 
     MEDIA_ROOT = Path(env.text("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+    # Where media and exports are kept: this machine's disk (MEDIA_ROOT, EXPORT_ROOT), or an
+    # S3-compatible object storage (the S3_* variables below; crowd.storage).
+    MEDIA_STORAGE = env.choice("MEDIA_STORAGE", ("local", "s3"), default="local")
     STATIC_ROOT = Path(env.text("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
-    SERVE_MEDIA = env.flag("SERVE_MEDIA", default=DEBUG)
+    SERVE_MEDIA = env.flag("SERVE_MEDIA", default=DEBUG or MEDIA_STORAGE == "s3")
+    if MEDIA_STORAGE == "s3" and not SERVE_MEDIA:
+        raise ConfigError(
+            "SERVE_MEDIA=0 does not go with MEDIA_STORAGE=s3: the platform answers /media/ "
+            "itself (the access check, then a signed address), the bucket is never public."
+        )
 
     # The largest image in pixels Pillow opens (decompression bombs), applied at start-up.
     IMAGE_MAX_PIXELS = env.number("IMAGE_MAX_PIXELS", default=100_000_000, minimum=1)
@@ -210,8 +218,11 @@ _VENDOR_DIRS = {
     "openseadragon": BASE_DIR / "node_modules" / "openseadragon" / "build" / "openseadragon"
 }
 STATICFILES_DIRS += [(prefix, path) for prefix, path in _VENDOR_DIRS.items() if path.is_dir()]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
+    # Media under MEDIA_ROOT, exports under EXPORT_ROOT; both in object storage with
+    # MEDIA_STORAGE=s3 (below).
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "exports": {"BACKEND": "crowd.storage.ExportsFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -565,6 +576,40 @@ CONTENT_SECURITY_POLICY = {
         **({"report-uri": [CSP_REPORT_URI]} if CSP_REPORT_URI else {}),
     }
 }
+
+# --- Object storage (MEDIA_STORAGE=s3; crowd.storage) -----------------------------------------
+try:
+    # How long a signed address of a members-only image, a waiting upload or an export works.
+    S3_SIGNED_URL_SECONDS = env.number(
+        "S3_SIGNED_URL_SECONDS", default=300, minimum=10, maximum=604_800
+    )
+    _s3 = s3_config(env) if MEDIA_STORAGE == "s3" else None
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error
+if _s3 is not None:
+    _s3_options = {
+        "endpoint_url": _s3.endpoint_url,
+        "access_key": _s3.access_key or None,
+        "secret_key": _s3.secret_key or None,
+        "region_name": _s3.region,
+        "addressing_style": _s3.addressing_style,
+        "querystring_expire": S3_SIGNED_URL_SECONDS,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "crowd.storage.MediaObjectStorage",
+        "OPTIONS": {**_s3_options, "bucket_name": _s3.bucket},
+    }
+    STORAGES["exports"] = {
+        "BACKEND": "crowd.storage.ObjectStorage",
+        "OPTIONS": {
+            **_s3_options,
+            "bucket_name": _s3.exports_bucket,
+            "location": _s3.exports_prefix,
+        },
+    }
+    # Members' images are answered with a redirect to their signed address: the pages may
+    # show images from there, and from nowhere else.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_s3.media_origin)
 
 
 def _static_headers(headers: dict[str, str], path: str, url: str) -> None:

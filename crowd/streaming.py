@@ -32,9 +32,13 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
     StreamingHttpResponse,
 )
 from django.utils.http import content_disposition_header
+
+from crowd.storage import Files, LocalFiles, ObjectFiles
 
 BLOCK_BYTES = 1 << 20
 # Chunks of a generated document handed over per trip to the request's thread.
@@ -111,6 +115,69 @@ def file_download(
     response["Content-Disposition"] = content_disposition_header(True, filename) or ""
     response["Cache-Control"] = "private"
     return response
+
+
+def stored_download(
+    request: HttpRequest,
+    files: Files,
+    name: str,
+    *,
+    filename: str,
+    content_type: str,
+    location: str,
+) -> HttpResponseBase:
+    """The stored file `name` as an attachment named `filename`, after the caller's access
+    check: from this machine's disk as `file_download` sends it, or with object storage a
+    redirect to a short-lived signed address that answers with the same type and name. 404
+    when the file is gone."""
+    if isinstance(files, LocalFiles):
+        path = files.path(name)
+        if not path.is_file():
+            raise Http404("No such file.")
+        return file_download(
+            request,
+            path,
+            filename=filename,
+            content_type=content_type,
+            root=files.root,
+            location=location,
+        )
+    assert isinstance(files, ObjectFiles)
+    if not files.exists(name):
+        raise Http404("No such file.")
+    response = HttpResponseRedirect(
+        files.signed_url(
+            name,
+            content_type=content_type,
+            disposition=content_disposition_header(True, filename) or "attachment",
+            cache_control="private",
+        )
+    )
+    # The address is signed for this reader: no cache keeps it.
+    response["Cache-Control"] = "private, no-store"
+    connections_release()
+    return response
+
+
+def blocks_streamed(
+    request: HttpRequest, handle: IO[bytes], *, length: int | None, content_type: str
+) -> StreamingHttpResponse:
+    """`handle`'s bytes (an object storage's answer), a block at a time (read in a thread under
+    ASGI), the database connection given back first; `handle` is closed at the end."""
+    connections_release()
+    blocks = _file_blocks(handle) if _asgi(request) else _sync_blocks(handle)
+    response = StreamingHttpResponse(blocks, content_type=content_type)
+    if length is not None:
+        response["Content-Length"] = str(length)
+    return response
+
+
+def _sync_blocks(handle: IO[bytes]) -> Iterator[bytes]:
+    try:
+        while block := handle.read(BLOCK_BYTES):
+            yield block
+    finally:
+        handle.close()
 
 
 async def _file_blocks(handle: IO[bytes]) -> AsyncIterator[bytes]:

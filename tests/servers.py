@@ -206,7 +206,16 @@ class Stack:
         return self.base_url.replace("http://", "ws://", 1)
 
     def manage(self, *args: str, timeout: float = 300) -> str:
-        result = subprocess.run(
+        result = self.manage_result(*args, timeout=timeout)
+        if result.returncode != 0:
+            raise AssertionError(
+                f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+            )
+        return result.stdout
+
+    def manage_result(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """A manage.py command's outcome, whatever its exit status."""
+        return subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
             env=self.env,
@@ -215,11 +224,6 @@ class Stack:
             timeout=timeout,
             check=False,
         )
-        if result.returncode != 0:
-            raise AssertionError(
-                f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-            )
-        return result.stdout
 
     def start(
         self, name: str, command: list[str], *, env: dict[str, str] | None = None

@@ -23,7 +23,8 @@ from rest_framework.views import APIView
 
 from crowd.api_schema import errors
 from crowd.pagination import Pages
-from crowd.streaming import file_download
+from crowd.storage import export_files
+from crowd.streaming import stored_download
 from crowd.users import acting_user
 from tasks.api.filters import query_filters
 from tasks.models import Export, ExportFormatChoice, ExportState
@@ -33,7 +34,6 @@ from tasks.selectors.projects import project_for
 from tasks.services.exports import (
     ExportNotReady,
     export_filename,
-    export_path,
     export_payload,
     export_request,
 )
@@ -157,6 +157,11 @@ class ExportDownloadView(APIView):
                 description="The file: a zip (csv, raw-csv, dwca, iiif), gzipped JSON Lines, "
                 "CSL-JSON or BibTeX.",
             ),
+            302: OpenApiResponse(
+                description="With object storage (MEDIA_STORAGE=s3): `Location` is a signed "
+                "address of the file, working S3_SIGNED_URL_SECONDS, that answers it as an "
+                "attachment with its name."
+            ),
             **errors(403, 404, 409),
         }
     )
@@ -167,17 +172,17 @@ class ExportDownloadView(APIView):
                 "state": export.get_state_display().lower()
             }
             raise ExportNotReady(message)
-        path = export_path(export)
-        if not path.is_file():
-            raise Http404(_("The export's file is gone: ask for a new export."))
-        response = file_download(
-            request,
-            path,
-            filename=export_filename(export),
-            content_type=FORMATS[export.format].content_type,
-            root=settings.EXPORT_ROOT,
-            location=settings.SENDFILE_EXPORTS_LOCATION,
-        )
+        try:
+            response = stored_download(
+                request,
+                export_files(),
+                export.path,
+                filename=export_filename(export),
+                content_type=FORMATS[export.format].content_type,
+                location=settings.SENDFILE_EXPORTS_LOCATION,
+            )
+        except Http404:
+            raise Http404(_("The export's file is gone: ask for a new export.")) from None
         licence = LICENCES.get(export.project.licence)
         if licence is not None:
             response["Link"] = f'<{licence.url}>; rel="license"'

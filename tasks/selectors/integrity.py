@@ -4,15 +4,16 @@ nothing the jobs should have finished is left waiting.
 Each check returns a `Finding`: what was checked, how many problems, and a few examples to
 start from. Read-only: it repairs nothing (the sweeps repair what is theirs; the rest is for
 the operator, who now knows where to look).
+
+Files are looked for in the media storage, whichever it is (crowd.storage): on this machine's
+disk, or with object storage one request per file checked and a listing of the projects' keys.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.db.models import Count, F, FileField, IntegerField, OuterRef, Q, Sub
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from crowd.storage import media_files
 from tasks.models import (
     Batch,
     BatchFile,
@@ -72,10 +74,10 @@ def transcription_counts() -> Finding:
 def batch_files() -> Finding:
     """A file still waiting for ingest has its stored upload; an ingested one has its task."""
     found = Finding("batch files")
-    root = Path(settings.MEDIA_ROOT)
+    files = media_files()
     waiting = BatchFile.objects.filter(state=BatchFileState.PENDING).exclude(stored="")
     for pk, stored in waiting.values_list("pk", "stored").iterator():
-        if not (root / stored).is_file():
+        if not files.exists(stored):
             found.add(f"batch file {pk}: waiting, its upload {stored} is gone")
     lost = BatchFile.objects.filter(state=BatchFileState.OK, task__isnull=True)
     for pk in lost.values_list("pk", flat=True).iterator():
@@ -84,17 +86,17 @@ def batch_files() -> Finding:
 
 
 def task_files() -> Finding:
-    """Every image's original, thumbnail and IIIF tiles are on disk."""
+    """Every image's original, thumbnail and IIIF tiles are stored."""
     found = Finding("task files")
-    root = Path(settings.MEDIA_ROOT)
+    files = media_files()
     rows = Task.objects.exclude(image="").values_list("pk", "image", "thumbnail", "iiif_path")
     for pk, image, thumbnail, tiles in rows.iterator():
-        for kind, relative, exists in (
-            ("original", image, Path.is_file),
-            ("thumbnail", thumbnail, Path.is_file),
-            ("tiles", f"{tiles}/info.json" if tiles else "", Path.is_file),
+        for kind, relative in (
+            ("original", image),
+            ("thumbnail", thumbnail),
+            ("tiles", f"{tiles}/info.json" if tiles else ""),
         ):
-            if relative and not exists(root / relative):
+            if relative and not files.exists(relative):
                 found.add(f"task {pk}: {kind} {relative} is missing")
     return found
 
@@ -104,13 +106,9 @@ def orphan_files() -> Finding:
     no image's tile folder (left by an interrupted run, or a deletion that did not reach the
     disk)."""
     found = Finding("orphan files")
-    root = Path(settings.MEDIA_ROOT)
-    projects = root / "projects"
-    if not projects.is_dir():
-        return found
     used: set[str] = set(_file_fields_values())
     used.update(tiles for tiles in Task.objects.values_list("iiif_path", flat=True) if tiles)
-    for relative in _media_files(projects, root):
+    for relative, _modified in media_files().listing("projects"):
         parts = relative.split("/")
         if len(parts) >= 5 and parts[2] == "iiif":
             # A tile: used when its image's tile folder is (projects/P/iiif/ab/SHA/...).
@@ -130,12 +128,6 @@ def _file_fields_values() -> Iterator[str]:
             yield from (
                 model._default_manager.exclude(**{name: ""}).values_list(name, flat=True).iterator()
             )
-
-
-def _media_files(folder: Path, root: Path) -> Iterator[str]:
-    for directory, _, names in os.walk(folder):
-        for name in names:
-            yield (Path(directory) / name).relative_to(root).as_posix()
 
 
 def waiting_too_long() -> Finding:

@@ -6,6 +6,10 @@ extension when it declares none we accept), never under the name it came with, s
 upload or a zip entry can reach another folder nor choose how the file is served. Names are kept in the database only. Each file that cannot be
 stored gets a failed `BatchFile` with its reason, and the rest of the batch goes on; hidden
 system files (`__MACOSX/`, `.DS_Store`, `._*`, `Thumbs.db`) are skipped without a word.
+
+Files are written to the batch's folder under MEDIA_ROOT; with object storage (MEDIA_STORAGE=s3)
+each is then uploaded to the same name in the bucket and removed from this machine, so that any
+ingest worker finds it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Max, Sum
 from django.utils.translation import gettext as _
 
+from crowd.storage import media_files
 from tasks import batch_messages as codes
 from tasks.models import Batch, BatchFile, BatchFileState
 from tasks.values import hides_characters
@@ -197,7 +202,9 @@ class BatchWriter:
         return path
 
     def _stored(self, name: str, size: int, written: Path) -> None:
-        relative = f"{self.batch.folder}/{stored_as_image(written).name}"
+        named = stored_as_image(written)
+        relative = f"{self.batch.folder}/{named.name}"
+        media_files().upload(relative, named, move=True)
         self.stored_bytes += size
         self.files_kept += 1
         if self.lead_bytes is not None:
@@ -296,6 +303,20 @@ class BatchWriter:
             self._failed(name, codes.ZIP_ENTRY_DAMAGED, size, detail=str(error))
             return
         self._stored(name, size, destination)
+
+
+def batch_folder_remove(folder: str) -> None:
+    """Remove what is left of a batch's uploads: on this machine (where uploads are received)
+    and, with object storage, in the bucket. Only a folder under `batches/` is touched."""
+    if not folder or not folder.startswith("batches/") or ".." in folder.split("/"):
+        return
+    root = Path(settings.MEDIA_ROOT)
+    local = root / folder
+    if local.resolve().is_relative_to(root.resolve() / "batches"):
+        shutil.rmtree(local, ignore_errors=True)
+    files = media_files()
+    if not files.local:
+        files.delete_folder(folder)
 
 
 def manifest_url_check(url: str) -> str:

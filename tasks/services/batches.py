@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-import shutil
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -49,6 +46,7 @@ from tasks.services.audit import audit_record
 from tasks.services.batch_sources import (
     BatchWriter,
     Incoming,
+    batch_folder_remove,
     manifest_url_check,
     metadata_csv_parse,
 )
@@ -154,7 +152,7 @@ def batch_create(
                 if start:
                     batch_start(batch_id=batch.pk)
     except BaseException:
-        shutil.rmtree(Path(settings.MEDIA_ROOT) / folder, ignore_errors=True)
+        batch_folder_remove(folder)
         raise
     return Batch.objects.get(pk=batch.pk)
 
@@ -480,9 +478,4 @@ def batches_manifest_resume() -> int:
 
 def _folder_remove(batch: Batch) -> None:
     """Remove what is left of the batch's uploads (ingested files were moved or linked away)."""
-    if not batch.folder:
-        return
-    root = Path(settings.MEDIA_ROOT)
-    folder = root / batch.folder
-    if folder.resolve().is_relative_to(root.resolve() / "batches"):
-        shutil.rmtree(folder, ignore_errors=True)
+    batch_folder_remove(batch.folder)

@@ -6,16 +6,20 @@ streams the project through the format's writer into a temporary file, and renam
 place when complete: a download never sees half a file. Progress goes to the project's leads
 over WebSockets at most once a second. A job lost with its worker is re-sent by the sweep
 (`exports_sweep`), which also deletes files older than EXPORT_KEEP_DAYS.
+
+Files go to the `exports` storage (crowd.storage): under EXPORT_ROOT, or with object storage
+uploaded whole from the temporary file once written, under a name of the run's own.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -31,6 +35,7 @@ from django.utils.translation import ngettext
 
 from crowd.errors import DomainError
 from crowd.models import User
+from crowd.storage import Files, LocalFiles, export_files
 from tasks import jobs
 from tasks.events import event_send, leads_group
 from tasks.jobs import job_send
@@ -166,6 +171,7 @@ def export_write(
 
 
 def export_path(export: Export) -> Path:
+    """The export's file on this machine's disk (MEDIA_STORAGE=local)."""
     return Path(settings.EXPORT_ROOT) / export.path
 
 
@@ -212,9 +218,12 @@ def export_run(*, export_id: int) -> None:
     )
     if export is None:  # the project was deleted meanwhile
         return
-    relative = f"{export.project_id}/{export.pk}-{FORMATS[export.format].extension}"
-    final = Path(settings.EXPORT_ROOT) / relative
-    partial = final.with_name(f"{final.name}.{token}.part")
+    target = _Target.of(
+        export_files(),
+        folder=str(export.project_id),
+        base=f"{export.pk}-{FORMATS[export.format].extension}",
+        token=token,
+    )
     last = [0.0]
 
     def progress(done: int, total: int) -> None:
@@ -228,8 +237,8 @@ def export_run(*, export_id: int) -> None:
         export_event_send(export)
 
     try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        with open(partial, "wb") as out:
+        target.partial.parent.mkdir(parents=True, exist_ok=True)
+        with open(target.partial, "wb") as out:
             done, written = export_write(
                 project=export.project,
                 format=export.format,
@@ -240,27 +249,28 @@ def export_run(*, export_id: int) -> None:
             )
             out.flush()
             os.fsync(out.fileno())
-        size = partial.stat().st_size
+        size = target.partial.stat().st_size
+        target.upload()
         with transaction.atomic():
             # Published only by the run that still owns the export, under its row lock.
             if not mine.select_for_update().exists():
                 raise Superseded
-            os.replace(partial, final)
+            target.publish()
             mine.update(
                 state=ExportState.DONE,
                 finished_at=timezone.now(),
                 done=done,
                 total=max(done, export.total),
                 records=written,
-                path=relative,
+                path=target.name,
                 size=size,
             )
     except Superseded:
-        partial.unlink(missing_ok=True)
+        target.discard()
         logger.warning("export %s: run %s superseded by a newer run", export_id, token)
         return
     except Exception as error:
-        partial.unlink(missing_ok=True)
+        target.discard()
         logger.exception("export %s failed", export_id)
         mine.update(
             state=ExportState.FAILED, finished_at=timezone.now(), error=failure_reason(error)
@@ -268,6 +278,43 @@ def export_run(*, export_id: int) -> None:
         _event_after(export_id)
         return
     _event_after(export_id)
+
+
+@dataclass
+class _Target:
+    """Where one run writes its export: a partial file of this machine, published as `name`
+    (relative to the exports storage) once complete."""
+
+    files: Files
+    name: str
+    partial: Path
+    uploaded: bool = False
+
+    @classmethod
+    def of(cls, files: Files, *, folder: str, base: str, token: str) -> _Target:
+        if isinstance(files, LocalFiles):
+            final = files.path(f"{folder}/{base}")
+            return cls(files, f"{folder}/{base}", final.with_name(f"{final.name}.{token}.part"))
+        # In the bucket under the run's own name: a superseded run that uploads late never
+        # replaces the file the run that owns the export published.
+        partial = Path(tempfile.gettempdir()) / f"crowd-export-{token}.part"
+        return cls(files, f"{folder}/{token[:16]}-{base}", partial)
+
+    def upload(self) -> None:
+        """With object storage, store the file (before the row lock: it may take a while)."""
+        if not self.files.local:
+            self.files.upload(self.name, self.partial, move=True)
+            self.uploaded = True
+
+    def publish(self) -> None:
+        """On this machine's disk, rename the partial file into place."""
+        if isinstance(self.files, LocalFiles):
+            os.replace(self.partial, self.files.path(self.name))
+
+    def discard(self) -> None:
+        self.partial.unlink(missing_ok=True)
+        if self.uploaded:
+            self.files.delete(self.name)
 
 
 def failure_reason(error: BaseException) -> str:
@@ -352,8 +399,10 @@ def exports_sweep(*, now: Any = None) -> tuple[int, int]:
         state=ExportState.DONE, finished_at__lt=now - timedelta(days=settings.EXPORT_KEEP_DAYS)
     )
     expired = 0
+    files = export_files()
     for export in old:
-        export_path(export).unlink(missing_ok=True)
+        if export.path:
+            files.delete(export.path)
         expired += Export.objects.filter(pk=export.pk, state=ExportState.DONE).update(
             state=ExportState.EXPIRED, path=""
         )
@@ -363,9 +412,7 @@ def exports_sweep(*, now: Any = None) -> tuple[int, int]:
 
 def _orphans_delete(now: Any) -> None:
     """Files of deleted projects, of exports no longer ready, and partial files of dead runs."""
-    root = Path(settings.EXPORT_ROOT)
-    if not root.is_dir():
-        return
+    files = export_files()
     ready = set(
         Export.objects.filter(state=ExportState.DONE)
         .exclude(path="")
@@ -376,17 +423,18 @@ def _orphans_delete(now: Any) -> None:
     )
     projects = set(Project.objects.values_list("pk", flat=True))
     cutoff = (now - STALLED_AFTER).timestamp()
-    for folder in root.iterdir():
-        if not folder.is_dir() or not folder.name.isdigit():
+    gone: set[str] = set()
+    for name, modified in files.listing(""):
+        folder, _, file_name = name.partition("/")
+        if not folder.isdigit() or not file_name or "/" in file_name:
             continue
-        if int(folder.name) not in projects:
-            shutil.rmtree(folder, ignore_errors=True)
-            continue
-        for path in folder.iterdir():
-            relative = f"{folder.name}/{path.name}"
-            if path.name.endswith(".part"):
-                owner = path.name.rsplit(".", 2)[-2]
-                if owner not in running and path.stat().st_mtime < cutoff:
-                    path.unlink(missing_ok=True)
-            elif relative not in ready and path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
+        if int(folder) not in projects:
+            gone.add(folder)
+        elif file_name.endswith(".part"):
+            owner = file_name.rsplit(".", 2)[-2]
+            if owner not in running and modified < cutoff:
+                files.delete(name)
+        elif name not in ready and modified < cutoff:
+            files.delete(name)
+    for folder in gone:
+        files.delete_folder(folder)

@@ -11,6 +11,12 @@ Each appears whole or not at all (staged, then renamed), and the task opens in t
 transaction that marks the file done, so a task never exists without all its files. Running
 this again finds the file done and does nothing; a run killed half-way is redone, reusing
 whatever complete derivative it finds.
+
+With object storage (MEDIA_STORAGE=s3) the waiting upload is copied to a temporary folder of
+this machine, the imaging engine writes the tiles and the thumbnail in another, and they are
+uploaded before the task opens: the tiles first, their info.json last (its presence says the
+tile set is complete, and a run done again does not upload it twice), then the thumbnail and
+the original.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +39,7 @@ from django.utils import timezone
 
 from crowd.metrics import IMAGES_INGESTED
 from crowd.queues import job_time_limits
+from crowd.storage import Files, LocalFiles, ObjectFiles, media_files
 from tasks import batch_messages as codes
 from tasks import jobs
 from tasks.models import (
@@ -53,7 +63,8 @@ from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import reconcile_in_flight, task_reconcile_request
 from worker.fetch import FetchError, url_fetch
 from worker.imaging.formats import format_extension
-from worker.imaging.ingest import ImageRejected, file_sha256, image_ingest
+from worker.imaging.iiif import INFO_JSON
+from worker.imaging.ingest import ImageRejected, Ingested, file_sha256, image_ingest
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +92,42 @@ class Derivatives:
         )
 
     def discard(self) -> None:
-        root = Path(settings.MEDIA_ROOT)
-        shutil.rmtree(root / self.tiles, ignore_errors=True)
-        (root / self.thumbnail).unlink(missing_ok=True)
-        (root / self.original).unlink(missing_ok=True)
+        files = media_files()
+        files.delete_folder(self.tiles)
+        files.delete(self.thumbnail)
+        files.delete(self.original)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where the imaging engine writes an image's tiles and thumbnail."""
+
+    tiles: Path
+    thumbnail: Path
+
+
+@contextmanager
+def _place(files: Files, made: Derivatives) -> Iterator[_Place]:
+    """On this machine's disk, their very places; with object storage, a temporary folder
+    (uploaded by `_kept`)."""
+    if isinstance(files, LocalFiles):
+        yield _Place(tiles=files.path(made.tiles), thumbnail=files.path(made.thumbnail))
+        return
+    with tempfile.TemporaryDirectory(prefix="crowd-ingest-") as folder:
+        yield _Place(tiles=Path(folder) / "tiles", thumbnail=Path(folder) / "thumbnail.jpg")
+
+
+def _kept(files: Files, source: Path, made: Derivatives, place: _Place) -> None:
+    """Keep the original beside the derivatives; with object storage, upload all three."""
+    if isinstance(files, LocalFiles):
+        _original_keep(source, files.path(made.original))
+        return
+    assert isinstance(files, ObjectFiles)
+    if not files.exists(f"{made.tiles}/{INFO_JSON}"):
+        files.upload_folder(made.tiles, place.tiles, last=INFO_JSON)
+    files.upload(made.thumbnail, place.thumbnail)
+    if not files.exists(made.original):
+        files.upload(made.original, source)
 
 
 def batch_file_ingest(*, batch_file_id: int) -> str | None:
@@ -133,10 +176,17 @@ def _ingest(record: BatchFile) -> str:
         failed = _fetch(record, batch)
         if failed is not None:
             return failed
-    root = Path(settings.MEDIA_ROOT)
-    source = root / record.stored
-    if not record.stored or not source.is_file():
+    if not record.stored:
         return _finish(record, BatchFileState.FAILED, codes.MISSING)
+    files = media_files()
+    with files.local_copy(record.stored) as source:
+        if source is None:
+            return _finish(record, BatchFileState.FAILED, codes.MISSING)
+        return _ingest_file(record, source, files)
+
+
+def _ingest_file(record: BatchFile, source: Path, files: Files) -> str:
+    batch = record.batch
     sha256 = file_sha256(source)
     project = batch.project
     existing = Task.objects.filter(project=project, content_hash=sha256).first()
@@ -145,37 +195,56 @@ def _ingest(record: BatchFile) -> str:
     if existing is not None:
         return _duplicate(record, existing)
     made = Derivatives.of(project_id=project.pk, sha256=sha256)
-    try:
-        image = image_ingest(
-            source,
-            tiles_folder=root / made.tiles,
-            thumbnail_path=root / made.thumbnail,
-            base_id=f"{settings.MEDIA_URL}{made.tiles}",
-            max_pixels=settings.IMAGE_MAX_PIXELS,
-        )
-    except ImageRejected as rejected:
-        return _finish(record, BatchFileState.FAILED, rejected.code, rejected.params)
-    except BaseException:
+    with _place(files, made) as place:
+        try:
+            image = image_ingest(
+                source,
+                tiles_folder=place.tiles,
+                thumbnail_path=place.thumbnail,
+                base_id=f"{settings.MEDIA_URL}{made.tiles}",
+                max_pixels=settings.IMAGE_MAX_PIXELS,
+            )
+        except ImageRejected as rejected:
+            return _finish(record, BatchFileState.FAILED, rejected.code, rejected.params)
+        except BaseException:
+            _discard_unless_owned(made, project.pk, sha256)
+            raise
+        made = Derivatives.of(project_id=project.pk, sha256=sha256, image_format=image.format)
+        try:
+            _kept(files, source, made, place)
+            state = _task_open(record, made, image, sha256)
+        except BaseException:
+            _discard_unless_owned(made, project.pk, sha256)
+            raise
+    if state == BatchFileState.WITHDRAWN:  # withdrawn meanwhile: the task was rolled back
         _discard_unless_owned(made, project.pk, sha256)
-        raise
-    made = Derivatives.of(project_id=project.pk, sha256=sha256, image_format=image.format)
+        return state
+    _stored_remove(record)
+    if state == BatchFileState.OK:
+        IMAGES_INGESTED.inc()
+    return state
+
+
+def _task_open(record: BatchFile, made: Derivatives, image: Ingested, sha256: str) -> str:
+    """Open the image's task and mark its file done, in one transaction; the file's state."""
+    batch = record.batch
+    project = batch.project
+    task = Task(
+        project=project,
+        batch=batch,
+        # A training batch's images wait for their known answers, out of the real stream.
+        state=TaskState.REFERENCE if batch.purpose == BatchPurpose.TRAINING else TaskState.OPEN,
+        target=project.redundancy_min,
+        original_name=record.name[:255],
+        image_width=image.width,
+        image_height=image.height,
+        content_hash=sha256,
+        metadata=record.metadata,
+        iiif_path=made.tiles,
+    )
+    task.image.name = made.original
+    task.thumbnail.name = made.thumbnail
     try:
-        _original_keep(source, root / made.original)
-        task = Task(
-            project=project,
-            batch=batch,
-            # A training batch's images wait for their known answers, out of the real stream.
-            state=TaskState.REFERENCE if batch.purpose == BatchPurpose.TRAINING else TaskState.OPEN,
-            target=project.redundancy_min,
-            original_name=record.name[:255],
-            image_width=image.width,
-            image_height=image.height,
-            content_hash=sha256,
-            metadata=record.metadata,
-            iiif_path=made.tiles,
-        )
-        task.image.name = made.original
-        task.thumbnail.name = made.thumbnail
         with transaction.atomic():
             try:
                 with transaction.atomic():
@@ -188,14 +257,8 @@ def _ingest(record: BatchFile) -> str:
             if not _done(record, BatchFileState.OK, task=task):
                 raise _Superseded
             project_progress_request(project_id=project.pk)
-    except _Superseded:  # withdrawn meanwhile: the task was rolled back
-        _discard_unless_owned(made, project.pk, sha256)
+    except _Superseded:
         return BatchFileState.WITHDRAWN
-    except BaseException:
-        _discard_unless_owned(made, project.pk, sha256)
-        raise
-    _stored_remove(record)
-    IMAGES_INGESTED.inc()
     return BatchFileState.OK
 
 
@@ -246,7 +309,10 @@ def _fetch(record: BatchFile, batch: Batch) -> str | None:
         partial.unlink(missing_ok=True)
         return _finish(record, BatchFileState.FAILED, refused[0], refused[1])
     os.replace(partial, destination)
-    relative = f"{batch.folder}/{stored_as_image(destination).name}"
+    named = stored_as_image(destination)
+    relative = f"{batch.folder}/{named.name}"
+    # With object storage, waiting files are kept there too (any worker may ingest it).
+    media_files().upload(relative, named, move=True)
     BatchFile.objects.filter(pk=record.pk).update(stored=relative, size=size)
     record.stored, record.size = relative, size
     return None
@@ -370,7 +436,7 @@ def _finish(
 
 def _stored_remove(record: BatchFile) -> None:
     if record.stored:
-        (Path(settings.MEDIA_ROOT) / record.stored).unlink(missing_ok=True)
+        media_files().delete(record.stored)
         BatchFile.objects.filter(pk=record.pk).exclude(state=BatchFileState.PENDING).update(
             stored=""
         )

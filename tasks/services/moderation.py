@@ -4,11 +4,8 @@ and undone by another recorded action."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -17,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from crowd.errors import DomainError
 from crowd.models import User
+from crowd.storage import export_files, media_files
 from tasks.events import access_changed_on_commit, event_send_on_commit, project_group
 from tasks.models import (
     AuditKind,
@@ -30,7 +28,6 @@ from tasks.models import (
 from tasks.models.moderation import REASON_MAX_LENGTH, ModerationRecord
 from tasks.roles import may_moderate
 from tasks.services.audit import audit_record
-from tasks.services.exports import export_path
 from tasks.services.leases import leases_end
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import tasks_reconcile_request
@@ -108,21 +105,23 @@ def project_purge(*, project: Project) -> int:
     from cascades), then, once that is committed, its images, tiles, waiting uploads and export
     files. Only `manage.py project_purge` calls it, after writing an export. Returns how many
     transcriptions went."""
-    media = Path(settings.MEDIA_ROOT)
-    folders = [media / "projects" / str(project.pk), media / "batches" / str(project.pk)]
-    files = [export_path(export) for export in project.exports.exclude(path="")]
+    folders = [f"projects/{project.pk}", f"batches/{project.pk}"]
+    exports = list(project.exports.exclude(path="").values_list("path", flat=True))
     with transaction.atomic():
         transcriptions, _by_model = Transcription.objects.filter(project=project).delete()
         project.delete()
-        transaction.on_commit(lambda: _files_remove(folders, files))
+        transaction.on_commit(lambda: _files_remove(folders, exports))
     return transcriptions
 
 
-def _files_remove(folders: list[Path], files: list[Path]) -> None:
+def _files_remove(folders: list[str], exports: list[str]) -> None:
+    """From the media storage and the exports storage, whichever they are."""
+    media = media_files()
     for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)
-    for path in files:
-        path.unlink(missing_ok=True)
+        media.delete_folder(folder)
+    stored = export_files()
+    for name in exports:
+        stored.delete(name)
 
 
 @transaction.atomic
