@@ -49,6 +49,7 @@ from tasks.services.batches import (
 )
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import reconcile_in_flight, task_reconcile_request
+from tasks.services.search import task_document_refresh
 from worker.fetch import FetchError, url_fetch
 from worker.imaging.formats import format_extension
 from worker.imaging.ingest import ImageRejected, file_sha256, image_ingest
@@ -185,6 +186,7 @@ def _ingest(record: BatchFile) -> str:
                 return _duplicate(record, existing)
             if not _done(record, BatchFileState.OK, task=task):
                 raise _Superseded
+            task_document_refresh(task=task, transcriptions=[], results=[])
             project_progress_request(project_id=project.pk)
     except _Superseded:  # withdrawn meanwhile: the task was rolled back
         _discard_unless_owned(made, project.pk, sha256)
@@ -301,6 +303,8 @@ def _reinstate(record: BatchFile, withdrawn: Task) -> str:
             )
             if not reopened or not _done(record, BatchFileState.OK, task=withdrawn):
                 raise _Superseded
+            # Its new metadata is searchable; its answers and values stay in the document.
+            task_document_refresh(task=Task.objects.get(pk=withdrawn.pk))
             project_progress_request(project_id=withdrawn.project_id)
     except _Superseded:
         # Reinstated meanwhile by another upload, or this file was settled already.
