@@ -1,0 +1,326 @@
+"""Reads of the results browser: a project's images filtered, searched, sorted and paged, with
+their settled values.
+
+For curators and leads only (`Capability.CURATE`, who see the values of images still
+collecting answers). Training images (state `reference`) and which images hold a known answer
+are the leads' (`with_training`): curators transcribe too, and must not learn which images
+measure them.
+
+Search: the query's folded words (`tasks.search_words`) must all be in an image's document,
+each as a word or the beginning of one. On PostgreSQL the document's full-text index answers
+(`to_tsvector('simple', text) @@ to_tsquery(...)`); a query word that begins no word of the
+project's vocabulary is replaced, with pg_trgm, by the vocabulary's closest words ("quercsu"
+searches "quercus"). Elsewhere (SQLite) each word is looked up as a substring of the document,
+without spelling suggestions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    Func,
+    OrderBy,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.sql.compiler import SQLCompiler
+from django.utils import timezone
+
+from tasks.models import (
+    FieldResult,
+    FieldStatus,
+    KnownAnswer,
+    Project,
+    SearchWord,
+    Task,
+    TaskDocument,
+    TaskState,
+    Transcription,
+)
+from tasks.search_words import query_words
+from tasks.shown import value_shown
+
+PAGE_SIZE = 50
+# Counted up to this many images: past it a page says "more than 10,000", and its last page is
+# the one holding the 10,000th (narrow the filters to go further).
+COUNT_LIMIT = 10_000
+QUERY_MAX_WORDS = 8
+SUGGESTIONS_PER_WORD = 5
+# Only words at least this long are looked up for misspellings.
+SUGGEST_MIN_LENGTH = 4
+
+SORTS: dict[str, tuple[Any, ...]] = {
+    "id": ("pk",),
+    "-id": ("-pk",),
+    "state": ("state", "pk"),
+    "agreement": (F("agreement").asc(nulls_last=True), "pk"),
+    "-updated": ("-updated_at", "-pk"),
+    "updated": ("updated_at", "pk"),
+}
+DATE_FIELDS = {"activity": "updated_at", "created": "created_at"}
+SETTLED = (FieldStatus.AGREED, FieldStatus.BLANK, FieldStatus.RESOLVED)
+
+
+@dataclass(frozen=True)
+class ResultFilters:
+    """What a reader asked for, checked (tasks.results_forms)."""
+
+    query: str = ""
+    state: str = ""
+    batch_id: int | None = None
+    field_status: str = ""
+    field_key: str = ""
+    contributor: str = ""  # a user name
+    date_field: str = "activity"
+    date_from: date | None = None
+    date_to: date | None = None
+    known: str = ""  # "training", "real" or "" (leads only)
+    sort: str = "id"
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """The words searched, and for each word found nowhere the words searched instead."""
+
+    words: list[str] = field(default_factory=list)
+    suggestions: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ResultsPage:
+    tasks: list[Task]
+    number: int
+    pages: int
+    count: int
+    capped: bool  # more than COUNT_LIMIT images match
+    plan: SearchPlan
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def start(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + 1 if self.tasks else 0
+
+    @property
+    def end(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + len(self.tasks)
+
+
+class _DocumentMatches(Func):
+    """`to_tsvector('simple', text) @@ to_tsquery('simple', query)`, written as migration 0017
+    indexed the document, so that PostgreSQL uses the index."""
+
+    output_field = BooleanField()
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: Any, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
+        text_sql, text_params = compiler.compile(self.source_expressions[0])
+        query_sql, query_params = compiler.compile(self.source_expressions[1])
+        sql = (
+            f"to_tsvector('simple'::regconfig, {text_sql}) "
+            f"@@ to_tsquery('simple'::regconfig, {query_sql})"
+        )
+        return sql, [*text_params, *query_params]
+
+
+def _is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+_TRIGRAMS: dict[str, bool] = {}
+
+
+def trigrams_available() -> bool:
+    """Whether pg_trgm is installed (migration 0017 creates it when the role may)."""
+    name = str(connection.settings_dict.get("NAME"))
+    if name not in _TRIGRAMS:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            _TRIGRAMS[name] = cursor.fetchone() is not None
+    return _TRIGRAMS[name]
+
+
+def search_plan(*, project: Project, query: str, fuzzy: bool | None = None) -> SearchPlan:
+    """The query's words, and the closest words of the project's vocabulary for each word that
+    begins none of them (on PostgreSQL with pg_trgm, unless `fuzzy` says otherwise)."""
+    words = query_words(query, limit=QUERY_MAX_WORDS)
+    if fuzzy is None:
+        fuzzy = _is_postgresql() and trigrams_available()
+    suggestions: dict[str, list[str]] = {}
+    if fuzzy:
+        vocabulary = SearchWord.objects.filter(project=project)
+        for word in words:
+            if len(word) < SUGGEST_MIN_LENGTH or not word.isalpha():
+                continue
+            if vocabulary.filter(word__startswith=word).exists():
+                continue
+            found = _closest_words(project, word)
+            if found:
+                suggestions[word] = found
+    return SearchPlan(words=words, suggestions=suggestions)
+
+
+def _closest_words(project: Project, word: str) -> list[str]:
+    """The vocabulary's words most like `word` (pg_trgm's similarity, over its threshold)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT word FROM tasks_searchword WHERE project_id = %s AND word %% %s "
+            "ORDER BY similarity(word, %s) DESC, word LIMIT %s",
+            [project.pk, word, word, SUGGESTIONS_PER_WORD],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _tsquery(plan: SearchPlan) -> str:
+    """Every word, each as a prefix (3 letters or more) or one of its suggestions."""
+    terms = []
+    for word in plan.words:
+        alternatives = [f"'{word}':*" if len(word) >= 3 else f"'{word}'"]
+        alternatives += [f"'{other}'" for other in plan.suggestions.get(word, [])]
+        terms.append("(" + " | ".join(alternatives) + ")")
+    return " & ".join(terms)
+
+
+def _search(tasks: QuerySet[Task], *, project: Project, plan: SearchPlan) -> QuerySet[Task]:
+    if not plan.words:
+        return tasks
+    documents = TaskDocument.objects.filter(project=project)
+    if _is_postgresql():
+        documents = documents.filter(_DocumentMatches(F("text"), Value(_tsquery(plan))))
+    else:
+        documents = documents.filter(search_fallback(plan))
+    return tasks.filter(pk__in=documents.values("task_id"))
+
+
+def search_fallback(plan: SearchPlan) -> Q:
+    """The search without a full-text index: each word (or one of its suggestions) as the
+    beginning of a word of the document, which holds " word word … "."""
+    condition = Q()
+    for word in plan.words:
+        either = Q(text__contains=f" {word}")
+        for other in plan.suggestions.get(word, []):
+            either |= Q(text__contains=f" {other} ")
+        condition &= either
+    return condition
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def results_browse(
+    *, project: Project, filters: ResultFilters, with_training: bool
+) -> tuple[QuerySet[Task], SearchPlan]:
+    """The project's images as `filters` ask, in their order, and the search's plan."""
+    tasks = Task.objects.filter(project=project)
+    if not with_training:
+        tasks = tasks.exclude(state=TaskState.REFERENCE)
+    if filters.state:
+        tasks = tasks.filter(state=filters.state)
+    if filters.batch_id is not None:
+        tasks = tasks.filter(batch_id=filters.batch_id)
+    if filters.field_status or filters.field_key:
+        results = FieldResult.objects.filter(task=OuterRef("pk"))
+        if filters.field_status:
+            results = results.filter(status=filters.field_status)
+        if filters.field_key:
+            results = results.filter(key=filters.field_key)
+        tasks = tasks.filter(Exists(results))
+    if filters.contributor:
+        transcribed = Transcription.objects.filter(
+            project=project, user__username=filters.contributor
+        )
+        tasks = tasks.filter(pk__in=transcribed.values("task_id"))
+    column = DATE_FIELDS.get(filters.date_field, "updated_at")
+    if filters.date_from is not None:
+        tasks = tasks.filter(**{f"{column}__gte": _day_start(filters.date_from)})
+    if filters.date_to is not None:
+        tasks = tasks.filter(**{f"{column}__lt": _day_start(filters.date_to + timedelta(days=1))})
+    if with_training and filters.known:
+        training = Q(state=TaskState.REFERENCE) | Q(
+            Exists(KnownAnswer.objects.filter(task=OuterRef("pk")))
+        )
+        tasks = tasks.filter(training) if filters.known == "training" else tasks.exclude(training)
+    plan = search_plan(project=project, query=filters.query) if filters.query else SearchPlan()
+    tasks = _search(tasks, project=project, plan=plan)
+    order: tuple[str | OrderBy, ...] = SORTS.get(filters.sort, SORTS["id"])
+    return tasks.order_by(*order), plan
+
+
+def results_page(
+    *, project: Project, filters: ResultFilters, with_training: bool, page: int = 1
+) -> ResultsPage:
+    """One page of the images `filters` ask for (the last page when `page` is past it), with
+    their batch and, for leads, whether each holds a known answer."""
+    tasks, plan = results_browse(project=project, filters=filters, with_training=with_training)
+    count = tasks.order_by().values("pk")[: COUNT_LIMIT + 1].count()
+    capped = count > COUNT_LIMIT
+    count = min(count, COUNT_LIMIT)
+    pages = max(1, -(-count // PAGE_SIZE))
+    number = max(1, min(page, pages))
+    rows = tasks.select_related("batch").only(
+        "pk",
+        "project_id",
+        "original_name",
+        "thumbnail",
+        "state",
+        "agreement",
+        "updated_at",
+        "created_at",
+        "transcription_count",
+        "batch__name",
+    )
+    if with_training:
+        rows = rows.annotate(known=Exists(KnownAnswer.objects.filter(task=OuterRef("pk"))))
+    start = (number - 1) * PAGE_SIZE
+    return ResultsPage(
+        tasks=list(rows[start : start + PAGE_SIZE]),
+        number=number,
+        pages=pages,
+        count=count,
+        capped=capped,
+        plan=plan,
+    )
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """A field of an image in the list: its status, and its value once settled."""
+
+    status: str
+    status_label: str
+    settled: bool
+    shown: str
+
+
+def settled_values(*, tasks: list[Task], types: dict[str, str]) -> dict[int, dict[str, CellValue]]:
+    """Per image and field: its status and, once settled, its value as people read it."""
+    values: dict[int, dict[str, CellValue]] = {task.pk: {} for task in tasks}
+    rows = FieldResult.objects.filter(task_id__in=list(values)).values_list(
+        "task_id", "key", "value", "status"
+    )
+    for task_id, key, value, status in rows:
+        settled = status in SETTLED
+        values[task_id][key] = CellValue(
+            status=status,
+            status_label=str(FieldStatus(status).label),
+            settled=settled,
+            shown=value_shown(value, types.get(key, "text")) if settled else "",
+        )
+    return values
