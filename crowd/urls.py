@@ -12,6 +12,7 @@ from tasks.views import exports as views_exports
 from tasks.views import iiif as views_iiif
 from tasks.views import moderation as views_moderation
 from tasks.views import projects as pages
+from tasks.views import results as views_results
 from tasks.views.media import media_serve
 
 handler404 = "crowd.api_errors.not_found"
@@ -26,6 +27,12 @@ urlpatterns = [
     path("projects/<slug:slug>/review/", pages.project_review_queue, name="project-review"),
     path("projects/<slug:slug>/review/<int:task_id>/", pages.task_review_page, name="task-review"),
     path("projects/<slug:slug>/my-feedback/", pages.my_feedback, name="my-feedback"),
+    path("projects/<slug:slug>/results/", views_results.project_results, name="project-results"),
+    path(
+        "projects/<slug:slug>/results/<int:task_id>/",
+        views_results.task_results,
+        name="task-results",
+    ),
     path("projects/<slug:slug>/settings/", pages.project_settings, name="project-settings"),
     path("projects/<slug:slug>/exports/", views_exports.project_exports, name="project-exports"),
     path("projects/<slug:slug>/training/", include("tasks.training_urls")),
