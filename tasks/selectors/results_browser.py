@@ -103,6 +103,9 @@ class ResultsPage:
     count: int
     capped: bool  # more than COUNT_LIMIT images match
     plan: SearchPlan
+    # Another query worth offering when this one finds little: its words that some contributor
+    # misspelt (so that they are in the vocabulary) replaced by the closest other word.
+    did_you_mean: str = ""
 
     @property
     def has_previous(self) -> bool:
@@ -174,6 +177,26 @@ def search_plan(*, project: Project, query: str, fuzzy: bool | None = None) -> S
             if found:
                 suggestions[word] = found
     return SearchPlan(words=words, suggestions=suggestions)
+
+
+# A search finding fewer images than this offers the query with its words' closest spellings.
+FEW_FOUND = 5
+
+
+def search_alternative(*, project: Project, plan: SearchPlan) -> str:
+    """The query with each word that was searched as typed replaced by the closest word of the
+    vocabulary that does not begin with it; "" when no word has one (or without pg_trgm)."""
+    if not (_is_postgresql() and trigrams_available()):
+        return ""
+    changed = False
+    words = []
+    for word in plan.words:
+        other = ""
+        if word not in plan.suggestions and len(word) >= SUGGEST_MIN_LENGTH and word.isalpha():
+            other = next((w for w in _closest_words(project, word) if not w.startswith(word)), "")
+        changed = changed or bool(other)
+        words.append(other or word)
+    return " ".join(words) if changed else ""
 
 
 def _closest_words(project: Project, word: str) -> list[str]:
@@ -289,6 +312,7 @@ def results_page(
     if with_training:
         rows = rows.annotate(known=Exists(KnownAnswer.objects.filter(task=OuterRef("pk"))))
     start = (number - 1) * PAGE_SIZE
+    few = plan.words and count < FEW_FOUND
     return ResultsPage(
         tasks=list(rows[start : start + PAGE_SIZE]),
         number=number,
@@ -296,6 +320,7 @@ def results_page(
         count=count,
         capped=capped,
         plan=plan,
+        did_you_mean=search_alternative(project=project, plan=plan) if few else "",
     )
 
 

@@ -81,6 +81,7 @@ def project_results(request: HttpRequest, slug: str) -> HttpResponse:
         previous_url=_query(request.GET, page=str(page.number - 1)),
         next_url=_query(request.GET, page=str(page.number + 1)),
         here=_query(request.GET),
+        did_you_mean_url=_query(request.GET, q=page.did_you_mean, page=""),
     )
     return render(request, "results/list.html", context)
 

@@ -219,3 +219,19 @@ def test_settled_values_show_settled_fields_and_only_the_status_of_the_others(pr
     )
     assert cells[images["untouched"].pk] == {}
     assert FieldResult.objects.filter(task=images["untouched"]).count() == 0
+
+
+def test_a_misspelling_someone_typed_offers_the_closest_word_when_little_is_found(
+    project, images, transcribe
+):
+    # A contributor typed the misspelling: it is a word of the vocabulary, found as typed.
+    task = TaskFactory(project=project, target=2, priority=10)
+    transcribe(project, {**OAK, "scientificName": "Quercsu ilex"}, task=task)
+    plan = search_plan(project=project, query="quercsu")
+    assert plan.suggestions == {}
+    page = results_page(project=project, filters=ResultFilters(query="quercsu"), with_training=True)
+    assert [t.pk for t in page.tasks] == [task.pk]
+    assert page.did_you_mean == "quercus"
+    # Plenty found: nothing offered.
+    many = results_page(project=project, filters=ResultFilters(query="france"), with_training=True)
+    assert many.did_you_mean == ""

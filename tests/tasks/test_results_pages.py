@@ -218,6 +218,17 @@ def test_a_misspelling_says_what_was_searched_instead(project, oak, lead):
     assert "“quercsu”: also searched for quercus".encode() in response.content
 
 
+def test_a_misspelling_someone_typed_offers_a_link_to_the_closest_word(
+    project, oak, lead, transcribe
+):
+    task = TaskFactory(project=project, target=2, priority=10)
+    transcribe(project, {**OAK, "scientificName": "Quercsu ilex"}, task=task)
+    response = page_client(lead).get(results_url(project, q="quercsu", view="grid"))
+    assert rows(response) == [task.pk]
+    link = match(rb"data-did-you-mean>[^<]*<a href=\"([^\"]*)\">quercus</a>", response.content)[1]
+    assert link.decode() == results_url(project) + "?view=grid&amp;q=quercus"
+
+
 def test_the_pages_read_in_french(project, oak, lead):
     client = page_client(lead)
     client.cookies["django_language"] = "fr"
