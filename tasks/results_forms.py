@@ -39,7 +39,8 @@ class ResultsForm(forms.Form):
     date_field = forms.ChoiceField(
         label=_("Dates of"),
         required=False,
-        choices=[("activity", _("last activity")), ("created", _("upload"))],
+        # The defaults are empty values, left out of the address by the page's script.
+        choices=[("", _("last activity")), ("created", _("upload"))],
     )
     date_from = forms.DateField(
         label=pgettext_lazy("date range", "From"),
@@ -66,7 +67,7 @@ class ResultsForm(forms.Form):
         label=_("Sort by"),
         required=False,
         choices=[
-            ("id", _("Number, oldest first")),
+            ("", _("Number, oldest first")),
             ("-id", _("Number, newest first")),
             ("state", _("State")),
             ("agreement", _("Agreement, lowest first")),
