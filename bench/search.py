@@ -34,8 +34,7 @@ SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1
 DATABASE = "crowd_bench_search"
 BATCH_SIZE = 10_000
 USERS = 500
-# Rarer and rarer: a value of rank r is drawn with a weight of 1 / r ** ZIPF.
-ZIPF = 1.0
+# Rarer and rarer: a value of rank r is drawn with a weight of 1 / r (Zipf's law).
 
 _ONSETS = ["b", "br", "c", "ch", "d", "f", "g", "gr", "l", "m", "n", "p", "r", "s", "t", "v"]
 _VOWELS = ["a", "e", "i", "o", "ou", "au", "é", "è"]
@@ -196,8 +195,8 @@ def project_load(size: int) -> tuple[int, dict[str, list[str]]]:
         # Cumulative weights per list: a uniform draw picks a rank by binary search.
         cursor.execute(
             "CREATE UNLOGGED TABLE bench_cumulative AS SELECT list, rank, "
-            f"sum(1.0 / power(rank, {ZIPF})) OVER (PARTITION BY list ORDER BY rank) "
-            f"/ sum(1.0 / power(rank, {ZIPF})) OVER (PARTITION BY list) AS upto FROM bench_value"
+            "(sum(1.0 / rank) OVER (PARTITION BY list ORDER BY rank) "
+            "/ sum(1.0 / rank) OVER (PARTITION BY list))::float8 AS upto FROM bench_value"
         )
         cursor.execute("CREATE INDEX ON bench_cumulative (list, upto)")
         started = time.perf_counter()
@@ -384,7 +383,7 @@ def queries(project_id: int, lists: dict[str, list[str]]) -> list[tuple[str, dic
     # A collector drawn about 25 times at this size (a value of rank r is drawn n / (r H) times).
     size = Task.objects.filter(project_id=project_id).count()
     collectors = lists["collector"]
-    harmonic = sum(1 / rank**ZIPF for rank in range(1, len(collectors) + 1))
+    harmonic = sum(1 / rank for rank in range(1, len(collectors) + 1))
     rank = max(1, min(len(collectors), round(size / (25 * harmonic))))
     rare_collector = collectors[rank - 1].split()[-1]
     # A place (30,000, drawn evenly: about 26 times each at 1,000,000 images) that is there.

@@ -125,7 +125,9 @@ def test_a_lead_finds_an_image_by_a_word_of_its_name_and_opens_its_history(site,
     image = page.locator("[data-results-image]")
     expect(image).to_be_visible()
     # The viewer opened the image.
-    page.wait_for_function("() => window.crowdViewer && window.crowdViewer.world.getItemCount() > 0")
+    page.wait_for_function(
+        "() => window.crowdViewer && window.crowdViewer.world.getItemCount() > 0"
+    )
 
     # The name's history: closed at first, opened from the keyboard.
     name = page.locator("#field-scientificName")

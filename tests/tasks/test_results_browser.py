@@ -1,5 +1,6 @@
 """The results browser's selector: filters, sorts, pages and the search (PostgreSQL's full-text
-index with accents folded and misspellings found by trigrams; the substring fallback)."""
+index with accents folded and misspellings found by trigrams; the substring fallback). On
+SQLite the searches run through the fallback, and the spelling suggestions are skipped."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from tasks.selectors.results_browser import (
 from tasks.services.search import documents_rebuild
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the fast tier runs on PostgreSQL"
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="spelling suggestions need PostgreSQL's pg_trgm"
 )
 
 OAK = {"scientificName": "Quercus ilex L.", "country": "France", "locality": "Grenoble"}
@@ -82,6 +83,7 @@ def test_a_word_of_the_scientific_name_finds_the_image_whatever_its_case_and_acc
     assert found(project, query=query) == ids(images, "oak")
 
 
+@postgresql_only
 def test_a_misspelt_word_finds_the_image_through_the_closest_words(project, images):
     plan = search_plan(project=project, query="Quercsu")
     assert plan.suggestions == {"quercsu": ["quercus"]}
@@ -221,6 +223,7 @@ def test_settled_values_show_settled_fields_and_only_the_status_of_the_others(pr
     assert FieldResult.objects.filter(task=images["untouched"]).count() == 0
 
 
+@postgresql_only
 def test_a_misspelling_someone_typed_offers_the_closest_word_when_little_is_found(
     project, images, transcribe
 ):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from tasks.models import FieldResult, KnownAnswer, Role, Task, TaskState
@@ -211,6 +212,12 @@ def test_odd_search_words_and_repeated_parameters_are_read_safely(project, oak, 
     assert rows(response) == []  # the last one counts
 
 
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="spelling suggestions need PostgreSQL's pg_trgm"
+)
+
+
+@postgresql_only
 def test_a_misspelling_says_what_was_searched_instead(project, oak, lead):
     response = page_client(lead).get(results_url(project, q="Quercsu"))
     assert rows(response) == [oak.pk]
@@ -218,6 +225,7 @@ def test_a_misspelling_says_what_was_searched_instead(project, oak, lead):
     assert "“quercsu”: also searched for quercus".encode() in response.content
 
 
+@postgresql_only
 def test_a_misspelling_someone_typed_offers_a_link_to_the_closest_word(
     project, oak, lead, transcribe
 ):
