@@ -88,6 +88,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='task',
+            index=models.Index(fields=['project', 'state', 'agreement', 'id'], name='task_state_agreement'),
+        ),
+        migrations.AddIndex(
+            model_name='task',
             index=models.Index(fields=['project', 'updated_at', 'id'], name='task_project_updated'),
         ),
         migrations.AddField(

@@ -106,8 +106,13 @@ class Task(models.Model):
             # Progress counts: an index-only GROUP BY state per project. With the id, the
             # results browser's pages of one state (or sorted by state) in id order.
             models.Index(fields=["project", "state", "id"], name="task_project_state_id"),
-            # The results browser's sorts: lowest agreement first, latest activity first.
+            # The results browser's sorts: lowest agreement first (of all images, or of one
+            # state: agreement and state go together, so walking the first index for one state
+            # would read most others first), latest activity first.
             models.Index(fields=["project", "agreement", "id"], name="task_project_agreement"),
+            models.Index(
+                fields=["project", "state", "agreement", "id"], name="task_state_agreement"
+            ),
             models.Index(fields=["project", "updated_at", "id"], name="task_project_updated"),
             # The assignment queues, partial so that finished tasks cost nothing to skip over.
             models.Index(

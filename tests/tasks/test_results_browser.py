@@ -238,3 +238,22 @@ def test_a_misspelling_someone_typed_offers_the_closest_word_when_little_is_foun
     # Plenty found: nothing offered.
     many = results_page(project=project, filters=ResultFilters(query="france"), with_training=True)
     assert many.did_you_mean == ""
+
+
+@pytest.mark.parametrize("sort", ["", "-id", "state", "agreement", "-updated", "updated"])
+def test_a_page_is_in_the_asked_order_whether_its_images_were_counted_or_not(
+    project, images, monkeypatch, sort
+):
+    now = timezone.now()
+    for n, name in enumerate(["fir", "untouched", "oak", "foxglove"]):
+        Task.objects.filter(pk=images[name].pk).update(updated_at=now - timedelta(hours=n))
+    filters = ResultFilters(sort=sort or "id")
+    expected = found(project, sort=sort or "id")
+    counted = results_page(project=project, filters=filters, with_training=True)
+    assert not counted.capped
+    assert [task.pk for task in counted.tasks] == expected
+    # Past the count's limit, the page comes from the sorted query itself.
+    monkeypatch.setattr(results_browser, "COUNT_LIMIT", 2)
+    beyond = results_page(project=project, filters=filters, with_training=True)
+    assert beyond.capped
+    assert [task.pk for task in beyond.tasks] == expected
