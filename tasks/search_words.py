@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Letters and digits; anything else (spaces, punctuation, "_") separates words.
 _WORD = re.compile(r"[^\W_]+")
@@ -29,13 +30,21 @@ VOCABULARY_MIN_LENGTH = 3
 
 def fold(text: str) -> str:
     """Lower case, without accents or ligatures."""
+    if text.isascii():  # nothing to decompose
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def words_of(text: str) -> list[str]:
     """The folded words of `text`, in order, repeats included."""
-    return [word for word in _WORD.findall(fold(text)) if len(word) <= WORD_MAX_LENGTH]
+    return list(_words(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _words(text: str) -> tuple[str, ...]:
+    # Cached: names, places and countries come back in image after image.
+    return tuple(word for word in _WORD.findall(fold(text)) if len(word) <= WORD_MAX_LENGTH)
 
 
 def value_texts(value: object) -> Iterable[str]:

@@ -94,6 +94,9 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     nothing_to_do = not transcriptions and not FieldResult.objects.filter(task=task).exists()
     if nothing_to_do or task.state not in RECONCILABLE_STATES:
         task.save(update_fields=["reconcile_pending", "reconciled_at"])
+        if not nothing_to_do:
+            # A settled image's answers may still change (a void, lifted): so do its words.
+            task_document_refresh(task=task, transcriptions=transcriptions)
         return None
     project = task.project
     user_ids = {t.user_id for t in transcriptions}

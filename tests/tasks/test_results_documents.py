@@ -152,3 +152,22 @@ def test_an_uploaded_image_is_searchable_by_its_file_name_and_metadata(api, proj
     )
     task = Task.objects.get(project=project)
     assert {"planche", "verlot", "jpg", "p0001", "saint", "egreve"} <= words(task)
+
+
+def test_a_void_on_a_settled_image_takes_its_words_out_too(
+    project, transcribe, django_capture_on_commit_callbacks
+):
+    lead = MembershipFactory(project=project, role="lead").user
+    curator = MembershipFactory(project=project, role="curator").user
+    task = TaskFactory(project=project, target=2)
+    transcribe(project, BASE, task=task)
+    spammer = transcribe(project, {**BASE, "locality": "Lorem"}, task=task)
+    locality = FieldResult.objects.get(task=task, key="locality")
+    field_result_resolve(
+        field_result_id=locality.pk, curator=curator, decision="value", value="Grenoble"
+    )
+    assert Task.objects.get(pk=task.pk).state == "resolved"
+    assert "lorem" in words(task)
+    with django_capture_on_commit_callbacks(execute=True):
+        contributor_void(project=project, user=spammer, actor=lead, reason="spam")
+    assert "lorem" not in words(task)
