@@ -37,8 +37,12 @@ def _task_texts(task: Task) -> list[str]:
 
 
 def _document_write(task: Task, words: list[str], before: Sequence[str]) -> None:
-    TaskDocument.objects.update_or_create(
-        task=task, defaults={"project_id": task.project_id, "text": document_text(words)}
+    # One statement (INSERT … ON CONFLICT DO UPDATE): the caller holds the task's lock.
+    TaskDocument.objects.bulk_create(
+        [TaskDocument(task=task, project_id=task.project_id, text=document_text(words))],
+        update_conflicts=True,
+        unique_fields=["task"],
+        update_fields=["project", "text", "updated_at"],
     )
     _vocabulary_add(task.project_id, set(words) - set(before))
 
@@ -62,6 +66,7 @@ def task_document_refresh(
     task: Task,
     transcriptions: Sequence[Transcription] | None = None,
     results: Sequence[tuple[str, Any]] | None = None,
+    before: Sequence[str] | None = None,
 ) -> None:
     """Write the image's document from what it holds now: its file name and metadata, its
     reconciled values (`results`: (key, value) pairs) and the transcriptions that count. Pass
@@ -78,7 +83,8 @@ def task_document_refresh(
     for transcription in transcriptions:
         texts.extend(value_texts(transcription.values))
     words = document_words(texts)
-    before = _stored_words(task)
+    if before is None:
+        before = _stored_words(task)
     if words != before:
         _document_write(task, words, before)
 
@@ -88,7 +94,7 @@ def task_document_add(*, task: Task, values: dict[str, Any]) -> None:
     again soon after): its words are searchable as soon as it is saved."""
     before = _stored_words(task)
     if not before:
-        task_document_refresh(task=task)
+        task_document_refresh(task=task, before=before)
         return
     words = document_words([" ".join(before), *value_texts(values)])
     if len(words) != len(before):
