@@ -1,7 +1,9 @@
 import django.db.models.deletion
 from django.db import DatabaseError, migrations, models, transaction
 
-# On PostgreSQL only: the search documents' full-text index, and the trigram index on each
+import tasks.models.search
+
+# On PostgreSQL only: the search documents' full-text index (on their stored tsvector), and the trigram index on each
 # project's words (pg_trgm) when the extension is there or may be created. SQLite searches the
 # documents as substrings and needs neither. Documents of existing images are written by
 # `manage.py search_rebuild` (run it once after this migration on an existing installation).
@@ -27,8 +29,7 @@ def search_indexes_create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(
-        "CREATE INDEX task_document_words ON tasks_taskdocument "
-        "USING gin (to_tsvector('simple'::regconfig, text))"
+        "CREATE INDEX task_document_words ON tasks_taskdocument USING gin (words)"
     )
     if _trigrams_available(schema_editor):
         schema_editor.execute(
@@ -66,6 +67,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('task', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='document', serialize=False, to='tasks.task')),
                 ('text', models.TextField(blank=True)),
+                ('words', models.GeneratedField(db_persist=True, expression=tasks.models.search.DocumentVector('text'), output_field=tasks.models.search.DocumentVectorField())),
                 ('updated_at', models.DateTimeField(auto_now=True)),
             ],
             options={

@@ -6,9 +6,10 @@ collecting answers). Training images (state `reference`) and which images hold a
 are the leads' (`with_training`): curators transcribe too, and must not learn which images
 measure them.
 
-Search: the query's folded words (`tasks.search_words`) must all be in an image's document,
-each as a word or the beginning of one. On PostgreSQL the document's full-text index answers
-(`to_tsvector('simple', text) @@ to_tsquery(...)`); a query word that begins no word of the
+Search: the query's folded words (`tasks.search_words`) must all be in an image's document:
+a whole word of the project's vocabulary as that word, any other as the beginning of a word.
+On PostgreSQL the document's full-text index answers (`words @@ to_tsquery('simple', …)`, its
+words stored as `to_tsvector('simple', text)`); a query word that begins no word of the
 project's vocabulary is replaced, with pg_trgm, by the vocabulary's closest words ("quercsu"
 searches "quercus"). Elsewhere (SQLite) each word is looked up as a substring of the document,
 without spelling suggestions.
@@ -90,9 +91,12 @@ class ResultFilters:
 
 @dataclass(frozen=True)
 class SearchPlan:
-    """The words searched, and for each word found nowhere the words searched instead."""
+    """The words searched; those that are whole words of the project (searched as such, the
+    others as the beginning of a word); for each word found nowhere, the words searched
+    instead."""
 
     words: list[str] = field(default_factory=list)
+    whole: frozenset[str] = frozenset()
     suggestions: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -126,21 +130,18 @@ class ResultsPage:
 
 
 class _DocumentMatches(Func):
-    """`to_tsvector('simple', text) @@ to_tsquery('simple', query)`, written as migration 0017
-    indexed the document, so that PostgreSQL uses the index."""
+    """`words @@ to_tsquery('simple', query)`: the document's stored words (GIN-indexed by
+    migration 0017) against the query."""
 
     output_field = BooleanField()
 
     def as_sql(  # type: ignore[override]
         self, compiler: SQLCompiler, connection: Any, **extra_context: Any
     ) -> tuple[str, list[Any]]:
-        text_sql, text_params = compiler.compile(self.source_expressions[0])
+        words_sql, words_params = compiler.compile(self.source_expressions[0])
         query_sql, query_params = compiler.compile(self.source_expressions[1])
-        sql = (
-            f"to_tsvector('simple'::regconfig, {text_sql}) "
-            f"@@ to_tsquery('simple'::regconfig, {query_sql})"
-        )
-        return sql, [*text_params, *query_params]
+        sql = f"{words_sql} @@ to_tsquery('simple'::regconfig, {query_sql})"
+        return sql, [*words_params, *query_params]
 
 
 def _is_postgresql() -> bool:
@@ -166,18 +167,20 @@ def search_plan(*, project: Project, query: str, fuzzy: bool | None = None) -> S
     words = query_words(query, limit=QUERY_MAX_WORDS)
     if fuzzy is None:
         fuzzy = _is_postgresql() and trigrams_available()
+    vocabulary = SearchWord.objects.filter(project=project)
+    # A whole word is looked up as one: far cheaper for the full-text index than a prefix.
+    whole = frozenset(vocabulary.filter(word__in=words).values_list("word", flat=True))
     suggestions: dict[str, list[str]] = {}
     if fuzzy:
-        vocabulary = SearchWord.objects.filter(project=project)
         for word in words:
-            if len(word) < SUGGEST_MIN_LENGTH or not word.isalpha():
+            if len(word) < SUGGEST_MIN_LENGTH or not word.isalpha() or word in whole:
                 continue
             if vocabulary.filter(word__startswith=word).exists():
                 continue
             found = _closest_words(project, word)
             if found:
                 suggestions[word] = found
-    return SearchPlan(words=words, suggestions=suggestions)
+    return SearchPlan(words=words, whole=whole, suggestions=suggestions)
 
 
 # A search finding fewer images than this offers the query with its words' closest spellings.
@@ -212,10 +215,12 @@ def _closest_words(project: Project, word: str) -> list[str]:
 
 
 def _tsquery(plan: SearchPlan) -> str:
-    """Every word, each as a prefix (3 letters or more) or one of its suggestions."""
+    """Every word: as itself when it is a whole word of the project or shorter than 3
+    characters, else as a prefix; or one of its suggestions."""
     terms = []
     for word in plan.words:
-        alternatives = [f"'{word}':*" if len(word) >= 3 else f"'{word}'"]
+        prefix = len(word) >= 3 and word not in plan.whole
+        alternatives = [f"'{word}':*" if prefix else f"'{word}'"]
         alternatives += [f"'{other}'" for other in plan.suggestions.get(word, [])]
         terms.append("(" + " | ".join(alternatives) + ")")
     return " & ".join(terms)
@@ -226,18 +231,19 @@ def _search(tasks: QuerySet[Task], *, project: Project, plan: SearchPlan) -> Que
         return tasks
     documents = TaskDocument.objects.filter(project=project)
     if _is_postgresql():
-        documents = documents.filter(_DocumentMatches(F("text"), Value(_tsquery(plan))))
+        documents = documents.filter(_DocumentMatches(F("words"), Value(_tsquery(plan))))
     else:
         documents = documents.filter(search_fallback(plan))
     return tasks.filter(pk__in=documents.values("task_id"))
 
 
 def search_fallback(plan: SearchPlan) -> Q:
-    """The search without a full-text index: each word (or one of its suggestions) as the
-    beginning of a word of the document, which holds " word word … "."""
+    """The search without a full-text index, as `_tsquery` says it: each word (or one of its
+    suggestions) as a word or the beginning of one of the document, which holds " word … "."""
     condition = Q()
     for word in plan.words:
-        either = Q(text__contains=f" {word}")
+        prefix = len(word) >= 3 and word not in plan.whole
+        either = Q(text__contains=f" {word}" if prefix else f" {word} ")
         for other in plan.suggestions.get(word, []):
             either |= Q(text__contains=f" {other} ")
         condition &= either

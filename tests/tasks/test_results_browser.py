@@ -257,3 +257,15 @@ def test_a_page_is_in_the_asked_order_whether_its_images_were_counted_or_not(
     beyond = results_page(project=project, filters=filters, with_training=True)
     assert beyond.capped
     assert [task.pk for task in beyond.tasks] == expected
+
+
+def test_a_whole_word_of_the_project_is_searched_as_itself_any_other_as_a_beginning(
+    project, images, transcribe
+):
+    task = TaskFactory(project=project, target=2, priority=10)
+    transcribe(project, {**OAK, "scientificName": "Quercus ilexifolia"}, task=task)
+    plan = search_plan(project=project, query="ilex ilexi quer")
+    assert plan.whole == {"ilex"}
+    assert found(project, query="ilex") == ids(images, "oak")
+    assert found(project, query="ilexi") == [task.pk]
+    assert found(project, query="quer ilexi") == [task.pk]
