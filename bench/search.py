@@ -9,12 +9,14 @@ dropped at the end unless --keep), straight in SQL: images in states as a runnin
 them (most settled, some disputed, some still open, a few training images), ten field results
 per reconciled image and three transcriptions, with scientific names, collectors and places
 drawn from long-tailed lists (a few very common, most rare), a typo in 2 % of the answers, and
-each image's search document and the project's vocabulary as the services write them.
+each image's search document and the project's vocabulary as the services write them. The
+load checks no foreign key as it goes (`session_replication_role`): the role needs to be a
+superuser, as the default `postgres` is.
 
 Then times what the results page asks the database for, each query `--repeat` times after one
-warm-up: `results_page` (the capped count, the page's 50 images, their batch and known answer)
-and `settled_values` (the page's field results). Prints median and 95th percentile in ms;
-asserts nothing.
+warm-up: `results_page` (the search's plan, the images found up to 1,001, the page's 50 with
+their batch and known answer) and `settled_values` (the page's field results). Prints median
+and 95th percentile in ms; asserts nothing.
 """
 
 from __future__ import annotations
