@@ -49,6 +49,7 @@ from tasks.models import (
 )
 from tasks.search_words import query_words
 from tasks.shown import value_shown
+from worker.template import FieldSpec
 
 PAGE_SIZE = 50
 # Counted up to this many images: past it a page says "more than 1,000", and its last page is
@@ -361,3 +362,14 @@ def settled_values(*, tasks: list[Task], types: dict[str, str]) -> dict[int, dic
             shown=value_shown(value, types.get(key, "text")) if settled else "",
         )
     return values
+
+
+def results_table(
+    *, tasks: list[Task], specs: tuple[FieldSpec, ...], language: str
+) -> tuple[list[tuple[str, str]], list[tuple[Task, list[tuple[str, CellValue | None]]]]]:
+    """The page's columns, (key, label in `language`) per template field, and its rows: each
+    image with (label, value) per field, in the template's order."""
+    values = settled_values(tasks=tasks, types={spec.key: spec.type for spec in specs})
+    columns = [(spec.key, spec.label_in(language[:2])) for spec in specs]
+    rows = [(task, [(label, values[task.pk].get(key)) for key, label in columns]) for task in tasks]
+    return columns, rows

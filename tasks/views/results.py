@@ -14,7 +14,7 @@ from tasks.models import Project, TaskState
 from tasks.results_forms import ResultsForm
 from tasks.roles import Capability, project_capabilities
 from tasks.selectors.projects import project_for
-from tasks.selectors.results_browser import COUNT_LIMIT, results_page, settled_values
+from tasks.selectors.results_browser import COUNT_LIMIT, results_page, results_table
 from tasks.selectors.results_image import image_view, task_of_project
 
 
@@ -62,22 +62,11 @@ def project_results(request: HttpRequest, slug: str) -> HttpResponse:
         with_training=with_training,
         page=form.page_number(),
     )
-    values = settled_values(tasks=page.tasks, types={spec.key: spec.type for spec in specs})
-    language = (get_language() or "fr")[:2]
-    labels = [spec.label_in(language) for spec in specs]
+    columns, rows = results_table(tasks=page.tasks, specs=specs, language=get_language() or "fr")
     context.update(
         page=page,
-        columns=[(spec.key, label) for spec, label in zip(specs, labels, strict=True)],
-        rows=[
-            (
-                task,
-                [
-                    (label, values[task.pk].get(spec.key))
-                    for spec, label in zip(specs, labels, strict=True)
-                ],
-            )
-            for task in page.tasks
-        ],
+        columns=columns,
+        rows=rows,
         previous_url=_query(request.GET, page=str(page.number - 1)),
         next_url=_query(request.GET, page=str(page.number + 1)),
         here=_query(request.GET),
