@@ -16,6 +16,7 @@ from tasks.views import moderation as views_moderation
 from tasks.views import people as views_people
 from tasks.views import personal_data as views_personal_data
 from tasks.views import projects as pages
+from tasks.views import results as views_results
 from tasks.views.media import media_serve
 
 handler400 = "crowd.api_errors.bad_request"
@@ -31,6 +32,12 @@ urlpatterns = [
     path("projects/<slug:slug>/review/", pages.project_review_queue, name="project-review"),
     path("projects/<slug:slug>/review/<int:task_id>/", pages.task_review_page, name="task-review"),
     path("projects/<slug:slug>/my-feedback/", pages.my_feedback, name="my-feedback"),
+    path("projects/<slug:slug>/results/", views_results.project_results, name="project-results"),
+    path(
+        "projects/<slug:slug>/results/<int:task_id>/",
+        views_results.task_results,
+        name="task-results",
+    ),
     path("projects/<slug:slug>/settings/", pages.project_settings, name="project-settings"),
     path("projects/<slug:slug>/exports/", views_exports.project_exports, name="project-exports"),
     path("projects/<slug:slug>/training/", include("tasks.training_urls")),

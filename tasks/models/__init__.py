@@ -21,6 +21,7 @@ from tasks.models.results import (
     ResolutionReason,
     TaskClaim,
 )
+from tasks.models.search import SearchWord, TaskDocument
 from tasks.models.training import (
     GuideEntry,
     GuideExample,
@@ -69,8 +70,10 @@ __all__ = [
     "ResolutionReason",
     "ReviewState",
     "Role",
+    "SearchWord",
     "Task",
     "TaskClaim",
+    "TaskDocument",
     "TaskState",
     "Template",
     "Transcription",

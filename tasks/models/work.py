@@ -75,9 +75,15 @@ class Task(models.Model):
     content_hash = models.CharField(_("SHA-256 of the original"), max_length=64, blank=True)
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The image's last activity: a transcription, a reconciliation that changed something, a
+    # curator's decision (and any full save).
     updated_at = models.DateTimeField(auto_now=True)
     last_transcribed_at = models.DateTimeField(null=True, blank=True)
     reconciled_at = models.DateTimeField(null=True, blank=True)
+    # The image's confidence: the lowest agreement among its fields, a value a curator settled
+    # counting as certain; None before its first reconciliation. Written with the field results
+    # (reconciliation, curators' decisions), read by the results browser's sort.
+    agreement = models.FloatField(_("agreement"), null=True, blank=True)
     # Set with each transcription, cleared by the reconciliation that read it (both hold the
     # task row lock): the sweep re-sends whatever a lost message left pending.
     reconcile_pending = models.BooleanField(default=False)
@@ -97,8 +103,17 @@ class Task(models.Model):
             ),
         ]
         indexes = [
-            # Progress counts: an index-only GROUP BY state per project.
-            models.Index(fields=["project", "state"], name="task_project_state"),
+            # Progress counts: an index-only GROUP BY state per project. With the id, the
+            # results browser's pages of one state (or sorted by state) in id order.
+            models.Index(fields=["project", "state", "id"], name="task_project_state_id"),
+            # The results browser's sorts: lowest agreement first (of all images, or of one
+            # state: agreement and state go together, so walking the first index for one state
+            # would read most others first), latest activity first.
+            models.Index(fields=["project", "agreement", "id"], name="task_project_agreement"),
+            models.Index(
+                fields=["project", "state", "agreement", "id"], name="task_state_agreement"
+            ),
+            models.Index(fields=["project", "updated_at", "id"], name="task_project_updated"),
             # The assignment queues, partial so that finished tasks cost nothing to skip over.
             models.Index(
                 fields=["project", "-priority", "-transcription_count", "id"],

@@ -61,6 +61,7 @@ from tasks.services.batches import (
 )
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import reconcile_in_flight, task_reconcile_request
+from tasks.services.search import task_document_refresh
 from worker.fetch import FetchError, url_fetch
 from worker.imaging.formats import format_extension
 from worker.imaging.iiif import INFO_JSON
@@ -256,6 +257,7 @@ def _task_open(record: BatchFile, made: Derivatives, image: Ingested, sha256: st
                 return _duplicate(record, existing)
             if not _done(record, BatchFileState.OK, task=task):
                 raise _Superseded
+            task_document_refresh(task=task, transcriptions=[], results=[])
             project_progress_request(project_id=project.pk)
     except _Superseded:
         return BatchFileState.WITHDRAWN
@@ -370,6 +372,8 @@ def _reinstate(record: BatchFile, withdrawn: Task) -> str:
             )
             if not reopened or not _done(record, BatchFileState.OK, task=withdrawn):
                 raise _Superseded
+            # Its new metadata is searchable; its answers and values stay in the document.
+            task_document_refresh(task=Task.objects.get(pk=withdrawn.pk))
             project_progress_request(project_id=withdrawn.project_id)
     except _Superseded:
         # Reinstated meanwhile by another upload, or this file was settled already.

@@ -28,6 +28,7 @@ from tasks.models import (
 from tasks.models.results import ChangeCause
 from tasks.selectors.trust import proven_user_ids, unproven_weight
 from tasks.services.progress import project_progress_request
+from tasks.services.search import task_agreement, task_document_refresh
 from worker.consensus import (
     FieldOutcome,
     Policy,
@@ -93,6 +94,9 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     nothing_to_do = not transcriptions and not FieldResult.objects.filter(task=task).exists()
     if nothing_to_do or task.state not in RECONCILABLE_STATES:
         task.save(update_fields=["reconcile_pending", "reconciled_at"])
+        if not nothing_to_do:
+            # A settled image's answers may still change (a void, lifted): so do its words.
+            task_document_refresh(task=task, transcriptions=transcriptions)
         return None
     project = task.project
     user_ids = {t.user_id for t in transcriptions}
@@ -121,11 +125,23 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     )
     changed = _field_results_store(task=task, outcome=outcome)
     old_state = task.state
-    statuses = list(FieldResult.objects.filter(task=task).values_list("status", flat=True))
+    rows = list(
+        FieldResult.objects.filter(task=task).values_list("key", "value", "status", "agreement")
+    )
+    statuses = [status for _key, _value, status, _agreement in rows]
     task.state, task.target = _next_state(
         task=task, statuses=statuses, n=len(transcriptions), project=project
     )
-    task.save(update_fields=["reconcile_pending", "reconciled_at", "state", "target"])
+    fields = ["reconcile_pending", "reconciled_at", "state", "target"]
+    agreement = task_agreement((status, agreement) for _k, _v, status, agreement in rows)
+    if changed or task.state != old_state or agreement != task.agreement:
+        # Activity the results browser sorts by; a reconciliation that changed nothing is none.
+        task.agreement = agreement
+        fields += ["agreement", "updated_at"]
+    task.save(update_fields=fields)
+    task_document_refresh(
+        task=task, transcriptions=transcriptions, results=[(key, value) for key, value, *_ in rows]
+    )
     if changed or task.state != old_state:
         # Curators' pages follow reconciliations; everyone else hears the coalesced snapshot.
         event_send_on_commit(

@@ -31,6 +31,7 @@ from tasks.models import (
 from tasks.models.results import ChangeCause
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import dispute_rank, project_policy
+from tasks.services.search import task_document_refresh, task_results_summary
 from tasks.values import ValuesRejected, values_check
 from worker.consensus import Submission, reconcile_field
 from worker.consensus.explain import SETTLED_BY_CURATOR, as_data, english
@@ -191,6 +192,7 @@ def field_result_resolve(
         result.explanation_parts = as_data((SETTLED_BY_CURATOR,))
         result.disputed_at = result.dispute_rank = None
     _record(
+        task=task,
         result=result,
         curator=curator,
         decision=decision,
@@ -235,6 +237,7 @@ def _users_of(result: FieldResult, value: str) -> list[int]:
 
 def _record(
     *,
+    task: Task,
     result: FieldResult,
     curator: User,
     decision: str,
@@ -246,6 +249,10 @@ def _record(
     result.save()
     cause = ChangeCause.REOPEN if decision == ResolutionDecision.REOPEN else ChangeCause.RESOLUTION
     FieldResultVersion.of(result, cause=cause, actor=curator).save()
+    # The image's confidence and last activity, and its search document (a typed value).
+    _statuses, agreement = task_results_summary(task)
+    Task.objects.filter(pk=task.pk).update(agreement=agreement, updated_at=timezone.now())
+    task_document_refresh(task=task)
     Resolution.objects.create(
         field_result=result,
         curator=curator,
@@ -303,6 +310,7 @@ def field_result_reopen(
         weight=weights.get(result.key, 1.0), agreement=result.agreement, since=now
     )
     _record(
+        task=task,
         result=result,
         curator=actor,
         decision=ResolutionDecision.REOPEN,

@@ -20,6 +20,7 @@ from tasks.services.known_answers import Checked, check_submit
 from tasks.services.leases import LeaseConflict, contribute_check, task_has_room
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import reconcile_in_flight, task_reconcile_request
+from tasks.services.search import task_document_add
 from tasks.values import values_check
 
 MAX_KEY_LENGTH = 64
@@ -170,7 +171,11 @@ def _record(
         transcription_count=F("transcription_count") + (0 if void else 1),
         last_transcribed_at=now,
         reconcile_pending=True,
+        updated_at=now,
     )
+    if void is None:
+        # Searchable at once; reconciliation writes the whole document again after.
+        task_document_add(task=task, values=values)
     presence_send_on_commit(task.pk)
     task_reconcile_request(task_id=task.pk, in_flight=reconcile_in_flight(task))
     project_progress_request(project_id=task.project_id)

@@ -50,6 +50,8 @@ def test_no_page_of_the_platform_is_blocked_by_its_content_security_policy(site,
         f"/projects/{PROJECT}/settings/",
         f"/projects/{PROJECT}/batches/",
         f"/projects/{PROJECT}/exports/",
+        f"/projects/{PROJECT}/results/",
+        f"/projects/{PROJECT}/results/?view=grid",
     ):
         page.goto(f"{site.base_url}{path}")
         page.wait_for_load_state("networkidle")
@@ -65,6 +67,12 @@ def test_no_page_of_the_platform_is_blocked_by_its_content_security_policy(site,
     page.locator("[data-viewer] canvas").first.wait_for(state="attached")
     page.wait_for_load_state("networkidle")
     check("transcribe")
+    # One image of the results, with the viewer on its tiles.
+    page.goto(f"{site.base_url}/projects/{PROJECT}/results/")
+    page.locator("[data-rows] [data-task] a").first.click()
+    page.locator("[data-results-image] [data-viewer] canvas").first.wait_for(state="attached")
+    page.wait_for_load_state("networkidle")
+    check("results image")
     page.goto(f"{site.base_url}/api/docs/")
     page.locator(".swagger-ui .opblock").first.wait_for()
     check("/api/docs/")
