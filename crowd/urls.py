@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from crowd import api as people_api
+from crowd import health
 from crowd import profile_views as profile_pages
 from crowd import views as people
 from crowd.api_errors import api_not_found
@@ -111,6 +112,9 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links; answer rather than log a 404.
     path("favicon.ico", people.favicon, name="favicon"),
     path("health/", include("crowd.health")),
+    # The names orchestrators (Kubernetes and others) probe by default.
+    path("healthz", health.live, name="healthz"),
+    path("readyz", health.ready, name="readyz"),
     path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

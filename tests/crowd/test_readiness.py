@@ -91,3 +91,11 @@ def test_a_ping_still_hanging_from_an_earlier_check_is_not_started_again(
     assert first.json()["status"] == second.json()["status"] == "degraded"
     assert hung.connections() == 1
     _checks_finished()
+
+
+def test_the_probes_answer_under_the_names_orchestrators_ask_for_too(client, db):
+    assert client.get("/healthz").json() == client.get("/health/live").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["parts"]["database"] == "ok"
+    assert ready.json() == client.get("/health/ready").json()
