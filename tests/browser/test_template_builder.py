@@ -177,7 +177,8 @@ def test_a_lead_builds_a_template_and_a_volunteer_transcribes_with_it(site, brow
     values = stored(
         site,
         "from tasks.models import Transcription; "
-        "print(json.dumps(Transcription.objects.get(user__username='contributor4').values))",
+        "print(json.dumps(Transcription.objects.get("
+        f"user__username='contributor4', project__slug={SLUG!r}).values))",
     )
     assert values["medium"] == "carton"
     assert values["type"] == "book"
