@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from crowd.forms import AccountDeleteForm, EmailChangeForm, ProfileForm, form_add_errors
+from crowd.models import User
 from crowd.services import account_delete, email_change, profile_update
 from crowd.users import acting_user
 
@@ -45,16 +46,19 @@ def _page(
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
-    user = acting_user(request.user)
-    initial = {
+def _profile_initial(user: User) -> dict[str, object]:
+    return {
         "display_name": user.display_name,
         "credit_me": user.credit_me,
         "preferred_language": user.preferred_language,
     }
-    form = ProfileForm(request.POST or None, initial=initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request.user)
+    form = ProfileForm(request.POST or None, initial=_profile_initial(user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -98,14 +102,7 @@ def profile_email(request: HttpRequest) -> HttpResponse:
                 request, _("Your address is changed: follow the link we sent to confirm it.")
             )
             return redirect("profile")
-    profile_form = ProfileForm(
-        initial={
-            "display_name": user.display_name,
-            "credit_me": user.credit_me,
-            "preferred_language": user.preferred_language,
-        }
-    )
-    return _page(request, profile_form, form, status=400)
+    return _page(request, ProfileForm(initial=_profile_initial(user)), form, status=400)
 
 
 @login_required

@@ -19,6 +19,13 @@ E-mail verification (EMAIL_VERIFICATION_REQUIRED)
 - the mailed link verifies only when its button is pressed, only the address it was sent to,
   and a forged link verifies nothing; a changed address must be verified again;
 - asking for links again and again is limited.
+
+Names and one's own account
+- a display name with control, direction or invisible characters, or spaces at its ends, is
+  refused at sign-up and on the profile (it is shown to curators, leads and in credits);
+- nobody signs up under the name a closed account takes (`deleted-<id>`);
+- closing an account needs its password, a confirmation and a CSRF token; the personal data
+  download answers only for the signed-in person, and never to a visitor.
 """
 
 from __future__ import annotations
@@ -384,3 +391,58 @@ def test_every_page_offers_an_unverified_account_the_way_to_verify_and_a_verifie
     assert b'href="/accounts/verify/"' in client.get("/").content
     client.force_login(verified)
     assert b'href="/accounts/verify/"' not in client.get("/").content
+
+
+HOSTILE_NAMES = [
+    "Ada\u202eevil",  # right-to-left override: reorders what the reader sees
+    "Ada\u200d\u200b",  # zero-width joiner and space
+    "Ada\x07",  # a control character
+    "Ada\nLovelace",  # a line break in a one-line name
+    "Ada ",  # a trailing space: two names that look the same
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_hostile_display_name_is_refused_at_sign_up_and_on_the_profile(name):
+    client = Client()
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "newcomer",
+            "email": "newcomer@example.org",
+            "display_name": name,
+            "password1": "a-long-pass-phrase-42",
+            "password2": "a-long-pass-phrase-42",
+        },
+    )
+    if name != name.strip() and not any(ch in name for ch in "\u202e\u200d\x07\n"):
+        # The sign-up form trims the spaces at the ends, as for every text it takes.
+        assert response.status_code == 302
+        assert User.objects.get(username="newcomer").display_name == name.strip()
+    else:
+        assert response.status_code == 400
+        assert not User.objects.filter(username="newcomer").exists()
+    person = User.objects.create_user("member", "member@example.org", "a-long-pass-phrase-42")
+    client.force_login(person)
+    refused = client.post("/accounts/profile/", {"display_name": name, "preferred_language": ""})
+    assert refused.status_code == 400
+    person.refresh_from_db()
+    assert person.display_name == ""
+
+
+@pytest.mark.django_db
+def test_closing_an_account_needs_a_csrf_token_and_personal_data_need_a_session():
+    person = User.objects.create_user("member", "member@example.org", "a-long-pass-phrase-42")
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(person)
+    forged = strict.post(
+        "/accounts/close/", {"password": "a-long-pass-phrase-42", "understood": "on"}
+    )
+    assert forged.status_code == 403
+    person.refresh_from_db()
+    assert person.is_active
+    for path in ("/accounts/my-data.json", "/accounts/my-data-csv.zip"):
+        answer = Client().get(path)
+        assert answer.status_code == 302
+        assert b"member@example.org" not in answer.content
