@@ -7,12 +7,11 @@ and the image's metadata is named by the template's labels in the page's languag
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from tasks.management.commands.seed_demo import DEMO_PASSWORD
+from tests.browser.accounts import sign_in
 from tests.browser.tutorial import tutorials_seen
 from tests.servers import embedded_stack
 
@@ -61,12 +60,7 @@ def english(browser):
 
 
 def open_transcription_page(site, context, username):
-    page = context.new_page()
-    page.goto(f"{site.base_url}/accounts/login/?next={TRANSCRIBE}")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.locator("form.stacked button[type=submit]").tap()
-    expect(page).to_have_url(re.compile(re.escape(TRANSCRIBE) + "$"))
+    page = sign_in(site, context, username, TRANSCRIBE, tap=True)
     expect(page.locator("[data-transcribe]")).to_have_attribute("data-state", "ready")
     return page
 

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tasks.management.commands.seed_demo import DEMO_PASSWORD
-from tests.browser.tutorial import tutorials_seen
+from tests.browser.accounts import desktop_context, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -99,30 +99,16 @@ def ensure_disputed(lead, task):
 
 @pytest.fixture
 def context(browser):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
-    tutorials_seen(context)
-    context.set_default_timeout(15_000)
+    context = desktop_context(browser)
     yield context
     context.close()
 
 
 @pytest.fixture
 def second_context(browser):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
-    tutorials_seen(context)
-    context.set_default_timeout(15_000)
+    context = desktop_context(browser)
     yield context
     context.close()
-
-
-def sign_in(site, context, username, path):
-    page = context.new_page()
-    page.goto(f"{site.base_url}/accounts/login/?next={path}")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.locator("form.stacked button[type=submit]").click()
-    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
-    return page
 
 
 def open_task(site, context, username, task):

@@ -14,7 +14,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tasks.management.commands.seed_demo import DEMO_PASSWORD
+from tests.browser.accounts import sign_in
 from tests.browser.tutorial import tutorials_seen
 from tests.servers import embedded_stack
 
@@ -55,16 +55,6 @@ def english(browser):
     context = new_context(browser, "en-GB")
     yield context
     context.close()
-
-
-def sign_in(site, context, username, path):
-    page = context.new_page()
-    page.goto(f"{site.base_url}/accounts/login/?next={path}")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.locator("form.stacked button[type=submit]").click()
-    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
-    return page
 
 
 def signed_in(site, context, username, path):
