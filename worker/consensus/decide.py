@@ -166,7 +166,11 @@ def one_form(
     share = plan.share
     value_users: list[str] = []
     blank_users: list[str] = []
-    value_weight = blank_weight = 0.0
+    # Added up with `sum` in the general rule's order, as it does: from Python 3.12 `sum`
+    # compensates rounding and a loop of `+=` does not, so the two could differ in the last
+    # digit and the shortcut would not be the general rule's outcome.
+    value_weights: list[float] = []
+    blank_weights: list[float] = []
     lone_weight = 0.0
     for user, weight, reading in zip(
         task.users, task.weights(plan.spec.type), readings, strict=True
@@ -178,13 +182,15 @@ def one_form(
             elif reading is not form and (reading.text != form.text or reading.key != form.key):
                 return None
             value_users.append(user)
-            value_weight += weight
+            value_weights.append(weight)
             lone_weight = weight
         elif kind == "blank":
             blank_users.append(user)
-            blank_weight += weight * share
+            blank_weights.append(weight * share)
         else:
             return None
+    value_weight = sum(value_weights)
+    blank_weight = sum(blank_weights) if blank_weights else 0.0
     if form is None or value_weight <= 0 or value_weight < blank_weight - EPSILON:
         return None
     key = form.key
