@@ -350,8 +350,11 @@ def test_static_files_come_from_static_root_with_cache_headers(front):
     assert missing.status_code == 404
 
 
-def _post(front: Front, path: str, *, size: int, send: bool) -> tuple[int, bytes]:
-    """POST a body of `size` bytes (only its headers unless `send`) and read the answer."""
+def _post(
+    front: Front, path: str, *, size: int, send: bool, language: str = "en"
+) -> tuple[int, bytes, str]:
+    """POST a body of `size` bytes (only its headers unless `send`) and read the answer: its
+    status, body and content type."""
     parts = urlsplit(front.url)
     connection = http.client.HTTPSConnection(
         parts.hostname or "", parts.port, context=front.tls, timeout=60
@@ -360,27 +363,55 @@ def _post(front: Front, path: str, *, size: int, send: bool) -> tuple[int, bytes
         connection.putrequest("POST", path)
         connection.putheader("Content-Type", "application/octet-stream")
         connection.putheader("Content-Length", str(size))
+        connection.putheader("Accept-Language", language)
         connection.endheaders()
         if send:
             block = b"\0" * 1024**2
             for _ in range(size // len(block)):
                 connection.send(block)
         answer = connection.getresponse()
-        return answer.status, answer.read()
+        return answer.status, answer.read(), answer.getheader("Content-Type") or ""
     finally:
         connection.close()
 
 
 def test_a_body_over_the_limit_is_refused_by_nginx_but_a_batch_upload_may_be_larger(front):
     size = 30 * 1024**2  # over the 25 MB of pages and API calls, under a batch upload's
-    status, body = _post(front, f"/api/projects/{PUBLIC}/", size=size, send=False)
+    status, body, content_type = _post(front, f"/api/projects/{PUBLIC}/", size=size, send=False)
     assert status == 413
-    assert b"413" in body
+    # The API's error shape, as the platform's own 413s, not nginx's page.
+    assert content_type.startswith("application/json")
+    assert json.loads(body) == {
+        "error": {
+            "status": 413,
+            "code": "too_large",
+            "message": "The request is too large to be received.",
+        }
+    }
     assert front.access_lines(f"/api/projects/{PUBLIC}/")[-1]["upstream"] == "-"
     # The same body to a batch upload reaches the platform, which refuses the anonymous sender.
-    status, body = _post(front, "/api/batches/1/files/", size=size, send=True)
+    status, body, _ = _post(front, "/api/batches/1/files/", size=size, send=True)
     assert status in (401, 403)
     assert json.loads(body)["error"]["status"] == status
+
+
+def test_a_page_s_body_over_the_limit_gets_a_short_page_in_the_browser_s_language(front):
+    size = 30 * 1024**2
+    status, body, content_type = _post(
+        front, "/accounts/login/", size=size, send=False, language="fr-FR,fr;q=0.9"
+    )
+    assert status == 413
+    assert content_type.startswith("text/html")
+    assert "La requête est trop volumineuse pour être reçue." in body.decode()
+    assert front.access_lines("/accounts/login/")[-1]["upstream"] == "-"
+    # Past the limit of a batch upload (4200m), the API's shape again, in French.
+    status, body, _ = _post(
+        front, "/api/batches/1/files/", size=4300 * 1024**2, send=False, language="fr"
+    )
+    assert status == 413
+    assert (
+        json.loads(body)["error"]["message"] == "La requête est trop volumineuse pour être reçue."
+    )
 
 
 def test_requests_are_shared_between_the_asgi_processes(front):
