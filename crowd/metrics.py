@@ -9,8 +9,10 @@ heartbeat (the broker's Redis, `crowd.queue_state`), and what the domain registe
 
 Several processes (ASGI processes, Celery workers and their children) each count their own:
 with `PROMETHEUS_MULTIPROC_DIR` set to one folder for every process of a machine (empty at
-start), the answer adds them up (prometheus_client's multiprocess mode). Without it, a
-process answers for itself: the embedded default's single process.
+start), the answer adds them up (prometheus_client's multiprocess mode). A process that died
+(a web process restarted after a crash) leaves its files: its counters still count, as they
+should, but its open sockets are forgotten at the next scrape (`dead_processes_forget`).
+Without the folder, a process answers for itself: the embedded default's single process.
 
 `/metrics` answers only with `METRICS_TOKEN` set, to a request that carries it
 (`Authorization: Bearer <token>`); without it the address does not exist. The client library
@@ -26,6 +28,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction
@@ -158,8 +161,32 @@ def _queue_metrics() -> Iterable[Metric]:
     yield age
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def dead_processes_forget(folder: str) -> list[int]:
+    """Forget the "now" gauges (open sockets) of the processes of this machine that are gone,
+    as prometheus_client asks of whoever restarts them; their counters stay. Returns the
+    process ids forgotten. The folder is one machine's, so a process id is one of its own."""
+    forgotten = []
+    for path in Path(folder).glob("gauge_live*_*.db"):
+        pid = path.stem.rpartition("_")[2]
+        if pid.isdigit() and int(pid) not in forgotten and not _alive(int(pid)):
+            multiprocess.mark_process_dead(int(pid), folder)
+            forgotten.append(int(pid))
+    return forgotten
+
+
 def _exposition() -> bytes:
     if MULTIPROCESS:
+        dead_processes_forget(os.environ["PROMETHEUS_MULTIPROC_DIR"])
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         measured = generate_latest(registry)

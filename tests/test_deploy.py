@@ -226,6 +226,7 @@ def test_the_units_are_those_the_readme_names():
     names = sorted(path.name for path in UNITS.iterdir())
     assert names == [
         "crowd-beat.service",
+        "crowd-metrics.service",
         "crowd-web@.service",
         "crowd-worker@.service",
         "crowd.env",
@@ -239,8 +240,14 @@ def test_the_units_are_those_the_readme_names():
         assert name in readme, name
 
 
-def test_every_service_runs_as_the_platforms_user_with_its_environment():
-    for path in sorted(UNITS.glob("*.service")):
+PROCESS_UNITS = ("crowd-web@.service", "crowd-worker@.service", "crowd-beat.service")
+
+
+def test_every_process_runs_as_the_platforms_user_with_its_environment():
+    assert sorted(path.name for path in UNITS.glob("*.service")) == sorted(
+        [*PROCESS_UNITS, "crowd-metrics.service"]
+    )
+    for path in (UNITS / name for name in PROCESS_UNITS):
         assert unit_values(path, "Service", "User") == ["crowd"], path.name
         assert "/etc/crowd/crowd.env" in unit_values(path, "Service", "EnvironmentFile")
         assert unit_values(path, "Install", "WantedBy") == ["crowd.target"], path.name
@@ -249,6 +256,23 @@ def test_every_service_runs_as_the_platforms_user_with_its_environment():
         assert command[0].startswith("/srv/crowd/app/.venv/bin/"), command
         # The same command in this installation's environment.
         assert (Path(sys.executable).parent / Path(command[0]).name).is_file(), command[0]
+
+
+def test_every_process_counts_in_the_machine_s_metrics_folder_made_empty_before_it_starts():
+    folder = "/run/crowd-metrics"
+    for path in (UNITS / name for name in PROCESS_UNITS):
+        assert f"PROMETHEUS_MULTIPROC_DIR={folder}" in unit_values(path, "Service", "Environment")
+        assert folder in unit_values(path, "Service", "ReadWritePaths")[0].split(), path.name
+        assert unit_values(path, "Unit", "Requires") == ["crowd-metrics.service"], path.name
+        assert "crowd-metrics.service" in unit_values(path, "Unit", "After")[0].split()
+    metrics_unit = UNITS / "crowd-metrics.service"
+    # systemd makes /run/<RuntimeDirectory> when the unit starts and removes it when it stops.
+    assert unit_values(metrics_unit, "Service", "RuntimeDirectory") == ["crowd-metrics"]
+    assert unit_values(metrics_unit, "Service", "Type") == ["oneshot"]
+    assert unit_values(metrics_unit, "Service", "RemainAfterExit") == ["yes"]
+    assert unit_values(metrics_unit, "Service", "User") == ["crowd"]
+    assert unit_values(metrics_unit, "Unit", "PartOf") == ["crowd.target"]
+    assert unit_values(metrics_unit, "Install", "WantedBy") == ["crowd.target"]
 
 
 def test_the_web_unit_serves_the_asgi_application_with_the_makefiles_flags():
@@ -308,7 +332,12 @@ def test_systemd_accepts_the_units(tmp_path):
         (tmp_path / path.name).write_text(text)
     for template, instance in (("crowd-web@", "8001"), ("crowd-worker@", "live")):
         shutil.copy(tmp_path / f"{template}.service", tmp_path / f"{template}{instance}.service")
-    units = ["crowd-web@8001.service", "crowd-worker@live.service", "crowd-beat.service"]
+    units = [
+        "crowd-web@8001.service",
+        "crowd-worker@live.service",
+        "crowd-beat.service",
+        "crowd-metrics.service",
+    ]
     result = subprocess.run(
         [analyze, "verify", *(str(tmp_path / unit) for unit in units)],
         capture_output=True,

@@ -3,6 +3,9 @@ jobs by name and outcome, open sockets, images ingested and the reconciliation l
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -14,6 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from prometheus_client import REGISTRY
 
+from crowd import metrics
 from tasks import jobs
 from tasks.models import BatchFile, Task
 from tasks.routing import websocket_urlpatterns
@@ -169,3 +173,36 @@ def test_images_made_available_are_counted_once(project, lead):
     assert batch_file_ingest(batch_file_id=record.pk) is None  # again: nothing new
     assert sample("crowd_images_ingested_total") == before + 1
     assert Task.objects.count() == 1
+
+
+def test_a_dead_process_s_open_sockets_are_forgotten_and_its_counters_kept(tmp_path):
+    """A web process that died with sockets open (restarted after a crash) leaves its files in
+    the shared folder: without forgetting them, the machine would count its sockets open
+    forever."""
+    script = (
+        "from crowd import metrics\n"
+        "metrics.SOCKETS.inc(3)\n"
+        "metrics.JOBS.labels(job='j', outcome='ok').inc()\n"
+    )
+    env = {
+        **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "crowd.settings",
+    }
+    dead = subprocess.run([sys.executable, "-c", script], env=env, check=True)
+    assert dead.returncode == 0
+    live_files = sorted(path.name for path in tmp_path.glob("gauge_live*_*.db"))
+    assert len(live_files) == 1
+    dead_pid = int(live_files[0].rpartition("_")[2].removesuffix(".db"))
+    # A live process's gauge (this one's pid, written as the library names it) stays.
+    (tmp_path / f"gauge_livesum_{os.getpid()}.db").write_bytes(
+        (tmp_path / live_files[0]).read_bytes()
+    )
+
+    assert metrics.dead_processes_forget(str(tmp_path)) == [dead_pid]
+
+    assert sorted(path.name for path in tmp_path.glob("gauge_live*_*.db")) == [
+        f"gauge_livesum_{os.getpid()}.db"
+    ]
+    assert list(tmp_path.glob("counter_*.db")), "the dead process's counts are kept"
+    assert metrics.dead_processes_forget(str(tmp_path)) == []
