@@ -22,5 +22,10 @@ if (link) {
     }
   }
 
-  connectLive("/ws/notifications/", {notifications: show});
+  // The socket's state, for styles and tests: "open" once it hears the server.
+  connectLive("/ws/notifications/", {notifications: show}, {
+    onState: (state) => {
+      link.dataset.live = state;
+    },
+  });
 }
