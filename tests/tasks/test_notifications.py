@@ -411,3 +411,23 @@ def test_notifications_are_in_my_data_and_go_with_my_account(project, contributo
     assert not Notification.objects.filter(recipient=contributor).exists()
     assert not NotificationSettings.objects.filter(user=contributor).exists()
     assert Notification.objects.get(recipient=lead).actor is None
+
+
+def test_a_finished_batch_tells_the_lead_who_uploaded_it(api, project, lead, committed):
+    from tests.images import PDF, jpeg
+    from tests.tasks.uploads import post_batch, upload
+
+    response = post_batch(
+        api,
+        lead,
+        project,
+        committed,
+        files=[upload("a.jpg", jpeg(1)), upload("b.jpg", jpeg(2)), upload("c.pdf", PDF)],
+    )
+    assert response.status_code == 201, response.content
+    notification = Notification.objects.get(recipient=lead, kind="ingest_done")
+    assert notification.payload["ok"] == 2
+    assert notification.payload["failed"] == 1
+    text = notification_text(notification)
+    assert "is ready: 2 images added. 1 file was refused." in text
+    assert notification_link(notification) == f"/projects/{project.slug}/batches/"
