@@ -45,6 +45,9 @@ ROUTES: dict[str, str] = {
     "worker.jobs.reliability_refresh": SWEEPS,
     "worker.jobs.batches_resume": SWEEPS,
     "worker.jobs.exports_sweep": SWEEPS,
+    # Mail: seconds each (EMAIL_TIMEOUT bounds a wait on the relay), a few an hour per person.
+    "worker.jobs.notification_email": SWEEPS,
+    "worker.jobs.notifications_digest": SWEEPS,
     # Beat sends one to every queue (crowd.queue_state); sent without a queue, to the sweeps'.
     "worker.jobs.heartbeat": SWEEPS,
 }

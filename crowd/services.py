@@ -11,6 +11,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -148,6 +149,11 @@ def email_change(*, user: User, email: str, password: str, link: Callable[[str],
 
 DELETED_PREFIX = "deleted-"
 
+# Sent (with `user_id`) inside the transaction that closes an account, so that the domain
+# forgets what it keeps only for the person (their notifications); `crowd` does not know the
+# domain's models.
+account_closed = Signal()
+
 
 @transaction.atomic
 def account_delete(*, user: User, password: str) -> None:
@@ -168,3 +174,4 @@ def account_delete(*, user: User, password: str) -> None:
     user.is_staff = user.is_superuser = False
     user.set_unusable_password()
     user.save()
+    account_closed.send(sender=User, user_id=user.pk)

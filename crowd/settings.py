@@ -509,6 +509,21 @@ CELERY_BEAT_SCHEDULE["exports-sweep"] = {
     "task": "worker.jobs.exports_sweep",
     "schedule": timedelta(minutes=5),
 }
+# --- Notifications (tasks.services.notification_mail) ----------------------------------------
+try:
+    # How long an e-mail per notification waits: decisions a curator makes in a row are merged
+    # into one notification meanwhile, and one read in the page is not mailed.
+    NOTIFICATION_EMAIL_DELAY_SECONDS = env.number(
+        "NOTIFICATION_EMAIL_DELAY_SECONDS", default=60, minimum=0, maximum=3600
+    )
+    # News posts one lead may publish per hour (each notifies the whole project).
+    NEWS_PER_HOUR = env.number("NEWS_PER_HOUR", default=10, minimum=1)
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error
+CELERY_BEAT_SCHEDULE["notifications-digest"] = {
+    "task": "worker.jobs.notifications_digest",
+    "schedule": timedelta(hours=1),
+}
 
 # --- Projects under review, quotas ------------------------------------------------------------
 try:

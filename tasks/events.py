@@ -89,6 +89,9 @@ EVENTS: dict[str, EventType] = {
         # To each socket of a user whose session ended (log-out, password change, deactivation),
         # just before it closes.
         _event("session.ended", "user"),
+        # To a person's notification sockets (every page): how many notifications they have not
+        # read, with the kind of a new one.
+        _event("notifications", "notifications", "unread", optional=("kind",)),
     )
 }
 
@@ -123,6 +126,11 @@ def curators_group(project_id: int) -> str:
 def leads_group(project_id: int) -> str:
     """Events only leads may hear (exports and their download links)."""
     return f"project-{project_id}-leads"
+
+
+def notifications_group(user_id: int) -> str:
+    """The notification sockets of one person (the header's counter on every page)."""
+    return f"notifications-{user_id}"
 
 
 def batch_group(batch_id: int) -> str:

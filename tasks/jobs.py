@@ -16,7 +16,8 @@ says what is left to do, so a periodic job sends it later:
   them, or closes a batch with nothing left pending;
 - exports: a queued export stays queued and `exports_sweep` (every 5 minutes) re-sends it;
 - lease abandon (a page closed): the lease simply runs to its expiry, and `sweep` expires it;
-- reliability refreshes: `reliability_refresh_all` (every hour).
+- reliability refreshes: `reliability_refresh_all` (every hour);
+- a notification's e-mail: `notifications_digest` (every hour) mails those left unsent.
 
 After a failure, sends are skipped for BROKER_BREAKER_SECONDS: a broker that is away costs one
 attempt per process in that time, not one per request.
@@ -49,6 +50,8 @@ BATCHES_RESUME = "worker.jobs.batches_resume"
 IIIF_MANIFEST_FETCH = "worker.jobs.iiif_manifest_fetch"
 EXPORT_RUN = "worker.jobs.export_run"
 EXPORTS_SWEEP = "worker.jobs.exports_sweep"
+NOTIFICATION_EMAIL = "worker.jobs.notification_email"
+NOTIFICATIONS_DIGEST = "worker.jobs.notifications_digest"
 # Sent by beat to every queue: the worker that takes it says the queue is served.
 HEARTBEAT = "worker.jobs.heartbeat"
 
@@ -67,6 +70,8 @@ JOB_NAMES = frozenset(
         IIIF_MANIFEST_FETCH,
         EXPORT_RUN,
         EXPORTS_SWEEP,
+        NOTIFICATION_EMAIL,
+        NOTIFICATIONS_DIGEST,
         HEARTBEAT,
     }
 )

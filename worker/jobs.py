@@ -23,6 +23,7 @@ from tasks.services.exports import exports_sweep as sweep_exports
 from tasks.services.iiif_import import ManifestOutcome, batch_manifest_read, manifest_retry_wait
 from tasks.services.ingest import batch_file_ingest as ingest
 from tasks.services.leases import lease_abandon, leases_expire
+from tasks.services.notification_mail import notification_email_send, notifications_digest_send
 from tasks.services.progress import progress_pending_key, project_progress_refresh
 from tasks.services.reconcile import task_reconcile, tasks_reconcile_resend
 from tasks.services.reliability import project_reliability_refresh
@@ -175,6 +176,28 @@ def exports_sweep() -> tuple[int, int]:
     """Periodic: re-send exports a lost message or a dead worker left behind; delete files past
     their keeping time and files no export owns."""
     return sweep_exports()
+
+
+@shared_task(
+    name=names.NOTIFICATION_EMAIL,
+    acks_late=True,
+    autoretry_for=(*TRANSIENT, OSError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def notification_email(notification_id: int) -> bool:
+    """Mail one notification to a person who asked for an e-mail each (idempotent: claimed by
+    compare-and-set; a relay that fails is tried again, and the hourly digest job sends what
+    is left)."""
+    return notification_email_send(notification_id=notification_id)
+
+
+@shared_task(name=names.NOTIFICATIONS_DIGEST, acks_late=True)
+def notifications_digest() -> int:
+    """Periodic (hourly): the daily digests that are due, and immediate e-mails a lost message
+    left unsent. Never mails a notification twice."""
+    return notifications_digest_send()
 
 
 @shared_task(name=names.HEARTBEAT, acks_late=True)

@@ -3,6 +3,13 @@ from tasks.models.batches import Batch, BatchFile, BatchFileState, BatchPurpose,
 from tasks.models.exports import Export, ExportFormatChoice, ExportState
 from tasks.models.members import ContributorReliability, ContributorTrust, Membership, Role
 from tasks.models.moderation import ContributorVoid, ProjectBlock
+from tasks.models.notifications import (
+    EmailMode,
+    News,
+    Notification,
+    NotificationKind,
+    NotificationSettings,
+)
 from tasks.models.projects import (
     AssignmentOrder,
     Project,
@@ -45,6 +52,7 @@ __all__ = [
     "ContributorReliability",
     "ContributorTrust",
     "ContributorVoid",
+    "EmailMode",
     "Export",
     "ExportFormatChoice",
     "ExportState",
@@ -61,6 +69,10 @@ __all__ = [
     "LeaseKind",
     "LeaseState",
     "Membership",
+    "News",
+    "Notification",
+    "NotificationKind",
+    "NotificationSettings",
     "Project",
     "ProjectBlock",
     "ProjectReviewEntry",

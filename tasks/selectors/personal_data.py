@@ -15,7 +15,16 @@ from datetime import datetime
 from typing import Any
 
 from crowd.models import User
-from tasks.models import KnownAnswerCheck, Lease, Membership, Resolution, Transcription
+from tasks.models import (
+    KnownAnswerCheck,
+    Lease,
+    Membership,
+    News,
+    Notification,
+    NotificationSettings,
+    Resolution,
+    Transcription,
+)
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -80,7 +89,39 @@ def personal_data(user: User) -> dict[str, Any]:
             .values("task__project__slug", "task_id", "skip_reason", "skip_note", "created_at")
         ],
         "decisions_on_my_answers": list(_decisions(user)),
+        "notification_settings": _notification_settings(user),
+        "notifications": [
+            {
+                "kind": row["kind"],
+                "project": row["project__slug"],
+                "details": row["payload"],
+                "at": _when(row["created_at"]),
+                "read_at": _when(row["read_at"]),
+                "emailed_at": _when(row["emailed_at"]),
+            }
+            for row in Notification.objects.filter(recipient=user)
+            .order_by("created_at", "pk")
+            .values("kind", "project__slug", "payload", "created_at", "read_at", "emailed_at")
+        ],
+        "news_posted": [
+            {
+                "project": row["project__slug"],
+                "title": row["title"],
+                "text": row["body"],
+                "published_at": _when(row["published_at"]),
+            }
+            for row in News.objects.filter(author=user)
+            .order_by("published_at", "pk")
+            .values("project__slug", "title", "body", "published_at")
+        ],
     }
+
+
+def _notification_settings(user: User) -> dict[str, Any]:
+    found = NotificationSettings.objects.filter(user=user).first()
+    if found is None:
+        return {"email": "off", "email_kinds": [], "chosen": False}
+    return {"email": found.email, "email_kinds": found.email_kinds, "chosen": True}
 
 
 def _transcriptions(user: User) -> Iterator[dict[str, Any]]:
@@ -216,5 +257,16 @@ def personal_data_zip(user: User) -> bytes:
                     *("value_before", "value_after", "at"),
                 ],
             ),
+        )
+        archive.writestr(
+            "notifications.csv",
+            _csv(
+                data["notifications"],
+                ["kind", "project", "details", "at", "read_at", "emailed_at"],
+            ),
+        )
+        archive.writestr(
+            "news_posted.csv",
+            _csv(data["news_posted"], ["project", "title", "text", "published_at"]),
         )
     return buffer.getvalue()

@@ -37,6 +37,7 @@ from tasks.models import (
     BatchState,
     Lease,
     LeaseState,
+    NotificationKind,
     Project,
     Task,
     TaskState,
@@ -50,6 +51,7 @@ from tasks.services.batch_sources import (
     manifest_url_check,
     metadata_csv_parse,
 )
+from tasks.services.notifications import work_done_notification_create
 from tasks.services.progress import project_progress_request
 
 logger = logging.getLogger(__name__)
@@ -307,6 +309,17 @@ def batch_close(*, batch_id: int) -> bool:
         batch = Batch.objects.get(pk=batch_id)
         project_progress_request(project_id=batch.project_id)
         batch_progress_send_on_commit(batch_id)
+        work_done_notification_create(
+            kind=NotificationKind.INGEST_DONE,
+            recipient_id=batch.created_by_id,
+            project_id=batch.project_id,
+            payload={
+                "batch": batch.pk,
+                "state": batch.state,
+                "ok": counts["ok"] + counts["duplicate"],
+                "failed": counts["failed"],
+            },
+        )
     _folder_remove(batch)
     return True
 

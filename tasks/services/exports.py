@@ -39,9 +39,10 @@ from crowd.storage import Files, LocalFiles, export_files
 from tasks import jobs
 from tasks.events import event_send, leads_group
 from tasks.jobs import job_send
-from tasks.models import Export, ExportState, Project
+from tasks.models import Export, ExportState, NotificationKind, Project
 from tasks.roles import project_transcriptions_public
 from tasks.selectors.exports import export_dataset, export_records
+from tasks.services.notifications import work_done_notification_create
 from worker.exports import FORMATS, ExportFormat, counting
 
 logger = logging.getLogger(__name__)
@@ -276,8 +277,19 @@ def export_run(*, export_id: int) -> None:
             state=ExportState.FAILED, finished_at=timezone.now(), error=failure_reason(error)
         )
         _event_after(export_id)
+        _notify_requester(export, ExportState.FAILED)
         return
     _event_after(export_id)
+    _notify_requester(export, ExportState.DONE)
+
+
+def _notify_requester(export: Export, state: str) -> None:
+    work_done_notification_create(
+        kind=NotificationKind.EXPORT_DONE,
+        recipient_id=export.requested_by_id,
+        project_id=export.project_id,
+        payload={"export": export.pk, "format": export.format, "state": state},
+    )
 
 
 @dataclass

@@ -29,6 +29,7 @@ from tasks.models import (
     TaskState,
 )
 from tasks.models.results import ChangeCause
+from tasks.services.notifications import decision_notifications_create
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import dispute_rank, project_policy
 from tasks.services.search import task_document_refresh, task_results_summary
@@ -202,6 +203,7 @@ def field_result_resolve(
     )
     if decision != ResolutionDecision.MORE:
         _task_settle_if_done(task)
+        decision_notifications_create(result=result, curator=curator)
     return result
 
 

@@ -1,0 +1,48 @@
+"""Reads about notifications and news: counts, lists, settings, who hears a project's news."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from crowd.users import AnyUser
+from tasks.models import (
+    Membership,
+    News,
+    Notification,
+    NotificationSettings,
+    Project,
+    Transcription,
+)
+
+
+def notifications_unread_count(*, user_id: int) -> int:
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+
+
+def notifications_of(user: AnyUser) -> QuerySet[Notification]:
+    """The person's own notifications, newest first (nobody else's, whatever the ids asked)."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient_id=user.pk).select_related("project", "actor")
+
+
+def notification_settings_of(user_id: int) -> NotificationSettings:
+    """The person's settings; defaults (in the page only) when they never chose."""
+    found = NotificationSettings.objects.filter(user_id=user_id).first()
+    return found if found is not None else NotificationSettings(user_id=user_id)
+
+
+def project_audience(project_id: int) -> set[int]:
+    """Who hears a project's news: its members and everyone who transcribed there."""
+    members = Membership.objects.filter(project_id=project_id).values_list("user_id", flat=True)
+    volunteers = (
+        Transcription.objects.filter(task__project_id=project_id)
+        .order_by()
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    return set(members) | {pk for pk in volunteers if pk is not None}
+
+
+def project_news(project: Project) -> QuerySet[News]:
+    return News.objects.filter(project=project).select_related("author")

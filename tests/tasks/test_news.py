@@ -1,0 +1,95 @@
+"""Project news: leads post, correct and delete them; everyone who sees the project reads them;
+a post notifies the project's members and volunteers."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+
+from tasks.models import News, Notification, Role, Visibility
+from tasks.services.news import BODY_MAX, news_publish
+from tests.factories import MembershipFactory, TaskFactory, UserFactory
+from tests.helpers import page_client
+
+BASE = {"scientificName": "Quercus ilex L.", "country": "France", "locality": "Grenoble"}
+
+
+def test_a_lead_posts_news_that_the_project_page_and_the_news_page_show(project, lead):
+    client = page_client(lead)
+    posted = client.post(
+        f"/projects/{project.slug}/news/",
+        {"title": "Cent planches de plus", "body": "Merci à **toutes** et à tous !"},
+    )
+    assert posted.status_code == 302
+    news = News.objects.get(project=project)
+    assert news.body_html == "<p>Merci à <strong>toutes</strong> et à tous !</p>\n"
+    for path in (f"/projects/{project.slug}/", f"/projects/{project.slug}/news/"):
+        page = page_client().get(path).content.decode()
+        assert "Cent planches de plus" in page
+        assert "<strong>toutes</strong>" in page
+
+
+def test_news_notifies_members_and_volunteers_but_not_its_author(project, lead, transcribe):
+    curator = MembershipFactory(project=project, role=Role.CURATOR).user
+    TaskFactory(project=project)
+    volunteer = transcribe(project, BASE)
+    stranger = UserFactory()
+    news = news_publish(project=project, author=lead, title="Bonjour", body="Texte")
+    told = set(Notification.objects.filter(kind="news").values_list("recipient_id", flat=True))
+    assert told == {curator.pk, volunteer.pk}
+    assert stranger.pk not in told
+    assert Notification.objects.filter(kind="news").first().payload == {
+        "news": news.pk,
+        "title": "Bonjour",
+    }
+
+
+def test_news_with_an_empty_title_or_a_text_too_long_is_refused_and_nothing_is_kept(project, lead):
+    with pytest.raises(ValidationError) as refused:
+        news_publish(project=project, author=lead, title=" ", body="x" * (BODY_MAX + 1))
+    assert set(refused.value.message_dict) == {"title", "body"}
+    assert not News.objects.exists()
+    page = page_client(lead).post(
+        f"/projects/{project.slug}/news/", {"title": "", "body": "Le texte reste"}
+    )
+    assert page.status_code == 400
+    assert "Le texte reste" in page.content.decode()  # what was typed is not lost
+
+
+def test_a_lead_edits_and_deletes_news_without_notifying_again(project, lead, contributor):
+    news = news_publish(project=project, author=lead, title="Avant", body="Texte")
+    client = page_client(lead)
+    edited = client.post(
+        f"/projects/{project.slug}/news/{news.pk}/edit/", {"title": "Après", "body": "_Neuf_"}
+    )
+    assert edited.status_code == 302
+    news.refresh_from_db()
+    assert (news.title, news.body_html) == ("Après", "<p><em>Neuf</em></p>\n")
+    assert Notification.objects.filter(kind="news").count() == 1
+    deleted = client.post(f"/projects/{project.slug}/news/{news.pk}/delete/")
+    assert deleted.status_code == 302
+    assert not News.objects.exists()
+
+
+def test_posting_news_is_rate_limited(project, lead, settings):
+    cache.clear()
+    settings.NEWS_PER_HOUR = 2
+    client = page_client(lead)
+    codes = [
+        client.post(
+            f"/projects/{project.slug}/news/", {"title": f"N{n}", "body": "texte"}
+        ).status_code
+        for n in range(3)
+    ]
+    assert codes == [302, 302, 429]
+    assert News.objects.count() == 2
+
+
+def test_a_members_only_projects_news_is_hidden_from_outsiders(project, lead, outsider):
+    project.visibility = Visibility.MEMBERS
+    project.save()
+    news_publish(project=project, author=lead, title="Interne", body="Texte")
+    assert page_client(outsider).get(f"/projects/{project.slug}/news/").status_code == 404
+    assert page_client().get(f"/projects/{project.slug}/news/").status_code == 404
+    assert page_client(lead).get(f"/projects/{project.slug}/news/").status_code == 200
