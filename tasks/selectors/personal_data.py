@@ -1,6 +1,7 @@
 """Everything the platform keeps about one person, as they may download it: their account,
 their roles, every transcription and every answer on a known-answer image, the images they
-skipped with their reasons, and the curators' decisions on the fields they answered.
+skipped with their reasons, the curators' decisions on the fields they answered, and their
+recognition (agreed values, grades and badges per project).
 
 The curators themselves are not named (their identity is theirs), nor other contributors."""
 
@@ -14,8 +15,19 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Sum
+
 from crowd.models import User
-from tasks.models import KnownAnswerCheck, Lease, Membership, Resolution, Transcription
+from tasks.models import (
+    AnswerTally,
+    Badge,
+    KnownAnswerCheck,
+    Lease,
+    Membership,
+    Resolution,
+    Transcription,
+)
+from worker.recognition import grade_of
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -32,6 +44,9 @@ def personal_data(user: User) -> dict[str, Any]:
             "display_name": user.display_name,
             "credit_me": user.credit_me,
             "preferred_language": user.preferred_language,
+            "rank_me": user.rank_me,
+            "profile_public": user.profile_public,
+            "profile_handle": user.profile_handle,
             "date_joined": _when(user.date_joined),
             "last_login": _when(user.last_login),
         },
@@ -80,7 +95,37 @@ def personal_data(user: User) -> dict[str, Any]:
             .values("task__project__slug", "task_id", "skip_reason", "skip_note", "created_at")
         ],
         "decisions_on_my_answers": list(_decisions(user)),
+        "recognition": _recognition(user),
     }
+
+
+def _recognition(user: User) -> list[dict[str, Any]]:
+    """Per project: agreed values, the grade they reach, the badges earned with their dates."""
+    sums = dict(
+        AnswerTally.objects.filter(user=user)
+        .order_by()
+        .values("project__slug")
+        .annotate(n=Sum("agreed"))
+        .values_list("project__slug", "n")
+    )
+    badges: dict[str, list[dict[str, Any]]] = {}
+    for slug, kind, detail, earned_at in (
+        Badge.objects.filter(user=user)
+        .order_by("earned_at", "pk")
+        .values_list("project__slug", "kind", "detail", "earned_at")
+    ):
+        badges.setdefault(slug, []).append(
+            {"badge": kind, "detail": detail, "earned_at": _when(earned_at)}
+        )
+    return [
+        {
+            "project": slug,
+            "agreed_values": int(sums.get(slug) or 0),
+            "grade": grade_of(int(sums.get(slug) or 0)).grade,
+            "badges": badges.get(slug, []),
+        }
+        for slug in sorted(set(sums) | set(badges))
+    ]
 
 
 def _transcriptions(user: User) -> Iterator[dict[str, Any]]:
@@ -202,6 +247,21 @@ def personal_data_zip(user: User) -> bytes:
                     *("project", "image", "practice", "values", "markers"),
                     *("fields_compared", "fields_matching", "sent_at"),
                 ],
+            ),
+        )
+        archive.writestr(
+            "recognition.csv",
+            _csv(data["recognition"], ["project", "agreed_values", "grade"]),
+        )
+        archive.writestr(
+            "badges.csv",
+            _csv(
+                [
+                    {"project": entry["project"], **badge}
+                    for entry in data["recognition"]
+                    for badge in entry["badges"]
+                ],
+                ["project", "badge", "detail", "earned_at"],
             ),
         )
         archive.writestr(
