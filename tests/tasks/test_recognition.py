@@ -287,7 +287,7 @@ def test_a_ranking_lists_only_volunteers_who_asked_and_counts_places_among_them(
     ]
     page = page_client().get(f"/projects/{project.slug}/ranking/").content.decode()
     assert "Jeanne Baret" in page
-    assert hidden.username not in page
+    assert str(hidden.username) not in page
     assert second.username in page
     table = page.split("<table")[1].split("</table>")[0]
     assert "<td>20</td>" not in table
@@ -396,14 +396,14 @@ def test_a_public_profile_shows_public_projects_grades_and_badges_and_nothing_pr
     assert f'data-profile-project="{project.slug}"' in page
     assert "First transcription" in page
     assert "Grade 1 of 6" in page
-    assert private.slug not in page
-    assert private.title_en not in page
-    assert person.email not in page
-    assert person.username not in page
+    assert str(private.slug) not in page
+    assert str(private.title_en) not in page
+    assert str(person.email) not in page
+    assert str(person.username) not in page
     # The same for a member of the private project: the page is the same for everyone.
     member = MembershipFactory(project=private).user
     assert (
-        private.slug
+        str(private.slug)
         not in page_client(member).get(f"/people/{person.profile_handle}/").content.decode()
     )
 
