@@ -498,3 +498,11 @@ def test_a_finished_project_still_shows_its_credits_and_ranking(project, image):
     project.save()
     page = page_client().get(f"/projects/{project.slug}/ranking/").content.decode()
     assert volunteer.username in page
+
+
+def test_leaving_the_ranking_takes_effect_at_once_though_the_sums_are_cached(project):
+    person = ranked(UserFactory())
+    tally(project, person, datetime.date(2025, 3, 1), 5)
+    assert [row["user_id"] for row in project_ranking(project=project)] == [person.pk]
+    opt_in(person)  # both choices off
+    assert project_ranking(project=project) == []
