@@ -149,10 +149,8 @@ def ranking_months(*, project: Project, limit: int = 24) -> list[date]:
         )
         return list(months)
 
-    months: list[date] = cache.get_or_set(
-        f"recognition:months:{project.pk}:{limit}", read, MONTHS_SECONDS
-    )
-    return months
+    months = cache.get_or_set(f"recognition:months:{project.pk}:{limit}", read, MONTHS_SECONDS)
+    return list(months or [])
 
 
 def _totals(project: Project, month: date | None) -> list[tuple[int, int]]:
@@ -175,10 +173,8 @@ def _totals(project: Project, month: date | None) -> list[tuple[int, int]]:
 
     if month is not None:
         return read()
-    totals: list[tuple[int, int]] = cache.get_or_set(
-        f"recognition:totals:{project.pk}", read, TOTALS_SECONDS
-    )
-    return totals
+    totals = cache.get_or_set(f"recognition:totals:{project.pk}", read, TOTALS_SECONDS)
+    return [(int(user_id), int(total)) for user_id, total in totals or []]
 
 
 def _listed(totals: list[tuple[int, int]], choice: str, limit: int) -> list[tuple[User, int]]:
