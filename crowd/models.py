@@ -29,6 +29,20 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True
     )
+    # Recognition, both off until the person turns them on (tasks.selectors.recognition).
+    rank_me = models.BooleanField(
+        _("show me in rankings"),
+        default=False,
+        help_text=_("List my display name and agreed values in the rankings of my projects."),
+    )
+    profile_public = models.BooleanField(
+        _("public profile"),
+        default=False,
+        help_text=_("Anyone may see my display name, projects and badges at my profile's address."),
+    )
+    # The public profile's address (/people/<handle>/): random, so that it tells nothing of the
+    # user name people sign in with. Made at the first opt-in, kept while the account lives.
+    profile_handle = models.CharField(max_length=16, unique=True, null=True, blank=True)
 
     # Set while a save changes the password or deactivates the account (crowd.signals).
     _credentials_changed: bool = False

@@ -158,8 +158,8 @@ account_closed = Signal()
 @transaction.atomic
 def account_delete(*, user: User, password: str) -> None:
     """Close the account for good, on its password. What identifies the person goes (user name,
-    address, display name, credits); the account row stays, inactive and unusable, because the
-    transcriptions stay: they are part of the projects' data, counted in every consensus and
+    address, display name, credits, rankings, public profile); the account row stays, inactive
+    and unusable, because the transcriptions stay: they are part of the projects' data, counted in every consensus and
     exported under the project's pseudonym, which never named anyone. Deactivation ends the
     account's leases, API tokens and sessions (crowd.signals, tasks.receivers)."""
     if not user.check_password(password):
@@ -169,6 +169,9 @@ def account_delete(*, user: User, password: str) -> None:
     user.display_name = ""
     user.first_name = user.last_name = ""
     user.credit_me = False
+    # Out of rankings, and the public profile's address is gone for good.
+    user.rank_me = user.profile_public = False
+    user.profile_handle = None
     user.email_verified = False
     user.is_active = False
     user.is_staff = user.is_superuser = False

@@ -43,6 +43,7 @@ urlpatterns = [
     path("projects/<slug:slug>/exports/", views_exports.project_exports, name="project-exports"),
     path("projects/<slug:slug>/training/", include("tasks.training_urls")),
     path("", include("tasks.notification_urls")),
+    path("", include("tasks.recognition_urls")),
     path("iiif/<slug:slug>/collection.json", views_iiif.iiif_collection, name="iiif-collection"),
     path(
         "iiif/<slug:slug>/batch-<int:batch_id>/manifest.json",

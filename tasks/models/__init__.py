@@ -19,6 +19,7 @@ from tasks.models.projects import (
     Template,
     Visibility,
 )
+from tasks.models.recognition import AnswerTally, Badge, BadgeKind
 from tasks.models.results import (
     FieldResult,
     FieldResultVersion,
@@ -41,9 +42,12 @@ from tasks.models.training import (
 from tasks.models.work import Lease, LeaseKind, LeaseState, Task, TaskState, Transcription
 
 __all__ = [
+    "AnswerTally",
     "AssignmentOrder",
     "AuditEntry",
     "AuditKind",
+    "Badge",
+    "BadgeKind",
     "Batch",
     "BatchFile",
     "BatchFileState",

@@ -1,6 +1,7 @@
 """Everything the platform keeps about one person, as they may download it: their account,
 their roles, every transcription and every answer on a known-answer image, the images they
-skipped with their reasons, and the curators' decisions on the fields they answered.
+skipped with their reasons, the curators' decisions on the fields they answered, and their
+recognition (agreed values, grades and badges per project).
 
 The curators themselves are not named (their identity is theirs), nor other contributors."""
 
@@ -14,8 +15,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Sum
+
 from crowd.models import User
 from tasks.models import (
+    AnswerTally,
+    Badge,
     KnownAnswerCheck,
     Lease,
     Membership,
@@ -25,6 +30,7 @@ from tasks.models import (
     Resolution,
     Transcription,
 )
+from worker.recognition import grade_of
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -41,6 +47,9 @@ def personal_data(user: User) -> dict[str, Any]:
             "display_name": user.display_name,
             "credit_me": user.credit_me,
             "preferred_language": user.preferred_language,
+            "rank_me": user.rank_me,
+            "profile_public": user.profile_public,
+            "profile_handle": user.profile_handle,
             "date_joined": _when(user.date_joined),
             "last_login": _when(user.last_login),
         },
@@ -114,6 +123,7 @@ def personal_data(user: User) -> dict[str, Any]:
             .order_by("published_at", "pk")
             .values("project__slug", "title", "body", "published_at")
         ],
+        "recognition": _recognition(user),
     }
 
 
@@ -122,6 +132,35 @@ def _notification_settings(user: User) -> dict[str, Any]:
     if found is None:
         return {"email": "off", "email_kinds": [], "chosen": False}
     return {"email": found.email, "email_kinds": found.email_kinds, "chosen": True}
+
+
+def _recognition(user: User) -> list[dict[str, Any]]:
+    """Per project: agreed values, the grade they reach, the badges earned with their dates."""
+    sums = dict(
+        AnswerTally.objects.filter(user=user)
+        .order_by()
+        .values("project__slug")
+        .annotate(n=Sum("agreed"))
+        .values_list("project__slug", "n")
+    )
+    badges: dict[str, list[dict[str, Any]]] = {}
+    for slug, kind, detail, earned_at in (
+        Badge.objects.filter(user=user)
+        .order_by("earned_at", "pk")
+        .values_list("project__slug", "kind", "detail", "earned_at")
+    ):
+        badges.setdefault(slug, []).append(
+            {"badge": kind, "detail": detail, "earned_at": _when(earned_at)}
+        )
+    return [
+        {
+            "project": slug,
+            "agreed_values": int(sums.get(slug) or 0),
+            "grade": grade_of(int(sums.get(slug) or 0)).grade,
+            "badges": badges.get(slug, []),
+        }
+        for slug in sorted(set(sums) | set(badges))
+    ]
 
 
 def _transcriptions(user: User) -> Iterator[dict[str, Any]]:
@@ -243,6 +282,21 @@ def personal_data_zip(user: User) -> bytes:
                     *("project", "image", "practice", "values", "markers"),
                     *("fields_compared", "fields_matching", "sent_at"),
                 ],
+            ),
+        )
+        archive.writestr(
+            "recognition.csv",
+            _csv(data["recognition"], ["project", "agreed_values", "grade"]),
+        )
+        archive.writestr(
+            "badges.csv",
+            _csv(
+                [
+                    {"project": entry["project"], **badge}
+                    for entry in data["recognition"]
+                    for badge in entry["badges"]
+                ],
+                ["project", "badge", "detail", "earned_at"],
             ),
         )
         archive.writestr(

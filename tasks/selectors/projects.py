@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from tasks.models import (
     Transcription,
 )
 from tasks.roles import Capability, may_review_projects, project_require
+from tasks.selectors.recognition import project_credited
 
 
 def project_for(user: AnyUser, slug: str, capability: Capability = Capability.VIEW) -> Project:
@@ -96,17 +97,9 @@ CREDITS_SHOWN = 100
 
 
 def project_credits(project: Project) -> list[tuple[str, int]]:
-    """The volunteers who asked to be credited (`credit_me`), with how many of their
-    transcriptions count in the project, the most first; closed accounts never appear."""
-    rows = (
-        Transcription.objects.filter(
-            project=project, void__isnull=True, user__credit_me=True, user__is_active=True
-        )
-        .values("user_id", "user__display_name", "user__username")
-        .annotate(n=Count("id"))
-        .order_by("-n", "user__username")[:CREDITS_SHOWN]
-    )
-    return [(row["user__display_name"] or row["user__username"], row["n"]) for row in rows]
+    """The volunteers who asked to be credited (`credit_me`), with their agreed values in the
+    project (tasks.selectors.recognition), the most first; closed accounts never appear."""
+    return project_credited(project=project, limit=CREDITS_SHOWN)
 
 
 def project_team(project: Project) -> list[tuple[str, str]]:

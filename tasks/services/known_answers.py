@@ -40,6 +40,7 @@ from tasks.models import (
 )
 from tasks.selectors.training import locked_for
 from tasks.services.progress import project_progress_request
+from tasks.services.recognition import badges_award
 from tasks.values import ValuesRejected, hides_characters, values_check
 from worker.consensus.check import answers_check
 from worker.consensus.model import UNASKED
@@ -308,6 +309,7 @@ def _check_record(
         _reliability_learn(
             project=project, user=user, compared=[(c.type, c.match) for c in compared]
         )
+        badges_award(project=project, user_ids=[user.pk], known=True)
     return Checked(check, created=True, feedback=_shows_feedback(check))
 
 

@@ -28,6 +28,7 @@ from tasks.models import (
 from tasks.models.results import ChangeCause
 from tasks.selectors.trust import proven_user_ids, unproven_weight
 from tasks.services.progress import project_progress_request
+from tasks.services.recognition import task_recognition_refresh
 from tasks.services.search import task_agreement, task_document_refresh
 from worker.consensus import (
     FieldOutcome,
@@ -95,8 +96,10 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     if nothing_to_do or task.state not in RECONCILABLE_STATES:
         task.save(update_fields=["reconcile_pending", "reconciled_at"])
         if not nothing_to_do:
-            # A settled image's answers may still change (a void, lifted): so do its words.
+            # A settled image's answers may still change (a void, lifted): so do its words,
+            # and what each answer earned.
             task_document_refresh(task=task, transcriptions=transcriptions)
+            task_recognition_refresh(task=task)
         return None
     project = task.project
     user_ids = {t.user_id for t in transcriptions}
@@ -142,6 +145,7 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     task_document_refresh(
         task=task, transcriptions=transcriptions, results=[(key, value) for key, value, *_ in rows]
     )
+    task_recognition_refresh(task=task)
     if changed or task.state != old_state:
         # Curators' pages follow reconciliations; everyone else hears the coalesced snapshot.
         event_send_on_commit(

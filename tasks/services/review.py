@@ -31,6 +31,7 @@ from tasks.models import (
 from tasks.models.results import ChangeCause
 from tasks.services.notifications import decision_notifications_create
 from tasks.services.progress import project_progress_request
+from tasks.services.recognition import task_recognition_refresh
 from tasks.services.reconcile import dispute_rank, project_policy
 from tasks.services.search import task_document_refresh, task_results_summary
 from tasks.values import ValuesRejected, values_check
@@ -255,6 +256,7 @@ def _record(
     _statuses, agreement = task_results_summary(task)
     Task.objects.filter(pk=task.pk).update(agreement=agreement, updated_at=timezone.now())
     task_document_refresh(task=task)
+    task_recognition_refresh(task=task)
     Resolution.objects.create(
         field_result=result,
         curator=curator,

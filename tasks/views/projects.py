@@ -46,6 +46,7 @@ from tasks.selectors.projects import (
     project_memberships,
     project_team,
 )
+from tasks.selectors.recognition import volunteer_standing
 from tasks.selectors.review import contributor_feedback, dispute_counts
 from tasks.selectors.training_summary import training_summary
 from tasks.services.members import membership_remove, membership_set
@@ -89,6 +90,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "credits": project_credits(project),
             "team": project_team(project),
             "activity": contributor_activity(project, request.user),
+            "standing": volunteer_standing(project=project, user=request.user),
             "live_messages": {
                 "connecting": _("Connecting to live updates…"),
                 "open": _("Live: counts update by themselves."),
