@@ -42,6 +42,7 @@ urlpatterns = [
     path("projects/<slug:slug>/settings/", pages.project_settings, name="project-settings"),
     path("projects/<slug:slug>/exports/", views_exports.project_exports, name="project-exports"),
     path("projects/<slug:slug>/training/", include("tasks.training_urls")),
+    path("projects/<slug:slug>/talk/", include("tasks.discussion_urls")),
     path("iiif/<slug:slug>/collection.json", views_iiif.iiif_collection, name="iiif-collection"),
     path(
         "iiif/<slug:slug>/batch-<int:batch_id>/manifest.json",

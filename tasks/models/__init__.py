@@ -1,5 +1,16 @@
 from tasks.models.audit import AuditEntry, AuditKind
 from tasks.models.batches import Batch, BatchFile, BatchFileState, BatchPurpose, BatchState
+from tasks.models.discussion import (
+    Comment,
+    CommentReport,
+    CommentTag,
+    FlagKind,
+    FlagState,
+    ImageFlag,
+    ReportReason,
+    Thread,
+    ThreadKind,
+)
 from tasks.models.exports import Export, ExportFormatChoice, ExportState
 from tasks.models.members import ContributorReliability, ContributorTrust, Membership, Role
 from tasks.models.moderation import ContributorVoid, ProjectBlock
@@ -42,6 +53,9 @@ __all__ = [
     "BatchFileState",
     "BatchPurpose",
     "BatchState",
+    "Comment",
+    "CommentReport",
+    "CommentTag",
     "ContributorReliability",
     "ContributorTrust",
     "ContributorVoid",
@@ -51,8 +65,11 @@ __all__ = [
     "FieldResult",
     "FieldResultVersion",
     "FieldStatus",
+    "FlagKind",
+    "FlagState",
     "GuideEntry",
     "GuideExample",
+    "ImageFlag",
     "KnownAnswer",
     "KnownAnswerCheck",
     "KnownAnswerSource",
@@ -65,6 +82,7 @@ __all__ = [
     "ProjectBlock",
     "ProjectReviewEntry",
     "ProjectStatus",
+    "ReportReason",
     "Resolution",
     "ResolutionDecision",
     "ResolutionReason",
@@ -76,6 +94,8 @@ __all__ = [
     "TaskDocument",
     "TaskState",
     "Template",
+    "Thread",
+    "ThreadKind",
     "Transcription",
     "TutorialStep",
     "Visibility",
