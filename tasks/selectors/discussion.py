@@ -16,6 +16,7 @@ does not give its genus away either.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -209,21 +210,22 @@ def tag_page(reader: Reader, tag: str, *, limit: int = 200) -> TagPage:
     tagged = CommentTag.objects.filter(project=reader.project, tag=tag, comment__hidden_at=None)
     image_tags = tagged.filter(comment__thread__kind=ThreadKind.IMAGE)
     if not reader.may_moderate:
-        answered = Q(comment__thread__task__state__in=COLLECTING_STATES) & ~(
+        user_id = reader.user_id or 0  # signed out: answered nothing, wrote nothing
+        withheld = Q(comment__thread__task__state__in=COLLECTING_STATES) & ~(
             Q(comment__by_staff=True)
-            | Q(comment__author_id=reader.user_id)
+            | Q(comment__author_id=user_id)
             | Exists(
                 Transcription.objects.filter(
-                    task=OuterRef("comment__thread__task"), user_id=reader.user_id
+                    task=OuterRef("comment__thread__task"), user_id=user_id
                 )
             )
             | Exists(
                 KnownAnswerCheck.objects.filter(
-                    task=OuterRef("comment__thread__task"), user_id=reader.user_id
+                    task=OuterRef("comment__thread__task"), user_id=user_id
                 )
             )
         )
-        image_tags = image_tags.exclude(answered)
+        image_tags = image_tags.exclude(withheld)
     task_ids = image_tags.values("comment__thread__task")
     images = list(
         Task.objects.filter(pk__in=task_ids)
@@ -249,7 +251,7 @@ class FlagGroup:
         return str(FlagKind(self.kind).label)
 
 
-def moderation_lists(project: Project) -> tuple[list[Comment], list[FlagGroup]]:
+def moderation_lists(project: Project) -> tuple[list[Any], list[FlagGroup]]:
     """What waits for the project's curators: reported comments (most reported first) and open
     flags on images, by image and kind."""
     open_reports = CommentReport.objects.filter(settled_at__isnull=True)

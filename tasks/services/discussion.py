@@ -283,12 +283,8 @@ def _locked(comment: Comment) -> Comment:
     return Comment.objects.select_for_update().select_related("thread").get(pk=comment.pk)
 
 
-def _changed(comment: Comment, event: str = "comment.changed") -> None:
-    event_send_on_commit(
-        project_group(comment.project_id),
-        event,
-        {"thread": comment.thread_id, "comment": comment.pk},
-    )
+def _ids(comment: Comment) -> dict[str, int]:
+    return {"thread": comment.thread_id, "comment": comment.pk}
 
 
 @transaction.atomic
@@ -308,7 +304,7 @@ def comment_hide(*, actor: User, comment: Comment, reason: str) -> Comment:
     CommentReport.objects.filter(comment=comment, settled_at__isnull=True).update(
         settled_at=now, settled_by=actor
     )
-    _changed(comment, "comment.hidden")
+    event_send_on_commit(project_group(comment.project_id), "comment.hidden", _ids(comment))
     return comment
 
 
@@ -322,7 +318,7 @@ def comment_unhide(*, actor: User, comment: Comment) -> Comment:
     comment.hidden_at, comment.hidden_by, comment.hidden_reason = None, None, ""
     comment.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
     Thread.objects.filter(pk=comment.thread_id).update(comment_count=F("comment_count") + 1)
-    _changed(comment)
+    event_send_on_commit(project_group(comment.project_id), "comment.changed", _ids(comment))
     return comment
 
 
@@ -334,7 +330,7 @@ def comment_pin(*, actor: User, comment: Comment, pinned: bool) -> Comment:
     if comment.pinned != pinned:
         comment.pinned = pinned
         comment.save(update_fields=["pinned"])
-        _changed(comment)
+        event_send_on_commit(project_group(comment.project_id), "comment.changed", _ids(comment))
     return comment
 
 
