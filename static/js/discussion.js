@@ -181,6 +181,8 @@ export function discussionThread(section) {
 
   const bound = {section, refresh, remove, matches};
   threads.add(bound);
+  const socket = sockets.get(section.dataset.project);
+  if (socket) section.dataset.live = socket.state;
   listen(section.dataset.project);
   return {
     ...bound,
@@ -192,15 +194,23 @@ export function discussionThread(section) {
 
 function listen(slug) {
   if (sockets.has(slug)) return;
+  const entry = {state: "connecting"};
+  sockets.set(slug, entry);
   const mine = (event) => [...threads].filter((thread) => thread.section.dataset.project === slug && thread.matches(event));
-  sockets.set(
-    slug,
-    connectLive(`/ws/projects/${slug}/`, {
+  entry.live = connectLive(
+    `/ws/projects/${slug}/`,
+    {
       "comment.posted": (event) => mine(event).forEach((thread) => thread.refresh(event.comment, {announce: true})),
       "comment.changed": (event) => mine(event).forEach((thread) => thread.refresh(event.comment)),
       // Curators and the author still see it, marked: the server says what each one reads.
       "comment.hidden": (event) => mine(event).forEach((thread) => thread.refresh(event.comment)),
-    }),
+    }, {
+      // Settled on each section: "open" once the socket listens (for tests and the curious).
+      onState: (state) => {
+        entry.state = state;
+        for (const thread of threads) if (thread.section.dataset.project === slug) thread.section.dataset.live = state;
+      },
+    },
   );
 }
 
