@@ -558,6 +558,18 @@ try:
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
 
+# --- Discussion: what one person may post (tasks.services.discussion) ---------------------------
+try:
+    # Comments and new topics per person and hour; reports and flags likewise.
+    DISCUSSION_COMMENTS_PER_HOUR = env.number("DISCUSSION_COMMENTS_PER_HOUR", default=30, minimum=1)
+    DISCUSSION_REPORTS_PER_HOUR = env.number("DISCUSSION_REPORTS_PER_HOUR", default=20, minimum=1)
+    DISCUSSION_FLAGS_PER_HOUR = env.number("DISCUSSION_FLAGS_PER_HOUR", default=60, minimum=1)
+    # Links and @names in one comment: more is how spam and pile-ons look.
+    DISCUSSION_MAX_LINKS = env.number("DISCUSSION_MAX_LINKS", default=10, minimum=0)
+    DISCUSSION_MAX_MENTIONS = env.number("DISCUSSION_MAX_MENTIONS", default=10, minimum=0)
+except ConfigError as error:
+    raise ImproperlyConfigured(str(error)) from error
+
 # --- Media and security headers -------------------------------------------------------------
 # Every page and API answer carries a Content-Security-Policy: scripts, styles, images and
 # connections from this site only, no inline script or style, no plugin, never framed. Media

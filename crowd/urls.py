@@ -44,6 +44,7 @@ urlpatterns = [
     path("projects/<slug:slug>/training/", include("tasks.training_urls")),
     path("", include("tasks.notification_urls")),
     path("", include("tasks.recognition_urls")),
+    path("projects/<slug:slug>/talk/", include("tasks.discussion_urls")),
     path("iiif/<slug:slug>/collection.json", views_iiif.iiif_collection, name="iiif-collection"),
     path(
         "iiif/<slug:slug>/batch-<int:batch_id>/manifest.json",

@@ -81,6 +81,10 @@ EVENTS: dict[str, EventType] = {
             "error",
             "download",
         ),
+        # Ids only: browsers fetch the comment through a view that applies the reading rules.
+        _event("comment.posted", "project", "thread", "task", "comment"),
+        _event("comment.hidden", "project", "thread", "comment"),
+        _event("comment.changed", "project", "thread", "comment"),
         _event("presence", "task", "task", "working"),
         _event("pong", "socket"),
         _event("watch.refused", "socket", "lease"),

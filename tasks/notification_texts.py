@@ -42,18 +42,29 @@ def notification_text(notification: Notification) -> str:
     project = notification.project.title if notification.project is not None else ""
     actor = notification.actor.public_name if notification.actor is not None else _("Someone")
     kind = notification.kind
-    if kind == NotificationKind.REPLY:
-        return _("%(name)s replied to you in %(project)s: “%(excerpt)s”") % {
-            "name": actor,
-            "project": project,
-            "excerpt": excerpt(str(payload.get("excerpt", ""))),
-        }
-    if kind == NotificationKind.MENTION:
-        return _("%(name)s mentioned you in %(project)s: “%(excerpt)s”") % {
-            "name": actor,
-            "project": project,
-            "excerpt": excerpt(str(payload.get("excerpt", ""))),
-        }
+    if kind in (NotificationKind.REPLY, NotificationKind.MENTION):
+        quoted = excerpt(str(payload.get("excerpt", "")))
+        names = {"name": actor, "project": project, "excerpt": quoted}
+        if not quoted:
+            # A comment on an image the reader has not answered yet: not quoted (independence).
+            if kind == NotificationKind.REPLY:
+                return (
+                    _(
+                        "%(name)s replied to you in %(project)s; the comment opens once you have "
+                        "answered the image."
+                    )
+                    % names
+                )
+            return (
+                _(
+                    "%(name)s mentioned you in %(project)s; the comment opens once you have "
+                    "answered the image."
+                )
+                % names
+            )
+        if kind == NotificationKind.REPLY:
+            return _("%(name)s replied to you in %(project)s: “%(excerpt)s”") % names
+        return _("%(name)s mentioned you in %(project)s: “%(excerpt)s”") % names
     if kind == NotificationKind.DECISION:
         kept, changed = _number(payload, "kept"), _number(payload, "changed")
         settled = ngettext(

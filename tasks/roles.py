@@ -33,12 +33,17 @@ class Capability(StrEnum):
     CONTRIBUTE = "contribute"  # ask for tasks and submit transcriptions
     CURATE = "curate"  # see every answer, settle disputes
     MANAGE = "manage"  # edit settings and template, upload batches, manage members
+    # post comments, report them, flag images (tasks.selectors.discussion); on paused and
+    # finished projects too: the discussion outlives the transcription
+    DISCUSS = "discuss"
 
 
 _ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.LEAD: frozenset(Capability),
-    Role.CURATOR: frozenset({Capability.VIEW, Capability.CONTRIBUTE, Capability.CURATE}),
-    Role.CONTRIBUTOR: frozenset({Capability.VIEW, Capability.CONTRIBUTE}),
+    Role.CURATOR: frozenset(
+        {Capability.VIEW, Capability.CONTRIBUTE, Capability.CURATE, Capability.DISCUSS}
+    ),
+    Role.CONTRIBUTOR: frozenset({Capability.VIEW, Capability.CONTRIBUTE, Capability.DISCUSS}),
 }
 
 
@@ -64,7 +69,7 @@ def project_capabilities(
     if project.archived:
         # Archived (a deletion): kept for staff to read or restore, closed to everyone else.
         if user.is_authenticated and user.is_superuser:
-            return frozenset(set(Capability) - {Capability.CONTRIBUTE})
+            return frozenset(set(Capability) - {Capability.CONTRIBUTE, Capability.DISCUSS})
         if user.is_authenticated and user.is_staff:
             return frozenset({Capability.VIEW})
         return frozenset()
@@ -88,7 +93,7 @@ def project_capabilities(
         ):
             granted.add(Capability.VIEW)
             if user.is_authenticated and not _waits_for_email(user):
-                granted.add(Capability.CONTRIBUTE)
+                granted.update((Capability.CONTRIBUTE, Capability.DISCUSS))
     if project.status != ProjectStatus.ACTIVE:
         granted.discard(Capability.CONTRIBUTE)
     return frozenset(granted)
@@ -201,6 +206,7 @@ def _capability_refusal(capability: Capability) -> str:
         Capability.CONTRIBUTE: _("This project is not open to your contributions."),
         Capability.CURATE: _("Only the project's curators and leads may do this."),
         Capability.MANAGE: _("Only the project's leads may do this."),
+        Capability.DISCUSS: _("You cannot take part in this project's discussion."),
     }
     return messages[capability]
 

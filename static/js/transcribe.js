@@ -13,6 +13,7 @@ import {createViewer} from "./lib/viewer.js";
 import {followVisualViewport} from "./lib/visual.js";
 import {draftLoad, draftRemove, draftSave, draftsPrune} from "./transcribe/drafts.js";
 import {feedbackPanel} from "./transcribe/feedback.js";
+import {discussionPanel} from "./transcribe/discussion.js";
 import {buildForm} from "./transcribe/form.js";
 import {guidePanel} from "./transcribe/guide.js";
 import {keptPanel} from "./transcribe/kept.js";
@@ -133,6 +134,8 @@ function start(root) {
     $("[data-finished]").hidden = true;
     $("[data-level-needed]").hidden = true;
     viewer.open(task);
+    if (discussionButton) discussionButton.disabled = false;
+    discussion?.follow(task.id);
     if (outbox.has(task.id)) {
       setState("offline");
       say(t("offlineSaved"), "warning");
@@ -252,6 +255,22 @@ function start(root) {
       // Counts are a courtesy; they catch up after the next submission.
     }
   }
+
+  // --- Discussion of the image on screen (not on practice images) -------------------------
+  const discussionButton = $("[data-action=discussion]");
+  const discussionAside = document.getElementById("discussion-panel");
+  const discussion = discussionAside
+    ? discussionPanel(discussionAside, {
+        slug,
+        toggle: (open) => discussionButton.setAttribute("aria-expanded", String(open)),
+      })
+    : null;
+  function toggleDiscussion() {
+    if (!discussion || !current) return;
+    if (discussion.isOpen) discussion.close();
+    else discussion.open(current.task.id);
+  }
+  discussionButton?.addEventListener("click", toggleDiscussion);
 
   // --- Submitting ---------------------------------------------------------------------------
   const kept = keptPanel($("[data-kept]"));
@@ -400,9 +419,15 @@ function start(root) {
       help: openHelp,
       guide: toggleGuide,
       tutorial: () => tutorial.open(),
+      discussion: toggleDiscussion,
       dismissFeedback: () => feedback.dismiss(),
     },
-    {paused: () => Boolean(document.querySelector("dialog[open]")), table: TRANSCRIBE_SHORTCUTS},
+    {
+      // In the discussion panel, keys type a comment: the panel closes itself (Escape, Alt+D).
+      paused: () =>
+        Boolean(document.querySelector("dialog[open]")) || Boolean(discussion?.contains(document.activeElement)),
+      table: TRANSCRIBE_SHORTCUTS,
+    },
   );
   $("[data-form]").addEventListener("submit", (event) => {
     event.preventDefault();

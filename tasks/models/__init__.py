@@ -1,5 +1,16 @@
 from tasks.models.audit import AuditEntry, AuditKind
 from tasks.models.batches import Batch, BatchFile, BatchFileState, BatchPurpose, BatchState
+from tasks.models.discussion import (
+    Comment,
+    CommentReport,
+    CommentTag,
+    FlagKind,
+    FlagState,
+    ImageFlag,
+    ReportReason,
+    Thread,
+    ThreadKind,
+)
 from tasks.models.exports import Export, ExportFormatChoice, ExportState
 from tasks.models.members import ContributorReliability, ContributorTrust, Membership, Role
 from tasks.models.moderation import ContributorVoid, ProjectBlock
@@ -53,6 +64,9 @@ __all__ = [
     "BatchFileState",
     "BatchPurpose",
     "BatchState",
+    "Comment",
+    "CommentReport",
+    "CommentTag",
     "ContributorReliability",
     "ContributorTrust",
     "ContributorVoid",
@@ -63,8 +77,11 @@ __all__ = [
     "FieldResult",
     "FieldResultVersion",
     "FieldStatus",
+    "FlagKind",
+    "FlagState",
     "GuideEntry",
     "GuideExample",
+    "ImageFlag",
     "KnownAnswer",
     "KnownAnswerCheck",
     "KnownAnswerSource",
@@ -81,6 +98,7 @@ __all__ = [
     "ProjectBlock",
     "ProjectReviewEntry",
     "ProjectStatus",
+    "ReportReason",
     "Resolution",
     "ResolutionDecision",
     "ResolutionReason",
@@ -92,6 +110,8 @@ __all__ = [
     "TaskDocument",
     "TaskState",
     "Template",
+    "Thread",
+    "ThreadKind",
     "Transcription",
     "TutorialStep",
     "Visibility",

@@ -1,6 +1,7 @@
 """Everything the platform keeps about one person, as they may download it: their account,
 their roles, every transcription and every answer on a known-answer image, the images they
-skipped with their reasons, the curators' decisions on the fields they answered, and their
+skipped with their reasons, the curators' decisions on the fields they answered, what they
+wrote, reported and flagged in discussions, their notifications and news, and their
 recognition (agreed values, grades and badges per project).
 
 The curators themselves are not named (their identity is theirs), nor other contributors."""
@@ -21,6 +22,9 @@ from crowd.models import User
 from tasks.models import (
     AnswerTally,
     Badge,
+    Comment,
+    CommentReport,
+    ImageFlag,
     KnownAnswerCheck,
     Lease,
     Membership,
@@ -124,6 +128,31 @@ def personal_data(user: User) -> dict[str, Any]:
             .values("project__slug", "title", "body", "published_at")
         ],
         "recognition": _recognition(user),
+        "comments": list(_comments(user)),
+        "reports": [
+            {
+                "project": row["comment__project__slug"],
+                "comment": row["comment_id"],
+                "reason": row["reason"],
+                "note": row["note"],
+                "at": _when(row["created_at"]),
+            }
+            for row in CommentReport.objects.filter(user=user)
+            .order_by("created_at")
+            .values("comment__project__slug", "comment_id", "reason", "note", "created_at")
+        ],
+        "flags": [
+            {
+                "project": row["project__slug"],
+                "image": row["task_id"],
+                "flag": row["kind"],
+                "state": row["state"],
+                "at": _when(row["created_at"]),
+            }
+            for row in ImageFlag.objects.filter(user=user)
+            .order_by("created_at")
+            .values("project__slug", "task_id", "kind", "state", "created_at")
+        ],
     }
 
 
@@ -161,6 +190,37 @@ def _recognition(user: User) -> list[dict[str, Any]]:
         }
         for slug in sorted(set(sums) | set(badges))
     ]
+
+
+def _comments(user: User) -> Iterator[dict[str, Any]]:
+    """What the person wrote in discussions, as they wrote it (the Markdown source)."""
+    rows = (
+        Comment.objects.filter(author=user)
+        .order_by("created_at", "pk")
+        .values(
+            "pk",
+            "project__slug",
+            "thread__task_id",
+            "thread__title",
+            "reply_to_id",
+            "body",
+            "created_at",
+            "hidden_at",
+            "hidden_reason",
+        )
+    )
+    for row in rows.iterator():
+        yield {
+            "id": row["pk"],
+            "project": row["project__slug"],
+            "image": row["thread__task_id"],
+            "topic": row["thread__title"],
+            "reply_to": row["reply_to_id"],
+            "body": row["body"],
+            "posted_at": _when(row["created_at"]),
+            "hidden_at": _when(row["hidden_at"]),
+            "hidden_reason": row["hidden_reason"],
+        }
 
 
 def _transcriptions(user: User) -> Iterator[dict[str, Any]]:
@@ -322,5 +382,21 @@ def personal_data_zip(user: User) -> bytes:
         archive.writestr(
             "news_posted.csv",
             _csv(data["news_posted"], ["project", "title", "text", "published_at"]),
+        )
+        archive.writestr(
+            "comments.csv",
+            _csv(
+                data["comments"],
+                [
+                    *("id", "project", "image", "topic", "reply_to", "body"),
+                    *("posted_at", "hidden_at", "hidden_reason"),
+                ],
+            ),
+        )
+        archive.writestr(
+            "reports.csv", _csv(data["reports"], ["project", "comment", "reason", "note", "at"])
+        )
+        archive.writestr(
+            "flags.csv", _csv(data["flags"], ["project", "image", "flag", "state", "at"])
         )
     return buffer.getvalue()

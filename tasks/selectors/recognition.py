@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from crowd.models import User
 from crowd.users import AnyUser
 from tasks.models import AnswerTally, Badge, BadgeKind, Project, Transcription
+from tasks.models.discussion import FlagKind, FlagState, ImageFlag
 from tasks.roles import projects_visible_to
 from worker.recognition import GRADE_THRESHOLDS, MASTERY_ACCURACY, MASTERY_COMPARED, grade_of
 
@@ -66,9 +67,20 @@ RANKING_SHOWN = 50
 
 
 def flags_confirmed_counts(*, project: Project, user_ids: Iterable[int]) -> dict[int, int]:
-    """Per volunteer, images they flagged that a curator confirmed interesting. Image flags are
-    not part of the platform yet: nobody has any, so the badge waits for them."""
-    return {}
+    """Per volunteer, images they flagged "interesting" that a curator confirmed."""
+    rows = (
+        ImageFlag.objects.filter(
+            project=project,
+            user_id__in=list(user_ids),
+            kind=FlagKind.INTERESTING,
+            state=FlagState.CONFIRMED,
+        )
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values_list("user_id", "n")
+    )
+    return dict(rows)
 
 
 def agreed_values(*, project: Project, user_id: int) -> int:

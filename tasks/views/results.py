@@ -16,6 +16,7 @@ from tasks.roles import Capability, project_capabilities
 from tasks.selectors.projects import project_for
 from tasks.selectors.results_browser import COUNT_LIMIT, results_page, results_table
 from tasks.selectors.results_image import image_view, task_of_project
+from tasks.views.discussion import image_discussion_fragment
 
 
 def _browsing(request: HttpRequest, slug: str) -> tuple[Project, bool]:
@@ -92,7 +93,6 @@ def task_results(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
             # The results page the reader came from, when it is one (never another address).
             "back": back if back.startswith("?") and len(back) <= 2000 else "",
             "may_review": task.state not in (TaskState.REFERENCE, TaskState.WITHDRAWN),
-            # Where a discussion of the image will go: nothing yet.
-            "discussion": None,
+            "discussion": image_discussion_fragment(request, project, task),
         },
     )

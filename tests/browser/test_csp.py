@@ -52,6 +52,8 @@ def test_no_page_of_the_platform_is_blocked_by_its_content_security_policy(site,
         f"/projects/{PROJECT}/exports/",
         f"/projects/{PROJECT}/results/",
         f"/projects/{PROJECT}/results/?view=grid",
+        f"/projects/{PROJECT}/talk/",
+        f"/projects/{PROJECT}/talk/moderation/",
     ):
         page.goto(f"{site.base_url}{path}")
         page.wait_for_load_state("networkidle")

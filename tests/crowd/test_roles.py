@@ -10,25 +10,26 @@ from tasks.roles import Capability, project_capabilities
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 V, C, R, M = Capability.VIEW, Capability.CONTRIBUTE, Capability.CURATE, Capability.MANAGE
+D = Capability.DISCUSS  # the discussion stays open on paused and finished projects
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("visibility", "status", "role", "expected"),
     [
-        ("public", "active", None, {V, C}),
-        ("public", "active", Role.CONTRIBUTOR, {V, C}),
-        ("public", "active", Role.CURATOR, {V, C, R}),
-        ("public", "active", Role.LEAD, {V, C, R, M}),
-        ("public", "paused", None, {V}),
-        ("public", "finished", Role.CONTRIBUTOR, {V}),
+        ("public", "active", None, {V, C, D}),
+        ("public", "active", Role.CONTRIBUTOR, {V, C, D}),
+        ("public", "active", Role.CURATOR, {V, C, R, D}),
+        ("public", "active", Role.LEAD, {V, C, R, M, D}),
+        ("public", "paused", None, {V, D}),
+        ("public", "finished", Role.CONTRIBUTOR, {V, D}),
         ("public", "draft", None, set()),
         ("public", "draft", Role.CONTRIBUTOR, set()),
-        ("public", "draft", Role.CURATOR, {R, V}),
-        ("public", "draft", Role.LEAD, {V, R, M}),
+        ("public", "draft", Role.CURATOR, {R, V, D}),
+        ("public", "draft", Role.LEAD, {V, R, M, D}),
         ("members", "active", None, set()),
-        ("members", "active", Role.CONTRIBUTOR, {V, C}),
-        ("members", "active", Role.CURATOR, {V, C, R}),
+        ("members", "active", Role.CONTRIBUTOR, {V, C, D}),
+        ("members", "active", Role.CURATOR, {V, C, R, D}),
     ],
 )
 def test_capabilities_follow_role_visibility_and_status(visibility, status, role, expected):
@@ -62,4 +63,5 @@ def test_superusers_may_do_everything_but_contribute_to_a_closed_project():
         V,
         R,
         M,
+        D,
     }

@@ -27,7 +27,7 @@ def test_the_project_list_shows_visible_projects_with_progress_counts(api, proje
 
 def test_project_detail_tells_the_requester_what_they_may_do(api, project, curator):
     body = as_user(api, curator).get(f"/api/projects/{project.slug}/").json()
-    assert body["capabilities"] == ["contribute", "curate", "view"]
+    assert body["capabilities"] == ["contribute", "curate", "discuss", "view"]
 
 
 def test_a_members_only_project_is_404_with_an_error_body_for_outsiders(api, outsider):
@@ -176,6 +176,7 @@ def test_creating_a_project_through_the_api(api, outsider):
     assert response.status_code == 201
     assert response.json()["capabilities"] == [
         "curate",
+        "discuss",
         "manage",
         "view",
     ]  # a draft: nobody contributes yet

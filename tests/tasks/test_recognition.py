@@ -257,18 +257,6 @@ def test_a_field_type_below_the_accuracy_bar_is_not_mastered(project):
     assert ("field_type_mastered", "date") not in badges(volunteer, project)  # 80 %
 
 
-def test_a_confirmed_flag_earns_its_badge_once_flags_are_counted(project, monkeypatch):
-    volunteer = UserFactory()
-    badges_award(project=project, user_ids=[volunteer.pk])
-    assert ("flag_confirmed", "") not in badges(volunteer, project)  # no flags yet
-    monkeypatch.setattr(
-        "tasks.services.recognition.flags_confirmed_counts",
-        lambda *, project, user_ids: {volunteer.pk: 1},
-    )
-    badges_award(project=project, user_ids=[volunteer.pk])
-    assert ("flag_confirmed", "") in badges(volunteer, project)
-
-
 # --- Rankings ---
 
 

@@ -275,8 +275,9 @@ def test_the_image_page_shows_answers_history_explanations_and_the_review_link(
     assert reverse("task-review", args=[project.slug, oak.pk]) in content
     # Back to the very results the reader came from.
     assert f'href="{results_url(project)}?q=quercus"' in content
-    # The discussion's place is there, empty.
-    assert "data-discussion" not in content
+    # The image's discussion follows, open to the curator, with its form.
+    assert "data-discussion" in content
+    assert reverse("discussion-image", args=[project.slug, oak.pk]) in content
 
 
 def test_the_image_page_back_link_never_leaves_the_results(project, oak, lead):

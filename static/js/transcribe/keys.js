@@ -19,6 +19,7 @@ export const TRANSCRIBE_SHORTCUTS = [
   ["focusForm", "scFocusForm", ["Alt+2"]],
   ["guide", "scGuide", ["Alt+G"]],
   ["tutorial", "scTutorial", ["Alt+T"]],
+  ["discussion", "scDiscussion", ["Alt+D"]],
   ["dismissFeedback", "scDismissFeedback", ["Alt+O"]],
   [null, "scPan", ["←", "↑", "→", "↓"]],
   ["help", "scHelp", ["?"]],
