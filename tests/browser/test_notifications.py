@@ -132,3 +132,89 @@ def test_a_volunteer_sees_a_curators_decision_arrive_live_and_receives_it_by_ema
         assert "/notifications/unsubscribe/" in text
     finally:
         context.close()
+
+
+def test_a_curators_answer_to_a_volunteers_question_reaches_them_live_and_by_email(
+    mail_site, browser
+):
+    """The discussion and the notifications together: a volunteer asks from the transcription
+    page, naming the curator; the curator, on the image's thread, sees the question arrive,
+    is told of the mention, and answers; the volunteer's counter rises on the transcription
+    page and the answer arrives by e-mail."""
+    site, sink = mail_site
+    volunteer_name = "contributor2"
+    herbarium = "demo-herbarium"
+    volunteer_context = desktop_context(browser)
+    curator_context = desktop_context(browser)
+    try:
+        volunteer = sign_in(site, volunteer_context, volunteer_name, "/accounts/profile/")
+        settings = volunteer.locator("[data-notification-settings]")
+        settings.locator("input[name=email][value=immediate]").check()
+        settings.get_by_role("button").click()
+        expect(
+            volunteer.locator("[data-notification-settings] input[value=immediate]")
+        ).to_be_checked()
+
+        volunteer.goto(f"{site.base_url}/projects/{herbarium}/transcribe/")
+        root = volunteer.locator("[data-transcribe]")
+        expect(root).to_have_attribute("data-state", "ready")
+        task_id = root.get_attribute("data-task-id")
+        expect(volunteer.locator("[data-notifications-link]")).to_have_attribute(
+            "data-live", "open"
+        )
+
+        curator = sign_in(
+            site, curator_context, "curator", f"/projects/{herbarium}/talk/images/{task_id}/"
+        )
+        curator_thread = curator.locator("[data-discussion]")
+        expect(curator_thread).to_have_attribute("data-live", "open")
+        expect(curator.locator("[data-notifications-link]")).to_have_attribute("data-live", "open")
+
+        # The question, by keyboard from the transcription page, naming the curator.
+        volunteer.keyboard.press("Alt+D")
+        thread = volunteer.locator("[data-discussion-panel] [data-discussion]")
+        expect(thread).to_have_attribute("data-live", "open")
+        thread.locator("[data-comment-body-input]").focus()
+        volunteer.keyboard.type("Is the collector's name Boivin or Bovin? @curator")
+        volunteer.keyboard.press("Control+Enter")
+        expect(thread.locator("[data-comment]")).to_have_count(1)
+
+        # The curator sees it arrive, and the mention raises their counter, live.
+        question = curator_thread.locator("[data-comment]")
+        expect(question).to_contain_text("Boivin or Bovin")
+        expect(curator.locator("[data-notifications-count]")).to_have_text("1")
+
+        # The curator answers the question.
+        question.locator("[data-reply]").click()
+        curator.keyboard.type("Boivin: the stamp of the herbarium says so.")
+        curator.keyboard.press("Control+Enter")
+        expect(curator_thread.locator("[data-comment]")).to_have_count(2)
+
+        # The volunteer, still on the transcription page, sees the answer and the counter rise.
+        expect(thread.locator("[data-comment]").nth(1)).to_contain_text("stamp of the herbarium")
+        expect(volunteer.locator("[data-notifications-count]")).to_have_text("1")
+
+        # And receives the reply by e-mail, quoted (the team's comments are open to everyone).
+        message = sink.wait_for(f"{volunteer_name}@example.org")
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        assert "stamp of the herbarium" in text
+        assert f"/projects/{herbarium}/talk/images/{task_id}/#comment-" in text
+
+        # The curator's list names the mention, which leads to the question.
+        curator.goto(f"{site.base_url}/notifications/")
+        mention = curator.locator("[data-notification][data-kind=mention]")
+        expect(mention).to_have_count(1)
+        mention.locator("[data-open]").focus()
+        curator.keyboard.press("Enter")
+        expect(curator).to_have_url(re.compile(rf"/talk/images/{task_id}/"))
+        expect(curator.locator("[data-comment]").first).to_contain_text("Boivin or Bovin")
+
+        # The volunteer leaves the image to others.
+        thread.locator("[data-comment-body-input]").focus()
+        volunteer.keyboard.press("Escape")
+        volunteer.keyboard.press("Alt+K")
+        volunteer.locator("[data-skip-dialog] button[value=skip]").click()
+        expect(root).not_to_have_attribute("data-task-id", task_id)
+    finally:
+        volunteer_context.close()
+        curator_context.close()
