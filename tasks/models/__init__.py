@@ -12,6 +12,7 @@ from tasks.models.projects import (
     Template,
     Visibility,
 )
+from tasks.models.readings import ImageReading, MachineReliability, ReadingStatus
 from tasks.models.results import (
     FieldResult,
     FieldResultVersion,
@@ -53,6 +54,7 @@ __all__ = [
     "FieldStatus",
     "GuideEntry",
     "GuideExample",
+    "ImageReading",
     "KnownAnswer",
     "KnownAnswerCheck",
     "KnownAnswerSource",
@@ -60,11 +62,13 @@ __all__ = [
     "Lease",
     "LeaseKind",
     "LeaseState",
+    "MachineReliability",
     "Membership",
     "Project",
     "ProjectBlock",
     "ProjectReviewEntry",
     "ProjectStatus",
+    "ReadingStatus",
     "Resolution",
     "ResolutionDecision",
     "ResolutionReason",

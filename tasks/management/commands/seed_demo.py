@@ -36,6 +36,7 @@ from tasks.services.leases import lease_grant, lease_release
 from tasks.services.members import membership_set
 from tasks.services.progress import project_progress_request
 from tasks.services.projects import project_create
+from tasks.services.readings import project_readings_read_here
 from tasks.services.submissions import answer_submit
 from tasks.values import ValuesRejected
 from worker.demo import DemoItem, iter_herbarium_items, iter_reference_items
@@ -99,6 +100,12 @@ class Command(BaseCommand):
             truths: dict[str, dict[str, str]] = {}
             added = self._images(project, spec["generate"](count=images, seed=1), truths=truths)
             self.stdout.write(f"{project.slug}: {added} new images, {project.tasks.count()} in all")
+            # Read before the simulated volunteers come, so that the machine votes with them.
+            read = project_readings_read_here(project=project)
+            self.stdout.write(
+                f"{project.slug}: {read.done} images read by OCR, {read.failed} failed "
+                f"({read.seconds:.1f} s)"
+            )
             if transcriptions:
                 made = self._simulate(project, truths, users)
                 self.stdout.write(f"{project.slug}: {made} simulated transcriptions")
@@ -155,6 +162,8 @@ class Command(BaseCommand):
             status=ProjectStatus.ACTIVE,
             # A low maximum lets the demo show disputes after a few simulated transcriptions.
             redundancy_max=3,
+            # Printed labels and typed cards: what OCR reads well.
+            machine_reading=True,
         )
 
     def _training(
