@@ -16,6 +16,7 @@ import {feedbackPanel} from "./transcribe/feedback.js";
 import {buildForm} from "./transcribe/form.js";
 import {guidePanel} from "./transcribe/guide.js";
 import {keptPanel} from "./transcribe/kept.js";
+import {machineLayer} from "./transcribe/machine.js";
 import {TRANSCRIBE_SHORTCUTS} from "./transcribe/keys.js";
 import {newIdempotencyKey, Outbox} from "./transcribe/outbox.js";
 import {levelMissing, lockedNotes, trainingLoad} from "./transcribe/training.js";
@@ -39,6 +40,16 @@ function start(root) {
   const numbers = new Intl.NumberFormat(language);
   const viewer = createViewer($("[data-viewer-pane]"), {label: t("viewerLabel")});
   window.crowdViewer = viewer.viewer; // the OpenSeadragon viewer, for browser tests and the curious
+  // The machine reading's layer, where the project reads its images.
+  const machineToggle = $("[data-machine-toggle]");
+  const machine = machineToggle
+    ? machineLayer({
+        viewer,
+        toggle: machineToggle,
+        say,
+        insert: (word, options) => (form && state() === "ready" ? form.insertWord(word, options) : null),
+      })
+    : null;
   followVisualViewport(); // the image stays in view above the virtual keyboard (site.css)
 
   let current = null; // the next-task answer on screen: {task, lease, template}
@@ -133,6 +144,7 @@ function start(root) {
     $("[data-finished]").hidden = true;
     $("[data-level-needed]").hidden = true;
     viewer.open(task);
+    machine?.follow(task.id);
     if (outbox.has(task.id)) {
       setState("offline");
       say(t("offlineSaved"), "warning");
@@ -324,6 +336,7 @@ function start(root) {
       lease: current.lease.id,
       values,
       markers,
+      machineFields: form.machineFields(),
       createdAt: Date.now(),
     });
     setState("sending");
@@ -401,6 +414,7 @@ function start(root) {
       guide: toggleGuide,
       tutorial: () => tutorial.open(),
       dismissFeedback: () => feedback.dismiss(),
+      machine: () => machine?.toggle(),
     },
     {paused: () => Boolean(document.querySelector("dialog[open]")), table: TRANSCRIBE_SHORTCUTS},
   );

@@ -20,6 +20,7 @@ export const TRANSCRIBE_SHORTCUTS = [
   ["guide", "scGuide", ["Alt+G"]],
   ["tutorial", "scTutorial", ["Alt+T"]],
   ["dismissFeedback", "scDismissFeedback", ["Alt+O"]],
+  ["machine", "scMachine", ["Alt+W"]],
   [null, "scPan", ["←", "↑", "→", "↓"]],
   ["help", "scHelp", ["?"]],
 ];
