@@ -56,6 +56,7 @@ def test_the_machine_breaks_a_tie_between_two_people_for_the_printed_answer():
 def test_the_machine_is_no_transcription_and_one_person_with_it_is_not_enough():
     (one,) = people({"locality": "Environs de Saint-Guilhem-le-Désert", "recordedBy": "J. Dupont"})
     machine = machine_submission(FIELDS, [one], TEXT)
+    assert machine is not None
     outcome = reconcile_task(FIELDS, [one, machine], POLICY)
     assert outcome.decision == "needs_more"
     assert outcome.fields["locality"].n == 1
@@ -68,6 +69,7 @@ def test_the_machine_and_unproven_people_alone_settle_nothing():
         trusted=False,
     )
     machine = machine_submission(FIELDS, two, TEXT)
+    assert machine is not None
     outcome = reconcile_task(FIELDS, [*two, machine], POLICY)
     assert outcome.fields["locality"].status != "agreed"
 
@@ -99,6 +101,7 @@ def test_the_machine_weighs_what_it_learnt_for_the_field_type():
         {"locality": "Environs de Saint-Guilhem-le-Dessert"},
     )
     machine = machine_submission(FIELDS, two, TEXT, weights={"text": 0.05})
+    assert machine is not None
     outcome = reconcile_task(FIELDS, [*two, machine], POLICY)
     # A machine that was mostly wrong no longer breaks ties.
     assert outcome.fields["locality"].status == "needs_more"
