@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Sum
 
 from crowd.models import User
 from tasks.management.demo_training import (
@@ -23,9 +24,11 @@ from tasks.management.demo_training import (
 from tasks.models import (
     BatchPurpose,
     ContributorTrust,
+    ImageReading,
     LeaseKind,
     Project,
     ProjectStatus,
+    ReadingStatus,
     Role,
     Transcription,
 )
@@ -100,12 +103,10 @@ class Command(BaseCommand):
             truths: dict[str, dict[str, str]] = {}
             added = self._images(project, spec["generate"](count=images, seed=1), truths=truths)
             self.stdout.write(f"{project.slug}: {added} new images, {project.tasks.count()} in all")
-            # Read before the simulated volunteers come, so that the machine votes with them.
-            read = project_readings_read_here(project=project)
-            self.stdout.write(
-                f"{project.slug}: {read.done} images read by OCR, {read.failed} failed "
-                f"({read.seconds:.1f} s)"
-            )
+            # Read before the simulated volunteers come, so that the machine votes with them
+            # (eager jobs read each image as it was ingested; what waits is read here).
+            project_readings_read_here(project=project)
+            self._readings_report(project)
             if transcriptions:
                 made = self._simulate(project, truths, users)
                 self.stdout.write(f"{project.slug}: {made} simulated transcriptions")
@@ -115,6 +116,15 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo accounts (password: {DEMO_PASSWORD}): {', '.join(DEMO_USERS)}"
             )
+        )
+
+    def _readings_report(self, project: Project) -> None:
+        readings = ImageReading.objects.filter(project=project)
+        done = readings.filter(status=ReadingStatus.DONE)
+        seconds = (done.aggregate(ms=Sum("duration_ms"))["ms"] or 0) / 1000
+        self.stdout.write(
+            f"{project.slug}: {done.count()} images read by OCR ({seconds:.0f} s), "
+            f"{readings.filter(status=ReadingStatus.FAILED).count()} failed"
         )
 
     def _volunteers_proven(self, project: Project, users: dict[str, User]) -> None:
