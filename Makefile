@@ -73,7 +73,7 @@ format: deps
 # Workers, sized for a small machine (2 cores): reconciliations, short and the bulk of the work
 # under load, get two processes so that one slow job does not hold the others; live progress
 # and the periodic sweeps (short, a few a minute) share one process that nothing long can
-# block; ingest and exports (minutes each, CPU-heavy) get one process, so that they never take
+# block; ingest, machine reading and exports (CPU-heavy) get one process, so that they never take
 # both cores from the web server. Together they consume every queue (tests/test_queues.py).
 stack: deps
 	@test -n "$(DATABASE_URL)" || { echo "set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/crowd"; exit 1; }
@@ -86,7 +86,7 @@ stack: deps
 	@trap 'kill 0' INT TERM EXIT; \
 	$(VENV)/bin/celery -A worker worker -n reconcile@%h -Q reconcile --concurrency=2 --loglevel=INFO & \
 	$(VENV)/bin/celery -A worker worker -n live@%h -Q live,sweeps --concurrency=1 --loglevel=INFO & \
-	$(VENV)/bin/celery -A worker worker -n ingest@%h -Q ingest,exports --concurrency=1 --loglevel=INFO & \
+	$(VENV)/bin/celery -A worker worker -n ingest@%h -Q ingest,ocr,exports --concurrency=1 --loglevel=INFO & \
 	$(VENV)/bin/celery -A worker beat --loglevel=INFO --schedule=/tmp/crowd-celerybeat-schedule & \
 	$(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_FLAGS) --workers 2 & \
 	wait

@@ -24,12 +24,15 @@ RECONCILE = "reconcile"
 LIVE = "live"
 # Batch files (download, verify, tile) and the jobs around them: minutes per file.
 INGEST = "ingest"
+# Machine reading (OCR) of new images, seconds each: apart from ingest, so that reading never
+# delays an image becoming available, and a backlog of readings never holds new batches.
+OCR = "ocr"
 # Export files: minutes to tens of minutes for a large project.
 EXPORTS = "exports"
 # Periodic jobs sent by beat, and the hourly reliability relearning.
 SWEEPS = "sweeps"
 
-QUEUES: tuple[str, ...] = (RECONCILE, LIVE, INGEST, EXPORTS, SWEEPS)
+QUEUES: tuple[str, ...] = (RECONCILE, LIVE, INGEST, OCR, EXPORTS, SWEEPS)
 
 ROUTES: dict[str, str] = {
     "worker.jobs.reconcile": RECONCILE,
@@ -38,6 +41,7 @@ ROUTES: dict[str, str] = {
     "worker.jobs.batch_file_ingest": INGEST,
     "worker.jobs.batch_close": INGEST,
     "worker.jobs.iiif_manifest_fetch": INGEST,
+    "worker.jobs.image_read": OCR,
     "worker.jobs.export_run": EXPORTS,
     "worker.jobs.sweep": SWEEPS,
     "worker.jobs.progress_refresh_all": SWEEPS,
@@ -56,13 +60,15 @@ ROUTES: dict[str, str] = {
 # (SoftTimeLimitExceeded) and may record why; at the hard limit its process is killed and
 # replaced. Each is far above what the job takes (a reconciliation ~10 ms, an image of 100
 # megapixels ~10 s, a IIIF download at most 10 x IIIF_IMPORT_TIMEOUT = 300 s by default, an
-# export of a million tasks ~7 min), and every hard limit stays below the broker's visibility
+# export of a million tasks ~7 min, a machine reading a few seconds), and every hard limit stays below the broker's visibility
 # timeout (crowd.settings), so that a message is never handed to a second worker while the
 # first may still run it.
 TIME_LIMITS: dict[str, tuple[int, int]] = {
     RECONCILE: (30, 60),
     LIVE: (30, 60),
     INGEST: (10 * 60, 12 * 60),
+    # Above OCR_TIMEOUT (at most 4 minutes), which stops the engine itself first.
+    OCR: (5 * 60, 6 * 60),
     EXPORTS: (40 * 60, 45 * 60),
     SWEEPS: (5 * 60, 6 * 60),
 }

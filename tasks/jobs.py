@@ -14,6 +14,7 @@ says what is left to do, so a periodic job sends it later:
 - progress recounts: `progress_refresh_all` (every minute) recounts every running project;
 - batch ingest and closing: files stay pending and `batches_resume` (every 5 minutes) re-sends
   them, or closes a batch with nothing left pending;
+- machine readings: a reading stays pending and `batches_resume` re-sends it;
 - exports: a queued export stays queued and `exports_sweep` (every 5 minutes) re-sends it;
 - lease abandon (a page closed): the lease simply runs to its expiry, and `sweep` expires it;
 - reliability refreshes: `reliability_refresh_all` (every hour);
@@ -48,6 +49,7 @@ BATCH_FILE_INGEST = "worker.jobs.batch_file_ingest"
 BATCH_CLOSE = "worker.jobs.batch_close"
 BATCHES_RESUME = "worker.jobs.batches_resume"
 IIIF_MANIFEST_FETCH = "worker.jobs.iiif_manifest_fetch"
+IMAGE_READ = "worker.jobs.image_read"
 EXPORT_RUN = "worker.jobs.export_run"
 EXPORTS_SWEEP = "worker.jobs.exports_sweep"
 NOTIFICATION_EMAIL = "worker.jobs.notification_email"
@@ -68,6 +70,7 @@ JOB_NAMES = frozenset(
         BATCH_CLOSE,
         BATCHES_RESUME,
         IIIF_MANIFEST_FETCH,
+        IMAGE_READ,
         EXPORT_RUN,
         EXPORTS_SWEEP,
         NOTIFICATION_EMAIL,

@@ -9,7 +9,7 @@ without saying why.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -170,3 +170,30 @@ def _unreadable_message(type_: str) -> str:
         ),
     }
     return messages.get(type_, _("Not a value we can read."))
+
+
+# The most field keys a transcription may say it took machine words into.
+MACHINE_FIELDS_MAX = 200
+
+
+def machine_fields_check(*, specs: Sequence[FieldSpec], machine_fields: Any) -> list[str]:
+    """The fields a contributor says they took words of the machine reading into (their
+    browser tells): a list of the template's keys, returned sorted and without repeats.
+    Anything else is refused with a precise message (ValuesRejected on `machine_fields`)."""
+    if machine_fields is None:
+        return []
+    if not isinstance(machine_fields, list | tuple) or len(machine_fields) > MACHINE_FIELDS_MAX:
+        raise ValuesRejected(
+            {"machine_fields": [_("A list of the template's field keys is expected.")]}
+        )
+    keys = {spec.key for spec in specs}
+    unknown = sorted({str(key)[:64] for key in machine_fields if key not in keys})
+    if unknown:
+        raise ValuesRejected(
+            {
+                "machine_fields": [
+                    _("Not fields of this project: %(keys)s.") % {"keys": ", ".join(unknown)}
+                ]
+            }
+        )
+    return sorted(set(machine_fields))

@@ -25,6 +25,7 @@ from tasks.services.ingest import batch_file_ingest as ingest
 from tasks.services.leases import lease_abandon, leases_expire
 from tasks.services.notification_mail import notification_email_send, notifications_digest_send
 from tasks.services.progress import progress_pending_key, project_progress_refresh
+from tasks.services.readings import readings_resume, task_image_read
 from tasks.services.reconcile import task_reconcile, tasks_reconcile_resend
 from tasks.services.reliability import project_reliability_refresh
 
@@ -134,9 +135,23 @@ def batch_close(batch_id: int) -> bool:
 
 @shared_task(name=names.BATCHES_RESUME, acks_late=True)
 def batches_resume() -> int:
-    """Periodic: re-send the ingest of batch files a lost message left pending, and the reading
-    of manifests a lost message left waiting."""
-    return resume()
+    """Periodic: re-send the ingest of batch files a lost message left pending, the reading
+    of manifests a lost message left waiting, and the machine reading of images likewise."""
+    return resume() + readings_resume()
+
+
+@shared_task(
+    name=names.IMAGE_READ,
+    acks_late=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=True,
+    retry_backoff_max=120,
+    max_retries=6,
+)
+def image_read(task_id: int) -> str | None:
+    """Machine reading (OCR) of one image, stored with its words (idempotent: claimed by
+    compare-and-set; reading again replaces the reading)."""
+    return task_image_read(task_id=task_id)
 
 
 @shared_task(

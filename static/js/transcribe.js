@@ -17,6 +17,7 @@ import {discussionPanel} from "./transcribe/discussion.js";
 import {buildForm} from "./transcribe/form.js";
 import {guidePanel} from "./transcribe/guide.js";
 import {keptPanel} from "./transcribe/kept.js";
+import {machineLayer} from "./transcribe/machine.js";
 import {TRANSCRIBE_SHORTCUTS} from "./transcribe/keys.js";
 import {newIdempotencyKey, Outbox} from "./transcribe/outbox.js";
 import {levelMissing, lockedNotes, trainingLoad} from "./transcribe/training.js";
@@ -40,6 +41,16 @@ function start(root) {
   const numbers = new Intl.NumberFormat(language);
   const viewer = createViewer($("[data-viewer-pane]"), {label: t("viewerLabel")});
   window.crowdViewer = viewer.viewer; // the OpenSeadragon viewer, for browser tests and the curious
+  // The machine reading's layer, where the project reads its images.
+  const machineToggle = $("[data-machine-toggle]");
+  const machine = machineToggle
+    ? machineLayer({
+        viewer,
+        toggle: machineToggle,
+        say,
+        insert: (word, options) => (form && state() === "ready" ? form.insertWord(word, options) : null),
+      })
+    : null;
   followVisualViewport(); // the image stays in view above the virtual keyboard (site.css)
 
   let current = null; // the next-task answer on screen: {task, lease, template}
@@ -136,6 +147,7 @@ function start(root) {
     viewer.open(task);
     if (discussionButton) discussionButton.disabled = false;
     discussion?.follow(task.id);
+    machine?.follow(task.id);
     if (outbox.has(task.id)) {
       setState("offline");
       say(t("offlineSaved"), "warning");
@@ -343,6 +355,7 @@ function start(root) {
       lease: current.lease.id,
       values,
       markers,
+      machineFields: form.machineFields(),
       createdAt: Date.now(),
     });
     setState("sending");
@@ -421,6 +434,7 @@ function start(root) {
       tutorial: () => tutorial.open(),
       discussion: toggleDiscussion,
       dismissFeedback: () => feedback.dismiss(),
+      machine: () => machine?.toggle(),
     },
     {
       // In the discussion panel, keys type a comment: the panel closes itself (Escape, Alt+D).

@@ -21,7 +21,7 @@ from tasks.roles import Capability, project_require
 from tasks.selectors.training import check_feedback
 from tasks.services.known_answers import Checked
 from tasks.services.submissions import answer_submit
-from tasks.values import MARKERS, ValuesRejected
+from tasks.values import MARKERS, ValuesRejected, machine_fields_check
 
 
 class SubmitSerializer(serializers.Serializer):
@@ -32,6 +32,11 @@ class SubmitSerializer(serializers.Serializer):
         required=False, help_text=f"Field key -> one of {', '.join(MARKERS)}."
     )
     idempotency_key = serializers.CharField(max_length=64)
+    machine_fields = serializers.JSONField(
+        required=False,
+        help_text="Provenance: the keys of the fields into which the contributor inserted "
+        "words of the machine reading (the transcription page's layer).",
+    )
 
 
 class TranscriptionSerializer(serializers.Serializer):
@@ -39,6 +44,7 @@ class TranscriptionSerializer(serializers.Serializer):
     task = serializers.IntegerField(source="task_id")
     values = serializers.DictField(child=serializers.CharField())
     markers = serializers.DictField(child=serializers.CharField())
+    machine_fields = serializers.ListField(child=serializers.CharField(), required=False)
     created_at = serializers.DateTimeField()
 
 
@@ -57,6 +63,7 @@ class TranscriptionReadSerializer(serializers.ModelSerializer):
             "display_name",
             "values",
             "markers",
+            "machine_fields",
             "template_version",
             "created_at",
         ]
@@ -99,12 +106,17 @@ class TranscriptionCreateView(APIView):
         },
     )
     def post(self, request: Request, task_id: int) -> Response:
-        task = Task.objects.select_related("project").filter(pk=task_id).first()
+        task = Task.objects.select_related("project__template").filter(pk=task_id).first()
         if task is None:
             raise NotFound(_("No such image."))
         project_require(request.user, task.project, Capability.VIEW)
         data = SubmitSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # Checked first, so that its message is named as the request names it.
+        machine_fields = machine_fields_check(
+            specs=task.project.template.specs,
+            machine_fields=data.validated_data.get("machine_fields"),
+        )
         with _fields_under("values"):
             submitted = answer_submit(
                 task_id=task.pk,
@@ -113,6 +125,7 @@ class TranscriptionCreateView(APIView):
                 values=data.validated_data["values"],
                 markers=data.validated_data.get("markers", {}),
                 idempotency_key=data.validated_data["idempotency_key"],
+                machine_fields=machine_fields,
             )
         if isinstance(submitted, Checked):
             # A training image: the same body, with the comparison when the contributor sees it.

@@ -8,6 +8,7 @@ from tasks.api import (
     moderation,
     project_review,
     projects,
+    readings,
     results,
     review,
     tasks,
@@ -107,6 +108,9 @@ urlpatterns = [
         "projects/<slug:slug>/tasks/", tasks.ProjectTaskListView.as_view(), name="api-project-tasks"
     ),
     path("tasks/<int:task_id>/", tasks.TaskDetailView.as_view(), name="api-task"),
+    path(
+        "tasks/<int:task_id>/reading/", readings.TaskReadingView.as_view(), name="api-task-reading"
+    ),
     path(
         "projects/<slug:slug>/field-results/",
         results.ProjectFieldResultListView.as_view(),

@@ -30,6 +30,7 @@ from tasks.models.projects import (
     Template,
     Visibility,
 )
+from tasks.models.readings import ImageReading, MachineReliability, ReadingStatus
 from tasks.models.recognition import AnswerTally, Badge, BadgeKind
 from tasks.models.results import (
     FieldResult,
@@ -82,6 +83,7 @@ __all__ = [
     "GuideEntry",
     "GuideExample",
     "ImageFlag",
+    "ImageReading",
     "KnownAnswer",
     "KnownAnswerCheck",
     "KnownAnswerSource",
@@ -89,6 +91,7 @@ __all__ = [
     "Lease",
     "LeaseKind",
     "LeaseState",
+    "MachineReliability",
     "Membership",
     "News",
     "Notification",
@@ -98,6 +101,7 @@ __all__ = [
     "ProjectBlock",
     "ProjectReviewEntry",
     "ProjectStatus",
+    "ReadingStatus",
     "ReportReason",
     "Resolution",
     "ResolutionDecision",

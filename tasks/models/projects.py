@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +53,15 @@ class AssignmentOrder(models.TextChoices):
 
 # Settings of the training page (levels and feedback), not of the settings page.
 TRAINING_FIELDS = ("known_answer_feedback", "levels", "min_level")
+# Machine reading (OCR): whether images are read, in which languages, and whether the reading
+# votes in the consensus.
+MACHINE_FIELDS = ("machine_reading", "machine_languages", "machine_vote")
+
+# Tesseract's model names joined by "+": "fra+eng+lat".
+machine_languages_validator = RegexValidator(
+    r"^[a-z]{3}(_[a-z]+)?(\+[a-z]{3}(_[a-z]+)?){0,9}$",
+    _('Language codes as the OCR engine names its models, joined by "+": fra+eng+lat.'),
+)
 
 
 class Project(models.Model):
@@ -72,6 +81,7 @@ class Project(models.Model):
         "licence",
         "data_open",
         "transcriptions_open",
+        *MACHINE_FIELDS,
         *TRAINING_FIELDS,
     )
 
@@ -142,6 +152,30 @@ class Project(models.Model):
         help_text=_(
             "Once the project is finished and its data open, exports for everyone carry every "
             "transcription as typed (under pseudonyms), not only the settled values."
+        ),
+    )
+    machine_reading = models.BooleanField(
+        _("machine reading"),
+        default=False,
+        help_text=_(
+            "Each new image is read by OCR: volunteers may show the words it read over the "
+            "image and pick them, and the results search finds them. Never a pre-filled form."
+        ),
+    )
+    machine_languages = models.CharField(
+        _("languages of the machine reading"),
+        max_length=100,
+        default="fra+eng+lat",
+        validators=[machine_languages_validator],
+        help_text=_("OCR language models, joined by +: fra (French), eng (English), lat (Latin)."),
+    )
+    machine_vote = models.BooleanField(
+        _("the machine reading votes"),
+        default=True,
+        help_text=_(
+            "Where the machine read one of the volunteers' answers to a field on the image, it "
+            "counts as one more vote, weighted by how often it was right in this project. "
+            "Answers built from the machine's words do not count it twice."
         ),
     )
     known_answer_feedback = models.BooleanField(

@@ -42,6 +42,10 @@ class FieldResult(models.Model):
     explanation_parts = models.JSONField(default=list, blank=True)
     # Contributor ids whose answers agree with the value: what reliability learns from.
     agreeing = models.JSONField(default=list, blank=True)
+    # What the machine reading voted for in this field (None: it did not vote), and whether
+    # that is the value: what the machine's weight is learnt from.
+    machine_value = models.JSONField(null=True, blank=True)
+    machine_agrees = models.BooleanField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
     # Set when the field becomes disputed. The queue's priority grows with how split the answers

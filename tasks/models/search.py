@@ -1,8 +1,9 @@
 """The results search: one document of words per image, and each project's vocabulary.
 
 A document holds the folded words (`tasks.search_words`) of an image's file name and metadata,
-of its reconciled values and of every transcription that counts. It is written by the services
-that change them (ingest, submissions, reconciliation, curators' decisions) and rebuilt for
+of its reconciled values, of every transcription that counts and of its machine reading (OCR).
+It is written by the services that change them (ingest, submissions, reconciliation,
+curators' decisions, the machine reading) and rebuilt for
 existing data by `manage.py search_rebuild`. On PostgreSQL its `words` column (computed by the
 database) holds `to_tsvector('simple', text)`, GIN-indexed; SQLite looks words up as substrings
 of the text.

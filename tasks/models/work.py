@@ -228,6 +228,9 @@ class Transcription(models.Model):
     values = models.JSONField(default=dict)
     # Per field: "illegible" or "absent" (not on the image), when the contributor said so.
     markers = models.JSONField(default=dict, blank=True)
+    # Provenance: the keys of the fields into which the contributor inserted words of the
+    # machine reading (their browser says so); such answers are not independent of the machine.
+    machine_fields = models.JSONField(default=list, blank=True)
     idempotency_key = models.CharField(max_length=64)
     template_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)

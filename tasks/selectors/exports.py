@@ -330,16 +330,17 @@ class _Reader:
         rows = (
             Transcription.objects.filter(task_id__in=ids)
             .order_by("task_id", "created_at", "pk")
-            .values_list("task_id", "user_id", "created_at", "values", "markers")
+            .values_list("task_id", "user_id", "created_at", "values", "markers", "machine_fields")
         )
         out: dict[int, list[Entry]] = defaultdict(list)
-        for task_id, user_id, at, values, markers in rows:
+        for task_id, user_id, at, values, markers, machine in rows:
             out[task_id].append(
                 Entry(
                     contributor=self.pseudonym(user_id),
                     at=at,
                     values={k: "" if v is None else str(v) for k, v in (values or {}).items()},
                     markers=dict(markers or {}),
+                    machine_fields=tuple(str(key) for key in machine or ()),
                 )
             )
         return out

@@ -60,6 +60,7 @@ from tasks.services.batches import (
     batch_file_finished_on_commit,
 )
 from tasks.services.progress import project_progress_request
+from tasks.services.readings import task_reading_request
 from tasks.services.reconcile import reconcile_in_flight, task_reconcile_request
 from tasks.services.search import task_document_refresh
 from worker.fetch import FetchError, url_fetch
@@ -259,6 +260,8 @@ def _task_open(record: BatchFile, made: Derivatives, image: Ingested, sha256: st
                 raise _Superseded
             task_document_refresh(task=task, transcriptions=[], results=[])
             project_progress_request(project_id=project.pk)
+            # Sent on commit, once the image is available: reading never delays it.
+            task_reading_request(task=task)
     except _Superseded:
         return BatchFileState.WITHDRAWN
     return BatchFileState.OK

@@ -20,7 +20,10 @@ from tasks.models import (
     FieldResult,
     FieldResultVersion,
     FieldStatus,
+    ImageReading,
+    MachineReliability,
     Project,
+    ReadingStatus,
     Task,
     TaskState,
     Transcription,
@@ -38,6 +41,7 @@ from worker.consensus import (
     reconcile_task,
 )
 from worker.consensus.explain import as_data
+from worker.consensus.machine import MACHINE, machine_submission
 from worker.consensus.where import REGION_KEYS
 
 # Field results a curator settled ("curator") or put back in the queue ("reopened").
@@ -119,6 +123,9 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     metadata = task.metadata if isinstance(task.metadata, dict) else {}
     country = str(metadata.get("countryCode") or metadata.get("country") or "")[:100]
     region = next((str(metadata[key]) for key in REGION_KEYS if metadata.get(key)), "")[:100]
+    machine = _machine_vote(task=task, transcriptions=transcriptions, submissions=submissions)
+    if machine is not None:
+        submissions.append(machine)
     outcome = reconcile_task(
         project.template.specs,
         submissions,
@@ -155,6 +162,30 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
         )
         project_progress_request(project_id=project.pk)
     return outcome
+
+
+def _machine_vote(
+    *, task: Task, transcriptions: list[Transcription], submissions: list[Submission]
+) -> Submission | None:
+    """The machine reading's vote (worker.consensus.machine), in projects where it votes and
+    once the image is read, weighted per field type as learnt in the project."""
+    project = task.project
+    if not project.machine_vote or not submissions:
+        return None
+    text = (
+        ImageReading.objects.filter(task=task, status=ReadingStatus.DONE)
+        .values_list("text", flat=True)
+        .first()
+    )
+    if not text:
+        return None
+    weights = dict(
+        MachineReliability.objects.filter(project=project).values_list("field_type", "weight")
+    )
+    taken = {key for t in transcriptions for key in (t.machine_fields or ())}
+    return machine_submission(
+        project.template.specs, submissions, text, weights=weights, taken=taken
+    )
 
 
 def _next_state(*, task: Task, statuses: list[str], n: int, project: Project) -> tuple[str, int]:
@@ -231,6 +262,10 @@ def dispute_rank(*, weight: float, agreement: float, since: datetime) -> float:
 
 
 def _result_values(field: FieldOutcome) -> dict[str, Any]:
+    """What is stored of a field's outcome. People are stored by id; the machine's vote is
+    kept apart (what it voted for, and whether that is the value), for its weight to be
+    learnt."""
+    machine_value = next((alt.value for alt in field.alternatives if MACHINE in alt.users), None)
     return {
         "value": field.value,
         "status": field.status,
@@ -242,13 +277,16 @@ def _result_values(field: FieldOutcome) -> dict[str, Any]:
             {
                 "value": alt.value,
                 "weight": round(alt.weight, 4),
-                "users": [int(u) for u in alt.users],
+                "users": [int(u) for u in alt.users if u != MACHINE],
             }
             for alt in field.alternatives
+            if alt.users != (MACHINE,)
         ],
         "explanation": field.explanation[:300],
         "explanation_parts": as_data(field.notes),
-        "agreeing": sorted(int(u) for u in field.agreeing),
+        "agreeing": sorted(int(u) for u in field.agreeing if u != MACHINE),
+        "machine_value": machine_value,
+        "machine_agrees": None if machine_value is None else MACHINE in field.agreeing,
     }
 
 

@@ -22,10 +22,12 @@ from tasks.models import (
     FieldResult,
     FieldStatus,
     KnownAnswerCheck,
+    MachineReliability,
     Project,
     Transcription,
 )
 from tasks.selectors.trust import proven_user_ids
+from worker.consensus.machine import MACHINE, folded
 from worker.consensus.reliability import (
     CONSENSUS,
     CURATOR,
@@ -137,10 +139,53 @@ def project_reliability_refresh(*, project_id: int) -> int:
         ContributorTrust(project_id=project_id, user_id=user, compared=count, agreed=agreed[user])
         for user, count in compared.items()
     ]
+    machine = _machine_tallies(project_id=project_id, types=types, proven=proven)
     with transaction.atomic():
+        MachineReliability.objects.filter(project_id=project_id).delete()
+        MachineReliability.objects.bulk_create(
+            MachineReliability(
+                project_id=project_id,
+                field_type=field_type,
+                correct=tally.correct,
+                total=tally.total,
+                weight=reliability_weight(tally),
+            )
+            for field_type, tally in machine.items()
+        )
         # Weights and counts learnt before (from what no longer counts) must not linger.
         ContributorReliability.objects.filter(project_id=project_id).delete()
         ContributorReliability.objects.bulk_create(rows, batch_size=1000)
         ContributorTrust.objects.filter(project_id=project_id).delete()
         ContributorTrust.objects.bulk_create(trusts, batch_size=1000)
     return len(rows)
+
+
+def _machine_tallies(
+    *, project_id: int, types: dict[str, str], proven: set[int]
+) -> dict[str, Tally]:
+    """The machine reading's tallies per field type, learnt as a contributor's: from the
+    settled values it voted in, when a curator settled them or a proven person backs them
+    (the machine alone never teaches itself)."""
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    rows = (
+        FieldResult.objects.filter(
+            project_id=project_id, status__in=SETTLED, machine_agrees__isnull=False
+        )
+        .values_list("key", "status", "agreeing", "n", "value", "machine_value", "machine_agrees")
+        .iterator(chunk_size=5000)
+    )
+    for key, status, agreeing, n, value, machine_value, agrees in rows:
+        if key not in types:
+            continue
+        curated = status == FieldStatus.RESOLVED
+        if curated:
+            right = folded(str(machine_value or "")) == folded(str(value or ""))
+        elif set(agreeing) & proven:
+            right = bool(agrees)
+        else:
+            continue
+        source = CURATOR if curated else UNANIMOUS if len(agreeing) == n else CONSENSUS
+        tallies[types[key]] = reliability_update(
+            tallies[types[key]], Observation(MACHINE, types[key], right, source)
+        )
+    return tallies

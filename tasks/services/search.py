@@ -3,7 +3,8 @@
 The services that change what a document holds call these under the task's row lock, in their
 own transaction: ingest (a new or reinstated image), a submission (its words are added at once),
 reconciliation and curators' decisions (the whole document written again, and the image's
-agreement). `documents_rebuild` writes every document again, for existing data.
+agreement), the machine reading once it has read the image (its text joins the document).
+`documents_rebuild` writes every document again, for existing data.
 """
 
 from __future__ import annotations
@@ -13,7 +14,16 @@ from typing import Any
 
 from django.db.models import Q
 
-from tasks.models import FieldResult, FieldStatus, SearchWord, Task, TaskDocument, Transcription
+from tasks.models import (
+    FieldResult,
+    FieldStatus,
+    ImageReading,
+    ReadingStatus,
+    SearchWord,
+    Task,
+    TaskDocument,
+    Transcription,
+)
 from tasks.search_words import (
     document_split,
     document_text,
@@ -82,11 +92,20 @@ def task_document_refresh(
         texts.extend(value_texts(value))
     for transcription in transcriptions:
         texts.extend(value_texts(transcription.values))
+    # Last: what people typed comes first should an image pass the document's size.
+    texts.extend(_machine_texts([task.pk]).get(task.pk, ()))
     words = document_words(texts)
     if before is None:
         before = _stored_words(task)
     if words != before:
         _document_write(task, words, before)
+
+
+def _machine_texts(task_ids: list[int]) -> dict[int, list[str]]:
+    """The machine reading's text of each image read (tasks.services.readings): images nobody
+    transcribed yet are found by the words printed on them."""
+    rows = ImageReading.objects.filter(task_id__in=task_ids, status=ReadingStatus.DONE)
+    return {task_id: [text] for task_id, text in rows.values_list("task_id", "text") if text}
 
 
 def task_document_add(*, task: Task, values: dict[str, Any]) -> None:
@@ -138,6 +157,7 @@ def _chunk_rebuild(tasks: list[Task]) -> None:
         Q(task_id__in=ids) & Q(void__isnull=True)
     ).values_list("task_id", "values"):
         answers.setdefault(task_id, []).append(values)
+    machine = _machine_texts(ids)
     documents = []
     vocabulary: dict[int, set[str]] = {}
     agreements: dict[int, float | None] = {}
@@ -148,6 +168,7 @@ def _chunk_rebuild(tasks: list[Task]) -> None:
             texts.extend(value_texts(value))
         for values in answers.get(task.pk, []):
             texts.extend(value_texts(values))
+        texts.extend(machine.get(task.pk, ()))
         words = document_words(texts)
         documents.append(
             TaskDocument(task=task, project_id=task.project_id, text=document_text(words))

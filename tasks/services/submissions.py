@@ -21,7 +21,7 @@ from tasks.services.leases import LeaseConflict, contribute_check, task_has_room
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import reconcile_in_flight, task_reconcile_request
 from tasks.services.search import task_document_add
-from tasks.values import values_check
+from tasks.values import machine_fields_check, values_check
 
 MAX_KEY_LENGTH = 64
 
@@ -33,7 +33,14 @@ class Submitted:
 
 
 def answer_submit(
-    *, task_id: int, user: User, lease_id: int, values: Any, markers: Any, idempotency_key: str
+    *,
+    task_id: int,
+    user: User,
+    lease_id: int,
+    values: Any,
+    markers: Any,
+    idempotency_key: str,
+    machine_fields: Any = None,
 ) -> Submitted | Checked:
     """Record an answer on any image a contributor was given: a transcription on a real image
     (`transcription_submit`), a check on a training image (`check_submit`), which looked the
@@ -53,11 +60,19 @@ def answer_submit(
         values=values,
         markers=markers,
         idempotency_key=key,
+        machine_fields=machine_fields,
     )
 
 
 def transcription_submit(
-    *, task_id: int, user: User, lease_id: int, values: Any, markers: Any, idempotency_key: str
+    *,
+    task_id: int,
+    user: User,
+    lease_id: int,
+    values: Any,
+    markers: Any,
+    idempotency_key: str,
+    machine_fields: Any = None,
 ) -> Submitted:
     """Record `user`'s transcription of a task.
 
@@ -65,7 +80,10 @@ def transcription_submit(
     two requests carrying it race (the key is looked up again under the task lock). A live
     lease is required, or an expired one while the task still has room; otherwise
     LeaseConflict. The project must take transcriptions from `user` now (active, and open to
-    them): otherwise ProjectNotTakingAnswers, and nothing is recorded. Values are checked against the template (ValuesRejected). Every other live lease
+    them): otherwise ProjectNotTakingAnswers, and nothing is recorded. Values are checked
+    against the template (ValuesRejected), and so are `machine_fields`, the fields the
+    contributor took words of the machine reading into (provenance; those left with no value
+    are dropped). Every other live lease
     `user` holds on the task ends with it (an answer sent late, on a lease that had run out
     while they were given the image again, frees the newer lease). On commit the task is
     queued for reconciliation and watchers hear of the new count.
@@ -83,6 +101,11 @@ def transcription_submit(
         markers=markers,
         locked=locked_for(project=template.project, user=user, specs=template.specs),
     )
+    machine = [
+        key
+        for key in machine_fields_check(specs=template.specs, machine_fields=machine_fields)
+        if clean_values.get(key)
+    ]
     try:
         with transaction.atomic():
             transcription, created = _record(
@@ -93,6 +116,7 @@ def transcription_submit(
                 markers=clean_markers,
                 key=key,
                 template_version=template.version,
+                machine_fields=machine,
             )
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer with its transcription.
@@ -119,6 +143,7 @@ def _record(
     markers: dict[str, str],
     key: str,
     template_version: int,
+    machine_fields: list[str],
 ) -> tuple[Transcription, bool]:
     # of=self: lock the task, not the project row every other submission needs too.
     task = Task.objects.select_for_update(of=("self",)).select_related("project").get(pk=task_id)
@@ -158,6 +183,7 @@ def _record(
         lease=lease,
         values=values,
         markers=markers,
+        machine_fields=machine_fields,
         idempotency_key=key,
         template_version=template_version,
     )

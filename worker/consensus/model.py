@@ -45,6 +45,10 @@ class Submission:
     # made-up answer must not settle it. Files reconciled from the command line know nothing
     # of trust, hence the default.
     trusted: bool = True
+    # The machine reading's vote (worker.consensus.machine): it counts among the votes of a
+    # field it read, weighted as learnt, but is no transcription (the policy's minimum and
+    # maximum count people) and proves nothing alone (a value it backs needs a proven person).
+    machine: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,7 @@ def new_submission(
         markers={} if markers is None else markers,
         weights={} if weights is None else weights,
         trusted=trusted,
+        machine=False,
     )
     return submission
 

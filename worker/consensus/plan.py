@@ -255,13 +255,15 @@ class TaskSubmissions:
             cache.follow(self.values)
         self.cache = cache
         self.users = tuple([s.user for s in submissions])
-        self.n = len(submissions)
+        # People's transcriptions: the machine's vote is none.
+        self.n = len(submissions) - sum([1 for s in submissions if s.machine])
         self.marked = any(s.markers for s in submissions)
         self._prior = policy.prior_weight
         self._cap = policy.unproven_weight
         self._weights: dict[str, list[float]] = {}
         # Usually empty, so that checking a value's backers costs nothing.
-        self.untrusted = frozenset([s.user for s in submissions if not s.trusted])
+        # The machine among them: a value it alone backs with unproven people is not accepted.
+        self.untrusted = frozenset([s.user for s in submissions if not s.trusted or s.machine])
 
     def asked(self, key: str) -> TaskSubmissions:
         """The submissions of those who were asked the field `key` (not marked unasked)."""

@@ -88,6 +88,7 @@ def task_object(record: TaskRecord) -> dict[str, Any]:
                 "at": _when(entry.at),
                 "values": dict(entry.values),
                 "markers": dict(entry.markers),
+                "machine_fields": list(entry.machine_fields),
             }
             for entry in record.transcriptions
         ],

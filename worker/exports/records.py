@@ -121,6 +121,8 @@ class Entry:
     at: datetime
     values: Mapping[str, str]
     markers: Mapping[str, str] = field(default_factory=dict)
+    # Provenance: the fields into which the contributor inserted words of the machine reading.
+    machine_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

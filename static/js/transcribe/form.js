@@ -163,9 +163,17 @@ export function buildForm(container, template, {onChange, onValid = () => {}, da
     refresh(field);
   }
 
+  // The fields words of the machine reading were inserted into (provenance), and the field
+  // the volunteer was last in: where a picked word goes.
+  const machine = new Set();
+  let lastField = null;
+  const machineFields = () =>
+    fields.filter((f) => machine.has(f.spec.key) && !f.input.disabled && f.input.value.trim()).map((f) => f.spec.key);
+
   const snapshot = () => ({
     values: Object.fromEntries(fields.map((f) => [f.spec.key, f.input.disabled ? "" : f.input.value])),
     markers: Object.fromEntries(fields.filter(checkedMarker).map((f) => [f.spec.key, checkedMarker(f)])),
+    machine: machineFields(),
   });
 
   // Keep the whole block in view (help, what we understood, errors), not just the input:
@@ -173,6 +181,9 @@ export function buildForm(container, template, {onChange, onValid = () => {}, da
   const reveal = (field) => field.root.scrollIntoView({block: "nearest"});
   for (const field of fields) {
     field.root.addEventListener("focusin", () => reveal(field));
+    field.input.addEventListener("focus", () => {
+      lastField = field;
+    });
     field.input.addEventListener("input", () => {
       clearErrors(field);
       refresh(field);
@@ -195,6 +206,32 @@ export function buildForm(container, template, {onChange, onValid = () => {}, da
 
     /** The key of the field that has focus, if any. */
     currentKey: () => current()?.spec.key ?? null,
+
+    /** Insert a word of the machine reading where the caret was in the field the volunteer
+     * was last in, a space apart from its neighbours; the field's label, or null when there
+     * is no field to put it in (none chosen yet, or marked illegible / not on the image).
+     * The focus goes back to the field unless `keepFocus` (a keyboard user walking words). */
+    insertWord(word, {keepFocus = false} = {}) {
+      const field = lastField;
+      if (!field || field.input.disabled || !fields.includes(field)) return null;
+      const {input} = field;
+      const start = input.selectionStart ?? input.value.length;
+      const end = input.selectionEnd ?? start;
+      const before = input.value.slice(0, start);
+      const after = input.value.slice(end);
+      const left = before && !/\s$/.test(before) ? " " : "";
+      const right = after && !/^\s/.test(after) ? " " : "";
+      input.value = `${before}${left}${word}${right}${after}`;
+      const caret = before.length + left.length + word.length;
+      input.setSelectionRange?.(caret, caret);
+      machine.add(field.spec.key);
+      input.dispatchEvent(new Event("input", {bubbles: true}));
+      if (!keepFocus) input.focus();
+      return localized(field.spec.label) || field.spec.key;
+    },
+
+    /** The fields that took machine words and still hold a value (provenance). */
+    machineFields,
 
     /** The payload to submit and the problems found before sending: {values, markers, problems}. */
     read() {
@@ -219,8 +256,9 @@ export function buildForm(container, template, {onChange, onValid = () => {}, da
       return {values, markers, problems};
     },
 
-    /** Put a draft back: values as typed and markers. */
-    fill({values = {}, markers = {}}) {
+    /** Put a draft back: values as typed, markers and the fields that took machine words. */
+    fill({values = {}, markers = {}, machine: taken = []}) {
+      for (const key of Array.isArray(taken) ? taken : []) machine.add(key);
       for (const field of fields) {
         field.input.value = typeof values[field.spec.key] === "string" ? values[field.spec.key] : "";
         const marker = MARKERS.includes(markers[field.spec.key]) ? markers[field.spec.key] : "";

@@ -21,6 +21,7 @@ export const TRANSCRIBE_SHORTCUTS = [
   ["tutorial", "scTutorial", ["Alt+T"]],
   ["discussion", "scDiscussion", ["Alt+D"]],
   ["dismissFeedback", "scDismissFeedback", ["Alt+O"]],
+  ["machine", "scMachine", ["Alt+W"]],
   [null, "scPan", ["←", "↑", "→", "↓"]],
   ["help", "scHelp", ["?"]],
 ];

@@ -91,6 +91,7 @@ export class Outbox {
             lease: entry.lease,
             values: entry.values,
             markers: entry.markers,
+            machine_fields: entry.machineFields || [],
             idempotency_key: entry.key,
           },
         }));

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Sum
 
 from crowd.models import User
 from tasks.management.demo_training import (
@@ -23,9 +24,11 @@ from tasks.management.demo_training import (
 from tasks.models import (
     BatchPurpose,
     ContributorTrust,
+    ImageReading,
     LeaseKind,
     Project,
     ProjectStatus,
+    ReadingStatus,
     Role,
     Transcription,
 )
@@ -36,6 +39,7 @@ from tasks.services.leases import lease_grant, lease_release
 from tasks.services.members import membership_set
 from tasks.services.progress import project_progress_request
 from tasks.services.projects import project_create
+from tasks.services.readings import project_readings_read_here
 from tasks.services.submissions import answer_submit
 from tasks.values import ValuesRejected
 from worker.demo import DemoItem, iter_herbarium_items, iter_reference_items
@@ -99,6 +103,10 @@ class Command(BaseCommand):
             truths: dict[str, dict[str, str]] = {}
             added = self._images(project, spec["generate"](count=images, seed=1), truths=truths)
             self.stdout.write(f"{project.slug}: {added} new images, {project.tasks.count()} in all")
+            # Read before the simulated volunteers come, so that the machine votes with them
+            # (eager jobs read each image as it was ingested; what waits is read here).
+            project_readings_read_here(project=project)
+            self._readings_report(project)
             if transcriptions:
                 made = self._simulate(project, truths, users)
                 self.stdout.write(f"{project.slug}: {made} simulated transcriptions")
@@ -108,6 +116,15 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo accounts (password: {DEMO_PASSWORD}): {', '.join(DEMO_USERS)}"
             )
+        )
+
+    def _readings_report(self, project: Project) -> None:
+        readings = ImageReading.objects.filter(project=project)
+        done = readings.filter(status=ReadingStatus.DONE)
+        seconds = (done.aggregate(ms=Sum("duration_ms"))["ms"] or 0) / 1000
+        self.stdout.write(
+            f"{project.slug}: {done.count()} images read by OCR ({seconds:.0f} s), "
+            f"{readings.filter(status=ReadingStatus.FAILED).count()} failed"
         )
 
     def _volunteers_proven(self, project: Project, users: dict[str, User]) -> None:
@@ -155,6 +172,8 @@ class Command(BaseCommand):
             status=ProjectStatus.ACTIVE,
             # A low maximum lets the demo show disputes after a few simulated transcriptions.
             redundancy_max=3,
+            # Printed labels and typed cards: what OCR reads well.
+            machine_reading=True,
         )
 
     def _training(
