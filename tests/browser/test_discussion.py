@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.accounts import desktop_context, sign_in
+from tests.browser.transcribing import wait_until_image_left
 
 pytestmark = pytest.mark.browser
 
@@ -113,7 +114,7 @@ def test_a_volunteer_asks_from_the_transcription_page_and_a_curator_answers_live
         # Leave the image to others: skipping ends the lease.
         volunteer.keyboard.press("Alt+K")
         volunteer.locator("[data-skip-dialog] button[value=skip]").click()
-        expect(root).not_to_have_attribute("data-task-id", task_id)
+        wait_until_image_left(volunteer, root, task_id)
     finally:
         volunteer_context.close()
         curator_context.close()

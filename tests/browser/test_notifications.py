@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from tasks.management.commands.seed_demo import DEMO_PASSWORD
 from tests.browser.accounts import desktop_context, sign_in
+from tests.browser.transcribing import wait_until_image_left
 from tests.servers import embedded_stack
 from tests.smtp_sink import SmtpSink
 
@@ -54,7 +55,12 @@ def dispute_one_title(site):
     """An image of the reference project whose title two volunteers read differently; returns
     the title's field result id and the volunteer's title."""
     lead = api_client(site, "lead")
-    assert lead.patch(f"/api/projects/{PROJECT}/", json={"redundancy_max": 2}).status_code == 200
+    assert (
+        lead.patch(
+            f"/api/projects/{PROJECT}/", json={"redundancy_max": 2, "machine_vote": False}
+        ).status_code
+        == 200
+    )
     titles = {VOLUNTEER: "Hommage à Lester Young", "contributor4": "Homage to Prez"}
     task = None
     for username, title in titles.items():
@@ -214,7 +220,7 @@ def test_a_curators_answer_to_a_volunteers_question_reaches_them_live_and_by_ema
         volunteer.keyboard.press("Escape")
         volunteer.keyboard.press("Alt+K")
         volunteer.locator("[data-skip-dialog] button[value=skip]").click()
-        expect(root).not_to_have_attribute("data-task-id", task_id)
+        wait_until_image_left(volunteer, root, task_id)
     finally:
         volunteer_context.close()
         curator_context.close()
