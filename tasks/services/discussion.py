@@ -48,7 +48,10 @@ from tasks.selectors.discussion import (
     mention_candidates,
     thread_guarded,
 )
-from tasks.services.notifications import comment_notifications_create
+from tasks.services.notifications import (
+    comment_notifications_create,
+    comment_notifications_withdraw,
+)
 from tasks.services.recognition import badges_award
 from tasks.values import hides_characters
 
@@ -330,8 +333,8 @@ def _ids(comment: Comment) -> dict[str, int]:
 @transaction.atomic
 def comment_hide(*, actor: User, comment: Comment, reason: str) -> Comment:
     """Hide a comment from everyone but its author and the project's curators and leads, with
-    a reason; its open reports are settled. Curators and leads only. Hiding twice changes
-    nothing."""
+    a reason; its open reports are settled and the notifications it caused (which quote it)
+    withdrawn. Curators and leads only. Hiding twice changes nothing."""
     _require_moderator(_reader(actor, comment.project))
     why = _text(reason, name="reason", maximum=REASON_MAX_LENGTH)
     comment = _locked(comment)
@@ -344,6 +347,8 @@ def comment_hide(*, actor: User, comment: Comment, reason: str) -> Comment:
     CommentReport.objects.filter(comment=comment, settled_at__isnull=True).update(
         settled_at=now, settled_by=actor
     )
+    # Its text is quoted in the notifications it caused: they go with it.
+    comment_notifications_withdraw(comment_id=comment.pk)
     event_send_on_commit(project_group(comment.project_id), "comment.hidden", _ids(comment))
     return comment
 

@@ -190,6 +190,22 @@ def comment_notifications_create(
     )
 
 
+@transaction.atomic
+def comment_notifications_withdraw(*, comment_id: int) -> int:
+    """A curator hid a comment: the replies and mentions it caused go, read or not, so that
+    its text (quoted in them) is no longer shown in the page nor mailed in a later e-mail or
+    digest; their recipients' counters hear of it after the commit. Showing the comment again
+    does not bring them back. Returns how many went."""
+    told = Notification.objects.filter(
+        kind__in=(NotificationKind.REPLY, NotificationKind.MENTION), payload__comment=comment_id
+    )
+    recipients = set(told.values_list("recipient_id", flat=True))
+    deleted, _rows = told.delete()
+    if recipients:
+        _notified_on_commit(recipients, "", [])
+    return deleted
+
+
 def decision_notifications_create(*, result: FieldResult, curator: User) -> None:
     """After a curator settled `result`: each volunteer who answered the field hears whether
     their answer was kept. One notification per volunteer and project while unread, however
