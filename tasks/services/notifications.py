@@ -228,9 +228,10 @@ def decision_notifications_create(*, result: FieldResult, curator: User) -> None
 
 
 def news_notifications_create(*, news: News) -> list[Notification]:
-    """News to every member of the project and everyone who transcribed there."""
+    """News to every member of the project and everyone who transcribed there and may still
+    read it (`project_audience`)."""
     return notifications_create(
-        recipient_ids=project_audience(news.project_id),
+        recipient_ids=project_audience(news.project),
         kind=NotificationKind.NEWS,
         project=news.project,
         actor=news.author,

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from tasks.models import News, Notification, Role, Visibility
+from tasks.services.moderation import project_block
 from tasks.services.news import BODY_MAX, news_publish
 from tests.factories import MembershipFactory, TaskFactory, UserFactory
 from tests.helpers import page_client
@@ -93,3 +94,30 @@ def test_a_members_only_projects_news_is_hidden_from_outsiders(project, lead, ou
     assert page_client(outsider).get(f"/projects/{project.slug}/news/").status_code == 404
     assert page_client().get(f"/projects/{project.slug}/news/").status_code == 404
     assert page_client(lead).get(f"/projects/{project.slug}/news/").status_code == 200
+
+
+def test_news_of_a_members_only_project_never_reaches_a_volunteer_whose_membership_ended(
+    project, lead, transcribe
+):
+    project.visibility = Visibility.MEMBERS
+    project.save()
+    TaskFactory(project=project)
+    former = MembershipFactory(project=project, role=Role.CONTRIBUTOR).user
+    transcribe(project, BASE, user=former)
+    still = MembershipFactory(project=project, role=Role.CONTRIBUTOR).user
+    former.memberships.filter(project=project).delete()
+
+    news_publish(project=project, author=lead, title="Interne", body="Texte")
+
+    told = set(Notification.objects.filter(kind="news").values_list("recipient_id", flat=True))
+    assert told == {still.pk}
+
+
+def test_news_never_reaches_a_person_the_leads_blocked(project, lead, transcribe):
+    TaskFactory(project=project)
+    volunteer = transcribe(project, BASE)
+    project_block(project=project, user=volunteer, actor=lead, reason="Spam")
+
+    news_publish(project=project, author=lead, title="Bonjour", body="Texte")
+
+    assert not Notification.objects.filter(kind="news", recipient=volunteer).exists()
