@@ -49,10 +49,22 @@ def project_audience(project: Project) -> set[int]:
             .distinct()
         )
         audience |= {pk for pk in volunteers if pk is not None}
-    blocked = ProjectBlock.objects.filter(project=project, lifted_at__isnull=True).values_list(
-        "user_id", flat=True
-    )
-    return audience - set(blocked)
+    return project_readers_among(project, audience)
+
+
+def project_readers_among(project: Project, user_ids: set[int]) -> set[int]:
+    """Those of `user_ids` who may read `project` now: anyone on a public project, members
+    only on a members-only one, never a person its leads blocked."""
+    if project.visibility != Visibility.PUBLIC:
+        user_ids = set(
+            Membership.objects.filter(project=project, user_id__in=user_ids).values_list(
+                "user_id", flat=True
+            )
+        )
+    blocked = ProjectBlock.objects.filter(
+        project=project, user_id__in=user_ids, lifted_at__isnull=True
+    ).values_list("user_id", flat=True)
+    return user_ids - set(blocked)
 
 
 def project_news(project: Project) -> QuerySet[News]:

@@ -30,7 +30,11 @@ from tasks.models import (
     Project,
 )
 from tasks.notification_texts import excerpt, safe_path
-from tasks.selectors.notifications import notifications_unread_count, project_audience
+from tasks.selectors.notifications import (
+    notifications_unread_count,
+    project_audience,
+    project_readers_among,
+)
 
 
 class NotificationRefused(DomainError):
@@ -216,6 +220,8 @@ def decision_notifications_create(*, result: FieldResult, curator: User) -> None
     kept = {int(user) for user in result.agreeing}
     # Volunteers are not told which curator decided (the curators' identity is theirs).
     answered.discard(curator.pk)
+    # A volunteer who may no longer read the project hears nothing of it.
+    answered = project_readers_among(result.project, answered)
     for outcome, users in (("kept", answered & kept), ("changed", answered - kept)):
         if users:
             notifications_create(
