@@ -310,6 +310,21 @@ def test_an_immediate_email_is_sent_once_in_the_recipients_language_with_unsubsc
     assert len(mail.outbox) == 1
 
 
+def test_no_email_goes_to_an_address_its_owner_has_not_confirmed(project, contributor, settings):
+    settings.EMAIL_VERIFICATION_REQUIRED = True
+    email_on(contributor, EmailMode.IMMEDIATE)
+    notification = notification_create(recipient=contributor, kind="news", project=project)
+    assert notification_email_send(notification_id=notification.pk) is False
+    email_on(contributor, EmailMode.DAILY)
+    assert notifications_digest_send() == 0
+    assert mail.outbox == []
+
+    contributor.email_verified = True
+    contributor.save()
+    assert notifications_digest_send() == 1
+    assert len(mail.outbox) == 1
+
+
 def test_a_notification_read_before_its_email_left_is_not_mailed(project, contributor):
     email_on(contributor, EmailMode.IMMEDIATE)
     notification = notification_create(recipient=contributor, kind="news", project=project)
