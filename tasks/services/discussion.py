@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from crowd.errors import DomainError
 from crowd.models import User
 from crowd.ratelimit import limit_count, limit_reached
-from tasks.discussion_text import Rendered, Resolvers, comment_render
 from tasks.events import event_send_on_commit, project_group
+from tasks.markup import Rendered, Resolvers, comment_render
 from tasks.models import (
     Comment,
     CommentReport,

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crowd.errors import DomainError
 from crowd.users import acting_user
-from tasks.discussion_text import TAG_MAX_LENGTH, tag_normal
+from tasks.markup import TAG_MAX_LENGTH, tag_normal
 from tasks.models import Comment, Project, Task, Thread
 from tasks.models.discussion import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, ReportReason
 from tasks.roles import Capability

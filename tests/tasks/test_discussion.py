@@ -9,7 +9,7 @@ import pytest
 from django.http import Http404
 
 from crowd.services import account_delete
-from tasks.discussion_text import Resolvers, comment_render
+from tasks.markup import Resolvers, comment_render
 from tasks.models import (
     Badge,
     CommentReport,

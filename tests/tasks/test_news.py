@@ -7,6 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
+from tasks.markup import Resolvers, comment_render, markdown_render
 from tasks.models import News, Notification, Role, Visibility
 from tasks.services.moderation import project_block
 from tasks.services.news import BODY_MAX, news_publish
@@ -121,3 +122,18 @@ def test_news_never_reaches_a_person_the_leads_blocked(project, lead, transcribe
     news_publish(project=project, author=lead, title="Bonjour", body="Texte")
 
     assert not Notification.objects.filter(kind="news", recipient=volunteer).exists()
+
+
+def test_news_headings_sit_under_the_page_s_own_and_links_never_pass_the_referrer():
+    html = markdown_render("# One\n## Two\n### Three\n##### Five\n\n[site](https://x.org)")
+    assert html.startswith("<h3>One</h3>\n<h3>Two</h3>\n<h3>Three</h3>\n<h4>Five</h4>")
+    assert 'rel="nofollow noopener noreferrer"' in html
+
+
+def test_comments_render_with_the_same_engine_without_headings_and_with_their_own_rel():
+    rendered = comment_render(
+        "# Not a heading\n\n[site](https://x.org)",
+        Resolvers(person=lambda name: None, image=lambda pk: None, tag=lambda tag: "/t/"),
+    )
+    assert "<h" not in rendered.html
+    assert 'rel="nofollow ugc noopener"' in rendered.html
