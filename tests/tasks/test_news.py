@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from tasks.markup import Resolvers, comment_render, markdown_render
 from tasks.models import News, Notification, Role, Visibility
 from tasks.services.moderation import project_block
-from tasks.services.news import BODY_MAX, news_publish
+from tasks.services.news import BODY_MAX, news_delete, news_publish, news_update
 from tests.factories import MembershipFactory, TaskFactory, UserFactory
 from tests.helpers import page_client
 
@@ -137,3 +137,18 @@ def test_comments_render_with_the_same_engine_without_headings_and_with_their_ow
     )
     assert "<h" not in rendered.html
     assert 'rel="nofollow ugc noopener"' in rendered.html
+
+
+def test_only_a_lead_may_publish_correct_or_delete_news_whoever_calls_the_service(
+    project, lead, curator
+):
+    with pytest.raises(PermissionDenied):
+        news_publish(project=project, author=curator, title="Faux", body="Texte")
+    news = news_publish(project=project, author=lead, title="Vrai", body="Texte")
+    with pytest.raises(PermissionDenied):
+        news_update(actor=curator, news=news, title="Changé", body="Texte")
+    with pytest.raises(PermissionDenied):
+        news_delete(actor=curator, news=news)
+    news.refresh_from_db()
+    assert news.title == "Vrai"
+    assert News.objects.count() == 1
