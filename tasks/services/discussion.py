@@ -89,14 +89,13 @@ class DiscussionThrottled(DomainError):
 
 @dataclass(frozen=True)
 class Posted:
-    """A comment just posted, and who should hear of it (for notifications): the people it
-    names, the author of the comment it answers, and the thread's other participants. None of
-    them is the author; a person appears in one list only, the first that applies."""
+    """A comment just posted, and who hears of it (notifications): the people it names, and
+    the author of the comment it answers. Neither is the author; a person named and answered is
+    told once, as named."""
 
     comment: Comment
     mentioned: list[User] = field(default_factory=list)
     replied_to: User | None = None
-    participants: list[User] = field(default_factory=list)
 
 
 def _reader(actor: User, project: Project) -> Reader:
@@ -249,17 +248,7 @@ def _posted(comment: Comment, actor: User, mentioned: list[User]) -> Posted:
     replied_to = None
     if comment.reply_to is not None and comment.reply_to.author_id not in told:
         replied_to = comment.reply_to.author
-        told.add(replied_to.pk)
-    others = (
-        User.objects.filter(
-            comments__thread_id=comment.thread_id,
-            comments__hidden_at__isnull=True,
-            is_active=True,
-        )
-        .exclude(pk__in=told)
-        .distinct()
-    )
-    return Posted(comment, mentions, replied_to, list(others))
+    return Posted(comment, mentions, replied_to)
 
 
 def _reply_target(thread: Thread, reply_to_id: int | None) -> Comment | None:
