@@ -7,7 +7,7 @@
 // hidden comment is gone for everyone but its author and the curators). A 404 removes it.
 //
 // The HTML inserted here is the server's: comment bodies were sanitised when posted
-// (tasks/discussion_text.py); nothing here builds markup from what people typed.
+// (tasks/markup.py); nothing here builds markup from what people typed.
 
 import {csrfToken} from "./lib/api.js";
 import {connectLive} from "./lib/live.js";

@@ -2,7 +2,7 @@
 hashtags and flags on images.
 
 A comment keeps the Markdown its author wrote (`body`) and the safe HTML made from it when it
-was posted (`html`, tasks.discussion_text): pages never render a body themselves. Hiding a
+was posted (`html`, tasks.markup): pages never render a body themselves. Hiding a
 comment keeps it (who hid it, when, why), as moderation records do everywhere else.
 """
 

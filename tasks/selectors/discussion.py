@@ -183,19 +183,18 @@ def comment_for_reader(reader: Reader, comment_id: int) -> Comment:
     return found
 
 
-def board_topics(project: Project, *, page: int = 1) -> list[Thread]:
-    start = (max(page, 1) - 1) * TOPICS_PER_PAGE
-    topics = (
+def board_topics(project: Project) -> QuerySet[Thread]:
+    """The board's topics, pinned first, then by their latest comment (paged by the caller)."""
+    return (
         Thread.objects.filter(project=project, kind=ThreadKind.TOPIC)
         .select_related("created_by")
         .order_by("-pinned", "-last_comment_at", "-pk")
     )
-    return list(topics[start : start + TOPICS_PER_PAGE + 1])
 
 
 def board_latest(project: Project, *, limit: int = 5) -> list[Thread]:
     """The topics with the latest comments, for the project page."""
-    return board_topics(project)[:limit]
+    return list(board_topics(project)[:limit])
 
 
 @dataclass(frozen=True)

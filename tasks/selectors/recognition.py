@@ -66,6 +66,16 @@ BADGE_WHY: dict[str, Promise] = {
 RANKING_SHOWN = 50
 
 
+def recognition_name(user: User) -> str:
+    """The name rankings and public profiles show: the display name the person chose, never
+    the user name they sign in with (the opt-in form promises it; a public page listing login
+    names would hand half of each credential to anyone)."""
+    return user.display_name or str(_NAMELESS)
+
+
+_NAMELESS = pgettext_lazy("ranking", "A volunteer without a display name")
+
+
 def flags_confirmed_counts(*, project: Project, user_ids: Iterable[int]) -> dict[int, int]:
     """Per volunteer, images they flagged "interesting" that a curator confirmed."""
     rows = (
@@ -222,7 +232,7 @@ def project_ranking(
         ranking.append(
             {
                 "position": position,
-                "name": user.public_name,
+                "name": recognition_name(user),
                 "agreed": total,
                 "profile": user.profile_handle if user.profile_public else None,
                 "user_id": user.pk,
@@ -277,4 +287,4 @@ def public_profile(*, handle: str) -> dict[str, Any]:
                 "badges": badges.get(project.pk, []),
             }
         )
-    return {"name": user.public_name, "projects": projects, "user": user}
+    return {"name": recognition_name(user), "projects": projects, "user": user}

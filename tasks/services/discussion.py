@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from crowd.errors import DomainError
 from crowd.models import User
 from crowd.ratelimit import limit_count, limit_reached
-from tasks.discussion_text import Rendered, Resolvers, comment_render
 from tasks.events import event_send_on_commit, project_group
+from tasks.markup import Rendered, Resolvers, comment_render
 from tasks.models import (
     Comment,
     CommentReport,
@@ -48,7 +48,10 @@ from tasks.selectors.discussion import (
     mention_candidates,
     thread_guarded,
 )
-from tasks.services.notifications import comment_notifications_create
+from tasks.services.notifications import (
+    comment_notifications_create,
+    comment_notifications_withdraw,
+)
 from tasks.services.recognition import badges_award
 from tasks.values import hides_characters
 
@@ -86,14 +89,13 @@ class DiscussionThrottled(DomainError):
 
 @dataclass(frozen=True)
 class Posted:
-    """A comment just posted, and who should hear of it (for notifications): the people it
-    names, the author of the comment it answers, and the thread's other participants. None of
-    them is the author; a person appears in one list only, the first that applies."""
+    """A comment just posted, and who hears of it (notifications): the people it names, and
+    the author of the comment it answers. Neither is the author; a person named and answered is
+    told once, as named."""
 
     comment: Comment
     mentioned: list[User] = field(default_factory=list)
     replied_to: User | None = None
-    participants: list[User] = field(default_factory=list)
 
 
 def _reader(actor: User, project: Project) -> Reader:
@@ -246,17 +248,7 @@ def _posted(comment: Comment, actor: User, mentioned: list[User]) -> Posted:
     replied_to = None
     if comment.reply_to is not None and comment.reply_to.author_id not in told:
         replied_to = comment.reply_to.author
-        told.add(replied_to.pk)
-    others = (
-        User.objects.filter(
-            comments__thread_id=comment.thread_id,
-            comments__hidden_at__isnull=True,
-            is_active=True,
-        )
-        .exclude(pk__in=told)
-        .distinct()
-    )
-    return Posted(comment, mentions, replied_to, list(others))
+    return Posted(comment, mentions, replied_to)
 
 
 def _reply_target(thread: Thread, reply_to_id: int | None) -> Comment | None:
@@ -330,8 +322,8 @@ def _ids(comment: Comment) -> dict[str, int]:
 @transaction.atomic
 def comment_hide(*, actor: User, comment: Comment, reason: str) -> Comment:
     """Hide a comment from everyone but its author and the project's curators and leads, with
-    a reason; its open reports are settled. Curators and leads only. Hiding twice changes
-    nothing."""
+    a reason; its open reports are settled and the notifications it caused (which quote it)
+    withdrawn. Curators and leads only. Hiding twice changes nothing."""
     _require_moderator(_reader(actor, comment.project))
     why = _text(reason, name="reason", maximum=REASON_MAX_LENGTH)
     comment = _locked(comment)
@@ -344,6 +336,8 @@ def comment_hide(*, actor: User, comment: Comment, reason: str) -> Comment:
     CommentReport.objects.filter(comment=comment, settled_at__isnull=True).update(
         settled_at=now, settled_by=actor
     )
+    # Its text is quoted in the notifications it caused: they go with it.
+    comment_notifications_withdraw(comment_id=comment.pk)
     event_send_on_commit(project_group(comment.project_id), "comment.hidden", _ids(comment))
     return comment
 

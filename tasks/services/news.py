@@ -1,18 +1,20 @@
 """Project news: leads post, edit and delete them; a post notifies the project's people.
 
-Callers check that the actor leads the project (`Capability.MANAGE`) and rate-limit posting."""
+Each service checks that the actor leads the project (`Capability.MANAGE`), so that no caller
+can forget it; callers rate-limit posting."""
 
 from __future__ import annotations
 
 import unicodedata
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crowd.models import User
 from tasks.markup import markdown_render
 from tasks.models import News, Project
+from tasks.roles import Capability, project_can
 from tasks.services.notifications import news_notifications_create
 
 TITLE_MAX = 200
@@ -20,6 +22,11 @@ BODY_MAX = 20_000
 # Line breaks and tabs are fine in a body; other control and direction characters are not.
 _HIDDEN = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})
 _BODY_ALLOWED = frozenset("\n\r\t")
+
+
+def _require_lead(actor: User, project: Project) -> None:
+    if not project_can(actor, project, Capability.MANAGE):
+        raise PermissionDenied(_("Only the project's leads may post news."))
 
 
 def _check(title: str, body: str) -> tuple[str, str]:
@@ -50,7 +57,9 @@ def _check(title: str, body: str) -> tuple[str, str]:
 @transaction.atomic
 def news_publish(*, project: Project, author: User, title: str, body: str) -> News:
     """Publish a post (Markdown, rendered and sanitised once here) and notify the project's
-    members and volunteers. ValidationError names each field that is wrong."""
+    members and volunteers. The project's leads only (PermissionDenied otherwise);
+    ValidationError names each field that is wrong."""
+    _require_lead(author, project)
     title, body = _check(title, body)
     news = News.objects.create(
         project=project, author=author, title=title, body=body, body_html=markdown_render(body)
@@ -60,8 +69,9 @@ def news_publish(*, project: Project, author: User, title: str, body: str) -> Ne
 
 
 @transaction.atomic
-def news_update(*, news: News, title: str, body: str) -> News:
-    """Correct a post (no new notification)."""
+def news_update(*, actor: User, news: News, title: str, body: str) -> News:
+    """Correct a post (no new notification). The project's leads only."""
+    _require_lead(actor, news.project)
     title, body = _check(title, body)
     news.title, news.body, news.body_html = title, body, markdown_render(body)
     news.save(update_fields=["title", "body", "body_html", "updated_at"])
@@ -69,5 +79,7 @@ def news_update(*, news: News, title: str, body: str) -> News:
 
 
 @transaction.atomic
-def news_delete(*, news: News) -> None:
+def news_delete(*, actor: User, news: News) -> None:
+    """Delete a post. The project's leads only."""
+    _require_lead(actor, news.project)
     news.delete()

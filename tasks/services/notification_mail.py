@@ -156,7 +156,12 @@ def _send(user: User, ids: list[int], *, digest: bool, now: datetime) -> bool:
 
 
 def _mailable(user: User | None) -> bool:
-    return user is not None and user.is_active and bool(user.email)
+    """Only to an address its owner confirmed (where the platform asks for confirmation):
+    otherwise anyone could sign up with someone else's address, turn e-mail on, and have
+    comments they wrote mailed to a stranger from this site."""
+    if user is None or not user.is_active or not user.email:
+        return False
+    return user.email_verified or not settings.EMAIL_VERIFICATION_REQUIRED
 
 
 def notification_email_send(*, notification_id: int) -> bool:

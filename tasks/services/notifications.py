@@ -30,7 +30,11 @@ from tasks.models import (
     Project,
 )
 from tasks.notification_texts import excerpt, safe_path
-from tasks.selectors.notifications import notifications_unread_count, project_audience
+from tasks.selectors.notifications import (
+    notifications_unread_count,
+    project_audience,
+    project_readers_among,
+)
 
 
 class NotificationRefused(DomainError):
@@ -190,6 +194,22 @@ def comment_notifications_create(
     )
 
 
+@transaction.atomic
+def comment_notifications_withdraw(*, comment_id: int) -> int:
+    """A curator hid a comment: the replies and mentions it caused go, read or not, so that
+    its text (quoted in them) is no longer shown in the page nor mailed in a later e-mail or
+    digest; their recipients' counters hear of it after the commit. Showing the comment again
+    does not bring them back. Returns how many went."""
+    told = Notification.objects.filter(
+        kind__in=(NotificationKind.REPLY, NotificationKind.MENTION), payload__comment=comment_id
+    )
+    recipients = set(told.values_list("recipient_id", flat=True))
+    deleted, _rows = told.delete()
+    if recipients:
+        _notified_on_commit(recipients, "", [])
+    return deleted
+
+
 def decision_notifications_create(*, result: FieldResult, curator: User) -> None:
     """After a curator settled `result`: each volunteer who answered the field hears whether
     their answer was kept. One notification per volunteer and project while unread, however
@@ -200,6 +220,8 @@ def decision_notifications_create(*, result: FieldResult, curator: User) -> None
     kept = {int(user) for user in result.agreeing}
     # Volunteers are not told which curator decided (the curators' identity is theirs).
     answered.discard(curator.pk)
+    # A volunteer who may no longer read the project hears nothing of it.
+    answered = project_readers_among(result.project, answered)
     for outcome, users in (("kept", answered & kept), ("changed", answered - kept)):
         if users:
             notifications_create(
@@ -212,9 +234,10 @@ def decision_notifications_create(*, result: FieldResult, curator: User) -> None
 
 
 def news_notifications_create(*, news: News) -> list[Notification]:
-    """News to every member of the project and everyone who transcribed there."""
+    """News to every member of the project and everyone who transcribed there and may still
+    read it (`project_audience`)."""
     return notifications_create(
-        recipient_ids=project_audience(news.project_id),
+        recipient_ids=project_audience(news.project),
         kind=NotificationKind.NEWS,
         project=news.project,
         actor=news.author,

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from crowd.errors import DomainError
 from crowd.users import acting_user
-from tasks.discussion_text import TAG_MAX_LENGTH, tag_normal
+from tasks.markup import TAG_MAX_LENGTH, tag_normal
 from tasks.models import Comment, Project, Task, Thread
 from tasks.models.discussion import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, ReportReason
 from tasks.roles import Capability
@@ -141,7 +142,6 @@ def _thread_context(reader: Reader, view: ThreadView, post_url: str) -> dict[str
 @require_http_methods(["GET", "POST"])
 def board(request: HttpRequest, slug: str) -> HttpResponse:
     reader = _reader(request, slug)
-    page = max(_int(request.GET.get("page")) or 1, 1)
     errors: dict[str, str] = {}
     if request.method == "POST":
         if not request.user.is_authenticated:
@@ -160,16 +160,19 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Your topic is posted."))
             return redirect("discussion-topic", slug, posted.comment.thread_id)
-    topics = board_topics(reader.project, page=page)
+    # A page out of range (or not a number) shows the nearest one, never an error.
+    page = Paginator(board_topics(reader.project), TOPICS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "discussion/board.html",
         {
             "project": reader.project,
             "reader": reader,
-            "topics": topics[:TOPICS_PER_PAGE],
-            "page": page,
-            "has_next": len(topics) > TOPICS_PER_PAGE,
+            "topics": page.object_list,
+            "page": page.number,
+            "has_next": page.has_next(),
             "errors": errors,
             "title_max": TITLE_MAX_LENGTH,
             "body_max": BODY_MAX_LENGTH,

@@ -81,7 +81,12 @@ def news_edit(request: HttpRequest, slug: str, news_id: int) -> HttpResponse:
     form = NewsForm(request.POST or None, initial={"title": news.title, "body": news.body})
     if request.method == "POST" and form.is_valid():
         try:
-            news_update(news=news, title=form.cleaned_data["title"], body=form.cleaned_data["body"])
+            news_update(
+                actor=acting_user(request.user),
+                news=news,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+            )
         except ValidationError as error:
             form_add_errors(form, error)
         else:
@@ -98,6 +103,6 @@ def news_edit(request: HttpRequest, slug: str, news_id: int) -> HttpResponse:
 @require_POST
 def news_remove(request: HttpRequest, slug: str, news_id: int) -> HttpResponse:
     project, news = _news_of(request, slug, news_id)
-    news_delete(news=news)
+    news_delete(actor=acting_user(request.user), news=news)
     messages.success(request, _("The news is deleted."))
     return redirect("project-news", slug=project.slug)

@@ -23,6 +23,7 @@ Requests
 - posting, hiding or reporting without a CSRF token → 403, nothing stored
 - posting faster than DISCUSSION_COMMENTS_PER_HOUR → 429 with a translated message
 - `next` pointing at another site → ignored, back to the thread
+- a board page number past any database integer, or not a number → a page of the board, no error
 """
 
 from __future__ import annotations
@@ -346,3 +347,12 @@ def test_next_pointing_elsewhere_is_ignored(project, image, contributor):
     )
     assert response.status_code == 302
     assert response["Location"].startswith(talk(project, f"images/{image.pk}/"))
+
+
+@pytest.mark.parametrize("page", ["9223372036854775806", "99999999999", "-3", "x", "2"])
+def test_a_board_page_out_of_range_shows_a_page_and_never_an_error(project, contributor, page):
+    for n in range(3):
+        topic_open(actor=contributor, project=project, title=f"Topic {n}", body="Text")
+    response = page_client(contributor).get(talk(project, f"?page={page}"))
+    assert response.status_code == 200
+    assert response.content.decode().count("data-topic=") == 3

@@ -96,10 +96,11 @@ def test_an_outsider_learns_nothing_of_a_members_only_projects_news(project, lea
 
 
 def test_news_of_another_project_cannot_be_edited_through_ones_own(project, lead):
-    from tests.factories import ProjectFactory
+    from tests.factories import MembershipFactory, ProjectFactory
 
     elsewhere = ProjectFactory()
-    theirs = news_publish(project=elsewhere, author=lead, title="Ailleurs", body="Texte")
+    their_lead = MembershipFactory(project=elsewhere, role="lead").user
+    theirs = news_publish(project=elsewhere, author=their_lead, title="Ailleurs", body="Texte")
     client = page_client(lead)
     assert client.post(f"/projects/{project.slug}/news/{theirs.pk}/delete/").status_code == 404
     assert News.objects.filter(pk=theirs.pk).exists()

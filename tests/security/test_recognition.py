@@ -7,6 +7,7 @@ reader may not see, and render hostile names as text.
 | someone guesses a profile address of a person who did not make it public | 404 |
 | a profile is asked by user id or user name instead of its random address | 404 |
 | a display name with markup in a ranking or a public profile | escaped, shown as text |
+| a ranking or public profile of a person without a display name | never their user name |
 | the opt-ins posted without a CSRF token | 403, nothing changed |
 | the opt-ins posted signed out | sent to sign in, nothing changed |
 """
@@ -60,6 +61,17 @@ def test_a_profile_is_not_found_by_user_id_or_user_name():
     assert page_client().get(f"/people/{person.pk}/").status_code == 404
     assert page_client().get(f"/people/{person.username}/").status_code == 404
     assert page_client().get("/people/abcdefghijkl/").status_code == 200
+
+
+def test_a_person_without_a_display_name_is_never_shown_by_their_user_name():
+    project = ProjectFactory()
+    person = listed(project, UserFactory(username="jbaret-login", display_name=""))
+    person.profile_public, person.profile_handle = True, "abcdefghijkl"
+    person.save()
+    for path in (f"/projects/{project.slug}/ranking/", "/people/abcdefghijkl/"):
+        page = page_client().get(path).content.decode()
+        assert "jbaret-login" not in page, path
+        assert "A volunteer without a display name" in page, path
 
 
 def test_a_hostile_display_name_is_shown_as_text_in_a_ranking_and_a_profile():

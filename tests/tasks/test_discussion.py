@@ -9,7 +9,7 @@ import pytest
 from django.http import Http404
 
 from crowd.services import account_delete
-from tasks.discussion_text import Resolvers, comment_render
+from tasks.markup import Resolvers, comment_render
 from tasks.models import (
     Badge,
     CommentReport,
@@ -238,7 +238,7 @@ def test_a_reply_answers_a_comment_of_the_same_thread_only(project, image, contr
         comment_post(actor=curator, project=project, task=other, body="x", reply_to_id=first.pk)
 
 
-def test_posted_says_who_to_tell_mentioned_replied_to_and_participants(project, image):
+def test_posted_says_who_to_tell_mentioned_and_replied_to_once_each(project, image):
     alice = member(project, display_name="Alice")
     bob = member(project, display_name="Bob")
     carol = member(project, display_name="Carol")
@@ -254,7 +254,12 @@ def test_posted_says_who_to_tell_mentioned_replied_to_and_participants(project, 
     assert posted.mentioned == [carol]
     assert list(posted.comment.mentions.all()) == [carol]
     assert posted.replied_to == alice
-    assert posted.participants == []  # Carol is told once, as mentioned
+    # Answering Carol while naming her tells her once, as named.
+    again = comment_post(
+        actor=bob, project=project, task=image, body="@Carol and you?", reply_to_id=first.pk
+    )
+    assert again.mentioned == [carol]
+    assert again.replied_to == alice
 
 
 def test_a_mention_and_a_reply_notify_the_people_they_name_with_a_link_to_the_comment(

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
+from tasks.markup import Resolvers, comment_render, markdown_render
 from tasks.models import News, Notification, Role, Visibility
-from tasks.services.news import BODY_MAX, news_publish
+from tasks.services.moderation import project_block
+from tasks.services.news import BODY_MAX, news_delete, news_publish, news_update
 from tests.factories import MembershipFactory, TaskFactory, UserFactory
 from tests.helpers import page_client
 
@@ -93,3 +95,60 @@ def test_a_members_only_projects_news_is_hidden_from_outsiders(project, lead, ou
     assert page_client(outsider).get(f"/projects/{project.slug}/news/").status_code == 404
     assert page_client().get(f"/projects/{project.slug}/news/").status_code == 404
     assert page_client(lead).get(f"/projects/{project.slug}/news/").status_code == 200
+
+
+def test_news_of_a_members_only_project_never_reaches_a_volunteer_whose_membership_ended(
+    project, lead, transcribe
+):
+    project.visibility = Visibility.MEMBERS
+    project.save()
+    TaskFactory(project=project)
+    former = MembershipFactory(project=project, role=Role.CONTRIBUTOR).user
+    transcribe(project, BASE, user=former)
+    still = MembershipFactory(project=project, role=Role.CONTRIBUTOR).user
+    former.memberships.filter(project=project).delete()
+
+    news_publish(project=project, author=lead, title="Interne", body="Texte")
+
+    told = set(Notification.objects.filter(kind="news").values_list("recipient_id", flat=True))
+    assert told == {still.pk}
+
+
+def test_news_never_reaches_a_person_the_leads_blocked(project, lead, transcribe):
+    TaskFactory(project=project)
+    volunteer = transcribe(project, BASE)
+    project_block(project=project, user=volunteer, actor=lead, reason="Spam")
+
+    news_publish(project=project, author=lead, title="Bonjour", body="Texte")
+
+    assert not Notification.objects.filter(kind="news", recipient=volunteer).exists()
+
+
+def test_news_headings_sit_under_the_page_s_own_and_links_never_pass_the_referrer():
+    html = markdown_render("# One\n## Two\n### Three\n##### Five\n\n[site](https://x.org)")
+    assert html.startswith("<h3>One</h3>\n<h3>Two</h3>\n<h3>Three</h3>\n<h4>Five</h4>")
+    assert 'rel="nofollow noopener noreferrer"' in html
+
+
+def test_comments_render_with_the_same_engine_without_headings_and_with_their_own_rel():
+    rendered = comment_render(
+        "# Not a heading\n\n[site](https://x.org)",
+        Resolvers(person=lambda name: None, image=lambda pk: None, tag=lambda tag: "/t/"),
+    )
+    assert "<h" not in rendered.html
+    assert 'rel="nofollow ugc noopener"' in rendered.html
+
+
+def test_only_a_lead_may_publish_correct_or_delete_news_whoever_calls_the_service(
+    project, lead, curator
+):
+    with pytest.raises(PermissionDenied):
+        news_publish(project=project, author=curator, title="Faux", body="Texte")
+    news = news_publish(project=project, author=lead, title="Vrai", body="Texte")
+    with pytest.raises(PermissionDenied):
+        news_update(actor=curator, news=news, title="Changé", body="Texte")
+    with pytest.raises(PermissionDenied):
+        news_delete(actor=curator, news=news)
+    news.refresh_from_db()
+    assert news.title == "Vrai"
+    assert News.objects.count() == 1

@@ -22,6 +22,7 @@ from tasks.models import (
 )
 from tasks.notification_texts import notification_link, notification_text
 from tasks.selectors.personal_data import personal_data
+from tasks.services.moderation import project_block
 from tasks.services.notification_mail import (
     UNSUBSCRIBE_DAYS,
     UnsubscribeInvalid,
@@ -91,6 +92,16 @@ def test_a_curators_decision_tells_each_volunteer_whether_their_answer_was_kept(
     assert "1 was settled otherwise" in notification_text(theirs)
     assert notification_link(mine) == f"/projects/{task.project.slug}/my-feedback/"
     assert not Notification.objects.filter(recipient=curator).exists()
+
+
+def test_a_decision_is_not_told_to_a_volunteer_the_leads_blocked_since(disputed, curator, lead):
+    task, kept, changed = disputed
+    project_block(project=task.project, user=changed, actor=lead, reason="Spam")
+    field_result_resolve(
+        field_result_id=locality(task).pk, curator=curator, decision="accept", value="Grenoble"
+    )
+    assert Notification.objects.filter(recipient=kept).exists()
+    assert not Notification.objects.filter(recipient=changed).exists()
 
 
 def test_decisions_on_several_fields_make_one_notification_per_volunteer_while_unread(
@@ -296,6 +307,21 @@ def test_an_immediate_email_is_sent_once_in_the_recipients_language_with_unsubsc
     )
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert notification_email_send(notification_id=notification.pk) is False
+    assert len(mail.outbox) == 1
+
+
+def test_no_email_goes_to_an_address_its_owner_has_not_confirmed(project, contributor, settings):
+    settings.EMAIL_VERIFICATION_REQUIRED = True
+    email_on(contributor, EmailMode.IMMEDIATE)
+    notification = notification_create(recipient=contributor, kind="news", project=project)
+    assert notification_email_send(notification_id=notification.pk) is False
+    email_on(contributor, EmailMode.DAILY)
+    assert notifications_digest_send() == 0
+    assert mail.outbox == []
+
+    contributor.email_verified = True
+    contributor.save()
+    assert notifications_digest_send() == 1
     assert len(mail.outbox) == 1
 
 
