@@ -83,11 +83,19 @@ def test_a_lead_changes_the_settings(client, project, lead):
         "settings-assignment_order": "breadth",
         "settings-licence": "CC0-1.0",
         "settings-data_open": "on",
+        "settings-machine_reading": "on",
+        "settings-machine_languages": "fra+lat",
     }
     response = client.post(settings_url(project), data)
     assert response.status_code == 302
     project.refresh_from_db()
     assert (project.licence, project.data_open) == ("CC0-1.0", True)
+    # Machine reading on, in French and Latin; the vote's box left unticked turns it off.
+    assert (project.machine_reading, project.machine_languages, project.machine_vote) == (
+        True,
+        "fra+lat",
+        False,
+    )
     assert (project.title_en, project.status, project.redundancy_min, project.assignment_order) == (
         "New title",
         "paused",

@@ -510,6 +510,7 @@ def test_saving_the_settings_page_keeps_the_training_settings(lead_page, project
             "settings-lease_minutes": 30,
             "settings-assignment_order": "depth",
             "settings-licence": "CC0-1.0",
+            "settings-machine_languages": "fra+eng+lat",
         },
     )
     assert response.status_code == 302
