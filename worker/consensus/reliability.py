@@ -23,12 +23,12 @@ with no curator history: reconcile, estimate, reconcile again).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from worker.consensus import where
-from worker.consensus.engine import AnswerCache, field_reader, reconcile_task
+from worker.consensus.engine import AnswerCache, plans_for, reconcile_task
 from worker.consensus.model import (
     SETTLED,
     FieldOutcome,
@@ -244,7 +244,11 @@ def _unchanging(
     """
     if any(s.markers or s.weights or not s.trusted for s in task):
         return None
-    free = {spec.key for spec in fields if _weight_free(spec, policy, cache)}
+    free = {
+        spec.key
+        for spec, plan in zip(fields, plans_for(fields, policy), strict=True)
+        if _weight_free(spec.key, plan.read, cache)
+    }
     country = region = None
     if keys.checked:
         settled = where.place_settled(fields, {key: results[key] for key in free})
@@ -264,8 +268,8 @@ def _unchanging(
     )
 
 
-def _weight_free(spec: FieldSpec, policy: Policy, cache: AnswerCache) -> bool:
-    found = cache.known(spec.key, field_reader(spec, policy))
+def _weight_free(key: str, read: Callable[[str], Reading], cache: AnswerCache) -> bool:
+    found = cache.known(key, read)
     reading = found.same if found is not None else None
     return reading is not None and (
         reading.kind == "blank" or (reading.kind == "value" and _typed(reading))
@@ -375,11 +379,12 @@ class BlankTally:
         task's answers when they were reconciled with it (blanks are counted, so their order
         does not matter)."""
         marked = any(s.markers for s in submissions)
-        for spec in fields:
+        # The fields' readers as reconciling them used them: their readings are cached by them.
+        for spec, plan in zip(fields, plans_for(fields, policy), strict=True):
             result = results[spec.key]
             if result.status not in SETTLED:
                 continue
-            read = field_reader(spec, policy)
+            read = plan.read
             known = cache.known(spec.key, read) if cache is not None and not marked else None
             if known is not None:
                 count = known.blanks
