@@ -299,8 +299,8 @@ class _Tallies:
         self.model = model
         self.unanimous = model.source_weight(UNANIMOUS)
         self.consensus = model.source_weight(CONSENSUS)
-        # (user, field type) -> [unanimous fields, other fields, others agreed with]
-        self.counts: dict[tuple[str, str], list[int]] = {}
+        # field type -> user -> [unanimous fields, other fields, others agreed with]
+        self.counts: dict[str, dict[str, list[int]]] = {}
 
     def add(
         self,
@@ -327,17 +327,23 @@ class _Tallies:
         counts = self.counts
         users = [s.user for s in submissions]
         for kind, everyone in unanimous.items():
+            by_user = counts.get(kind)
+            if by_user is None:
+                by_user = counts[kind] = {}
             for user in users:
-                count = counts.get((user, kind))
+                count = by_user.get(user)
                 if count is None:
-                    count = counts[(user, kind)] = [0, 0, 0]
+                    count = by_user[user] = [0, 0, 0]
                 count[0] += everyone
         for kind, agreed in split.items():
+            by_user = counts.get(kind)
+            if by_user is None:
+                by_user = counts[kind] = {}
             others = len(agreed)
             for user in users:
-                count = counts.get((user, kind))
+                count = by_user.get(user)
                 if count is None:
-                    count = counts[(user, kind)] = [0, 0, 0]
+                    count = by_user[user] = [0, 0, 0]
                 count[1] += others
                 for agreeing in agreed:
                     if user in agreeing:
@@ -346,11 +352,13 @@ class _Tallies:
     def weights(self) -> dict[str, dict[str, float]]:
         model, unanimous, consensus = self.model, self.unanimous, self.consensus
         weights: dict[str, dict[str, float]] = {}
-        for (user, field_type), (everyone, others, agreed) in self.counts.items():
-            tally = Tally(
-                everyone * unanimous + agreed * consensus, everyone * unanimous + others * consensus
-            )
-            weights.setdefault(user, {})[field_type] = reliability_weight(tally, model)
+        for field_type, by_user in self.counts.items():
+            for user, (everyone, others, agreed) in by_user.items():
+                tally = Tally(
+                    everyone * unanimous + agreed * consensus,
+                    everyone * unanimous + others * consensus,
+                )
+                weights.setdefault(user, {})[field_type] = reliability_weight(tally, model)
         return weights
 
 
