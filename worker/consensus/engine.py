@@ -113,20 +113,17 @@ def reconcile_task(
     return TaskOutcome(fields=outcomes, decision=decision)
 
 
-# The checked plans of the last lists of plans (`plans_for` gives the same list for the same
-# fields and policy), by their identities, kept alive with them.
-_CHECKED: dict[int, tuple[list[FieldPlan], list[FieldPlan]]] = {}
+# The checked plans of the last list of plans (`plans_for` gives the same list for the same
+# fields and policy), kept alive with it.
+_LAST_CHECKED: list[tuple[list[FieldPlan], list[FieldPlan]]] = []
 
 
 def _checked(plans: list[FieldPlan]) -> list[FieldPlan]:
     """The plans of the fields checked against the record's place, in order."""
-    found = _CHECKED.get(id(plans))
-    if found is not None and found[0] is plans:
-        return found[1]
+    if _LAST_CHECKED and _LAST_CHECKED[0][0] is plans:
+        return _LAST_CHECKED[0][1]
     checked = [plan for plan in plans if where.is_checked(plan.spec)]
-    if len(_CHECKED) >= 64:
-        _CHECKED.clear()
-    _CHECKED[id(plans)] = (plans, checked)
+    _LAST_CHECKED[:] = [(plans, checked)]
     return checked
 
 

@@ -120,26 +120,22 @@ def plan_for(spec: FieldSpec, policy: Policy) -> FieldPlan:
     return plan
 
 
-# The plans of the last tuples of fields reconciled with a policy, by their identities: a file,
-# or a batch of a project's tasks, is reconciled task after task with the same fields (and the
-# second reliability round with a few parts of them, see `reliability._unchanging`). Only for
-# tuples of fields, which cannot change under the same identity (kept alive here with the
-# policy).
-_KNOWN_PLANS: dict[tuple[int, int], tuple[tuple[FieldSpec, ...], Policy, list[FieldPlan]]] = {}
+# The plans of the last fields and policy reconciled together: a file, or a batch of a
+# project's tasks, is reconciled task after task with the same ones. Only for a tuple of
+# fields, which cannot change under the same identity (kept alive here with the policy).
+_LAST_PLANS: list[tuple[tuple[FieldSpec, ...], Policy, list[FieldPlan]]] = []
 
 
 def plans_for(fields: Sequence[FieldSpec], policy: Policy) -> list[FieldPlan]:
     """The plan of every field, in order."""
     if type(fields) is not tuple:
         return [plan_for(spec, policy) for spec in fields]
-    key = (id(fields), id(policy))
-    found = _KNOWN_PLANS.get(key)
-    if found is not None and found[0] is fields and found[1] is policy:
-        return found[2]
+    if _LAST_PLANS:
+        last_fields, last_policy, plans = _LAST_PLANS[0]
+        if last_fields is fields and last_policy is policy:
+            return plans
     plans = [plan_for(spec, policy) for spec in fields]
-    if len(_KNOWN_PLANS) >= 64:
-        _KNOWN_PLANS.clear()
-    _KNOWN_PLANS[key] = (fields, policy, plans)
+    _LAST_PLANS[:] = [(fields, policy, plans)]
     return plans
 
 

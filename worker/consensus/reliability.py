@@ -169,7 +169,6 @@ def estimate_from_tasks(
         [spec for spec in fields if where.is_checked(spec)],
         {spec.key for spec in countries},
         {spec.key for spec in regions},
-        {},
     )
     for round_ in range(rounds):
         tallies = _Tallies(model)
@@ -208,9 +207,6 @@ class _PlaceKeys(NamedTuple):
     checked: list[FieldSpec]
     countries: set[str]
     regions: set[str]
-    # The fields reconciled again, one tuple for every task that leaves the same ones: the
-    # engine keeps what it works out of a tuple of fields by the tuple's identity.
-    others: dict[tuple[str, ...], tuple[FieldSpec, ...]]
 
 
 class _Kept(NamedTuple):
@@ -219,7 +215,7 @@ class _Kept(NamedTuple):
     (as `reconcile_task` would have read them from the kept fields)."""
 
     outcomes: dict[str, FieldOutcome]
-    others: tuple[FieldSpec, ...]
+    others: list[FieldSpec]
     country: str
     region: str
 
@@ -264,10 +260,9 @@ def _unchanging(
         free -= {spec.key for spec in keys.checked if where.place_may_change(spec, settled)}
     if not free:
         return None
-    others = tuple([spec for spec in fields if spec.key not in free])
     return _Kept(
         {key: results[key] for key in free},
-        keys.others.setdefault(tuple([spec.key for spec in others]), others),
+        [spec for spec in fields if spec.key not in free],
         country or "",
         region or "",
     )

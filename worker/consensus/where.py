@@ -110,25 +110,22 @@ def place_may_change(spec: FieldSpec, settled: Settled) -> bool:
     return False
 
 
-# The place fields of the last templates asked about, by their identities: a file, or a batch
-# of a project's tasks, is reconciled task after task with the same fields. Only for tuples of
-# fields, which cannot change under the same identity (kept alive here).
-_PLACE_FIELDS: dict[int, tuple[tuple[FieldSpec, ...], tuple[list[FieldSpec], list[FieldSpec]]]] = {}
+# The place fields of the last template asked about: a file, or a batch of a project's tasks,
+# is reconciled task after task with the same fields. Only for a tuple of fields, which cannot
+# change under the same identity (kept alive here).
+_LAST_FIELDS: list[tuple[tuple[FieldSpec, ...], tuple[list[FieldSpec], list[FieldSpec]]]] = []
 
 
 def place_fields(fields: Sequence[FieldSpec]) -> tuple[list[FieldSpec], list[FieldSpec]]:
     """The fields the record's country is read from, and those its region is, in order."""
-    known = _PLACE_FIELDS.get(id(fields))
-    if known is not None and known[0] is fields:
-        return known[1]
+    if _LAST_FIELDS and _LAST_FIELDS[0][0] is fields:
+        return _LAST_FIELDS[0][1]
     found = (
         [spec for spec in fields if names_country(spec)],
         [spec for spec in fields if names_region(spec)],
     )
     if type(fields) is tuple:
-        if len(_PLACE_FIELDS) >= 64:
-            _PLACE_FIELDS.clear()
-        _PLACE_FIELDS[id(fields)] = (fields, found)
+        _LAST_FIELDS[:] = [(fields, found)]
     return found
 
 
