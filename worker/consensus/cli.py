@@ -21,7 +21,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from worker.consensus.engine import AnswerCache, reconcile_task
-from worker.consensus.model import COMPLETE, Policy, Submission, new_submission
+from worker.consensus.explain import Part, english
+from worker.consensus.model import (
+    AGREED,
+    BLANK,
+    COMPLETE,
+    Policy,
+    Submission,
+    new_submission,
+)
 from worker.consensus.reliability import estimate_from_tasks, with_weights
 from worker.consensus.report import SubjectResult, write_report
 from worker.template import FIELD_TYPES, FieldSpec
@@ -171,16 +179,32 @@ def write_results(
             f"{spec.key}.explanation",
         ]
     columns += ["decision", "transcriptions_used"]
+    keys = [spec.key for spec in fields]
+    # Explanations and agreements repeat (a few thousand distinct explanations in 20,000
+    # subjects): each is written out once. The engine's parameters are whole numbers and
+    # strings, so equal notes always read the same.
+    explained: dict[tuple[Part, ...], str] = {}
+    shown: dict[float, str] = {}
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for result in results:
             row = [result.subject]
-            for spec in fields:
-                field = result.outcome.fields[spec.key]
-                # The CSV contract: `agreed` marks every auto-accepted cell, blank ones too.
-                status = "agreed" if field.accepted else field.status
-                row += [field.value, status, f"{field.agreement:.3f}", field.explanation]
+            outcomes = result.outcome.fields
+            for key in keys:
+                field = outcomes[key]
+                # The CSV contract: `agreed` marks every auto-accepted cell, blank ones too
+                # (`FieldOutcome.accepted`: an agreed value or an agreed blank).
+                status = field.status
+                if status == BLANK:
+                    status = AGREED
+                agreement = shown.get(field.agreement)
+                if agreement is None:
+                    agreement = shown[field.agreement] = f"{field.agreement:.3f}"
+                explanation = explained.get(field.notes)
+                if explanation is None:
+                    explanation = explained[field.notes] = english(field.notes)
+                row += [field.value, status, agreement, explanation]
             row += [result.outcome.decision, str(len(result.submissions))]
             writer.writerow(row)
 

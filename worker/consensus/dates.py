@@ -10,6 +10,7 @@ date, which would invent precision, and it has no French months.)
 from __future__ import annotations
 
 import calendar
+import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
@@ -68,8 +69,21 @@ _SIGNS = str.maketrans(dict.fromkeys("‐‑‒–—―−﹘﹣－", "-") | di
 _NUMBERED_MONTH_ENDINGS = frozenset(("bre", "bris", "ber", "br"))
 
 
+# `_tokens` of ASCII text, by regular expressions: the characters a date may have (digits,
+# letters, the dash and the separators it skips), then its numbers, words and dashes.
+_ASCII_DATE_TEXT = re.compile(r"[0-9A-Za-z\- .,/\[\]()?']*")
+_ASCII_TOKEN = re.compile(r"[0-9]+|[A-Za-z]+|-")
+
+
 def _tokens(text: str) -> list[str] | None:
     """Numbers, words and range dashes of `text`, folded; None if it has characters no date has."""
+    if text.isascii():  # most answers: what `tokens_unicode` makes of them, at once
+        return _ASCII_TOKEN.findall(text) if _ASCII_DATE_TEXT.fullmatch(text) else None
+    return tokens_unicode(text)
+
+
+def tokens_unicode(text: str) -> list[str] | None:
+    """`_tokens` for any text."""
     tokens: list[str] = []
     current = ""
     for ch in text.translate(_SIGNS):
@@ -99,9 +113,14 @@ def parse_date(raw: str, day_first: bool = True) -> DateKey | None:
     answers give, so the range agrees with a reader who typed either end, and no day is
     claimed that the label does not give. A range whose ends share no year is not a date.
     """
-    folded = "".join(
-        ch for ch in unicodedata.normalize("NFKD", raw.casefold()) if not unicodedata.combining(ch)
-    )
+    if raw.isascii():  # no accent to remove, nothing to decompose
+        folded = raw.lower()
+    else:
+        folded = "".join(
+            ch
+            for ch in unicodedata.normalize("NFKD", raw.casefold())
+            if not unicodedata.combining(ch)
+        )
     tokens = _tokens(folded)
     if not tokens:
         return None

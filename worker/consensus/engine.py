@@ -44,6 +44,7 @@ __all__ = [
     "AnswerCache",
     "canonical_order",
     "field_reader",
+    "plans_for",
     "reconcile_field",
     "reconcile_task",
 ]

@@ -67,9 +67,25 @@ def _tokens(text: str) -> list[str] | None:
     return tokens
 
 
+# Two decimal numbers and a comma, "44.0123, 2.8765": how most answers are written.
+_DECIMAL_PAIR = re.compile(r"(-?[0-9]+\.[0-9]+), ?(-?[0-9]+\.[0-9]+)")
+
+
 @lru_cache(maxsize=1 << 16)
 def parse_point(raw: str) -> Point | None:
     """(lat, lon) in decimal degrees, or None when the text is not a point."""
+    pair = _DECIMAL_PAIR.fullmatch(raw)
+    if pair is None:
+        return parse_labelled(raw)
+    # What `parse_labelled` makes of it (no label, letter or sign to read), at once.
+    latitude, longitude = float(pair[1]), float(pair[2])
+    if abs(latitude) > 90 or abs(longitude) > 180:
+        return None
+    return (latitude, longitude)
+
+
+def parse_labelled(raw: str) -> Point | None:
+    """`parse_point` for any text: labels, hemispheres, degrees, minutes and seconds."""
     text, longitude_first = _unlabelled(clean(raw).upper().translate(_SIGNS))
     tokens = _tokens(text)
     if not tokens:

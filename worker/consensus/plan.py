@@ -52,17 +52,17 @@ def _read_date_month_first(raw: str) -> Reading:
     return dates.read_date(raw, False)
 
 
-def value_consensus(spec: FieldSpec, votes: list[Vote], policy: Policy) -> ValueConsensus:
+def value_consensus(spec: FieldSpec, policy: Policy) -> Callable[[list[Vote]], ValueConsensus]:
     """The consensus of the field's type over the answers that are values."""
     if spec.type == "date":
-        return dates.consensus(votes)
+        return dates.consensus
     if spec.type == "number":
-        return numbers.consensus(votes)
+        return numbers.consensus
     if spec.type == "geopoint":
-        return geo.consensus(votes, policy.geopoint_tolerance_m)
+        return partial(geo.consensus, tolerance_m=policy.geopoint_tolerance_m)
     if spec.type == "select":
-        return select.consensus(votes)
-    return text.consensus(votes)
+        return select.consensus
+    return text.consensus
 
 
 def blank_share(spec: FieldSpec, policy: Policy) -> float:
@@ -106,7 +106,7 @@ def plan_for(spec: FieldSpec, policy: Policy) -> FieldPlan:
         spec=spec,
         policy=policy,
         read=field_reader(spec, policy),
-        consensus=partial(value_consensus, spec, policy=policy),
+        consensus=value_consensus(spec, policy),
         share=blank_share(spec, policy),
         learnt=any(k == spec.key for k, _ in policy.blank_weights),
         method=method,
@@ -228,6 +228,7 @@ class TaskSubmissions:
     __slots__ = (
         "_cap",
         "_learnt",
+        "_own",
         "_policy",
         "_prior",
         "_weights",
@@ -258,6 +259,7 @@ class TaskSubmissions:
         # People's transcriptions: the machine's vote is none.
         self.n = len(submissions) - sum([1 for s in submissions if s.machine])
         self.marked = any(s.markers for s in submissions)
+        self._own: list[Mapping[str, float]] | None = None
         self._prior = policy.prior_weight
         self._cap = policy.unproven_weight
         self._weights: dict[str, list[float]] = {}
@@ -278,19 +280,19 @@ class TaskSubmissions:
         """Each contributor's weight for fields of this type (the prior when unknown)."""
         weights = self._weights.get(field_type)
         if weights is None:
-            prior, cap, learnt = self._prior, self._cap, self._learnt
-            if learnt is None:
-                weights = [s.weights.get(field_type, prior) for s in self.submissions]
-            else:  # a contributor's learnt weights replace those of their submission
-                weights = [
-                    (s.weights if (own := learnt.get(s.user)) is None else own).get(
-                        field_type, prior
-                    )
-                    for s in self.submissions
-                ]
+            owns, prior = self._own, self._prior
+            if owns is None:
+                # Each contributor's weights by type, found once for all the types.
+                learnt = self._learnt
+                if learnt is None:
+                    owns = [s.weights for s in self.submissions]
+                else:  # a contributor's learnt weights replace those of their submission
+                    owns = [learnt.get(s.user, s.weights) for s in self.submissions]
+                self._own = owns
+            weights = [own.get(field_type, prior) for own in owns]
             if self.untrusted:
                 weights = [
-                    w if s.trusted else min(cap, w)
+                    w if s.trusted else min(self._cap, w)
                     for s, w in zip(self.submissions, weights, strict=True)
                 ]
             self._weights[field_type] = weights

@@ -23,12 +23,12 @@ with no curator history: reconcile, estimate, reconcile again).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from worker.consensus import where
-from worker.consensus.engine import AnswerCache, field_reader, reconcile_task
+from worker.consensus.engine import AnswerCache, plans_for, reconcile_task
 from worker.consensus.model import (
     SETTLED,
     FieldOutcome,
@@ -244,7 +244,11 @@ def _unchanging(
     """
     if any(s.markers or s.weights or not s.trusted for s in task):
         return None
-    free = {spec.key for spec in fields if _weight_free(spec, policy, cache)}
+    free = {
+        spec.key
+        for spec, plan in zip(fields, plans_for(fields, policy), strict=True)
+        if _weight_free(spec.key, plan.read, cache)
+    }
     country = region = None
     if keys.checked:
         settled = where.place_settled(fields, {key: results[key] for key in free})
@@ -264,8 +268,8 @@ def _unchanging(
     )
 
 
-def _weight_free(spec: FieldSpec, policy: Policy, cache: AnswerCache) -> bool:
-    found = cache.known(spec.key, field_reader(spec, policy))
+def _weight_free(key: str, read: Callable[[str], Reading], cache: AnswerCache) -> bool:
+    found = cache.known(key, read)
     reading = found.same if found is not None else None
     return reading is not None and (
         reading.kind == "blank" or (reading.kind == "value" and _typed(reading))
@@ -282,15 +286,21 @@ class _Tallies:
     """`reliability_observations` then `reliability_estimate`, without the objects between.
 
     Each round of `estimate_from_tasks` would make an `Observation` and a `Tally` per
-    contributor and settled field (two million on 20,000 images): the sums are kept in
-    place instead, added in the same order, so the weights are the same to the last bit.
+    contributor and settled field (two million on 20,000 images). The observations are
+    counted in place instead, per contributor and field type: the unanimous fields (a
+    task's fields of one type count for all its contributors at once), the others, and
+    those of the others the contributor agreed with. The sums are the counts times the
+    sources' weights: with the model's (1 and 0.5, binary fractions) every sum is exact,
+    so the weights are the same to the last bit as the observations added one by one (with
+    other source weights, both are the exact sum rounded, maybe not the same way).
     """
 
     def __init__(self, model: ReliabilityModel) -> None:
         self.model = model
         self.unanimous = model.source_weight(UNANIMOUS)
         self.consensus = model.source_weight(CONSENSUS)
-        self.sums: dict[tuple[str, str], list[float]] = {}
+        # field type -> user -> [unanimous fields, other fields, others agreed with]
+        self.counts: dict[str, dict[str, list[int]]] = {}
 
     def add(
         self,
@@ -298,46 +308,57 @@ class _Tallies:
         submissions: Sequence[Submission],
         results: Mapping[str, FieldOutcome],
     ) -> None:
-        users = [s.user for s in submissions]
-        # Each contributor's sums for a field type, looked up once per task and type.
-        rows: dict[str, list[list[float]]] = {}
+        # Per field type of the task's settled fields: how many everyone agreed on, and
+        # who agreed on each of the others.
+        unanimous: dict[str, int] = {}
+        split: dict[str, list[tuple[str, ...]]] = {}
         for spec in fields:
             result = results[spec.key]
             if result.status not in SETTLED:
                 continue
             agreeing = result.agreeing
-            tallies = rows.get(spec.type)
-            if tallies is None:
-                tallies = rows[spec.type] = self._tallies(users, spec.type)
             if len(agreeing) == result.n:
                 # Everyone agrees (those who agree are always some of the task's contributors).
-                weight = self.unanimous
-                for tally in tallies:
-                    tally[0] += weight
-                    tally[1] += weight
-                continue
-            weight = self.consensus
-            for user, tally in zip(users, tallies, strict=True):
-                tally[0] += weight * (user in agreeing)
-                tally[1] += weight
-
-    def _tallies(self, users: list[str], field_type: str) -> list[list[float]]:
-        sums = self.sums
-        found = []
-        for user in users:
-            tally = sums.get((user, field_type))
-            if tally is None:
-                tally = sums[(user, field_type)] = [0.0, 0.0]
-            found.append(tally)
-        return found
+                unanimous[spec.type] = unanimous.get(spec.type, 0) + 1
+            elif spec.type in split:
+                split[spec.type].append(agreeing)
+            else:
+                split[spec.type] = [agreeing]
+        counts = self.counts
+        users = [s.user for s in submissions]
+        for kind, everyone in unanimous.items():
+            by_user = counts.get(kind)
+            if by_user is None:
+                by_user = counts[kind] = {}
+            for user in users:
+                count = by_user.get(user)
+                if count is None:
+                    count = by_user[user] = [0, 0, 0]
+                count[0] += everyone
+        for kind, agreed in split.items():
+            by_user = counts.get(kind)
+            if by_user is None:
+                by_user = counts[kind] = {}
+            others = len(agreed)
+            for user in users:
+                count = by_user.get(user)
+                if count is None:
+                    count = by_user[user] = [0, 0, 0]
+                count[1] += others
+                for agreeing in agreed:
+                    if user in agreeing:
+                        count[2] += 1
 
     def weights(self) -> dict[str, dict[str, float]]:
-        model = self.model
+        model, unanimous, consensus = self.model, self.unanimous, self.consensus
         weights: dict[str, dict[str, float]] = {}
-        for (user, field_type), (correct, total) in self.sums.items():
-            weights.setdefault(user, {})[field_type] = reliability_weight(
-                Tally(correct, total), model
-            )
+        for field_type, by_user in self.counts.items():
+            for user, (everyone, others, agreed) in by_user.items():
+                tally = Tally(
+                    everyone * unanimous + agreed * consensus,
+                    everyone * unanimous + others * consensus,
+                )
+                weights.setdefault(user, {})[field_type] = reliability_weight(tally, model)
         return weights
 
 
@@ -366,11 +387,12 @@ class BlankTally:
         task's answers when they were reconciled with it (blanks are counted, so their order
         does not matter)."""
         marked = any(s.markers for s in submissions)
-        for spec in fields:
+        # The fields' readers as reconciling them used them: their readings are cached by them.
+        for spec, plan in zip(fields, plans_for(fields, policy), strict=True):
             result = results[spec.key]
             if result.status not in SETTLED:
                 continue
-            read = field_reader(spec, policy)
+            read = plan.read
             known = cache.known(spec.key, read) if cache is not None and not marked else None
             if known is not None:
                 count = known.blanks

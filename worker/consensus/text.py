@@ -132,8 +132,9 @@ class TextInfo:
 
 def separated(text: str) -> str:
     """Folded, without accents, with punctuation, symbols and spaces turned into spaces."""
-    if text.isascii():  # nothing to decompose: what `separated_unicode` makes of it, by tables
-        return text.translate(_SIGNS).lower().translate(_ASCII_SEPARATORS)
+    if text.isascii():  # nothing to decompose: what `separated_unicode` makes of it, by a table
+        # (the one ASCII sign `_SIGNS` changes, "`", is a separator like the "'" it becomes)
+        return text.lower().translate(_ASCII_SEPARATORS)
     return separated_unicode(text)
 
 
