@@ -15,9 +15,8 @@ from tasks.api.projects import TemplateSerializer
 from tasks.api.tasks import TaskSerializer
 from tasks.models import Lease
 from tasks.models.work import SkipReason
-from tasks.roles import Capability
-from tasks.selectors.projects import project_for
-from tasks.services.leases import lease_grant, lease_heartbeat, lease_release
+from tasks.services.assignment import next_task_grant
+from tasks.services.leases import lease_heartbeat, lease_release
 
 
 class LeaseSerializer(serializers.ModelSerializer):
@@ -54,8 +53,7 @@ class NextTaskView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         """Your live lease in this project, or a lease on the next task that needs you."""
-        project = project_for(request.user, slug, Capability.CONTRIBUTE)
-        lease = lease_grant(project=project, user=acting_user(request.user))
+        project, lease = next_task_grant(slug=slug, user=acting_user(request.user))
         if lease is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         body = {

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,11 +15,10 @@ from rest_framework.views import APIView
 from crowd.api_schema import ErrorSerializer, errors
 from crowd.throttles import ScopedThrottle
 from crowd.users import acting_user
-from tasks.models import Task, Transcription
-from tasks.roles import Capability, project_require
+from tasks.models import Transcription
 from tasks.selectors.training import check_feedback
+from tasks.services.assignment import answer_record, answer_visible_check
 from tasks.services.known_answers import Checked
-from tasks.services.submissions import answer_submit
 from tasks.values import MARKERS, ValuesRejected
 
 
@@ -99,16 +97,16 @@ class TranscriptionCreateView(APIView):
         },
     )
     def post(self, request: Request, task_id: int) -> Response:
-        task = Task.objects.select_related("project").filter(pk=task_id).first()
-        if task is None:
-            raise NotFound(_("No such image."))
-        project_require(request.user, task.project, Capability.VIEW)
+        user = acting_user(request.user)
         data = SubmitSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # Who may not see the image learns nothing more from a bad request.
+            answer_visible_check(task_id=task_id, user=user)
+            raise ValidationError(data.errors)
         with _fields_under("values"):
-            submitted = answer_submit(
-                task_id=task.pk,
-                user=acting_user(request.user),
+            submitted = answer_record(
+                task_id=task_id,
+                user=user,
                 lease_id=data.validated_data["lease"],
                 values=data.validated_data["values"],
                 markers=data.validated_data.get("markers", {}),
@@ -119,7 +117,7 @@ class TranscriptionCreateView(APIView):
             body = TranscriptionSerializer(submitted.check).data
             if submitted.feedback:
                 body["feedback"] = check_feedback(
-                    check=submitted.check, specs=task.project.template.specs
+                    check=submitted.check, specs=submitted.check.task.project.template.specs
                 )
         else:
             body = TranscriptionSerializer(submitted.transcription).data

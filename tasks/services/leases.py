@@ -38,7 +38,7 @@ from tasks.models import (
     Transcription,
 )
 from tasks.models.work import ASSIGNABLE_STATES, SkipReason
-from tasks.roles import Capability, contribute_refusal, project_blocked, project_can
+from tasks.roles import Capability, contribute_refusal, project_blocked, project_capabilities
 from tasks.selectors.training import (
     contributor_level,
     known_answer_wanted,
@@ -70,13 +70,19 @@ class ProjectNotTakingAnswers(LeaseConflict):
     nothing is recorded, and the contributor keeps what they typed."""
 
 
-def contribute_check(*, user: User, project: Project) -> None:
+def contribute_check(
+    *, user: User, project: Project, role: str | None = None, blocked: bool | None = None
+) -> None:
     """Raise ProjectNotTakingAnswers unless `user` may contribute to `project` now (409: the
     answer may be sent again when the project reopens); PermissionDenied for a person the
-    project's leads blocked (403: it will not be taken)."""
-    if project_blocked(user, project):
+    project's leads blocked (403: it will not be taken). `role` and `blocked` as for
+    `project_capabilities`, when the caller read them."""
+    if blocked is None:
+        blocked = project_blocked(user, project)
+    if blocked:
         raise PermissionDenied(_("This project no longer takes your transcriptions."))
-    if not project_can(user, project, Capability.CONTRIBUTE):
+    granted = project_capabilities(user, project, role=role, blocked=False)
+    if Capability.CONTRIBUTE not in granted:
         raise ProjectNotTakingAnswers(contribute_refusal(project))
 
 
