@@ -220,6 +220,24 @@ class SharedPoolRedisCache(RedisCache):
             lambda: self._fallback.clear(),
         )
 
+    def window_incr(self, key: Any, timeout: int) -> int:
+        """Count one more in a fixed window: create `key` at 0 for `timeout` seconds unless it
+        exists, add one, return the count. One round trip to Redis (a pipeline), where `add`
+        then `incr` cost two."""
+
+        def call() -> int:
+            name = self.make_and_validate_key(key)
+            pipeline = self._cache.get_client(write=True).pipeline(transaction=False)
+            pipeline.set(name, 0, ex=timeout, nx=True)
+            pipeline.incr(name)
+            return int(pipeline.execute()[1])
+
+        def fallback() -> int:
+            self._fallback.add(key, 0, timeout)
+            return self._fallback.incr(key)
+
+        return self._soft(call, fallback)
+
     def ping(self) -> bool:
         """Whether Redis answers now (the readiness check), whatever the breaker says."""
         try:
