@@ -18,41 +18,16 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeVar
-
-from django.db import connection, models
+from typing import Any
 
 from crowd.models import User
+from crowd.rows import columns, instance, rows_fetch
 from tasks.models import Project, Task, Template
 from tasks.models.work import ASSIGNABLE_STATES
 
-M = TypeVar("M", bound=models.Model)
-
-
-@cache
-def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
-    return tuple(model._meta.concrete_fields)
-
-
-def columns(model: type[models.Model], alias: str) -> str:
-    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model))
-
-
-def instance(model: type[M], row: Sequence[Any], start: int) -> tuple[M, int]:
-    """The `model` instance whose `columns` begin at `row[start]`, and where the next begin."""
-    fields = _fields(model)
-    values = []
-    for field, value in zip(fields, row[start : start + len(fields)], strict=True):
-        convert = getattr(field, "from_db_value", None)
-        values.append(value if convert is None else convert(value, None, connection))
-    obj = model.from_db(connection.alias, [field.attname for field in fields], values)
-    return obj, start + len(fields)
-
 
 def statement(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+    return rows_fetch(sql, params)
 
 
 # --- next-task ------------------------------------------------------------------------------
