@@ -14,20 +14,38 @@ M = TypeVar("M", bound=models.Model)
 
 
 @cache
-def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
-    return tuple(model._meta.concrete_fields)
+def _fields(
+    model: type[models.Model], names: tuple[str, ...] | None = None
+) -> tuple[models.Field, ...]:
+    return tuple(
+        field
+        for field in model._meta.concrete_fields
+        if names is None or field.name in names or field.attname in names
+    )
 
 
 @cache
-def columns(model: type[models.Model], alias: str) -> str:
-    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model))
+def columns(model: type[models.Model], alias: str, names: tuple[str, ...] | None = None) -> str:
+    """The model's columns (only those of the fields `names`, when given) under `alias`."""
+    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model, names))
 
 
-def instance(model: type[M], row: Sequence[Any], start: int) -> tuple[M, int]:
-    """The `model` instance whose `columns` begin at `row[start]`, and where the next begin."""
-    fields = _fields(model)
+def instance(
+    model: type[M],
+    row: Sequence[Any],
+    start: int,
+    names: tuple[str, ...] | None = None,
+    decoded: dict[str, Any] | None = None,
+) -> tuple[M, int]:
+    """The `model` instance whose `columns` begin at `row[start]`, and where the next begin.
+    With `names`, the other fields are deferred (read on first use, as `only()` does);
+    `decoded` gives fields already converted from their database value (a cached JSON)."""
+    fields = _fields(model, names)
     values = []
     for field, value in zip(fields, row[start : start + len(fields)], strict=True):
+        if decoded is not None and field.attname in decoded:
+            values.append(decoded[field.attname])
+            continue
         convert = getattr(field, "from_db_value", None)
         values.append(value if convert is None else convert(value, None, connection))
     obj = model.from_db(connection.alias, [field.attname for field in fields], values)
@@ -35,6 +53,7 @@ def instance(model: type[M], row: Sequence[Any], start: int) -> tuple[M, int]:
 
 
 def rows_fetch(sql: str, params: dict[str, Any] | Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a statement that returns rows (building its `description` costs more)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+        return cursor.fetchall()

@@ -30,10 +30,47 @@ def statement(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     return rows_fetch(sql, params)
 
 
+# The project's fields these requests read; the others are deferred (read if ever used).
+PROJECT_FIELDS = (
+    "id",
+    "slug",
+    "status",
+    "visibility",
+    "archived_at",
+    "assignment_order",
+    "lease_minutes",
+    "min_level",
+    "levels",
+)
+PROJECT_COLUMNS = columns(Project, "p", PROJECT_FIELDS)
+
+# Templates' JSON as decoded, per template state (as `Template.specs` caches its parsing): a
+# long vocabulary takes a millisecond to decode, and every request here needs the template.
+_DECODED_TEMPLATES: dict[tuple[Any, ...], dict[str, Any]] = {}
+_TEMPLATE_AT = {field.attname: n for n, field in enumerate(Template._meta.concrete_fields)}
+
+
+def template_instance(row: Sequence[Any], start: int) -> tuple[Template, int]:
+    """`instance` for a template, its JSON decoded once per process and template state."""
+    at = {name: start + n for name, n in _TEMPLATE_AT.items()}
+    key = (row[at["id"]], row[at["version"]], row[at["updated_at"]])
+    decoded = _DECODED_TEMPLATES.get(key)
+    if decoded is None:
+        template, end = instance(Template, row, start)
+        if len(_DECODED_TEMPLATES) > 256:
+            _DECODED_TEMPLATES.clear()
+        _DECODED_TEMPLATES[key] = {
+            "fields": template.fields,
+            "metadata_shown": template.metadata_shown,
+        }
+        return template, end
+    return instance(Template, row, start, decoded=decoded)
+
+
 # --- next-task ------------------------------------------------------------------------------
 
 GRANT_CONTEXT = f"""
-SELECT {columns(Project, "p")}, {columns(Template, "tp")},
+SELECT {PROJECT_COLUMNS}, {columns(Template, "tp")},
   (SELECT m.role FROM tasks_membership m WHERE m.project_id = p.id AND m.user_id = u.id
     ORDER BY m.id LIMIT 1),
   EXISTS (SELECT 1 FROM tasks_projectblock b
@@ -52,8 +89,8 @@ class GrantContext:
     """What next-task decides on, read with the person's row locked."""
 
     def __init__(self, row: Sequence[Any]) -> None:
-        self.project, at = instance(Project, row, 0)
-        template, at = instance(Template, row, at)
+        self.project, at = instance(Project, row, 0, PROJECT_FIELDS)
+        template, at = template_instance(row, at)
         self.project.template = template
         self.role: str | None = row[at]
         self.blocked: bool = row[at + 1]
@@ -162,7 +199,7 @@ def lease_insert(*, task: Task, user: User, now: datetime, expires_at: datetime)
 # --- submit ---------------------------------------------------------------------------------
 
 SUBMIT_CONTEXT = f"""
-SELECT {columns(Task, "t")}, {columns(Project, "p")}, {columns(Template, "tp")},
+SELECT {columns(Task, "t")}, {PROJECT_COLUMNS}, {columns(Template, "tp")},
   (SELECT m.role FROM tasks_membership m WHERE m.project_id = p.id AND m.user_id = %(user)s
     ORDER BY m.id LIMIT 1),
   EXISTS (SELECT 1 FROM tasks_projectblock b
@@ -190,8 +227,8 @@ class SubmitContext:
 
     def __init__(self, row: Sequence[Any]) -> None:
         self.task, at = instance(Task, row, 0)
-        project, at = instance(Project, row, at)
-        template, at = instance(Template, row, at)
+        project, at = instance(Project, row, at, PROJECT_FIELDS)
+        template, at = template_instance(row, at)
         project.template = template
         self.task.project = project
         self.project, self.template = project, template
