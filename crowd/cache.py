@@ -47,6 +47,9 @@ _LOCK = threading.Lock()
 T = TypeVar("T")
 
 
+_CLIENTS: dict[Any, Any] = {}
+
+
 class SharedPoolRedisCacheClient(RedisCacheClient):
     def _get_connection_pool(self, write: bool) -> Any:
         client: Any = self  # Django's private attributes, unknown to the type stubs
@@ -62,6 +65,16 @@ class SharedPoolRedisCacheClient(RedisCacheClient):
                         client._servers[index], **client._pool_options
                     )
         return pool
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        # One client per pool, where Django builds one per call: a client is only a handle on
+        # its pool (thread-safe), and building it cost as much as a round trip.
+        pool = self._get_connection_pool(write)
+        made = _CLIENTS.get(pool)
+        if made is None:
+            client: Any = self
+            made = _CLIENTS.setdefault(pool, client._client(connection_pool=pool))
+        return made
 
 
 class _Breaker:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
@@ -12,8 +14,9 @@ from crowd.api_schema import ErrorSerializer, errors, no_content
 from crowd.throttles import ScopedThrottle
 from crowd.users import acting_user
 from tasks.api.projects import TemplateSerializer
-from tasks.api.tasks import TaskSerializer
-from tasks.models import Lease
+from tasks.api.tasks import TaskSerializer, task_contributor_body
+from tasks.api.transcriptions import DATETIME
+from tasks.models import Lease, Template
 from tasks.models.work import SkipReason
 from tasks.services.assignment import next_task_grant
 from tasks.services.leases import lease_heartbeat, lease_release
@@ -30,6 +33,25 @@ class NextTaskSerializer(serializers.Serializer):
     task = TaskSerializer()
     lease = LeaseSerializer()
     template = TemplateSerializer()
+
+
+def next_task_body(*, lease: Lease, template: Template, request: Request) -> dict[str, Any]:
+    """`NextTaskSerializer`'s body, built by hand (see `task_contributor_body`)."""
+    return {
+        "task": task_contributor_body(lease.task, request),
+        "lease": {
+            "id": lease.pk,
+            "expires_at": DATETIME.to_representation(lease.expires_at),
+            "state": lease.state,
+        },
+        "template": {
+            "version": template.version,
+            "preset": template.preset,
+            "fields": template.fields,
+            "metadata_shown": template.metadata_shown,
+            "updated_at": DATETIME.to_representation(template.updated_at),
+        },
+    }
 
 
 class ReleaseSerializer(serializers.Serializer):
@@ -56,12 +78,7 @@ class NextTaskView(APIView):
         project, lease = next_task_grant(slug=slug, user=acting_user(request.user))
         if lease is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        body = {
-            "task": TaskSerializer(lease.task, context={"request": request}).data,
-            "lease": LeaseSerializer(lease).data,
-            "template": TemplateSerializer(project.template).data,
-        }
-        return Response(body)
+        return Response(next_task_body(lease=lease, template=project.template, request=request))
 
 
 class LeaseHeartbeatView(APIView):

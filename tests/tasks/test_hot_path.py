@@ -157,3 +157,40 @@ def test_an_expired_token_is_refused_and_deleted(project, outsider):
     AuthToken.objects.filter(user=outsider).update(expiry=timezone.now() - timedelta(seconds=1))
     assert api.post(f"/api/projects/{project.slug}/next-task/").status_code == 401
     assert not AuthToken.objects.filter(user=outsider).exists()
+
+
+def test_the_hand_built_bodies_equal_what_the_serializers_would_answer(project, outsider):
+    from rest_framework.test import APIRequestFactory
+
+    from tasks.api.leases import LeaseSerializer, next_task_body
+    from tasks.api.projects import TemplateSerializer
+    from tasks.api.tasks import TaskSerializer
+    from tasks.api.transcriptions import TranscriptionSerializer, transcription_body
+
+    task = TaskFactory(
+        project=project,
+        target=3,
+        iiif_path="iiif/abc",
+        image_width=4000,
+        image_height=6000,
+        metadata={"catalogNumber": "P0012", "secret": "x"},
+    )
+    project.template.metadata_shown = ["catalogNumber"]
+    project.template.save()
+    api = token_client(outsider)
+    asked, sent = cycle(api, project, "k1")
+    lease = Lease.objects.select_related("task__project__template").get(
+        pk=asked.json()["lease"]["id"]
+    )
+    request = APIRequestFactory().post("/", HTTP_HOST="testserver")
+    assert next_task_body(lease=lease, template=lease.task.project.template, request=request) == {
+        "task": TaskSerializer(lease.task, context={"request": request}).data,
+        "lease": LeaseSerializer(lease).data,
+        "template": TemplateSerializer(lease.task.project.template).data,
+    }
+    assert asked.json()["task"]["metadata"] == {"catalogNumber": "P0012"}
+    assert asked.json()["task"]["iiif"].endswith("/iiif/abc/info.json")
+    transcription = Transcription.objects.get(task=task)
+    transcription.markers = {"recordedBy": "illegible"}
+    assert transcription_body(transcription) == TranscriptionSerializer(transcription).data
+    assert sent.json() == TranscriptionSerializer(Transcription.objects.get(task=task)).data
