@@ -190,7 +190,9 @@ async def http_cycles(
 BARE_CYCLE = """\\set uid :first_user + :client_id
 BEGIN;
 SELECT t.id AS task FROM tasks_task t WHERE t.project_id = :project
-  AND t.state IN ('open', 'needs_more') AND t.transcription_count < t.target
+  AND t.state IN ('open', 'needs_more') AND t.transcription_count + (SELECT COUNT(*)
+    FROM tasks_lease v WHERE v.task_id = t.id AND v.state = 'active' AND v.expires_at > now())
+    < t.target
   AND NOT EXISTS (SELECT 1 FROM tasks_transcription x WHERE x.task_id = t.id AND x.user_id = :uid)
   ORDER BY t.priority DESC, t.transcription_count DESC, t.id LIMIT 1 FOR UPDATE SKIP LOCKED \\gset
 INSERT INTO tasks_lease (task_id, user_id, state, kind, created_at, expires_at, ended_at,

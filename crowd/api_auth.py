@@ -34,7 +34,7 @@ WHERE t.token_key = %s AND t.digest = %s
 def _token_read(key: str, digest: str) -> AuthToken | None:
     """The token of that key and digest with its owner, in one hand-written statement (the
     ORM spent more time building it than the database running it)."""
-    rows = rows_fetch(_TOKEN_READ, [key, digest])
+    rows = rows_fetch(_TOKEN_READ, [key, digest], prepare=True)
     if not rows:
         return None
     token, at = instance(AuthToken, rows[0], 0)

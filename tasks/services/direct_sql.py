@@ -27,7 +27,7 @@ from tasks.models.work import ASSIGNABLE_STATES
 
 
 def statement(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    return rows_fetch(sql, params)
+    return rows_fetch(sql, params, prepare=True)
 
 
 # The project's fields these requests read; the others are deferred (read if ever used).
@@ -115,7 +115,7 @@ _ORDERS = {
 _CANDIDATE = f"""
 SELECT {columns(Task, "t")} FROM tasks_task t
 WHERE t.project_id = %(project)s AND t.state IN ({", ".join(f"'{s}'" for s in ASSIGNABLE_STATES)})
-  AND NOT (t.id = ANY(%(passed)s))
+  AND NOT (t.id = ANY(%(passed)s::bigint[]))
   AND NOT EXISTS (SELECT 1 FROM tasks_lease s WHERE s.task_id = t.id AND s.user_id = %(user)s
     AND s.state IN ('released', 'submitted'))
   AND NOT EXISTS (SELECT 1 FROM tasks_transcription x
@@ -276,7 +276,7 @@ WITH used AS (
   INSERT INTO tasks_transcription (project_id, task_id, user_id, lease_id, "values", markers,
     idempotency_key, template_version, created_at, void_id)
   SELECT %(project)s, %(task)s, %(user)s, used.id, %(values)s::jsonb, %(markers)s::jsonb,
-    %(key)s, %(version)s, %(now)s, %(void)s
+    %(key)s, %(version)s, %(now)s, %(void)s::bigint
   FROM used
   ON CONFLICT DO NOTHING
   RETURNING id
