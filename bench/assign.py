@@ -122,28 +122,38 @@ def users_make(count: int) -> list:
     return list(User.objects.order_by("-id")[:count])
 
 
-def latency_at(size: int, calls: int) -> tuple[float, float]:
+def latency_at(size: int, calls: int) -> dict[str, tuple[float, float]]:
+    """p50 and p99 in ms of next-task's service at `size` open tasks: the one the API runs
+    (`next_task_grant`, its direct statements on PostgreSQL) and the ORM's `lease_grant` it
+    stands beside, called in turns in the same run (each by its own volunteers)."""
     from tasks.models import Membership, Project, Template
     from tasks.presets import PRESETS
     from tasks.services.assignment import next_task_grant
+    from tasks.services.leases import lease_grant
 
     project = Project.objects.create(
         slug=f"bench-{size}", title_fr="Banc", title_en="Bench", status="active"
     )
     Template.objects.create(project=project, fields=PRESETS["herbarium"]["fields"])
     tasks_load(project.pk, size)
-    users = users_make(calls)
+    users = users_make(2 * calls)
     Membership.objects.bulk_create([Membership(project=project, user=u) for u in users[:1]])
-    # The service the API's next-task runs (`next_task_grant`: its direct statements).
-    for user in users[:20]:  # warm caches and plans
-        next_task_grant(slug=project.slug, user=user)
-    timings = []
-    for user in users[20:]:
+    services = {
+        "direct": lambda user: next_task_grant(slug=project.slug, user=user),
+        "ORM": lambda user: lease_grant(project=project, user=user),
+    }
+    timings: dict[str, list[float]] = {name: [] for name in services}
+    for n, user in enumerate(users):
+        name = "direct" if n % 2 == 0 else "ORM"
         started = time.perf_counter()
-        next_task_grant(slug=project.slug, user=user)
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    return statistics.median(timings), timings[int(len(timings) * 0.99) - 1]
+        services[name](user)
+        if n >= 40:  # the first ones warm caches and plans
+            timings[name].append((time.perf_counter() - started) * 1000)
+    figures = {}
+    for name, spent in timings.items():
+        spent.sort()
+        figures[name] = statistics.median(spent), spent[int(len(spent) * 0.99) - 1]
+    return figures
 
 
 async def http_cycles(
@@ -314,7 +324,8 @@ def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> Non
         server.wait()
         worker.wait()
     print(
-        f"http: {clients} clients, {workers} server processes, {seconds:.0f} s: "
+        f"http: {clients} clients, {workers} server processes, {seconds:.0f} s, load average "
+        f"{os.getloadavg()[0]:.1f}: "
         f"{done / seconds:.0f} next-task -> submit cycles/s ({errors} errors)"
     )
     if done:
@@ -399,14 +410,18 @@ def main() -> None:
     results = {}
     for size in (int(s) for s in args.sizes.split(",")):
         started = time.perf_counter()
-        p50, p99 = latency_at(size, args.calls)
-        results[size] = p99
-        print(f"next-task service at {size:>9,} open tasks: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
-              f"(setup {time.perf_counter() - started:.0f} s)")  # fmt: skip
+        figures = latency_at(size, args.calls)
+        results[size] = figures["direct"][1]
+        for name, (p50, p99) in figures.items():
+            print(f"next-task service ({name}) at {size:>9,} open tasks: p50 {p50:.2f} ms, "
+                  f"p99 {p99:.2f} ms")  # fmt: skip
+        print(f"(setup and timing {time.perf_counter() - started:.0f} s; load average "
+              f"{os.getloadavg()[0]:.1f})")  # fmt: skip
     sizes = sorted(results)
     if len(sizes) > 1:
         print(
-            f"p99 at {sizes[-1]:,} / p99 at {sizes[0]:,}: {results[sizes[-1]] / results[sizes[0]]:.2f}x"
+            f"p99 at {sizes[-1]:,} / p99 at {sizes[0]:,} (direct): "
+            f"{results[sizes[-1]] / results[sizes[0]]:.2f}x"
         )
     http_benchmark(f"bench-{sizes[-1]}", args.clients, args.seconds, args.workers)
 
