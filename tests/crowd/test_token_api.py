@@ -100,7 +100,7 @@ async def test_a_wrong_token_is_refused_and_a_foreign_host_too(setup):
         app, f"/api/projects/{project.slug}/next-task/", headers=scope_headers("x" * 64)
     )
     assert wrong["status"] == 401
-    foreign = [(b"host", b"evil.example")] + scope_headers(token)[1:]
+    foreign = [(b"host", b"evil.example"), *scope_headers(token)[1:]]
     assert (await post(app, f"/api/projects/{project.slug}/next-task/", headers=foreign))[
         "status"
     ] == 400
