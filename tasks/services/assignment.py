@@ -104,8 +104,11 @@ def _grant(*, project: Project, user: User) -> Lease | None:
             presence_send_on_commit(task.pk, working=made.live + 1)
             return lease
         if made.holding:
-            # Another request of theirs gave them an image since this one began.
-            return lease_current(project=project, user=user)
+            # Another request of theirs gave them an image since this one began (or a lease of
+            # theirs ran out meanwhile: the ORM's way ends it and goes on).
+            return lease_current(project=project, user=user) or lease_grant(
+                project=project, user=user
+            )
         passed.add(task.pk)  # full, or answered by them, once counted under the lock
     return None
 
