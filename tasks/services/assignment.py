@@ -40,9 +40,9 @@ from tasks.services.known_answers import Checked
 from tasks.services.leases import (
     MAX_CANDIDATES,
     LeaseConflict,
-    _lease_expiry,
     contribute_check,
     lease_current,
+    lease_expiry,
     lease_grant,
 )
 from tasks.services.progress import project_progress_request
@@ -78,7 +78,7 @@ def next_task_grant(*, slug: str, user: User) -> tuple[Project, Lease | None]:
 
 def _grant(*, project: Project, user: User) -> Lease | None:
     now = timezone.now()
-    expires_at = _lease_expiry(project=project, created_at=now, now=now)
+    expires_at = lease_expiry(project=project, created_at=now, now=now)
     random_order = project.assignment_order == AssignmentOrder.RANDOM
     start = random.random() if random_order else None  # noqa: S311 (an order, not a secret)
     passed: set[int] = set()

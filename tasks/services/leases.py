@@ -174,7 +174,8 @@ def lease_deadline(created_at: datetime) -> datetime:
     return created_at + timedelta(minutes=settings.LEASE_MAX_MINUTES)
 
 
-def _lease_expiry(*, project: Project, created_at: datetime, now: datetime) -> datetime:
+def lease_expiry(*, project: Project, created_at: datetime, now: datetime) -> datetime:
+    """When a lease granted at `created_at` and renewed `now` runs out."""
     return min(now + timedelta(minutes=project.lease_minutes), lease_deadline(created_at))
 
 
@@ -261,7 +262,7 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
                     lease = Lease.objects.create(
                         task=task,
                         user=user,
-                        expires_at=_lease_expiry(project=project, created_at=now, now=now),
+                        expires_at=lease_expiry(project=project, created_at=now, now=now),
                     )
             except IntegrityError:
                 # The same contributor asked twice at once (two tabs): the other request won.
@@ -282,7 +283,7 @@ def _training_lease(*, project: Project, user: User, task: Task, kind: str) -> L
                 task=task,
                 user=user,
                 kind=kind,
-                expires_at=_lease_expiry(project=project, created_at=now, now=now),
+                expires_at=lease_expiry(project=project, created_at=now, now=now),
             )
     except IntegrityError:
         return lease_current(project=project, user=user, practice=kind == LeaseKind.PRACTICE)
@@ -394,7 +395,7 @@ def _heartbeat(*, lease_id: int, user: User) -> Lease | LeaseConflict:
             )
     lease.state = LeaseState.ACTIVE
     lease.ended_at = None
-    lease.expires_at = _lease_expiry(project=task.project, created_at=lease.created_at, now=now)
+    lease.expires_at = lease_expiry(project=task.project, created_at=lease.created_at, now=now)
     lease.save(update_fields=["state", "ended_at", "expires_at"])
     return lease
 
