@@ -7,6 +7,16 @@ next-task -> submit cycles over HTTP with concurrent clients against the real AS
 Needs PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/crowd_bench,
 recreated) and Redis for the HTTP part (BENCH_REDIS_URL, default redis://127.0.0.1:6379/13).
 Prints figures; asserts nothing.
+
+After the HTTP cycles it prints:
+- the CPU per cycle of each process that took part: the ASGI server's processes, the Celery
+  worker, this load generator, the PostgreSQL backends serving this benchmark's database (not
+  those of other databases on the same server), and Redis (the whole server: it may serve others);
+- the SQL statements of one cycle, counted in this process on the same endpoints (Django's
+  test client, token authentication, BEGIN and COMMIT included);
+- the same cycle written as bare SQL (`pgbench`, 32 clients, the same database, the same project
+  and volunteers: the task locked with `FOR UPDATE SKIP LOCKED`, a lease, a transcription, the
+  lease ended and the count raised), and the ratio of the HTTP rate to it.
 """
 
 from __future__ import annotations
@@ -18,7 +28,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,7 +107,9 @@ def tasks_load(project_id: int, count: int) -> None:
                 )
             )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE tasks_task")
+        # Vacuumed too: otherwise autovacuum walks the new rows during the HTTP run, and its
+        # CPU is counted with the benchmark database's.
+        cursor.execute("VACUUM ANALYZE tasks_task")
 
 
 def users_make(count: int) -> list:
@@ -112,27 +126,43 @@ def users_make(count: int) -> list:
     return list(User.objects.order_by("-id")[:count])
 
 
-def latency_at(size: int, calls: int) -> tuple[float, float]:
+def latency_at(size: int, calls: int) -> dict[str, tuple[float, float]]:
+    """p50 and p99 in ms of next-task's service at `size` open tasks: the one the API runs
+    (`next_task_grant`, its direct statements on PostgreSQL) and the ORM's `lease_grant` it
+    stands beside, called in turns in the same run (each by its own volunteers)."""
     from tasks.models import Membership, Project, Template
     from tasks.presets import PRESETS
     from tasks.services.leases import lease_grant
+
+    try:
+        from tasks.services.assignment import next_task_grant
+    except ImportError:  # the code before the direct statements, for a comparison run
+        next_task_grant = None  # type: ignore[assignment]
 
     project = Project.objects.create(
         slug=f"bench-{size}", title_fr="Banc", title_en="Bench", status="active"
     )
     Template.objects.create(project=project, fields=PRESETS["herbarium"]["fields"])
     tasks_load(project.pk, size)
-    users = users_make(calls)
+    users = users_make(2 * calls)
     Membership.objects.bulk_create([Membership(project=project, user=u) for u in users[:1]])
-    for user in users[:20]:  # warm caches and plans
-        lease_grant(project=project, user=user)
-    timings = []
-    for user in users[20:]:
+    services: dict[str, Callable[[Any], object]] = {
+        "ORM": lambda user: lease_grant(project=project, user=user)
+    }
+    if next_task_grant is not None:
+        services["direct"] = lambda user: next_task_grant(slug=project.slug, user=user)
+    timings: dict[str, list[float]] = {name: [] for name in services}
+    for n, user in enumerate(users):
+        name = "direct" if n % 2 == 0 and "direct" in services else "ORM"
         started = time.perf_counter()
-        lease_grant(project=project, user=user)
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    return statistics.median(timings), timings[int(len(timings) * 0.99) - 1]
+        services[name](user)
+        if n >= 40:  # the first ones warm caches and plans
+            timings[name].append((time.perf_counter() - started) * 1000)
+    figures = {}
+    for name, spent in timings.items():
+        spent.sort()
+        figures[name] = statistics.median(spent), spent[int(len(spent) * 0.99) - 1]
+    return figures
 
 
 async def http_cycles(
@@ -176,6 +206,96 @@ async def http_cycles(
     return done, errors
 
 
+BARE_CYCLE = """\\set uid :first_user + :client_id
+BEGIN;
+SELECT t.id AS task FROM tasks_task t WHERE t.project_id = :project
+  AND t.state IN ('open', 'needs_more') AND t.transcription_count + (SELECT COUNT(*)
+    FROM tasks_lease v WHERE v.task_id = t.id AND v.state = 'active' AND v.expires_at > now())
+    < t.target
+  AND NOT EXISTS (SELECT 1 FROM tasks_transcription x WHERE x.task_id = t.id AND x.user_id = :uid)
+  ORDER BY t.priority DESC, t.transcription_count DESC, t.id LIMIT 1 FOR UPDATE SKIP LOCKED \\gset
+INSERT INTO tasks_lease (task_id, user_id, state, kind, created_at, expires_at, ended_at,
+  skip_reason, skip_note) VALUES (:task, :uid, 'active', 'data', now(),
+  now() + interval '30 minutes', NULL, '', '') RETURNING id AS lease \\gset
+END;
+BEGIN;
+SELECT id FROM tasks_task WHERE id = :task FOR UPDATE;
+INSERT INTO tasks_transcription (project_id, task_id, user_id, lease_id, "values", markers,
+  idempotency_key, template_version, created_at, void_id) VALUES (:project, :task, :uid, :lease,
+  '{"scientificName": "Quercus ilex L.", "minimumElevationInMeters": "650 m"}', '{}',
+  'bare-' || :lease, 1, now(), NULL);
+UPDATE tasks_lease SET state = 'submitted', ended_at = now() WHERE id = :lease;
+UPDATE tasks_task SET transcription_count = transcription_count + 1, reconcile_pending = true
+  WHERE id = :task;
+END;
+"""
+
+
+def bare_sql_cycles(slug: str, clients: int, seconds: float) -> float | None:
+    """Cycles per second of the same lease -> transcription cycle written as bare SQL, run by
+    pgbench on the same database; None without pgbench."""
+    import shutil
+    import tempfile
+
+    from crowd.models import User
+    from tasks.models import Project
+
+    pgbench = shutil.which("pgbench")
+    if pgbench is None:
+        print("bare SQL cycle: pgbench not found, skipped")
+        return None
+    project = Project.objects.get(slug=slug)
+    # Volunteers of their own (client_id counts from 0): none has answered this project yet.
+    users_make(clients)
+    first = User.objects.order_by("-id").values_list("id", flat=True)[clients - 1]
+    with tempfile.NamedTemporaryFile("w", suffix=".sql") as script:
+        script.write(BARE_CYCLE)
+        script.flush()
+        url = DATABASE_URL.replace("postgres://", "postgresql://", 1)
+        done = subprocess.run(
+            [pgbench, "-n", "-c", str(clients), "-j", "2", "-T", str(int(seconds)), "-f", script.name,
+             "-D", f"project={project.pk}", "-D", f"first_user={first}", url],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    rate = next(
+        (float(line.split("=")[1].split()[0]) for line in done.stdout.splitlines()
+         if line.startswith("tps")),
+        None,
+    )  # fmt: skip
+    if rate is None:
+        print(f"bare SQL cycle: pgbench failed: {done.stderr.strip()[-300:]}")
+    return rate
+
+
+def statements_per_cycle(slug: str, cycles: int = 20) -> tuple[float, float]:
+    """Statements sent to the database by next-task and by submit, counted in this process
+    through the same views (token authentication, BEGIN and COMMIT included), averaged."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from crowd.services import token_create
+
+    user = users_make(1)[0]
+    http = Client(HTTP_AUTHORIZATION=f"Token {token_create(user=user)[1]}", HTTP_HOST="127.0.0.1")
+    counts = [0, 0]
+    for n in range(cycles):
+        # With DEBUG on, every statement of the run so far is in the log, which holds 9,000.
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as asked:
+            body = http.post(f"/api/projects/{slug}/next-task/").json()
+        counts[0] += len(asked.captured_queries)
+        with CaptureQueriesContext(connection) as sent:
+            http.post(
+                f"/api/tasks/{body['task']['id']}/transcriptions/",
+                {"lease": body["lease"]["id"], "values": {"scientificName": "Quercus ilex L."},
+                 "idempotency_key": f"count-{n}"},
+                content_type="application/json",
+            )  # fmt: skip
+        counts[1] += len(sent.captured_queries)
+    return counts[0] / cycles, counts[1] / cycles
+
+
 def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> None:
     from crowd.queues import worker_command
     from crowd.services import token_create
@@ -203,16 +323,18 @@ def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> Non
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        before = cpu_by_role()
+        pids = {"server": server.pid, "worker": worker.pid}
+        before = cpu_by_role(pids)
         done, errors = asyncio.run(http_cycles(f"http://127.0.0.1:{port}", slug, tokens, seconds))
-        after = cpu_by_role()
+        after = cpu_by_role(pids)
     finally:
         server.terminate()
         worker.terminate()
         server.wait()
         worker.wait()
     print(
-        f"http: {clients} clients, {workers} server processes, {seconds:.0f} s: "
+        f"http: {clients} clients, {workers} server processes, {seconds:.0f} s, load average "
+        f"{os.getloadavg()[0]:.1f}: "
         f"{done / seconds:.0f} next-task -> submit cycles/s ({errors} errors)"
     )
     if done:
@@ -223,20 +345,29 @@ def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> Non
             "CPU per cycle: "
             + ", ".join(f"{role} {ms:.1f} ms" for role, ms in sorted(spent.items()))
         )
+    asked, sent = statements_per_cycle(slug)
+    print(
+        f"SQL statements per cycle: {asked + sent:.1f} (next-task {asked:.1f}, submit {sent:.1f}; "
+        "BEGIN and COMMIT included)"
+    )
+    bare = bare_sql_cycles(slug, clients, min(seconds, 10))
+    if bare:
+        print(
+            f"bare SQL cycle (pgbench, {clients} clients, same database): {bare:.0f} cycles/s; "
+            f"HTTP / bare SQL: {done / seconds / bare * 100:.1f} %"
+        )
 
 
-def cpu_by_role() -> dict[str, float]:
-    """CPU seconds used so far by the ASGI server, the Celery worker, PostgreSQL, Redis and this
-    load generator, read from /proc: where a cycle's cost goes on a shared 2-core machine."""
-    roles = {
-        "uvicorn": "server",
-        "multiprocessing": "server",
-        "celery": "worker",
-        "postgres": "postgres",
-        "redis-server": "redis",
-    }
+def cpu_by_role(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by the processes of this benchmark, read from /proc: the ASGI
+    server and the Celery worker (`pids`, with their children), the PostgreSQL backends serving
+    the benchmark's database, Redis and this load generator. Where a cycle's cost goes on a
+    shared 2-core machine; other people's processes are left out (but Redis may serve them)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    used: dict[str, float] = {}
+    database = urlsplit(DATABASE_URL).path.lstrip("/")
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    times: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -245,11 +376,30 @@ def cpu_by_role() -> dict[str, float]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        role = next((r for name, r in roles.items() if name in command), None)
-        if int(entry.name) == os.getpid():
-            role = "load generator"
+        pid = int(entry.name)
+        parents[pid], commands[pid] = int(fields[1]), command
+        times[pid] = (int(fields[11]) + int(fields[12])) / ticks
+
+    def role_of(pid: int) -> str | None:
+        if pid == os.getpid():
+            return "load generator"
+        if "redis-server" in commands[pid]:
+            return "redis"
+        if commands[pid].startswith("postgres:") and f" {database} " in commands[pid]:
+            return "postgres"
+        seen = pid
+        while seen > 1:
+            for role, root in pids.items():
+                if seen == root:
+                    return role
+            seen = parents.get(seen, 0)
+        return None
+
+    used: dict[str, float] = {}
+    for pid, spent in times.items():
+        role = role_of(pid)
         if role:
-            used[role] = used.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+            used[role] = used.get(role, 0.0) + spent
     return used
 
 
@@ -269,14 +419,18 @@ def main() -> None:
     results = {}
     for size in (int(s) for s in args.sizes.split(",")):
         started = time.perf_counter()
-        p50, p99 = latency_at(size, args.calls)
-        results[size] = p99
-        print(f"next-task service at {size:>9,} open tasks: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
-              f"(setup {time.perf_counter() - started:.0f} s)")  # fmt: skip
+        figures = latency_at(size, args.calls)
+        results[size] = figures.get("direct", figures["ORM"])[1]
+        for name, (p50, p99) in figures.items():
+            print(f"next-task service ({name}) at {size:>9,} open tasks: p50 {p50:.2f} ms, "
+                  f"p99 {p99:.2f} ms")  # fmt: skip
+        print(f"(setup and timing {time.perf_counter() - started:.0f} s; load average "
+              f"{os.getloadavg()[0]:.1f})")  # fmt: skip
     sizes = sorted(results)
     if len(sizes) > 1:
         print(
-            f"p99 at {sizes[-1]:,} / p99 at {sizes[0]:,}: {results[sizes[-1]] / results[sizes[0]]:.2f}x"
+            f"p99 at {sizes[-1]:,} / p99 at {sizes[0]:,}: "
+            f"{results[sizes[-1]] / results[sizes[0]]:.2f}x"
         )
     http_benchmark(f"bench-{sizes[-1]}", args.clients, args.seconds, args.workers)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -99,3 +100,9 @@ class CrowdAutoSchema(AutoSchema):
             for parameter in self._get_parameters()
             if isinstance(parameter, dict)
         )
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The API's token class (`crowd.api_auth`) is knox's, read in one query: the same scheme."""
+
+    target_class = "crowd.api_auth.TokenAuthentication"

@@ -14,12 +14,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from crowd.static import StaticFilesApp  # noqa: E402
+from crowd.token_api import TokenApiApp  # noqa: E402
 from tasks.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # Static files answered before Django, so its middleware chain stays asynchronous.
-        "http": StaticFilesApp(django_asgi_app),
+        # Token requests to next-task and submit in one thread hop (crowd.token_api).
+        "http": StaticFilesApp(TokenApiApp(django_asgi_app)),
         # Origin must be one of ALLOWED_HOSTS: another site cannot open a socket with our cookies.
         # No session or authentication middleware: the consumer reads the session cookie at each
         # access check (crowd.sockets.socket_user), so no socket keeps a session and a user

@@ -47,6 +47,9 @@ _LOCK = threading.Lock()
 T = TypeVar("T")
 
 
+_CLIENTS: dict[Any, Any] = {}
+
+
 class SharedPoolRedisCacheClient(RedisCacheClient):
     def _get_connection_pool(self, write: bool) -> Any:
         client: Any = self  # Django's private attributes, unknown to the type stubs
@@ -62,6 +65,16 @@ class SharedPoolRedisCacheClient(RedisCacheClient):
                         client._servers[index], **client._pool_options
                     )
         return pool
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        # One client per pool, where Django builds one per call: a client is only a handle on
+        # its pool (thread-safe), and building it cost as much as a round trip.
+        pool = self._get_connection_pool(write)
+        made = _CLIENTS.get(pool)
+        if made is None:
+            client: Any = self
+            made = _CLIENTS.setdefault(pool, client._client(connection_pool=pool))
+        return made
 
 
 class _Breaker:
@@ -219,6 +232,24 @@ class SharedPoolRedisCache(RedisCache):
             lambda: super(SharedPoolRedisCache, self).clear(),
             lambda: self._fallback.clear(),
         )
+
+    def window_incr(self, key: Any, timeout: int) -> int:
+        """Count one more in a fixed window: create `key` at 0 for `timeout` seconds unless it
+        exists, add one, return the count. One round trip to Redis (a pipeline), where `add`
+        then `incr` cost two."""
+
+        def call() -> int:
+            name = self.make_and_validate_key(key)
+            pipeline = self._cache.get_client(write=True).pipeline(transaction=False)
+            pipeline.set(name, 0, ex=timeout, nx=True)
+            pipeline.incr(name)
+            return int(pipeline.execute()[1])
+
+        def fallback() -> int:
+            self._fallback.add(key, 0, timeout)
+            return self._fallback.incr(key)
+
+        return self._soft(call, fallback)
 
     def ping(self) -> bool:
         """Whether Redis answers now (the readiness check), whatever the breaker says."""

@@ -332,7 +332,7 @@ REST_FRAMEWORK = {
     # Token first: a request without credentials is answered 401 with `WWW-Authenticate: Token`
     # (the first class names the scheme); pages' requests still authenticate with the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "crowd.api_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

@@ -1,4 +1,5 @@
-"""API rate limits with a fixed-window counter: one cache increment per request.
+"""API rate limits with a fixed-window counter: one cache increment per request (one round trip
+to Redis for each limit).
 
 DRF's default throttles keep every request's timestamp in the cache and rewrite the whole list
 on each request, which costs more the busier a client is.
@@ -30,12 +31,16 @@ class FixedWindowMixin(SimpleRateThrottle):
             return True
         duration, now = self.duration, self.timer()
         window_key = f"{key}:{int(now // duration)}"
-        self.cache.add(window_key, 0, duration)
-        try:
-            count = self.cache.incr(window_key)
-        except ValueError:  # expired between add and incr
-            self.cache.set(window_key, 1, duration)
-            count = 1
+        window_incr = getattr(self.cache, "window_incr", None)
+        if window_incr is not None:  # Redis: one round trip
+            count = window_incr(window_key, duration)
+        else:
+            self.cache.add(window_key, 0, duration)
+            try:
+                count = self.cache.incr(window_key)
+            except ValueError:  # expired between add and incr
+                self.cache.set(window_key, 1, duration)
+                count = 1
         self._wait_seconds = duration - (now % duration)
         return bool(count <= self.num_requests)
 

@@ -181,13 +181,14 @@ def access_changed_on_commit(project_id: int) -> None:
     transaction.on_commit(send, robust=True)
 
 
-def presence_send_on_commit(task_id: int) -> None:
+def presence_send_on_commit(task_id: int, *, working: int | None = None) -> None:
     """After commit, tell the task's watchers how many people hold it now (never who, never what
-    they typed)."""
+    they typed). `working` is that count when the caller counted it under the task's lock, as
+    `task_working_count` would after the commit; else it is counted after the commit."""
 
     def send() -> None:
-        working = task_working_count(task_id=task_id)
-        event_send(task_group(task_id), "presence", {"task": task_id, "working": working})
+        count = task_working_count(task_id=task_id) if working is None else working
+        event_send(task_group(task_id), "presence", {"task": task_id, "working": count})
 
     transaction.on_commit(send, robust=True)
 

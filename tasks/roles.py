@@ -47,6 +47,10 @@ _ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
 }
 
 
+# Passed as `role` when the caller read that the person has no role in the project.
+NO_ROLE = ""
+
+
 def project_role(user: AnyUser, project: Project) -> str | None:
     if not user.is_authenticated:
         return None
@@ -63,9 +67,10 @@ def project_blocked(user: AnyUser, project: Project) -> bool:
 
 
 def project_capabilities(
-    user: AnyUser, project: Project, *, role: str | None = None
+    user: AnyUser, project: Project, *, role: str | None = None, blocked: bool | None = None
 ) -> frozenset[Capability]:
-    """What `user` may do in `project`. Pass `role` when already known to save a query."""
+    """What `user` may do in `project`. Pass `role` and `blocked` (`project_blocked`) when
+    already known to save their queries; a known `role` of None is passed as `NO_ROLE`."""
     if project.archived:
         # Archived (a deletion): kept for staff to read or restore, closed to everyone else.
         if user.is_authenticated and user.is_superuser:
@@ -75,13 +80,14 @@ def project_capabilities(
         return frozenset()
     if user.is_authenticated and user.is_superuser:
         granted = set(Capability)
-    elif project_blocked(user, project):
+    elif blocked if blocked is not None else project_blocked(user, project):
         # Blocked: no role counts; a public project stays readable like to anyone signed out.
         granted = set()
         if project.visibility == Visibility.PUBLIC and project.status != ProjectStatus.DRAFT:
             granted.add(Capability.VIEW)
     else:
         role = role if role is not None else project_role(user, project)
+        role = None if role == NO_ROLE else role
         granted = set(_ROLE_CAPABILITIES.get(role, frozenset())) if role else set()
         # Contributors do not see a project before its leads open it.
         if role == Role.CONTRIBUTOR and project.status == ProjectStatus.DRAFT:
@@ -145,11 +151,17 @@ def project_can(user: AnyUser, project: Project, capability: Capability) -> bool
 
 
 def project_require(
-    user: AnyUser, project: Project, capability: Capability
+    user: AnyUser,
+    project: Project,
+    capability: Capability,
+    *,
+    role: str | None = None,
+    blocked: bool | None = None,
 ) -> frozenset[Capability]:
     """Raise 404 when `user` may not even see `project` (its existence stays private), 403 when
-    they see it but lack `capability`. Returns the user's capabilities."""
-    capabilities = project_capabilities(user, project)
+    they see it but lack `capability`. Returns the user's capabilities. `role` and `blocked` as
+    for `project_capabilities`."""
+    capabilities = project_capabilities(user, project, role=role, blocked=blocked)
     if Capability.VIEW not in capabilities:
         raise Http404(_("No such project."))
     if capability not in capabilities:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
@@ -12,12 +14,12 @@ from crowd.api_schema import ErrorSerializer, errors, no_content
 from crowd.throttles import ScopedThrottle
 from crowd.users import acting_user
 from tasks.api.projects import TemplateSerializer
-from tasks.api.tasks import TaskSerializer
-from tasks.models import Lease
+from tasks.api.tasks import TaskSerializer, task_contributor_body
+from tasks.api.transcriptions import DATETIME
+from tasks.models import Lease, Template
 from tasks.models.work import SkipReason
-from tasks.roles import Capability
-from tasks.selectors.projects import project_for
-from tasks.services.leases import lease_grant, lease_heartbeat, lease_release
+from tasks.services.assignment import next_task_grant
+from tasks.services.leases import lease_heartbeat, lease_release
 
 
 class LeaseSerializer(serializers.ModelSerializer):
@@ -31,6 +33,25 @@ class NextTaskSerializer(serializers.Serializer):
     task = TaskSerializer()
     lease = LeaseSerializer()
     template = TemplateSerializer()
+
+
+def next_task_body(*, lease: Lease, template: Template, request: Request) -> dict[str, Any]:
+    """`NextTaskSerializer`'s body, built by hand (see `task_contributor_body`)."""
+    return {
+        "task": task_contributor_body(lease.task, request),
+        "lease": {
+            "id": lease.pk,
+            "expires_at": DATETIME.to_representation(lease.expires_at),
+            "state": lease.state,
+        },
+        "template": {
+            "version": template.version,
+            "preset": template.preset,
+            "fields": template.fields,
+            "metadata_shown": template.metadata_shown,
+            "updated_at": DATETIME.to_representation(template.updated_at),
+        },
+    }
 
 
 class ReleaseSerializer(serializers.Serializer):
@@ -54,16 +75,10 @@ class NextTaskView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         """Your live lease in this project, or a lease on the next task that needs you."""
-        project = project_for(request.user, slug, Capability.CONTRIBUTE)
-        lease = lease_grant(project=project, user=acting_user(request.user))
+        project, lease = next_task_grant(slug=slug, user=acting_user(request.user))
         if lease is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        body = {
-            "task": TaskSerializer(lease.task, context={"request": request}).data,
-            "lease": LeaseSerializer(lease).data,
-            "template": TemplateSerializer(project.template).data,
-        }
-        return Response(body)
+        return Response(next_task_body(lease=lease, template=project.template, request=request))
 
 
 class LeaseHeartbeatView(APIView):

@@ -38,7 +38,7 @@ from tasks.models import (
     Transcription,
 )
 from tasks.models.work import ASSIGNABLE_STATES, SkipReason
-from tasks.roles import Capability, contribute_refusal, project_blocked, project_can
+from tasks.roles import Capability, contribute_refusal, project_blocked, project_capabilities
 from tasks.selectors.training import (
     contributor_level,
     known_answer_wanted,
@@ -70,13 +70,19 @@ class ProjectNotTakingAnswers(LeaseConflict):
     nothing is recorded, and the contributor keeps what they typed."""
 
 
-def contribute_check(*, user: User, project: Project) -> None:
+def contribute_check(
+    *, user: User, project: Project, role: str | None = None, blocked: bool | None = None
+) -> None:
     """Raise ProjectNotTakingAnswers unless `user` may contribute to `project` now (409: the
     answer may be sent again when the project reopens); PermissionDenied for a person the
-    project's leads blocked (403: it will not be taken)."""
-    if project_blocked(user, project):
+    project's leads blocked (403: it will not be taken). `role` and `blocked` as for
+    `project_capabilities`, when the caller read them."""
+    if blocked is None:
+        blocked = project_blocked(user, project)
+    if blocked:
         raise PermissionDenied(_("This project no longer takes your transcriptions."))
-    if not project_can(user, project, Capability.CONTRIBUTE):
+    granted = project_capabilities(user, project, role=role, blocked=False)
+    if Capability.CONTRIBUTE not in granted:
         raise ProjectNotTakingAnswers(contribute_refusal(project))
 
 
@@ -168,7 +174,8 @@ def lease_deadline(created_at: datetime) -> datetime:
     return created_at + timedelta(minutes=settings.LEASE_MAX_MINUTES)
 
 
-def _lease_expiry(*, project: Project, created_at: datetime, now: datetime) -> datetime:
+def lease_expiry(*, project: Project, created_at: datetime, now: datetime) -> datetime:
+    """When a lease granted at `created_at` and renewed `now` runs out."""
     return min(now + timedelta(minutes=project.lease_minutes), lease_deadline(created_at))
 
 
@@ -255,7 +262,7 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
                     lease = Lease.objects.create(
                         task=task,
                         user=user,
-                        expires_at=_lease_expiry(project=project, created_at=now, now=now),
+                        expires_at=lease_expiry(project=project, created_at=now, now=now),
                     )
             except IntegrityError:
                 # The same contributor asked twice at once (two tabs): the other request won.
@@ -276,7 +283,7 @@ def _training_lease(*, project: Project, user: User, task: Task, kind: str) -> L
                 task=task,
                 user=user,
                 kind=kind,
-                expires_at=_lease_expiry(project=project, created_at=now, now=now),
+                expires_at=lease_expiry(project=project, created_at=now, now=now),
             )
     except IntegrityError:
         return lease_current(project=project, user=user, practice=kind == LeaseKind.PRACTICE)
@@ -388,7 +395,7 @@ def _heartbeat(*, lease_id: int, user: User) -> Lease | LeaseConflict:
             )
     lease.state = LeaseState.ACTIVE
     lease.ended_at = None
-    lease.expires_at = _lease_expiry(project=task.project, created_at=lease.created_at, now=now)
+    lease.expires_at = lease_expiry(project=task.project, created_at=lease.created_at, now=now)
     lease.save(update_fields=["state", "ended_at", "expires_at"])
     return lease
 

@@ -351,6 +351,13 @@ def tasks_reconcile_request(*, task_ids: list[int]) -> None:
     transaction.on_commit(lambda: _reconcile_send(task_ids, sent_at), robust=True)
 
 
+def task_reconcile_send_on_commit(*, task_id: int, sent_at: datetime) -> None:
+    """Send the task's reconciliation once the current transaction commits, the caller having
+    set `reconcile_pending` and `reconcile_sent_at` to `sent_at` under the task's lock (what
+    `tasks_reconcile_request` does in a statement of its own)."""
+    transaction.on_commit(lambda: _reconcile_send([task_id], sent_at), robust=True)
+
+
 def _reconcile_send(task_ids: list[int], sent_at: datetime) -> None:
     if len(task_ids) == 1:
         sent = job_send(jobs.RECONCILE, task_ids[0])

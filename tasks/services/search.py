@@ -40,7 +40,8 @@ def task_agreement(rows: Iterable[tuple[str, float]]) -> float | None:
     return round(min(found), 4) if found else None
 
 
-def _task_texts(task: Task) -> list[str]:
+def task_texts(task: Task) -> list[str]:
+    """The image's own texts its document holds: its file name and metadata."""
     texts = [task.original_name]
     texts.extend(value_texts(task.metadata if isinstance(task.metadata, dict) else {}))
     return texts
@@ -87,7 +88,7 @@ def task_document_refresh(
         )
     if results is None:
         results = list(FieldResult.objects.filter(task=task).values_list("key", "value"))
-    texts = _task_texts(task)
+    texts = task_texts(task)
     for _key, value in results:
         texts.extend(value_texts(value))
     for transcription in transcriptions:
@@ -162,7 +163,7 @@ def _chunk_rebuild(tasks: list[Task]) -> None:
     vocabulary: dict[int, set[str]] = {}
     agreements: dict[int, float | None] = {}
     for task in tasks:
-        texts = _task_texts(task)
+        texts = task_texts(task)
         rows = results.get(task.pk, [])
         for _key, value, _status, _agreement in rows:
             texts.extend(value_texts(value))

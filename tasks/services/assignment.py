@@ -1,0 +1,235 @@
+"""Next-task and submit as the API serves them: the busiest two requests of the platform.
+
+On PostgreSQL each runs a few hand-written statements (`tasks.services.direct_sql`) in one
+transaction; what they do not cover (a lease already held, known-answer images, levels, training
+images, a concurrent request of the same person) goes on to the ORM services they stand beside,
+`lease_grant` and `answer_submit`, whose rules they keep: a task is never given twice to a
+person nor beyond its room, counted again under its lock; a submission is idempotent; leases
+expire; events and jobs leave on commit. Other databases take the ORM services directly.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crowd.models import User
+from tasks.events import presence_send_on_commit
+from tasks.models import (
+    AssignmentOrder,
+    Lease,
+    LeaseKind,
+    LeaseState,
+    Project,
+    TaskState,
+    Transcription,
+)
+from tasks.models.work import ASSIGNABLE_STATES
+from tasks.roles import NO_ROLE, Capability, project_require
+from tasks.search_words import document_text, document_words, value_texts, vocabulary_words
+from tasks.selectors.projects import project_for
+from tasks.selectors.training import locked_for, project_levels
+from tasks.services import direct_sql
+from tasks.services.known_answers import Checked
+from tasks.services.leases import (
+    MAX_CANDIDATES,
+    LeaseConflict,
+    contribute_check,
+    lease_current,
+    lease_expiry,
+    lease_grant,
+)
+from tasks.services.progress import project_progress_request
+from tasks.services.reconcile import reconcile_in_flight, task_reconcile_send_on_commit
+from tasks.services.search import task_texts
+from tasks.services.submissions import MAX_KEY_LENGTH, Submitted, answer_submit
+from tasks.values import values_check
+
+
+def _direct() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def next_task_grant(*, slug: str, user: User) -> tuple[Project, Lease | None]:
+    """The project named `slug` and `user`'s lease in it: their live one, or one on the next
+    task that needs them (None when none is left). 404 when they may not see the project, 403
+    when they may not contribute to it (`project_for`). As `lease_grant` otherwise."""
+    if not _direct():
+        project = project_for(user, slug, Capability.CONTRIBUTE)
+        return project, lease_grant(project=project, user=user)
+    with transaction.atomic():
+        context = direct_sql.grant_context(user=user, slug=slug)
+        if context is None:
+            raise Http404(_("No such project."))
+        project = context.project
+        role = context.role or NO_ROLE
+        project_require(user, project, Capability.CONTRIBUTE, role=role, blocked=context.blocked)
+        if context.holds_lease or context.known_answers or project_levels(project):
+            # A reload, known-answer images to mix in, levels to check: the ORM's way.
+            return project, lease_grant(project=project, user=user)
+        return project, _grant(project=project, user=user)
+
+
+def _grant(*, project: Project, user: User) -> Lease | None:
+    now = timezone.now()
+    expires_at = lease_expiry(project=project, created_at=now, now=now)
+    random_order = project.assignment_order == AssignmentOrder.RANDOM
+    start = random.random() if random_order else None  # noqa: S311 (an order, not a secret)
+    passed: set[int] = set()
+    for _attempt in range(MAX_CANDIDATES):
+        task = direct_sql.task_candidate_lock(
+            project=project, user=user, now=now, passed=passed, start=start
+        )
+        if task is None:
+            return None
+        made = direct_sql.lease_insert(task=task, user=user, now=now, expires_at=expires_at)
+        if made.lease_id is not None:
+            task.project = project
+            lease = Lease(
+                id=made.lease_id,
+                task=task,
+                user=user,
+                state=LeaseState.ACTIVE,
+                kind=LeaseKind.DATA,
+                created_at=now,
+                expires_at=expires_at,
+            )
+            lease._state.adding = False
+            presence_send_on_commit(task.pk, working=made.live + 1)
+            return lease
+        if made.holding:
+            # Another request of theirs gave them an image since this one began (or a lease of
+            # theirs ran out meanwhile: the ORM's way ends it and goes on).
+            return lease_current(project=project, user=user) or lease_grant(
+                project=project, user=user
+            )
+        passed.add(task.pk)  # full, or answered by them, once counted under the lock
+    return None
+
+
+class _OrmWay(Exception):
+    """The direct statements do not cover this submission: roll back, and take the ORM's way."""
+
+
+def answer_record(
+    *,
+    task_id: int,
+    user: User,
+    lease_id: int,
+    values: Any,
+    markers: Any,
+    idempotency_key: str,
+    machine_fields: Any = None,
+) -> Submitted | Checked:
+    """`answer_submit` for the API: also 404 when `user` may not see the task's project (403
+    when they see it but may not read it). Same contract otherwise. An answer that took
+    machine words (`machine_fields`) goes the ORM's way, which checks and records them."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise LeaseConflict(_("An idempotency key of 1 to 64 characters is required."))
+    arguments = {
+        "task_id": task_id,
+        "user": user,
+        "lease_id": lease_id,
+        "values": values,
+        "markers": markers,
+        "idempotency_key": key,
+    }
+    if machine_fields or not _direct():
+        answer_visible_check(task_id=task_id, user=user)
+        return answer_submit(**arguments, machine_fields=machine_fields)
+    try:
+        return _record(task_id=task_id, user=user, lease_id=lease_id, values=values,
+                       markers=markers, key=key)  # fmt: skip
+    except _OrmWay:
+        return answer_submit(**arguments, machine_fields=machine_fields)
+
+
+def answer_visible_check(*, task_id: int, user: User) -> None:
+    """404 unless the task exists and `user` may see its project."""
+    project = Project.objects.filter(tasks__pk=task_id).first()
+    if project is None:
+        raise Http404(_("No such image."))
+    project_require(user, project, Capability.VIEW)
+
+
+@transaction.atomic
+def _record(
+    *, task_id: int, user: User, lease_id: int, values: Any, markers: Any, key: str
+) -> Submitted:
+    now = timezone.now()
+    context = direct_sql.submit_context(
+        task_id=task_id, user=user, lease_id=lease_id, key=key, now=now
+    )
+    if context is None:
+        raise Http404(_("No such image."))
+    task, project = context.task, context.project
+    role = context.role or NO_ROLE
+    project_require(user, project, Capability.VIEW, role=role, blocked=context.blocked)
+    if context.existing is not None:
+        if context.existing["task_id"] != task.pk:
+            raise LeaseConflict(_("This idempotency key was already used for another image."))
+        return Submitted(Transcription(**context.existing), created=False)
+    if task.state == TaskState.REFERENCE:
+        raise _OrmWay  # a training image: checked against its known answer
+    specs = context.template.specs
+    clean_values, clean_markers = values_check(
+        specs=specs,
+        values=values,
+        markers=markers,
+        locked=locked_for(project=project, user=user, specs=specs),
+    )
+    if context.lease_id is None or context.lease_user_id != user.pk:
+        raise PermissionDenied(_("This lease is not yours or not for this image."))
+    if context.lease_task_id != task.pk:
+        raise PermissionDenied(_("This lease is not yours or not for this image."))
+    contribute_check(user=user, project=project, role=role, blocked=context.blocked)
+    if context.lease_state == LeaseState.SUBMITTED:
+        raise LeaseConflict(_("This lease was already used for a transcription."))
+    expires_at = context.lease_expires_at
+    live = context.lease_state == LeaseState.ACTIVE and expires_at is not None and expires_at > now
+    room = (
+        task.state in ASSIGNABLE_STATES
+        and task.transcription_count + context.others_live < task.target
+    )
+    if not live and not room:
+        raise LeaseConflict(
+            _("Your lease ended and this image no longer needs a transcription. Thank you!")
+        )
+    answer_words = document_words(value_texts(clean_values))
+    in_flight = reconcile_in_flight(task)
+    made = direct_sql.transcription_record(
+        context=context,
+        user=user,
+        values=clean_values,
+        markers=clean_markers,
+        key=key,
+        now=now,
+        in_flight=in_flight,
+        # The whole document when the image has none yet; else its words are appended.
+        document=document_text(document_words([*task_texts(task), *value_texts(clean_values)])),
+        words=answer_words,
+        vocabulary=sorted(vocabulary_words([*document_words(task_texts(task)), *answer_words])),
+    )
+    if made is None:
+        # The lease changed since it was read, or a request of theirs recorded an answer on the
+        # image meanwhile (its key, or another): the ORM's way says which.
+        raise _OrmWay
+    presence_send_on_commit(task.pk, working=context.working_after)
+    if not in_flight:
+        task_reconcile_send_on_commit(task_id=task.pk, sent_at=now)
+    project_progress_request(project_id=task.project_id)
+    transcription = Transcription(
+        id=made,
+        task_id=task.pk,
+        values=clean_values,
+        markers=clean_markers,
+        created_at=now,
+    )
+    return Submitted(transcription, created=True)

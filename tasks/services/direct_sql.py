@@ -1,0 +1,351 @@
+"""Hand-written statements of the two busiest requests, next-task and submit, on PostgreSQL.
+
+Each of them is a handful of statements where the ORM sent some twenty (see the README's
+benchmark): a read that locks the row the request serialises on and gathers, in subqueries,
+every fact the request decides on; then the writes, in one statement of data-modifying CTEs.
+The services in `tasks.services.assignment` call them and keep the guarantees of the ORM path
+they stand beside (`lease_grant`, `transcription_submit`). Only PostgreSQL runs them: SQLite has
+neither `SKIP LOCKED` nor writes inside CTEs, and takes the ORM path.
+
+A statement sees the data committed when it started, also after waiting for a row lock. So
+whatever must be counted under a lock (the room left on an image, the person's other leases) is
+counted again by the statement that writes, which starts once the lock is held.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from crowd.models import User
+from crowd.rows import columns, instance, rows_fetch
+from tasks.models import Project, Task, Template
+from tasks.models.work import ASSIGNABLE_STATES
+
+
+def statement(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return rows_fetch(sql, params, prepare=True)
+
+
+# The project's fields these requests read; the others are deferred (read if ever used).
+PROJECT_FIELDS = (
+    "id",
+    "slug",
+    "status",
+    "visibility",
+    "archived_at",
+    "assignment_order",
+    "lease_minutes",
+    "min_level",
+    "levels",
+)
+PROJECT_COLUMNS = columns(Project, "p", PROJECT_FIELDS)
+
+# Templates' JSON as decoded, per template state (as `Template.specs` caches its parsing): a
+# long vocabulary takes a millisecond to decode, and every request here needs the template.
+_DECODED_TEMPLATES: dict[tuple[Any, ...], dict[str, Any]] = {}
+_TEMPLATE_AT = {field.attname: n for n, field in enumerate(Template._meta.concrete_fields)}
+
+
+def template_instance(row: Sequence[Any], start: int) -> tuple[Template, int]:
+    """`instance` for a template, its JSON decoded once per process and template state."""
+    at = {name: start + n for name, n in _TEMPLATE_AT.items()}
+    key = (row[at["id"]], row[at["version"]], row[at["updated_at"]])
+    decoded = _DECODED_TEMPLATES.get(key)
+    if decoded is None:
+        template, end = instance(Template, row, start)
+        if len(_DECODED_TEMPLATES) > 256:
+            _DECODED_TEMPLATES.clear()
+        _DECODED_TEMPLATES[key] = {
+            "fields": template.fields,
+            "metadata_shown": template.metadata_shown,
+        }
+        return template, end
+    return instance(Template, row, start, decoded=decoded)
+
+
+# --- next-task ------------------------------------------------------------------------------
+
+GRANT_CONTEXT = f"""
+SELECT {PROJECT_COLUMNS}, {columns(Template, "tp")},
+  (SELECT m.role FROM tasks_membership m WHERE m.project_id = p.id AND m.user_id = u.id
+    ORDER BY m.id LIMIT 1),
+  EXISTS (SELECT 1 FROM tasks_projectblock b
+    WHERE b.project_id = p.id AND b.user_id = u.id AND b.lifted_at IS NULL),
+  EXISTS (SELECT 1 FROM tasks_lease l JOIN tasks_task lt ON lt.id = l.task_id
+    WHERE l.user_id = u.id AND l.state = 'active' AND lt.project_id = p.id),
+  EXISTS (SELECT 1 FROM tasks_knownanswer k
+    WHERE k.project_id = p.id AND k.use = 'known' AND k.active)
+FROM crowd_user u CROSS JOIN tasks_project p JOIN tasks_template tp ON tp.project_id = p.id
+WHERE u.id = %(user)s AND p.slug = %(slug)s
+FOR UPDATE OF u
+"""  # noqa: S608 (names from the models, values bound)
+
+
+class GrantContext:
+    """What next-task decides on, read with the person's row locked."""
+
+    def __init__(self, row: Sequence[Any]) -> None:
+        self.project, at = instance(Project, row, 0, PROJECT_FIELDS)
+        template, at = template_instance(row, at)
+        self.project.template = template
+        self.role: str | None = row[at]
+        self.blocked: bool = row[at + 1]
+        self.holds_lease: bool = row[at + 2]
+        self.known_answers: bool = row[at + 3]
+
+
+def grant_context(*, user: User, slug: str) -> GrantContext | None:
+    """Lock `user`'s row (two requests of theirs at once never get two images) and read the
+    project named `slug` with their role, block, leases and its known answers. None when no
+    project has that name."""
+    rows = statement(GRANT_CONTEXT, {"user": user.pk, "slug": slug})
+    return GrantContext(rows[0]) if rows else None
+
+
+_ORDERS = {
+    "breadth": "t.priority DESC, t.transcription_count ASC, t.id ASC",
+    "depth": "t.priority DESC, t.transcription_count DESC, t.id ASC",
+    "random": "t.priority DESC, t.shuffle_key ASC",
+}
+
+_CANDIDATE = f"""
+SELECT {columns(Task, "t")} FROM tasks_task t
+WHERE t.project_id = %(project)s AND t.state IN ({", ".join(f"'{s}'" for s in ASSIGNABLE_STATES)})
+  AND NOT (t.id = ANY(%(passed)s::bigint[]))
+  AND NOT EXISTS (SELECT 1 FROM tasks_lease s WHERE s.task_id = t.id AND s.user_id = %(user)s
+    AND s.state IN ('released', 'submitted'))
+  AND NOT EXISTS (SELECT 1 FROM tasks_transcription x
+    WHERE x.task_id = t.id AND x.user_id = %(user)s)
+  AND t.transcription_count < t.target - COALESCE((SELECT COUNT(*) FROM tasks_lease v
+    WHERE v.task_id = t.id AND v.state = 'active' AND v.expires_at > %(now)s), 0)
+  {{where}}
+ORDER BY {{order}}
+LIMIT 1
+FOR UPDATE OF t SKIP LOCKED
+"""  # noqa: S608 (names from the models, values bound)
+
+
+@cache
+def _candidate_sql(order: str, from_start: bool) -> str:
+    where = "AND t.shuffle_key >= %(start)s" if from_start else ""
+    return _CANDIDATE.format(where=where, order=_ORDERS.get(order, _ORDERS["depth"]))
+
+
+def task_candidate_lock(
+    *, project: Project, user: User, now: datetime, passed: set[int], start: float | None
+) -> Task | None:
+    """Lock and return the first task `user` may be given in the project's order, as
+    `tasks.services.leases._next_task` does; `start` begins a random order there."""
+    params = {"project": project.pk, "user": user.pk, "now": now, "passed": list(passed)}
+    if start is not None:
+        params["start"] = start
+        rows = statement(_candidate_sql(project.assignment_order, True), params)
+        if rows:
+            return instance(Task, rows[0], 0)[0]
+    rows = statement(_candidate_sql(project.assignment_order, False), params)
+    return instance(Task, rows[0], 0)[0] if rows else None
+
+
+LEASE_INSERT = """
+WITH live AS (
+  SELECT COUNT(*) AS n FROM tasks_lease
+  WHERE task_id = %(task)s AND state = 'active' AND expires_at > %(now)s
+), facts AS (
+  SELECT live.n,
+    EXISTS (SELECT 1 FROM tasks_transcription WHERE task_id = %(task)s AND user_id = %(user)s)
+      AS answered,
+    EXISTS (SELECT 1 FROM tasks_lease l JOIN tasks_task lt ON lt.id = l.task_id
+      WHERE l.user_id = %(user)s AND l.state = 'active' AND lt.project_id = %(project)s
+        AND l.kind IN ('data', 'known')) AS holding
+  FROM live
+), made AS (
+  INSERT INTO tasks_lease (task_id, user_id, state, kind, created_at, expires_at, ended_at,
+    skip_reason, skip_note)
+  SELECT %(task)s, %(user)s, 'active', 'data', %(now)s, %(expires)s, NULL, '', ''
+  FROM facts WHERE NOT facts.answered AND NOT facts.holding AND facts.n + %(count)s < %(target)s
+  RETURNING id
+)
+SELECT (SELECT id FROM made), facts.n, facts.answered, facts.holding FROM facts
+"""
+
+
+class LeaseInserted:
+    def __init__(self, row: Sequence[Any]) -> None:
+        self.lease_id: int | None = row[0]
+        self.live: int = row[1]
+        self.answered: bool = row[2]
+        self.holding: bool = row[3]
+
+
+def lease_insert(*, task: Task, user: User, now: datetime, expires_at: datetime) -> LeaseInserted:
+    """Insert `user`'s lease on the locked `task` if, counted now, it still has room, they have
+    not answered it and hold no other lease in the project."""
+    params = {
+        "task": task.pk,
+        "user": user.pk,
+        "project": task.project_id,
+        "now": now,
+        "expires": expires_at,
+        "count": task.transcription_count,
+        "target": task.target,
+    }
+    return LeaseInserted(statement(LEASE_INSERT, params)[0])
+
+
+# --- submit ---------------------------------------------------------------------------------
+
+SUBMIT_CONTEXT = f"""
+SELECT {columns(Task, "t")}, {PROJECT_COLUMNS}, {columns(Template, "tp")},
+  (SELECT m.role FROM tasks_membership m WHERE m.project_id = p.id AND m.user_id = %(user)s
+    ORDER BY m.id LIMIT 1),
+  EXISTS (SELECT 1 FROM tasks_projectblock b
+    WHERE b.project_id = p.id AND b.user_id = %(user)s AND b.lifted_at IS NULL),
+  (SELECT c.id FROM tasks_contributorvoid c
+    WHERE c.project_id = p.id AND c.user_id = %(user)s AND c.lifted_at IS NULL
+    ORDER BY c.id LIMIT 1),
+  x.id, x.task_id, x.values, x.markers, x.created_at,
+  l.id, l.user_id, l.task_id, l.state, l.expires_at,
+  (SELECT COUNT(*) FROM tasks_lease v WHERE v.task_id = t.id AND v.state = 'active'
+    AND v.expires_at > %(now)s AND v.id <> %(lease)s),
+  (SELECT COUNT(*) FROM tasks_lease v WHERE v.task_id = t.id AND v.state = 'active'
+    AND v.expires_at > %(now)s AND v.user_id <> %(user)s)
+FROM tasks_task t JOIN tasks_project p ON p.id = t.project_id
+  JOIN tasks_template tp ON tp.project_id = p.id
+  LEFT JOIN tasks_lease l ON l.id = %(lease)s
+  LEFT JOIN tasks_transcription x ON x.user_id = %(user)s AND x.idempotency_key = %(key)s
+WHERE t.id = %(task)s
+FOR UPDATE OF t
+"""  # noqa: S608 (names from the models, values bound)
+
+
+class SubmitContext:
+    """What a submission decides on, read with the task's row locked."""
+
+    def __init__(self, row: Sequence[Any]) -> None:
+        self.task, at = instance(Task, row, 0)
+        project, at = instance(Project, row, at, PROJECT_FIELDS)
+        template, at = template_instance(row, at)
+        project.template = template
+        self.task.project = project
+        self.project, self.template = project, template
+        self.role: str | None = row[at]
+        self.blocked: bool = row[at + 1]
+        self.void_id: int | None = row[at + 2]
+        at += 3
+        self.existing: dict[str, Any] | None = None
+        if row[at] is not None:
+            values, markers = row[at + 2], row[at + 3]
+            self.existing = {
+                "id": row[at],
+                "task_id": row[at + 1],
+                "values": json.loads(values) if isinstance(values, str) else values,
+                "markers": json.loads(markers) if isinstance(markers, str) else markers,
+                "created_at": row[at + 4],
+            }
+        at += 5
+        self.lease_id, self.lease_user_id, self.lease_task_id = row[at : at + 3]
+        self.lease_state: str | None = row[at + 3]
+        self.lease_expires_at: datetime | None = row[at + 4]
+        # Live leases on the task but this one; and but the submitter's (once it is recorded,
+        # their other leases on the image end: what watchers are told).
+        self.others_live: int = row[at + 5]
+        self.working_after: int = row[at + 6]
+
+
+def submit_context(
+    *, task_id: int, user: User, lease_id: int, key: str, now: datetime
+) -> SubmitContext | None:
+    """Lock the task and read, with it, its project, template, the person's role, block and
+    void, the transcription their key already recorded, the lease they send and the live
+    leases of the image. None when no task has that id."""
+    params = {"task": task_id, "user": user.pk, "lease": lease_id, "key": key, "now": now}
+    rows = statement(SUBMIT_CONTEXT, params)
+    return SubmitContext(rows[0]) if rows else None
+
+
+TRANSCRIPTION_RECORD = """
+WITH used AS (
+  UPDATE tasks_lease SET state = 'submitted', ended_at = %(now)s
+  WHERE id = %(lease)s AND state = %(lease_state)s
+  RETURNING id
+), made AS (
+  INSERT INTO tasks_transcription (project_id, task_id, user_id, lease_id, "values", markers,
+    idempotency_key, template_version, created_at, void_id, machine_fields)
+  SELECT %(project)s, %(task)s, %(user)s, used.id, %(values)s::jsonb, %(markers)s::jsonb,
+    %(key)s, %(version)s, %(now)s, %(void)s::bigint, '[]'::jsonb
+  FROM used
+  ON CONFLICT DO NOTHING
+  RETURNING id
+), others AS (
+  UPDATE tasks_lease SET state = 'expired', ended_at = %(now)s, expires_at = %(now)s
+  WHERE task_id = %(task)s AND user_id = %(user)s AND state = 'active' AND id <> %(lease)s
+    AND EXISTS (SELECT 1 FROM made)
+), counted AS (
+  UPDATE tasks_task SET transcription_count = transcription_count + %(counts)s,
+    last_transcribed_at = %(now)s, reconcile_pending = true, updated_at = %(now)s,
+    reconcile_sent_at = CASE WHEN %(in_flight)s THEN reconcile_sent_at ELSE %(now)s END
+  WHERE id = %(task)s AND EXISTS (SELECT 1 FROM made)
+), document AS (
+  INSERT INTO tasks_taskdocument (task_id, project_id, text, updated_at)
+  SELECT %(task)s, %(project)s, %(document)s, %(now)s FROM made WHERE %(searchable)s
+  ON CONFLICT (task_id) DO UPDATE SET updated_at = EXCLUDED.updated_at,
+    text = tasks_taskdocument.text || COALESCE((
+      SELECT string_agg(w, ' ' ORDER BY n) || ' '
+      FROM unnest(%(words)s::text[]) WITH ORDINALITY AS a(w, n)
+      WHERE strpos(tasks_taskdocument.text, ' ' || w || ' ') = 0), '')
+), vocabulary AS (
+  INSERT INTO tasks_searchword (project_id, word)
+  SELECT %(project)s, w FROM unnest(%(vocabulary)s::text[]) AS v(w)
+  WHERE %(searchable)s AND EXISTS (SELECT 1 FROM made)
+  ON CONFLICT DO NOTHING
+)
+SELECT id FROM made
+"""
+
+
+def transcription_record(
+    *,
+    context: SubmitContext,
+    user: User,
+    values: dict[str, str],
+    markers: dict[str, str],
+    key: str,
+    now: datetime,
+    in_flight: bool,
+    document: str,
+    words: list[str],
+    vocabulary: list[str],
+) -> int | None:
+    """Record the transcription on the lease the context read, end that lease and the person's
+    other leases on the image, count it on the task and flag its reconciliation, and add its
+    words to the image's search document (`document` is the whole text when the image has
+    none yet; `words` those to append otherwise). The id of the new transcription; None when
+    nothing was written: the lease changed since it was read, or a concurrent request of the
+    same person recorded this answer or another on the image (a unique constraint)."""
+    task = context.task
+    searchable = context.void_id is None
+    params = {
+        "now": now,
+        "lease": context.lease_id,
+        "lease_state": context.lease_state,
+        "project": task.project_id,
+        "task": task.pk,
+        "user": user.pk,
+        "values": json.dumps(values),
+        "markers": json.dumps(markers),
+        "key": key,
+        "version": context.template.version,
+        "void": context.void_id,
+        "counts": 1 if searchable else 0,
+        "in_flight": in_flight,
+        "searchable": searchable,
+        "document": document,
+        "words": words,
+        "vocabulary": vocabulary,
+    }
+    rows = statement(TRANSCRIPTION_RECORD, params)
+    return rows[0][0] if rows else None

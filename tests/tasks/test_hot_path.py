@@ -1,0 +1,196 @@
+"""Next-task and submit as the API serves them: their few statements on PostgreSQL, and what
+those statements must still do (presence counts, search words, the rare cases the ORM takes)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from knox.models import AuthToken
+
+from crowd.services import token_create, token_revoke
+from tasks.models import Lease, Task, TaskDocument, Transcription
+from tests.factories import TaskFactory, UserFactory
+from tests.helpers import api_client
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the direct statements run on PostgreSQL only"
+)
+
+VALUES = {"scientificName": "Quercus ilex L."}
+
+
+def token_client(user):
+    api = api_client()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)[1]}")
+    return api
+
+
+def cycle(api, project, key):
+    """One next-task -> submit over the API; the two responses."""
+    asked = api.post(f"/api/projects/{project.slug}/next-task/")
+    body = asked.json()
+    sent = api.post(
+        f"/api/tasks/{body['task']['id']}/transcriptions/",
+        {"lease": body["lease"]["id"], "values": VALUES, "idempotency_key": key},
+        format="json",
+    )
+    return asked, sent
+
+
+@needs_postgresql
+def test_a_next_task_then_submit_cycle_sends_at_most_eleven_statements_with_token_auth(
+    project, outsider
+):
+    TaskFactory.create_batch(3, project=project, target=3)
+    api = token_client(outsider)
+    cycle(api, project, "warm")  # the first of a process reads the content types, and so on
+    with CaptureQueriesContext(connection) as asked:
+        response = api.post(f"/api/projects/{project.slug}/next-task/")
+    body = response.json()
+    with CaptureQueriesContext(connection) as sent:
+        submitted = api.post(
+            f"/api/tasks/{body['task']['id']}/transcriptions/",
+            {"lease": body["lease"]["id"], "values": VALUES, "idempotency_key": "k2"},
+            format="json",
+        )
+    assert (response.status_code, submitted.status_code) == (200, 201)
+    # Authentication 1, BEGIN, the person's row and the project, the task locked, the lease,
+    # COMMIT; authentication 1, BEGIN, the task locked, the writes, COMMIT. (The ORM sent 52.)
+    assert len(asked.captured_queries) <= 6, [q["sql"][:80] for q in asked.captured_queries]
+    assert len(sent.captured_queries) <= 5, [q["sql"][:80] for q in sent.captured_queries]
+
+
+def test_watchers_hear_how_many_hold_the_image_after_a_lease_and_after_an_answer(
+    project, monkeypatch, django_capture_on_commit_callbacks
+):
+    task = TaskFactory(project=project, target=3)
+    heard = []
+    monkeypatch.setattr(
+        "tasks.events.event_send", lambda group, kind, payload: heard.append((kind, payload))
+    )
+    first, second = token_client(UserFactory()), token_client(UserFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        body = first.post(f"/api/projects/{project.slug}/next-task/").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        second.post(f"/api/projects/{project.slug}/next-task/")
+    assert heard[-2:] == [
+        ("presence", {"task": task.pk, "working": 1}),
+        ("presence", {"task": task.pk, "working": 2}),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        first.post(
+            f"/api/tasks/{task.pk}/transcriptions/",
+            {"lease": body["lease"]["id"], "values": VALUES, "idempotency_key": "a"},
+            format="json",
+        )
+    presence = [payload for kind, payload in heard if kind == "presence"]
+    assert presence[-1] == {"task": task.pk, "working": 1}
+
+
+def test_an_answer_over_the_api_is_counted_flagged_for_reconciliation_and_searchable(
+    project, outsider, django_capture_on_commit_callbacks
+):
+    task = TaskFactory(project=project, target=3, original_name="sheet-12.jpg")
+    TaskDocument.objects.filter(task=task).delete()
+    api = token_client(outsider)
+    with django_capture_on_commit_callbacks(execute=False):
+        asked, sent = cycle(api, project, "k1")
+    assert sent.status_code == 201
+    task.refresh_from_db()
+    assert (task.transcription_count, task.reconcile_pending) == (1, True)
+    assert task.reconcile_sent_at is not None
+    text = TaskDocument.objects.get(task=task).text
+    assert {"sheet", "12", "quercus", "ilex"} <= set(text.split())
+    lease = Lease.objects.get(pk=asked.json()["lease"]["id"])
+    assert lease.state == "submitted"
+    assert Transcription.objects.get(task=task).values["scientificName"] == "Quercus ilex L."
+
+
+def test_a_second_answer_adds_only_its_new_words_to_the_document(project):
+    task = TaskFactory(project=project, target=3)
+    TaskDocument.objects.update_or_create(
+        task=task, defaults={"project_id": project.pk, "text": " quercus old "}
+    )
+    cycle(token_client(UserFactory()), project, "k1")
+    assert TaskDocument.objects.get(task=task).text == " quercus old ilex l "
+
+
+def test_a_retry_answers_the_recorded_transcription_even_once_the_project_is_paused(
+    project, outsider
+):
+    TaskFactory(project=project, target=3)
+    api = token_client(outsider)
+    asked, sent = cycle(api, project, "same")
+    Task.objects.filter(project=project).update(state="open")
+    project.status = "paused"
+    project.save()
+    again = api.post(
+        f"/api/tasks/{asked.json()['task']['id']}/transcriptions/",
+        {"lease": asked.json()["lease"]["id"], "values": VALUES, "idempotency_key": "same"},
+        format="json",
+    )
+    assert (sent.status_code, again.status_code) == (201, 200)
+    assert again.json() == sent.json()
+
+
+def test_a_bad_body_on_an_image_one_may_not_see_answers_404(project, outsider):
+    private = TaskFactory(project__visibility="members")
+    response = token_client(outsider).post(
+        f"/api/tasks/{private.pk}/transcriptions/", {"values": "x"}, format="json"
+    )
+    assert response.status_code == 404
+
+
+def test_a_revoked_token_is_refused_by_the_next_request(project, outsider):
+    api = token_client(outsider)
+    assert api.post(f"/api/projects/{project.slug}/next-task/").status_code == 204
+    token_revoke(user=outsider)
+    assert api.post(f"/api/projects/{project.slug}/next-task/").status_code == 401
+
+
+def test_an_expired_token_is_refused_and_deleted(project, outsider):
+    api = token_client(outsider)
+    AuthToken.objects.filter(user=outsider).update(expiry=timezone.now() - timedelta(seconds=1))
+    assert api.post(f"/api/projects/{project.slug}/next-task/").status_code == 401
+    assert not AuthToken.objects.filter(user=outsider).exists()
+
+
+def test_the_hand_built_bodies_equal_what_the_serializers_would_answer(project, outsider):
+    from rest_framework.test import APIRequestFactory
+
+    from tasks.api.leases import LeaseSerializer, next_task_body
+    from tasks.api.projects import TemplateSerializer
+    from tasks.api.tasks import TaskSerializer
+    from tasks.api.transcriptions import TranscriptionSerializer, transcription_body
+
+    task = TaskFactory(
+        project=project,
+        target=3,
+        iiif_path="iiif/abc",
+        image_width=4000,
+        image_height=6000,
+        metadata={"catalogNumber": "P0012", "secret": "x"},
+    )
+    project.template.metadata_shown = ["catalogNumber"]
+    project.template.save()
+    api = token_client(outsider)
+    asked, sent = cycle(api, project, "k1")
+    lease = Lease.objects.select_related("task__project__template").get(
+        pk=asked.json()["lease"]["id"]
+    )
+    request = APIRequestFactory().post("/", HTTP_HOST="testserver")
+    assert next_task_body(lease=lease, template=lease.task.project.template, request=request) == {
+        "task": TaskSerializer(lease.task, context={"request": request}).data,
+        "lease": LeaseSerializer(lease).data,
+        "template": TemplateSerializer(lease.task.project.template).data,
+    }
+    assert asked.json()["task"]["metadata"] == {"catalogNumber": "P0012"}
+    assert asked.json()["task"]["iiif"].endswith("/iiif/abc/info.json")
+    transcription = Transcription.objects.get(task=task)
+    transcription.markers = {"recordedBy": "illegible"}
+    assert transcription_body(transcription) == TranscriptionSerializer(transcription).data
+    assert sent.json() == TranscriptionSerializer(Transcription.objects.get(task=task)).data
