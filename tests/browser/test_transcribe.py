@@ -44,6 +44,21 @@ def open_transcription_page(site, context, username):
     return page
 
 
+def others_leases_end(site, username):
+    """End the live leases other tests of the session left on the demo images (a page opened
+    and left holds its image until the lease runs out), so that `username` finds one: what the
+    sweep does once they expire. Returns how many were ended."""
+    code = (
+        "from datetime import timedelta; from django.utils import timezone;"
+        "from tasks.models import Lease, LeaseState; from tasks.services.leases import leases_expire;"
+        "live = Lease.objects.filter(state=LeaseState.ACTIVE, task__project__slug='demo-herbarium')"
+        f".exclude(user__username={username!r});"
+        "live.update(expires_at=timezone.now() - timedelta(seconds=1));"
+        "print(leases_expire())"
+    )
+    return int(site.manage("shell", "--no-imports", "-c", code).strip().splitlines()[-1])
+
+
 def field(page, name):
     """A form field by its accessible name (the template's label; the * mark is not read)."""
     return page.get_by_role("textbox", name=name, exact=True).or_(
@@ -161,6 +176,7 @@ def test_a_contributor_transcribes_every_field_type_survives_a_reload_and_an_off
 
 def test_question_mark_lists_the_shortcuts_and_the_viewer_obeys_them(site, context):
     context.clock.install()  # time still flows; fast_forward below jumps to the heartbeat
+    others_leases_end(site, "contributor3")
     page = open_transcription_page(site, context, "contributor3")
     name = field(page, "Nom scientifique")
     expect(name).to_be_focused()
