@@ -65,7 +65,25 @@ class LayerUnavailable(Exception):
     """The channel layer failed twice in a row: the socket cannot hear its events now."""
 
 
-class ProjectConsumer(AsyncJsonWebsocketConsumer):
+class FrameBudgeted(AsyncJsonWebsocketConsumer):
+    """A socket whose client may send only so many frames (`self.budget`, set on connect):
+    past it, the socket closes with CLOSE_TOO_MANY."""
+
+    budget: MessageBudget
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        # Every frame counts, even one that is not JSON: each may cost a database round trip.
+        if not self.budget.spend():
+            with translation.override(socket_language(self.scope)):
+                reason = _("Too many messages: slow down.")
+            await self.close(code=CLOSE_TOO_MANY, reason=reason)
+            return
+        await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
+
+
+class ProjectConsumer(FrameBudgeted):
     """`ws/projects/<slug>/`: a project's live events, for whoever may see the project.
 
     Curators and leads also join the curators' group (claims, decisions); leads the leads'
@@ -184,17 +202,6 @@ class ProjectConsumer(AsyncJsonWebsocketConsumer):
         self.joined = []
         if self.watched is not None:
             await self._schedule_abandon(self.watched[1])
-
-    async def receive(
-        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
-    ) -> None:
-        # Every frame counts, even one that is not JSON: each may cost a database round trip.
-        if not self.budget.spend():
-            with translation.override(socket_language(self.scope)):
-                reason = _("Too many messages: slow down.")
-            await self.close(code=CLOSE_TOO_MANY, reason=reason)
-            return
-        await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):

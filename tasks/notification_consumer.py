@@ -10,7 +10,6 @@ import contextlib
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -24,12 +23,18 @@ from crowd.sockets import (
     socket_user,
     user_group,
 )
-from tasks.consumers import CLOSE_SESSION_ENDED, CLOSE_TOO_MANY, CLOSE_TRY_AGAIN, LAYER_ERRORS
+from tasks.consumers import (
+    CLOSE_SESSION_ENDED,
+    CLOSE_TOO_MANY,
+    CLOSE_TRY_AGAIN,
+    LAYER_ERRORS,
+    FrameBudgeted,
+)
 from tasks.events import RELAY, event_message, notifications_group
 from tasks.selectors.notifications import notifications_unread_count
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(FrameBudgeted):
     user_id: int | None = None
     counted: tuple[int, str] | None = None
     joined: list[str]
@@ -70,16 +75,6 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.joined = []
         if self.counted is not None:
             await self._release()
-
-    async def receive(
-        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
-    ) -> None:
-        if not self.budget.spend():
-            with translation.override(socket_language(self.scope)):
-                reason = _("Too many messages: slow down.")
-            await self.close(code=CLOSE_TOO_MANY, reason=reason)
-            return
-        await super().receive(text_data=text_data, bytes_data=bytes_data, **kwargs)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":

@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import tasks.models.notifications
 from django.conf import settings
 from django.db import migrations, models
+
+import tasks.models.notifications
 
 
 class Migration(migrations.Migration):
