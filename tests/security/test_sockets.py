@@ -6,6 +6,7 @@
 | one address opens more sockets than SOCKETS_PER_ADDRESS, whatever the accounts | the same |
 | a closed socket | gives its place back |
 | a socket floods messages past SOCKET_MESSAGES_PER_MINUTE | it is closed with 4429 and the reason |
+| the notifications socket floods messages the same way | the same |
 | a client writes its own X-Forwarded-For | only the hop the trusted proxy appended counts |
 """
 
@@ -107,6 +108,24 @@ async def test_a_socket_flooding_messages_is_closed_with_the_reason(settings, pr
     closed = await communicator.receive_output(timeout=5)
     assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_TOO_MANY)
     assert "Too many messages" in closed["reason"]
+
+
+async def test_the_notifications_socket_flooding_messages_is_closed_with_the_reason(settings, user):
+    settings.SOCKET_MESSAGES_PER_MINUTE = 3
+    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), "/ws/notifications/")
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from())["type"] == "notifications"
+    for _ in range(3):
+        await communicator.send_json_to({"type": "ping"})
+        assert (await communicator.receive_json_from())["type"] == "pong"
+
+    await communicator.send_to(text_data="not even json")
+
+    closed = await communicator.receive_output(timeout=5)
+    assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_TOO_MANY)
+    assert closed["reason"] == "Trop de messages : ralentissez."  # the site's language
 
 
 async def test_an_address_a_client_writes_in_x_forwarded_for_is_not_the_one_counted(
