@@ -31,6 +31,20 @@ def columns(model: type[models.Model], alias: str, names: tuple[str, ...] | None
     return ", ".join(f'{alias}."{field.column}"' for field in _fields(model, names))
 
 
+@cache
+def _converters(
+    model: type[models.Model], names: tuple[str, ...] | None, vendor: str
+) -> tuple[tuple[tuple[Any, Any], ...], ...]:
+    """Each field's conversions from its database value, in the order the ORM applies them: the
+    backend's first (SQLite's text dates made aware, its decimals and UUIDs), then the field's."""
+    found = []
+    for field in _fields(model, names):
+        col = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        found.append(tuple((convert, col) for convert in converters))
+    return tuple(found)
+
+
 def instance(
     model: type[M],
     row: Sequence[Any],
@@ -43,12 +57,18 @@ def instance(
     `decoded` gives fields already converted from their database value (a cached JSON)."""
     fields = _fields(model, names)
     values = []
-    for field, value in zip(fields, row[start : start + len(fields)], strict=True):
+    for field, converters, value in zip(
+        fields,
+        _converters(model, names, connection.vendor),
+        row[start : start + len(fields)],
+        strict=True,
+    ):
         if decoded is not None and field.attname in decoded:
             values.append(decoded[field.attname])
             continue
-        convert = getattr(field, "from_db_value", None)
-        values.append(value if convert is None else convert(value, None, connection))
+        for convert, col in converters:
+            value = convert(value, col, connection)
+        values.append(value)
     obj = model.from_db(connection.alias, [field.attname for field in fields], values)
     return obj, start + len(fields)
 
