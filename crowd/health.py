@@ -21,11 +21,17 @@ waited on again rather than started twice, so a hung part never piles up threads
 With a Redis broker the answer also gives each job queue's depth and whether a worker serves
 it (`crowd.queue_state`: the heartbeat beat sends to every queue): a queue whose heartbeat is
 stale makes the platform "degraded", and is named.
+
+The storages are parts too (`media_storage`, `exports_storage`): a folder that cannot be written
+to (or created, on a new installation), or a bucket that does not answer a HEAD (unreachable, missing, keys
+refused), makes the platform "degraded": uploads, ingest and exports stop while transcribing
+goes on with the tiles browsers hold.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +46,7 @@ from asgiref.sync import sync_to_async
 from celery import current_app
 from django.conf import settings
 from django.core.cache import caches
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import DatabaseError, connections
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
@@ -64,6 +71,10 @@ BUDGET_SECONDS = 0.4
 # Probes come every few seconds from each balancer; one check per process serves them all.
 CACHE_SECONDS = 2.0
 
+# The storages whose loss stops work: images and tiles (media), and exports.
+STORAGE_PARTS = {"default": "media_storage", "exports": "exports_storage"}
+STORAGE_ALIASES = tuple(STORAGE_PARTS)
+
 _lock = threading.Lock()
 _answer: tuple[float, tuple[Any, ...], dict[str, Any]] | None = None
 # Checks started and not finished yet, by what they check: a later probe waits on these.
@@ -81,6 +92,63 @@ def _database() -> str:
         return DOWN
     finally:
         connection.close()
+    return OK
+
+
+def _storage_key(alias: str) -> tuple[Any, ...]:
+    """What tells one storage from another: a folder, or an object store's bucket (exports
+    sharing the media's bucket under a folder are checked once)."""
+    storage = storages[alias]
+    if isinstance(storage, FileSystemStorage):
+        return ("folder", storage.location)
+    return ("bucket", getattr(storage, "endpoint_url", None), getattr(storage, "bucket_name", ""))
+
+
+def _writable_folder(location: str) -> bool:
+    """A folder that can be written to, or that the first file saved will create (a new
+    installation has none yet): its nearest existing ancestor is a writable folder."""
+    path = os.path.abspath(location)
+    while not os.path.exists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            return False
+        path = parent
+    return os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
+
+
+def _storage(alias: str) -> str:
+    """A folder that exists and can be written to; a bucket that answers a HEAD, asked with
+    time-outs of the probe's budget and no retry (the storage's own client retries)."""
+    storage = storages[alias]
+    if isinstance(storage, FileSystemStorage):
+        if _writable_folder(os.fspath(storage.location)):
+            return OK
+        logger.warning("readiness: %s storage folder not writable: %s", alias, storage.location)
+        return DOWN
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=PING_TIMEOUT_SECONDS,
+        read_timeout=PING_TIMEOUT_SECONDS,
+        retries={"total_max_attempts": 1},
+    )
+    own = getattr(storage, "client_config", None)
+    client = boto3.session.Session().client(
+        "s3",
+        endpoint_url=getattr(storage, "endpoint_url", None),
+        aws_access_key_id=getattr(storage, "access_key", None),
+        aws_secret_access_key=getattr(storage, "secret_key", None),
+        region_name=getattr(storage, "region_name", None),
+        config=own.merge(config) if own is not None else config,
+    )
+    try:
+        client.head_bucket(Bucket=getattr(storage, "bucket_name", ""))
+    except Exception as error:  # connection refused, time-out, no such bucket, refused keys
+        logger.warning("readiness: %s storage unreachable: %r", alias, error)
+        return DOWN
+    finally:
+        client.close()
     return OK
 
 
@@ -182,7 +250,7 @@ def _check(plan: tuple[Any, ...]) -> dict[str, Any]:
 
     # Threads of a pool that is never waited for: a check that outlives the budget finishes
     # (its timeouts bound it) on its own, and the answer does not wait for it.
-    pool = ThreadPoolExecutor(max_workers=len(redis_urls) + 2, thread_name_prefix="readiness")
+    pool = ThreadPoolExecutor(max_workers=len(redis_urls) + 4, thread_name_prefix="readiness")
     futures: dict[tuple[Any, ...], Future[Any]] = {
         ("database",): _started(("database",), _database, pool)
     }
@@ -194,6 +262,10 @@ def _check(plan: tuple[Any, ...]) -> dict[str, Any]:
         )
     if broker_kind == "other":
         futures[("broker", broker_url)] = _started(("broker", broker_url), _broker_other, pool)
+    stores = {alias: _storage_key(alias) for alias in STORAGE_ALIASES}
+    for alias, key in stores.items():
+        if key not in futures:
+            futures[key] = _started(key, partial(_storage, alias), pool)
     pool.shutdown(wait=False)
     futures_wait(futures.values(), timeout=BUDGET_SECONDS)
 
@@ -221,6 +293,7 @@ def _check(plan: tuple[Any, ...]) -> dict[str, Any]:
         "cache": all_ok(cache_urls),
         "channel_layer": all_ok(layer_urls),
         "broker": broker,
+        **{STORAGE_PARTS[alias]: result(key) for alias, key in stores.items()},
     }
     answer: dict[str, Any] = {"parts": parts}
     workers_stale = False
@@ -259,7 +332,11 @@ def readiness() -> dict[str, Any]:
     global _answer
     plan = (_cache_urls(), _layer_urls(), _broker_plan())
     # The configuration is part of the key: an answer about other servers is no answer.
-    key = (repr(plan), repr(settings.DATABASES["default"].get("NAME")))
+    key = (
+        repr(plan),
+        repr(settings.DATABASES["default"].get("NAME")),
+        repr([_storage_key(alias) for alias in STORAGE_ALIASES]),
+    )
     now = time.monotonic()
     cached = _answer
     if cached is not None and cached[1] == key and now - cached[0] < CACHE_SECONDS:

@@ -5,6 +5,7 @@ serves the probes of the next moments."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -48,7 +49,14 @@ def test_readiness_is_degraded_at_once_when_redis_accepts_and_never_answers(clie
     assert response.status_code == 200
     assert response.json() == {
         "status": "degraded",
-        "parts": {"database": "ok", "cache": "down", "channel_layer": "down", "broker": "down"},
+        "parts": {
+            "database": "ok",
+            "cache": "down",
+            "channel_layer": "down",
+            "broker": "down",
+            "media_storage": "ok",
+            "exports_storage": "ok",
+        },
     }
     # The listener got the ping and still held the connection when the answer came.
     assert hung.connections() >= 1
@@ -99,3 +107,48 @@ def test_the_probes_answer_under_the_names_orchestrators_ask_for_too(client, db)
     assert ready.status_code == 200
     assert ready.json()["parts"]["database"] == "ok"
     assert ready.json() == client.get("/health/ready").json()
+
+
+def test_a_media_folder_that_cannot_be_made_makes_the_platform_degraded_and_is_named(
+    client, db, settings, tmp_path
+):
+    """A folder not there yet is fine (the first file saved makes it); one that cannot be, here
+    under a file where a folder should be, is down."""
+    (tmp_path / "mount").write_text("not a folder")
+    settings.MEDIA_ROOT = str(tmp_path / "mount" / "media")
+    settings.EXPORT_ROOT = str(tmp_path / "not-yet" / "exports")
+    answer = client.get("/health/ready").json()
+    assert answer["parts"]["media_storage"] == "down"
+    assert answer["parts"]["exports_storage"] == "ok"
+    assert answer["status"] == "degraded"
+    assert str(tmp_path) not in json.dumps(answer)  # parts are named, never their addresses
+
+    health._answer = None
+    (tmp_path / "mount").unlink()
+    answer = client.get("/health/ready").json()
+    assert answer["parts"]["media_storage"] == "ok"
+
+
+def test_a_bucket_that_does_not_answer_makes_the_platform_degraded_within_the_budget(
+    client, db, settings
+):
+    """A storage server that refuses connections: the check gives up at once, no retry."""
+    options = {
+        "endpoint_url": "http://127.0.0.1:9",
+        "access_key": "key",
+        "secret_key": "secret",
+        "region_name": "us-east-1",
+        "bucket_name": "herbarium-media",
+    }
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "crowd.storage.MediaObjectStorage", "OPTIONS": options},
+        "exports": {
+            "BACKEND": "crowd.storage.ObjectStorage",
+            "OPTIONS": {**options, "location": "exports"},
+        },
+    }
+    answer = client.get("/health/ready").json()
+    assert answer["parts"]["media_storage"] == "down"
+    assert answer["parts"]["exports_storage"] == "down"
+    assert answer["status"] == "degraded"

@@ -178,6 +178,8 @@ def test_readiness_is_ok_on_the_embedded_parts_and_liveness_answers(client, db):
             "cache": "embedded",
             "channel_layer": "embedded",
             "broker": "embedded",
+            "media_storage": "ok",
+            "exports_storage": "ok",
         },
     }
 
@@ -192,7 +194,14 @@ def test_readiness_is_degraded_not_down_with_redis_away_and_names_no_address(
     assert response.status_code == 200
     assert response.json() == {
         "status": "degraded",
-        "parts": {"database": "ok", "cache": "down", "channel_layer": "down", "broker": "down"},
+        "parts": {
+            "database": "ok",
+            "cache": "down",
+            "channel_layer": "down",
+            "broker": "down",
+            "media_storage": "ok",
+            "exports_storage": "ok",
+        },
     }
     assert b"127.0.0.1" not in response.content
     assert b"redis" not in response.content

@@ -242,3 +242,10 @@ def test_a_purged_project_leaves_nothing_in_the_bucket(s3, s3_stack, lead, priva
     assert target.is_file()
     assert s3.keys(f"projects/{project_id}/") == []
     assert s3.keys(f"{EXPORTS_PREFIX}/{project_id}/") == []
+
+
+def test_readiness_asks_the_bucket(s3_stack):
+    """The storage server answers a HEAD on the bucket: the storages are ready parts."""
+    answer = httpx.get(f"{s3_stack.base_url}/health/ready", timeout=30).json()
+    assert answer["parts"]["media_storage"] == "ok"
+    assert answer["parts"]["exports_storage"] == "ok"
