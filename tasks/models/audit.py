@@ -3,7 +3,8 @@
 Curators' decisions, blocks, voids, known answers and project reviews are rows of their own,
 with who and when; the audit page reads them there. These entries record the rest: a batch's
 priority changed or the batch withdrawn, the project archived or restored, a member's role
-given, changed or taken away. Written by the service that acted, in its transaction; never
+given, changed or taken away, news posted, corrected or deleted (a post's title kept, so that
+a deleted one is still named). Written by the service that acted, in its transaction; never
 changed afterwards.
 """
 
@@ -24,6 +25,9 @@ class AuditKind(models.TextChoices):
     PROJECT_RESTORED = "project_restored", _("Project restored")
     MEMBER_ROLE = "member_role", _("Member's role given or changed")
     MEMBER_REMOVED = "member_removed", _("Member removed")
+    NEWS_PUBLISHED = "news_published", _("News posted")
+    NEWS_UPDATED = "news_updated", _("News corrected")
+    NEWS_DELETED = "news_deleted", _("News deleted")
 
 
 class AuditEntry(models.Model):
@@ -39,7 +43,8 @@ class AuditEntry(models.Model):
     batch = models.ForeignKey(
         Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # What changed: {"before": ..., "after": ...} (a priority, a role), {"tasks": n}.
+    # What changed: {"before": ..., "after": ...} (a priority, a role, a post's title),
+    # {"tasks": n}, {"title": ...} (a post).
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 

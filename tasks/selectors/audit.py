@@ -60,6 +60,7 @@ GROUPS: dict[str, Promise] = {
     "batch": _("Batches: priority, withdrawal"),
     "archive": _("Archive and restore"),
     "member": _("Members"),
+    "news": _("News posts"),
 }
 CURATOR_GROUPS = ("decision", "reopen")
 
@@ -193,6 +194,10 @@ def audit_log(*, project: Project, filters: AuditFilters) -> QuerySet[Any]:
             ("batch", (AuditKind.BATCH_PRIORITY, AuditKind.BATCH_WITHDRAWN)),
             ("archive", (AuditKind.PROJECT_ARCHIVED, AuditKind.PROJECT_RESTORED)),
             ("member", (AuditKind.MEMBER_ROLE, AuditKind.MEMBER_REMOVED)),
+            (
+                "news",
+                (AuditKind.NEWS_PUBLISHED, AuditKind.NEWS_UPDATED, AuditKind.NEWS_DELETED),
+            ),
         )
         if group in wanted
         for kind in kinds
@@ -350,6 +355,14 @@ def _entry(item: dict[str, Any], entry: AuditEntry | None) -> None:
         )
     elif entry.kind == AuditKind.BATCH_WITHDRAWN:
         item.update(subject=entry.batch.name if entry.batch else "")
+    elif entry.kind == AuditKind.NEWS_UPDATED:
+        item.update(
+            subject=str(details.get("after", "")),
+            before=str(details.get("before", "")),
+            after=str(details.get("after", "")),
+        )
+    elif entry.kind in (AuditKind.NEWS_PUBLISHED, AuditKind.NEWS_DELETED):
+        item.update(subject=str(details.get("title", "")))
     elif entry.kind in (AuditKind.MEMBER_ROLE, AuditKind.MEMBER_REMOVED):
         item.update(
             before=_role(details.get("before")),

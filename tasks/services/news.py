@@ -1,4 +1,5 @@
 """Project news: leads post, edit and delete them; a post notifies the project's people.
+Each act is recorded in the project's audit log.
 
 Each service checks that the actor leads the project (`Capability.MANAGE`), so that no caller
 can forget it; callers rate-limit posting."""
@@ -13,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from crowd.models import User
 from tasks.markup import markdown_render
-from tasks.models import News, Project
+from tasks.models import AuditKind, News, Project
 from tasks.roles import Capability, project_can
+from tasks.services.audit import audit_record
 from tasks.services.notifications import news_notifications_create
 
 TITLE_MAX = 200
@@ -65,6 +67,9 @@ def news_publish(*, project: Project, author: User, title: str, body: str) -> Ne
         project=project, author=author, title=title, body=body, body_html=markdown_render(body)
     )
     news_notifications_create(news=news)
+    audit_record(
+        project=project, kind=AuditKind.NEWS_PUBLISHED, actor=author, details={"title": title}
+    )
     return news
 
 
@@ -73,8 +78,15 @@ def news_update(*, actor: User, news: News, title: str, body: str) -> News:
     """Correct a post (no new notification). The project's leads only."""
     _require_lead(actor, news.project)
     title, body = _check(title, body)
+    before = news.title
     news.title, news.body, news.body_html = title, body, markdown_render(body)
     news.save(update_fields=["title", "body", "body_html", "updated_at"])
+    audit_record(
+        project=news.project_id,
+        kind=AuditKind.NEWS_UPDATED,
+        actor=actor,
+        details={"before": before, "after": title},
+    )
     return news
 
 
@@ -82,4 +94,10 @@ def news_update(*, actor: User, news: News, title: str, body: str) -> News:
 def news_delete(*, actor: User, news: News) -> None:
     """Delete a post. The project's leads only."""
     _require_lead(actor, news.project)
+    audit_record(
+        project=news.project_id,
+        kind=AuditKind.NEWS_DELETED,
+        actor=actor,
+        details={"title": news.title},
+    )
     news.delete()

@@ -48,6 +48,7 @@ from tasks.services.moderation import (
     project_restore,
     project_unblock,
 )
+from tasks.services.news import news_delete, news_publish, news_update
 from tasks.services.review import field_result_reopen, field_result_resolve
 from tasks.views import people as people_views
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
@@ -329,3 +330,28 @@ def test_the_log_speaks_french(project, lead, history):
     assert "Décision sur une valeur" in html
     refused = client.get(url(project), {"since": "1066-10-14"}, HTTP_ACCEPT_LANGUAGE="fr")
     assert "Donnez une date du 2000-01-01 au 2999-12-31." in refused.content.decode()
+
+
+def test_news_posted_corrected_and_deleted_are_recorded_with_their_titles(project, lead):
+    news = news_publish(project=project, author=lead, title="Sortie botanique", body="Texte")
+    news_update(actor=lead, news=news, title="Sortie botanique (reportée)", body="Texte")
+    news_delete(actor=lead, news=news)
+    entries = list(
+        AuditEntry.objects.filter(project=project)
+        .order_by("pk")
+        .values_list("kind", "actor_id", "details")
+    )
+    assert entries == [
+        (AuditKind.NEWS_PUBLISHED, lead.pk, {"title": "Sortie botanique"}),
+        (
+            AuditKind.NEWS_UPDATED,
+            lead.pk,
+            {"before": "Sortie botanique", "after": "Sortie botanique (reportée)"},
+        ),
+        (AuditKind.NEWS_DELETED, lead.pk, {"title": "Sortie botanique (reportée)"}),
+    ]
+    response = page_client(lead).get(url(project), {"kind": "news"})
+    assert kinds(response) == ["news_deleted", "news_updated", "news_published"]
+    # The deleted post is still named in the log.
+    assert response.content.decode().count("Sortie botanique (reportée)") >= 2
+    assert kinds(page_client(lead).get(url(project), {"kind": "member"})) == []
