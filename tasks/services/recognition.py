@@ -11,6 +11,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Sum
@@ -48,19 +49,37 @@ def _month_of(moment: datetime) -> date:
     return timezone.localtime(moment).date().replace(day=1)
 
 
-def answer_tallies_refresh(*, task: Task) -> set[int]:
+def answer_tallies_refresh(
+    *,
+    task: Task,
+    results: list[tuple[str, Any, int]] | None = None,
+    answers: list[tuple[int, datetime]] | None = None,
+) -> set[int]:
     """Rewrite `task`'s tallies from its field results and the answers that count (a voided
     answer earns nothing). Idempotent. Call under the task's row lock (reconciliation and
-    curators' decisions hold it). Returns the volunteers whose figures may have changed."""
-    results = list(
-        FieldResult.objects.filter(task=task, status__in=REWARDING).values_list(
-            "status", "agreeing", "n"
+    curators' decisions hold it). Returns the volunteers whose figures may have changed.
+
+    `results` (status, agreeing, n of its rewarding field results) and `answers` (user and
+    time of its answers that count), when the caller read them under the same lock; else they
+    are read here. Only the tallies that changed are written."""
+    if results is None:
+        results = list(
+            FieldResult.objects.filter(task=task, status__in=REWARDING).values_list(
+                "status", "agreeing", "n"
+            )
         )
-    )
-    answers = Transcription.objects.filter(task=task, void__isnull=True).values_list(
-        "user_id", "created_at"
-    )
-    before = set(AnswerTally.objects.filter(task=task).values_list("user_id", flat=True))
+    if answers is None:
+        answers = list(
+            Transcription.objects.filter(task=task, void__isnull=True).values_list(
+                "user_id", "created_at"
+            )
+        )
+    before = {
+        user_id: (agreed, kept, month)
+        for user_id, agreed, kept, month in AnswerTally.objects.filter(task=task).values_list(
+            "user_id", "agreed", "kept", "month"
+        )
+    }
     rows = []
     for user_id, created_at in answers:
         agreed = kept = 0
@@ -81,31 +100,45 @@ def answer_tallies_refresh(*, task: Task) -> set[int]:
                 )
             )
     now = {row.user_id for row in rows}
-    AnswerTally.objects.filter(task=task).exclude(user_id__in=now).delete()
-    if rows:
+    gone = set(before) - now
+    if gone:
+        AnswerTally.objects.filter(task=task, user_id__in=gone).delete()
+    changed = [row for row in rows if before.get(row.user_id) != (row.agreed, row.kept, row.month)]
+    if changed:
         AnswerTally.objects.bulk_create(
-            rows,
+            changed,
             update_conflicts=True,
             unique_fields=["task", "user"],
             update_fields=["agreed", "kept", "month"],
         )
-    return before | now | {user_id for user_id, _at in answers}
+    return set(before) | now | {user_id for user_id, _at in answers}
 
 
-def task_recognition_refresh(*, task: Task) -> list[Badge]:
+def task_recognition_refresh(
+    *,
+    task: Task,
+    results: list[tuple[str, Any, int]] | None = None,
+    answers: list[tuple[int, datetime]] | None = None,
+) -> list[Badge]:
     """After `task`'s field results or answers changed: its tallies, then the badges its
-    volunteers earned by it. Same locking as `answer_tallies_refresh`."""
-    users = answer_tallies_refresh(task=task)
-    project = Project.objects.get(pk=task.project_id)
-    return badges_award(project=project, user_ids=users)
+    volunteers earned by it. Same locking and arguments as `answer_tallies_refresh`. The flag
+    badge is not looked at: a curator's decision on a flag awards it (discussion services)."""
+    users = answer_tallies_refresh(task=task, results=results, answers=answers)
+    project = task.project if Task.project.is_cached(task) else None
+    if project is None:
+        project = Project.objects.get(pk=task.project_id)
+    return badges_award(project=project, user_ids=users, flags=False)
 
 
-def badges_award(*, project: Project, user_ids: Iterable[int], known: bool = False) -> list[Badge]:
+def badges_award(
+    *, project: Project, user_ids: Iterable[int], known: bool = False, flags: bool = True
+) -> list[Badge]:
     """Award `project`'s badges its volunteers `user_ids` have earned and not yet received,
     dated now; returns those awarded. Idempotent, and safe when two transactions award the same
     badge (the second is ignored). `known=True` also reads known-answer records (for mastery:
-    after a blind known-answer image, and when rebuilding). A figure is only read for users
-    still lacking a badge it decides, so a long-standing volunteer costs little."""
+    after a blind known-answer image, and when rebuilding); `flags=False` leaves the flag badge
+    for another time (its figure is not read). A figure is only read for users still lacking a
+    badge it decides, so a long-standing volunteer costs little."""
     ids = sorted(set(user_ids))
     if not ids:
         return []
@@ -137,7 +170,9 @@ def badges_award(*, project: Project, user_ids: Iterable[int], known: bool = Fal
             .values_list("user_id", "a", "k", "m")
         ):
             sums[user_id] = (agreed or 0, kept or 0, months)
-    flags = flags_confirmed_counts(project=project, user_ids=lacking(FLAG_CONFIRMED))
+    confirmed = (
+        flags_confirmed_counts(project=project, user_ids=lacking(FLAG_CONFIRMED)) if flags else {}
+    )
     records: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
     if known:
         records = known_records(project=project, user_ids=ids)
@@ -151,7 +186,7 @@ def badges_award(*, project: Project, user_ids: Iterable[int], known: bool = Fal
             kept=kept,
             months=months,
             known=records.get(user_id, {}),
-            flags_confirmed=flags.get(user_id, 0),
+            flags_confirmed=confirmed.get(user_id, 0),
         )
         for kind, detail in sorted(badges_due(facts) - held[user_id]):
             new.append(

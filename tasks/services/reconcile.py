@@ -31,7 +31,7 @@ from tasks.models import (
 from tasks.models.results import ChangeCause
 from tasks.selectors.trust import proven_user_ids, unproven_weight
 from tasks.services.progress import project_progress_request
-from tasks.services.recognition import task_recognition_refresh
+from tasks.services.recognition import REWARDING, task_recognition_refresh
 from tasks.services.search import task_agreement, task_document_refresh
 from worker.consensus import (
     FieldOutcome,
@@ -133,11 +133,9 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
         country=country,
         region=region,
     )
-    changed = _field_results_store(task=task, outcome=outcome)
+    changed, results = _field_results_store(task=task, outcome=outcome)
     old_state = task.state
-    rows = list(
-        FieldResult.objects.filter(task=task).values_list("key", "value", "status", "agreement")
-    )
+    rows = [(r.key, r.value, r.status, r.agreement) for r in results]
     statuses = [status for _key, _value, status, _agreement in rows]
     task.state, task.target = _next_state(
         task=task, statuses=statuses, n=len(transcriptions), project=project
@@ -152,7 +150,11 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     task_document_refresh(
         task=task, transcriptions=transcriptions, results=[(key, value) for key, value, *_ in rows]
     )
-    task_recognition_refresh(task=task)
+    task_recognition_refresh(
+        task=task,
+        results=[(r.status, r.agreeing, r.n) for r in results if r.status in REWARDING],
+        answers=[(t.user_id, t.created_at) for t in transcriptions],
+    )
     if changed or task.state != old_state:
         # Curators' pages follow reconciliations; everyone else hears the coalesced snapshot.
         event_send_on_commit(
@@ -206,10 +208,11 @@ def _next_state(*, task: Task, statuses: list[str], n: int, project: Project) ->
     return TaskState.NEEDS_MORE, max(task.target, min(project.redundancy_max, n + 1))
 
 
-def _field_results_store(*, task: Task, outcome: TaskOutcome) -> int:
+def _field_results_store(*, task: Task, outcome: TaskOutcome) -> tuple[int, list[FieldResult]]:
     """Write each field's result; a new version only where something changed. Fields a curator
-    resolved keep the curator's value. Returns how many fields changed. Batched: one insert for
-    new results, one per changed result, one for all the versions."""
+    resolved keep the curator's value. Returns how many fields changed, and every result of the
+    task as stored now (under the task's lock: no one else writes them meanwhile). Batched: one
+    insert for new results, one per changed result, one for all the versions."""
     existing = {result.key: result for result in FieldResult.objects.filter(task=task)}
     weights = {spec.key: spec.weight for spec in task.project.template.specs}
     created: list[FieldResult] = []
@@ -234,7 +237,7 @@ def _field_results_store(*, task: Task, outcome: TaskOutcome) -> int:
         FieldResultVersion.of(result, cause=ChangeCause.RECONCILE)
         for result in [*created, *changed]
     )
-    return len(created) + len(changed)
+    return len(created) + len(changed), [*existing.values(), *created]
 
 
 def _curated(result: FieldResult) -> bool:

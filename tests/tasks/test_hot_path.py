@@ -12,7 +12,8 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from crowd.services import token_create, token_revoke
-from tasks.models import Lease, Task, TaskDocument, Transcription
+from tasks.models import AnswerTally, Lease, Task, TaskDocument, Transcription
+from tasks.services.reconcile import task_reconcile
 from tests.factories import TaskFactory, UserFactory
 from tests.helpers import api_client
 
@@ -194,3 +195,26 @@ def test_the_hand_built_bodies_equal_what_the_serializers_would_answer(project, 
     transcription.markers = {"recordedBy": "illegible"}
     assert transcription_body(transcription) == TranscriptionSerializer(transcription).data
     assert sent.json() == TranscriptionSerializer(Transcription.objects.get(task=task)).data
+
+
+def test_a_reconciliation_reads_what_it_wrote_once_and_writes_only_changed_tallies(
+    project, settings, django_capture_on_commit_callbacks
+):
+    """The job each answer sends: the results it stored and the answers it read serve the
+    tallies and badges too (no second read), tallies are written only where they changed, and
+    the flag badge is left to the curators' decisions on flags."""
+    settings.TRUST_MIN_COMPARISONS = 0  # newcomers' agreement settles the name
+    task = TaskFactory(project=project, target=3)
+    for n in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            cycle(token_client(UserFactory()), project, f"k{n}")
+    assert AnswerTally.objects.filter(task=task).count() == 2  # both agreed: settled
+    with CaptureQueriesContext(connection) as again:
+        task_reconcile(task_id=task.pk)
+    sql = [query["sql"] for query in again.captured_queries]
+    assert sum("tasks_fieldresult" in q for q in sql) == 1, sql
+    assert not any("tasks_answertally" in q and q.startswith(("INSERT", "DELETE")) for q in sql)
+    assert not any("tasks_imageflag" in q for q in sql)
+    assert not any(q.startswith('SELECT "tasks_project"') for q in sql)
+    assert len(sql) <= 15, [q[:80] for q in sql]
+    assert AnswerTally.objects.filter(task=task).count() == 2
