@@ -123,7 +123,15 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     metadata = task.metadata if isinstance(task.metadata, dict) else {}
     country = str(metadata.get("countryCode") or metadata.get("country") or "")[:100]
     region = next((str(metadata[key]) for key in REGION_KEYS if metadata.get(key)), "")[:100]
-    machine = _machine_vote(task=task, transcriptions=transcriptions, submissions=submissions)
+    # The machine reading, if the image was read: a vote, and words of its search document.
+    machine_text = (
+        ImageReading.objects.filter(task=task, status=ReadingStatus.DONE)
+        .values_list("text", flat=True)
+        .first()
+    ) or ""
+    machine = _machine_vote(
+        task=task, transcriptions=transcriptions, submissions=submissions, text=machine_text
+    )
     if machine is not None:
         submissions.append(machine)
     outcome = reconcile_task(
@@ -148,7 +156,10 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
         fields += ["agreement", "updated_at"]
     task.save(update_fields=fields)
     task_document_refresh(
-        task=task, transcriptions=transcriptions, results=[(key, value) for key, value, *_ in rows]
+        task=task,
+        transcriptions=transcriptions,
+        results=[(key, value) for key, value, *_ in rows],
+        machine_text=machine_text,
     )
     task_recognition_refresh(
         task=task,
@@ -167,19 +178,16 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
 
 
 def _machine_vote(
-    *, task: Task, transcriptions: list[Transcription], submissions: list[Submission]
+    *,
+    task: Task,
+    transcriptions: list[Transcription],
+    submissions: list[Submission],
+    text: str,
 ) -> Submission | None:
     """The machine reading's vote (worker.consensus.machine), in projects where it votes and
-    once the image is read, weighted per field type as learnt in the project."""
+    once the image is read (`text`), weighted per field type as learnt in the project."""
     project = task.project
-    if not project.machine_vote or not submissions:
-        return None
-    text = (
-        ImageReading.objects.filter(task=task, status=ReadingStatus.DONE)
-        .values_list("text", flat=True)
-        .first()
-    )
-    if not text:
+    if not project.machine_vote or not submissions or not text:
         return None
     weights = dict(
         MachineReliability.objects.filter(project=project).values_list("field_type", "weight")

@@ -78,10 +78,12 @@ def task_document_refresh(
     transcriptions: Sequence[Transcription] | None = None,
     results: Sequence[tuple[str, Any]] | None = None,
     before: Sequence[str] | None = None,
+    machine_text: str | None = None,
 ) -> None:
     """Write the image's document from what it holds now: its file name and metadata, its
-    reconciled values (`results`: (key, value) pairs) and the transcriptions that count. Pass
-    what the caller already read to save the queries."""
+    reconciled values (`results`: (key, value) pairs), the transcriptions that count and its
+    machine reading (`machine_text`, "" when it has none). Pass what the caller already read
+    to save the queries."""
     if transcriptions is None:
         transcriptions = list(
             Transcription.objects.filter(task=task, void__isnull=True).only("values")
@@ -94,7 +96,10 @@ def task_document_refresh(
     for transcription in transcriptions:
         texts.extend(value_texts(transcription.values))
     # Last: what people typed comes first should an image pass the document's size.
-    texts.extend(_machine_texts([task.pk]).get(task.pk, ()))
+    if machine_text is None:
+        texts.extend(_machine_texts([task.pk]).get(task.pk, ()))
+    elif machine_text:
+        texts.append(machine_text)
     words = document_words(texts)
     if before is None:
         before = _stored_words(task)
