@@ -5,6 +5,7 @@ from tasks.api import (
     contributors,
     exports,
     leases,
+    map_area,
     moderation,
     project_review,
     projects,
@@ -62,6 +63,7 @@ urlpatterns = [
         name="api-project-member",
     ),
     path("projects/<slug:slug>/next-task/", leases.NextTaskView.as_view(), name="api-next-task"),
+    path("projects/<slug:slug>/map-area/", map_area.MapAreaView.as_view(), name="api-map-area"),
     path(
         "projects/<slug:slug>/my-counts/", contributors.MyCountsView.as_view(), name="api-my-counts"
     ),
