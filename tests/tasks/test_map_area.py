@@ -15,7 +15,7 @@ def test_the_map_opens_on_the_region_when_it_is_known(project, contributor):
     body = area(contributor, project, country="France", region="Cantal").json()
     south, west, north, east = body["box"]
     # Cantal (about 44.6-45.5 N, 2.1-3.4 E), with the margin region boxes keep.
-    assert south < 44.7 and north > 45.4 and west < 2.2 and east > 3.3
+    assert (south < 44.7, north > 45.4, west < 2.2, east > 3.3) == (True, True, True, True)
     assert north - south < 4
 
 
