@@ -108,3 +108,22 @@ def georeference_check(
     if errors:
         raise ValuesRejected(errors)
     return clean
+
+
+def georeference_shown(entry: Mapping[str, Any]) -> str:
+    """How a point was made, as a curator reads it beside the answer, in their language."""
+    radius = entry.get("uncertainty_m")
+    place = entry.get("place") if isinstance(entry.get("place"), Mapping) else None
+    source = entry.get("source")
+    if source == "gazetteer" and place is not None:
+        said = _("found in the gazetteer: %(place)s") % {"place": str(place.get("name", ""))}
+    elif source == "map":
+        said = _("placed on the map")
+    else:
+        said = _("typed from the label")
+    if _is_int(radius):
+        said = _("%(how)s, ± %(metres)s m") % {
+            "how": said,
+            "metres": f"{radius:,}".replace(",", "\u202f"),
+        }
+    return said
