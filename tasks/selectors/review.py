@@ -8,6 +8,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from crowd.models import User
+from tasks.georeference import georeference_shown
 from tasks.models import (
     ContributorReliability,
     FieldResult,
@@ -19,7 +20,6 @@ from tasks.models import (
     TaskState,
     Transcription,
 )
-from tasks.georeference import georeference_shown
 from tasks.shown import value_shown
 
 SETTLED = (FieldStatus.AGREED, FieldStatus.BLANK, FieldStatus.RESOLVED)
