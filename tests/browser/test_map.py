@@ -17,11 +17,12 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests.browser.accounts import desktop_context, sign_in
+from tests.browser.tutorial import tutorials_seen
 
 pytestmark = pytest.mark.browser
 
 SLUG = "geo-sheets"
-USERS = ("geo-volunteer", "geo-finder")
+USERS = ("geo-volunteer", "geo-finder", "geo-phone")
 PASSWORD = "placer-les-points-1898"
 TRANSCRIBE = f"/projects/{SLUG}/transcribe/"
 POINT_TEXT = re.compile(r"^-?\d{1,2}\.\d{4}, -?\d{1,3}\.\d{4}$")
@@ -202,4 +203,42 @@ def test_a_volunteer_types_dms_then_places_and_drags_the_marker_and_sets_the_rad
         "coordinates": {"source": "map", "uncertainty_m": 1500, "place": None}
     }
     assert refused == []
+    context.close()
+
+
+def test_on_a_phone_the_map_opens_under_its_field_and_never_covers_the_image(
+    site, browser, geo_project
+):
+    context = browser.new_context(
+        locale="fr-FR",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
+    tutorials_seen(context)
+    context.set_default_timeout(15_000)
+    page = sign_in(site, context, USERS[2], TRANSCRIBE, password=PASSWORD, tap=True)
+    expect(page.locator("[data-transcribe]")).to_have_attribute("data-state", "ready")
+    field = page.locator(".tfield[data-key=coordinates]")
+    field.locator("[data-map-open]").tap()
+    canvas = field.locator("[data-map]")
+    expect(canvas).to_be_visible()
+    canvas.scroll_into_view_if_needed()
+    expect(field.locator("img.leaflet-tile-loaded").first).to_be_attached()
+    # The image stays at the top of the screen, above the map, which scrolls under it.
+    pane = page.locator("[data-viewer-pane]").bounding_box()
+    assert pane is not None
+    assert pane["y"] >= -1
+    assert pane["height"] >= 100
+    input_box = page.get_by_role("textbox", name="Coordonnées", exact=True).bounding_box()
+    map_box = canvas.bounding_box()
+    assert map_box["y"] > input_box["y"]
+    page.mouse.wheel(0, 120)
+    on_top = page.evaluate(
+        """() => { const pane = document.querySelector('[data-viewer-pane]').getBoundingClientRect();
+          const hit = document.elementFromPoint(pane.left + pane.width / 2, pane.top + pane.height / 2);
+          return Boolean(hit && hit.closest('[data-viewer-pane]')); }"""
+    )
+    assert on_top
     context.close()
