@@ -26,7 +26,7 @@ export const PRESETS = [
 // plain words), else from its population.
 const KIND_RADIUS = [
   [/^(PPLX|PPLL|PPLF|HMLT|hamlet|locality|lieu-dit)$/i, 500],
-  [/^(PPL|PPLS|PPLR|village|commune)$/i, 2_000],
+  [/^(PPL|PPLS|PPLR|village|commune|MT|PK|HLL|PASS|LK|FRST)$/i, 2_000],
   [/^(PPLA[0-9]?|PPLG|town)$/i, 5_000],
   [/^(PPLC|city)$/i, 10_000],
   [/^(ADM3|ADM4)$/i, 10_000],
@@ -230,7 +230,7 @@ export function pointMap({id, name, config, where, onPlace, onRadius}) {
     listClose();
     input.value = place.label || place.name;
     const proposed = radiusFor(place);
-    placed([place.latitude, place.longitude], "gazetteer", {id: place.id, name: String(place.label || place.name).slice(0, 200)});
+    placed([place.latitude, place.longitude], "gazetteer", {id: place.id, name: String(place.name || place.label).slice(0, 200)});
     setRadius(proposed);
     map?.setView(point, POINT_ZOOM);
     status.textContent = t("mapChosen", {place: place.label || place.name, metres: proposed.toLocaleString()});
