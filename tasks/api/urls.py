@@ -6,6 +6,7 @@ from tasks.api import (
     exports,
     leases,
     moderation,
+    places,
     project_review,
     projects,
     readings,
@@ -132,6 +133,10 @@ urlpatterns = [
         name="api-project-contributors",
     ),
     path("projects/<slug:slug>/my-stats/", contributors.MyStatsView.as_view(), name="api-my-stats"),
+    # --- Gazetteer (issue 22) ---
+    path(
+        "projects/<slug:slug>/places/", places.PlaceSearchView.as_view(), name="api-project-places"
+    ),
     # --- Training ---
     path(
         "projects/<slug:slug>/practice/next/",
