@@ -280,16 +280,22 @@ def _builtin_cities() -> dict[str, dict[str, Any]]:
     return cities
 
 
-@lru_cache(maxsize=1)
-def _builtin_points() -> dict[str, list[tuple[float, float, str]]]:
-    """The built-in places per country, as (latitude, longitude, admin1 code): read once per
-    process (the file's 80 MB of JSON are not kept)."""
-    points: dict[str, list[tuple[float, float, str]]] = {}
-    for city in _builtin_cities().values():
-        code = str(city.get("countrycode") or "").upper()
-        point = (float(city["latitude"]), float(city["longitude"]))
-        points.setdefault(code, []).append((*point, str(city.get("admin1code") or "")))
-    return points
+_POINTS: list[dict[str, list[tuple[float, float, str]]]] = []
+
+
+def _builtin_points(
+    cities: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, list[tuple[float, float, str]]]:
+    """The built-in places per country, as (latitude, longitude, admin1 code): made once per
+    process, from `cities` when the caller has read them (the file's JSON is not kept)."""
+    if not _POINTS:
+        points: dict[str, list[tuple[float, float, str]]] = {}
+        for city in (cities if cities is not None else _builtin_cities()).values():
+            code = str(city.get("countrycode") or "").upper()
+            point = (float(city["latitude"]), float(city["longitude"]))
+            points.setdefault(code, []).append((*point, str(city.get("admin1code") or "")))
+        _POINTS.append(points)
+    return _POINTS[0]
 
 
 def builtin_rows(
@@ -299,6 +305,7 @@ def builtin_rows(
     in the packages' order, each with its region and département (`AdminNames`)."""
     wanted = {code.upper() for code in countries} if countries else None
     cities = _builtin_cities()
+    _builtin_points(cities)
     admin = admin if admin is not None else AdminNames()
     for city in cities.values():
         code = str(city.get("countrycode") or "").upper()
