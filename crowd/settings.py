@@ -694,6 +694,8 @@ try:
     API_THROTTLE_TEMPLATE_VALIDATE = env.rate(
         "API_THROTTLE_TEMPLATE_VALIDATE", default="120/minute"
     )
+    # The gazetteer's search box asks as the volunteer types (a pause between keys).
+    API_THROTTLE_PLACES = env.rate("API_THROTTLE_PLACES", default="120/minute")
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(  # type: ignore[attr-defined]
@@ -701,6 +703,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(  # type: ignore[attr-defined]
         "next_task": API_THROTTLE_NEXT_TASK,
         "submit": API_THROTTLE_SUBMIT,
         "template_validate": API_THROTTLE_TEMPLATE_VALIDATE,
+        "places": API_THROTTLE_PLACES,
     }
 )
 # --- Accounts: log-in throttling, API tokens, e-mail verification ---------------------------

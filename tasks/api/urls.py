@@ -7,6 +7,7 @@ from tasks.api import (
     leases,
     map_area,
     moderation,
+    places,
     project_review,
     projects,
     readings,
@@ -134,6 +135,10 @@ urlpatterns = [
         name="api-project-contributors",
     ),
     path("projects/<slug:slug>/my-stats/", contributors.MyStatsView.as_view(), name="api-my-stats"),
+    # --- Gazetteer (issue 22) ---
+    path(
+        "projects/<slug:slug>/places/", places.PlaceSearchView.as_view(), name="api-project-places"
+    ),
     # --- Training ---
     path(
         "projects/<slug:slug>/practice/next/",
