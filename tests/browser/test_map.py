@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests.browser.accounts import desktop_context, sign_in
+from tests.browser.transcribing import wait_until_image_left
 from tests.browser.tutorial import tutorials_seen
 
 pytestmark = pytest.mark.browser
@@ -192,11 +193,10 @@ def test_a_volunteer_types_dms_then_places_and_drags_the_marker_and_sets_the_rad
     expect(page.locator("[data-transcribe]")).to_have_attribute("data-state", "ready")
     expect(coordinates).to_have_value(dragged)
 
+    root = page.locator("[data-transcribe]")
+    task_id = root.get_attribute("data-task-id")
     page.keyboard.press("Control+Enter")
-    expect(page.locator("[data-transcribe]")).not_to_have_attribute("data-state", "sending")
-    page.wait_for_function(
-        "() => ['ready', 'finished'].includes(document.querySelector('[data-transcribe]').dataset.state)"
-    )
+    wait_until_image_left(page, root, task_id)
     answer = recorded(site, USERS[0])
     assert answer["values"]["coordinates"] == dragged
     assert answer["georeference"] == {
@@ -241,4 +241,90 @@ def test_on_a_phone_the_map_opens_under_its_field_and_never_covers_the_image(
           return Boolean(hit && hit.closest('[data-viewer-pane]')); }"""
     )
     assert on_top
+    context.close()
+
+
+# A GeoNames dump of three places (the columns of geonames.org's export): two communes of the
+# Cantal whose names start alike, and a Mauriac in the Gironde the region leaves out.
+DUMP = "\n".join(
+    "\t".join(row)
+    for row in (
+        ("2995183", "Mauriac", "Mauriac", "", "45.21853", "2.33294", "P", "PPL", "FR", "",
+         "84", "15", "151", "15120", "3710", "", "700", "Europe/Paris", "2024-01-01"),
+        ("2995157", "Maurs", "Maurs", "", "44.71056", "2.19778", "P", "PPL", "FR", "",
+         "84", "15", "152", "15122", "2200", "", "283", "Europe/Paris", "2024-01-01"),
+        ("2995184", "Mauriac", "Mauriac", "", "44.75000", "-0.21667", "P", "PPL", "FR", "",
+         "75", "33", "333", "33277", "300", "", "40", "Europe/Paris", "2024-01-01"),
+    )
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def gazetteer(site, tmp_path_factory):
+    path = tmp_path_factory.mktemp("gazetteer") / "FR.txt"
+    path.write_text(DUMP + "\n", encoding="utf-8")
+    site.manage("gazetteer_import", str(path))
+    return path
+
+
+def test_a_volunteer_finds_a_commune_by_name_and_the_field_is_filled(
+    site, browser, geo_project, gazetteer
+):
+    context, page, refused = open_page(site, browser, USERS[1])
+    coordinates = page.get_by_role("textbox", name="Coordonnées", exact=True)
+    field = page.locator(".tfield[data-key=coordinates]")
+    page.locator("#field-country").fill("France")
+    page.locator("#field-stateProvince").fill("Cantal")
+    field.locator("[data-map-open]").click()
+    panel = field.locator("[data-map-panel]")
+    search = panel.locator("[data-map-search]")
+    # Lower case, and the start of the name: both communes of the Cantal, not the Gironde's.
+    search.fill("maur")
+    options = panel.locator("[data-map-results] [role=option]")
+    expect(options).to_have_count(2)
+    expect(search).to_have_attribute("aria-expanded", "true")
+    expect(panel.locator("[data-place='2995184']")).to_have_count(0)
+    # The keyboard walks the list to Mauriac; Enter takes it.
+    target = panel.locator("[data-place='2995183']")
+    for _ in range(3):
+        if target.get_attribute("aria-selected") == "true":
+            break
+        search.press("ArrowDown")
+    expect(target).to_have_attribute("aria-selected", "true")
+    expect(search).to_have_attribute("aria-activedescendant", target.get_attribute("id"))
+    search.press("Enter")
+    expect(coordinates).to_have_value("45.2185, 2.3329")
+    expect(panel.locator("[data-map-results]")).to_be_hidden()
+    # A commune: a village's radius is proposed.
+    expect(panel.locator("[data-map-radius]")).to_have_value("2000")
+    assert as_field_text(marker_at(page)) == "45.2185, 2.3329"
+    page.wait_for_function(
+        "() => window.crowdMaps[0].getCenter().distanceTo([45.2185, 2.3329]) < 50"
+    )
+
+    # Adjusted on the map, the point still comes from the gazetteer.
+    icon = panel.locator(".leaflet-marker-icon")
+    at = icon.bounding_box()
+    assert at is not None
+    page.mouse.move(at["x"] + at["width"] / 2, at["y"] + at["height"] - 4)
+    page.mouse.down()
+    page.mouse.move(at["x"] + 30, at["y"] + 20, steps=6)
+    page.mouse.up()
+    expect(coordinates).not_to_have_value("45.2185, 2.3329")
+    moved = coordinates.input_value()
+
+    root = page.locator("[data-transcribe]")
+    task_id = root.get_attribute("data-task-id")
+    page.keyboard.press("Control+Enter")
+    wait_until_image_left(page, root, task_id)
+    answer = recorded(site, USERS[1])
+    assert answer["values"]["coordinates"] == moved
+    assert answer["georeference"] == {
+        "coordinates": {
+            "source": "gazetteer",
+            "uncertainty_m": 2000,
+            "place": {"id": 2995183, "name": "Mauriac"},
+        }
+    }
+    assert refused == []
     context.close()
