@@ -233,6 +233,8 @@ def test_on_a_phone_the_map_opens_under_its_field_and_never_covers_the_image(
     assert pane["height"] >= 100
     input_box = page.get_by_role("textbox", name="Coordonnées", exact=True).bounding_box()
     map_box = canvas.bounding_box()
+    assert input_box is not None
+    assert map_box is not None
     assert map_box["y"] > input_box["y"]
     page.mouse.wheel(0, 120)
     on_top = page.evaluate(
