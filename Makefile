@@ -19,7 +19,7 @@ UVICORN_FLAGS := --ws wsproto --ws-per-message-deflate false --ws-max-size 65536
 # DEBUG already in the environment wins). `make stack` takes the environment as it is.
 DEV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run test lint format stack migrate demo messages deps clean
+.PHONY: run test lint format stack migrate gazetteer demo messages deps clean
 
 # Python dependencies, reinstalled when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -40,7 +40,13 @@ deps: $(VENV)/.installed node_modules/.installed
 migrate: deps
 	$(DEV) $(PY) manage.py migrate --noinput
 
+# The gazetteer's built-in places (GeoNames, from installed packages): loaded once per version
+# of those packages, about 45 s the first time on SQLite; later runs only check the version.
+gazetteer: migrate
+	$(DEV) $(PY) manage.py gazetteer_import --builtin
+
 demo: migrate
+	$(DEV) $(PY) manage.py gazetteer_import --builtin
 	$(DEV) $(PY) manage.py seed_demo --transcriptions
 
 # One ASGI process serving HTTP and WebSockets on the embedded defaults. Quiet: what a newcomer
@@ -49,6 +55,7 @@ demo: migrate
 # reports the application's lack of a lifespan handler as if it were a fault).
 run: deps
 	@$(DEV) $(PY) manage.py migrate --noinput --verbosity 0
+	@$(DEV) $(PY) manage.py gazetteer_import --builtin
 	@$(DEV) $(PY) manage.py seed_demo --transcriptions
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
 	@$(DEV) $(VENV)/bin/uvicorn crowd.asgi:application --host $(HOST) --port $(PORT) $(UVICORN_FLAGS) --lifespan off --log-level warning
@@ -79,6 +86,7 @@ stack: deps
 	@test -n "$(DATABASE_URL)" || { echo "set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/crowd"; exit 1; }
 	@test -n "$(REDIS_URL)" || { echo "set REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 1; }
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py gazetteer_import --builtin
 	$(PY) manage.py collectstatic --noinput -v0
 	@if [ "$${DEBUG:-0}" != "0" ]; then $(PY) manage.py seed_demo --transcriptions; fi
 	@# The processes' metrics files (crowd.metrics) removed: counts of earlier runs would add up.

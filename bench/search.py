@@ -314,7 +314,7 @@ def project_load(size: int) -> tuple[int, dict[str, list[str]]]:
         cursor.execute(
             f"""
             INSERT INTO tasks_transcription (project_id, task_id, user_id, values, markers,
-                idempotency_key, template_version, created_at)
+                idempotency_key, template_version, created_at, machine_fields, georeference)
             SELECT %s, p.task_id, %s + (p.task_id * 7 + j * 101) %% {USERS},
                 jsonb_build_object('scientificName',
                     CASE WHEN p.typo AND j = 0 THEN sp.typo ELSE sp.value END,
@@ -322,7 +322,7 @@ def project_load(size: int) -> tuple[int, dict[str, list[str]]]:
                     'country', 'France', 'stateProvince', re.value, 'locality', lo.value,
                     'habitat', ha.value, 'minimumElevationInMeters', p.elevation,
                     'coordinates', p.point),
-                '{{}}'::jsonb, 't' || p.task_id || '-' || j, 1, now()
+                '{{}}'::jsonb, 't' || p.task_id || '-' || j, 1, now(), '[]'::jsonb, '{{}}'::jsonb
             {picked}
             CROSS JOIN generate_series(0, 2) AS j
             WHERE p.state NOT IN ('open', 'reference')

@@ -20,6 +20,7 @@ from kombu import Exchange, Queue
 
 from crowd import queues, reporting
 from crowd.config import ConfigError, Env, check_redis_url, database_from_url, s3_config
+from crowd.map_tiles import map_tiles
 from crowd.queue_state import HEARTBEAT_SECONDS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -224,7 +225,8 @@ STATIC_URL = "static/"
 STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
 # Browser libraries pinned in package.json, installed by `npm ci` into node_modules/.
 _VENDOR_DIRS = {
-    "openseadragon": BASE_DIR / "node_modules" / "openseadragon" / "build" / "openseadragon"
+    "openseadragon": BASE_DIR / "node_modules" / "openseadragon" / "build" / "openseadragon",
+    "leaflet": BASE_DIR / "node_modules" / "leaflet" / "dist",
 }
 STATICFILES_DIRS += [(prefix, path) for prefix, path in _VENDOR_DIRS.items() if path.is_dir()]
 STORAGES: dict[str, dict[str, Any]] = {
@@ -590,6 +592,10 @@ try:
         raise ConfigError(
             f"CSP_REPORT_URI={CSP_REPORT_URI!r} must be an http(s) URL or a path starting with /."
         )
+    # The base map beside geopoint fields (crowd.map_tiles): its tiles and their credit.
+    _map_tiles = map_tiles(env.raw("MAP_TILES_URL"), env.raw("MAP_TILES_ATTRIBUTION"))
+    MAP_TILES_URL = _map_tiles.url
+    MAP_TILES_ATTRIBUTION = _map_tiles.attribution
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
 MIDDLEWARE.insert(
@@ -601,8 +607,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        # data: for the icons inside the Swagger UI's and OpenSeadragon's style sheets.
-        "img-src": ["'self'", "data:"],
+        # data: for the icons inside the Swagger UI's and OpenSeadragon's style sheets; the
+        # map's tiles from their host.
+        "img-src": ["'self'", "data:", _map_tiles.origin],
         # 'self' covers this host's ws:// and wss:// (the live events).
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
@@ -687,6 +694,8 @@ try:
     API_THROTTLE_TEMPLATE_VALIDATE = env.rate(
         "API_THROTTLE_TEMPLATE_VALIDATE", default="120/minute"
     )
+    # The gazetteer's search box asks as the volunteer types (a pause between keys).
+    API_THROTTLE_PLACES = env.rate("API_THROTTLE_PLACES", default="120/minute")
 except ConfigError as error:
     raise ImproperlyConfigured(str(error)) from error
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(  # type: ignore[attr-defined]
@@ -694,6 +703,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(  # type: ignore[attr-defined]
         "next_task": API_THROTTLE_NEXT_TASK,
         "submit": API_THROTTLE_SUBMIT,
         "template_validate": API_THROTTLE_TEMPLATE_VALIDATE,
+        "places": API_THROTTLE_PLACES,
     }
 )
 # --- Accounts: log-in throttling, API tokens, e-mail verification ---------------------------

@@ -7,7 +7,7 @@
 // as a draft until the server has recorded it.
 
 import {api, ApiError, isTransient} from "./lib/api.js";
-import {language, t} from "./lib/messages.js";
+import {jsonScript, language, t} from "./lib/messages.js";
 import {installShortcuts, renderHelp} from "./lib/shortcuts.js";
 import {createViewer} from "./lib/viewer.js";
 import {followVisualViewport} from "./lib/visual.js";
@@ -39,6 +39,8 @@ function start(root) {
   const helpDialog = $("[data-help-dialog]");
   const skipDialog = $("[data-skip-dialog]");
   const numbers = new Intl.NumberFormat(language);
+  // The map beside geopoint fields: tiles, credit, its API (tasks/templatetags/maps.py).
+  const mapConfig = document.getElementById("map-config") && window.L ? jsonScript("map-config") : null;
   const viewer = createViewer($("[data-viewer-pane]"), {label: t("viewerLabel")});
   window.crowdViewer = viewer.viewer; // the OpenSeadragon viewer, for browser tests and the curious
   // The machine reading's layer, where the project reads its images.
@@ -137,6 +139,8 @@ function start(root) {
       onValid: () => aboutFields && say(""),
       guide: guide.available ? {has: guide.has, open: guide.open} : null,
       locked,
+      map: mapConfig,
+      metadataPlace: () => metadataPlace(task.metadata_labelled || []),
     });
     const draft = draftLoad(user, task.id);
     if (draft) form.fill(draft);
@@ -158,6 +162,12 @@ function start(root) {
     say([note, ready].filter(Boolean).join(" "), tone);
     form.focusFirst();
     firstScreen();
+  }
+
+  // The record's country and region as the image's metadata gives them: where the map opens.
+  function metadataPlace(entries) {
+    const value = (keys) => entries.find((entry) => keys.includes(entry.key))?.value || "";
+    return {country: value(["country", "countryCode"]), region: value(["stateProvince", "state", "province", "region"])};
   }
 
   // The metadata the template shows, under its labels (the server names each key).
@@ -356,6 +366,7 @@ function start(root) {
       values,
       markers,
       machineFields: form.machineFields(),
+      georeference: form.georeference(),
       createdAt: Date.now(),
     });
     setState("sending");

@@ -180,6 +180,10 @@ class ReviewContributorSerializer(serializers.Serializer):
     typed = serializers.CharField(
         help_text='Their answer as typed ("1200 ft"), where `value` is its normal form (366).'
     )
+    made = serializers.CharField(
+        help_text="For a point: how it was made (typed from the label, placed on the map, found "
+        "in the gazetteer) and its uncertainty, in the request's language; else empty.",
+    )
 
 
 class ReviewAnswerSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from crowd.api_schema import ErrorSerializer, errors
 from crowd.throttles import ScopedThrottle
 from crowd.users import acting_user
+from tasks.georeference import georeference_check
 from tasks.models import Task, Transcription
 from tasks.selectors.training import check_feedback
 from tasks.services.assignment import answer_record, answer_visible_check
@@ -36,6 +37,13 @@ class SubmitSerializer(serializers.Serializer):
         help_text="Provenance: the keys of the fields into which the contributor inserted "
         "words of the machine reading (the transcription page's layer).",
     )
+    georeference = serializers.JSONField(
+        required=False,
+        help_text="Provenance of each point, per geopoint field key: {source: label (typed "
+        "from the label) | map (placed on the map) | gazetteer (a place found by name, maybe "
+        "moved after), uncertainty_m: whole metres 1-100000 or null, place: {id, name} for the "
+        "gazetteer, else null}.",
+    )
 
 
 class TranscriptionSerializer(serializers.Serializer):
@@ -44,6 +52,7 @@ class TranscriptionSerializer(serializers.Serializer):
     values = serializers.DictField(child=serializers.CharField())
     markers = serializers.DictField(child=serializers.CharField())
     machine_fields = serializers.ListField(child=serializers.CharField(), required=False)
+    georeference = serializers.DictField(required=False)
     created_at = serializers.DateTimeField()
 
 
@@ -64,6 +73,7 @@ def transcription_body(transcription: Transcription) -> dict[str, Any]:
         "values": _texts(transcription.values),
         "markers": _texts(transcription.markers),
         "machine_fields": [str(key) for key in transcription.machine_fields or ()],
+        "georeference": dict(transcription.georeference or {}),
         "created_at": DATETIME.to_representation(transcription.created_at),
     }
 
@@ -84,6 +94,7 @@ class TranscriptionReadSerializer(serializers.ModelSerializer):
             "values",
             "markers",
             "machine_fields",
+            "georeference",
             "template_version",
             "created_at",
         ]
@@ -133,14 +144,18 @@ class TranscriptionCreateView(APIView):
             answer_visible_check(task_id=task_id, user=user)
             raise ValidationError(data.errors)
         machine_fields = data.validated_data.get("machine_fields") or []
-        if machine_fields:
-            # Checked first, so that its message is named as the request names it. Only answers
-            # that took machine words carry it (they are recorded the ORM's way).
+        georeference = data.validated_data.get("georeference")
+        if georeference == {}:
+            georeference = None
+        if machine_fields or georeference is not None:
+            # Checked first, so that their messages are named as the request names them. Only
+            # answers that took machine words or say how their points were made carry them
+            # (they are recorded the ORM's way).
             answer_visible_check(task_id=task_id, user=user)
             task = Task.objects.select_related("project__template").get(pk=task_id)
-            machine_fields = machine_fields_check(
-                specs=task.project.template.specs, machine_fields=machine_fields
-            )
+            specs = task.project.template.specs
+            machine_fields = machine_fields_check(specs=specs, machine_fields=machine_fields)
+            georeference = georeference_check(specs=specs, georeference=georeference)
         with _fields_under("values"):
             submitted = answer_record(
                 task_id=task_id,
@@ -150,6 +165,7 @@ class TranscriptionCreateView(APIView):
                 markers=data.validated_data.get("markers", {}),
                 idempotency_key=data.validated_data["idempotency_key"],
                 machine_fields=machine_fields,
+                georeference=georeference,
             )
         if isinstance(submitted, Checked):
             # A training image: the same body, with the comparison when the contributor sees it.

@@ -5,7 +5,9 @@ from tasks.api import (
     contributors,
     exports,
     leases,
+    map_area,
     moderation,
+    places,
     project_review,
     projects,
     readings,
@@ -62,6 +64,7 @@ urlpatterns = [
         name="api-project-member",
     ),
     path("projects/<slug:slug>/next-task/", leases.NextTaskView.as_view(), name="api-next-task"),
+    path("projects/<slug:slug>/map-area/", map_area.MapAreaView.as_view(), name="api-map-area"),
     path(
         "projects/<slug:slug>/my-counts/", contributors.MyCountsView.as_view(), name="api-my-counts"
     ),
@@ -132,6 +135,10 @@ urlpatterns = [
         name="api-project-contributors",
     ),
     path("projects/<slug:slug>/my-stats/", contributors.MyStatsView.as_view(), name="api-my-stats"),
+    # --- Gazetteer (issue 22) ---
+    path(
+        "projects/<slug:slug>/places/", places.PlaceSearchView.as_view(), name="api-project-places"
+    ),
     # --- Training ---
     path(
         "projects/<slug:slug>/practice/next/",

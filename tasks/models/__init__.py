@@ -21,6 +21,7 @@ from tasks.models.notifications import (
     NotificationKind,
     NotificationSettings,
 )
+from tasks.models.places import GazetteerSource, Place, PlaceName
 from tasks.models.projects import (
     AssignmentOrder,
     Project,
@@ -80,6 +81,7 @@ __all__ = [
     "FieldStatus",
     "FlagKind",
     "FlagState",
+    "GazetteerSource",
     "GuideEntry",
     "GuideExample",
     "ImageFlag",
@@ -97,6 +99,8 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "NotificationSettings",
+    "Place",
+    "PlaceName",
     "Project",
     "ProjectBlock",
     "ProjectReviewEntry",

@@ -231,6 +231,9 @@ class Transcription(models.Model):
     # Provenance: the keys of the fields into which the contributor inserted words of the
     # machine reading (their browser says so); such answers are not independent of the machine.
     machine_fields = models.JSONField(default=list, blank=True)
+    # Provenance of each point (tasks.georeference): {"<geopoint key>": {"source": "label" |
+    # "map" | "gazetteer", "uncertainty_m": int | None, "place": {"id", "name"} | None}}.
+    georeference = models.JSONField(default=dict, blank=True)
     idempotency_key = models.CharField(max_length=64)
     template_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)

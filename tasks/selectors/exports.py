@@ -18,6 +18,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from tasks.models import (
@@ -33,6 +34,7 @@ from tasks.models import (
 )
 from tasks.roles import Capability, project_capabilities, project_data_downloadable
 from worker.consensus.explain import english, from_data
+from worker.exports.georeference import georeference_terms
 from worker.exports.records import (
     LICENCES,
     Alternative,
@@ -40,6 +42,7 @@ from worker.exports.records import (
     Dataset,
     Decision,
     Entry,
+    Georeference,
     TaskRecord,
     Value,
 )
@@ -120,6 +123,11 @@ def export_metadata_keys(project: Project) -> tuple[str, ...]:
         return tuple(str(row[0]) for row in cursor.fetchall())
 
 
+def base_map_name() -> str:
+    """The base map as its credit names it, without the links: "© OpenStreetMap contributors"."""
+    return " ".join(strip_tags(settings.MAP_TILES_ATTRIBUTION).split())
+
+
 def export_dataset(
     project: Project,
     *,
@@ -152,6 +160,7 @@ def export_dataset(
         tasks=export_tasks_count(project, settled_only=settled_only) if tasks is None else tasks,
         publisher=settings.SITE_NAME,
         uid=str(project.export_uid),
+        base_map=base_map_name(),
     )
 
 
@@ -209,6 +218,7 @@ _RESULT_COLUMNS = (
     "explanation",
     "version",
     "explanation_parts",
+    "agreeing",
 )
 
 
@@ -220,6 +230,8 @@ class _Reader:
         self.provenance = provenance
         self.pseudonym = Pseudonyms(project.pk)
         self.batch_names: dict[int | None, str] = {None: ""}
+        self.points = {spec.key for spec in project.template.specs if spec.type == "geopoint"}
+        self.base_map = base_map_name()
 
     def pages(self, tasks: Any) -> Iterator[TaskRecord]:
         last = 0
@@ -272,6 +284,7 @@ class _Reader:
         columns = _RESULT_COLUMNS + (("alternatives",) if self.provenance else ())
         results = FieldResult.objects.filter(task_id__in=ids).values_list(*columns)
         decisions = self._decisions(ids) if self.provenance else {}
+        made = self._points_made(ids) if self.points else {}
         out: dict[int, dict[str, Value]] = defaultdict(dict)
         for row in results:
             pk, task_id, key, value, status, agreement, support, n, method, explanation, version = (
@@ -290,9 +303,12 @@ class _Reader:
                         weight=float(alt.get("weight", 0.0)),
                         contributors=tuple(self.pseudonym(user) for user in alt.get("users", ())),
                     )
-                    for alt in row[12] or ()
+                    for alt in row[13] or ()
                     if isinstance(alt, dict)
                 )
+            georeference = None
+            if key in self.points and value and status in ("agreed", "resolved"):
+                georeference = self._georeference(task_id, key, row[12], method, made)
             out[task_id][key] = Value(
                 value="" if value is None else str(value),
                 status=status,
@@ -304,8 +320,36 @@ class _Reader:
                 version=version,
                 alternatives=alternatives,
                 decision=decisions.get(pk),
+                georeference=georeference,
             )
         return out
+
+    def _points_made(self, ids: list[int]) -> dict[tuple[int, int], dict[str, Any]]:
+        """How each answer's points were made, by (task, contributor): those that say."""
+        rows = (
+            Transcription.objects.filter(task_id__in=ids)
+            .exclude(georeference={})
+            .values_list("task_id", "user_id", "georeference")
+        )
+        return {(task, user): made for task, user, made in rows if isinstance(made, dict)}
+
+    def _georeference(
+        self,
+        task_id: int,
+        key: str,
+        agreeing: Any,
+        method: str,
+        made: dict[tuple[int, int], dict[str, Any]],
+    ) -> Georeference:
+        users = [
+            int(user)
+            for user in agreeing or ()
+            if isinstance(user, int) or (isinstance(user, str) and user.isdigit())
+        ]
+        answers = [(self.pseudonym(user), made.get((task_id, user), {}).get(key)) for user in users]
+        return georeference_terms(
+            answers=answers, curated=method == "curator", base_map=self.base_map
+        )
 
     def _decisions(self, ids: list[int]) -> dict[int, Decision]:
         rows = (
@@ -330,10 +374,18 @@ class _Reader:
         rows = (
             Transcription.objects.filter(task_id__in=ids)
             .order_by("task_id", "created_at", "pk")
-            .values_list("task_id", "user_id", "created_at", "values", "markers", "machine_fields")
+            .values_list(
+                "task_id",
+                "user_id",
+                "created_at",
+                "values",
+                "markers",
+                "machine_fields",
+                "georeference",
+            )
         )
         out: dict[int, list[Entry]] = defaultdict(list)
-        for task_id, user_id, at, values, markers, machine in rows:
+        for task_id, user_id, at, values, markers, machine, points in rows:
             out[task_id].append(
                 Entry(
                     contributor=self.pseudonym(user_id),
@@ -341,6 +393,7 @@ class _Reader:
                     values={k: "" if v is None else str(v) for k, v in (values or {}).items()},
                     markers=dict(markers or {}),
                     machine_fields=tuple(str(key) for key in machine or ()),
+                    georeference=dict(points) if isinstance(points, dict) else {},
                 )
             )
         return out

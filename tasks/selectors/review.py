@@ -8,6 +8,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from crowd.models import User
+from tasks.georeference import georeference_shown
 from tasks.models import (
     ContributorReliability,
     FieldResult,
@@ -101,12 +102,20 @@ def task_review(*, task: Task) -> dict[str, Any]:
     history = _history(results)
     # What each contributor typed: an answer is listed in its normal form ("366" for
     # "1200 ft" in a field in metres), and a curator judges from what was written.
+    answered = list(
+        Transcription.objects.filter(task=task).values_list("user_id", "values", "georeference")
+    )
     typed: dict[tuple[int, str], str] = {
         (user_id, key): str(value)
-        for user_id, values in Transcription.objects.filter(task=task).values_list(
-            "user_id", "values"
-        )
+        for user_id, values, _ in answered
         for key, value in (values or {}).items()
+    }
+    # How each point was made (typed, placed on the map, found in the gazetteer), said.
+    made: dict[tuple[int, str], str] = {
+        (user_id, key): georeference_shown(entry)
+        for user_id, _, points in answered
+        for key, entry in (points or {}).items()
+        if isinstance(entry, dict)
     }
     fields = []
     for result in sorted(
@@ -138,6 +147,7 @@ def task_review(*, task: Task) -> dict[str, Any]:
                                 "username": names.get(int(u), "?"),
                                 "reliability": _rounded(weights.get((int(u), field_type))),
                                 "typed": typed.get((int(u), result.key), ""),
+                                "made": made.get((int(u), result.key), ""),
                             }
                             for u in alt["users"]
                         ],

@@ -126,10 +126,12 @@ def answer_record(
     markers: Any,
     idempotency_key: str,
     machine_fields: Any = None,
+    georeference: Any = None,
 ) -> Submitted | Checked:
     """`answer_submit` for the API: also 404 when `user` may not see the task's project (403
     when they see it but may not read it). Same contract otherwise. An answer that took
-    machine words (`machine_fields`) goes the ORM's way, which checks and records them."""
+    machine words (`machine_fields`) or says how its points were made (`georeference`) goes
+    the ORM's way, which checks and records them."""
     key = (idempotency_key or "").strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise LeaseConflict(_("An idempotency key of 1 to 64 characters is required."))
@@ -141,14 +143,15 @@ def answer_record(
         "markers": markers,
         "idempotency_key": key,
     }
-    if machine_fields or not _direct():
+    provenance = {"machine_fields": machine_fields, "georeference": georeference}
+    if machine_fields or georeference or not _direct():
         answer_visible_check(task_id=task_id, user=user)
-        return answer_submit(**arguments, machine_fields=machine_fields)
+        return answer_submit(**arguments, **provenance)
     try:
         return _record(task_id=task_id, user=user, lease_id=lease_id, values=values,
                        markers=markers, key=key)  # fmt: skip
     except _OrmWay:
-        return answer_submit(**arguments, machine_fields=machine_fields)
+        return answer_submit(**arguments, **provenance)
 
 
 def answer_visible_check(*, task_id: int, user: User) -> None:

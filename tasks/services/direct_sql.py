@@ -274,9 +274,9 @@ WITH used AS (
   RETURNING id
 ), made AS (
   INSERT INTO tasks_transcription (project_id, task_id, user_id, lease_id, "values", markers,
-    idempotency_key, template_version, created_at, void_id, machine_fields)
+    idempotency_key, template_version, created_at, void_id, machine_fields, georeference)
   SELECT %(project)s, %(task)s, %(user)s, used.id, %(values)s::jsonb, %(markers)s::jsonb,
-    %(key)s, %(version)s, %(now)s, %(void)s::bigint, '[]'::jsonb
+    %(key)s, %(version)s, %(now)s, %(void)s::bigint, '[]'::jsonb, '{}'::jsonb
   FROM used
   ON CONFLICT DO NOTHING
   RETURNING id

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from crowd.models import User
 from tasks.events import presence_send_on_commit
+from tasks.georeference import georeference_check
 from tasks.models import Lease, LeaseState, Task, TaskState, Template, Transcription
 from tasks.selectors.moderation import contributor_void_active
 from tasks.selectors.training import locked_for
@@ -41,6 +42,7 @@ def answer_submit(
     markers: Any,
     idempotency_key: str,
     machine_fields: Any = None,
+    georeference: Any = None,
 ) -> Submitted | Checked:
     """Record an answer on any image a contributor was given: a transcription on a real image
     (`transcription_submit`), a check on a training image (`check_submit`), which looked the
@@ -61,6 +63,7 @@ def answer_submit(
         markers=markers,
         idempotency_key=key,
         machine_fields=machine_fields,
+        georeference=georeference,
     )
 
 
@@ -73,6 +76,7 @@ def transcription_submit(
     markers: Any,
     idempotency_key: str,
     machine_fields: Any = None,
+    georeference: Any = None,
 ) -> Submitted:
     """Record `user`'s transcription of a task.
 
@@ -83,7 +87,8 @@ def transcription_submit(
     them): otherwise ProjectNotTakingAnswers, and nothing is recorded. Values are checked
     against the template (ValuesRejected), and so are `machine_fields`, the fields the
     contributor took words of the machine reading into (provenance; those left with no value
-    are dropped). Every other live lease
+    are dropped), and so is `georeference`, how each point was made (tasks.georeference;
+    entries of fields left without a value are dropped). Every other live lease
     `user` holds on the task ends with it (an answer sent late, on a lease that had run out
     while they were given the image again, frees the newer lease). On commit the task is
     queued for reconciliation and watchers hear of the new count.
@@ -106,6 +111,9 @@ def transcription_submit(
         for key in machine_fields_check(specs=template.specs, machine_fields=machine_fields)
         if clean_values.get(key)
     ]
+    points = georeference_check(
+        specs=template.specs, georeference=georeference, values=clean_values
+    )
     try:
         with transaction.atomic():
             transcription, created = _record(
@@ -117,6 +125,7 @@ def transcription_submit(
                 key=key,
                 template_version=template.version,
                 machine_fields=machine,
+                georeference=points,
             )
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer with its transcription.
@@ -144,6 +153,7 @@ def _record(
     key: str,
     template_version: int,
     machine_fields: list[str],
+    georeference: dict[str, Any],
 ) -> tuple[Transcription, bool]:
     # of=self: lock the task, not the project row every other submission needs too.
     task = Task.objects.select_for_update(of=("self",)).select_related("project").get(pk=task_id)
@@ -184,6 +194,7 @@ def _record(
         values=values,
         markers=markers,
         machine_fields=machine_fields,
+        georeference=georeference,
         idempotency_key=key,
         template_version=template_version,
     )

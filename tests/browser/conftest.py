@@ -4,6 +4,7 @@ import pytest
 
 from tests.browser.tutorial import tutorials_seen
 from tests.servers import chromium_path, embedded_stack
+from tests.tile_server import tile_server
 
 # The browser tests share the demo's two images per project, several contributors each, and
 # count on an image needing three people as the project asks. The machine vote (on in the
@@ -17,8 +18,16 @@ MACHINE_VOTE_OFF = (
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    with embedded_stack(tmp_path_factory.mktemp("browser")) as running:
+def tiles():
+    """The map's tiles, served on this machine: the browser tests never reach the network."""
+    with tile_server() as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory, tiles):
+    env = {"MAP_TILES_URL": tiles.url}
+    with embedded_stack(tmp_path_factory.mktemp("browser"), env=env) as running:
         running.manage("shell", "--no-imports", "-c", MACHINE_VOTE_OFF)
         yield running
 

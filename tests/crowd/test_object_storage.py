@@ -96,7 +96,12 @@ def test_with_object_storage_pages_may_show_images_from_the_storage_and_media_is
                         EXPORT_PSEUDONYM_KEY="p" * 40, MEDIA_STORAGE="s3", **GOOD)  # fmt: skip
     assert result.returncode == 0, result.stderr
     sources, serve_media, backends = json.loads(result.stdout)
-    assert sources == ["'self'", "data:", "https://s3.example.org"]
+    assert sources == [
+        "'self'",
+        "data:",
+        "https://tile.openstreetmap.org",
+        "https://s3.example.org",
+    ]
     assert serve_media is True
     assert backends["default"] == "crowd.storage.MediaObjectStorage"
     assert backends["exports"] == "crowd.storage.ObjectStorage"

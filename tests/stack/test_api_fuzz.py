@@ -52,6 +52,7 @@ RATES = {
     "API_THROTTLE_NEXT_TASK": "100000/minute",
     "API_THROTTLE_SUBMIT": "100000/minute",
     "API_THROTTLE_TEMPLATE_VALIDATE": "100000/minute",
+    "API_THROTTLE_PLACES": "100000/minute",
     "LOGIN_ATTEMPTS_PER_HOUR": "100000",
 }
 # Revoking the token the test signs with would leave every later request unauthenticated; the

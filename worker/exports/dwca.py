@@ -45,6 +45,15 @@ _DC_TERMS = frozenset(
 )
 # What a herbarium's sheet is unless the template or the task's metadata says otherwise.
 BASIS_OF_RECORD = "PreservedSpecimen"
+# How the record's point was made (worker.exports.georeference), beside decimalLatitude and
+# decimalLongitude, unless the template or the metadata gives a term itself.
+GEOREFERENCE_TERMS = (
+    "coordinateUncertaintyInMeters",
+    "georeferenceProtocol",
+    "georeferenceSources",
+    "georeferencedBy",
+    "georeferenceVerificationStatus",
+)
 _OWN_TERMS = (
     "occurrenceID",
     "basisOfRecord",
@@ -76,6 +85,8 @@ class _Columns:
         # field holds): a geopoint whose latitude term another field took keeps its longitude.
         self.fields: list[tuple[str, bool, list[int]]] = []
         self.basis_field = ""  # the field mapped to basisOfRecord, which has its own column
+        # The geopoint whose latitude the record's decimalLatitude is: its georeference terms.
+        self.point_field = ""
         taken = set(_OWN_TERMS)
         for spec in dataset.fields:
             mapped = spec.mapping.get("dwc")
@@ -93,10 +104,17 @@ class _Columns:
                     self.terms.append(term)
             if parts:
                 self.fields.append((spec.key, split, parts))
+                if split and terms[0] == "decimalLatitude" and 0 in parts:
+                    self.point_field = spec.key
         self.metadata = [
             key for key in dataset.metadata_keys if key in DARWIN_CORE_TERMS and key not in taken
         ]
         self.terms += self.metadata
+        taken.update(self.metadata)
+        self.georeference = (
+            [term for term in GEOREFERENCE_TERMS if term not in taken] if self.point_field else []
+        )
+        self.terms += self.georeference
         # Fields whose values go out as stateProvince: an ISO 3166-2 code goes out as its name.
         self.region_fields = {
             key for key, _, _ in self.fields if _term_of(dataset, key) == "stateProvince"
@@ -194,6 +212,8 @@ def _row(dataset: Dataset, columns: _Columns, record: TaskRecord) -> list[str]:
         found = record.metadata.get(key)
         text = "" if found is None else str(found)
         row.append(region_name(text) if key == "stateProvince" else text)
+    if columns.georeference:
+        row += _georeference(record, columns)
     if columns.country_code:
         country = (
             _settled(record, columns.country_field)
@@ -217,6 +237,23 @@ def _row(dataset: Dataset, columns: _Columns, record: TaskRecord) -> list[str]:
         )
     )
     return row
+
+
+def _georeference(record: TaskRecord, columns: _Columns) -> list[str]:
+    value = record.values.get(columns.point_field)
+    made = value.georeference if value is not None and value.settled else None
+    if made is None:
+        return [""] * len(columns.georeference)
+    cells = {
+        "coordinateUncertaintyInMeters": ""
+        if made.uncertainty_m is None
+        else str(made.uncertainty_m),
+        "georeferenceProtocol": made.protocol,
+        "georeferenceSources": made.sources,
+        "georeferencedBy": "|".join(made.by),
+        "georeferenceVerificationStatus": made.verification,
+    }
+    return [cells[term] for term in columns.georeference]
 
 
 def _remarks(record: TaskRecord) -> str:

@@ -89,6 +89,7 @@ def task_object(record: TaskRecord) -> dict[str, Any]:
                 "values": dict(entry.values),
                 "markers": dict(entry.markers),
                 "machine_fields": list(entry.machine_fields),
+                "georeference": {key: dict(made) for key, made in entry.georeference.items()},
             }
             for entry in record.transcriptions
         ],
@@ -114,6 +115,20 @@ def value_object(value: Value) -> dict[str, Any]:
             for alt in value.alternatives
         ],
         "curator_decision": decision,
+        **({"georeference": georeference_object(value)} if value.georeference else {}),
+    }
+
+
+def georeference_object(value: Value) -> dict[str, Any]:
+    """A settled point's georeference, under Darwin Core's term names."""
+    made = value.georeference
+    assert made is not None
+    return {
+        "coordinateUncertaintyInMeters": made.uncertainty_m,
+        "georeferenceProtocol": made.protocol,
+        "georeferenceSources": made.sources,
+        "georeferencedBy": list(made.by),
+        "georeferenceVerificationStatus": made.verification,
     }
 
 

@@ -69,6 +69,9 @@ class Dataset:
     # The project's own persistent identifier (a UUID): record ids are built on it, so they
     # stay the same whatever address the export was asked from.
     uid: str = ""
+    # The base map volunteers placed points on, as its credit names it ("© OpenStreetMap
+    # contributors"): a georeference source.
+    base_map: str = ""
 
     def title_in(self, language: str) -> str:
         return self.title.get(language) or self.title.get("en") or self.slug
@@ -96,6 +99,18 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Georeference:
+    """How a settled point was made, in Darwin Core's georeference terms (see
+    worker.exports.georeference): from the answers that agree with it."""
+
+    uncertainty_m: int | None  # coordinateUncertaintyInMeters
+    protocol: str  # georeferenceProtocol
+    sources: str  # georeferenceSources, "|"-separated
+    by: tuple[str, ...]  # georeferencedBy: pseudonyms
+    verification: str  # georeferenceVerificationStatus
+
+
+@dataclass(frozen=True)
 class Value:
     value: str
     status: str
@@ -107,6 +122,7 @@ class Value:
     version: int = 1
     alternatives: tuple[Alternative, ...] = ()
     decision: Decision | None = None
+    georeference: Georeference | None = None  # settled geopoints only
 
     @property
     def settled(self) -> bool:
@@ -123,6 +139,8 @@ class Entry:
     markers: Mapping[str, str] = field(default_factory=dict)
     # Provenance: the fields into which the contributor inserted words of the machine reading.
     machine_fields: tuple[str, ...] = ()
+    # Provenance: how each point was made ({key: {source, uncertainty_m, place}}).
+    georeference: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

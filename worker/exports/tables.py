@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from worker.consensus.geo import parse_point
-from worker.exports.records import Dataset, TaskRecord
+from worker.exports.records import Dataset, TaskRecord, Value
 
 # A cell a spreadsheet would run as a formula (=, @, + or - followed by more than a number).
 # Plain numbers, dates, coordinates and the dash people type for "nothing" stay as they are.
@@ -53,6 +53,14 @@ def metadata_cell(value: object) -> str:
 # nobody reading a spreadsheet can tell from "lon,lat", and a number per column is what
 # spreadsheets and mapping tools read.
 POINT_PARTS = ("latitude", "longitude")
+# A settled point's georeference, after its parts (worker.exports.georeference).
+POINT_GEOREFERENCE = (
+    "coordinateUncertaintyInMeters",
+    "georeferenceProtocol",
+    "georeferenceSources",
+    "georeferencedBy",
+    "georeferenceVerificationStatus",
+)
 
 
 def results_columns(dataset: Dataset) -> list[str]:
@@ -63,6 +71,8 @@ def results_columns(dataset: Dataset) -> list[str]:
         if spec.type == "geopoint":
             columns += [f"{spec.key}.{part}" for part in POINT_PARTS]
         columns += [f"{spec.key}.status", f"{spec.key}.agreement", f"{spec.key}.method"]
+        if spec.type == "geopoint":
+            columns += [f"{spec.key}.{term}" for term in POINT_GEOREFERENCE]
     return columns
 
 
@@ -114,7 +124,17 @@ def _results_row(dataset: Dataset, record: TaskRecord) -> list[str]:
         else:
             row += [cell_safe(value.value), *parts, value.status, f"{value.agreement:.4f}"]
             row.append(value.method)
+        if spec.type == "geopoint":
+            row += georeference_cells(value)
     return row
+
+
+def georeference_cells(value: Value | None) -> list[str]:
+    made = value.georeference if value is not None else None
+    if made is None:
+        return [""] * len(POINT_GEOREFERENCE)
+    radius = "" if made.uncertainty_m is None else str(made.uncertainty_m)
+    return [radius, made.protocol, made.sources, "|".join(made.by), made.verification]
 
 
 def raw_csv_write(
@@ -179,6 +199,9 @@ def _results_schema(dataset: Dataset, columns: list[str]) -> dict[str, Any]:
             for part in POINT_PARTS:
                 types[f"{spec.key}.{part}"] = "number"
                 descriptions[f"{spec.key}.{part}"] = f"{part}, decimal degrees (WGS84)"
+            types[f"{spec.key}.coordinateUncertaintyInMeters"] = "integer"
+            for term in POINT_GEOREFERENCE:
+                descriptions[f"{spec.key}.{term}"] = f"Darwin Core {term} of the settled point"
         descriptions[f"{spec.key}.status"] = "agreed, needs_more, disputed, blank or resolved"
     return {
         "fields": [

@@ -40,7 +40,17 @@ from rapidfuzz import fuzz, process
 from worker.places.bounds import Box, box_around, in_box
 from worker.places.countries import LABEL_LANGUAGES, fold
 
-__all__ = ["Box", "in_region", "region_box", "region_country", "region_names", "region_of"]
+__all__ = [
+    "Box",
+    "country_towns",
+    "division_local_name",
+    "in_region",
+    "region_box",
+    "region_country",
+    "region_divisions",
+    "region_names",
+    "region_of",
+]
 
 # About 80 km: where towns are dense, few places lie further than that beyond a region's
 # outermost towns (bench/regions.py: 1.5 % of the edge towns themselves, left out of the
@@ -116,6 +126,39 @@ def region_country(name: str, country: str = "") -> str:
     """The ISO 3166-1 code of the country the region `name` lies in, "" when unknown."""
     found = region_of(name, country)
     return found.split(":", 1)[0] if found else ""
+
+
+def region_divisions(name: str, country: str = "") -> frozenset[tuple[int, str]]:
+    """The GeoNames divisions the region `name` names in the country, as (level, name as
+    GeoNames writes it): level 0 is the first division (region, state), 1 the second
+    (département, county). An ISO division GeoNames does not have ("Bretagne") is the divisions
+    under it. Empty when the name is not a known region."""
+    found = region_of(name, country)
+    if found is None:
+        return frozenset()
+    code = found.split(":", 1)[0]
+    members = _catalogue(code)[2].get(found, [found])
+    divisions = set()
+    for key in members:
+        _, level, division = key.split(":", 2)
+        divisions.add((int(level), division))
+    return frozenset(divisions)
+
+
+def division_local_name(country: str, level: int, name: str) -> str:
+    """A GeoNames division's name as ISO 3166-2 writes it, in the country's language
+    ("Upper Garonne" is "Haute-Garonne", "Bavaria" "Bayern"); `name` itself when no one ISO
+    division is linked to it."""
+    if not country or not name:
+        return name
+    key = f"{country.upper()}:{level}:{name}"
+    return _catalogue(country.upper())[3].get(key) or name
+
+
+def country_towns(code: str) -> list[dict[str, Any]]:
+    """The towns of the country with this ISO 3166-1 code, as the data file gives them:
+    `city`, `latitude`, `longitude`, `population`, `state` and `county` (when known)."""
+    return _places(code.upper())
 
 
 def in_region(point: tuple[float, float], box: Box) -> bool:
@@ -251,9 +294,12 @@ _ISO_RANK = 2
 
 
 @cache
-def _catalogue(code: str) -> tuple[dict[str, list[Point]], dict[str, str]]:
-    """A country's regions: each one's towns by key, and the key of the region each folded
-    name names. Built per country, the first time one of its regions is asked for. Where a
+def _catalogue(
+    code: str,
+) -> tuple[dict[str, list[Point]], dict[str, str], dict[str, list[str]], dict[str, str]]:
+    """A country's regions: each one's towns by key, the key of the region each folded name
+    names, the GeoNames divisions an ISO division made of several stands for, and the ISO
+    name of each GeoNames division one ISO division is linked to. Built per country, the first time one of its regions is asked for. Where a
     state and a county share a name ("New York", "Ohio"), the name is the state's; where two
     divisions of one level share it, it names neither."""
     towns = _towns(code)
@@ -298,6 +344,8 @@ def _catalogue(code: str) -> tuple[dict[str, list[Point]], dict[str, str]]:
             for form in region_names(name):
                 unlinked[form] = town_key
     iso_keys: dict[str, str] = {}
+    members: dict[str, list[str]] = {}
+    iso_names: dict[str, str] = {}
 
     def key_of(subdivision: object) -> str:
         iso = str(getattr(subdivision, "code", ""))
@@ -314,6 +362,10 @@ def _catalogue(code: str) -> tuple[dict[str, list[Point]], dict[str, str]]:
         if len(linked) > 1:
             key = f"{code}:iso:{iso}"
             regions[key] = set().union(*(regions[k] for k in linked))
+            members[key] = [m for k in linked for m in members.get(k, [k])]
+        if len(linked) == 1:
+            local = _BRACKETS.sub("", str(getattr(subdivision, "name", ""))).strip()
+            iso_names.setdefault(key, local)
         if key:
             claim([*forms, fold(iso)], key, _ISO_RANK)
         iso_keys[iso] = key
@@ -322,7 +374,7 @@ def _catalogue(code: str) -> tuple[dict[str, list[Point]], dict[str, str]]:
     for subdivision in subdivisions:
         key_of(subdivision)
     names = {name: next(iter(keys)) for name, (_, keys) in claims.items() if len(keys) == 1}
-    return {key: sorted(points) for key, points in regions.items()}, names
+    return {key: sorted(points) for key, points in regions.items()}, names, members, iso_names
 
 
 # The words for upper, lower, north and south in French, Italian and Spanish names, as GeoNames

@@ -51,7 +51,9 @@ function contributors(answer) {
     // No estimate yet (null): the name alone, rather than the default weight dressed as a measure.
     const name = who.reliability == null ? who.username : t("contributorReliability", {name: who.username, value: formatWeight(who.reliability)});
     // The answer as typed when it reads otherwise ("1200 ft" listed as 366 in metres).
-    return who.typed && who.typed !== answer.value ? `${name} ${t("typedAs", {typed: who.typed})}` : name;
+    const said = who.typed && who.typed !== answer.value ? `${name} ${t("typedAs", {typed: who.typed})}` : name;
+    // How a point was made (typed, placed on the map, found in the gazetteer), with its radius.
+    return who.made ? `${said} (${who.made})` : said;
   });
   return el("span", {className: "who", text: names.join(", ")});
 }

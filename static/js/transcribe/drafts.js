@@ -7,15 +7,15 @@ const MAX_AGE_MS = 30 * 24 * 3600 * 1000; // leases last minutes; a month-old dr
 
 const keyFor = (user, taskId) => `${PREFIX}${user}.${taskId}`;
 
-export function draftSave(user, taskId, {values, markers, machine = []}) {
+export function draftSave(user, taskId, {values, markers, machine = [], georeference = {}}) {
   try {
-    localStorage.setItem(keyFor(user, taskId), JSON.stringify({values, markers, machine, savedAt: Date.now()}));
+    localStorage.setItem(keyFor(user, taskId), JSON.stringify({values, markers, machine, georeference, savedAt: Date.now()}));
   } catch {
     // Storage full or disabled (private mode): drafts are a convenience, typing goes on.
   }
 }
 
-/** `{values, markers, machine}` or null. */
+/** `{values, markers, machine, georeference}` or null. */
 export function draftLoad(user, taskId) {
   try {
     const draft = JSON.parse(localStorage.getItem(keyFor(user, taskId)) || "null");

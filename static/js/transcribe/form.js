@@ -3,6 +3,7 @@
 // "not on the image") and its errors, all tied to the input with aria-describedby.
 
 import {localized, t} from "../lib/messages.js";
+import {pointMap} from "./map.js";
 import {fold, formatPoint, markerOf, optionFor, parseDate, parsePoint, parseQuantity} from "./parse.js";
 
 export const MARKERS = ["illegible", "absent"];
@@ -63,7 +64,12 @@ export function interpret(spec, text, {dayFirst = true} = {}) {
   return {};
 }
 
-function buildField(spec, guide) {
+// Provenance of a point (tasks/georeference.py): typed from the label until the map or the
+// gazetteer made it; a point found by name stays "gazetteer" when the marker is then moved.
+const SOURCES = ["label", "map", "gazetteer"];
+const typedPoint = () => ({source: "label", uncertainty_m: null, place: null});
+
+function buildField(spec, guide, map) {
   const id = `field-${spec.key}`; // template keys are [A-Za-z][A-Za-z0-9_]*: safe in ids
   const name = localized(spec.label) || spec.key;
   const root = el("div", {class: "tfield", "data-key": spec.key, "data-type": spec.type});
@@ -93,7 +99,15 @@ function buildField(spec, guide) {
     "aria-describedby": describedBy.join(" "),
     list: spec.type === "select" ? `${id}-options` : null,
   });
-  root.append(input);
+  let pointMapOf = null;
+  if (spec.type === "geopoint" && map) {
+    pointMapOf = pointMap({id, name, ...map});
+    const line = el("div", {class: "tfield-line"});
+    line.append(input, pointMapOf.button);
+    root.append(line);
+  } else {
+    root.append(input);
+  }
   if (spec.type === "select") {
     const list = el("datalist", {id: `${id}-options`});
     for (const option of spec.options) {
@@ -116,7 +130,9 @@ function buildField(spec, guide) {
   }
   const errors = el("ul", {class: "errorlist", id: `${id}-errors`, hidden: true});
   root.append(understood, markerGroup, errors);
-  return {spec, root, input, understood, markers, errors, stash: ""};
+  if (pointMapOf) root.append(pointMapOf.panel);
+  const geo = spec.type === "geopoint" ? typedPoint() : null;
+  return {spec, root, input, understood, markers, errors, stash: "", map: pointMapOf, geo};
 }
 
 /**
@@ -124,10 +140,50 @@ function buildField(spec, guide) {
  * field that has an entry); `locked`: keys of fields the contributor may not answer yet (left
  * out of the form, so nothing is sent for them).
  */
-export function buildForm(container, template, {onChange, onValid = () => {}, dayFirst = true, guide = null, locked = []}) {
-  const fields = (template.fields || [])
+export function buildForm(container, template, {onChange, onValid = () => {}, dayFirst = true, guide = null, locked = [], map = null, metadataPlace = () => ({})}) {
+  // The map beside geopoint fields (`map`: its configuration), opening on the record's
+  // region or country: the image's metadata, else what the volunteer typed in those fields.
+  let fields = [];
+  const typedIn = (test) => {
+    const found = fields.find((f) => test(f.spec) && !f.input.disabled && f.input.value.trim());
+    return found ? found.input.value.trim() : "";
+  };
+  const mapped = (spec, terms, keys) => terms.includes(spec.mapping?.dwc) || keys.includes(spec.key);
+  const where = () => {
+    const known = metadataPlace() || {};
+    return {
+      country: known.country || typedIn((spec) => mapped(spec, ["country", "countryCode"], ["country"])),
+      region: known.region || typedIn((spec) => mapped(spec, ["stateProvince"], ["stateProvince", "region", "state", "province"])),
+    };
+  };
+  const mapHandlers = (field) => ({
+    onPlace(text, {source, place}) {
+      const kept = field.geo.source === "gazetteer" && source === "map";
+      field.geo.source = kept ? "gazetteer" : source;
+      field.geo.place = kept ? field.geo.place : place;
+      field.input.value = text;
+      clearErrors(field);
+      refresh(field);
+      onChange(snapshot());
+    },
+    onRadius(metres) {
+      field.geo.uncertainty_m = metres;
+      onChange(snapshot());
+    },
+  });
+  fields = (template.fields || [])
     .filter((raw) => !locked.includes(raw.key))
-    .map((raw) => buildField({...raw, options: (raw.vocabulary || []).map((o) => (typeof o === "string" ? {value: o} : o))}, guide));
+    .map((raw) => {
+      const spec = {...raw, options: (raw.vocabulary || []).map((o) => (typeof o === "string" ? {value: o} : o))};
+      // The map's callbacks reach the field once it is built.
+      const handlers = {};
+      const withMap = map && spec.type === "geopoint"
+        ? {config: map, where, onPlace: (...a) => handlers.onPlace(...a), onRadius: (...a) => handlers.onRadius(...a)}
+        : null;
+      const field = buildField(spec, guide, withMap);
+      Object.assign(handlers, mapHandlers(field));
+      return field;
+    });
   container.replaceChildren(...fields.map((field) => field.root));
 
   const checkedMarker = (field) => MARKERS.find((marker) => field.markers[marker].checked) || "";
@@ -159,6 +215,7 @@ export function buildForm(container, template, {onChange, onValid = () => {}, da
       field.stash = "";
     }
     field.input.disabled = on;
+    field.map?.follow(field.input.disabled ? "" : field.input.value);
     clearErrors(field);
     refresh(field);
   }
@@ -170,10 +227,19 @@ export function buildForm(container, template, {onChange, onValid = () => {}, da
   const machineFields = () =>
     fields.filter((f) => machine.has(f.spec.key) && !f.input.disabled && f.input.value.trim()).map((f) => f.spec.key);
 
+  // How each point with a value was made (provenance), as the server takes it.
+  const georeference = () =>
+    Object.fromEntries(
+      fields
+        .filter((f) => f.geo && !f.input.disabled && f.input.value.trim())
+        .map((f) => [f.spec.key, {...f.geo}]),
+    );
+
   const snapshot = () => ({
     values: Object.fromEntries(fields.map((f) => [f.spec.key, f.input.disabled ? "" : f.input.value])),
     markers: Object.fromEntries(fields.filter(checkedMarker).map((f) => [f.spec.key, checkedMarker(f)])),
     machine: machineFields(),
+    georeference: georeference(),
   });
 
   // Keep the whole block in view (help, what we understood, errors), not just the input:
@@ -185,6 +251,11 @@ export function buildForm(container, template, {onChange, onValid = () => {}, da
       lastField = field;
     });
     field.input.addEventListener("input", () => {
+      if (field.geo) {
+        // Typed (or pasted) into the field: read from the label, whatever made it before.
+        Object.assign(field.geo, {source: "label", place: null});
+        field.map?.follow(field.input.value);
+      }
       clearErrors(field);
       refresh(field);
       reveal(field);
@@ -233,7 +304,11 @@ export function buildForm(container, template, {onChange, onValid = () => {}, da
     /** The fields that took machine words and still hold a value (provenance). */
     machineFields,
 
-    /** The payload to submit and the problems found before sending: {values, markers, problems}. */
+    /** How each point with a value was made: {key: {source, uncertainty_m, place}}. */
+    georeference,
+
+    /** The payload to submit and the problems found before sending: {values, markers, problems}
+     * (what the points came from is `georeference()`). */
     read() {
       const values = {};
       const markers = {};
@@ -256,11 +331,22 @@ export function buildForm(container, template, {onChange, onValid = () => {}, da
       return {values, markers, problems};
     },
 
-    /** Put a draft back: values as typed, markers and the fields that took machine words. */
-    fill({values = {}, markers = {}, machine: taken = []}) {
+    /** Put a draft back: values as typed, markers, the fields that took machine words and
+     * how each point was made. */
+    fill({values = {}, markers = {}, machine: taken = [], georeference: points = {}}) {
       for (const key of Array.isArray(taken) ? taken : []) machine.add(key);
       for (const field of fields) {
         field.input.value = typeof values[field.spec.key] === "string" ? values[field.spec.key] : "";
+        if (field.geo) {
+          const kept = points && typeof points === "object" ? points[field.spec.key] : null;
+          Object.assign(field.geo, typedPoint());
+          if (kept && SOURCES.includes(kept.source)) {
+            field.geo.source = kept.source;
+            field.geo.uncertainty_m = Number.isInteger(kept.uncertainty_m) ? kept.uncertainty_m : null;
+            field.geo.place = kept.source === "gazetteer" && kept.place ? kept.place : null;
+          }
+          field.map?.setRadius(field.geo.uncertainty_m);
+        }
         const marker = MARKERS.includes(markers[field.spec.key]) ? markers[field.spec.key] : "";
         setMarker(field, marker, Boolean(marker));
       }

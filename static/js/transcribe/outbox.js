@@ -92,6 +92,8 @@ export class Outbox {
             values: entry.values,
             markers: entry.markers,
             machine_fields: entry.machineFields || [],
+            // Left out when empty: such answers take the server's shortest way.
+            ...(entry.georeference && Object.keys(entry.georeference).length ? {georeference: entry.georeference} : {}),
             idempotency_key: entry.key,
           },
         }));

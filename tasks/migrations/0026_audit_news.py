@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0023_machine_reading'),
+        ('tasks', '0025_transcription_georeference'),
     ]
 
     operations = [
