@@ -51,7 +51,15 @@ from tasks.models.training import (
     KnownAnswerUse,
     TutorialStep,
 )
-from tasks.models.work import Lease, LeaseKind, LeaseState, Task, TaskState, Transcription
+from tasks.models.work import (
+    Lease,
+    LeaseKind,
+    LeaseState,
+    Task,
+    TaskState,
+    TaskStep,
+    Transcription,
+)
 
 __all__ = [
     "AnswerTally",
@@ -113,6 +121,7 @@ __all__ = [
     "TaskClaim",
     "TaskDocument",
     "TaskState",
+    "TaskStep",
     "Template",
     "Thread",
     "ThreadKind",
