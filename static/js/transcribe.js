@@ -92,7 +92,9 @@ function start(root) {
     say([note, t(practice ? "practiceLoading" : "loading")].filter(Boolean).join(" "));
     let answer;
     try {
-      const next = practice ? `/api/projects/${slug}/practice/next/` : `/api/projects/${slug}/next-task/`;
+      // In a project with a georeference step, the work the volunteer chose (data-step; "" either).
+      const chosen = root.dataset.step === undefined ? "" : `?step=${encodeURIComponent(root.dataset.step)}`;
+      const next = practice ? `/api/projects/${slug}/practice/next/` : `/api/projects/${slug}/next-task/${chosen}`;
       // The form is built with the training answer (locked fields, the guide's "?").
       [answer] = await Promise.all([api(next, {method: "POST"}), trainingReady]);
     } catch (error) {
@@ -119,6 +121,7 @@ function start(root) {
     root.dataset.taskId = String(task.id);
     $("[data-task-heading]").textContent = t("imageNumber", {id: task.id});
     showMetadata(task.metadata_labelled || []);
+    showStep(next.step, next.settled || []);
     if (next.practice) showPracticeProgress(next.practice);
     if (training && !guideLabelled) {
       guide.render(training.guide, template.fields);
@@ -131,7 +134,7 @@ function start(root) {
       ...notes.map((text) => Object.assign(document.createElement("li"), {textContent: text})),
     );
     $("[data-locked]").hidden = !notes.length;
-    form = buildForm($("[data-fields]"), template, {
+    form = buildForm($("[data-fields]"), stepTemplate(template, next.step), {
       dayFirst: root.dataset.dateDayFirst !== "false",
       onChange: (snapshot) => draftSave(user, task.id, snapshot),
       onValid: () => aboutFields && say(""),
@@ -158,6 +161,35 @@ function start(root) {
     say([note, ready].filter(Boolean).join(" "), tone);
     form.focusFirst();
     firstScreen();
+  }
+
+  // A project with a georeference step: the fields of the step this image is given for (the
+  // label's when none is said), and, in the georeference step, what its label settled
+  // (read-only, beside the image).
+  function stepTemplate(template, step) {
+    // Practice and known-answer images are labels (their answers carry no step).
+    const placing = step === "georeference";
+    return {...template, fields: template.fields.filter((field) => Boolean(field.georeference) === placing)};
+  }
+
+  function showStep(step, settled) {
+    const note = $("[data-step-note]");
+    note.hidden = !step;
+    note.textContent = step ? t(step === "georeference" ? "stepGeoreference" : "stepLabel") : "";
+    root.dataset.taskStep = step || "";
+    $("[data-settled]").replaceChildren(
+      ...settled.map(({key, label, value}) => {
+        const item = document.createElement("div");
+        item.dataset.settledKey = key;
+        const name = document.createElement("dt");
+        const text = document.createElement("dd");
+        name.textContent = label;
+        text.textContent = value;
+        item.append(name, text);
+        return item;
+      }),
+    );
+    $("[data-settled-section]").hidden = step !== "georeference";
   }
 
   // The metadata the template shows, under its labels (the server names each key).

@@ -76,6 +76,11 @@ class _Columns:
         # field holds): a geopoint whose latitude term another field took keeps its longitude.
         self.fields: list[tuple[str, bool, list[int]]] = []
         self.basis_field = ""  # the field mapped to basisOfRecord, which has its own column
+        # Fields mapped to the terms an earlier field took, by that field: their value fills
+        # the columns where the earlier one has none (the point placed in a georeference step,
+        # worker/template/steps.py, where the label printed no coordinates).
+        self.fallbacks: dict[str, list[str]] = {}
+        owners: dict[tuple[str, ...], str] = {}
         taken = set(_OWN_TERMS)
         for spec in dataset.fields:
             mapped = spec.mapping.get("dwc")
@@ -85,6 +90,9 @@ class _Columns:
             if terms == ["basisOfRecord"] and not self.basis_field:
                 self.basis_field = spec.key
             split = spec.type == "geopoint" and len(terms) == 2
+            owner = owners.setdefault(tuple(terms), spec.key)
+            if owner != spec.key:
+                self.fallbacks.setdefault(owner, []).append(spec.key)
             parts = []
             for part, term in enumerate(terms):
                 if term not in taken:
@@ -182,6 +190,8 @@ def _row(dataset: Dataset, columns: _Columns, record: TaskRecord) -> list[str]:
     row = [identifier, identifier, basis, dataset.licence.url]
     for key, split, parts in columns.fields:
         text = _settled(record, key)
+        for other in columns.fallbacks.get(key, ()):
+            text = text or _settled(record, other)
         if split:
             latitude, _, longitude = text.partition(",")
             coordinates = (latitude.strip(), longitude.strip())
