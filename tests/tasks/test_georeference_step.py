@@ -81,7 +81,8 @@ def test_a_disputed_label_keeps_the_georeference_step_closed(geo_project):
         task_reconcile(task_id=task.pk)
     task.refresh_from_db()
     assert (task.step, task.state) == ("label", "disputed")
-    assert lease_grant(project=geo_project, user=volunteer(geo_project), step="georeference") is None
+    placer = volunteer(geo_project)
+    assert lease_grant(project=geo_project, user=placer, step="georeference") is None
 
 
 def test_a_curator_deciding_the_last_label_field_opens_the_georeference_step(geo_project):
@@ -127,7 +128,8 @@ def test_a_label_with_printed_coordinates_skips_the_georeference_step(geo_projec
 def test_georeference_answers_settle_the_image_and_a_label_reader_may_place_it(geo_project):
     task = TaskFactory(project=geo_project, target=2)
     readers = label_settled(geo_project, task)
-    for placer in (readers[0], volunteer(geo_project)):  # who read the label may georeference it too
+    # Who read the label may georeference it too.
+    for placer in (readers[0], volunteer(geo_project)):
         lease = lease_grant(project=geo_project, user=placer, step="georeference")
         assert lease.task_id == task.pk
         submit(lease, GRENOBLE, key=f"geo-{placer.pk}")
@@ -206,9 +208,7 @@ def test_values_of_the_other_step_are_refused_with_the_step_they_belong_to(geo_p
     with pytest.raises(ValuesRejected) as refused:
         submit(lease, {**LABEL, **GRENOBLE})
     assert refused.value.errors == {
-        "georeference": [
-            "This field is asked in the georeference step, once the label is settled."
-        ]
+        "georeference": ["This field is asked in the georeference step, once the label is settled."]
     }
     label_settled(geo_project, task, readers=[lease.user, volunteer(geo_project)])
     placing = lease_grant(project=geo_project, user=volunteer(geo_project), step="georeference")
