@@ -200,8 +200,8 @@ HERBARIUM_GEOREFERENCE_FIELDS: list[dict[str, Any]] = [
     _field(
         "coordinates",
         "geopoint",
-        "Coordonnées (sur l'étiquette)",
-        "Coordinates (on the label)",
+        "Coordonnées",
+        "Coordinates",
         help={
             "fr": "Seulement si l'étiquette en porte : en décimal (45.1885, 5.7245) ou en degrés (45°11'19\"N 5°43'28\"E). Sinon, laissez vide : la planche sera géoréférencée ensuite.",
             "en": "Only when the label prints them: decimal (45.1885, 5.7245) or degrees (45°11'19\"N 5°43'28\"E). Otherwise leave it blank: the sheet is georeferenced afterwards.",

@@ -348,3 +348,23 @@ def test_reliability_compares_each_answer_with_the_fields_of_its_own_step(geo_pr
     trust = ContributorTrust.objects.get(project=geo_project, user=reader)
     # Four label fields settled by others as they read them; the point was not theirs to give.
     assert (trust.compared, trust.agreed) == (4, 4)
+
+
+def test_an_answered_field_cannot_move_into_the_georeference_step(project):
+    from tasks.selectors.templates import template_problems
+
+    task = TaskFactory(project=project)
+    lease = lease_grant(project=project, user=volunteer(project), step="label")
+    assert lease.task_id == task.pk
+    submit(lease, {"scientificName": "Quercus ilex L."})
+    fields = [dict(raw) for raw in project.template.fields]
+    point = next(raw for raw in fields if raw["key"] == "coordinates")
+    point["georeference"] = True
+    found = [(p.path, p.message) for p in template_problems(fields=fields, project=project)]
+    assert found == [
+        (
+            f"fields[{fields.index(point)}].georeference",
+            "Field coordinates already has transcriptions and cannot move into or out of the "
+            "georeference step.",
+        )
+    ]
