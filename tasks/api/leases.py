@@ -20,7 +20,8 @@ from tasks.models import Lease, TaskStep, Template
 from tasks.models.work import SkipReason
 from tasks.selectors.steps import settled_label
 from tasks.services.assignment import next_task_grant
-from tasks.services.leases import StepRefused, lease_heartbeat, lease_release
+from tasks.services.leases import lease_heartbeat, lease_release
+from tasks.services.steps import StepRefused
 from tasks.step_choice import step_remember, step_remembered
 from worker.template.steps import STEPS, has_georeference
 

@@ -44,11 +44,11 @@ from tasks.services.leases import (
     lease_current,
     lease_expiry,
     lease_grant,
-    steps_asked,
 )
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import reconcile_in_flight, task_reconcile_send_on_commit
 from tasks.services.search import task_texts
+from tasks.services.steps import steps_asked
 from tasks.services.submissions import MAX_KEY_LENGTH, Submitted, answer_submit
 from tasks.values import step_values_check
 

@@ -45,7 +45,8 @@ from tasks.selectors.training import (
     known_task_pick,
     project_levels,
 )
-from worker.template.steps import LABEL, STEPS, steps_of
+from tasks.services.steps import steps_asked
+from worker.template.steps import LABEL
 
 # Candidates tried per request before answering "nothing now"; only reached when many tasks
 # filled up in the instant between choosing and locking.
@@ -227,28 +228,6 @@ def _answered_end(lease: Lease, now: datetime) -> bool:
     if ended:
         presence_send_on_commit(lease.task_id)
     return True
-
-
-class StepRefused(DomainError):
-    """A step the project does not have, or no step at all."""
-
-    status_code = 400
-    code = "invalid"
-
-
-def steps_asked(*, project: Project, step: str | None) -> tuple[str, ...]:
-    """The steps whose images next-task may give, in order: the one asked for, or (None) the
-    project's every step, its labels first. StepRefused for a step the project has not."""
-    steps = steps_of(project.template.specs)
-    if not step:
-        return steps
-    if step not in STEPS:
-        raise StepRefused(_("Unknown step: ask for label or georeference."))
-    if step not in steps:
-        raise StepRefused(
-            _("This project has no georeference step: its images are transcribed in one step.")
-        )
-    return (step,)
 
 
 @transaction.atomic

@@ -16,13 +16,45 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
+from django.utils.translation import gettext as _
+
+from crowd.errors import DomainError
 from tasks.models import FieldResult, FieldStatus, Project, Task, TaskState, TaskStep
 from worker.consensus.where import REGION_KEYS, place_fields
 from worker.template import FieldSpec
-from worker.template.steps import GEOREFERENCE, LABEL, printed_point, step_specs
+from worker.template.steps import (
+    GEOREFERENCE,
+    LABEL,
+    STEPS,
+    printed_point,
+    step_specs,
+    steps_of,
+)
 
 UNSETTLED = (FieldStatus.DISPUTED, FieldStatus.NEEDS_MORE)
 SETTLED_VALUES = (FieldStatus.AGREED, FieldStatus.RESOLVED)
+
+
+class StepRefused(DomainError):
+    """A step the project does not have, or no step at all."""
+
+    status_code = 400
+    code = "invalid"
+
+
+def steps_asked(*, project: Project, step: str | None) -> tuple[str, ...]:
+    """The steps whose images next-task may give, in order: the one asked for, or (None) the
+    project's every step, its labels first. StepRefused for a step the project has not."""
+    steps = steps_of(project.template.specs)
+    if not step:
+        return steps
+    if step not in STEPS:
+        raise StepRefused(_("Unknown step: ask for label or georeference."))
+    if step not in steps:
+        raise StepRefused(
+            _("This project has no georeference step: its images are transcribed in one step.")
+        )
+    return (step,)
 
 
 class StepRow(NamedTuple):

@@ -8,10 +8,11 @@ import pytest
 from django.db import connection
 
 from tasks.models import FieldResult, Lease, Task, Transcription
-from tasks.services.leases import StepRefused, lease_grant
+from tasks.services.leases import lease_grant
 from tasks.services.progress import project_progress_compute
 from tasks.services.reconcile import task_reconcile
 from tasks.services.review import field_result_reopen, field_result_resolve
+from tasks.services.steps import StepRefused
 from tasks.values import ValuesRejected
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
 from tests.helpers import api_client, prove, submit
