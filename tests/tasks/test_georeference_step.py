@@ -369,3 +369,16 @@ def test_an_answered_field_cannot_move_into_the_georeference_step(project):
             "georeference step.",
         )
     ]
+
+
+def test_a_label_reader_is_not_judged_on_the_point_they_were_not_asked(geo_project):
+    from tasks.selectors.review import contributor_feedback
+
+    task = TaskFactory(project=geo_project, target=2)
+    reader = label_settled(geo_project, task)[0]
+    for placer in people(geo_project, 2):
+        lease = lease_grant(project=geo_project, user=placer, step="georeference")
+        submit(lease, GRENOBLE)
+    task_reconcile(task_id=task.pk)
+    feedback = contributor_feedback(project=geo_project, user=reader)
+    assert (feedback["settled"], feedback["agreed"]) == (4, 4)
