@@ -192,6 +192,36 @@ HERBARIUM_FIELDS: list[dict[str, Any]] = [
     ),
 ]
 
+# A herbarium project with a georeference step (worker/template/steps.py), as Les Herbonautes
+# runs its georeferencing: coordinates printed on the label are read with the label; a sheet
+# whose label gives none is placed on a map once its locality, country and region are settled.
+HERBARIUM_GEOREFERENCE_FIELDS: list[dict[str, Any]] = [
+    *(field for field in HERBARIUM_FIELDS if field["key"] != "coordinates"),
+    _field(
+        "coordinates",
+        "geopoint",
+        "Coordonnées",
+        "Coordinates",
+        help={
+            "fr": "Seulement si l'étiquette en porte : en décimal (45.1885, 5.7245) ou en degrés (45°11'19\"N 5°43'28\"E). Sinon, laissez vide : la planche sera géoréférencée ensuite.",
+            "en": "Only when the label prints them: decimal (45.1885, 5.7245) or degrees (45°11'19\"N 5°43'28\"E). Otherwise leave it blank: the sheet is georeferenced afterwards.",
+        },
+        mapping={"dwc": ["decimalLatitude", "decimalLongitude"]},
+    ),
+    _field(
+        "georeference",
+        "geopoint",
+        "Point de récolte (géoréférencement)",
+        "Collection point (georeference)",
+        help={
+            "fr": "Le lieu de récolte d'après la localité, la commune et le département établis : latitude et longitude en décimal (45.1885, 5.7245).",
+            "en": "Where the specimen was collected, from the settled locality, commune and département: latitude and longitude in decimal (45.1885, 5.7245).",
+        },
+        mapping={"dwc": ["decimalLatitude", "decimalLongitude"]},
+        georeference=True,
+    ),
+]
+
 REFERENCE_TYPES = [
     {
         "value": "article",
@@ -299,6 +329,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     "herbarium": {
         "label": _("Herbarium sheet"),
         "fields": HERBARIUM_FIELDS,
+        "metadata_shown": ["catalogNumber", "institution"],
+    },
+    "herbarium_georeference": {
+        "label": _("Herbarium sheet, with a georeference step"),
+        "fields": HERBARIUM_GEOREFERENCE_FIELDS,
         "metadata_shown": ["catalogNumber", "institution"],
     },
     "reference": {

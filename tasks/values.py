@@ -23,6 +23,7 @@ from worker.consensus.model import UNASKED
 from worker.consensus.numbers import parse_number
 from worker.consensus.text import clean
 from worker.template import FieldSpec
+from worker.template.steps import GEOREFERENCE, LABEL, has_georeference, step_specs
 
 MARKERS = ("illegible", "absent")
 # Line breaks and tabs are text; other control characters and bidirectional overrides are not
@@ -103,6 +104,46 @@ def values_check(
     if errors:
         raise ValuesRejected(errors)
     return clean_values, clean_markers
+
+
+def step_values_check(
+    *,
+    specs: tuple[FieldSpec, ...],
+    step: str,
+    values: Any,
+    markers: Any,
+    locked: Collection[str] = (),
+) -> tuple[dict[str, str], dict[str, str]]:
+    """`values_check` for the fields of one step (worker/template/steps.py): a value or marker
+    for a field of the other step is refused, with the step it belongs to. A template without
+    georeference fields has the label step only: its every field."""
+    if not has_georeference(specs):
+        return values_check(specs=specs, values=values, markers=markers, locked=locked)
+    other = {spec.key for spec in step_specs(specs, GEOREFERENCE if step == LABEL else LABEL)}
+    errors: dict[str, list[str]] = {}
+    sent = [
+        *(values if isinstance(values, Mapping) else ()),
+        *(markers if isinstance(markers, Mapping) else ()),
+    ]
+    for key in sorted({key for key in sent if key in other}):
+        errors[key] = [
+            _("This field is asked in the georeference step, once the label is settled.")
+            if step == LABEL
+            else _("This field belongs to the label step, not to the georeference step.")
+        ]
+    if isinstance(values, Mapping):
+        values = {key: value for key, value in values.items() if key not in other}
+    if isinstance(markers, Mapping):
+        markers = {key: value for key, value in markers.items() if key not in other}
+    try:
+        clean = values_check(
+            specs=step_specs(specs, step), values=values, markers=markers, locked=locked
+        )
+    except ValuesRejected as error:
+        raise ValuesRejected({**error.errors, **errors}) from None
+    if errors:
+        raise ValuesRejected(errors)
+    return clean
 
 
 def _field_check(spec: FieldSpec, raw: Any, marker: Any) -> list[str]:

@@ -94,7 +94,9 @@ function start(root) {
     say([note, t(practice ? "practiceLoading" : "loading")].filter(Boolean).join(" "));
     let answer;
     try {
-      const next = practice ? `/api/projects/${slug}/practice/next/` : `/api/projects/${slug}/next-task/`;
+      // In a project with a georeference step, the work the volunteer chose (data-step; "" either).
+      const chosen = root.dataset.step === undefined ? "" : `?step=${encodeURIComponent(root.dataset.step)}`;
+      const next = practice ? `/api/projects/${slug}/practice/next/` : `/api/projects/${slug}/next-task/${chosen}`;
       // The form is built with the training answer (locked fields, the guide's "?").
       [answer] = await Promise.all([api(next, {method: "POST"}), trainingReady]);
     } catch (error) {
@@ -121,6 +123,7 @@ function start(root) {
     root.dataset.taskId = String(task.id);
     $("[data-task-heading]").textContent = t("imageNumber", {id: task.id});
     showMetadata(task.metadata_labelled || []);
+    showStep(next.step, next.settled || []);
     if (next.practice) showPracticeProgress(next.practice);
     if (training && !guideLabelled) {
       guide.render(training.guide, template.fields);
@@ -133,14 +136,15 @@ function start(root) {
       ...notes.map((text) => Object.assign(document.createElement("li"), {textContent: text})),
     );
     $("[data-locked]").hidden = !notes.length;
-    form = buildForm($("[data-fields]"), template, {
+    form = buildForm($("[data-fields]"), stepTemplate(template, next.step), {
       dayFirst: root.dataset.dateDayFirst !== "false",
       onChange: (snapshot) => draftSave(user, task.id, snapshot),
       onValid: () => aboutFields && say(""),
       guide: guide.available ? {has: guide.has, open: guide.open} : null,
       locked,
       map: mapConfig,
-      metadataPlace: () => metadataPlace(task.metadata_labelled || []),
+      // The institution's metadata first, then what the label settled (georeference step).
+      metadataPlace: () => metadataPlace([...(task.metadata_labelled || []), ...(next.settled || [])]),
     });
     const draft = draftLoad(user, task.id);
     if (draft) form.fill(draft);
@@ -164,10 +168,40 @@ function start(root) {
     firstScreen();
   }
 
-  // The record's country and region as the image's metadata gives them: where the map opens.
+  // The record's country and region as the image's metadata (or the settled label) gives them:
+  // where the map opens.
   function metadataPlace(entries) {
     const value = (keys) => entries.find((entry) => keys.includes(entry.key))?.value || "";
     return {country: value(["country", "countryCode"]), region: value(["stateProvince", "state", "province", "region"])};
+  }
+
+  // A project with a georeference step: the fields of the step this image is given for (the
+  // label's when none is said), and, in the georeference step, what its label settled
+  // (read-only, beside the image).
+  function stepTemplate(template, step) {
+    // Practice and known-answer images are labels (their answers carry no step).
+    const placing = step === "georeference";
+    return {...template, fields: template.fields.filter((field) => Boolean(field.georeference) === placing)};
+  }
+
+  function showStep(step, settled) {
+    const note = $("[data-step-note]");
+    note.hidden = !step;
+    note.textContent = step ? t(step === "georeference" ? "stepGeoreference" : "stepLabel") : "";
+    root.dataset.taskStep = step || "";
+    $("[data-settled]").replaceChildren(
+      ...settled.map(({key, label, value}) => {
+        const item = document.createElement("div");
+        item.dataset.settledKey = key;
+        const name = document.createElement("dt");
+        const text = document.createElement("dd");
+        name.textContent = label;
+        text.textContent = value;
+        item.append(name, text);
+        return item;
+      }),
+    );
+    $("[data-settled-section]").hidden = step !== "georeference";
   }
 
   // The metadata the template shows, under its labels (the server names each key).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,10 +16,28 @@ from crowd.users import acting_user
 from tasks.api.projects import TemplateSerializer
 from tasks.api.tasks import TaskSerializer, task_contributor_body
 from tasks.api.transcriptions import DATETIME
-from tasks.models import Lease, Template
+from tasks.models import Lease, TaskStep, Template
 from tasks.models.work import SkipReason
+from tasks.selectors.steps import settled_label
 from tasks.services.assignment import next_task_grant
 from tasks.services.leases import lease_heartbeat, lease_release
+from tasks.services.steps import StepRefused
+from tasks.step_choice import step_remember, step_remembered
+from worker.template.steps import STEPS, has_georeference
+
+
+def step_chosen(request: Request, slug: str) -> tuple[str | None, bool]:
+    """The step asked for (`?step=`, remembered in a cookie session), else the one the session
+    remembers for the project; and whether it came from the session. An unknown step is left
+    to the service to refuse, unremembered."""
+    session = getattr(request._request, "session", None)
+    asked = request.query_params.get("step")
+    if asked is not None:
+        asked = asked.strip()
+        step_remember(session, slug, asked)
+        return asked or None, False
+    remembered = step_remembered(session, slug)
+    return (remembered, True) if remembered else (None, False)
 
 
 class LeaseSerializer(serializers.ModelSerializer):
@@ -29,14 +47,47 @@ class LeaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class SettledValueSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField(  # type: ignore[assignment]  # a field named "label"
+        help_text="The field's label in your language."
+    )
+    value = serializers.CharField(help_text="The value the label step settled.")
+
+
 class NextTaskSerializer(serializers.Serializer):
     task = TaskSerializer()
     lease = LeaseSerializer()
     template = TemplateSerializer()
+    step = serializers.ChoiceField(
+        choices=TaskStep.choices,
+        required=False,
+        help_text="Projects with a georeference step only: the step this image is given for. "
+        "Answer the template's fields of that step (`georeference: true` in the georeference "
+        "step, the others with the label).",
+    )
+    settled = SettledValueSerializer(
+        many=True,
+        required=False,
+        help_text="Georeference step only: what the label step settled (locality, country, "
+        "region, habitat, collector, date…), to place the specimen by.",
+    )
 
 
 def next_task_body(*, lease: Lease, template: Template, request: Request) -> dict[str, Any]:
     """`NextTaskSerializer`'s body, built by hand (see `task_contributor_body`)."""
+    body = _next_task_body(lease=lease, template=template, request=request)
+    if has_georeference(template.specs):
+        body["step"] = lease.step
+        body["settled"] = (
+            settled_label(task=lease.task, specs=template.specs)
+            if lease.step == TaskStep.GEOREFERENCE
+            else []
+        )
+    return body
+
+
+def _next_task_body(*, lease: Lease, template: Template, request: Request) -> dict[str, Any]:
     return {
         "task": task_contributor_body(lease.task, request),
         "lease": {
@@ -67,15 +118,35 @@ class NextTaskView(APIView):
 
     @extend_schema(
         request=None,
+        parameters=[
+            OpenApiParameter(
+                "step",
+                str,
+                enum=[*STEPS, ""],
+                description="In a project with a georeference step: `label` for images whose "
+                "label waits for transcriptions, `georeference` for images whose settled label "
+                "waits for a point, empty for either (labels first). Remembered for the "
+                "session; without it, the session's choice.",
+            )
+        ],
         responses={
             200: NextTaskSerializer,
             **no_content("Nothing left for you here."),
-            **errors(403),
+            **errors(400, 403),
         },
     )
     def post(self, request: Request, slug: str) -> Response:
         """Your live lease in this project, or a lease on the next task that needs you."""
-        project, lease = next_task_grant(slug=slug, user=acting_user(request.user))
+        user = acting_user(request.user)
+        step, remembered = step_chosen(request, slug)
+        try:
+            project, lease = next_task_grant(slug=slug, user=user, step=step)
+        except StepRefused:
+            if not remembered:
+                raise
+            # The project's template changed since the choice was made: forget it.
+            step_remember(getattr(request._request, "session", None), slug, "")
+            project, lease = next_task_grant(slug=slug, user=user)
         if lease is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(next_task_body(lease=lease, template=project.template, request=request))

@@ -253,6 +253,17 @@ HERBARIUM_GUIDE: dict[str, Entry] = {
         "La valeur attendue est écrite en degrés décimaux ; saisir la forme imprimée suffit.",
         "The expected value is written in decimal degrees; typing the printed form is enough.",
     ),
+    # Asked in the georeference step only, once the label is settled (no example to cut).
+    "georeference": Entry(
+        "Le point où la plante a été récoltée, d'après ce que l'étiquette a établi (localité, "
+        "commune, département) : cherchez le lieu sur une carte et donnez sa latitude et sa "
+        "longitude en degrés décimaux (« 45.1885, 5.7245 »). Un point hors du pays ou du "
+        "département établis n'est jamais accepté sans un curateur.",
+        "Where the plant was collected, from what its label settled (locality, commune, "
+        "département): find the place on a map and give its latitude and longitude in decimal "
+        'degrees ("45.1885, 5.7245"). A point outside the settled country or département is '
+        "never accepted without a curator.",
+    ),
 }
 
 REFERENCES_GUIDE: dict[str, Entry] = {
@@ -342,6 +353,7 @@ REFERENCES_NOTES = {
 
 CONTENT = {
     "herbarium": (HERBARIUM_TUTORIAL, HERBARIUM_GUIDE, HERBARIUM_NOTES),
+    "herbarium_georeference": (HERBARIUM_TUTORIAL, HERBARIUM_GUIDE, HERBARIUM_NOTES),
     "reference": (REFERENCES_TUTORIAL, REFERENCES_GUIDE, REFERENCES_NOTES),
 }
 

@@ -52,7 +52,15 @@ from tasks.models.training import (
     KnownAnswerUse,
     TutorialStep,
 )
-from tasks.models.work import Lease, LeaseKind, LeaseState, Task, TaskState, Transcription
+from tasks.models.work import (
+    Lease,
+    LeaseKind,
+    LeaseState,
+    Task,
+    TaskState,
+    TaskStep,
+    Transcription,
+)
 
 __all__ = [
     "AnswerTally",
@@ -117,6 +125,7 @@ __all__ = [
     "TaskClaim",
     "TaskDocument",
     "TaskState",
+    "TaskStep",
     "Template",
     "Thread",
     "ThreadKind",

@@ -30,6 +30,14 @@ class TaskState(models.TextChoices):
 ASSIGNABLE_STATES = (TaskState.OPEN, TaskState.NEEDS_MORE)
 
 
+class TaskStep(models.TextChoices):
+    """What a task asks for now (worker/template/steps.py): its label, then, in a template with
+    georeference fields, a point for its settled locality."""
+
+    LABEL = "label", pgettext_lazy("task step", "Label")
+    GEOREFERENCE = "georeference", pgettext_lazy("task step", "Georeference")
+
+
 def shuffle_key_new() -> float:
     return random.random()  # noqa: S311 (an order, not a secret)
 
@@ -52,13 +60,23 @@ class Task(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=TaskState.choices, default=TaskState.PENDING
     )
+    # The step `state`, `target` and `transcription_count` are about. A database default too:
+    # statements written by hand (bulk loads, benchmarks) need not name it.
+    step = models.CharField(
+        _("step"),
+        max_length=16,
+        choices=TaskStep.choices,
+        default=TaskStep.LABEL,
+        db_default=TaskStep.LABEL,
+    )
     priority = models.SmallIntegerField(
         _("priority"), default=0, help_text=_("Higher is served first.")
     )
-    # How many transcriptions the task currently wants: the project's minimum, raised one at a
-    # time while contributors disagree, up to the project's maximum.
+    # How many transcriptions the task currently wants in its step: the project's minimum,
+    # raised one at a time while contributors disagree, up to the project's maximum.
     target = models.PositiveSmallIntegerField(_("transcriptions wanted"), default=2)
-    # Transcriptions that count: voided ones are left out, so the image asks for others.
+    # Transcriptions of its step that count: voided ones are left out, so the image asks for
+    # others.
     transcription_count = models.PositiveIntegerField(_("transcriptions"), default=0)
     # A random position fixed at creation: "random" order walks an index from a random point
     # instead of sorting a million rows by random().
@@ -130,6 +148,13 @@ class Task(models.Model):
                 condition=models.Q(state__in=["open", "needs_more"]),
                 name="task_queue_random",
             ),
+            # The georeference step's queue: the few images whose label is settled, among many
+            # whose label is not (and its count on the project page, index only).
+            models.Index(
+                fields=["project", "-priority", "id"],
+                condition=models.Q(state__in=["open", "needs_more"], step="georeference"),
+                name="task_queue_georeference",
+            ),
             models.Index(fields=["last_transcribed_at"], name="task_last_transcribed"),
             # Sweep: transcribed but not reconciled since.
             models.Index(
@@ -174,6 +199,10 @@ class Lease(models.Model):
     # What the image was served as. Never shown to the contributor for a known-answer image:
     # it must look like any other until the answer is in.
     kind = models.CharField(max_length=16, choices=LeaseKind.choices, default=LeaseKind.DATA)
+    # The step it was granted for: a task is seen, and answered, once per step.
+    step = models.CharField(
+        max_length=16, choices=TaskStep.choices, default=TaskStep.LABEL, db_default=TaskStep.LABEL
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -234,6 +263,10 @@ class Transcription(models.Model):
     # Provenance of each point (tasks.georeference): {"<geopoint key>": {"source": "label" |
     # "map" | "gazetteer", "uncertainty_m": int | None, "place": {"id", "name"} | None}}.
     georeference = models.JSONField(default=dict, blank=True)
+    # The step answered: the label's fields, or the georeference fields (its lease's step).
+    step = models.CharField(
+        max_length=16, choices=TaskStep.choices, default=TaskStep.LABEL, db_default=TaskStep.LABEL
+    )
     idempotency_key = models.CharField(max_length=64)
     template_version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -251,8 +284,9 @@ class Transcription(models.Model):
         verbose_name = _("transcription")
         verbose_name_plural = _("transcriptions")
         constraints = [
+            # One answer per person and step: who read the label may georeference it too.
             models.UniqueConstraint(
-                fields=["task", "user"], name="transcription_one_per_task_user"
+                fields=["task", "user", "step"], name="transcription_one_per_task_user_step"
             ),
             models.UniqueConstraint(
                 fields=["user", "idempotency_key"], name="transcription_idempotency"

@@ -52,10 +52,11 @@ class Finding:
 
 def transcription_counts() -> Finding:
     """Each task's `transcription_count` is the number of its transcriptions that count (not
-    voided): assignment and the redundancy target read the stored number."""
+    voided), in the step it is in: assignment and the redundancy target read the stored
+    number."""
     found = Finding("transcription counts")
     counted = (
-        Transcription.objects.filter(task=OuterRef("pk"), void__isnull=True)
+        Transcription.objects.filter(task=OuterRef("pk"), void__isnull=True, step=OuterRef("step"))
         .order_by()
         .values("task")
         .annotate(n=Count("id"))

@@ -21,6 +21,7 @@ from tasks.models import (
     Transcription,
 )
 from tasks.shown import value_shown
+from worker.template.steps import GEOREFERENCE, LABEL
 
 SETTLED = (FieldStatus.AGREED, FieldStatus.BLANK, FieldStatus.RESOLVED)
 
@@ -187,13 +188,25 @@ def contributor_feedback(*, project: Project, user: User, limit: int = 50) -> di
     on their answers that went to review: how volunteers learn the project's conventions."""
     tasks = Transcription.objects.filter(project=project, user=user).values("task_id")
     settled = FieldResult.objects.filter(task_id__in=tasks, status__in=SETTLED).values_list(
-        "agreeing", flat=True
+        "task_id", "key", "agreeing"
     )
+    # Each answer is theirs in one step (worker/template/steps.py): a field of the other step
+    # of an image was not theirs to answer.
+    answered = set(
+        Transcription.objects.filter(project=project, user=user).values_list("task_id", "step")
+    )
+    steps = {
+        spec.key: GEOREFERENCE if spec.georeference else LABEL for spec in project.template.specs
+    }
     total = agreed = 0
-    for agreeing in settled.iterator(chunk_size=2000):
+    for task_id, key, agreeing in settled.iterator(chunk_size=2000):
+        if (task_id, steps.get(key, LABEL)) not in answered:
+            continue
         total += 1
         agreed += user.pk in agreeing
-    mine = {t.task_id: t for t in Transcription.objects.filter(project=project, user=user)}
+    mine = {
+        (t.task_id, t.step): t for t in Transcription.objects.filter(project=project, user=user)
+    }
     outcomes = []
     resolutions = (
         Resolution.objects.filter(field_result__task_id__in=tasks)
@@ -204,7 +217,9 @@ def contributor_feedback(*, project: Project, user: User, limit: int = 50) -> di
     types = {spec.key: spec.type for spec in project.template.specs}
     for resolution in resolutions:
         result = resolution.field_result
-        transcription = mine.get(result.task_id)
+        transcription = mine.get((result.task_id, steps.get(result.key, LABEL)))
+        if transcription is None:
+            continue  # a decision on a field of the step they did not answer
         typed = transcription.values.get(result.key, "") if transcription else ""
         outcomes.append(
             {

@@ -104,10 +104,13 @@ def _locked_problems(project: Project, fields: list[Any]) -> list[TemplateProble
     if not locked:
         return []
     new_types: dict[str, tuple[int, Any]] = {}
+    steps: dict[str, bool] = {}
     for index, raw in enumerate(fields):
         key = raw.get("key") if isinstance(raw, dict) else None
         if isinstance(key, str):
             new_types.setdefault(key, (index, raw.get("type")))
+            steps.setdefault(key, raw.get("georeference") is True)
+    stored_steps = template_locked_steps(project)
     problems = []
     for key, type_ in locked.items():
         if key not in new_types:
@@ -121,4 +124,24 @@ def _locked_problems(project: Project, fields: list[Any]) -> list[TemplateProble
                 "key": key
             }
             problems.append(TemplateProblem(text, f"fields[{index}].type", text, index, key))
+        elif steps[key] != stored_steps.get(key, False):
+            # Its answers were given in one step (worker/template/steps.py): moved, they would
+            # be read as the other's.
+            index = new_types[key][0]
+            text = _(
+                "Field %(key)s already has transcriptions and cannot move into or out of the georeference step."
+            ) % {"key": key}
+            problems.append(
+                TemplateProblem(text, f"fields[{index}].georeference", text, index, key)
+            )
     return problems
+
+
+def template_locked_steps(project: Project) -> dict[str, bool]:
+    """Key -> whether the stored template asks the field in the georeference step."""
+    stored = Template.objects.get(project=project).fields
+    return {
+        raw["key"]: raw.get("georeference") is True
+        for raw in stored
+        if isinstance(raw, dict) and isinstance(raw.get("key"), str)
+    }

@@ -48,21 +48,25 @@ from tasks.services.leases import (
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import reconcile_in_flight, task_reconcile_send_on_commit
 from tasks.services.search import task_texts
+from tasks.services.steps import steps_asked
 from tasks.services.submissions import MAX_KEY_LENGTH, Submitted, answer_submit
-from tasks.values import values_check
+from tasks.values import step_values_check
 
 
 def _direct() -> bool:
     return connection.vendor == "postgresql"
 
 
-def next_task_grant(*, slug: str, user: User) -> tuple[Project, Lease | None]:
+def next_task_grant(
+    *, slug: str, user: User, step: str | None = None
+) -> tuple[Project, Lease | None]:
     """The project named `slug` and `user`'s lease in it: their live one, or one on the next
-    task that needs them (None when none is left). 404 when they may not see the project, 403
-    when they may not contribute to it (`project_for`). As `lease_grant` otherwise."""
+    task that needs them (None when none is left), in `step` when given (`steps_asked`: 400
+    for a step the project has not). 404 when they may not see the project, 403 when they may
+    not contribute to it (`project_for`). As `lease_grant` otherwise."""
     if not _direct():
         project = project_for(user, slug, Capability.CONTRIBUTE)
-        return project, lease_grant(project=project, user=user)
+        return project, lease_grant(project=project, user=user, step=step)
     with transaction.atomic():
         context = direct_sql.grant_context(user=user, slug=slug)
         if context is None:
@@ -70,13 +74,18 @@ def next_task_grant(*, slug: str, user: User) -> tuple[Project, Lease | None]:
         project = context.project
         role = context.role or NO_ROLE
         project_require(user, project, Capability.CONTRIBUTE, role=role, blocked=context.blocked)
+        steps = steps_asked(project=project, step=step)
         if context.holds_lease or context.known_answers or project_levels(project):
             # A reload, known-answer images to mix in, levels to check: the ORM's way.
-            return project, lease_grant(project=project, user=user)
-        return project, _grant(project=project, user=user)
+            return project, lease_grant(project=project, user=user, step=step)
+        for one in steps:
+            lease = _grant(project=project, user=user, step=one)
+            if lease is not None:
+                return project, lease
+        return project, None
 
 
-def _grant(*, project: Project, user: User) -> Lease | None:
+def _grant(*, project: Project, user: User, step: str) -> Lease | None:
     now = timezone.now()
     expires_at = lease_expiry(project=project, created_at=now, now=now)
     random_order = project.assignment_order == AssignmentOrder.RANDOM
@@ -84,7 +93,7 @@ def _grant(*, project: Project, user: User) -> Lease | None:
     passed: set[int] = set()
     for _attempt in range(MAX_CANDIDATES):
         task = direct_sql.task_candidate_lock(
-            project=project, user=user, now=now, passed=passed, start=start
+            project=project, user=user, now=now, passed=passed, start=start, step=step
         )
         if task is None:
             return None
@@ -97,6 +106,7 @@ def _grant(*, project: Project, user: User) -> Lease | None:
                 user=user,
                 state=LeaseState.ACTIVE,
                 kind=LeaseKind.DATA,
+                step=task.step,
                 created_at=now,
                 expires_at=expires_at,
             )
@@ -107,7 +117,7 @@ def _grant(*, project: Project, user: User) -> Lease | None:
             # Another request of theirs gave them an image since this one began (or a lease of
             # theirs ran out meanwhile: the ORM's way ends it and goes on).
             return lease_current(project=project, user=user) or lease_grant(
-                project=project, user=user
+                project=project, user=user, step=step
             )
         passed.add(task.pk)  # full, or answered by them, once counted under the lock
     return None
@@ -182,8 +192,9 @@ def _record(
     if task.state == TaskState.REFERENCE:
         raise _OrmWay  # a training image: checked against its known answer
     specs = context.template.specs
-    clean_values, clean_markers = values_check(
+    clean_values, clean_markers = step_values_check(
         specs=specs,
+        step=context.lease_step,
         values=values,
         markers=markers,
         locked=locked_for(project=project, user=user, specs=specs),
@@ -199,6 +210,7 @@ def _record(
     live = context.lease_state == LeaseState.ACTIVE and expires_at is not None and expires_at > now
     room = (
         task.state in ASSIGNABLE_STATES
+        and context.lease_step == task.step
         and task.transcription_count + context.others_live < task.target
     )
     if not live and not room:

@@ -24,6 +24,7 @@ from crowd.models import User
 from crowd.rows import columns, instance, rows_fetch
 from tasks.models import Project, Task, Template
 from tasks.models.work import ASSIGNABLE_STATES
+from worker.template.steps import LABEL, STEPS
 
 
 def statement(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -115,38 +116,49 @@ _ORDERS = {
 _CANDIDATE = f"""
 SELECT {columns(Task, "t")} FROM tasks_task t
 WHERE t.project_id = %(project)s AND t.state IN ({", ".join(f"'{s}'" for s in ASSIGNABLE_STATES)})
+  AND t.step = '{{step}}'
   AND NOT (t.id = ANY(%(passed)s::bigint[]))
   AND NOT EXISTS (SELECT 1 FROM tasks_lease s WHERE s.task_id = t.id AND s.user_id = %(user)s
-    AND s.state IN ('released', 'submitted'))
+    AND s.state IN ('released', 'submitted') AND s.step = '{{step}}')
   AND NOT EXISTS (SELECT 1 FROM tasks_transcription x
-    WHERE x.task_id = t.id AND x.user_id = %(user)s)
+    WHERE x.task_id = t.id AND x.user_id = %(user)s AND x.step = '{{step}}')
   AND t.transcription_count < t.target - COALESCE((SELECT COUNT(*) FROM tasks_lease v
     WHERE v.task_id = t.id AND v.state = 'active' AND v.expires_at > %(now)s), 0)
   {{where}}
 ORDER BY {{order}}
 LIMIT 1
 FOR UPDATE OF t SKIP LOCKED
-"""  # noqa: S608 (names from the models, values bound)
+"""  # noqa: S608 (names from the models, values bound, the step one of STEPS)
 
 
 @cache
-def _candidate_sql(order: str, from_start: bool) -> str:
+def _candidate_sql(order: str, from_start: bool, step: str) -> str:
+    # The step is written into the statement (one of two names), not bound: the georeference
+    # queue's partial index is chosen only for a statement that names its step.
+    if step not in STEPS:
+        raise ValueError(f"unknown step {step!r}")
     where = "AND t.shuffle_key >= %(start)s" if from_start else ""
-    return _CANDIDATE.format(where=where, order=_ORDERS.get(order, _ORDERS["depth"]))
+    return _CANDIDATE.format(where=where, order=_ORDERS.get(order, _ORDERS["depth"]), step=step)
 
 
 def task_candidate_lock(
-    *, project: Project, user: User, now: datetime, passed: set[int], start: float | None
+    *,
+    project: Project,
+    user: User,
+    now: datetime,
+    passed: set[int],
+    start: float | None,
+    step: str = LABEL,
 ) -> Task | None:
-    """Lock and return the first task `user` may be given in the project's order, as
-    `tasks.services.leases._next_task` does; `start` begins a random order there."""
+    """Lock and return the first task in `step` that `user` may be given in the project's
+    order, as `tasks.services.leases._next_task` does; `start` begins a random order there."""
     params = {"project": project.pk, "user": user.pk, "now": now, "passed": list(passed)}
     if start is not None:
         params["start"] = start
-        rows = statement(_candidate_sql(project.assignment_order, True), params)
+        rows = statement(_candidate_sql(project.assignment_order, True, step), params)
         if rows:
             return instance(Task, rows[0], 0)[0]
-    rows = statement(_candidate_sql(project.assignment_order, False), params)
+    rows = statement(_candidate_sql(project.assignment_order, False, step), params)
     return instance(Task, rows[0], 0)[0] if rows else None
 
 
@@ -156,16 +168,16 @@ WITH live AS (
   WHERE task_id = %(task)s AND state = 'active' AND expires_at > %(now)s
 ), facts AS (
   SELECT live.n,
-    EXISTS (SELECT 1 FROM tasks_transcription WHERE task_id = %(task)s AND user_id = %(user)s)
-      AS answered,
+    EXISTS (SELECT 1 FROM tasks_transcription WHERE task_id = %(task)s AND user_id = %(user)s
+      AND step = %(step)s) AS answered,
     EXISTS (SELECT 1 FROM tasks_lease l JOIN tasks_task lt ON lt.id = l.task_id
       WHERE l.user_id = %(user)s AND l.state = 'active' AND lt.project_id = %(project)s
         AND l.kind IN ('data', 'known')) AS holding
   FROM live
 ), made AS (
-  INSERT INTO tasks_lease (task_id, user_id, state, kind, created_at, expires_at, ended_at,
-    skip_reason, skip_note)
-  SELECT %(task)s, %(user)s, 'active', 'data', %(now)s, %(expires)s, NULL, '', ''
+  INSERT INTO tasks_lease (task_id, user_id, state, kind, step, created_at, expires_at,
+    ended_at, skip_reason, skip_note)
+  SELECT %(task)s, %(user)s, 'active', 'data', %(step)s, %(now)s, %(expires)s, NULL, '', ''
   FROM facts WHERE NOT facts.answered AND NOT facts.holding AND facts.n + %(count)s < %(target)s
   RETURNING id
 )
@@ -182,9 +194,10 @@ class LeaseInserted:
 
 
 def lease_insert(*, task: Task, user: User, now: datetime, expires_at: datetime) -> LeaseInserted:
-    """Insert `user`'s lease on the locked `task` if, counted now, it still has room, they have
-    not answered it and hold no other lease in the project."""
+    """Insert `user`'s lease on the locked `task`, for its step, if, counted now, it still has
+    room, they have not answered that step of it and hold no other lease in the project."""
     params = {
+        "step": task.step,
         "task": task.pk,
         "user": user.pk,
         "project": task.project_id,
@@ -208,7 +221,7 @@ SELECT {columns(Task, "t")}, {PROJECT_COLUMNS}, {columns(Template, "tp")},
     WHERE c.project_id = p.id AND c.user_id = %(user)s AND c.lifted_at IS NULL
     ORDER BY c.id LIMIT 1),
   x.id, x.task_id, x.values, x.markers, x.created_at,
-  l.id, l.user_id, l.task_id, l.state, l.expires_at,
+  l.id, l.user_id, l.task_id, l.state, l.expires_at, l.step,
   (SELECT COUNT(*) FROM tasks_lease v WHERE v.task_id = t.id AND v.state = 'active'
     AND v.expires_at > %(now)s AND v.id <> %(lease)s),
   (SELECT COUNT(*) FROM tasks_lease v WHERE v.task_id = t.id AND v.state = 'active'
@@ -250,10 +263,11 @@ class SubmitContext:
         self.lease_id, self.lease_user_id, self.lease_task_id = row[at : at + 3]
         self.lease_state: str | None = row[at + 3]
         self.lease_expires_at: datetime | None = row[at + 4]
+        self.lease_step: str = row[at + 5] or LABEL
         # Live leases on the task but this one; and but the submitter's (once it is recorded,
         # their other leases on the image end: what watchers are told).
-        self.others_live: int = row[at + 5]
-        self.working_after: int = row[at + 6]
+        self.others_live: int = row[at + 6]
+        self.working_after: int = row[at + 7]
 
 
 def submit_context(
@@ -274,16 +288,16 @@ WITH used AS (
   RETURNING id
 ), made AS (
   INSERT INTO tasks_transcription (project_id, task_id, user_id, lease_id, "values", markers,
-    idempotency_key, template_version, created_at, void_id, machine_fields, georeference)
+    idempotency_key, template_version, created_at, void_id, machine_fields, georeference, step)
   SELECT %(project)s, %(task)s, %(user)s, used.id, %(values)s::jsonb, %(markers)s::jsonb,
-    %(key)s, %(version)s, %(now)s, %(void)s::bigint, '[]'::jsonb, '{}'::jsonb
+    %(key)s, %(version)s, %(now)s, %(void)s::bigint, '[]'::jsonb, '{}'::jsonb, %(step)s
   FROM used
   ON CONFLICT DO NOTHING
   RETURNING id
 ), others AS (
   UPDATE tasks_lease SET state = 'expired', ended_at = %(now)s, expires_at = %(now)s
   WHERE task_id = %(task)s AND user_id = %(user)s AND state = 'active' AND id <> %(lease)s
-    AND EXISTS (SELECT 1 FROM made)
+    AND step = %(step)s AND EXISTS (SELECT 1 FROM made)
 ), counted AS (
   UPDATE tasks_task SET transcription_count = transcription_count + %(counts)s,
     last_transcribed_at = %(now)s, reconcile_pending = true, updated_at = %(now)s,
@@ -328,7 +342,11 @@ def transcription_record(
     same person recorded this answer or another on the image (a unique constraint)."""
     task = context.task
     searchable = context.void_id is None
+    # An answer counts in the task's step: a label answer sent late, once the georeference
+    # step opened, is kept (and reconciled) but asks nothing of the new step.
+    counts = searchable and context.lease_step == task.step
     params = {
+        "step": context.lease_step,
         "now": now,
         "lease": context.lease_id,
         "lease_state": context.lease_state,
@@ -340,7 +358,7 @@ def transcription_record(
         "key": key,
         "version": context.template.version,
         "void": context.void_id,
-        "counts": 1 if searchable else 0,
+        "counts": 1 if counts else 0,
         "in_flight": in_flight,
         "searchable": searchable,
         "document": document,

@@ -45,6 +45,8 @@ from tasks.selectors.training import (
     known_task_pick,
     project_levels,
 )
+from tasks.services.steps import steps_asked
+from worker.template.steps import LABEL
 
 # Candidates tried per request before answering "nothing now"; only reached when many tasks
 # filled up in the instant between choosing and locking.
@@ -138,13 +140,15 @@ def _live_count(now: object) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def _candidates(*, project: Project, user: User, now: object) -> QuerySet[Task]:
-    """Tasks `user` may be given: assignable, not skipped nor done by them, with room."""
-    seen = Lease.objects.filter(task=OuterRef("pk"), user=user, state__in=SEEN_STATES)
+def _candidates(*, project: Project, user: User, now: object, step: str) -> QuerySet[Task]:
+    """Tasks in `step` `user` may be given: assignable, that step not skipped nor done by them,
+    with room."""
+    seen = Lease.objects.filter(task=OuterRef("pk"), user=user, state__in=SEEN_STATES, step=step)
+    answered = Transcription.objects.filter(task=OuterRef("pk"), user=user, step=step)
     return (
-        Task.objects.filter(project=project, state__in=ASSIGNABLE_STATES)
+        Task.objects.filter(project=project, state__in=ASSIGNABLE_STATES, step=step)
         .exclude(Exists(seen))
-        .exclude(Exists(Transcription.objects.filter(task=OuterRef("pk"), user=user)))
+        .exclude(Exists(answered))
         .alias(live=_live_count(now))
         .filter(transcription_count__lt=F("target") - F("live"))
     )
@@ -158,8 +162,10 @@ def _lock_first(queryset: QuerySet[Task]) -> Task | None:
     return queryset.first()
 
 
-def _next_task(*, project: Project, user: User, now: object, passed: set[int]) -> Task | None:
-    candidates = _candidates(project=project, user=user, now=now).exclude(pk__in=passed)
+def _next_task(
+    *, project: Project, user: User, now: object, passed: set[int], step: str
+) -> Task | None:
+    candidates = _candidates(project=project, user=user, now=now, step=step).exclude(pk__in=passed)
     if project.assignment_order == AssignmentOrder.RANDOM:
         start = random.random()  # noqa: S311 (an order, not a secret)
         ordered = candidates.order_by("-priority", "shuffle_key")
@@ -193,7 +199,13 @@ def lease_current(*, project: Project, user: User, practice: bool = False) -> Le
         Lease.objects.filter(
             user=user, task__project=project, state=LeaseState.ACTIVE, kind__in=kinds
         )
-        .annotate(answered=Exists(Transcription.objects.filter(task=OuterRef("task"), user=user)))
+        .annotate(
+            answered=Exists(
+                Transcription.objects.filter(
+                    task=OuterRef("task"), user=user, step=OuterRef("step")
+                )
+            )
+        )
         .select_related("task__project__template")
         .order_by("-created_at")
     )
@@ -219,9 +231,10 @@ def _answered_end(lease: Lease, now: datetime) -> bool:
 
 
 @transaction.atomic
-def lease_grant(*, project: Project, user: User) -> Lease | None:
+def lease_grant(*, project: Project, user: User, step: str | None = None) -> Lease | None:
     """Give `user` their live lease in `project`, or a lease on the next task; None when no task
-    is left for them.
+    is left for them. `step` (`steps_asked`) limits it to the images waiting for that step: a
+    live lease of theirs in the other step ends (not seen: they may get that image again).
 
     Safe under concurrency: the chosen task row is locked before its room is counted, so no task
     gets more live leases than it still needs; the contributor's own row is locked first, so two
@@ -230,25 +243,38 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
     committed since the caller's check hands out no new lease.
     """
     User.objects.select_for_update().filter(pk=user.pk).first()
-    project = Project.objects.get(pk=project.pk)
+    project = Project.objects.select_related("template").get(pk=project.pk)
     contribute_check(user=user, project=project)
+    steps = steps_asked(project=project, step=step)
     current = lease_current(project=project, user=user)
     if current is not None:
-        return current
+        if current.step in steps:
+            return current
+        leases_end(leases=Lease.objects.filter(pk=current.pk))
     level_check(user=user, project=project)
     now = timezone.now()
-    known_due = known_answer_wanted(project=project, user=user)
+    known_due = LABEL in steps and known_answer_wanted(project=project, user=user)
+    for one in steps:
+        lease = _step_grant(project=project, user=user, now=now, step=one, known_due=known_due)
+        if lease is not None:
+            return lease
+    return None
+
+
+def _step_grant(
+    *, project: Project, user: User, now: datetime, step: str, known_due: bool
+) -> Lease | None:
     passed: set[int] = set()
     for _attempt in range(MAX_CANDIDATES):
-        task = _next_task(project=project, user=user, now=now, passed=passed)
+        task = _next_task(project=project, user=user, now=now, passed=passed, step=step)
         if task is None:
             return None
         # The candidate query counted leases and answers in its own snapshot; a lease or an
         # answer of theirs another request committed just before we got the row lock is only
         # visible to a new statement.
-        answered = Transcription.objects.filter(task=task, user=user).exists()
+        answered = Transcription.objects.filter(task=task, user=user, step=step).exists()
         if not answered and task_has_room(task=task, now=now):
-            if known_due:
+            if known_due and step == LABEL:
                 # Only when a real image is there for them: a known-answer image after "nothing
                 # left for you" would give itself away. The real one stays free for others.
                 known = known_task_pick(project=project, user=user, use=KnownAnswerUse.KNOWN)
@@ -262,6 +288,7 @@ def lease_grant(*, project: Project, user: User) -> Lease | None:
                     lease = Lease.objects.create(
                         task=task,
                         user=user,
+                        step=step,
                         expires_at=lease_expiry(project=project, created_at=now, now=now),
                     )
             except IntegrityError:
@@ -356,7 +383,7 @@ def _heartbeat(*, lease_id: int, user: User) -> Lease | LeaseConflict:
         raise LeaseConflict(_("This lease has ended."))
     contribute_check(user=user, project=task.project)
     now = timezone.now()
-    if Transcription.objects.filter(task=task, user=user).exists():
+    if Transcription.objects.filter(task=task, user=user, step=lease.step).exists():
         # Their answer came in on another lease of theirs (sent late from an older page).
         _lease_end(lease, now)
         return LeaseConflict(
@@ -375,7 +402,8 @@ def _heartbeat(*, lease_id: int, user: User) -> Lease | LeaseConflict:
         newer = Lease.objects.filter(task=task, user=user, state=LeaseState.ACTIVE).exclude(
             pk=lease.pk
         )
-        if newer.exists() or not task_has_room(task=task, excluding=lease, now=now):
+        moved_on = lease.step != task.step  # the image left the step this lease was for
+        if moved_on or newer.exists() or not task_has_room(task=task, excluding=lease, now=now):
             # The image was given to someone else, or to them again under a newer lease.
             _lease_end(lease, now)
             return LeaseConflict(_("This lease expired and the image no longer needs you."))

@@ -259,7 +259,8 @@ def _tasks_recount(*, project: Project, task_ids: list[int]) -> None:
     if not task_ids:
         return
     counted = (
-        Transcription.objects.filter(task=OuterRef("pk"), void__isnull=True)
+        # Those of the step the task is in (tasks.services.steps).
+        Transcription.objects.filter(task=OuterRef("pk"), void__isnull=True, step=OuterRef("step"))
         .order_by()
         .values("task")
         .annotate(n=Count("id"))

@@ -14,16 +14,26 @@ from django.utils import timezone
 from tasks import jobs
 from tasks.events import event_send, project_group
 from tasks.jobs import job_send
-from tasks.models import FieldResult, FieldStatus, Lease, Project, TaskState, Transcription
+from tasks.models import (
+    FieldResult,
+    FieldStatus,
+    Lease,
+    Project,
+    TaskState,
+    TaskStep,
+    Transcription,
+)
+from tasks.models.work import ASSIGNABLE_STATES
 from tasks.services.leases import live_leases
+from worker.template.steps import has_georeference
 
 
 def project_progress_compute(*, project_id: int) -> dict[str, Any]:
     """Count tasks by state, field results by status and transcriptions, each with one
     indexed GROUP BY or COUNT."""
+    project = Project.objects.select_related("template").get(pk=project_id)
     by_state = dict(
-        Project.objects.get(pk=project_id)
-        .tasks.order_by()
+        project.tasks.order_by()
         .values_list("state")
         .annotate(n=Count("id"))
         .values_list("state", "n")
@@ -45,6 +55,7 @@ def project_progress_compute(*, project_id: int) -> dict[str, Any]:
     done = tasks[TaskState.COMPLETE] + tasks[TaskState.RESOLVED]
     return {
         "tasks": tasks,
+        "steps": _steps(project, waiting=tasks[TaskState.OPEN] + tasks[TaskState.NEEDS_MORE]),
         "fields": fields,
         "transcriptions": Transcription.objects.filter(project_id=project_id).count(),
         "done_percent": round(100 * done / tasks["total"], 1) if tasks["total"] else 0.0,
@@ -56,12 +67,24 @@ def project_progress_compute(*, project_id: int) -> dict[str, Any]:
     }
 
 
+def _steps(project: Project, *, waiting: int) -> dict[str, int]:
+    """Images waiting for volunteers, per step (tasks.services.steps): their labels, or, once
+    settled, a point. One index-only count in a project with a georeference step."""
+    placing = 0
+    if has_georeference(project.template.specs):
+        placing = project.tasks.filter(
+            step=TaskStep.GEOREFERENCE, state__in=ASSIGNABLE_STATES
+        ).count()
+    return {TaskStep.LABEL.value: waiting - placing, TaskStep.GEOREFERENCE.value: placing}
+
+
 def progress_blank() -> dict[str, Any]:
     """The counts of a project never counted yet: zeros, in the shape of
     `project_progress_compute`, so readers always find every key."""
     tasks = {state.value: 0 for state in TaskState if state != TaskState.REFERENCE}
     return {
         "tasks": {**tasks, "total": 0},
+        "steps": {step.value: 0 for step in TaskStep},
         "fields": {status.value: 0 for status in FieldStatus},
         "transcriptions": 0,
         "done_percent": 0.0,

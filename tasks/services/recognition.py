@@ -80,8 +80,13 @@ def answer_tallies_refresh(
             "user_id", "agreed", "kept", "month"
         )
     }
-    rows = []
+    # One tally per volunteer and image, dated by their first answer: who read the label may
+    # have answered its georeference step too (tasks.services.steps).
+    first: dict[int, datetime] = {}
     for user_id, created_at in answers:
+        first[user_id] = min(created_at, first.get(user_id, created_at))
+    rows = []
+    for user_id, created_at in first.items():
         agreed = kept = 0
         for status, agreeing, n in results:
             if user_id in (agreeing or ()):

@@ -33,6 +33,14 @@ from tasks.selectors.trust import proven_user_ids, unproven_weight
 from tasks.services.progress import project_progress_request
 from tasks.services.recognition import REWARDING, task_recognition_refresh
 from tasks.services.search import task_agreement, task_document_refresh
+from tasks.services.steps import (
+    StepRow,
+    georeference_due,
+    label_place,
+    settled_values,
+    task_step_back,
+    task_step_open,
+)
 from worker.consensus import (
     FieldOutcome,
     Policy,
@@ -41,8 +49,10 @@ from worker.consensus import (
     reconcile_task,
 )
 from worker.consensus.explain import as_data
+from worker.consensus.georeference import reconcile_georeference
 from worker.consensus.machine import MACHINE, machine_submission
 from worker.consensus.where import REGION_KEYS
+from worker.template.steps import GEOREFERENCE, LABEL, has_georeference, step_specs
 
 # Field results a curator settled ("curator") or put back in the queue ("reopened").
 CURATED_METHODS = ("curator", "reopened")
@@ -106,19 +116,13 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
             task_recognition_refresh(task=task)
         return None
     project = task.project
-    user_ids = {t.user_id for t in transcriptions}
-    weights = reliability_weights(project=project, user_ids=user_ids)
-    proven = proven_user_ids(project=project, user_ids=user_ids)
-    submissions = [
-        Submission(
-            user=str(t.user_id),
-            values=t.values,
-            markers=t.markers,
-            weights=weights.get(t.user_id, {}),
-            trusted=t.user_id in proven,
-        )
-        for t in transcriptions
-    ]
+    specs = project.template.specs
+    stepped = has_georeference(specs)
+    # The label's answers reconcile the label's fields; the georeference step's, its own.
+    label = [t for t in transcriptions if t.step == LABEL] if stepped else transcriptions
+    weights = reliability_weights(project=project, user_ids={t.user_id for t in transcriptions})
+    proven = proven_user_ids(project=project, user_ids={t.user_id for t in transcriptions})
+    submissions = _submissions(label, weights, proven)
     # The institution's metadata knows the record's country better than a transcription.
     metadata = task.metadata if isinstance(task.metadata, dict) else {}
     country = str(metadata.get("countryCode") or metadata.get("country") or "")[:100]
@@ -130,12 +134,12 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
         .first()
     ) or ""
     machine = _machine_vote(
-        task=task, transcriptions=transcriptions, submissions=submissions, text=machine_text
+        task=task, transcriptions=label, submissions=submissions, text=machine_text
     )
     if machine is not None:
         submissions.append(machine)
     outcome = reconcile_task(
-        project.template.specs,
+        step_specs(specs, LABEL) if stepped else specs,
         submissions,
         project_policy(project),
         country=country,
@@ -144,11 +148,18 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     changed, results = _field_results_store(task=task, outcome=outcome)
     old_state = task.state
     rows = [(r.key, r.value, r.status, r.agreement) for r in results]
-    statuses = [status for _key, _value, status, _agreement in rows]
-    task.state, task.target = _next_state(
-        task=task, statuses=statuses, n=len(transcriptions), project=project
-    )
+    if stepped:
+        changed += _steps_reconcile(task=task, transcriptions=transcriptions, rows=rows)
+        results = list(FieldResult.objects.filter(task=task))
+        rows = [(r.key, r.value, r.status, r.agreement) for r in results]
+    else:
+        statuses = [status for _key, _value, status, _agreement in rows]
+        task.state, task.target = _next_state(
+            task=task, statuses=statuses, n=len(transcriptions), project=project
+        )
     fields = ["reconcile_pending", "reconciled_at", "state", "target"]
+    if stepped:
+        fields += ["step", "transcription_count"]
     agreement = task_agreement((status, agreement) for _k, _v, status, agreement in rows)
     if changed or task.state != old_state or agreement != task.agreement:
         # Activity the results browser sorts by; a reconciliation that changed nothing is none.
@@ -175,6 +186,76 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
         )
         project_progress_request(project_id=project.pk)
     return outcome
+
+
+def _submissions(
+    transcriptions: list[Transcription],
+    weights: dict[int, dict[str, float]],
+    proven: set[int],
+) -> list[Submission]:
+    return [
+        Submission(
+            user=str(t.user_id),
+            values=t.values,
+            markers=t.markers,
+            weights=weights.get(t.user_id, {}),
+            trusted=t.user_id in proven,
+        )
+        for t in transcriptions
+    ]
+
+
+def _steps_reconcile(
+    *, task: Task, transcriptions: list[Transcription], rows: list[tuple[Any, ...]]
+) -> int:
+    """In a template with a georeference step (tasks.services.steps): the task's step and
+    state from its label's results, and, once the label is settled, the georeference fields
+    reconciled from that step's answers against the place the label settled. Returns how
+    many georeference results changed. The task is locked; saved by the caller."""
+    project = task.project
+    specs = project.template.specs
+    label = [t for t in transcriptions if t.step == LABEL]
+    placed = [t for t in transcriptions if t.step == GEOREFERENCE]
+    step_rows = [StepRow(key, value or "", status) for key, value, status, _agreement in rows]
+    label_keys = {spec.key for spec in step_specs(specs, LABEL)}
+    if not georeference_due(specs, step_rows):
+        if task.step != LABEL:
+            task_step_back(task=task, count=len(label))
+        # Unsettled, or settled with a point of its own (nothing to georeference then).
+        statuses = [row.status for row in step_rows if row.key in label_keys]
+        task.state, task.target = _next_state(
+            task=task, statuses=statuses, n=len(label), project=project
+        )
+        task.transcription_count = len(label)
+        return 0
+    if task.step != GEOREFERENCE:
+        task_step_open(task=task, project=project, count=len(placed))
+    task.transcription_count = len(placed)
+    if not placed:
+        task.state = TaskState.OPEN
+        task.target = max(task.target, project.redundancy_min)
+        return 0
+    metadata = task.metadata if isinstance(task.metadata, dict) else {}
+    country, region = label_place(specs, settled_values(step_rows), metadata)
+    user_ids = {t.user_id for t in placed}
+    outcome = reconcile_georeference(
+        step_specs(specs, GEOREFERENCE),
+        _submissions(
+            placed,
+            reliability_weights(project=project, user_ids=user_ids),
+            proven_user_ids(project=project, user_ids=user_ids),
+        ),
+        project_policy(project),
+        country=country,
+        region=region,
+    )
+    changed, stored = _field_results_store(task=task, outcome=outcome)
+    geo_keys = set(outcome.fields)
+    statuses = [result.status for result in stored if result.key in geo_keys]
+    task.state, task.target = _next_state(
+        task=task, statuses=statuses, n=len(placed), project=project
+    )
+    return changed
 
 
 def _machine_vote(

@@ -38,25 +38,27 @@ from worker.consensus.reliability import (
     reliability_update,
     reliability_weight,
 )
+from worker.template.steps import GEOREFERENCE, LABEL
 
 SETTLED = (FieldStatus.AGREED, FieldStatus.BLANK, FieldStatus.RESOLVED)
 
 
-def _task_users(project_id: int) -> Iterator[tuple[int, list[int]]]:
-    """(task id, contributor ids) in task order, streamed."""
+def _task_users(project_id: int) -> Iterator[tuple[int, dict[str, list[int]]]]:
+    """(task id, contributor ids by the step they answered) in task order, streamed."""
     rows = (
         Transcription.objects.filter(project_id=project_id)
         .order_by("task_id")
-        .values_list("task_id", "user_id")
+        .values_list("task_id", "user_id", "step")
         .iterator(chunk_size=5000)
     )
-    current, users = None, []
-    for task_id, user_id in rows:
+    current: int | None = None
+    users: dict[str, list[int]] = {}
+    for task_id, user_id, step in rows:
         if task_id != current and current is not None:
             yield current, users
-            users = []
+            users = {}
         current = task_id
-        users.append(user_id)
+        users.setdefault(step, []).append(user_id)
     if current is not None:
         yield current, users
 
@@ -72,6 +74,11 @@ def project_reliability_refresh(*, project_id: int) -> int:
     """
     project = Project.objects.select_related("template").get(pk=project_id)
     types = {spec.key: spec.type for spec in project.template.specs}
+    # A field is answered in one step (worker/template/steps.py): only that step's answers
+    # are compared with its value.
+    steps = {
+        spec.key: GEOREFERENCE if spec.georeference else LABEL for spec in project.template.specs
+    }
     contributors = Transcription.objects.filter(project_id=project_id).values_list(
         "user_id", flat=True
     )
@@ -86,12 +93,13 @@ def project_reliability_refresh(*, project_id: int) -> int:
         .iterator(chunk_size=5000)
     )
     users_by_task = _task_users(project_id)
-    task_id, users = next(users_by_task, (None, []))
+    task_id, by_step = next(users_by_task, (None, {}))
     for result_task, key, status, agreeing, n in results:
         while task_id is not None and task_id < result_task:
-            task_id, users = next(users_by_task, (None, []))
+            task_id, by_step = next(users_by_task, (None, {}))
         if task_id != result_task or key not in types:
             continue
+        users = by_step.get(steps[key], [])
         curated = status == FieldStatus.RESOLVED
         source = CURATOR if curated else UNANIMOUS if len(agreeing) == n else CONSENSUS
         agreeing_set = set(agreeing)

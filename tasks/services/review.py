@@ -27,16 +27,31 @@ from tasks.models import (
     Task,
     TaskClaim,
     TaskState,
+    TaskStep,
 )
 from tasks.models.results import ChangeCause
 from tasks.services.notifications import decision_notifications_create
 from tasks.services.progress import project_progress_request
 from tasks.services.recognition import task_recognition_refresh
-from tasks.services.reconcile import dispute_rank, project_policy
+from tasks.services.reconcile import (
+    dispute_rank,
+    project_policy,
+    reconcile_in_flight,
+    task_reconcile_request,
+)
 from tasks.services.search import task_document_refresh, task_results_summary
+from tasks.services.steps import (
+    georeference_due,
+    results_unsettled,
+    step_counts,
+    step_rows,
+    task_step_back,
+    task_step_open,
+)
 from tasks.values import ValuesRejected, values_check
 from worker.consensus import Submission, reconcile_field
 from worker.consensus.explain import SETTLED_BY_CURATOR, as_data, english
+from worker.template.steps import GEOREFERENCE, LABEL, has_georeference, step_specs
 
 CLAIM_MINUTES = 10
 DECISIONS = (
@@ -282,9 +297,39 @@ def _record(
 
 
 def _task_settle_if_done(task: Task) -> None:
-    if not FieldResult.objects.filter(task=task, status__in=UNSETTLED).exists():
+    specs = task.project.template.specs
+    if has_georeference(specs):
+        _task_step_after_decision(task)
+    elif not FieldResult.objects.filter(task=task, status__in=UNSETTLED).exists():
         Task.objects.filter(pk=task.pk).update(state=TaskState.RESOLVED)
         TaskClaim.objects.filter(task=task).delete()
+
+
+def _task_step_after_decision(task: Task) -> None:
+    """In a template with a georeference step (tasks.services.steps): a decision that settles
+    the last field of the label opens the georeference step (unless the label gives a point of
+    its own); one that settles the last georeference field settles the image."""
+    specs = task.project.template.specs
+    step = LABEL if task.step == TaskStep.LABEL else GEOREFERENCE
+    if results_unsettled(task, (spec.key for spec in step_specs(specs, step))):
+        return
+    if step == LABEL and georeference_due(specs, step_rows(task)):
+        placed = step_counts(task)[GEOREFERENCE]
+        in_flight = reconcile_in_flight(task)
+        task_step_open(task=task, project=task.project, count=placed)
+        Task.objects.filter(pk=task.pk).update(
+            step=task.step,
+            state=task.state,
+            target=task.target,
+            transcription_count=task.transcription_count,
+            # Answers placed during an earlier visit of the step are reconciled again.
+            reconcile_pending=task.reconcile_pending or bool(placed),
+        )
+        if placed:
+            task_reconcile_request(task_id=task.pk, in_flight=in_flight)
+    else:
+        Task.objects.filter(pk=task.pk).update(state=TaskState.RESOLVED)
+    TaskClaim.objects.filter(task=task).delete()
 
 
 @transaction.atomic
@@ -322,8 +367,19 @@ def field_result_reopen(
         note=note,
         before=before,
     )
+    specs = task.project.template.specs
+    label_keys = {spec.key for spec in step_specs(specs, LABEL)}
+    if task.step == TaskStep.GEOREFERENCE and result.key in label_keys:
+        # The label is unsettled again: back to its step, for curators to settle first.
+        task_step_back(task=task, count=step_counts(task)[LABEL])
+        Task.objects.filter(pk=task.pk).update(
+            step=task.step,
+            state=TaskState.DISPUTED,
+            target=task.target,
+            transcription_count=task.transcription_count,
+        )
     # A task still collecting transcriptions keeps collecting; a settled one goes back to review.
-    if task.state in (TaskState.COMPLETE, TaskState.RESOLVED):
+    elif task.state in (TaskState.COMPLETE, TaskState.RESOLVED):
         Task.objects.filter(pk=task.pk).update(state=TaskState.DISPUTED)
     return result
 

@@ -22,7 +22,8 @@ from tasks.services.leases import LeaseConflict, contribute_check, task_has_room
 from tasks.services.progress import project_progress_request
 from tasks.services.reconcile import reconcile_in_flight, task_reconcile_request
 from tasks.services.search import task_document_add
-from tasks.values import machine_fields_check, values_check
+from tasks.values import machine_fields_check, step_values_check
+from worker.template.steps import LABEL, has_georeference
 
 MAX_KEY_LENGTH = 64
 
@@ -100,8 +101,16 @@ def transcription_submit(
     if existing is not None:
         return Submitted(existing, created=False)
     template = Template.objects.select_related("project").get(project__tasks__pk=task_id)
-    clean_values, clean_markers = values_check(
+    step = LABEL
+    if has_georeference(template.specs):
+        # The step is the lease's; a lease that is not theirs is refused under the lock below.
+        step = (
+            Lease.objects.filter(pk=lease_id, user=user).values_list("step", flat=True).first()
+            or LABEL
+        )
+    clean_values, clean_markers = step_values_check(
         specs=template.specs,
+        step=step,
         values=values,
         markers=markers,
         locked=locked_for(project=template.project, user=user, specs=template.specs),
@@ -179,7 +188,8 @@ def _record(
     if lease.state == LeaseState.SUBMITTED:
         raise LeaseConflict(_("This lease was already used for a transcription."))
     live = lease.state == LeaseState.ACTIVE and lease.expires_at > now
-    if not live and not task_has_room(task=task, excluding=lease, now=now):
+    in_step = lease.step == task.step
+    if not live and not (in_step and task_has_room(task=task, excluding=lease, now=now)):
         raise LeaseConflict(
             _("Your lease ended and this image no longer needs a transcription. Thank you!")
         )
@@ -197,15 +207,18 @@ def _record(
         georeference=georeference,
         idempotency_key=key,
         template_version=template_version,
+        step=lease.step,
     )
     Lease.objects.filter(pk=lease.pk).update(state=LeaseState.SUBMITTED, ended_at=now)
     # A late answer on a lease that ran out while next-task gave them the image again: the newer
     # lease would otherwise keep serving them an image they may no longer answer, and hold a
     # place others need until it expires.
-    newer = Lease.objects.filter(task=task, user=user, state=LeaseState.ACTIVE)
+    newer = Lease.objects.filter(task=task, user=user, state=LeaseState.ACTIVE, step=lease.step)
     newer.exclude(pk=lease.pk).update(state=LeaseState.EXPIRED, ended_at=now, expires_at=now)
+    # Counted in the task's step only: a label answer sent late, once the georeference step
+    # opened, is kept (and reconciled) but asks nothing of the new step.
     Task.objects.filter(pk=task.pk).update(
-        transcription_count=F("transcription_count") + (0 if void else 1),
+        transcription_count=F("transcription_count") + (0 if void or not in_step else 1),
         last_transcribed_at=now,
         reconcile_pending=True,
         updated_at=now,

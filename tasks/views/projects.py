@@ -51,7 +51,9 @@ from tasks.selectors.review import contributor_feedback, dispute_counts
 from tasks.selectors.training_summary import training_summary
 from tasks.services.members import membership_remove, membership_set
 from tasks.services.projects import project_create, project_update, template_update
+from tasks.step_choice import step_remember, step_remembered
 from tasks.views.template_builder import template_builder_for, template_builder_new
+from worker.template.steps import has_georeference
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -87,6 +89,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
             if Capability.CURATE in capabilities
             else [],
             "count_formats": _count_formats(),
+            "stepped": has_georeference(project.template.specs),
             "credits": project_credits(project),
             "team": project_team(project),
             "activity": contributor_activity(project, request.user),
@@ -104,9 +107,18 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def project_transcribe(request: HttpRequest, slug: str) -> HttpResponse:
-    """The transcription page; the browser asks the API for tasks and submits through it."""
+    """The transcription page; the browser asks the API for tasks and submits through it. In
+    a project with a georeference step, `?step=` chooses the work (label, georeference, or
+    empty for either), remembered for the session as next-task remembers it."""
     project = project_for(request.user, slug, Capability.CONTRIBUTE)
-    return render(request, "projects/transcribe.html", {"project": project, "practice": False})
+    context: dict[str, object] = {"project": project, "practice": False}
+    if has_georeference(project.template.specs):
+        asked = request.GET.get("step")
+        if asked is not None:
+            step_remember(request.session, slug, asked)
+        context["step"] = step_remembered(request.session, slug)
+        context["stepped"] = True
+    return render(request, "projects/transcribe.html", context)
 
 
 @login_required

@@ -162,6 +162,8 @@ CATALOGUE: dict[str, Message] = {
         "the point lies outside the record's region (%(region)s), but would lie in it with "
         "latitude and longitude swapped",
     ),
+    # The georeference step: the record's place is what its label step settled.
+    "geo.label_place": Message((), "the record's country and region are those its label settled"),
     # An elevation checked against how high and low land goes (worker/places/elevations.py).
     "elevation.above": Message(
         ("elevation", "country", "limit"),

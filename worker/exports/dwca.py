@@ -87,6 +87,11 @@ class _Columns:
         self.basis_field = ""  # the field mapped to basisOfRecord, which has its own column
         # The geopoint whose latitude the record's decimalLatitude is: its georeference terms.
         self.point_field = ""
+        # Fields mapped to the terms an earlier field took, by that field: their value fills
+        # the columns where the earlier one has none (the point placed in a georeference step,
+        # worker/template/steps.py, where the label printed no coordinates).
+        self.fallbacks: dict[str, list[str]] = {}
+        owners: dict[tuple[str, ...], str] = {}
         taken = set(_OWN_TERMS)
         for spec in dataset.fields:
             mapped = spec.mapping.get("dwc")
@@ -96,6 +101,9 @@ class _Columns:
             if terms == ["basisOfRecord"] and not self.basis_field:
                 self.basis_field = spec.key
             split = spec.type == "geopoint" and len(terms) == 2
+            owner = owners.setdefault(tuple(terms), spec.key)
+            if owner != spec.key:
+                self.fallbacks.setdefault(owner, []).append(spec.key)
             parts = []
             for part, term in enumerate(terms):
                 if term not in taken:
@@ -200,6 +208,8 @@ def _row(dataset: Dataset, columns: _Columns, record: TaskRecord) -> list[str]:
     row = [identifier, identifier, basis, dataset.licence.url]
     for key, split, parts in columns.fields:
         text = _settled(record, key)
+        for other in columns.fallbacks.get(key, ()):
+            text = text or _settled(record, other)
         if split:
             latitude, _, longitude = text.partition(",")
             coordinates = (latitude.strip(), longitude.strip())
@@ -240,7 +250,14 @@ def _row(dataset: Dataset, columns: _Columns, record: TaskRecord) -> list[str]:
 
 
 def _georeference(record: TaskRecord, columns: _Columns) -> list[str]:
-    value = record.values.get(columns.point_field)
+    """The georeference terms of the point the row carries: the label's, else the point a
+    later field mapped to the same terms gave (a georeference step's)."""
+    key = columns.point_field
+    for other in columns.fallbacks.get(columns.point_field, ()):
+        if _settled(record, key):
+            break
+        key = other
+    value = record.values.get(key)
     made = value.georeference if value is not None and value.settled else None
     if made is None:
         return [""] * len(columns.georeference)

@@ -12,6 +12,7 @@ from worker.template.model import (
     _OPTION_PROPERTIES,
     _VALIDATION_PROPERTIES,
     LANGUAGES,
+    MAX_GEOREFERENCE_FIELDS,
     MAX_OPTIONS,
     MAX_VALUE_LENGTH,
     UNITS,
@@ -274,6 +275,46 @@ def _unit_check(unit: Any, type_: Any, mapping: Any, where: str, errors: list[st
                 _('%(term)s is in metres: declare "unit": "m" (answers in %(unit)s are converted)'),
                 term=term,
                 unit=unit,
+            )
+        )
+
+
+def _georeference_check(value: Any, type_: Any, where: str, errors: list[str]) -> None:
+    """`georeference`: true or false, and true only on a geopoint (a point placed on a map)."""
+    if not isinstance(value, bool):
+        errors.append(_problem(where, _("must be true or false, not %(value)r"), value=value))
+    elif value and type_ != "geopoint":
+        errors.append(
+            _problem(
+                where,
+                _(
+                    "only geopoint fields can be asked in the georeference step (this one is %(type)r)"
+                ),
+                type=type_,
+            )
+        )
+
+
+def _georeference_count_check(data: list[Any], errors: list[str]) -> None:
+    """A few georeference fields at most, and at least one field asked with the label: the
+    georeference step opens once the label's fields are settled."""
+    marked = [raw for raw in data if isinstance(raw, dict) and raw.get("georeference") is True]
+    if len(marked) > MAX_GEOREFERENCE_FIELDS:
+        errors.append(
+            _problem(
+                "fields",
+                _("at most %(max)s georeference fields, this template has %(count)s"),
+                max=MAX_GEOREFERENCE_FIELDS,
+                count=len(marked),
+            )
+        )
+    if marked and len(marked) == len(data):
+        errors.append(
+            _problem(
+                "fields",
+                _(
+                    "the georeference step follows the label: keep at least one field that is not a georeference"
+                ),
             )
         )
 

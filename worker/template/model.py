@@ -18,6 +18,9 @@ LANGUAGES = ("fr", "en")
 MAX_FIELDS = 60
 MAX_VALUE_LENGTH = 2000
 MAX_OPTIONS = 5000
+# Fields asked in the georeference step (worker/template/steps.py): a handful at most, as each
+# is a point placed on a map.
+MAX_GEOREFERENCE_FIELDS = 3
 KEY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 _FIELD_PROPERTIES = {
@@ -32,6 +35,7 @@ _FIELD_PROPERTIES = {
     "weight",
     "unit",
     "level",
+    "georeference",
 }
 _OPTION_PROPERTIES = {"value", "label", "synonyms"}
 _VALIDATION_PROPERTIES = {
@@ -78,6 +82,9 @@ class FieldSpec:
     # The contributor level the field asks (see worker.training): 1 is everyone; above, a field
     # is shown only to those whose practice and known-answer results reached it.
     level: int = 1
+    # A geopoint asked in the georeference step, once the label's fields are settled, beside the
+    # settled locality (worker/template/steps.py); False: asked with the label.
+    georeference: bool = False
 
     def label_in(self, language: str) -> str:
         return self.label.get(language) or self.label["en"]

@@ -13,6 +13,8 @@ from typing import Any
 
 from worker.template.checks import (
     _,
+    _georeference_check,
+    _georeference_count_check,
     _mapping_check,
     _problem,
     _translations,
@@ -69,6 +71,7 @@ def template_parse(data: Any) -> tuple[FieldSpec, ...]:
         spec = _field_parse(raw, where, errors)
         if spec is not None:
             specs.append(spec)
+    _georeference_count_check(data, errors)
     if errors:
         raise TemplateError(errors)
     return tuple(specs)
@@ -95,6 +98,8 @@ def template_dump(specs: Iterable[FieldSpec]) -> list[dict[str, Any]]:
             item["unit"] = spec.unit
         if spec.level > 1:
             item["level"] = spec.level
+        if spec.georeference:
+            item["georeference"] = True
         out.append(item)
     return out
 
@@ -180,6 +185,8 @@ def _field_parse(raw: Any, where: str, errors: list[str]) -> FieldSpec | None:
                 value=level,
             )
         )
+    georeference = raw.get("georeference", False)
+    _georeference_check(georeference, type_, f"{where}.georeference", errors)
     if len(errors) > before:
         return None
     return FieldSpec(
@@ -194,4 +201,5 @@ def _field_parse(raw: Any, where: str, errors: list[str]) -> FieldSpec | None:
         weight=float(weight),
         unit=str(unit),
         level=int(level),
+        georeference=bool(georeference),
     )

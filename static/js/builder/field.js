@@ -269,5 +269,10 @@ function moreFor(field, id, on) {
     control("level", `${id}-level`, t("bLevel"), on(numberInput(field.level, {min: 1, max: 10, step: 1, placeholder: "1"}), (node) => optionalSet(field, "level", numberRead(node.value))), {help: t("bLevelHelp")}),
     control("weight", `${id}-weight`, t("bWeight"), on(numberInput(field.weight, {min: 0.1, max: 10, step: "any", placeholder: "1"}), (node) => optionalSet(field, "weight", numberRead(node.value))), {help: t("bWeightHelp")}),
   );
+  if (field.type === "geopoint") {
+    // Asked in the georeference step, once the label is settled (worker/template/steps.py).
+    const georeference = on(checkbox(field.georeference === true), (node) => optionalSet(field, "georeference", node.checked), "change");
+    grid.append(control("georeference", `${id}-georeference`, t("bGeoreference"), georeference, {help: t("bGeoreferenceHelp"), wide: true}));
+  }
   return grid;
 }

@@ -73,6 +73,7 @@ export function typeChange(field, type, validationByType) {
     delete field.vocabulary;
   }
   if (type !== "number") delete field.unit;
+  if (type !== "geopoint") delete field.georeference; // a point placed on a map
   if (plain(field.validation)) {
     const allowed = new Set(validationByType[type] || []);
     for (const name of Object.keys(field.validation)) if (!allowed.has(name)) delete field.validation[name];

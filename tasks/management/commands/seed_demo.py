@@ -44,6 +44,7 @@ from tasks.services.submissions import answer_submit
 from tasks.values import ValuesRejected
 from worker.demo import DemoItem, iter_herbarium_items, iter_reference_items
 from worker.demo.noise import noisy_values
+from worker.template.steps import LABEL
 
 DEMO_PASSWORD = "transcrire-1898"  # noqa: S105 printed for newcomers; demo accounts are for local use only
 DEMO_USERS = ["lead", "curator", *[f"contributor{i}" for i in range(1, 6)]]
@@ -55,7 +56,9 @@ TRAINING_SEED = 1898
 DEMO_PROJECTS: list[dict[str, Any]] = [
     {
         "slug": "demo-herbarium",
-        "preset": "herbarium",
+        # Coordinates printed on a label are read with it; a sheet whose label gives none
+        # waits, once its label is settled, for volunteers to georeference it.
+        "preset": "herbarium_georeference",
         "title_fr": "Herbier de démonstration",
         "title_en": "Demonstration herbarium",
         "description_fr": "Des planches d'herbier à transcrire : nom scientifique, collecteur, date et lieu de récolte.",
@@ -260,7 +263,8 @@ class Command(BaseCommand):
             for user, care in volunteers:
                 if made >= budget:
                     break
-                lease = lease_grant(project=project, user=user)
+                # Labels only: the georeference step is left for visitors to try.
+                lease = lease_grant(project=project, user=user, step=LABEL)
                 if lease is None:
                     continue
                 values = noisy_values(
