@@ -218,7 +218,7 @@ def run(args: argparse.Namespace, rng: random.Random) -> None:
     fuzzy = (
         "pg_trgm"
         if connection.vendor == "postgresql" and selector.trigrams_available()
-        else ("rapidfuzz over the names of the first letters")
+        else ("rapidfuzz over the names of the first two letters")
     )
     print(f"misspellings: {fuzzy}")
     items = queries(french, args.queries, rng)
