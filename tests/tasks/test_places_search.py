@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tasks.models import Place, PlaceName
 from tasks.selectors import places as selector
@@ -205,3 +207,17 @@ def test_the_prefix_search_walks_an_index():
     plan = within.values_list("place_id").explain()
     assert "place_name_country_key" in plan or "place_name_key" in plan, plan
     assert within.count() == 10
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=st.text(max_size=120), country=st.text(max_size=8), region=st.text(max_size=12))
+def test_any_text_finds_places_or_is_refused_never_fails(query, country, region):
+    field = ""
+    try:
+        hits = places_search(query, country=country, region=region)
+    except PlaceQueryError as refused:
+        field, hits = refused.field, []
+    assert field in {"", "q", "country", "region"}
+    assert len(hits) <= 10
