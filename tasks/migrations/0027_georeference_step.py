@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks', '0023_machine_reading'),
+        ('tasks', '0026_audit_news'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

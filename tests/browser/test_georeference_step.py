@@ -31,7 +31,15 @@ FIELDS = [
      "type": "geopoint", "georeference": True},
 ]  # fmt: skip
 LABEL = {"locality": "Environs de Mauriac, vieux murs", "country": "France"}
-VOLUNTEERS = ("contributor1", "contributor2", "contributor3")
+# Accounts of this test's own: the demo volunteers' answers are counted by other tests.
+VOLUNTEERS = ("step-reader-1", "step-reader-2", "step-placer")
+ACCOUNTS = f"""
+from crowd.models import User
+for name in {VOLUNTEERS!r}:
+    User.objects.create_user(username=name, email=f"{{name}}@example.org",
+                             password={DEMO_PASSWORD!r}, email_verified=True)
+print(User.objects.filter(username__in={VOLUNTEERS!r}).count())
+"""
 
 
 def client(site, username):
@@ -62,7 +70,9 @@ def waited(check, what, seconds=60):
 
 @pytest.fixture(scope="module")
 def project(site):
-    """The project, open, with one image ingested; the demo volunteers are its members."""
+    """The project, open, with one image ingested; this test's volunteers are its members."""
+    made = site.manage("shell", "--no-imports", "-c", ACCOUNTS)
+    assert made.strip().splitlines()[-1] == str(len(VOLUNTEERS)), made
     lead = client(site, "lead")
     created = lead.post(
         "/api/projects/",
@@ -128,14 +138,14 @@ def label_settled_by_a_curator(site, task_id):
 
 def test_the_georeference_step_opens_only_once_the_label_is_settled(site, browser, project):
     context = desktop_context(browser)
-    page = sign_in(site, context, "contributor3", f"/projects/{SLUG}/transcribe/?step=georeference")
+    page = sign_in(site, context, "step-placer", f"/projects/{SLUG}/transcribe/?step=georeference")
     root = page.locator("[data-transcribe]")
     # The label is not settled: nothing to georeference yet.
     expect(root).to_have_attribute("data-step", "georeference")
     expect(root).to_have_attribute("data-state", "finished")
 
-    label_read(site, "contributor1", project)
-    label_read(site, "contributor2", project)
+    label_read(site, "step-reader-1", project)
+    label_read(site, "step-reader-2", project)
     page.reload()
     expect(root).to_have_attribute("data-state", "finished")  # read, not yet settled
 
