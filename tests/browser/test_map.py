@@ -280,6 +280,11 @@ def test_a_volunteer_finds_a_commune_by_name_and_the_field_is_filled(
     field.locator("[data-map-open]").click()
     panel = field.locator("[data-map-panel]")
     search = panel.locator("[data-map-search]")
+    # GeoNames' licence: its credit beside the places it gives.
+    expect(panel.locator("[data-map-credit]")).to_contain_text("Lieux : GeoNames (CC BY 4.0)")
+    expect(panel.locator("[data-map-credit] a")).to_have_attribute(
+        "href", "https://www.geonames.org/"
+    )
     # Lower case, and the start of the name: both communes of the Cantal, not the Gironde's.
     search.fill("maur")
     options = panel.locator("[data-map-results] [role=option]")

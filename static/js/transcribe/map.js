@@ -77,7 +77,10 @@ export function pointMap({id, name, config, where, onPlace, onRadius}) {
   const input = el("input", {id: searchId, type: "search", role: "combobox", autocomplete: "off", spellcheck: "false", maxlength: "100", "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": `${id}-map-results`, "aria-describedby": `${id}-map-status`, "data-map-search": true});
   const results = el("ul", {id: `${id}-map-results`, role: "listbox", class: "map-results", "aria-label": t("mapResults"), "data-map-results": true, hidden: true});
   const status = el("p", {id: `${id}-map-status`, class: "map-status", role: "status", "aria-live": "polite", "data-map-status": true});
-  search.append(searchLabel, input, results, status);
+  // GeoNames' licence (CC BY 4.0) asks for its credit wherever its places are shown.
+  const credit = el("p", {class: "map-credit help", "data-map-credit": true}, `${t("mapPlacesCredit")} `);
+  credit.append(el("a", {href: "https://www.geonames.org/", rel: "noopener", target: "_blank"}, "GeoNames"), " (CC BY 4.0)");
+  search.append(searchLabel, input, results, status, credit);
 
   const canvas = el("div", {class: "map-canvas", "data-map": true, role: "application", "aria-label": t("mapCanvas")});
   const readout = el("p", {class: "map-readout", "data-map-readout": true}, t("mapNoPoint"));
