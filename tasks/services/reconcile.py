@@ -150,7 +150,7 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     rows = [(r.key, r.value, r.status, r.agreement) for r in results]
     if stepped:
         changed += _steps_reconcile(task=task, transcriptions=transcriptions, rows=rows)
-        results = list(FieldResult.objects.filter(task=task))
+        results = list(FieldResult.objects.filter(task=task).order_by("pk"))
         rows = [(r.key, r.value, r.status, r.agreement) for r in results]
     else:
         statuses = [status for _key, _value, status, _agreement in rows]
@@ -302,7 +302,9 @@ def _field_results_store(*, task: Task, outcome: TaskOutcome) -> tuple[int, list
     resolved keep the curator's value. Returns how many fields changed, and every result of the
     task as stored now (under the task's lock: no one else writes them meanwhile). Batched: one
     insert for new results, one per changed result, one for all the versions."""
-    existing = {result.key: result for result in FieldResult.objects.filter(task=task)}
+    # In the order they were made (the search document's words follow it, whatever order the
+    # database keeps rows in after updates).
+    existing = {r.key: r for r in FieldResult.objects.filter(task=task).order_by("pk")}
     weights = {spec.key: spec.weight for spec in task.project.template.specs}
     created: list[FieldResult] = []
     changed: list[FieldResult] = []

@@ -86,10 +86,14 @@ def task_document_refresh(
     to save the queries."""
     if transcriptions is None:
         transcriptions = list(
-            Transcription.objects.filter(task=task, void__isnull=True).only("values")
+            Transcription.objects.filter(task=task, void__isnull=True)
+            .order_by("created_at", "id")
+            .only("values")
         )
     if results is None:
-        results = list(FieldResult.objects.filter(task=task).values_list("key", "value"))
+        results = list(
+            FieldResult.objects.filter(task=task).order_by("pk").values_list("key", "value")
+        )
     texts = task_texts(task)
     for _key, value in results:
         texts.extend(value_texts(value))
