@@ -231,6 +231,8 @@ class _Reader:
         self.pseudonym = Pseudonyms(project.pk)
         self.batch_names: dict[int | None, str] = {None: ""}
         self.points = {spec.key for spec in project.template.specs if spec.type == "geopoint"}
+        # Points asked in a georeference step: none of them was read off the label.
+        self.placed = {spec.key for spec in project.template.specs if spec.georeference}
         self.base_map = base_map_name()
 
     def pages(self, tasks: Any) -> Iterator[TaskRecord]:
@@ -348,7 +350,10 @@ class _Reader:
         ]
         answers = [(self.pseudonym(user), made.get((task_id, user), {}).get(key)) for user in users]
         return georeference_terms(
-            answers=answers, curated=method == "curator", base_map=self.base_map
+            answers=answers,
+            curated=method == "curator",
+            base_map=self.base_map,
+            placed=key in self.placed,
         )
 
     def _decisions(self, ids: list[int]) -> dict[int, Decision]:
