@@ -327,13 +327,19 @@ class _Reader:
         return out
 
     def _points_made(self, ids: list[int]) -> dict[tuple[int, int], dict[str, Any]]:
-        """How each answer's points were made, by (task, contributor): those that say."""
+        """How each answer's points were made, by (task, contributor): those that say. A
+        contributor may have two answers on an image (its label, its georeference step), each
+        about its own fields: both are read."""
         rows = (
             Transcription.objects.filter(task_id__in=ids)
             .exclude(georeference={})
             .values_list("task_id", "user_id", "georeference")
         )
-        return {(task, user): made for task, user, made in rows if isinstance(made, dict)}
+        made: dict[tuple[int, int], dict[str, Any]] = {}
+        for task, user, points in rows:
+            if isinstance(points, dict):
+                made.setdefault((task, user), {}).update(points)
+        return made
 
     def _georeference(
         self,

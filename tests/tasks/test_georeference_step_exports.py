@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.models import FieldResult, Task
+from tasks.models import FieldResult, Task, Transcription
 from tasks.selectors.exports import Pseudonyms
 from tasks.services.leases import lease_grant
 from tasks.services.reconcile import task_reconcile
+from tasks.services.review import field_result_resolve
 from tasks.services.submissions import transcription_submit
 from tests.factories import TaskFactory, UserFactory
 from tests.helpers import api_client, prove
@@ -135,3 +136,38 @@ def test_the_curator_reads_a_point_typed_in_the_georeference_step_as_typed_not_f
     made = {who["made"] for answer in field["answers"] for who in answer["contributors"]}
     assert "typed as coordinates, ± 500 m" in made
     assert not any("label" in said for said in made)
+
+
+def test_a_volunteer_who_typed_the_labels_point_and_placed_the_step_s_is_read_for_each_field(
+    geo_project, lead, curator, tmp_path, django_capture_on_commit_callbacks
+):
+    """One person's two answers on an image (label, georeference step) each say how their own
+    field's point was made: neither hides the other, whatever order the rows come back in."""
+    task = TaskFactory(project=geo_project, target=2)
+    reader, other = (prove(geo_project, UserFactory()) for _ in range(2))
+    typed = {"coordinates": {"source": "label", "uncertainty_m": None, "place": None}}
+    answer(geo_project, reader, "label", {**LABEL, "coordinates": "44.0, 4.0"}, typed)
+    answer(geo_project, other, "label", LABEL)
+    # The label printed no point, a curator decides: the georeference step opens.
+    printed = FieldResult.objects.get(task=task, key="coordinates")
+    assert printed.status in ("disputed", "needs_more")
+    field_result_resolve(
+        field_result_id=printed.pk, curator=curator, decision="value", value="", reason=""
+    )
+    assert Task.objects.get(pk=task.pk).step == "georeference"
+    for placer in (reader, prove(geo_project, UserFactory())):
+        answer(
+            geo_project, placer, "georeference", {"georeference": MAURIAC}, {"georeference": FOUND}
+        )
+    # The label's answer written again since (as a lead's void and its lifting do): its row
+    # now comes after the georeference step's.
+    label = Transcription.objects.get(task=task, user=reader, step="label")
+    Transcription.objects.filter(pk=label.pk).update(markers={})
+
+    _, (row,) = archive_rows(
+        api_client(lead), geo_project, django_capture_on_commit_callbacks, tmp_path
+    )
+    assert row.data[DWC + "decimalLatitude"] == "45.2190"
+    assert row.data[DWC + "georeferenceProtocol"] == (
+        "placed by volunteers on a gazetteer place named on the label"
+    )
