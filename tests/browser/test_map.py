@@ -23,7 +23,7 @@ from tests.browser.tutorial import tutorials_seen
 pytestmark = pytest.mark.browser
 
 SLUG = "geo-sheets"
-USERS = ("geo-volunteer", "geo-finder", "geo-phone")
+USERS = ("geo-volunteer", "geo-finder", "geo-phone", "geo-typist")
 PASSWORD = "placer-les-points-1898"
 TRANSCRIBE = f"/projects/{SLUG}/transcribe/"
 POINT_TEXT = re.compile(r"^-?\d{1,2}\.\d{4}, -?\d{1,3}\.\d{4}$")
@@ -333,5 +333,23 @@ def test_a_volunteer_finds_a_commune_by_name_and_the_field_is_filled(
             "place": {"id": 2995183, "name": "Mauriac"},
         }
     }
+    assert refused == []
+    context.close()
+
+
+def test_a_country_typed_as_the_gazetteer_cannot_read_it_restricts_nothing(
+    site, browser, geo_project, gazetteer
+):
+    """The search is restricted to the country typed on the page when the gazetteer knows it;
+    a country it does not ("Gaule") leaves the search unrestricted rather than failing."""
+    context, page, refused = open_page(site, browser, USERS[3])
+    field = page.locator(".tfield[data-key=coordinates]")
+    page.locator("#field-country").fill("Gaule")
+    field.locator("[data-map-open]").click()
+    panel = field.locator("[data-map-panel]")
+    panel.locator("[data-map-search]").fill("mauriac")
+    # Both Mauriacs, the Cantal's and the Gironde's: nothing left out, nothing refused.
+    expect(panel.locator("[data-map-results] [role=option]")).to_have_count(2)
+    expect(panel.locator("[data-map-status]")).not_to_contain_text("pays")
     assert refused == []
     context.close()

@@ -255,7 +255,17 @@ export function pointMap({id, name, config, where, onPlace, onRadius}) {
     status.textContent = t("mapSearching");
     let data;
     try {
-      ({data} = await api(`${config.places}?${query}`));
+      try {
+        ({data} = await api(`${config.places}?${query}`));
+      } catch (error) {
+        // A country or region as typed on the page that the gazetteer cannot read ("Gaule"):
+        // the restriction is a courtesy, the search goes on without it.
+        const refused = error instanceof ApiError && error.status === 400 ? error.body?.error?.fields || {} : {};
+        if (!(refused.country || refused.region) || mine !== asked) throw error;
+        query.delete("country");
+        query.delete("region");
+        ({data} = await api(`${config.places}?${query}`));
+      }
     } catch (error) {
       if (mine !== asked) return;
       const detail = error instanceof ApiError ? error.body?.detail || error.message : "";
