@@ -301,8 +301,10 @@ export function pointMap({id, name, config, where, onPlace, onRadius}) {
         input.setAttribute("aria-expanded", "true");
       }
       highlight((active + step + found.length) % found.length);
-    } else if (event.key === "Enter") {
-      event.preventDefault(); // never sends the transcription from the search box
+    } else if (event.key === "Enter" && !(event.ctrlKey || event.metaKey)) {
+      // Enter takes a place and never sends the transcription; Ctrl+Enter still sends it,
+      // as from every field.
+      event.preventDefault();
       event.stopPropagation();
       if (!results.hidden && active >= 0) choose(active);
       else {
