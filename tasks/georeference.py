@@ -110,8 +110,10 @@ def georeference_check(
     return clean
 
 
-def georeference_shown(entry: Mapping[str, Any]) -> str:
-    """How a point was made, as a curator reads it beside the answer, in their language."""
+def georeference_shown(entry: Mapping[str, Any], *, placed: bool = False) -> str:
+    """How a point was made, as a curator reads it beside the answer, in their language.
+    `placed`: the field is asked in a georeference step, where the label printed no point (a
+    point typed there was not read off the label)."""
     radius = entry.get("uncertainty_m")
     place = entry.get("place") if isinstance(entry.get("place"), Mapping) else None
     source = entry.get("source")
@@ -119,6 +121,8 @@ def georeference_shown(entry: Mapping[str, Any]) -> str:
         said = _("found in the gazetteer: %(place)s") % {"place": str(place.get("name", ""))}
     elif source == "map":
         said = _("placed on the map")
+    elif placed:
+        said = _("typed as coordinates")
     else:
         said = _("typed from the label")
     if _is_int(radius):

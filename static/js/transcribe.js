@@ -143,8 +143,9 @@ function start(root) {
       guide: guide.available ? {has: guide.has, open: guide.open} : null,
       locked,
       map: mapConfig,
-      // The institution's metadata first, then what the label settled (georeference step).
-      metadataPlace: () => metadataPlace([...(task.metadata_labelled || []), ...(next.settled || [])]),
+      // The georeference step: the country (an ISO code) and region the server settled, as the
+      // consensus checks points against them. Otherwise the institution's metadata.
+      metadataPlace: () => next.place || metadataPlace([...(task.metadata_labelled || []), ...(next.settled || [])]),
     });
     const draft = draftLoad(user, task.id);
     if (draft) form.fill(draft);

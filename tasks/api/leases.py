@@ -18,7 +18,7 @@ from tasks.api.tasks import TaskSerializer, task_contributor_body
 from tasks.api.transcriptions import DATETIME
 from tasks.models import Lease, TaskStep, Template
 from tasks.models.work import SkipReason
-from tasks.selectors.steps import settled_label
+from tasks.selectors.steps import settled_label, settled_place
 from tasks.services.assignment import next_task_grant
 from tasks.services.leases import lease_heartbeat, lease_release
 from tasks.services.steps import StepRefused
@@ -55,6 +55,11 @@ class SettledValueSerializer(serializers.Serializer):
     value = serializers.CharField(help_text="The value the label step settled.")
 
 
+class SettledPlaceSerializer(serializers.Serializer):
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2 code; empty when unknown.")
+    region = serializers.CharField(help_text="The region as settled; empty when unknown.")
+
+
 class NextTaskSerializer(serializers.Serializer):
     task = TaskSerializer()
     lease = LeaseSerializer()
@@ -72,6 +77,11 @@ class NextTaskSerializer(serializers.Serializer):
         help_text="Georeference step only: what the label step settled (locality, country, "
         "region, habitat, collector, date…), to place the specimen by.",
     )
+    place = SettledPlaceSerializer(
+        required=False,
+        help_text="Georeference step only: the record's country and region as the consensus "
+        "checks points against them; pass them to the places search and the map area.",
+    )
 
 
 def next_task_body(*, lease: Lease, template: Template, request: Request) -> dict[str, Any]:
@@ -79,11 +89,10 @@ def next_task_body(*, lease: Lease, template: Template, request: Request) -> dic
     body = _next_task_body(lease=lease, template=template, request=request)
     if has_georeference(template.specs):
         body["step"] = lease.step
-        body["settled"] = (
-            settled_label(task=lease.task, specs=template.specs)
-            if lease.step == TaskStep.GEOREFERENCE
-            else []
-        )
+        placing = lease.step == TaskStep.GEOREFERENCE
+        body["settled"] = settled_label(task=lease.task, specs=template.specs) if placing else []
+        if placing:
+            body["place"] = settled_place(task=lease.task, specs=template.specs)
     return body
 
 

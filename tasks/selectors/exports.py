@@ -231,6 +231,8 @@ class _Reader:
         self.pseudonym = Pseudonyms(project.pk)
         self.batch_names: dict[int | None, str] = {None: ""}
         self.points = {spec.key for spec in project.template.specs if spec.type == "geopoint"}
+        # Points asked in a georeference step: none of them was read off the label.
+        self.placed = {spec.key for spec in project.template.specs if spec.georeference}
         self.base_map = base_map_name()
 
     def pages(self, tasks: Any) -> Iterator[TaskRecord]:
@@ -325,13 +327,19 @@ class _Reader:
         return out
 
     def _points_made(self, ids: list[int]) -> dict[tuple[int, int], dict[str, Any]]:
-        """How each answer's points were made, by (task, contributor): those that say."""
+        """How each answer's points were made, by (task, contributor): those that say. A
+        contributor may have two answers on an image (its label, its georeference step), each
+        about its own fields: both are read."""
         rows = (
             Transcription.objects.filter(task_id__in=ids)
             .exclude(georeference={})
             .values_list("task_id", "user_id", "georeference")
         )
-        return {(task, user): made for task, user, made in rows if isinstance(made, dict)}
+        made: dict[tuple[int, int], dict[str, Any]] = {}
+        for task, user, points in rows:
+            if isinstance(points, dict):
+                made.setdefault((task, user), {}).update(points)
+        return made
 
     def _georeference(
         self,
@@ -348,7 +356,10 @@ class _Reader:
         ]
         answers = [(self.pseudonym(user), made.get((task_id, user), {}).get(key)) for user in users]
         return georeference_terms(
-            answers=answers, curated=method == "curator", base_map=self.base_map
+            answers=answers,
+            curated=method == "curator",
+            base_map=self.base_map,
+            placed=key in self.placed,
         )
 
     def _decisions(self, ids: list[int]) -> dict[int, Decision]:

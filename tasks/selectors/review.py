@@ -113,7 +113,9 @@ def task_review(*, task: Task) -> dict[str, Any]:
     }
     # How each point was made (typed, placed on the map, found in the gazetteer), said.
     made: dict[tuple[int, str], str] = {
-        (user_id, key): georeference_shown(entry)
+        (user_id, key): georeference_shown(
+            entry, placed=key in specs and bool(specs[key].georeference)
+        )
         for user_id, _, points in answered
         for key, entry in (points or {}).items()
         if isinstance(entry, dict)

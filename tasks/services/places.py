@@ -1,16 +1,17 @@
 """Loading the gazetteer: places written or updated by GeoNames id, with their names' keys.
 
 Idempotent: a place already there is updated and its names replaced, never added twice, so
-an import can run again (after a newer dump, or after being interrupted). Rows are written in
-batches, each in one transaction: a place is never written without its names, and an import
-stopped half-way leaves whole places only. Bad rows are counted with their line numbers and
-reasons; the rest of the file goes on.
+an import can run again (after a newer dump). The whole import is one transaction, written in
+batches: an import that stops half-way (a damaged archive, a full disk, Ctrl-C) leaves the
+gazetteer as it was, and the search never serves half a dump. Bad rows are counted with their
+line numbers and reasons; the rest of the file goes on.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 from tasks.models import GazetteerSource, Place, PlaceName
 from worker.places.gazetteer import PlaceRow, RowError, place_keys
 
-# Places written per transaction.
+# Places written per batch of statements (the import is one transaction).
 BATCH_SIZE = 1_000
 # Bad rows listed in a report (all are counted).
 ERRORS_LISTED = 100
@@ -67,7 +68,34 @@ def places_import(
     """Write `rows` into the gazetteer, those of `countries` and
     `feature_classes` only when given. With `dry_run`, check them and write nothing; with
     `keep_others`, leave the places another source wrote as they are (the built-in places
-    never overwrite a dump's, which say more). Records the source (`GazetteerSource`)."""
+    never overwrite a dump's, which say more). Records the source (`GazetteerSource`).
+
+    One transaction: an exception raised while `rows` are read or written (a damaged file)
+    writes nothing at all."""
+    with nullcontext() if dry_run else transaction.atomic():
+        return _import(
+            rows=rows,
+            source=source,
+            version=version,
+            countries=countries,
+            feature_classes=feature_classes,
+            dry_run=dry_run,
+            keep_others=keep_others,
+            batch_size=batch_size,
+        )
+
+
+def _import(
+    *,
+    rows: Iterable[PlaceRow | RowError],
+    source: str,
+    version: str,
+    countries: Collection[str] | None,
+    feature_classes: Collection[str] | None,
+    dry_run: bool,
+    keep_others: bool,
+    batch_size: int,
+) -> ImportReport:
     report = ImportReport()
     wanted = {code.upper() for code in countries} if countries else None
     classes = set(feature_classes) if feature_classes else None
@@ -136,7 +164,7 @@ def _write(
     names = [
         (row.geonames_id, key, row.country_code) for row in rows for key in sorted(place_keys(row))
     ]
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         for chunk in _chunks(places, len(_COLUMNS)):
             cursor.execute(_upsert_sql(len(chunk)), [value for place in chunk for value in place])
         for chunk in _chunks([(row.geonames_id,) for row in rows], 1):

@@ -29,6 +29,7 @@ from tasks.models import (
     Transcription,
 )
 from tasks.models.results import ChangeCause
+from tasks.selectors.steps import label_place
 from tasks.selectors.trust import proven_user_ids, unproven_weight
 from tasks.services.progress import project_progress_request
 from tasks.services.recognition import REWARDING, task_recognition_refresh
@@ -36,7 +37,6 @@ from tasks.services.search import task_agreement, task_document_refresh
 from tasks.services.steps import (
     StepRow,
     georeference_due,
-    label_place,
     settled_values,
     task_step_back,
     task_step_open,

@@ -13,14 +13,13 @@ and by curators' decisions, with the task's row locked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from django.utils.translation import gettext as _
 
 from crowd.errors import DomainError
 from tasks.models import FieldResult, FieldStatus, Project, Task, TaskState, TaskStep
-from worker.consensus.where import REGION_KEYS, place_fields
 from worker.template import FieldSpec
 from worker.template.steps import (
     GEOREFERENCE,
@@ -81,21 +80,6 @@ def georeference_due(specs: Sequence[FieldSpec], rows: Sequence[StepRow]) -> boo
     """Whether the task goes on to the georeference step: its label settled and giving no
     point of its own (coordinates printed on the label keep their place in the label step)."""
     return label_settled(specs, rows) and not printed_point(specs, settled_values(rows))
-
-
-def label_place(
-    specs: Sequence[FieldSpec], settled: Mapping[str, str], metadata: Mapping[str, object]
-) -> tuple[str, str]:
-    """The record's country and region for the georeference step: the institution's metadata,
-    else the label's settled country and region fields."""
-    countries, regions = place_fields(step_specs(specs, LABEL))
-    country = str(metadata.get("countryCode") or metadata.get("country") or "")
-    region = next((str(metadata[key]) for key in REGION_KEYS if metadata.get(key)), "")
-    if not country:
-        country = next((settled[s.key] for s in countries if settled.get(s.key)), "")
-    if not region:
-        region = next((settled[s.key] for s in regions if settled.get(s.key)), "")
-    return country[:100], region[:100]
 
 
 def step_rows(task: Task) -> list[StepRow]:

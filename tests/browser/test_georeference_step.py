@@ -25,12 +25,14 @@ SLUG = "browser-georeference"
 FIELDS = [
     {"key": "locality", "label": {"fr": "Localité", "en": "Locality"}, "type": "text",
      "mapping": {"dwc": "locality"}},
-    {"key": "country", "label": {"fr": "Pays", "en": "Country"}, "type": "text",
+    # Not keyed "country": the page learns the record's country from the server (as the
+    # consensus reads it, by its Darwin Core term), not by guessing from keys.
+    {"key": "pays", "label": {"fr": "Pays", "en": "Country"}, "type": "text",
      "mapping": {"dwc": "country"}},
     {"key": "georeference", "label": {"fr": "Point de récolte", "en": "Collection point"},
      "type": "geopoint", "georeference": True},
 ]  # fmt: skip
-LABEL = {"locality": "Environs de Mauriac, vieux murs", "country": "France"}
+LABEL = {"locality": "Environs de Mauriac, vieux murs", "pays": "France"}
 # Accounts of this test's own: the demo volunteers' answers are counted by other tests.
 VOLUNTEERS = ("step-reader-1", "step-reader-2", "step-placer")
 ACCOUNTS = f"""
@@ -68,8 +70,29 @@ def waited(check, what, seconds=60):
     raise AssertionError(f"still waiting for {what}")
 
 
+# Two places named Mauriac: the Cantal's and one in Belgium (made up), which the settled
+# country leaves out. The columns of a GeoNames dump.
+DUMP = "\n".join(
+    "\t".join(row)
+    for row in (
+        ("2995183", "Mauriac", "Mauriac", "", "45.21853", "2.33294", "P", "PPL", "FR", "",
+         "84", "15", "151", "15120", "3710", "", "700", "Europe/Paris", "2024-01-01"),
+        ("9999183", "Mauriac", "Mauriac", "", "50.50000", "4.50000", "P", "PPL", "BE", "",
+         "WAL", "WNA", "", "", "9000", "", "150", "Europe/Brussels", "2024-01-01"),
+    )
+)  # fmt: skip
+
+
 @pytest.fixture(scope="module")
-def project(site):
+def gazetteer(site, tmp_path_factory):
+    path = tmp_path_factory.mktemp("gazetteer") / "places.txt"
+    path.write_text(DUMP + "\n", encoding="utf-8")
+    site.manage("gazetteer_import", str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def project(site, gazetteer):
     """The project, open, with one image ingested; this test's volunteers are its members."""
     made = site.manage("shell", "--no-imports", "-c", ACCOUNTS)
     assert made.strip().splitlines()[-1] == str(len(VOLUNTEERS)), made
@@ -123,10 +146,10 @@ def label_settled_by_a_curator(site, task_id):
     def unsettled():
         results = lead.get(f"/api/projects/{SLUG}/field-results/?task={task_id}").json()
         found = {r["key"]: r for r in results["results"]}
-        return found if {"locality", "country"} <= set(found) else None
+        return found if {"locality", "pays"} <= set(found) else None
 
     results = waited(unsettled, "the label's reconciliation")
-    for key in ("locality", "country"):
+    for key in ("locality", "pays"):
         if results[key]["status"] in ("agreed", "resolved"):
             continue
         decided = lead.post(
@@ -158,13 +181,21 @@ def test_the_georeference_step_opens_only_once_the_label_is_settled(site, browse
     settled = page.locator("[data-settled-section]")
     expect(settled).to_be_visible()
     expect(settled.locator("[data-settled-key=locality] dd")).to_have_text(LABEL["locality"])
-    expect(settled.locator("[data-settled-key=country] dd")).to_have_text("France")
+    expect(settled.locator("[data-settled-key=pays] dd")).to_have_text("France")
     # The point is asked; the label's fields are not asked again.
     point = page.get_by_role("textbox", name="Point de récolte", exact=True)
     expect(point).to_be_visible()
     expect(page.get_by_role("textbox", name="Localité", exact=True)).to_have_count(0)
 
-    point.fill("45.2187, 2.3315")
+    # The gazetteer searches the settled country only: the Belgian Mauriac is left out.
+    field = page.locator(".tfield[data-key=georeference]")
+    field.locator("[data-map-open]").click()
+    search = field.locator("[data-map-search]")
+    search.fill("mauriac")
+    expect(field.locator("[data-place='2995183']")).to_have_count(1)
+    expect(field.locator("[data-place='9999183']")).to_have_count(0)
+    search.press("Enter")
+    expect(point).to_have_value("45.2185, 2.3329")
     page.keyboard.press("Control+Enter")
     expect(root).to_have_attribute("data-state", "finished")
     context.close()
@@ -172,4 +203,5 @@ def test_the_georeference_step_opens_only_once_the_label_is_settled(site, browse
     lead = client(site, "lead")
     mine = lead.get(f"/api/tasks/{project}/").json()["transcriptions"]
     placed = [t for t in mine if "georeference" in t["values"]]
-    assert [t["values"]["georeference"] for t in placed] == ["45.2187, 2.3315"]
+    assert [t["values"]["georeference"] for t in placed] == ["45.2185, 2.3329"]
+    assert placed[0]["georeference"]["georeference"]["source"] == "gazetteer"

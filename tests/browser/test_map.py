@@ -4,7 +4,7 @@ types DMS and sees the marker move there, places the marker with a click and dra
 the field filled as "lat, lon", sets the uncertainty radius; another finds a commune by name
 in the gazetteer and the field is filled. Each transcription records how its point was made.
 
-The test makes its own project (the herbarium preset, two images) and its own volunteers, so
+The test makes its own project (the herbarium preset, three images) and its own volunteers, so
 it shares no image with the other browser tests.
 """
 
@@ -23,7 +23,7 @@ from tests.browser.tutorial import tutorials_seen
 pytestmark = pytest.mark.browser
 
 SLUG = "geo-sheets"
-USERS = ("geo-volunteer", "geo-finder", "geo-phone")
+USERS = ("geo-volunteer", "geo-finder", "geo-phone", "geo-typist")
 PASSWORD = "placer-les-points-1898"
 TRANSCRIBE = f"/projects/{SLUG}/transcribe/"
 POINT_TEXT = re.compile(r"^-?\d{1,2}\.\d{4}, -?\d{1,3}\.\d{4}$")
@@ -49,7 +49,7 @@ project = project_create(
 )
 with tempfile.TemporaryDirectory() as folder:
     uploads = []
-    for n in range(2):
+    for n in range(3):
         path = Path(folder) / f"sheet-{{n}}.png"
         path.write_bytes(image_bytes(size=(600, 400), seed=n, format="PNG"))
         uploads.append(Incoming.from_path(path))
@@ -63,7 +63,7 @@ print(Task.objects.filter(project=project, state="open").count())
 @pytest.fixture(scope="module")
 def geo_project(site):
     output = site.manage("shell", "--no-imports", "-c", SETUP)
-    assert output.strip().splitlines()[-1] == "2", output
+    assert output.strip().splitlines()[-1] == "3", output
     return SLUG
 
 
@@ -333,5 +333,24 @@ def test_a_volunteer_finds_a_commune_by_name_and_the_field_is_filled(
             "place": {"id": 2995183, "name": "Mauriac"},
         }
     }
+    assert refused == []
+    context.close()
+
+
+def test_a_country_typed_as_the_gazetteer_cannot_read_it_restricts_nothing(
+    site, browser, geo_project, gazetteer
+):
+    """The search is restricted to the country typed on the page when the gazetteer knows it;
+    a country it does not ("Gaule") leaves the search unrestricted rather than failing."""
+    context, page, refused = open_page(site, browser, USERS[3])
+    field = page.locator(".tfield[data-key=coordinates]")
+    page.locator("#field-country").fill("Gaule")
+    field.locator("[data-map-open]").click()
+    panel = field.locator("[data-map-panel]")
+    panel.locator("[data-map-search]").fill("mauriac")
+    # Both Mauriacs, the Cantal's and the Gironde's: nothing left out, nothing refused.
+    expect(panel.locator("[data-map-results] [data-place='2995183']")).to_have_count(1)
+    expect(panel.locator("[data-map-results] [data-place='2995184']")).to_have_count(1)
+    expect(panel.locator("[data-map-status]")).not_to_contain_text("pays")
     assert refused == []
     context.close()

@@ -10,7 +10,9 @@ A catalogue, one line per test below (hostile input → expected refusal):
 - a script searching as fast as it can → 429 after API_THROTTLE_PLACES per account
 
 Elsewhere: a dump's malformed, huge or non-UTF-8 rows are refused with their line numbers and
-the rest written whole (tests/tasks/test_places_import.py).
+the rest written whole; a damaged archive writes nothing at all; a zip inflating more than 50
+times its size is refused unread (tests/tasks/test_places_import.py). The georeference step's
+`?step=` and the map's area: tests/security/test_georeference_step.py.
 """
 
 from __future__ import annotations

@@ -382,3 +382,27 @@ def test_a_label_reader_is_not_judged_on_the_point_they_were_not_asked(geo_proje
     task_reconcile(task_id=task.pk)
     feedback = contributor_feedback(project=geo_project, user=reader)
     assert (feedback["settled"], feedback["agreed"]) == (4, 4)
+
+
+def test_next_task_names_the_settled_country_and_region_the_map_searches_in(db):
+    """The country and region the consensus checks points against, as the gazetteer's search
+    takes them (an ISO code), whatever the label fields are called; a country no code answers
+    to restricts nothing rather than making every search fail."""
+    project = ProjectFactory(redundancy_min=2, redundancy_max=3)
+    project.template.fields = [
+        {"key": "pays", "label": "Pays", "type": "text", "mapping": {"dwc": "country"}},
+        {"key": "departement", "label": "Département", "type": "text",
+         "mapping": {"dwc": "stateProvince"}},
+        {"key": "point", "label": "Point", "type": "geopoint", "georeference": True},
+    ]  # fmt: skip
+    project.template.save()
+    for country, expected in (("Francia", "FR"), ("Gaule narbonnaise", "")):
+        task = TaskFactory(project=project, target=2)
+        for reader in people(project, 2):
+            lease = lease_grant(project=project, user=reader, step="label")
+            submit(lease, {"pays": country, "departement": "Cantal"})
+        task_reconcile(task_id=task.pk)
+        body = next_task(UserFactory(), project.slug, "?step=georeference").json()
+        assert body["task"]["id"] == task.pk
+        assert body["place"] == {"country": expected, "region": "Cantal"}
+        Task.objects.filter(pk=task.pk).update(state="withdrawn")

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 
 from tasks.models import GazetteerSource, Place, PlaceName
 from tasks.selectors.places import places_search
+from tasks.services.places import BATCH_SIZE
 from tests.worker.test_places_gazetteer import dump_line
 from worker.places.gazetteer import LINE_MAX_BYTES
 
@@ -201,3 +202,47 @@ def test_the_builtin_places_load_once_and_leave_a_dumps_places_alone(tmp_path):
     assert out.startswith("Built-in places already loaded")
     assert Place.objects.count() == places
     assert places_search("Escaldes", country="AD")
+
+
+def damaged_zip(tmp_path, lines):
+    """A GeoNames zip whose dump's last bytes were damaged in transit: every line but the
+    last reads, then the archive's checksum fails."""
+    path = tmp_path / "FR.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("FR.txt", "\n".join(lines) + "\n")
+    data = bytearray(path.read_bytes())
+    last = data.rindex(b"Moriac")  # an alternate name of the last row
+    data[last] = ord("N")
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_an_import_that_fails_midway_leaves_the_gazetteer_as_it_was(tmp_path):
+    run(str(dump(tmp_path, GOOD)))
+    before = (
+        sorted(Place.objects.values_list("pk", "name", "population")),
+        sorted(PlaceName.objects.values_list("place_id", "key")),
+        sorted(GazetteerSource.objects.values_list("name", "places")),
+    )
+    # More rows than a batch, so that batches are written before the damage is found; the
+    # first updates a place already there.
+    renamed = GOOD[0].replace("Mauriac\tMauriac", "Mauriac-renamed\tMauriac")
+    more = [dump_line(str(3_000_000 + n), f"Lieu {n}") for n in range(BATCH_SIZE + 10)]
+    path = damaged_zip(tmp_path, [renamed, *more, GOOD[0]])
+    with pytest.raises(CommandError, match=r"FR\.zip.*damaged.*nothing was written"):
+        run(str(path))
+    after = (
+        sorted(Place.objects.values_list("pk", "name", "population")),
+        sorted(PlaceName.objects.values_list("place_id", "key")),
+        sorted(GazetteerSource.objects.values_list("name", "places")),
+    )
+    assert after == before
+
+
+def test_a_zip_that_inflates_far_beyond_a_dump_is_refused_unread(tmp_path):
+    path = tmp_path / "FR.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("FR.txt", "\n".join(GOOD) + "\n" + "\n" * 2_000_000)
+    with pytest.raises(CommandError, match=r"FR\.txt.*inflates.*times"):
+        run(str(path))
+    assert not Place.objects.exists()

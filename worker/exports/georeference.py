@@ -24,6 +24,10 @@ _PROTOCOLS = {
     frozenset({"gazetteer"}): "placed by volunteers on a gazetteer place named on the label",
 }
 _MIXED = "coordinates transcribed from the label or placed on a map by volunteers"
+# In a georeference step (worker/template/steps.py) the label printed no point: a point typed
+# there was worked out by the volunteer from the settled locality, not read off the label.
+_TYPED = "coordinates given by volunteers from the label's locality"
+_MIXED_PLACED = "placed on a map or given as coordinates by volunteers from the label's locality"
 
 
 def georeference_terms(
@@ -31,10 +35,12 @@ def georeference_terms(
     answers: Sequence[tuple[str, Mapping[str, object] | None]],
     curated: bool,
     base_map: str = "",
+    placed: bool = False,
 ) -> Georeference:
     """The terms for a point that `answers` agree with: (pseudonym, that answer's entry for the
     field or None) per agreeing contributor, the chosen answer's when a curator decided
-    (`curated`). The uncertainty is the median of their radii (metres, rounded)."""
+    (`curated`). The uncertainty is the median of their radii (metres, rounded). `placed`: the
+    field is asked in a georeference step, so no point of it was transcribed from the label."""
     entries = [(who, entry or {}) for who, entry in answers]
     sources = {str(entry.get("source") or "label") for _, entry in entries} or {"label"}
     radii = [
@@ -55,6 +61,8 @@ def georeference_terms(
         verification = UNVERIFIED
     if sources <= {"map", "gazetteer"} and len(sources) == 2:
         protocol = _PROTOCOLS[frozenset({"gazetteer"})] + ", or on a map"
+    elif placed and "label" in sources:
+        protocol = _TYPED if sources == {"label"} else _MIXED_PLACED
     else:
         protocol = _PROTOCOLS.get(frozenset(sources), _MIXED)
     return Georeference(

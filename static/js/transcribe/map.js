@@ -255,7 +255,17 @@ export function pointMap({id, name, config, where, onPlace, onRadius}) {
     status.textContent = t("mapSearching");
     let data;
     try {
-      ({data} = await api(`${config.places}?${query}`));
+      try {
+        ({data} = await api(`${config.places}?${query}`));
+      } catch (error) {
+        // A country or region as typed on the page that the gazetteer cannot read ("Gaule"):
+        // the restriction is a courtesy, the search goes on without it.
+        const refused = error instanceof ApiError && error.status === 400 ? error.body?.error?.fields || {} : {};
+        if (!(refused.country || refused.region) || mine !== asked) throw error;
+        query.delete("country");
+        query.delete("region");
+        ({data} = await api(`${config.places}?${query}`));
+      }
     } catch (error) {
       if (mine !== asked) return;
       const detail = error instanceof ApiError ? error.body?.detail || error.message : "";
@@ -291,8 +301,10 @@ export function pointMap({id, name, config, where, onPlace, onRadius}) {
         input.setAttribute("aria-expanded", "true");
       }
       highlight((active + step + found.length) % found.length);
-    } else if (event.key === "Enter") {
-      event.preventDefault(); // never sends the transcription from the search box
+    } else if (event.key === "Enter" && !(event.ctrlKey || event.metaKey)) {
+      // Enter takes a place and never sends the transcription; Ctrl+Enter still sends it,
+      // as from every field.
+      event.preventDefault();
       event.stopPropagation();
       if (!results.hidden && active >= 0) choose(active);
       else {
