@@ -37,6 +37,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
 from tasks.models import GazetteerSource, Place, PlaceName
+from tasks.selectors.results_browser import trigrams_available
 from worker.places.countries import country_code, fold
 from worker.places.gazetteer import has_control_characters, place_key
 from worker.places.regions import division_local_name, region_divisions, region_names
@@ -218,19 +219,6 @@ def _fuzzy(names: QuerySet[PlaceName], key: str) -> list[tuple[int, float]]:
     ids = [name_id for _, _, name_id in matches]
     place_of = dict(PlaceName.objects.filter(pk__in=ids).values_list("pk", "place_id"))
     return [(place_of[name_id], float(score) * 100) for _, score, name_id in matches]
-
-
-_TRIGRAMS: dict[str, bool] = {}
-
-
-def trigrams_available() -> bool:
-    """Whether pg_trgm is installed (migration 0024 creates it when the role may)."""
-    name = str(connection.settings_dict.get("NAME"))
-    if name not in _TRIGRAMS:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
-            _TRIGRAMS[name] = cursor.fetchone() is not None
-    return _TRIGRAMS[name]
 
 
 def _region_filter(region: str, code: str | None) -> Q | None:

@@ -153,7 +153,8 @@ _TRIGRAMS: dict[str, bool] = {}
 
 
 def trigrams_available() -> bool:
-    """Whether pg_trgm is installed (migration 0017 creates it when the role may)."""
+    """Whether pg_trgm is installed (migration 0017 creates it when the role may; the
+    gazetteer's searches use it too)."""
     name = str(connection.settings_dict.get("NAME"))
     if name not in _TRIGRAMS:
         with connection.cursor() as cursor:

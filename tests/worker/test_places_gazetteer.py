@@ -7,6 +7,7 @@ import io
 import pytest
 
 from worker.places.gazetteer import (
+    DUMP_COLUMNS,
     LINE_MAX_BYTES,
     AdminNames,
     PlaceRow,
@@ -33,25 +34,7 @@ def dump_line(geonames_id="2995024", name="Mauriac", **columns) -> str:
         "population": "3955",
         **{key.replace("_", " "): value for key, value in columns.items()},
     }
-    order = [
-        "asciiname",
-        "alternatenames",
-        "latitude",
-        "longitude",
-        "feature class",
-        "feature code",
-        "country code",
-        "cc2",
-        "admin1 code",
-        "admin2 code",
-        "admin3 code",
-        "admin4 code",
-        "population",
-        "elevation",
-        "dem",
-        "timezone",
-        "modification date",
-    ]
+    order = DUMP_COLUMNS[2:]  # after the id and the name
     rest = [values.get(column, "") for column in order]
     rest[-2:] = ["Europe/Paris", "2024-01-01"]
     return "\t".join([geonames_id, name, *rest])
