@@ -97,6 +97,8 @@ async def test_transcriptions_over_http_are_reconciled_by_the_worker_and_watcher
             "scientificName": "Quercus pubescens Willd.",
             "eventDate": "12 juin 1898",
             "country": "FR",
+            # Printed on the label: the image is complete without the demo's georeference step.
+            "coordinates": "45.1885, 5.7245",
         }
         task_ids = set()
         for name in ("contributor3", "contributor4"):

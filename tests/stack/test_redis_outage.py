@@ -41,6 +41,8 @@ VALUES = {
     "scientificName": "Quercus pubescens Willd.",
     "eventDate": "12 juin 1898",
     "country": "FR",
+    # Printed on the label: the image is complete without the demo's georeference step.
+    "coordinates": "45.1885, 5.7245",
 }
 
 
