@@ -221,9 +221,10 @@ END;
 BEGIN;
 SELECT id FROM tasks_task WHERE id = :task FOR UPDATE;
 INSERT INTO tasks_transcription (project_id, task_id, user_id, lease_id, "values", markers,
-  idempotency_key, template_version, created_at, void_id) VALUES (:project, :task, :uid, :lease,
+  idempotency_key, template_version, created_at, void_id, machine_fields, georeference)
+  VALUES (:project, :task, :uid, :lease,
   '{"scientificName": "Quercus ilex L.", "minimumElevationInMeters": "650 m"}', '{}',
-  'bare-' || :lease, 1, now(), NULL);
+  'bare-' || :lease, 1, now(), NULL, '[]', '{}');
 UPDATE tasks_lease SET state = 'submitted', ended_at = now() WHERE id = :lease;
 UPDATE tasks_task SET transcription_count = transcription_count + 1, reconcile_pending = true
   WHERE id = :task;

@@ -138,10 +138,10 @@ def project_load(size: int) -> str:
         cursor.execute(
             f"""
             INSERT INTO tasks_transcription (project_id, task_id, user_id, values, markers,
-                idempotency_key, template_version, created_at)
+                idempotency_key, template_version, created_at, machine_fields, georeference)
             SELECT t.project_id, t.id, %s + (t.id + j * 101) %% {USERS},
                 jsonb_build_object({values}), '{{}}'::jsonb, 't' || t.id, 1,
-                now() + j * interval '1 minute'
+                now() + j * interval '1 minute', '[]'::jsonb, '{{}}'::jsonb
             FROM tasks_task t CROSS JOIN generate_series(0, 2) AS j
             WHERE t.project_id = %s
             """,  # noqa: S608 (constants only)
