@@ -1,7 +1,8 @@
 
 import django.db.models.deletion
-import tasks.models.places
 from django.db import DatabaseError, migrations, models, transaction
+
+import tasks.models.places
 
 # The gazetteer (tasks.models.places). Its places are loaded by `manage.py gazetteer_import
 # --builtin` (and FILE for a GeoNames dump), not here: a migration stays quick, and the test
