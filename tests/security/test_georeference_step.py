@@ -7,6 +7,8 @@
 - a signed-out visitor asking where the map opens → refused; an outsider of a members-only
   project → 404
 - a step name of any length or with control characters → 400 naming the step, nothing granted
+- a volunteer's gazetteer place named with markup or a spreadsheet formula → reaches the curator
+  as the text typed, which the review and map scripts only ever insert as text
 
 The georeference payload of an answer (hostile JSON → 400 naming `georeference.<key>`, nothing
 recorded): tests/tasks/test_georeference.py.
@@ -14,6 +16,7 @@ recorded): tests/tasks/test_georeference.py.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -23,6 +26,11 @@ from tasks.models import Lease, Visibility
 from tasks.step_choice import STEP_SESSION_KEY
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
 from tests.helpers import api_client
+from tests.tasks.test_georeference_exports import (  # noqa: F401 (fixtures)
+    HERE,
+    answer,
+    task,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +83,23 @@ def test_where_the_map_opens_is_for_signed_in_people_who_may_see_the_project(hid
     assert api_client(None).get(f"/api/projects/{public.slug}/map-area/").status_code in (401, 403)
     outsider = api_client(UserFactory()).get(f"/api/projects/{hidden.slug}/map-area/?country=FR")
     assert outsider.status_code == 404
+
+
+HOSTILE_PLACE = '<img src=x onerror="alert(1)">=HYPERLINK("http://evil.example")'
+
+
+def test_a_hostile_place_name_reaches_the_curator_as_text_only(project, curator, task, answer):  # noqa: F811
+    answer(
+        HERE,
+        {"source": "gazetteer", "uncertainty_m": 500, "place": {"id": 3, "name": HOSTILE_PLACE}},
+    )
+    body = api_client(curator).get(f"/api/tasks/{task.pk}/review/").json()
+    field = next(f for f in body["fields"] if f["key"] == "coordinates")
+    made = [who["made"] for answer in field["answers"] for who in answer["contributors"]]
+    assert made == [f"found in the gazetteer: {HOSTILE_PLACE}, ± 500 m"]
+    # The pages that show places and how points were made write them as text, never as HTML.
+    root = Path(__file__).resolve().parents[2] / "static" / "js"
+    for script in ("review/field.js", "transcribe/map.js"):
+        source = (root / script).read_text(encoding="utf-8")
+        assert "innerHTML" not in source, script
+        assert "insertAdjacentHTML" not in source, script
