@@ -70,6 +70,15 @@ try:
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.number("DB_CONN_MAX_AGE", default=0, minimum=0)
+    if DATABASES["default"]["ENGINE"].endswith("postgresql") and env.flag(
+        "DB_PREPARED_STATEMENTS", default=True
+    ):
+        # Django turns psycopg's prepared statements off (for poolers that cannot keep them);
+        # the hand-written statements of the hot path ask for them (`crowd.rows.rows_fetch`),
+        # so PostgreSQL plans each once per connection. The ORM's own statements bind their
+        # values on the client and are never prepared. 0 behind a transaction-mode pooler
+        # older than PgBouncer 1.21.
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 
     _redis_url = env.raw("REDIS_URL")
     REDIS_URL = check_redis_url(_redis_url) if _redis_url else ""

@@ -65,6 +65,22 @@ def test_a_next_task_then_submit_cycle_sends_at_most_eleven_statements_with_toke
     assert len(sent.captured_queries) <= 5, [q["sql"][:80] for q in sent.captured_queries]
 
 
+@needs_postgresql
+def test_the_hand_written_statements_are_prepared_once_per_connection(project, outsider):
+    """Django turns psycopg's prepared statements off unless told; the settings tell it, so
+    PostgreSQL plans next-task's and submit's statements once per connection, not per request."""
+    TaskFactory.create_batch(3, project=project, target=3)
+    api = token_client(outsider)
+    cycle(api, project, "first")
+    cycle(api, project, "second")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE from_sql = false")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("knox_authtoken" in sql for sql in prepared)  # the token read
+    assert any("SKIP LOCKED" in sql for sql in prepared)  # next-task's candidate
+    assert any("INSERT INTO tasks_transcription" in sql for sql in prepared)  # the answer
+
+
 def test_watchers_hear_how_many_hold_the_image_after_a_lease_and_after_an_answer(
     project, monkeypatch, django_capture_on_commit_callbacks
 ):
