@@ -33,6 +33,7 @@ from tasks.selectors.steps import label_place
 from tasks.selectors.trust import proven_user_ids, unproven_weight
 from tasks.services.progress import project_progress_request
 from tasks.services.recognition import REWARDING, task_recognition_refresh
+from tasks.services.results_sql import field_results_update
 from tasks.services.search import task_agreement, task_document_refresh
 from tasks.services.steps import (
     StepRow,
@@ -308,6 +309,7 @@ def _field_results_store(*, task: Task, outcome: TaskOutcome) -> tuple[int, list
     weights = {spec.key: spec.weight for spec in task.project.template.specs}
     created: list[FieldResult] = []
     changed: list[FieldResult] = []
+    names: list[str] = []
     for key, field in outcome.fields.items():
         result = existing.get(key)
         values = _result_values(field)
@@ -320,9 +322,11 @@ def _field_results_store(*, task: Task, outcome: TaskOutcome) -> tuple[int, list
             for name, value in values.items():
                 setattr(result, name, value)
             result.version += 1
-            result.save()
             changed.append(result)
-    # PostgreSQL and SQLite return the new ids from a bulk insert.
+            names = list(values)
+    # One statement for every changed result (PostgreSQL), one insert for the new ones
+    # (PostgreSQL and SQLite return their ids).
+    field_results_update(changed, names)
     created = FieldResult.objects.bulk_create(created)
     FieldResultVersion.objects.bulk_create(
         FieldResultVersion.of(result, cause=ChangeCause.RECONCILE)

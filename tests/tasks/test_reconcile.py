@@ -152,3 +152,43 @@ def test_a_point_outside_the_region_of_the_images_metadata_is_not_accepted(proje
     result = FieldResult.objects.get(task=task, key="coordinates")
     assert result.status == "needs_more"
     assert "outside the record's region (Gironde)" in result.explanation
+
+
+def test_a_new_answer_rewrites_the_changed_results_in_one_statement_as_the_orm_would(
+    project, transcribe
+):
+    """On PostgreSQL the changed results travel as one statement (`results_sql`); on SQLite one
+    save each. Either way every column is what a save writes, read back through the ORM."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tasks.services.results_sql import field_results_update
+
+    task = TaskFactory(project=project, target=3)
+    transcribe(project, TRUTH)
+    transcribe(project, {**TRUTH, "scientificName": "Quercus robur L."})
+    before = {r.key: r.version for r in FieldResult.objects.filter(task=task)}
+    transcribe(project, TRUTH)
+    with CaptureQueriesContext(connection) as sent:
+        task_reconcile(task_id=task.pk)  # nothing changed: nothing written
+    assert not [q for q in sent.captured_queries if "UPDATE tasks_fieldresult" in q["sql"]]
+    results = list(FieldResult.objects.filter(task=task).order_by("pk"))
+    assert all(r.version == before[r.key] + 1 for r in results)  # every count changed
+    assert FieldResult.objects.get(task=task, key="scientificName").support == 2
+
+    # The statement writes what per-row saves write, types included (JSON null stays NULL).
+    for result in results:
+        result.value = None if result.key == "country" else {"a": [1, "é"]}
+        result.agreement, result.n, result.machine_agrees = 0.125, 7, None
+        result.explanation_parts = [{"code": "x", "n": 2}]
+        result.version += 1
+    names = ["value", "agreement", "n", "machine_agrees", "explanation_parts"]
+    with CaptureQueriesContext(connection) as sent:
+        field_results_update(results, names)
+    updates = [q for q in sent.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == (1 if connection.vendor == "postgresql" else len(results))
+    for result in results:
+        stored = FieldResult.objects.get(pk=result.pk)
+        for name in [*names, "version", "updated_at"]:
+            assert getattr(stored, name) == getattr(result, name), name
+    assert FieldResult.objects.filter(task=task, key="country", value__isnull=True).exists()
