@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from crowd.json_rows import rows_insert, rows_update
 from tasks import jobs
 from tasks.events import curators_group, event_send_on_commit
 from tasks.jobs import job_send, jobs_send_each
@@ -33,7 +34,6 @@ from tasks.selectors.steps import label_place
 from tasks.selectors.trust import proven_user_ids, unproven_weight
 from tasks.services.progress import project_progress_request
 from tasks.services.recognition import REWARDING, task_recognition_refresh
-from tasks.services.results_sql import field_results_update
 from tasks.services.search import task_agreement, task_document_refresh
 from tasks.services.steps import (
     StepRow,
@@ -324,13 +324,14 @@ def _field_results_store(*, task: Task, outcome: TaskOutcome) -> tuple[int, list
             result.version += 1
             changed.append(result)
             names = list(values)
-    # One statement for every changed result (PostgreSQL), one insert for the new ones
-    # (PostgreSQL and SQLite return their ids).
-    field_results_update(changed, names)
-    created = FieldResult.objects.bulk_create(created)
-    FieldResultVersion.objects.bulk_create(
-        FieldResultVersion.of(result, cause=ChangeCause.RECONCILE)
-        for result in [*created, *changed]
+    # One statement each for the changed results, the new ones and their versions.
+    rows_update(changed, [*names, "version"])
+    created = rows_insert(created)
+    rows_insert(
+        [
+            FieldResultVersion.of(result, cause=ChangeCause.RECONCILE)
+            for result in [*created, *changed]
+        ]
     )
     return len(created) + len(changed), [*existing.values(), *created]
 
