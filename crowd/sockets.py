@@ -7,7 +7,6 @@ import logging
 from importlib import import_module
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user
@@ -18,6 +17,7 @@ from django.http.cookie import parse_cookie
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 
+from crowd.layer import group_send
 from crowd.models import User
 from crowd.ratelimit import forwarded_address
 
@@ -58,7 +58,7 @@ def sessions_ended_on_commit(*, user_id: int, session_key: str | None = None) ->
 
     def send() -> None:
         try:
-            async_to_sync(layer.group_send)(user_group(user_id), message)
+            group_send(layer, user_group(user_id), message)
         except Exception:  # a broken layer must not fail the write that already committed
             logger.exception("could not tell user %s's sockets their session ended", user_id)
 

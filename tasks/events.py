@@ -13,11 +13,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from crowd.layer import group_send
 from tasks.selectors.leases import task_working_count
 
 logger = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ def event_send(group: str, event_type: str, payload: dict[str, Any]) -> None:
         "text": json.dumps(event, separators=(",", ":"), cls=DjangoJSONEncoder),
     }
     try:
-        async_to_sync(layer.group_send)(group, message)
+        group_send(layer, group, message)
     except Exception:  # a broken layer must not fail the write that already committed
         logger.exception("could not send %s event to %s", event_type, group)
 
@@ -174,7 +174,7 @@ def access_changed_on_commit(project_id: int) -> None:
 
     def send() -> None:
         try:
-            async_to_sync(layer.group_send)(project_group(project_id), {"type": "access.changed"})
+            group_send(layer, project_group(project_id), {"type": "access.changed"})
         except Exception:
             logger.exception("could not send access.changed to project %s", project_id)
 
