@@ -17,23 +17,27 @@ from tasks import jobs
 from tasks.events import curators_group, event_send_on_commit
 from tasks.jobs import job_send, jobs_send_each
 from tasks.models import (
-    ContributorReliability,
     FieldResult,
     FieldResultVersion,
     FieldStatus,
-    ImageReading,
     MachineReliability,
     Project,
-    ReadingStatus,
     Task,
     TaskState,
     Transcription,
 )
 from tasks.models.results import ChangeCause
+from tasks.search_words import document_split
 from tasks.selectors.steps import label_place
 from tasks.selectors.trust import proven_user_ids, unproven_weight
 from tasks.services.progress import project_progress_request
 from tasks.services.recognition import REWARDING, task_recognition_refresh
+from tasks.services.reconcile_reads import (
+    learnt_weights,
+    reconcile_context,
+    task_answers,
+    task_results,
+)
 from tasks.services.search import task_agreement, task_document_refresh
 from tasks.services.steps import (
     StepRow,
@@ -75,11 +79,8 @@ def project_policy(project: Project) -> Policy:
 def reliability_weights(
     *, project: Project, user_ids: Iterable[int]
 ) -> dict[int, dict[str, float]]:
-    weights: dict[int, dict[str, float]] = {}
-    rows = ContributorReliability.objects.filter(project=project, user_id__in=list(user_ids))
-    for user_id, field_type, weight in rows.values_list("user_id", "field_type", "weight"):
-        weights.setdefault(user_id, {})[field_type] = weight
-    return weights
+    """Each contributor's learnt weight per field type in `project`."""
+    return learnt_weights(project=project, user_ids=user_ids)
 
 
 @transaction.atomic
@@ -90,30 +91,26 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     Holds the task row lock, as submissions do, so it never misses a transcription it clears
     `reconcile_pending` for. Resolved and withdrawn tasks are left as curators and leads set them.
     """
-    task = (
-        Task.objects.select_for_update(of=("self",))
-        .select_related("project__template")
-        .filter(pk=task_id)
-        .first()
-    )
-    if task is None:
+    context = reconcile_context(task_id)
+    if context is None:
         return None
+    task = context.task
     # Cleared (saved with the results, under the lock) before the transcriptions are read: an
     # answer committed from now on waits for the lock, finds the flag cleared and sends a job.
     task.reconcile_pending = False
     # Void transcriptions (a lead's decision) are kept but take no part in the consensus.
-    transcriptions = list(
-        Transcription.objects.filter(task=task, void__isnull=True).order_by("created_at", "id")
-    )
+    transcriptions = task_answers(task)
     task.reconciled_at = timezone.now()
+    existing = task_results(task)
     # With none left that count, results computed before the void are reconciled away too.
-    nothing_to_do = not transcriptions and not FieldResult.objects.filter(task=task).exists()
+    nothing_to_do = not transcriptions and not existing
+    stored = document_split(context.document) if context.document else []
     if nothing_to_do or task.state not in RECONCILABLE_STATES:
         task.save(update_fields=["reconcile_pending", "reconciled_at"])
         if not nothing_to_do:
             # A settled image's answers may still change (a void, lifted): so do its words,
             # and what each answer earned.
-            task_document_refresh(task=task, transcriptions=transcriptions)
+            task_document_refresh(task=task, transcriptions=transcriptions, before=stored)
             task_recognition_refresh(task=task)
         return None
     project = task.project
@@ -121,7 +118,7 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     stepped = has_georeference(specs)
     # The label's answers reconcile the label's fields; the georeference step's, its own.
     label = [t for t in transcriptions if t.step == LABEL] if stepped else transcriptions
-    weights = reliability_weights(project=project, user_ids={t.user_id for t in transcriptions})
+    weights = learnt_weights(project=project, user_ids={t.user_id for t in transcriptions})
     proven = proven_user_ids(project=project, user_ids={t.user_id for t in transcriptions})
     submissions = _submissions(label, weights, proven)
     # The institution's metadata knows the record's country better than a transcription.
@@ -129,11 +126,7 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     country = str(metadata.get("countryCode") or metadata.get("country") or "")[:100]
     region = next((str(metadata[key]) for key in REGION_KEYS if metadata.get(key)), "")[:100]
     # The machine reading, if the image was read: a vote, and words of its search document.
-    machine_text = (
-        ImageReading.objects.filter(task=task, status=ReadingStatus.DONE)
-        .values_list("text", flat=True)
-        .first()
-    ) or ""
+    machine_text = context.machine_text
     machine = _machine_vote(
         task=task, transcriptions=label, submissions=submissions, text=machine_text
     )
@@ -146,7 +139,7 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
         country=country,
         region=region,
     )
-    changed, results = _field_results_store(task=task, outcome=outcome)
+    changed, results = _field_results_store(task=task, outcome=outcome, existing=existing)
     old_state = task.state
     rows = [(r.key, r.value, r.status, r.agreement) for r in results]
     if stepped:
@@ -172,6 +165,7 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
         transcriptions=transcriptions,
         results=[(key, value) for key, value, *_ in rows],
         machine_text=machine_text,
+        before=stored,
     )
     task_recognition_refresh(
         task=task,
@@ -298,20 +292,24 @@ def _next_state(*, task: Task, statuses: list[str], n: int, project: Project) ->
     return TaskState.NEEDS_MORE, max(task.target, min(project.redundancy_max, n + 1))
 
 
-def _field_results_store(*, task: Task, outcome: TaskOutcome) -> tuple[int, list[FieldResult]]:
+def _field_results_store(
+    *, task: Task, outcome: TaskOutcome, existing: list[FieldResult] | None = None
+) -> tuple[int, list[FieldResult]]:
     """Write each field's result; a new version only where something changed. Fields a curator
     resolved keep the curator's value. Returns how many fields changed, and every result of the
     task as stored now (under the task's lock: no one else writes them meanwhile). Batched: one
     insert for new results, one per changed result, one for all the versions."""
     # In the order they were made (the search document's words follow it, whatever order the
     # database keeps rows in after updates).
-    existing = {r.key: r for r in FieldResult.objects.filter(task=task).order_by("pk")}
+    if existing is None:
+        existing = list(FieldResult.objects.filter(task=task).order_by("pk"))
+    by_key = {r.key: r for r in existing}
     weights = {spec.key: spec.weight for spec in task.project.template.specs}
     created: list[FieldResult] = []
     changed: list[FieldResult] = []
     names: list[str] = []
     for key, field in outcome.fields.items():
-        result = existing.get(key)
+        result = by_key.get(key)
         values = _result_values(field)
         values.update(_dispute_values(field, weights.get(key, 1.0), result))
         if result is None:
@@ -333,7 +331,7 @@ def _field_results_store(*, task: Task, outcome: TaskOutcome) -> tuple[int, list
             for result in [*created, *changed]
         ]
     )
-    return len(created) + len(changed), [*existing.values(), *created]
+    return len(created) + len(changed), [*by_key.values(), *created]
 
 
 def _curated(result: FieldResult) -> bool:
