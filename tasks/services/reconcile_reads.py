@@ -60,6 +60,7 @@ class ReconcileContext:
 def reconcile_context(task_id: int) -> ReconcileContext | None:
     """Lock the task's row (as submissions do) and read what its reconciliation decides on."""
     lock = " FOR UPDATE OF t" if connection.vendor == "postgresql" else ""
+    task_id = int(task_id)  # a job given something else fails as the ORM's lookup did
     rows = rows_fetch(_CONTEXT + lock, {"task": task_id, "done": ReadingStatus.DONE}, prepare=True)
     if not rows:
         return None
