@@ -128,3 +128,64 @@ async def test_session_requests_and_other_paths_go_through_django_handler(setup)
 
 async def _sync(setup):
     return setup
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/projects/herbier-de-lyon/next-task/",
+        "/api/projects/a_b-9/next-task/",
+        "/api/tasks/7/transcriptions/",
+        "/api/tasks/123456789/transcriptions/",
+    ],
+)
+def test_a_hot_path_resolves_as_djangos_resolver_resolves_it(path):
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from crowd.token_api import _TokenHandler
+
+    handler = _TokenHandler()
+    request = RequestFactory().post(path)
+    for _ in range(2):  # the shape's first resolution, then the kept one
+        quick = handler.resolve_request(request)
+        full = resolve(path)
+        assert (quick.func, quick.args, quick.kwargs) == (full.func, full.args, full.kwargs)
+        assert (quick.url_name, quick.route, quick.namespaces) == (
+            full.url_name,
+            full.route,
+            full.namespaces,
+        )
+        assert quick.view_name == full.view_name
+        assert request.resolver_match is quick
+
+
+def test_other_paths_resolve_the_usual_way():
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from crowd.token_api import _TokenHandler
+
+    request = RequestFactory().post("/api/tasks/7/transcriptions/extra/")
+    assert _TokenHandler().resolve_request(request).func == resolve(request.path).func
+
+
+def test_a_hot_path_is_resolved_without_walking_the_url_configuration(monkeypatch):
+    from django.test import RequestFactory
+    from django.urls.resolvers import URLResolver
+
+    from crowd.token_api import _TokenHandler
+
+    handler = _TokenHandler()
+    handler.resolve_request(RequestFactory().post("/api/tasks/1/transcriptions/"))
+    walked = []
+    resolve = URLResolver.resolve
+
+    def counted(self, path):
+        walked.append(path)
+        return resolve(self, path)
+
+    monkeypatch.setattr(URLResolver, "resolve", counted)
+    match = handler.resolve_request(RequestFactory().post("/api/tasks/42/transcriptions/"))
+    assert match.kwargs == {"task_id": 42}
+    assert walked == []
