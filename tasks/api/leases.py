@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crowd.api_schema import ErrorSerializer, errors, no_content
+from crowd.negotiation import JsonFirstNegotiation
 from crowd.throttles import ScopedThrottle
 from crowd.users import acting_user
 from tasks.api.projects import TemplateSerializer
@@ -120,6 +121,8 @@ class ReleaseSerializer(serializers.Serializer):
 
 
 class NextTaskView(APIView):
+    # The busiest requests: JSON clients skip the negotiation's parsing of their header.
+    content_negotiation_class = JsonFirstNegotiation
     permission_classes = [permissions.IsAuthenticated]
     # Per account (API_THROTTLE_NEXT_TASK), on top of the API's general limits.
     throttle_classes = [*APIView.throttle_classes, ScopedThrottle]
