@@ -356,7 +356,9 @@ def statements_per_cycle(slug: str, cycles: int = 20) -> tuple[float, float]:
     return counts[0] / cycles, counts[1] / cycles
 
 
-def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> None:
+def http_benchmark(
+    slug: str, clients: int, seconds: float, workers: int, layout: str = "single"
+) -> None:
     from crowd.queues import worker_command
     from crowd.services import token_create
 
@@ -380,10 +382,22 @@ def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> Non
     )  # fmt: skip
     # The Celery worker reconciles each submission; it shares the 2 cores with the server, the
     # database and this load generator. BENCH_NO_WORKER=1 measures the HTTP path alone.
-    celery_worker = worker_command(str(BIN / "celery"), loglevel="WARNING")
-    worker = subprocess.Popen(
-        ["true"] if os.environ.get("BENCH_NO_WORKER") else celery_worker, cwd=ROOT, env=served
-    )
+    celery = str(BIN / "celery")
+    if layout == "production":
+        # The layout of deploy/systemd: reconciliations in a worker of their own (prefork, 2
+        # processes), live snapshots and sweeps in another.
+        commands = [
+            [celery, "-A", "worker", "worker", "-n", "reconcile@%h", "-Q", "reconcile",
+             "--concurrency=2", "--loglevel=WARNING"],
+            [celery, "-A", "worker", "worker", "-n", "live@%h", "-Q", "live,sweeps",
+             "--pool=solo", "--loglevel=WARNING"],
+        ]  # fmt: skip
+    else:  # one worker on every queue in one process, as `make stack` and the test tiers
+        commands = [worker_command(celery, loglevel="WARNING")]
+    if os.environ.get("BENCH_NO_WORKER"):
+        commands = [["true"]]
+    started = [subprocess.Popen(command, cwd=ROOT, env=served) for command in commands]
+    worker = started[0]
     base_url = f"http://127.0.0.1:{port}"
     try:
         import httpx
@@ -394,7 +408,7 @@ def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> Non
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        pids = {"server": server.pid, "worker": worker.pid}
+        pids = {"server": [server.pid], "worker": [one.pid for one in started]}
         # Every server process and the worker import their views and jobs on their first
         # requests: a few seconds of cycles first, their reconciliations done, so that the
         # figures are the steady state's.
@@ -408,11 +422,14 @@ def http_benchmark(slug: str, clients: int, seconds: float, workers: int) -> Non
         drained = cpu_by_role(pids)
     finally:
         server.terminate()
-        worker.terminate()
+        for one in started:
+            one.terminate()
         server.wait()
-        worker.wait()
+        for one in started:
+            one.wait()
     print(
-        f"http: {clients} clients, {workers} server processes, {seconds:.0f} s, load average "
+        f"http: {clients} clients, {workers} server processes, {layout} worker layout, "
+        f"{seconds:.0f} s, load average "
         f"{os.getloadavg()[0]:.1f}: "
         f"{done / seconds:.0f} next-task -> submit cycles/s ({errors} errors)"
     )
@@ -467,7 +484,7 @@ def backlog_drain(slug: str, worker: subprocess.Popen[bytes], limit: float = 600
     return time.monotonic() - started
 
 
-def cpu_by_role(pids: dict[str, int]) -> dict[str, float]:
+def cpu_by_role(pids: dict[str, list[int]]) -> dict[str, float]:
     """CPU seconds used so far by the processes of this benchmark, read from /proc: the ASGI
     server and the Celery worker (`pids`, with their children), the PostgreSQL backends serving
     the benchmark's database, Redis and this load generator. Where a cycle's cost goes on a
@@ -498,8 +515,8 @@ def cpu_by_role(pids: dict[str, int]) -> dict[str, float]:
             return "postgres"
         seen = pid
         while seen > 1:
-            for role, root in pids.items():
-                if seen == root:
+            for role, roots in pids.items():
+                if seen in roots:
                     return role
             seen = parents.get(seen, 0)
         return None
@@ -521,6 +538,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=2, help="ASGI server processes")
+    parser.add_argument(
+        "--worker-layout",
+        choices=("single", "production"),
+        default="single",
+        help="single: one Celery worker process on every queue (make stack); production: "
+        "deploy/systemd's, a reconciling worker of 2 processes and one for live snapshots",
+    )
     args = parser.parse_args()
     database_recreate()
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env(), check=True)
@@ -541,7 +565,9 @@ def main() -> None:
             f"p99 at {sizes[-1]:,} / p99 at {sizes[0]:,}: "
             f"{results[sizes[-1]] / results[sizes[0]]:.2f}x"
         )
-    http_benchmark(f"bench-{sizes[-1]}", args.clients, args.seconds, args.workers)
+    http_benchmark(
+        f"bench-{sizes[-1]}", args.clients, args.seconds, args.workers, args.worker_layout
+    )
 
 
 if __name__ == "__main__":
