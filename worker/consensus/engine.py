@@ -59,6 +59,7 @@ def reconcile_task(
     region: str = "",
     cache: AnswerCache | None = None,
     weights: Mapping[str, Mapping[str, float]] | None = None,
+    brief: bool = False,
 ) -> TaskOutcome:
     """Reconcile every field of one task from all its transcriptions so far.
 
@@ -80,10 +81,15 @@ def reconcile_task(
     `weights`, per contributor and field type, replace those their submissions carry: the
     outcome is that of `reliability.with_weights(submissions, weights)`, without making
     the submissions again.
+
+    `brief`: outcomes for contributor reliability only (`reliability.estimate_from_tasks`):
+    each field's value, status, agreement, support, count and agreeing contributors are the
+    full outcome's, its method too; its alternatives are left out, and its explanation but
+    for the notes of the place checks.
     """
     policy = policy or Policy()
     task = TaskSubmissions(canonical_order(submissions), policy, cache, weights)
-    plans = plans_for(fields, policy)
+    plans = plans_for(fields, policy, brief)
     outcomes = {
         plan.spec.key: _reconcile(plan, task) for plan in plans if plan.spec.type != "geopoint"
     }
@@ -143,6 +149,7 @@ def _plan_in(plan: FieldPlan, place: where.Place) -> FieldPlan:
             tolerance_m=plan.policy.geopoint_tolerance_m,
             box=place.box,
             region=place.region_box,
+            brief=plan.brief,
         ),
     )
     if len(_PLACE_PLANS) >= 1024:

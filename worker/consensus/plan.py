@@ -9,7 +9,7 @@ on the task (the contributors, their weights per field type) once per task.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import NamedTuple
 
@@ -52,17 +52,20 @@ def _read_date_month_first(raw: str) -> Reading:
     return dates.read_date(raw, False)
 
 
-def value_consensus(spec: FieldSpec, policy: Policy) -> Callable[[list[Vote]], ValueConsensus]:
-    """The consensus of the field's type over the answers that are values."""
+def value_consensus(
+    spec: FieldSpec, policy: Policy, brief: bool = False
+) -> Callable[[list[Vote]], ValueConsensus]:
+    """The consensus of the field's type over the answers that are values (`brief`: without
+    the alternatives, see `FieldPlan`)."""
     if spec.type == "date":
-        return dates.consensus
+        return partial(dates.consensus, brief=True) if brief else dates.consensus
     if spec.type == "number":
-        return numbers.consensus
+        return partial(numbers.consensus, brief=True) if brief else numbers.consensus
     if spec.type == "geopoint":
-        return partial(geo.consensus, tolerance_m=policy.geopoint_tolerance_m)
+        return partial(geo.consensus, tolerance_m=policy.geopoint_tolerance_m, brief=brief)
     if spec.type == "select":
-        return select.consensus
-    return text.consensus
+        return partial(select.consensus, brief=True) if brief else select.consensus
+    return partial(text.consensus, brief=True) if brief else text.consensus
 
 
 def blank_share(spec: FieldSpec, policy: Policy) -> float:
@@ -87,22 +90,39 @@ class FieldPlan:
     note: Part
     needed: int  # how many contributors must agree
     threshold: float  # the agreement threshold, less the rounding allowance
+    # Outcomes for the reliability rounds only (`reconcile_task(..., brief=True)`): the same
+    # value, status, agreement, support and agreeing contributors, without the alternatives
+    # and the explanation, which the rounds' tallies never read.
+    brief: bool = False
 
 
 # Plans by the identity of the field spec and of the policy (both kept alive in the plan:
-# field specs hold mappings, so they do not hash).
-_PLANS: dict[tuple[int, int], FieldPlan] = {}
+# field specs hold mappings, so they do not hash), and whether they are brief.
+_PLANS: dict[tuple[int, int, bool], FieldPlan] = {}
 
 
-def plan_for(spec: FieldSpec, policy: Policy) -> FieldPlan:
-    plan = _PLANS.get((id(spec), id(policy)))
+def plan_for(spec: FieldSpec, policy: Policy, brief: bool = False) -> FieldPlan:
+    plan = _PLANS.get((id(spec), id(policy), brief))
     if plan is not None and plan.spec is spec and plan.policy is policy:
         return plan
+    if brief:
+        # The full plan's, parser included: answers read by one are known to the other.
+        full = plan_for(spec, policy)
+        plan = replace(full, brief=True, consensus=value_consensus(spec, policy, brief=True))
+    else:
+        plan = _new_plan(spec, policy)
+    if len(_PLANS) >= 1024:
+        _PLANS.clear()
+    _PLANS[(id(spec), id(policy), brief)] = plan
+    return plan
+
+
+def _new_plan(spec: FieldSpec, policy: Policy) -> FieldPlan:
     if spec.type == "geopoint":
         method, note = "geopoint", geo.within(policy.geopoint_tolerance_m)
     else:
         method, note = UNANIMOUS.get(spec.type, UNANIMOUS["text"])
-    plan = FieldPlan(
+    return FieldPlan(
         spec=spec,
         policy=policy,
         read=field_reader(spec, policy),
@@ -114,28 +134,26 @@ def plan_for(spec: FieldSpec, policy: Policy) -> FieldPlan:
         needed=min(2, policy.min_transcriptions),
         threshold=policy.agreement_threshold - EPSILON,
     )
-    if len(_PLANS) >= 1024:
-        _PLANS.clear()
-    _PLANS[(id(spec), id(policy))] = plan
-    return plan
 
 
-# The plans of the last fields and policy reconciled together: a file, or a batch of a
-# project's tasks, is reconciled task after task with the same ones. Only for a tuple of
-# fields, which cannot change under the same identity (kept alive here with the policy).
-_LAST_PLANS: list[tuple[tuple[FieldSpec, ...], Policy, list[FieldPlan]]] = []
+# The plans of the last fields and policy reconciled together, brief and full: a file, or a
+# batch of a project's tasks, is reconciled task after task with the same ones. Only for a
+# tuple of fields, which cannot change under the same identity (kept alive here with the
+# policy).
+_LAST_PLANS: dict[bool, tuple[tuple[FieldSpec, ...], Policy, list[FieldPlan]]] = {}
 
 
-def plans_for(fields: Sequence[FieldSpec], policy: Policy) -> list[FieldPlan]:
+def plans_for(fields: Sequence[FieldSpec], policy: Policy, brief: bool = False) -> list[FieldPlan]:
     """The plan of every field, in order."""
     if type(fields) is not tuple:
-        return [plan_for(spec, policy) for spec in fields]
-    if _LAST_PLANS:
-        last_fields, last_policy, plans = _LAST_PLANS[0]
+        return [plan_for(spec, policy, brief) for spec in fields]
+    last = _LAST_PLANS.get(brief)
+    if last is not None:
+        last_fields, last_policy, plans = last
         if last_fields is fields and last_policy is policy:
             return plans
-    plans = [plan_for(spec, policy) for spec in fields]
-    _LAST_PLANS[:] = [(fields, policy, plans)]
+    plans = [plan_for(spec, policy, brief) for spec in fields]
+    _LAST_PLANS[brief] = (fields, policy, plans)
     return plans
 
 
