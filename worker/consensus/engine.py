@@ -88,7 +88,13 @@ def reconcile_task(
     for the notes of the place checks.
     """
     policy = policy or Policy()
-    task = TaskSubmissions(canonical_order(submissions), policy, cache, weights)
+    # The same submissions as last time with this cache (the next pass over a file): the task
+    # as it was made then, under this policy and with these weights.
+    task = cache.task(submissions, policy, weights) if cache is not None else None
+    if task is None:
+        task = TaskSubmissions(canonical_order(submissions), policy, cache, weights)
+        if cache is not None:
+            cache.keep(submissions, task)
     plans = plans_for(fields, policy, brief)
     outcomes = {
         plan.spec.key: _reconcile(plan, task) for plan in plans if plan.spec.type != "geopoint"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
+from operator import is_
 from typing import NamedTuple
 
 from worker.consensus import dates, geo, numbers, select, text
@@ -19,6 +20,7 @@ from worker.consensus.model import UNASKED, Policy, Reading, Submission, ValueCo
 from worker.template import FieldSpec
 
 EPSILON = 1e-9
+_new = object.__new__
 
 # Per type: the method and the comparison named in explanations when everyone agrees.
 UNANIMOUS: dict[str, tuple[str, Part]] = {
@@ -167,20 +169,43 @@ class AnswerCache:
     cache first, so a stale reading is never used. Answers are never changed in place (a
     transcription is never edited once submitted): a caller that did would have to drop the
     cache.
+
+    It also keeps the task as last made from its submissions (sorted, their contributors
+    counted), for the next pass given the same submissions.
     """
 
-    __slots__ = ("_entries", "_values")
+    __slots__ = ("_entries", "_given", "_task", "_values")
 
     def __init__(self) -> None:
         self._values: list[Mapping[str, str]] = []
         self._entries: dict[tuple[str, Callable[[str], Reading]], FieldReadings] = {}
+        self._given: list[Submission] = []
+        self._task: TaskSubmissions | None = None
 
     def follow(self, values: list[Mapping[str, str]]) -> None:
         """Keep the readings if `values` are the answers they were read from, else forget them."""
         kept = self._values
-        if len(kept) != len(values) or any(a is not b for a, b in zip(kept, values, strict=True)):
+        if len(kept) != len(values) or not all(map(is_, kept, values)):
             self._values = values
             self._entries = {}
+
+    def task(
+        self,
+        submissions: Sequence[Submission],
+        policy: Policy,
+        learnt: Mapping[str, Mapping[str, float]] | None,
+    ) -> TaskSubmissions | None:
+        """The task last kept, under `policy` and with the `learnt` weights, if it was made
+        from the same submissions (the same objects in the same order), else None."""
+        given, task = self._given, self._task
+        if task is None or len(given) != len(submissions) or not all(map(is_, given, submissions)):
+            return None
+        return task.again(policy, learnt)
+
+    def keep(self, submissions: Sequence[Submission], task: TaskSubmissions) -> None:
+        """Keep `task`, made from `submissions` with this cache, for the next pass."""
+        self._given = list(submissions)
+        self._task = task
 
     def known(self, key: str, read: Callable[[str], Reading]) -> FieldReadings | None:
         """The readings of field `key` by `read` if they were worked out, else None."""
@@ -284,6 +309,28 @@ class TaskSubmissions:
         # Usually empty, so that checking a value's backers costs nothing.
         # The machine among them: a value it alone backs with unproven people is not accepted.
         self.untrusted = frozenset([s.user for s in submissions if not s.trusted or s.machine])
+
+    def again(
+        self, policy: Policy, learnt: Mapping[str, Mapping[str, float]] | None
+    ) -> TaskSubmissions:
+        """The same submissions under another policy and with other learnt weights."""
+        task: TaskSubmissions = _new(TaskSubmissions)
+        task.submissions = self.submissions
+        task.values = self.values
+        task.cache = cache = self.cache
+        if cache is not None:
+            cache.follow(self.values)
+        task.users = self.users
+        task.n = self.n
+        task.marked = self.marked
+        task.untrusted = self.untrusted
+        task._learnt = learnt
+        task._policy = policy
+        task._own = None
+        task._prior = policy.prior_weight
+        task._cap = policy.unproven_weight
+        task._weights = {}
+        return task
 
     def asked(self, key: str) -> TaskSubmissions:
         """The submissions of those who were asked the field `key` (not marked unasked)."""

@@ -423,3 +423,19 @@ def test_a_brief_outcome_is_held_by_its_place_as_the_full_one(rows, weights):
     full = reconcile_task(PLACE_FIELDS, task, Policy(), weights=weights)
     brief = reconcile_task(PLACE_FIELDS, task, Policy(), weights=weights, brief=True)
     assert as_decided(brief) == as_decided(full)
+
+
+@settings(max_examples=200, deadline=None)
+@given(marked_task(), st.lists(st.tuples(WEIGHTS, POLICIES), min_size=1, max_size=4))
+def test_the_same_submissions_reconciled_again_with_a_cache_give_what_a_fresh_reconcile_gives(
+    rows, passes
+):
+    cache = AnswerCache()
+    for weights, policy in passes:
+        cached = reconcile_task(FIELDS, rows, policy, cache=cache, weights=weights)
+        assert cached == reconcile_task(FIELDS, rows, policy, weights=weights)
+    # The list changed in place: its task is made again.
+    rows.append(Submission("late", {"name": "Quercus ilex L.", "alt": "650"}))
+    assert reconcile_task(FIELDS, rows, Policy(), cache=cache) == reconcile_task(
+        FIELDS, rows, Policy()
+    )
