@@ -20,6 +20,7 @@ from worker.consensus.model import (
     ILLEGIBLE,
     MARKERS,
     NEEDS_MORE,
+    SETTLED,
     UNASKED,
     FieldOutcome,
     Policy,
@@ -116,7 +117,8 @@ def reconcile_task(
                 outcomes[spec.key] = where.held_outside(found, place, task.n, policy)
         outcomes = {spec.key: outcomes[spec.key] for spec in fields}
     n = task.n
-    if n >= policy.min_transcriptions and all(o.accepted for o in outcomes.values()):
+    # `FieldOutcome.accepted` of every field, without a property call per field.
+    if n >= policy.min_transcriptions and all(o.status in SETTLED for o in outcomes.values()):
         decision = COMPLETE
     elif n < policy.max_transcriptions:
         decision = NEEDS_MORE

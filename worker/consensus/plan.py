@@ -236,6 +236,17 @@ def read_answers(
     key: str, read: Callable[[str], Reading], values: list[Mapping[str, str]]
 ) -> FieldReadings:
     readings = [read(answers.get(key) or "") for answers in values]
+    if readings:
+        # The commonest shape: every answer is the same reading object (the same answer
+        # typed: its parser keeps the reading), and so is its shape.
+        first = readings[0]
+        for r in readings:
+            if r is not first:
+                break
+        else:
+            if first.kind == "blank":
+                return FieldReadings(readings, first, False, len(readings))
+            return FieldReadings(readings, first, first.kind == "value" and _typed(first.key), 0)
     blanks = 0
     form: Reading | None = None
     one_value = True
@@ -252,7 +263,7 @@ def read_answers(
         one_value = False
     elif one_value:
         # A value that is not one of the type (unread text): the general rule explains it.
-        one_value = not (isinstance(form.key, tuple) and form.key and form.key[0] == "text")
+        one_value = _typed(form.key)
     same = None
     if readings:
         first = readings[0]
@@ -263,6 +274,11 @@ def read_answers(
         else:
             same = first
     return FieldReadings(readings, same, one_value, blanks)
+
+
+def _typed(key: object) -> bool:
+    """Whether a value's key is one of its type's, not the folded text of an unread answer."""
+    return not (isinstance(key, tuple) and key and key[0] == "text")
 
 
 class TaskSubmissions:
