@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
+import io
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -181,15 +183,17 @@ def write_results(
     columns += ["decision", "transcriptions_used"]
     keys = [spec.key for spec in fields]
     # Explanations and agreements repeat (a few thousand distinct explanations in 20,000
-    # subjects): each is written out once. The engine's parameters are whole numbers and
-    # strings, so equal notes always read the same.
+    # subjects): each is written out once, as a cell of the file. The engine's parameters are
+    # whole numbers and strings, so equal notes always read the same.
     explained: dict[tuple[Part, ...], str] = {}
     shown: dict[float, str] = {}
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
+        # The rows as the writer writes them (`_cell`), joined here: the writer looks at
+        # every character of every cell, the long explanations' over and over.
         for result in results:
-            row = [result.subject]
+            row = [_cell(result.subject)]
             outcomes = result.outcome.fields
             for key in keys:
                 field = outcomes[key]
@@ -200,13 +204,28 @@ def write_results(
                     status = AGREED
                 agreement = shown.get(field.agreement)
                 if agreement is None:
-                    agreement = shown[field.agreement] = f"{field.agreement:.3f}"
+                    agreement = shown[field.agreement] = _cell(f"{field.agreement:.3f}")
                 explanation = explained.get(field.notes)
                 if explanation is None:
-                    explanation = explained[field.notes] = english(field.notes)
-                row += [field.value, status, agreement, explanation]
+                    explanation = explained[field.notes] = _cell(english(field.notes))
+                # The statuses are words of letters and underscores, as cells themselves.
+                row += [_cell(field.value), status, agreement, explanation]
             row += [result.outcome.decision, str(len(result.submissions))]
-            writer.writerow(row)
+            handle.write(",".join(row) + "\r\n")
+
+
+# A cell the CSV writer writes as it is (the excel dialect, quoting only where needed): no
+# delimiter, no quote, no line break.
+_PLAIN = re.compile(r'[^,"\r\n]*')
+
+
+def _cell(text: str) -> str:
+    """`text` as `csv.writer` writes it among the cells of a row."""
+    if _PLAIN.fullmatch(text):
+        return text
+    out = io.StringIO()
+    csv.writer(out).writerow([text, ""])  # then a comma and the line's end: cut them off
+    return out.getvalue()[:-3]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -269,7 +269,7 @@ def agrees(date: DateKey, answer: object) -> bool:
     return all(a is None or b is None or a == b for a, b in zip(date, answer, strict=True))
 
 
-def consensus(votes: Sequence[Vote]) -> ValueConsensus:
+def consensus(votes: Sequence[Vote], brief: bool = False) -> ValueConsensus:
     """Year first, then month among those who agree on the year, then day.
 
     A finer part is kept only when more weight gives it than stops short of it, so an answer
@@ -278,7 +278,7 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
     """
     dated = [(v, key) for v in votes if (key := _date_of(v)) is not None]
     if not dated:
-        return _undated(votes)
+        return _undated(votes, brief)
     year, _ = _best(dated, 0)
     chosen: list[int | None] = [year, None, None]
     decisive = True
@@ -310,7 +310,7 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
         decisive=decisive,
         method="date",
         agree_note=note,
-        alternatives=_alternatives(votes, iso(date)),
+        alternatives=() if brief else _alternatives(votes, iso(date)),
     )
 
 
@@ -337,7 +337,7 @@ def _best(votes: Sequence[tuple[Vote, DateKey]], part: int) -> tuple[int, float]
     return max(tally.items(), key=lambda item: (item[1], -item[0]))
 
 
-def _undated(votes: Sequence[Vote]) -> ValueConsensus:
+def _undated(votes: Sequence[Vote], brief: bool) -> ValueConsensus:
     tally: dict[str, list[Vote]] = {}
     for v in votes:
         tally.setdefault(v.reading.text, []).append(v)
@@ -350,7 +350,7 @@ def _undated(votes: Sequence[Vote]) -> ValueConsensus:
         decisive=False,  # nobody typed a date this engine can read: a curator decides
         method="unparsed",
         agree_note=_NOT_A_DATE,
-        alternatives=_alternatives(votes, text),
+        alternatives=() if brief else _alternatives(votes, text),
     )
 
 

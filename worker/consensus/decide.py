@@ -75,6 +75,8 @@ def decide(
         status = AGREED if accepted else unsettled(n, policy)
         value, method = consensus.value, consensus.method
         agreeing = consensus.agree_users
+        if plan.brief:
+            return _brief(plan, value, status, agreement, support, n, method, agreeing)
         notes: list[Part] = [(*consensus.agree_note, support, n), *consensus.extra_notes]
         if not consensus.decisive:
             notes.append(_NO_MAJORITY)
@@ -95,6 +97,8 @@ def decide(
         status = BLANK if accepted else unsettled(n, policy)
         value, method = "", "blank"
         agreeing = tuple(sorted(v.user for v in blanks)) if blank_wins else ()
+        if plan.brief:
+            return _brief(plan, value, status, agreement, support, n, method, agreeing)
         if blank_wins:
             absent = sum(1 for v in blanks if v.reading.kind == ABSENT)
             head: Part = (
@@ -124,6 +128,22 @@ def decide(
     )
 
 
+def _brief(
+    plan: FieldPlan,
+    value: str,
+    status: str,
+    agreement: float,
+    support: int,
+    n: int,
+    method: str,
+    agreeing: tuple[str, ...],
+) -> FieldOutcome:
+    """A brief plan's outcome: no alternatives, no explanation."""
+    return make_outcome(
+        plan.spec.key, value, status, round(agreement, 4), support, n, method, (), (), agreeing
+    )
+
+
 def unanimous(plan: FieldPlan, task: TaskSubmissions, reading: Reading) -> FieldOutcome | None:
     """Everyone gave the same answer: the outcome without voting, or None if unusual."""
     n = task.n
@@ -143,6 +163,9 @@ def unanimous(plan: FieldPlan, task: TaskSubmissions, reading: Reading) -> Field
     policy = plan.policy
     unproven = unproven_only(task.untrusted, users)
     accepted = n >= policy.min_transcriptions and n >= plan.needed and not unproven
+    if plan.brief:
+        status = status if accepted else unsettled(n, policy)
+        return make_outcome(plan.spec.key, value, status, 1.0, n, n, method, (), (), users)
     return make_outcome(
         key=plan.spec.key,
         value=value,
@@ -217,6 +240,10 @@ def one_form(
     )
     unproven = unproven_only(task.untrusted, value_users)
     accepted = accepted and not unproven
+    if plan.brief:
+        status = AGREED if accepted else unsettled(n, policy)
+        users = tuple(sorted(value_users))
+        return _brief(plan, form.text, status, agreement, support, n, plan.method, users)
     head = (*plan.note, support, n)
     notes = [head, ("dissent.blank", len(blank_users))] if blank_users else [head]
     if not accepted and n >= 1:
@@ -263,7 +290,7 @@ def _single_form(plan: FieldPlan, values: list[Vote]) -> ValueConsensus | None:
         decisive=True,
         method=plan.method,
         agree_note=plan.note,
-        alternatives=(make_alternative(reading.text, weight, users),),
+        alternatives=() if plan.brief else (make_alternative(reading.text, weight, users),),
     )
 
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from operator import attrgetter
+from typing import NamedTuple
 
 from worker.consensus import geo, where
 from worker.consensus.decide import decide, one_form, unanimous
@@ -20,6 +21,7 @@ from worker.consensus.model import (
     ILLEGIBLE,
     MARKERS,
     NEEDS_MORE,
+    SETTLED,
     UNASKED,
     FieldOutcome,
     Policy,
@@ -59,6 +61,7 @@ def reconcile_task(
     region: str = "",
     cache: AnswerCache | None = None,
     weights: Mapping[str, Mapping[str, float]] | None = None,
+    brief: bool = False,
 ) -> TaskOutcome:
     """Reconcile every field of one task from all its transcriptions so far.
 
@@ -80,14 +83,23 @@ def reconcile_task(
     `weights`, per contributor and field type, replace those their submissions carry: the
     outcome is that of `reliability.with_weights(submissions, weights)`, without making
     the submissions again.
+
+    `brief`: outcomes for contributor reliability only (`reliability.estimate_from_tasks`):
+    each field's value, status, agreement, support, count and agreeing contributors are the
+    full outcome's, its method too; its alternatives are left out, and its explanation but
+    for the notes of the place checks.
     """
     policy = policy or Policy()
-    task = TaskSubmissions(canonical_order(submissions), policy, cache, weights)
-    plans = plans_for(fields, policy)
-    outcomes = {
-        plan.spec.key: _reconcile(plan, task) for plan in plans if plan.spec.type != "geopoint"
-    }
-    checked = _checked(plans)
+    # The same submissions as last time with this cache (the next pass over a file): the task
+    # as it was made then, under this policy and with these weights.
+    task = cache.task(submissions, policy, weights) if cache is not None else None
+    if task is None:
+        task = TaskSubmissions(canonical_order(submissions), policy, cache, weights)
+        if cache is not None:
+            cache.keep(submissions, task)
+    layout = _layout(plans_for(fields, policy, brief))
+    outcomes = {key: _reconcile(plan, task) for key, plan in layout.first}
+    checked = layout.checked
     if checked:
         # Checked last: against the country and region the other fields settled.
         place = where.record_place(fields, outcomes, country, region)
@@ -102,9 +114,11 @@ def reconcile_task(
             else:
                 found = _reconcile(_plan_in(plan, place), task)
                 outcomes[spec.key] = where.held_outside(found, place, task.n, policy)
-        outcomes = {spec.key: outcomes[spec.key] for spec in fields}
+        if not layout.in_order:
+            outcomes = {spec.key: outcomes[spec.key] for spec in fields}
     n = task.n
-    if n >= policy.min_transcriptions and all(o.accepted for o in outcomes.values()):
+    # `FieldOutcome.accepted` of every field, without a property call per field.
+    if n >= policy.min_transcriptions and all(o.status in SETTLED for o in outcomes.values()):
         decision = COMPLETE
     elif n < policy.max_transcriptions:
         decision = NEEDS_MORE
@@ -113,17 +127,44 @@ def reconcile_task(
     return TaskOutcome(fields=outcomes, decision=decision)
 
 
-# The checked plans of the last list of plans (`plans_for` gives the same list for the same
-# fields and policy), kept alive with it.
-_LAST_CHECKED: list[tuple[list[FieldPlan], list[FieldPlan]]] = []
+class _Layout(NamedTuple):
+    """The order fields are reconciled in: the plans of those reconciled first (every field
+    but the geopoints) by key, then those checked against the record's place; and whether
+    the outcomes come out so in the fields' order (the geopoints last)."""
+
+    first: list[tuple[str, FieldPlan]]
+    checked: list[FieldPlan]
+    in_order: bool
 
 
-def _checked(plans: list[FieldPlan]) -> list[FieldPlan]:
-    """The plans of the fields checked against the record's place, in order."""
-    if _LAST_CHECKED and _LAST_CHECKED[0][0] is plans:
-        return _LAST_CHECKED[0][1]
-    checked = [plan for plan in plans if where.is_checked(plan.spec)]
-    _LAST_CHECKED[:] = [(plans, checked)]
+# The layouts of the last lists of plans (`plans_for` gives the same list for the same
+# fields and policy), kept alive with them; whether each field spec is checked.
+_LAYOUTS: dict[int, tuple[list[FieldPlan], _Layout]] = {}
+_CHECKED: dict[int, tuple[FieldSpec, bool]] = {}
+
+
+def _layout(plans: list[FieldPlan]) -> _Layout:
+    found = _LAYOUTS.get(id(plans))
+    if found is not None and found[0] is plans:
+        return found[1]
+    first = [(plan.spec.key, plan) for plan in plans if plan.spec.type != "geopoint"]
+    checked = [plan for plan in plans if _is_checked(plan.spec)]
+    types = [plan.spec.type == "geopoint" for plan in plans]
+    layout = _Layout(first, checked, types == sorted(types))
+    if len(_LAYOUTS) >= 16:
+        _LAYOUTS.clear()
+    _LAYOUTS[id(plans)] = (plans, layout)
+    return layout
+
+
+def _is_checked(spec: FieldSpec) -> bool:
+    found = _CHECKED.get(id(spec))
+    if found is not None and found[0] is spec:
+        return found[1]
+    checked = where.is_checked(spec)
+    if len(_CHECKED) >= 1024:
+        _CHECKED.clear()
+    _CHECKED[id(spec)] = (spec, checked)
     return checked
 
 
@@ -143,6 +184,7 @@ def _plan_in(plan: FieldPlan, place: where.Place) -> FieldPlan:
             tolerance_m=plan.policy.geopoint_tolerance_m,
             box=place.box,
             region=place.region_box,
+            brief=plan.brief,
         ),
     )
     if len(_PLACE_PLANS) >= 1024:

@@ -185,6 +185,7 @@ def consensus(
     tolerance_m: float,
     box: Box | None = None,
     region: Box | None = None,
+    brief: bool = False,
 ) -> ValueConsensus:
     """Points within the tolerance of the heaviest point agree; a swapped one is turned back.
 
@@ -194,7 +195,7 @@ def consensus(
     (`region`, its box already widened by its margin), where the country does not decide."""
     points = [v for v in votes if not isinstance(v.reading.key[0], str)]  # type: ignore[index]
     if not points:
-        return plurality(votes, method="unparsed", note=_NOT_A_POINT)
+        return plurality(votes, method="unparsed", note=_NOT_A_POINT, brief=brief)
     groups: dict[Point, float] = {}
     for v in points:
         key: Point = v.reading.key  # type: ignore[assignment]
@@ -246,9 +247,10 @@ def consensus(
     users = {v.user for v, _ in agreeing}
     rest = sum(v.weight for v in votes) - weight
     groups_out: dict[str, list[Vote]] = {}
-    for v in votes:
-        if v.user not in users:
-            groups_out.setdefault(v.reading.text, []).append(v)
+    if not brief:
+        for v in votes:
+            if v.user not in users:
+                groups_out.setdefault(v.reading.text, []).append(v)
     others = sorted(
         (
             make_alternative(t, sum(v.weight for v in g), tuple(sorted(v.user for v in g)))
@@ -270,7 +272,9 @@ def consensus(
         method="geopoint-swapped" if swapped else "geopoint",
         agree_note=note,
         extra_notes=extra,
-        alternatives=(make_alternative(value, weight, tuple(sorted(users))), *others),
+        alternatives=()
+        if brief
+        else (make_alternative(value, weight, tuple(sorted(users))), *others),
     )
 
 

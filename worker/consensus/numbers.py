@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache, partial
 
 from worker.consensus.explain import Part
-from worker.consensus.model import Reading, ValueConsensus, Vote, make_alternative
+from worker.consensus.model import Alternative, Reading, ValueConsensus, Vote, make_alternative
 from worker.consensus.text import read_parsed
 from worker.consensus.units import convert, split_unit
 
@@ -91,8 +91,8 @@ def read_number(raw: str, unit: str = "") -> Reading:
     return read_parsed(raw, partial(parse_number, unit=unit), plain)
 
 
-def consensus(votes: Sequence[Vote]) -> ValueConsensus:
-    return plurality(votes, method="number", note=ON_THE_NUMBER)
+def consensus(votes: Sequence[Vote], brief: bool = False) -> ValueConsensus:
+    return plurality(votes, method="number", note=ON_THE_NUMBER, brief=brief)
 
 
 # The heads of explanations (see `explain.CATALOGUE`).
@@ -100,11 +100,14 @@ ON_THE_NUMBER: Part = ("agree.number",)
 _UNREAD: Part = ("agree.unread_value",)
 
 
-def plurality(votes: Sequence[Vote], *, method: str, note: Part) -> ValueConsensus:
-    """The heaviest key wins; its most given form is the output. Shared by number and select."""
+def plurality(
+    votes: Sequence[Vote], *, method: str, note: Part, brief: bool = False
+) -> ValueConsensus:
+    """The heaviest key wins; its most given form is the output. Shared by number and select.
+    `brief`: without the alternatives (see `FieldPlan`)."""
     first = votes[0].reading
     if all(v.reading.text == first.text and v.reading.key == first.key for v in votes):
-        return _single(votes, method=method, note=note)
+        return _single(votes, method=method, note=note, brief=brief)
     # Per key: total weight, users, and weight per verbatim form.
     groups: dict[object, tuple[list[float], list[str], dict[str, float]]] = {}
     for user, weight, reading in votes:
@@ -122,12 +125,19 @@ def plurality(votes: Sequence[Vote], *, method: str, note: Part) -> ValueConsens
     weight, value, key, _ = ranked[0]
     decisive = len(ranked) == 1 or ranked[1][0] < weight - 1e-9
     parsed = not (isinstance(key, tuple) and key[0] == "text")
-    alternatives = tuple(make_alternative(form, w, tuple(sorted(u))) for w, form, _, u in ranked)
+    if brief:
+        alternatives: tuple[Alternative, ...] = ()
+        agreeing = tuple(sorted(ranked[0][3]))
+    else:
+        alternatives = tuple(
+            make_alternative(form, w, tuple(sorted(u))) for w, form, _, u in ranked
+        )
+        agreeing = alternatives[0].users
     return ValueConsensus(
         value=value,
         cluster_weight=weight,
         agree_weight=weight,
-        agree_users=alternatives[0].users,
+        agree_users=agreeing,
         decisive=decisive and parsed,
         method=method if parsed else "unparsed",
         agree_note=note if parsed else _UNREAD,
@@ -142,7 +152,7 @@ def _form(weights: dict[str, float]) -> str:
     return min(weights.items(), key=lambda item: (-item[1], item[0]))[0]
 
 
-def _single(votes: Sequence[Vote], *, method: str, note: Part) -> ValueConsensus:
+def _single(votes: Sequence[Vote], *, method: str, note: Part, brief: bool) -> ValueConsensus:
     """Every answer is the same form: the plurality without grouping."""
     reading = votes[0].reading
     weight = sum(v.weight for v in votes)
@@ -156,5 +166,5 @@ def _single(votes: Sequence[Vote], *, method: str, note: Part) -> ValueConsensus
         decisive=parsed,
         method=method if parsed else "unparsed",
         agree_note=note if parsed else _UNREAD,
-        alternatives=(make_alternative(reading.text, weight, users),),
+        alternatives=() if brief else (make_alternative(reading.text, weight, users),),
     )

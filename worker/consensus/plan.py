@@ -9,8 +9,9 @@ on the task (the contributors, their weights per field type) once per task.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
+from operator import is_
 from typing import NamedTuple
 
 from worker.consensus import dates, geo, numbers, select, text
@@ -19,6 +20,7 @@ from worker.consensus.model import UNASKED, Policy, Reading, Submission, ValueCo
 from worker.template import FieldSpec
 
 EPSILON = 1e-9
+_new = object.__new__
 
 # Per type: the method and the comparison named in explanations when everyone agrees.
 UNANIMOUS: dict[str, tuple[str, Part]] = {
@@ -52,17 +54,20 @@ def _read_date_month_first(raw: str) -> Reading:
     return dates.read_date(raw, False)
 
 
-def value_consensus(spec: FieldSpec, policy: Policy) -> Callable[[list[Vote]], ValueConsensus]:
-    """The consensus of the field's type over the answers that are values."""
+def value_consensus(
+    spec: FieldSpec, policy: Policy, brief: bool = False
+) -> Callable[[list[Vote]], ValueConsensus]:
+    """The consensus of the field's type over the answers that are values (`brief`: without
+    the alternatives, see `FieldPlan`)."""
     if spec.type == "date":
-        return dates.consensus
+        return partial(dates.consensus, brief=True) if brief else dates.consensus
     if spec.type == "number":
-        return numbers.consensus
+        return partial(numbers.consensus, brief=True) if brief else numbers.consensus
     if spec.type == "geopoint":
-        return partial(geo.consensus, tolerance_m=policy.geopoint_tolerance_m)
+        return partial(geo.consensus, tolerance_m=policy.geopoint_tolerance_m, brief=brief)
     if spec.type == "select":
-        return select.consensus
-    return text.consensus
+        return partial(select.consensus, brief=True) if brief else select.consensus
+    return partial(text.consensus, brief=True) if brief else text.consensus
 
 
 def blank_share(spec: FieldSpec, policy: Policy) -> float:
@@ -87,22 +92,39 @@ class FieldPlan:
     note: Part
     needed: int  # how many contributors must agree
     threshold: float  # the agreement threshold, less the rounding allowance
+    # Outcomes for the reliability rounds only (`reconcile_task(..., brief=True)`): the same
+    # value, status, agreement, support and agreeing contributors, without the alternatives
+    # and the explanation, which the rounds' tallies never read.
+    brief: bool = False
 
 
 # Plans by the identity of the field spec and of the policy (both kept alive in the plan:
-# field specs hold mappings, so they do not hash).
-_PLANS: dict[tuple[int, int], FieldPlan] = {}
+# field specs hold mappings, so they do not hash), and whether they are brief.
+_PLANS: dict[tuple[int, int, bool], FieldPlan] = {}
 
 
-def plan_for(spec: FieldSpec, policy: Policy) -> FieldPlan:
-    plan = _PLANS.get((id(spec), id(policy)))
+def plan_for(spec: FieldSpec, policy: Policy, brief: bool = False) -> FieldPlan:
+    plan = _PLANS.get((id(spec), id(policy), brief))
     if plan is not None and plan.spec is spec and plan.policy is policy:
         return plan
+    if brief:
+        # The full plan's, parser included: answers read by one are known to the other.
+        full = plan_for(spec, policy)
+        plan = replace(full, brief=True, consensus=value_consensus(spec, policy, brief=True))
+    else:
+        plan = _new_plan(spec, policy)
+    if len(_PLANS) >= 1024:
+        _PLANS.clear()
+    _PLANS[(id(spec), id(policy), brief)] = plan
+    return plan
+
+
+def _new_plan(spec: FieldSpec, policy: Policy) -> FieldPlan:
     if spec.type == "geopoint":
         method, note = "geopoint", geo.within(policy.geopoint_tolerance_m)
     else:
         method, note = UNANIMOUS.get(spec.type, UNANIMOUS["text"])
-    plan = FieldPlan(
+    return FieldPlan(
         spec=spec,
         policy=policy,
         read=field_reader(spec, policy),
@@ -114,28 +136,26 @@ def plan_for(spec: FieldSpec, policy: Policy) -> FieldPlan:
         needed=min(2, policy.min_transcriptions),
         threshold=policy.agreement_threshold - EPSILON,
     )
-    if len(_PLANS) >= 1024:
-        _PLANS.clear()
-    _PLANS[(id(spec), id(policy))] = plan
-    return plan
 
 
-# The plans of the last fields and policy reconciled together: a file, or a batch of a
-# project's tasks, is reconciled task after task with the same ones. Only for a tuple of
-# fields, which cannot change under the same identity (kept alive here with the policy).
-_LAST_PLANS: list[tuple[tuple[FieldSpec, ...], Policy, list[FieldPlan]]] = []
+# The plans of the last fields and policy reconciled together, brief and full: a file, or a
+# batch of a project's tasks, is reconciled task after task with the same ones. Only for a
+# tuple of fields, which cannot change under the same identity (kept alive here with the
+# policy).
+_LAST_PLANS: dict[bool, tuple[tuple[FieldSpec, ...], Policy, list[FieldPlan]]] = {}
 
 
-def plans_for(fields: Sequence[FieldSpec], policy: Policy) -> list[FieldPlan]:
+def plans_for(fields: Sequence[FieldSpec], policy: Policy, brief: bool = False) -> list[FieldPlan]:
     """The plan of every field, in order."""
     if type(fields) is not tuple:
-        return [plan_for(spec, policy) for spec in fields]
-    if _LAST_PLANS:
-        last_fields, last_policy, plans = _LAST_PLANS[0]
+        return [plan_for(spec, policy, brief) for spec in fields]
+    last = _LAST_PLANS.get(brief)
+    if last is not None:
+        last_fields, last_policy, plans = last
         if last_fields is fields and last_policy is policy:
             return plans
-    plans = [plan_for(spec, policy) for spec in fields]
-    _LAST_PLANS[:] = [(fields, policy, plans)]
+    plans = [plan_for(spec, policy, brief) for spec in fields]
+    _LAST_PLANS[brief] = (fields, policy, plans)
     return plans
 
 
@@ -149,20 +169,43 @@ class AnswerCache:
     cache first, so a stale reading is never used. Answers are never changed in place (a
     transcription is never edited once submitted): a caller that did would have to drop the
     cache.
+
+    It also keeps the task as last made from its submissions (sorted, their contributors
+    counted), for the next pass given the same submissions.
     """
 
-    __slots__ = ("_entries", "_values")
+    __slots__ = ("_entries", "_given", "_task", "_values")
 
     def __init__(self) -> None:
         self._values: list[Mapping[str, str]] = []
         self._entries: dict[tuple[str, Callable[[str], Reading]], FieldReadings] = {}
+        self._given: list[Submission] = []
+        self._task: TaskSubmissions | None = None
 
     def follow(self, values: list[Mapping[str, str]]) -> None:
         """Keep the readings if `values` are the answers they were read from, else forget them."""
         kept = self._values
-        if len(kept) != len(values) or any(a is not b for a, b in zip(kept, values, strict=True)):
+        if len(kept) != len(values) or not all(map(is_, kept, values)):
             self._values = values
             self._entries = {}
+
+    def task(
+        self,
+        submissions: Sequence[Submission],
+        policy: Policy,
+        learnt: Mapping[str, Mapping[str, float]] | None,
+    ) -> TaskSubmissions | None:
+        """The task last kept, under `policy` and with the `learnt` weights, if it was made
+        from the same submissions (the same objects in the same order), else None."""
+        given, task = self._given, self._task
+        if task is None or len(given) != len(submissions) or not all(map(is_, given, submissions)):
+            return None
+        return task.again(policy, learnt)
+
+    def keep(self, submissions: Sequence[Submission], task: TaskSubmissions) -> None:
+        """Keep `task`, made from `submissions` with this cache, for the next pass."""
+        self._given = list(submissions)
+        self._task = task
 
     def known(self, key: str, read: Callable[[str], Reading]) -> FieldReadings | None:
         """The readings of field `key` by `read` if they were worked out, else None."""
@@ -193,6 +236,17 @@ def read_answers(
     key: str, read: Callable[[str], Reading], values: list[Mapping[str, str]]
 ) -> FieldReadings:
     readings = [read(answers.get(key) or "") for answers in values]
+    if readings:
+        # The commonest shape: every answer is the same reading object (the same answer
+        # typed: its parser keeps the reading), and so is its shape.
+        first = readings[0]
+        for r in readings:
+            if r is not first:
+                break
+        else:
+            if first.kind == "blank":
+                return FieldReadings(readings, first, False, len(readings))
+            return FieldReadings(readings, first, first.kind == "value" and _typed(first.key), 0)
     blanks = 0
     form: Reading | None = None
     one_value = True
@@ -209,7 +263,7 @@ def read_answers(
         one_value = False
     elif one_value:
         # A value that is not one of the type (unread text): the general rule explains it.
-        one_value = not (isinstance(form.key, tuple) and form.key and form.key[0] == "text")
+        one_value = _typed(form.key)
     same = None
     if readings:
         first = readings[0]
@@ -220,6 +274,11 @@ def read_answers(
         else:
             same = first
     return FieldReadings(readings, same, one_value, blanks)
+
+
+def _typed(key: object) -> bool:
+    """Whether a value's key is one of its type's, not the folded text of an unread answer."""
+    return not (isinstance(key, tuple) and key and key[0] == "text")
 
 
 class TaskSubmissions:
@@ -266,6 +325,28 @@ class TaskSubmissions:
         # Usually empty, so that checking a value's backers costs nothing.
         # The machine among them: a value it alone backs with unproven people is not accepted.
         self.untrusted = frozenset([s.user for s in submissions if not s.trusted or s.machine])
+
+    def again(
+        self, policy: Policy, learnt: Mapping[str, Mapping[str, float]] | None
+    ) -> TaskSubmissions:
+        """The same submissions under another policy and with other learnt weights."""
+        task: TaskSubmissions = _new(TaskSubmissions)
+        task.submissions = self.submissions
+        task.values = self.values
+        task.cache = cache = self.cache
+        if cache is not None:
+            cache.follow(self.values)
+        task.users = self.users
+        task.n = self.n
+        task.marked = self.marked
+        task.untrusted = self.untrusted
+        task._learnt = learnt
+        task._policy = policy
+        task._own = None
+        task._prior = policy.prior_weight
+        task._cap = policy.unproven_weight
+        task._weights = {}
+        return task
 
     def asked(self, key: str) -> TaskSubmissions:
         """The submissions of those who were asked the field `key` (not marked unasked)."""

@@ -179,7 +179,9 @@ def estimate_from_tasks(
             known = kept[index]
             learnt = weights or None
             if known is None:
-                results = reconcile_task(fields, task, policy, cache=cache, weights=learnt).fields
+                results = reconcile_task(
+                    fields, task, policy, cache=cache, weights=learnt, brief=True
+                ).fields
             else:
                 outcome = reconcile_task(
                     known.others,
@@ -189,6 +191,7 @@ def estimate_from_tasks(
                     weights=learnt,
                     country=known.country,
                     region=known.region,
+                    brief=True,
                 )
                 results = {**known.outcomes, **outcome.fields}
             tallies.add(fields, task, results)

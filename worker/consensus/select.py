@@ -61,8 +61,8 @@ def read_option(raw: str, spec: FieldSpec) -> Reading:
     return Reading("value", ("text", fold(text)), text)
 
 
-def consensus(votes: Sequence[Vote]) -> ValueConsensus:
-    return plurality(votes, method="select", note=ON_THE_OPTION)
+def consensus(votes: Sequence[Vote], brief: bool = False) -> ValueConsensus:
+    return plurality(votes, method="select", note=ON_THE_OPTION, brief=brief)
 
 
 # The head of the explanation (see `explain.CATALOGUE`).

@@ -284,7 +284,8 @@ def _merge_variants(forms: list[_Form]) -> list[_Form]:
     return sorted(merged, key=lambda f: (-f.weight, f.text))
 
 
-def consensus(votes: Sequence[Vote]) -> ValueConsensus:
+def consensus(votes: Sequence[Vote], brief: bool = False) -> ValueConsensus:
+    """The consensus of text answers; `brief`, without the alternatives (see `FieldPlan`)."""
     only = votes[0].reading.text
     if all(v.reading.text == only for v in votes):  # the common case: one form, maybe blanks
         weight = sum(v.weight for v in votes)
@@ -297,13 +298,13 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
             decisive=True,
             method="exact",
             agree_note=_EXACTLY,
-            alternatives=(make_alternative(only, weight, users),),
+            alternatives=() if brief else (make_alternative(only, weight, users),),
         )
     verbatim = _forms(votes)
     forms = _merge_variants(verbatim)
     clusters = _clusters(forms)
     best = clusters[0]
-    others = [_alternative(v) for c in clusters[1:] for f in c for v in f.variants]
+    others = () if brief else [_alternative(v) for c in clusters[1:] for f in c for v in f.variants]
     if len(best) == 1:
         form = best[0]
         varied = len(form.variants) > 1
@@ -316,7 +317,9 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
             method="folded" if varied else "exact",
             agree_note=_VARIANT_NOTE if varied else _EXACTLY,
             extra_notes=(_VARIANT_EXTRA,) if varied else (),
-            alternatives=(
+            alternatives=()
+            if brief
+            else (
                 *sorted(
                     (_alternative(v) for v in form.variants),
                     key=lambda a: (a.value != form.text, -a.weight, a.value),
@@ -346,11 +349,15 @@ def consensus(votes: Sequence[Vote]) -> ValueConsensus:
         extra.append(("text.outvoted", similar))
     else:
         method = "exact" if exact else "folded"
-    alternatives = sorted(
-        (_alternative(v) for f in best for v in f.variants),
-        key=lambda a: (a.value != value, -a.weight, a.value),
+    alternatives = (
+        []
+        if brief
+        else sorted(
+            (_alternative(v) for f in best for v in f.variants),
+            key=lambda a: (a.value != value, -a.weight, a.value),
+        )
     )
-    if built:
+    if built and not brief:
         alternatives.insert(0, make_alternative(value, 0.0, ()))
     # Leaving words out is a common slip, adding some is not: when the output is a shorter
     # reading of what someone else typed, it stays the output but a curator confirms it.

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from countryinfo import CountryInfo
+from worker.places.stored import stored
 
 # About 165 km of latitude: more than the simplified outlines cut off a coast or leave out a
 # near island (Minorca lies 1.2° east of Spain's outline), much less than latitude and
@@ -50,6 +50,18 @@ def in_box(point: tuple[float, float], box: Box, margin: float = MARGIN_DEGREES)
 
 @lru_cache(maxsize=1)
 def _boxes() -> dict[str, Box]:
+    """The countries' boxes, stored once built (`worker.places.stored`)."""
+    return stored(
+        "country-boxes",
+        _build_boxes,
+        lambda boxes: {code: list(box) for code, box in boxes.items()},
+        lambda table: {str(k): Box(*(float(x) for x in box)) for k, box in table.items()},
+    )
+
+
+def _build_boxes() -> dict[str, Box]:
+    from countryinfo import CountryInfo
+
     boxes: dict[str, Box] = {}
     for info in CountryInfo.all().values():
         code = str((info.get("ISO") or {}).get("alpha2") or "").upper()

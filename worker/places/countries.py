@@ -15,8 +15,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import pycountry
-from countryinfo import CountryInfo
+from worker.places.stored import stored
 
 # The languages herbarium labels and reference cards of this platform are written in, beyond
 # English: each name in them is read. A name that means two countries in different languages
@@ -53,6 +52,28 @@ def country_code(text: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _codes() -> dict[str, str]:
+    return _tables()[0]
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    return _tables()[1]
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[str, str], dict[str, str]]:
+    """The codes and the names, stored once built (`worker.places.stored`)."""
+    return stored("countries", lambda: (_build_codes(), _build_names()), list, _decode)
+
+
+def _decode(table: list[dict[str, str]]) -> tuple[dict[str, str], dict[str, str]]:
+    codes, names = table
+    return {str(k): str(v) for k, v in codes.items()}, {str(k): str(v) for k, v in names.items()}
+
+
+def _build_codes() -> dict[str, str]:
+    import pycountry
+
     codes: dict[str, str] = {}
     for country in pycountry.countries:
         codes[country.alpha_2] = country.alpha_2
@@ -69,8 +90,10 @@ def _forms(name: str) -> list[str]:
     return forms
 
 
-@lru_cache(maxsize=1)
-def _names() -> dict[str, str]:
+def _build_names() -> dict[str, str]:
+    import pycountry
+    from countryinfo import CountryInfo
+
     translations = [gettext.NullTranslations()] + [
         gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
         for lang in LABEL_LANGUAGES
@@ -108,9 +131,10 @@ def _names() -> dict[str, str]:
             local = translation.gettext(old.name)
             add(heads, local.partition(", ")[0], successor)
     # countryinfo's spellings and translations (Turkey, Grande-Bretagne) come after ISO's own.
+    known = _build_codes()
     for info in CountryInfo.all().values():
         code = str((info.get("ISO") or {}).get("alpha2") or "")
-        if code not in _codes():
+        if code not in known:
             continue
         spellings = [info.get("name") or "", *(info.get("altSpellings") or [])]
         spellings += list((info.get("translations") or {}).values())

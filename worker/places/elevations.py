@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from pyworldatlas import Atlas
+from worker.places.stored import stored
 
 MARGIN_M = 100.0
 MARGIN_SHARE = 0.03
@@ -65,7 +65,19 @@ def _world() -> Range:
 
 @lru_cache(maxsize=1)
 def _extremes() -> dict[str, tuple[float, float]]:
-    """(lowest, highest) in metres per ISO 3166-1 alpha-2 code, where both are known."""
+    """(lowest, highest) in metres per ISO 3166-1 alpha-2 code, where both are known; stored
+    once built (`worker.places.stored`)."""
+    return stored(
+        "elevations",
+        _build_extremes,
+        lambda extremes: {code: list(pair) for code, pair in extremes.items()},
+        lambda table: {str(k): (float(low), float(high)) for k, (low, high) in table.items()},
+    )
+
+
+def _build_extremes() -> dict[str, tuple[float, float]]:
+    from pyworldatlas import Atlas
+
     extremes: dict[str, tuple[float, float]] = {}
     atlas = Atlas()
     for country in atlas.countries():

@@ -32,13 +32,11 @@ import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
-
-import pycountry
-from rapidfuzz import fuzz, process
+from typing import Any, NamedTuple
 
 from worker.places.bounds import Box, box_around, in_box
 from worker.places.countries import LABEL_LANGUAGES, fold
+from worker.places.stored import stored
 
 __all__ = [
     "Box",
@@ -99,7 +97,7 @@ def region_box(name: str, country: str = "") -> Box | None:
     ("Limburg") may be a region of several countries. None when the name is not a known
     region or its region has too few towns."""
     found = region_of(name, country)
-    return None if found is None else _boxes(found.split(":", 1)[0]).get(found)
+    return None if found is None else _tables(found.split(":", 1)[0]).boxes.get(found)
 
 
 @lru_cache(maxsize=4096)
@@ -110,14 +108,16 @@ def region_of(name: str, country: str = "") -> str | None:
         return None
     text = name.strip()
     forms = region_names(text)
-    subdivision = pycountry.subdivisions.get(code=text.upper()) if "-" in text else None
-    if subdivision is not None:  # an ISO 3166-2 code: "FR-38"
-        if country and subdivision.country_code != country.upper():
+    # An ISO 3166-2 code ("FR-38"), found as pycountry finds it: by its code in lower case.
+    subdivision = _subdivision_codes().get(text.upper().lower()) if "-" in text else None
+    if subdivision is not None:
+        iso, code = subdivision
+        if country and code != country.upper():
             return None
-        country, forms = subdivision.country_code, frozenset({fold(subdivision.code)})
+        country, forms = code, frozenset({fold(iso)})
     if not country:
         return None
-    table = _catalogue(country.upper())[1]
+    table = _tables(country.upper()).names
     keys = {key for form in forms if (key := table.get(form))}
     return next(iter(keys)) if len(keys) == 1 else None
 
@@ -137,7 +137,7 @@ def region_divisions(name: str, country: str = "") -> frozenset[tuple[int, str]]
     if found is None:
         return frozenset()
     code = found.split(":", 1)[0]
-    members = _catalogue(code)[2].get(found, [found])
+    members = _tables(code).members.get(found, [found])
     divisions = set()
     for key in members:
         _, level, division = key.split(":", 2)
@@ -152,7 +152,7 @@ def division_local_name(country: str, level: int, name: str) -> str:
     if not country or not name:
         return name
     key = f"{country.upper()}:{level}:{name}"
-    return _catalogue(country.upper())[3].get(key) or name
+    return _tables(country.upper()).iso_names.get(key) or name
 
 
 def country_towns(code: str) -> list[dict[str, Any]]:
@@ -256,9 +256,68 @@ def _towns(code: str) -> dict[tuple[int, str], list[Point]]:
     return towns
 
 
+class _Tables(NamedTuple):
+    """What the look-ups need of a country's regions (see `_catalogue`): the region each
+    folded name names, the boxes of those with enough towns (`_boxes`), the divisions an ISO
+    division of several stands for, and the ISO name of each GeoNames division."""
+
+    names: dict[str, str]
+    boxes: dict[str, Box]
+    members: dict[str, list[str]]
+    iso_names: dict[str, str]
+
+
+@cache
+def _tables(code: str) -> _Tables:
+    """A country's region tables, stored once built (`worker.places.stored`); a code other
+    than two capitals (no country's) is worked out each time."""
+    if not (len(code) == 2 and code.isascii() and code.isalpha() and code.isupper()):
+        return _build_tables(code)
+    return stored(f"regions-{code.lower()}", lambda: _build_tables(code), _encode, _decode)
+
+
+def _build_tables(code: str) -> _Tables:
+    _, names, members, iso_names = _catalogue(code)
+    return _Tables(names, _boxes(code), members, iso_names)
+
+
+def _encode(tables: _Tables) -> list[object]:
+    return [tables.names, {k: list(box) for k, box in tables.boxes.items()}, *tables[2:]]
+
+
+def _decode(table: list[Any]) -> _Tables:
+    names, boxes, members, iso_names = table
+    return _Tables(
+        {str(k): str(v) for k, v in names.items()},
+        {str(k): Box(*(float(x) for x in box)) for k, box in boxes.items()},
+        {str(k): [str(m) for m in v] for k, v in members.items()},
+        {str(k): str(v) for k, v in iso_names.items()},
+    )
+
+
+@lru_cache(maxsize=1)
+def _subdivision_codes() -> dict[str, tuple[str, str]]:
+    """Each ISO 3166-2 code in lower case: the division's code and its country's (the last
+    division of a code, as in pycountry's index); stored once built."""
+    return stored(
+        "subdivision-codes",
+        _build_subdivision_codes,
+        lambda table: table,
+        lambda table: {str(k): (str(v[0]), str(v[1])) for k, v in table.items()},
+    )
+
+
+def _build_subdivision_codes() -> dict[str, tuple[str, str]]:
+    import pycountry
+
+    return {str(s.code).lower(): (str(s.code), str(s.country_code)) for s in pycountry.subdivisions}
+
+
 @lru_cache(maxsize=1)
 def _subdivisions() -> dict[str, list[object]]:
     """pycountry's ISO 3166-2 divisions per country code."""
+    import pycountry
+
     found: dict[str, list[object]] = {}
     for subdivision in pycountry.subdivisions:
         found.setdefault(str(subdivision.country_code), []).append(subdivision)
@@ -283,6 +342,8 @@ def _iso_names(subdivision: object) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _translations() -> list[gettext.NullTranslations]:
+    import pycountry
+
     return [gettext.NullTranslations()] + [
         gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
         for lang in ("en", *LABEL_LANGUAGES)
@@ -403,6 +464,8 @@ _ALIKE, _AHEAD = 75.0, 10.0
 
 def _closest(forms: Iterable[str], candidates: dict[str, str]) -> list[str]:
     """The one candidate division whose name is spelt most like one of `forms`, if any."""
+    from rapidfuzz import fuzz, process
+
     best: dict[str, float] = {}
     for form in forms:
         english = " ".join(w for word in form.split() if (w := _ENGLISH_WORDS.get(word, word)))

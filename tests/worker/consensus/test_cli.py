@@ -2,15 +2,19 @@
 
 import csv
 import gc
+import io
 import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from worker.consensus.cli import (
     InputError,
+    _cell,
     main,
     parse_fields,
     read_subjects,
@@ -270,3 +274,39 @@ def test_the_command_writes_its_whole_output_before_it_exits(tmp_path):
     assert main(["reconcile", str(source), "--fields", FIELDS, "--group-by", "subject_id",
                  "-o", str(tmp_path / "again.csv")]) == 0  # fmt: skip
     assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "again.csv").read_bytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=" a,\"\r\n;é\t'x", max_size=8), min_size=2, max_size=5))
+def test_a_row_s_cells_are_written_as_the_csv_writer_writes_them(cells):
+    written = io.StringIO()
+    csv.writer(written).writerow(cells)
+    assert ",".join(_cell(cell) for cell in cells) + "\r\n" == written.getvalue()
+
+
+def test_the_output_file_reads_back_with_its_quotes_and_line_breaks(tmp_path):
+    source = tmp_path / "in.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["subject_id", "user_name", "name"])
+        for user in ("a", "b", "c"):
+            writer.writerow(['S, "1"', user, 'Quercus "ilex",\nL.'])
+    out = tmp_path / "out.csv"
+    assert (
+        main(
+            [
+                "reconcile",
+                str(source),
+                "--fields",
+                "name:text",
+                "--group-by",
+                "subject_id",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[1][:3] == ['S, "1"', 'Quercus "ilex", L.', "agreed"]

@@ -395,3 +395,47 @@ def test_a_region_the_learnt_weights_change_sends_its_geopoint_and_elevation_bac
     assert (first["point"].status, second["point"].status) == (AGREED, DISPUTED)
     assert (first["elevation"].status, second["elevation"].status) == (AGREED, DISPUTED)
     assert second_round_results(fields, rows)[-1] == as_counted(second)
+
+
+def as_decided(outcome):
+    """An outcome without its alternatives and explanation, which brief outcomes leave out."""
+    return {
+        key: (f.key, f.value, f.status, f.agreement, f.support, f.n, f.method, f.agreeing)
+        for key, f in outcome.fields.items()
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(marked_task(), WEIGHTS, POLICIES)
+def test_a_brief_outcome_decides_as_the_full_one_without_alternatives(rows, weights, policy):
+    cache = AnswerCache()
+    full = reconcile_task(FIELDS, rows, policy, cache=cache, weights=weights)
+    brief = reconcile_task(FIELDS, rows, policy, cache=cache, weights=weights, brief=True)
+    assert as_decided(brief) == as_decided(full)
+    assert brief.decision == full.decision
+    assert all(not f.alternatives for f in brief.fields.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(placed_tasks(max_tasks=1), WEIGHTS)
+def test_a_brief_outcome_is_held_by_its_place_as_the_full_one(rows, weights):
+    (task,) = rows
+    full = reconcile_task(PLACE_FIELDS, task, Policy(), weights=weights)
+    brief = reconcile_task(PLACE_FIELDS, task, Policy(), weights=weights, brief=True)
+    assert as_decided(brief) == as_decided(full)
+
+
+@settings(max_examples=200, deadline=None)
+@given(marked_task(), st.lists(st.tuples(WEIGHTS, POLICIES), min_size=1, max_size=4))
+def test_the_same_submissions_reconciled_again_with_a_cache_give_what_a_fresh_reconcile_gives(
+    rows, passes
+):
+    cache = AnswerCache()
+    for weights, policy in passes:
+        cached = reconcile_task(FIELDS, rows, policy, cache=cache, weights=weights)
+        assert cached == reconcile_task(FIELDS, rows, policy, weights=weights)
+    # The list changed in place: its task is made again.
+    rows.append(Submission("late", {"name": "Quercus ilex L.", "alt": "650"}))
+    assert reconcile_task(FIELDS, rows, Policy(), cache=cache) == reconcile_task(
+        FIELDS, rows, Policy()
+    )
