@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from worker.consensus.check import answers_check
+from worker.consensus.markers import marker_of
 from worker.template import template_parse
 
 LABEL = {"fr": "Champ", "en": "Field"}
@@ -77,9 +78,19 @@ def test_only_the_keys_asked_are_compared():
 
 @given(
     st.text(alphabet="abcdefghijklmnopqrstuvwxyzéè .-", min_size=1, max_size=40).filter(
-        lambda text: any(character.isalpha() for character in text)
+        # A placeholder ("non lisible", "inconnu"...) is a marker, not a text: see below.
+        lambda text: any(character.isalpha() for character in text) and marker_of(text) is None
     )
 )
 def test_any_text_matches_itself(text):
     checks = answers_check(SPECS, expected={"name": text}, given={"name": text}, keys=["name"])
     assert checks[0].match
+
+
+def test_a_placeholder_typed_as_the_expected_value_is_read_as_its_marker():
+    """An expert's "non lisible" says they could not read the field: nothing is compared."""
+    for typed in ("non lisible", "Quercus"):
+        checks = answers_check(
+            SPECS, expected={"name": "non lisible"}, given={"name": typed}, keys=["name"]
+        )
+        assert checks == []
