@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -12,6 +17,12 @@ from tasks.models import Role
 from tasks.services.leases import lease_grant
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 from tests.helpers import api_client, prove, submit
+
+# The place tables' cache (worker/places/stored.py) is this run's own, not the machine's: the
+# servers and workers the tiers start inherit it.
+if "CROWD_CACHE_DIR" not in os.environ:
+    os.environ["CROWD_CACHE_DIR"] = tempfile.mkdtemp(prefix="crowd-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["CROWD_CACHE_DIR"], True)
 
 
 def pytest_configure(config: pytest.Config) -> None:
