@@ -384,14 +384,7 @@ def http_benchmark(
     # database and this load generator. BENCH_NO_WORKER=1 measures the HTTP path alone.
     celery = str(BIN / "celery")
     if layout == "production":
-        # The layout of deploy/systemd: reconciliations in a worker of their own (prefork, 2
-        # processes), live snapshots and sweeps in another.
-        commands = [
-            [celery, "-A", "worker", "worker", "-n", "reconcile@%h", "-Q", "reconcile",
-             "--concurrency=2", "--loglevel=WARNING"],
-            [celery, "-A", "worker", "worker", "-n", "live@%h", "-Q", "live,sweeps",
-             "--pool=solo", "--loglevel=WARNING"],
-        ]  # fmt: skip
+        commands = deployed_workers(celery)
     else:  # one worker on every queue in one process, as `make stack` and the test tiers
         commands = [worker_command(celery, loglevel="WARNING")]
     if os.environ.get("BENCH_NO_WORKER"):
@@ -470,6 +463,26 @@ def http_benchmark(
         )
 
 
+def deployed_workers(celery: str) -> list[list[str]]:
+    """The workers of deploy/systemd, one per `worker-*.env` (its queues and concurrency: the
+    reconciliations in a worker of two processes, live snapshots and sweeps in another...)."""
+    from crowd.queues import worker_command
+
+    commands = []
+    for path in sorted((ROOT / "deploy" / "systemd").glob("worker-*.env")):
+        values = dict(
+            line.split("=", 1)
+            for line in path.read_text().splitlines()
+            if "=" in line and not line.startswith("#")
+        )
+        command = worker_command(celery, loglevel="WARNING")
+        command[command.index("-Q") + 1] = values["QUEUES"]
+        command.remove("--pool=solo")
+        name = path.stem.removeprefix("worker-")
+        commands.append([*command, f"--concurrency={values['CONCURRENCY']}", "-n", f"{name}@%h"])
+    return commands
+
+
 def backlog_count(slug: str) -> int:
     from tasks.models import Task
 
@@ -543,7 +556,8 @@ def main() -> None:
         choices=("single", "production"),
         default="single",
         help="single: one Celery worker process on every queue (make stack); production: "
-        "deploy/systemd's, a reconciling worker of 2 processes and one for live snapshots",
+        "deploy/systemd's workers (reconciliations in a worker of 2 processes, live snapshots "
+        "in another, files in a third)",
     )
     args = parser.parse_args()
     database_recreate()
