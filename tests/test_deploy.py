@@ -404,3 +404,10 @@ def test_the_environment_file_is_accepted_for_production_and_matches_nginx(tmp_p
     }
     for location, folder in folders.items():
         assert https.location(location).value("alias") == [f"{folder}/"], location
+
+
+def test_the_workers_may_write_the_place_tables_cache():
+    cache = env_file(UNITS / "crowd.env")["CROWD_CACHE_DIR"]
+    writable = unit_values(UNITS / "crowd-worker@.service", "Service", "ReadWritePaths")
+    folders = [folder for line in writable for folder in line.split()]
+    assert any(cache == folder or cache.startswith(folder + "/") for folder in folders), folders
