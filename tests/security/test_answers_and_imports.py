@@ -10,7 +10,11 @@ data, and nothing is stored for a refusal.
   country (no `countryCode`, and no point held back because of it);
 - a manifest address with a script, file or data scheme, a right-to-left override, or
   credentials and a port out of range is refused by the request, and no batch is made;
-- an idempotency key of 65 characters, or none, is refused and nothing is recorded.
+- an idempotency key of 65 characters, none, blank or with a NUL, or a lease that is no integer
+  (`true`, `"5; DROP TABLE"`), is refused and nothing is recorded (the quick reading of the usual
+  body leaves them to the serializer and its messages);
+- values written like SQL or JSON reach the field results, which reconciliation writes as one
+  JSON array (`crowd.json_rows`), as the text typed.
 """
 
 from __future__ import annotations
@@ -76,7 +80,7 @@ def test_a_hostile_manifest_address_is_refused_by_the_request_and_makes_no_batch
     assert not Batch.objects.exists()
 
 
-@pytest.mark.parametrize("key", ["k" * 65, "", "   "])
+@pytest.mark.parametrize("key", ["k" * 65, "", "   ", "k\x00ey"])
 def test_a_bad_idempotency_key_is_refused_and_nothing_is_recorded(db, key):
     project = ProjectFactory()
     TaskFactory(project=project)
@@ -91,3 +95,36 @@ def test_a_bad_idempotency_key_is_refused_and_nothing_is_recorded(db, key):
     assert response.status_code in (400, 409)
     assert "idempotency" in response.content.decode().lower()
     assert not Transcription.objects.exists()
+
+
+@pytest.mark.parametrize("lease", [True, "5; DROP TABLE tasks_lease", [5], None])
+def test_a_lease_that_is_no_integer_is_refused_and_nothing_is_recorded(db, lease):
+    project = ProjectFactory()
+    task = TaskFactory(project=project)
+    user = UserFactory()
+    assert lease_grant(project=project, user=user) is not None
+    response = api_client(user).post(
+        f"/api/tasks/{task.pk}/transcriptions/",
+        {"lease": lease, "values": BASE, "idempotency_key": "k1"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "lease" in response.json()["error"]["fields"]
+    assert not Transcription.objects.exists()
+
+
+HOSTILE_TEXT = """Quercus'); DROP TABLE tasks_fieldresult; -- "}]},{"id":1 $1::jsonb %(x)s \\"""
+
+
+def test_values_written_like_sql_or_json_reach_the_results_as_typed(db, transcribe):
+    from tasks.models import FieldResult
+
+    project = ProjectFactory(redundancy_min=2, redundancy_max=3)
+    task = TaskFactory(project=project, target=2)
+    for _ in range(2):
+        transcribe(project, {**BASE, "scientificName": HOSTILE_TEXT})
+    result = FieldResult.objects.get(task=task, key="scientificName")
+    assert result.value == HOSTILE_TEXT
+    versions = list(result.versions.values_list("value", flat=True))
+    assert len(versions) == 2  # written by the first answer's reconciliation, then the second's
+    assert set(versions) == {HOSTILE_TEXT}
