@@ -3,7 +3,6 @@ field results with their history, move the task to its next state, and learn rel
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -74,13 +73,6 @@ def project_policy(project: Project) -> Policy:
         geopoint_tolerance_m=float(project.geopoint_tolerance_m),
         unproven_weight=unproven_weight(),
     )
-
-
-def reliability_weights(
-    *, project: Project, user_ids: Iterable[int]
-) -> dict[int, dict[str, float]]:
-    """Each contributor's learnt weight per field type in `project`."""
-    return learnt_weights(project=project, user_ids=user_ids)
 
 
 @transaction.atomic
@@ -237,7 +229,7 @@ def _steps_reconcile(
         step_specs(specs, GEOREFERENCE),
         _submissions(
             placed,
-            reliability_weights(project=project, user_ids=user_ids),
+            learnt_weights(project=project, user_ids=user_ids),
             proven_user_ids(project=project, user_ids=user_ids),
         ),
         project_policy(project),

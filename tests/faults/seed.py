@@ -26,7 +26,8 @@ from tasks.models import (
 )
 from tasks.selectors.trust import proven_user_ids
 from tasks.services.projects import project_create
-from tasks.services.reconcile import project_policy, reliability_weights
+from tasks.services.reconcile import project_policy
+from tasks.services.reconcile_reads import learnt_weights
 from worker.consensus import Submission, reconcile_task
 
 
@@ -83,7 +84,7 @@ def project_recompute(*, slug: str) -> dict[str, Any]:
     ):
         by_task.setdefault(transcription.task_id, []).append(transcription)
     user_ids = {t.user_id for rows in by_task.values() for t in rows}
-    weights = reliability_weights(project=project, user_ids=user_ids)
+    weights = learnt_weights(project=project, user_ids=user_ids)
     proven = proven_user_ids(project=project, user_ids=user_ids)
     stored: dict[int, dict[str, FieldResult]] = {}
     for row in FieldResult.objects.filter(project=project):
