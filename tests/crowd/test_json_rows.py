@@ -27,6 +27,8 @@ def test_an_insert_gives_ids_in_order_and_stores_what_bulk_create_would(db):
         rows_insert(made)
     inserts = [q for q in sent.captured_queries if q["sql"].startswith("INSERT")]
     assert len(inserts) == 1
+    if connection.vendor == "postgresql":  # the rows as one JSON array, not Django's insert
+        assert "jsonb_to_recordset" in inserts[0]["sql"]
     assert [r.key for r in FieldResult.objects.filter(pk__in=[r.pk for r in made]).order_by("pk")] == [
         "k0", "k1", "k2", "k3"
     ]  # fmt: skip

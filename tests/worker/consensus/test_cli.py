@@ -292,21 +292,8 @@ def test_the_output_file_reads_back_with_its_quotes_and_line_breaks(tmp_path):
         for user in ("a", "b", "c"):
             writer.writerow(['S, "1"', user, 'Quercus "ilex",\nL.'])
     out = tmp_path / "out.csv"
-    assert (
-        main(
-            [
-                "reconcile",
-                str(source),
-                "--fields",
-                "name:text",
-                "--group-by",
-                "subject_id",
-                "-o",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert main(["reconcile", str(source), "--fields", "name:text", "--group-by", "subject_id",
+                 "-o", str(out)]) == 0  # fmt: skip
     with out.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert rows[1][:3] == ['S, "1"', 'Quercus "ilex", L.', "agreed"]
