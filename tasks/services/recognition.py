@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -49,19 +50,29 @@ def _month_of(moment: datetime) -> date:
     return timezone.localtime(moment).date().replace(day=1)
 
 
+@dataclass
+class TalliesRefreshed:
+    """What `answer_tallies_refresh` changed."""
+
+    changed: set[int]  # volunteers whose tally on the image was written or deleted
+    people: set[int]  # every volunteer the image's tallies or answers name
+
+
 def answer_tallies_refresh(
     *,
     task: Task,
     results: list[tuple[str, Any, int]] | None = None,
     answers: list[tuple[int, datetime]] | None = None,
-) -> set[int]:
+    tallies: dict[int, tuple[int, int, date]] | None = None,
+) -> TalliesRefreshed:
     """Rewrite `task`'s tallies from its field results and the answers that count (a voided
     answer earns nothing). Idempotent. Call under the task's row lock (reconciliation and
-    curators' decisions hold it). Returns the volunteers whose figures may have changed.
+    curators' decisions hold it).
 
-    `results` (status, agreeing, n of its rewarding field results) and `answers` (user and
-    time of its answers that count), when the caller read them under the same lock; else they
-    are read here. Only the tallies that changed are written."""
+    `results` (status, agreeing, n of its rewarding field results), `answers` (user and time
+    of its answers that count) and `tallies` (the image's tallies as stored: user to agreed,
+    kept, month), when the caller read them under the same lock; else they are read here.
+    Only the tallies that changed are written."""
     if results is None:
         results = list(
             FieldResult.objects.filter(task=task, status__in=REWARDING).values_list(
@@ -74,12 +85,14 @@ def answer_tallies_refresh(
                 "user_id", "created_at"
             )
         )
-    before = {
-        user_id: (agreed, kept, month)
-        for user_id, agreed, kept, month in AnswerTally.objects.filter(task=task).values_list(
-            "user_id", "agreed", "kept", "month"
-        )
-    }
+    before = tallies
+    if before is None:
+        before = {
+            user_id: (agreed, kept, month)
+            for user_id, agreed, kept, month in AnswerTally.objects.filter(task=task).values_list(
+                "user_id", "agreed", "kept", "month"
+            )
+        }
     # One tally per volunteer and image, dated by their first answer: who read the label may
     # have answered its georeference step too (tasks.services.steps).
     first: dict[int, datetime] = {}
@@ -116,7 +129,10 @@ def answer_tallies_refresh(
             unique_fields=["task", "user"],
             update_fields=["agreed", "kept", "month"],
         )
-    return set(before) | now | {user_id for user_id, _at in answers}
+    gone_or_written = gone | {row.user_id for row in changed}
+    return TalliesRefreshed(
+        changed=gone_or_written, people=set(before) | now | {user_id for user_id, _at in answers}
+    )
 
 
 def task_recognition_refresh(
@@ -124,37 +140,63 @@ def task_recognition_refresh(
     task: Task,
     results: list[tuple[str, Any, int]] | None = None,
     answers: list[tuple[int, datetime]] | None = None,
+    tallies: dict[int, tuple[int, int, date]] | None = None,
+    badges: dict[int, set[tuple[str, str]]] | None = None,
 ) -> list[Badge]:
     """After `task`'s field results or answers changed: its tallies, then the badges its
-    volunteers earned by it. Same locking and arguments as `answer_tallies_refresh`. The flag
-    badge is not looked at: a curator's decision on a flag awards it (discussion services)."""
-    users = answer_tallies_refresh(task=task, results=results, answers=answers)
+    volunteers earned by it. Same locking and arguments as `answer_tallies_refresh`, and
+    `badges`, those its volunteers hold, when the caller read them. The flag badge is not
+    looked at: a curator's decision on a flag awards it (discussion services).
+
+    Agreed values are summed only for volunteers whose tally on the image changed: the others'
+    sums are what they were when their last change awarded what they earned. The first
+    transcription's badge is looked at for every volunteer of the image."""
+    tallied = answer_tallies_refresh(task=task, results=results, answers=answers, tallies=tallies)
     project = task.project if Task.project.is_cached(task) else None
     if project is None:
         project = Project.objects.get(pk=task.project_id)
-    return badges_award(project=project, user_ids=users, flags=False)
+    return badges_award(
+        project=project,
+        user_ids=tallied.people,
+        flags=False,
+        held=badges,
+        tallies_changed=tallied.changed,
+    )
 
 
 def badges_award(
-    *, project: Project, user_ids: Iterable[int], known: bool = False, flags: bool = True
+    *,
+    project: Project,
+    user_ids: Iterable[int],
+    known: bool = False,
+    flags: bool = True,
+    held: dict[int, set[tuple[str, str]]] | None = None,
+    tallies_changed: Iterable[int] | None = None,
 ) -> list[Badge]:
     """Award `project`'s badges its volunteers `user_ids` have earned and not yet received,
     dated now; returns those awarded. Idempotent, and safe when two transactions award the same
     badge (the second is ignored). `known=True` also reads known-answer records (for mastery:
     after a blind known-answer image, and when rebuilding); `flags=False` leaves the flag badge
     for another time (its figure is not read). A figure is only read for users still lacking a
-    badge it decides, so a long-standing volunteer costs little."""
+    badge it decides, so a long-standing volunteer costs little.
+
+    `held`: the badges `user_ids` hold in the project, when the caller read them (a user
+    missing from it holds none). `tallies_changed`: when given, only these users' agreed
+    values are summed (the badges that count them are left for the others)."""
     ids = sorted(set(user_ids))
     if not ids:
         return []
-    held: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    for user_id, kind, detail in Badge.objects.filter(project=project, user_id__in=ids).values_list(
-        "user_id", "kind", "detail"
-    ):
-        held[user_id].add((kind, detail))
+    holding: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    if held is not None:
+        holding.update({user_id: set(held.get(user_id, ())) for user_id in ids})
+    else:
+        rows = Badge.objects.filter(project=project, user_id__in=ids)
+        for user_id, kind, detail in rows.values_list("user_id", "kind", "detail"):
+            holding[user_id].add((kind, detail))
+    summed = set(ids) if tallies_changed is None else set(tallies_changed)
 
-    def lacking(*kinds: str) -> list[int]:
-        return [u for u in ids if any((kind, "") not in held[u] for kind in kinds)]
+    def lacking(*kinds: str, among: Iterable[int] = ids) -> list[int]:
+        return [u for u in among if any((kind, "") not in holding[u] for kind in kinds)]
 
     transcribed: dict[int, int] = {}
     if wanting := lacking(FIRST_TRANSCRIPTION):
@@ -166,7 +208,8 @@ def badges_award(
             .values_list("user_id", "n")
         )
     sums: dict[int, tuple[int, int, int]] = {}
-    if wanting := lacking(AGREED_100, AGREED_1000, KEPT_BY_CURATOR, THREE_MONTHS):
+    summing = [u for u in ids if u in summed]
+    if wanting := lacking(AGREED_100, AGREED_1000, KEPT_BY_CURATOR, THREE_MONTHS, among=summing):
         for user_id, agreed, kept, months in (
             AnswerTally.objects.filter(project=project, user_id__in=wanting)
             .order_by()
@@ -193,7 +236,7 @@ def badges_award(
             known=records.get(user_id, {}),
             flags_confirmed=confirmed.get(user_id, 0),
         )
-        for kind, detail in sorted(badges_due(facts) - held[user_id]):
+        for kind, detail in sorted(badges_due(facts) - holding[user_id]):
             new.append(
                 Badge(project=project, user_id=user_id, kind=kind, detail=detail, earned_at=now)
             )

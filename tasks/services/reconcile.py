@@ -19,7 +19,6 @@ from tasks.models import (
     FieldResult,
     FieldResultVersion,
     FieldStatus,
-    MachineReliability,
     Project,
     Task,
     TaskState,
@@ -32,6 +31,7 @@ from tasks.selectors.trust import proven_user_ids, unproven_weight
 from tasks.services.progress import project_progress_request
 from tasks.services.recognition import REWARDING, task_recognition_refresh
 from tasks.services.reconcile_reads import (
+    answerers_read,
     learnt_weights,
     reconcile_context,
     task_answers,
@@ -110,9 +110,8 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     stepped = has_georeference(specs)
     # The label's answers reconcile the label's fields; the georeference step's, its own.
     label = [t for t in transcriptions if t.step == LABEL] if stepped else transcriptions
-    weights = learnt_weights(project=project, user_ids={t.user_id for t in transcriptions})
-    proven = proven_user_ids(project=project, user_ids={t.user_id for t in transcriptions})
-    submissions = _submissions(label, weights, proven)
+    people = answerers_read(task=task, user_ids={t.user_id for t in transcriptions})
+    submissions = _submissions(label, people.weights, people.proven)
     # The institution's metadata knows the record's country better than a transcription.
     metadata = task.metadata if isinstance(task.metadata, dict) else {}
     country = str(metadata.get("countryCode") or metadata.get("country") or "")[:100]
@@ -120,7 +119,11 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
     # The machine reading, if the image was read: a vote, and words of its search document.
     machine_text = context.machine_text
     machine = _machine_vote(
-        task=task, transcriptions=label, submissions=submissions, text=machine_text
+        task=task,
+        transcriptions=label,
+        submissions=submissions,
+        text=machine_text,
+        weights=people.machine_weights,
     )
     if machine is not None:
         submissions.append(machine)
@@ -163,6 +166,8 @@ def task_reconcile(*, task_id: int) -> TaskOutcome | None:
         task=task,
         results=[(r.status, r.agreeing, r.n) for r in results if r.status in REWARDING],
         answers=[(t.user_id, t.created_at) for t in transcriptions],
+        tallies=people.tallies,
+        badges=people.badges,
     )
     if changed or task.state != old_state:
         # Curators' pages follow reconciliations; everyone else hears the coalesced snapshot.
@@ -251,15 +256,14 @@ def _machine_vote(
     transcriptions: list[Transcription],
     submissions: list[Submission],
     text: str,
+    weights: dict[str, float],
 ) -> Submission | None:
     """The machine reading's vote (worker.consensus.machine), in projects where it votes and
-    once the image is read (`text`), weighted per field type as learnt in the project."""
+    once the image is read (`text`), weighted per field type as learnt in the project
+    (`weights`)."""
     project = task.project
     if not project.machine_vote or not submissions or not text:
         return None
-    weights = dict(
-        MachineReliability.objects.filter(project=project).values_list("field_type", "weight")
-    )
     taken = {key for t in transcriptions for key in (t.machine_fields or ())}
     return machine_submission(
         project.template.specs, submissions, text, weights=weights, taken=taken

@@ -1,8 +1,10 @@
 """What a reconciliation reads, in four hand-written statements the database plans once per
 connection (`crowd.rows`): the image locked, with its project, template, machine reading and
-search document; its answers that count; its field results; their authors' learnt weights.
+search document; its answers that count; its field results; and what is known of the people
+who answered (`answerers_read`: learnt weights, trust, roles, their tallies on the image and the
+badges they hold), with the machine's learnt weights.
 
-The ORM sent seven statements for the same, and building each cost the worker more than the
+The ORM sent twelve statements for the same, and building each cost the worker more than the
 consensus does. The rows become model instances as the ORM would build them (`crowd.rows`).
 """
 
@@ -10,19 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
+from django.conf import settings
 from django.db import connection
 
 from crowd.rows import columns, instance, rows_fetch
 from tasks.models import (
     ContributorReliability,
     FieldResult,
+    MachineReliability,
     Project,
     Task,
     Template,
     Transcription,
 )
 from tasks.models.readings import ReadingStatus
+from tasks.roles import PROVEN_ROLES
+from tasks.selectors.trust import proven_user_ids, trust_proven
 from tasks.services.direct_sql import template_instance
 
 _CONTEXT = f"""
@@ -102,3 +109,94 @@ def learnt_weights(*, project: Project, user_ids: Iterable[int]) -> dict[int, di
     for user_id, field_type, weight in rows:
         weights.setdefault(user_id, {})[field_type] = weight
     return weights
+
+
+# One statement for everything known of the image's answerers, kind by kind: the columns are
+# (kind, user, text, text, number, integer, integer, date), each kind filling its own.
+_PEOPLE = """
+SELECT 'weight', w.user_id, w.field_type, NULL, w.weight, NULL::bigint, NULL::bigint, NULL::date
+  FROM tasks_contributorreliability w
+  WHERE w.project_id = %(project)s AND w.user_id = ANY(%(users)s::bigint[])
+UNION ALL
+SELECT 'machine', NULL, m.field_type, NULL, m.weight, NULL, NULL, NULL
+  FROM tasks_machinereliability m WHERE m.project_id = %(project)s
+UNION ALL
+SELECT 'role', m.user_id, NULL, NULL, NULL, NULL, NULL, NULL FROM tasks_membership m
+  WHERE m.project_id = %(project)s AND m.user_id = ANY(%(users)s::bigint[])
+    AND m.role = ANY(%(roles)s::text[])
+UNION ALL
+SELECT 'role', u.id, NULL, NULL, NULL, NULL, NULL, NULL FROM crowd_user u
+  WHERE u.id = ANY(%(users)s::bigint[]) AND u.is_superuser
+UNION ALL
+SELECT 'trust', c.user_id, NULL, NULL, NULL, c.compared, c.agreed, NULL
+  FROM tasks_contributortrust c
+  WHERE c.project_id = %(project)s AND c.user_id = ANY(%(users)s::bigint[])
+UNION ALL
+SELECT 'tally', a.user_id, NULL, NULL, NULL, a.agreed, a.kept, a.month
+  FROM tasks_answertally a WHERE a.task_id = %(task)s
+UNION ALL
+SELECT 'badge', b.user_id, b.kind, b.detail, NULL, NULL, NULL, NULL FROM tasks_badge b
+  WHERE b.project_id = %(project)s AND (b.user_id = ANY(%(users)s::bigint[])
+    OR b.user_id IN (SELECT a.user_id FROM tasks_answertally a WHERE a.task_id = %(task)s))
+"""
+
+
+@dataclass
+class Answerers:
+    """What a reconciliation knows of the people who answered an image, read under its lock."""
+
+    weights: dict[int, dict[str, float]]  # learnt weight per field type (none: no entry)
+    proven: set[int]  # whose answers count fully (tasks.selectors.trust)
+    machine_weights: dict[str, float]  # the machine reading's learnt weight per field type
+    # For tasks.services.recognition, None where they were not read (SQLite): each
+    # volunteer's tally on the image as (agreed, kept, month), and the badges held by the
+    # answerers and by whoever has a tally on the image (a voided answer's author).
+    tallies: dict[int, tuple[int, int, date]] | None = None
+    badges: dict[int, set[tuple[str, str]]] | None = None
+
+
+def answerers_read(*, task: Task, user_ids: Iterable[int]) -> Answerers:
+    """What is known of `user_ids`, the people who answered `task`, in its project: one
+    statement on PostgreSQL; on SQLite, which has no arrays, the selectors' own reads."""
+    project = task.project
+    users = sorted(set(user_ids))
+    if connection.vendor != "postgresql":
+        machine_rows = MachineReliability.objects.filter(project=project)
+        return Answerers(
+            weights=learnt_weights(project=project, user_ids=users),
+            proven=proven_user_ids(project=project, user_ids=users),
+            machine_weights=dict(machine_rows.values_list("field_type", "weight")),
+        )
+    params = {
+        "project": project.pk,
+        "task": task.pk,
+        "users": users,
+        "roles": [str(role) for role in PROVEN_ROLES],
+    }
+    weights: dict[int, dict[str, float]] = {}
+    proven: set[int] = set()
+    machine: dict[str, float] = {}
+    tallies: dict[int, tuple[int, int, date]] = {}
+    badges: dict[int, set[tuple[str, str]]] = {}
+    for kind, user_id, text, detail, number, first, second, day in rows_fetch(
+        _PEOPLE, params, prepare=True
+    ):
+        if kind == "weight":
+            weights.setdefault(user_id, {})[text] = number
+        elif kind == "machine":
+            machine[text] = number
+        elif kind == "role" or (kind == "trust" and trust_proven(compared=first, agreed=second)):
+            proven.add(user_id)
+        elif kind == "tally":
+            tallies[user_id] = (first, second, day)
+        elif kind == "badge":
+            badges.setdefault(user_id, set()).add((text, detail))
+    if settings.TRUST_MIN_COMPARISONS == 0:
+        proven = set(users)
+    return Answerers(
+        weights=weights,
+        proven=proven,
+        machine_weights=machine,
+        tallies=tallies,
+        badges=badges,
+    )

@@ -21,6 +21,7 @@ from tasks.models import (
     LeaseKind,
     ProjectStatus,
     Task,
+    TaskState,
     Transcription,
     Visibility,
 )
@@ -79,8 +80,8 @@ def ranked(user):
 
 
 def tally(project, user, month, agreed, kept=0):
-    """A tally row as a reconciliation would write it, on an image of its own."""
-    task = TaskFactory(project=project)
+    """A tally row as a reconciliation would write it, on a settled image of its own."""
+    task = TaskFactory(project=project, state=TaskState.COMPLETE)
     return AnswerTally.objects.create(
         project=project, task=task, user=user, month=month, agreed=agreed, kept=kept
     )
@@ -194,6 +195,26 @@ def test_100_and_1000_agreed_values_earn_their_badges(project):
     assert [b.kind for b in awarded] == ["agreed_1000"]
     assert badges_award(project=project, user_ids=[volunteer.pk]) == []
     assert badges(volunteer, project) == {("agreed_100", ""), ("agreed_1000", "")}
+
+
+def test_the_reconciliation_that_brings_a_volunteer_to_100_agreed_values_awards_the_badge(
+    project, image
+):
+    """Through a reconciliation, which reads the image's tallies and its volunteers' badges
+    with the rest of what it decides on: the volunteer whose tally changed is summed and
+    rewarded; one whose tally did not change is not summed again."""
+    near, other = UserFactory(), UserFactory()
+    tally(project, near, datetime.date(2025, 3, 1), 97)
+    task = image([(near, BASE), (other, BASE)])  # three fields agreed: 100
+    assert ("agreed_100", "") in badges(near, project)
+    assert ("agreed_100", "") not in badges(other, project)
+    # Reached by a tally written behind the reconciliations' back, the badge waits for the
+    # volunteer's next changed tally (`recognition_rebuild` awards such cases at once).
+    tally(project, other, datetime.date(2025, 3, 1), 200)
+    task_reconcile(task_id=task.pk)
+    assert ("agreed_100", "") not in badges(other, project)
+    image([(other, BASE), (near, BASE)])
+    assert ("agreed_100", "") in badges(other, project)
 
 
 def test_agreed_values_in_three_months_earn_the_faithful_badge(project):
