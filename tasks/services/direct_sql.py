@@ -10,6 +10,13 @@ neither `SKIP LOCKED` nor writes inside CTEs, and takes the ORM path.
 A statement sees the data committed when it started, also after waiting for a row lock. So
 whatever must be counted under a lock (the room left on an image, the person's other leases) is
 counted again by the statement that writes, which starts once the lock is held.
+
+The person's live leases are read first, on their own (`OFFSET 0` keeps PostgreSQL from
+merging that read into the rest), and each one's image is then looked up by its key: the plan
+kept for a prepared statement reads the person's own index (`lease_user_state_task`), a few
+rows. Otherwise it may, with statistics older than a rush of volunteers, read the project's
+images one by one or the platform's live leases from end to end: thousands of rows at each
+request.
 """
 
 from __future__ import annotations
@@ -76,8 +83,9 @@ SELECT {PROJECT_COLUMNS}, {columns(Template, "tp")},
     ORDER BY m.id LIMIT 1),
   EXISTS (SELECT 1 FROM tasks_projectblock b
     WHERE b.project_id = p.id AND b.user_id = u.id AND b.lifted_at IS NULL),
-  EXISTS (SELECT 1 FROM tasks_lease l JOIN tasks_task lt ON lt.id = l.task_id
-    WHERE l.user_id = u.id AND l.state = 'active' AND lt.project_id = p.id),
+  EXISTS (SELECT 1 FROM (SELECT l.task_id FROM tasks_lease l
+      WHERE l.user_id = u.id AND l.state = 'active' OFFSET 0) mine
+    WHERE (SELECT lt.project_id FROM tasks_task lt WHERE lt.id = mine.task_id) = p.id),
   EXISTS (SELECT 1 FROM tasks_knownanswer k
     WHERE k.project_id = p.id AND k.use = 'known' AND k.active)
 FROM crowd_user u CROSS JOIN tasks_project p JOIN tasks_template tp ON tp.project_id = p.id
@@ -170,9 +178,11 @@ WITH live AS (
   SELECT live.n,
     EXISTS (SELECT 1 FROM tasks_transcription WHERE task_id = %(task)s AND user_id = %(user)s
       AND step = %(step)s) AS answered,
-    EXISTS (SELECT 1 FROM tasks_lease l JOIN tasks_task lt ON lt.id = l.task_id
-      WHERE l.user_id = %(user)s AND l.state = 'active' AND lt.project_id = %(project)s
-        AND l.kind IN ('data', 'known')) AS holding
+    EXISTS (SELECT 1 FROM (SELECT l.task_id FROM tasks_lease l
+        WHERE l.user_id = %(user)s AND l.state = 'active' AND l.kind IN ('data', 'known')
+        OFFSET 0) mine
+      WHERE (SELECT lt.project_id FROM tasks_task lt WHERE lt.id = mine.task_id)
+        = %(project)s) AS holding
   FROM live
 ), made AS (
   INSERT INTO tasks_lease (task_id, user_id, state, kind, step, created_at, expires_at,

@@ -3,6 +3,7 @@ those statements must still do (presence counts, search words, the rare cases th
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -240,3 +241,79 @@ def test_a_reconciliation_reads_what_it_wrote_once_and_writes_only_changed_talli
     assert not any("SUM(" in q for q in sql), "agreed values summed though no tally changed"
     assert sum("tasks_imagereading" in q for q in sql) == 1
     assert AnswerTally.objects.filter(task=task).count() == 2
+
+
+def _generic_plan(sql: str, params: dict) -> str:
+    """PostgreSQL's plan of `sql` as kept for a prepared statement (generic: planned without
+    the values), executed with `params`."""
+    names = sorted(set(re.findall(r"%\((\w+)\)s", sql)), key=sql.index)
+    text = sql
+    for n, name in enumerate(names, 1):
+        text = text.replace(f"%({name})s", f"${n}")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("PREPARE planned AS " + text)
+        try:
+            cursor.execute(
+                "EXPLAIN (ANALYZE) EXECUTE planned (" + ", ".join(["%s"] * len(names)) + ")",
+                [params[name] for name in names],
+            )
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE planned")
+
+
+@needs_postgresql
+def test_the_persons_live_leases_are_read_by_their_own_index_whatever_the_statistics_say(
+    project, outsider
+):
+    """Next-task asks twice whether the person already holds a lease in the project. With the
+    statistics of a quiet hour kept with the prepared statement, and thousands of leases live
+    since, the question is answered from the person's own index, not by reading the live
+    leases or the project's images one by one."""
+    from tasks.services import direct_sql
+
+    tasks = TaskFactory.create_batch(100, project=project, target=3)
+    others = UserFactory.create_batch(30)
+    task_ids, other_ids = [task.pk for task in tasks], [user.pk for user in others]
+    insert = (
+        "INSERT INTO tasks_lease (task_id, user_id, state, kind, step, created_at, expires_at,"
+        " ended_at, skip_reason, skip_note) SELECT t, u, %s, 'data', 'label', now(),"
+        " now() + interval '1 hour', NULL, '', '' FROM unnest(%s::bigint[]) t,"
+        " unnest(%s::bigint[]) u"
+    )
+    with connection.cursor() as cursor:
+        # The quiet hour: a history of passed images, a few leases live, analysed.
+        cursor.execute(insert, ["released", task_ids, other_ids])
+        cursor.execute(insert, ["active", task_ids[:2], other_ids[:2]])
+        cursor.execute("ANALYZE tasks_lease")
+        # The rush: every one of them holding a lease on every image.
+        cursor.execute(
+            "UPDATE tasks_lease SET state = 'active' WHERE state = 'released' AND task_id <> ALL(%s)",
+            [task_ids[:2]],
+        )
+    now = timezone.now()
+    plans = {
+        "grant": _generic_plan(
+            direct_sql.GRANT_CONTEXT, {"user": outsider.pk, "slug": project.slug}
+        ),
+        "lease": _generic_plan(
+            direct_sql.LEASE_INSERT,
+            {
+                "task": tasks[0].pk,
+                "user": outsider.pk,
+                "project": project.pk,
+                "step": "label",
+                "now": now,
+                "expires": now + timedelta(minutes=30),
+                "count": 0,
+                "target": 3,
+            },
+        ),
+    }
+    for name, plan in plans.items():
+        own = [line for line in plan.splitlines() if "lease_user_state_task" in line]
+        assert own, (name, plan)
+        assert all(line.endswith("loops=1)") for line in own), (name, plan)  # read once
+        assert "Seq Scan on tasks_lease" not in plan, (name, plan)
+        assert "Seq Scan on tasks_task" not in plan, (name, plan)
