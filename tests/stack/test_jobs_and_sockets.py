@@ -85,6 +85,11 @@ async def test_the_socket_rejects_another_sites_origin(stack):
 
 
 async def test_transcriptions_over_http_are_reconciled_by_the_worker_and_watchers_hear_it(stack):
+    """Two volunteers answer over HTTP; the worker reconciles what they answered and the
+    curator watching the project hears it. The second is not always given the first's image:
+    while the worker reconciles the first answer it holds that image's lock, and next-task
+    passes locked images (`SKIP LOCKED`) rather than wait; on a loaded machine the two meet.
+    Depth first is the assignment tests' business."""
     import httpx
 
     watcher = login(stack.base_url, "curator", DEMO_PASSWORD)
@@ -115,11 +120,10 @@ async def test_transcriptions_over_http_are_reconciled_by_the_worker_and_watcher
                     },
                 )
                 assert submitted.status_code == 201, submitted.text
-        assert len(task_ids) == 1  # depth first: the second contributor finishes the first's task
         reconciled = await ws_receive_until(
-            socket, lambda m: m["type"] == "task.reconciled" and m["state"] == "complete"
+            socket, lambda m: m["type"] == "task.reconciled" and m["task"] in task_ids
         )
-        assert reconciled["task"] in task_ids
+        assert reconciled["state"] in {"open", "needs_more", "complete", "disputed"}
     finally:
         await socket.close()
     assert "worker.jobs.reconcile" in stack.log("worker")
