@@ -23,6 +23,7 @@ from rest_framework import exceptions
 
 from crowd.models import User
 from crowd.rows import columns, instance, rows_fetch
+from crowd.tokens import TokenClaim, token_acceptable
 
 _TOKEN_READ = f"""
 SELECT {columns(AuthToken, "t")}, {columns(User, "u")}
@@ -31,7 +32,7 @@ WHERE t.token_key = %s AND t.digest = %s
 """  # noqa: S608 (names from the models, values bound)
 
 
-def _token_read(key: str, digest: str) -> AuthToken | None:
+def token_read(key: str, digest: str) -> AuthToken | None:
     """The token of that key and digest with its owner, in one hand-written statement (the
     ORM spent more time building it than the database running it)."""
     rows = rows_fetch(_TOKEN_READ, [key, digest], prepare=True)
@@ -50,7 +51,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
             digest = hash_token(text)
         except (TypeError, binascii.Error) as error:
             raise exceptions.AuthenticationFailed(invalid) from error
-        auth_token = _token_read(text[: CONSTANTS.TOKEN_KEY_LENGTH], digest)
+        auth_token = token_read(text[: CONSTANTS.TOKEN_KEY_LENGTH], digest)
         if auth_token is None:
             raise exceptions.AuthenticationFailed(invalid)
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
@@ -60,3 +61,28 @@ class TokenAuthentication(KnoxTokenAuthentication):
             )
             raise exceptions.AuthenticationFailed(invalid)
         return self.validate_user(auth_token)
+
+
+class ClaimedTokenAuthentication(TokenAuthentication):
+    """For the views whose first statement reads the token (`crowd.tokens`): the token is
+    checked for form and hashed here, and read there."""
+
+    def authenticate_credentials(self, token: bytes) -> tuple[Any, Any]:
+        try:
+            text = token.decode("utf-8")
+            digest = hash_token(text)
+        except (UnicodeDecodeError, TypeError, binascii.Error) as error:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from error
+        return TokenClaim(text, text[: CONSTANTS.TOKEN_KEY_LENGTH], digest), None
+
+    def settle(self, claim: TokenClaim, token: AuthToken | None) -> User:
+        """The user of the claim, given the token its view read (None: none matched). A token
+        that matched, is unexpired and names an active person is accepted as read; the others
+        are read again the ordinary way, which refuses them as it always has."""
+        if token is not None and token_acceptable(token):
+            return token.user
+        return self.authenticate_credentials_read(claim.text.encode("utf-8"))
+
+    def authenticate_credentials_read(self, token: bytes) -> User:
+        user, _token = TokenAuthentication.authenticate_credentials(self, token)
+        return user

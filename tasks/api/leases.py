@@ -10,9 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crowd.api_claims import ClaimedTokenView
 from crowd.api_schema import ErrorSerializer, errors, no_content
 from crowd.negotiation import JsonFirstNegotiation
 from crowd.throttles import ScopedThrottle
+from crowd.tokens import TokenClaim, TokenRefused
 from crowd.users import acting_user
 from tasks.api.projects import TemplateSerializer
 from tasks.api.tasks import TaskSerializer, task_contributor_body
@@ -20,7 +22,7 @@ from tasks.api.transcriptions import DATETIME
 from tasks.models import Lease, TaskStep, Template
 from tasks.models.work import SkipReason
 from tasks.selectors.steps import settled_label, settled_place
-from tasks.services.assignment import next_task_grant
+from tasks.services.assignment import direct_statements, next_task_grant
 from tasks.services.leases import lease_heartbeat, lease_release
 from tasks.services.steps import StepRefused
 from tasks.step_choice import step_remember, step_remembered
@@ -120,7 +122,7 @@ class ReleaseSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
-class NextTaskView(APIView):
+class NextTaskView(ClaimedTokenView):
     # The busiest requests: JSON clients skip the negotiation's parsing of their header.
     content_negotiation_class = JsonFirstNegotiation
     permission_classes = [permissions.IsAuthenticated]
@@ -149,19 +151,35 @@ class NextTaskView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         """Your live lease in this project, or a lease on the next task that needs you."""
-        user = acting_user(request.user)
+        # A token is read with the first statement where the hand-written ones run.
+        who = request.user if direct_statements() else self.claim_read(request)
         step, remembered = step_chosen(request, slug)
         try:
-            project, lease = next_task_grant(slug=slug, user=user, step=step)
+            project, lease = self._grant(request, slug, who, step)
+        except TokenRefused:
+            # Read again the ordinary way, outside the undone transaction: it says why.
+            project, lease = self._grant(request, slug, self.claim_read(request), step)
         except StepRefused:
             if not remembered:
                 raise
             # The project's template changed since the choice was made: forget it.
             step_remember(getattr(request._request, "session", None), slug, "")
-            project, lease = next_task_grant(slug=slug, user=user)
+            project, lease = self._grant(request, slug, request.user, None)
         if lease is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(next_task_body(lease=lease, template=project.template, request=request))
+
+    def _grant(
+        self, request: Request, slug: str, who: Any, step: str | None
+    ) -> tuple[Any, Lease | None]:
+        if not isinstance(who, TokenClaim):
+            who = acting_user(who)
+        return next_task_grant(
+            slug=slug,
+            user=who,
+            step=step,
+            settle=lambda token: self.user_settle(request, token=token),
+        )
 
 
 class LeaseHeartbeatView(APIView):

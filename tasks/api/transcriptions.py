@@ -13,14 +13,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crowd.api_claims import ClaimedTokenView
 from crowd.api_schema import ErrorSerializer, errors
 from crowd.negotiation import JsonFirstNegotiation
 from crowd.throttles import ScopedThrottle
+from crowd.tokens import TokenClaim
 from crowd.users import acting_user
 from tasks.georeference import georeference_check
 from tasks.models import Task, Transcription
 from tasks.selectors.training import check_feedback
-from tasks.services.assignment import answer_record, answer_visible_check
+from tasks.services.assignment import answer_read, answer_record, answer_visible_check
 from tasks.services.known_answers import Checked
 from tasks.values import MARKERS, ValuesRejected, machine_fields_check
 
@@ -138,7 +140,7 @@ def _fields_under(name: str) -> Iterator[None]:
         raise ValuesRejected(fields) from error
 
 
-class TranscriptionCreateView(APIView):
+class TranscriptionCreateView(ClaimedTokenView):
     # The busiest requests: JSON clients skip the negotiation's parsing of their header.
     content_negotiation_class = JsonFirstNegotiation
     permission_classes = [permissions.IsAuthenticated]
@@ -166,20 +168,33 @@ class TranscriptionCreateView(APIView):
         },
     )
     def post(self, request: Request, task_id: int) -> Response:
-        user = acting_user(request.user)
         validated = plain_submission(request.data)
         if validated is None:
             data = SubmitSerializer(data=request.data)
             if not data.is_valid():
                 # Who may not see the image learns nothing more from a bad request.
-                answer_visible_check(task_id=task_id, user=user)
+                answer_visible_check(task_id=task_id, user=self.claim_read(request))
                 raise ValidationError(data.errors)
             validated = data.validated_data
         machine_fields = validated.get("machine_fields") or []
         georeference = validated.get("georeference")
         if georeference == {}:
             georeference = None
-        if machine_fields or georeference is not None:
+        plain = not machine_fields and georeference is None
+        # The token presented is read with what the submission decides on, in one statement.
+        who = request.user
+        read = answer_read(
+            task_id=task_id,
+            who=who if isinstance(who, TokenClaim) else acting_user(who),
+            lease_id=validated["lease"],
+            key=validated["idempotency_key"],
+            plain=plain,
+        )
+        if read is None:
+            user = self.claim_read(request)
+        else:
+            user = self.user_settle(request, token=read.token)
+        if not plain:
             # Checked first, so that their messages are named as the request names them. Only
             # answers that took machine words or say how their points were made carry them
             # (they are recorded the ORM's way).
@@ -198,6 +213,7 @@ class TranscriptionCreateView(APIView):
                 idempotency_key=validated["idempotency_key"],
                 machine_fields=machine_fields,
                 georeference=georeference,
+                read=read,
             )
         if isinstance(submitted, Checked):
             # A training image: the same body, with the comparison when the contributor sees it.

@@ -1,25 +1,30 @@
 """Next-task and submit as the API serves them: the busiest two requests of the platform.
 
-On PostgreSQL each runs a few hand-written statements (`tasks.services.direct_sql`) in one
-transaction; what they do not cover (a lease already held, known-answer images, levels, training
-images, a concurrent request of the same person) goes on to the ORM services they stand beside,
-`lease_grant` and `answer_submit`, whose rules they keep: a task is never given twice to a
-person nor beyond its room, counted again under its lock; a submission is idempotent; leases
-expire; events and jobs leave on commit. Other databases take the ORM services directly.
-"""
+On PostgreSQL each runs a few hand-written statements (`tasks.services.direct_sql`), the first
+of which reads the API token presented (a `TokenClaim` the view settles once it is read):
+next-task in one transaction, submit as a read then one write that checks again what the read
+was relied on for. What they do not cover (a lease already held, known-answer images, levels,
+training images, a concurrent request of the same person, anything changed between submit's
+read and write) goes on to the ORM services they stand beside, `lease_grant` and
+`answer_submit`, whose rules they keep: a task is never given twice to a person nor beyond its
+room, counted again under its lock; a submission is idempotent; leases expire; events and jobs
+leave once the writes are committed. Other databases take the ORM services directly."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from knox.models import AuthToken
 
 from crowd.models import User
+from crowd.tokens import TokenClaim, TokenRefused, token_acceptable
 from tasks.events import presence_send_on_commit
 from tasks.models import (
     AssignmentOrder,
@@ -46,7 +51,7 @@ from tasks.services.leases import (
     lease_grant,
 )
 from tasks.services.progress import project_progress_request
-from tasks.services.reconcile import reconcile_in_flight, task_reconcile_send_on_commit
+from tasks.services.reconcile import task_reconcile_send_on_commit
 from tasks.services.search import task_texts
 from tasks.services.steps import steps_asked
 from tasks.services.submissions import MAX_KEY_LENGTH, Submitted, answer_submit
@@ -58,17 +63,32 @@ def _direct() -> bool:
 
 
 def next_task_grant(
-    *, slug: str, user: User, step: str | None = None
+    *,
+    slug: str,
+    user: User | TokenClaim,
+    step: str | None = None,
+    settle: Callable[[AuthToken | None], User] | None = None,
 ) -> tuple[Project, Lease | None]:
     """The project named `slug` and `user`'s lease in it: their live one, or one on the next
     task that needs them (None when none is left), in `step` when given (`steps_asked`: 400
     for a step the project has not). 404 when they may not see the project, 403 when they may
-    not contribute to it (`project_for`). As `lease_grant` otherwise."""
+    not contribute to it (`project_for`). As `lease_grant` otherwise.
+
+    `user` may be a token presented and not yet read (`TokenClaim`, PostgreSQL only): it is
+    read with the first statement, and `settle` (the view's) makes its owner the request's
+    person, or refuses them, before anything else; TokenRefused, with nothing done, when the
+    token is not taken as read."""
     if not _direct():
+        assert isinstance(user, User)
         project = project_for(user, slug, Capability.CONTRIBUTE)
         return project, lease_grant(project=project, user=user, step=step)
     with transaction.atomic():
-        context = direct_sql.grant_context(user=user, slug=slug)
+        read = direct_sql.grant_context(slug=slug, who=user)
+        if isinstance(user, TokenClaim):
+            if not token_acceptable(read.token) or settle is None:
+                raise TokenRefused
+            user = settle(read.token)
+        context = read.context
         if context is None:
             raise Http404(_("No such project."))
         project = context.project
@@ -83,6 +103,12 @@ def next_task_grant(
             if lease is not None:
                 return project, lease
         return project, None
+
+
+def direct_statements() -> bool:
+    """Whether next-task and submit run their hand-written statements (PostgreSQL), which read
+    a presented token themselves."""
+    return _direct()
 
 
 def _grant(*, project: Project, user: User, step: str) -> Lease | None:
@@ -127,6 +153,20 @@ class _OrmWay(Exception):
     """The direct statements do not cover this submission: roll back, and take the ORM's way."""
 
 
+def answer_read(
+    *, task_id: int, who: User | TokenClaim, lease_id: int, key: str, plain: bool = True
+) -> direct_sql.SubmitRead | None:
+    """What a submission decides on, read in one statement with the token `who` presents (or
+    for `who` signed in): for `answer_record`. None where the direct statements do not serve
+    the submission (not `plain`: it carries machine words or how its points were made; or
+    not on PostgreSQL)."""
+    if not plain or not _direct():
+        return None
+    return direct_sql.submit_context(
+        task_id=task_id, lease_id=lease_id, key=key, now=timezone.now(), who=who
+    )
+
+
 def answer_record(
     *,
     task_id: int,
@@ -137,11 +177,13 @@ def answer_record(
     idempotency_key: str,
     machine_fields: Any = None,
     georeference: Any = None,
+    read: direct_sql.SubmitRead | None = None,
 ) -> Submitted | Checked:
     """`answer_submit` for the API: also 404 when `user` may not see the task's project (403
     when they see it but may not read it). Same contract otherwise. An answer that took
     machine words (`machine_fields`) or says how its points were made (`georeference`) goes
-    the ORM's way, which checks and records them."""
+    the ORM's way, which checks and records them. `read`: the `answer_read` of the request,
+    when it made one."""
     key = (idempotency_key or "").strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise LeaseConflict(_("An idempotency key of 1 to 64 characters is required."))
@@ -157,9 +199,11 @@ def answer_record(
     if machine_fields or georeference or not _direct():
         answer_visible_check(task_id=task_id, user=user)
         return answer_submit(**arguments, **provenance)
+    if read is None:
+        read = answer_read(task_id=task_id, who=user, lease_id=lease_id, key=key)
+    assert read is not None
     try:
-        return _record(task_id=task_id, user=user, lease_id=lease_id, values=values,
-                       markers=markers, key=key)  # fmt: skip
+        return _record(read=read, user=user, values=values, markers=markers, key=key)
     except _OrmWay:
         return answer_submit(**arguments, **provenance)
 
@@ -172,14 +216,12 @@ def answer_visible_check(*, task_id: int, user: User) -> None:
     project_require(user, project, Capability.VIEW)
 
 
-@transaction.atomic
 def _record(
-    *, task_id: int, user: User, lease_id: int, values: Any, markers: Any, key: str
+    *, read: direct_sql.SubmitRead, user: User, values: Any, markers: Any, key: str
 ) -> Submitted:
-    now = timezone.now()
-    context = direct_sql.submit_context(
-        task_id=task_id, user=user, lease_id=lease_id, key=key, now=now
-    )
+    # No transaction: the one statement that writes checks again what it relies on (see
+    # `direct_sql.transcription_record`); events and jobs then leave at once.
+    now, context = read.now, read.context
     if context is None:
         raise Http404(_("No such image."))
     task, project = context.task, context.project
@@ -218,30 +260,32 @@ def _record(
             _("Your lease ended and this image no longer needs a transcription. Thank you!")
         )
     answer_words = document_words(value_texts(clean_values))
-    in_flight = reconcile_in_flight(task)
-    made = direct_sql.transcription_record(
-        context=context,
-        user=user,
-        values=clean_values,
-        markers=clean_markers,
-        key=key,
-        now=now,
-        in_flight=in_flight,
-        # The whole document when the image has none yet; else its words are appended.
-        document=document_text(document_words([*task_texts(task), *value_texts(clean_values)])),
-        words=answer_words,
-        vocabulary=sorted(vocabulary_words([*document_words(task_texts(task)), *answer_words])),
-    )
+    try:
+        made = direct_sql.transcription_record(
+            context=context,
+            user=user,
+            values=clean_values,
+            markers=clean_markers,
+            key=key,
+            now=now,
+            live=live,
+            # The whole document when the image has none yet; else its words are appended.
+            document=document_text(document_words([*task_texts(task), *value_texts(clean_values)])),
+            words=answer_words,
+            vocabulary=sorted(vocabulary_words([*document_words(task_texts(task)), *answer_words])),
+        )
+    except IntegrityError:
+        made = None  # a request of theirs recorded this answer or another on the image
     if made is None:
-        # The lease changed since it was read, or a request of theirs recorded an answer on the
-        # image meanwhile (its key, or another): the ORM's way says which.
+        # Something the context was read for changed, or a request of theirs recorded an
+        # answer on the image meanwhile (its key, or another): the ORM's way says which.
         raise _OrmWay
     presence_send_on_commit(task.pk, working=context.working_after)
-    if not in_flight:
+    if made.reconcile_send:
         task_reconcile_send_on_commit(task_id=task.pk, sent_at=now)
     project_progress_request(project_id=task.project_id)
     transcription = Transcription(
-        id=made,
+        id=made.transcription_id,
         task_id=task.pk,
         values=clean_values,
         markers=clean_markers,

@@ -1,15 +1,25 @@
 """Hand-written statements of the two busiest requests, next-task and submit, on PostgreSQL.
 
 Each of them is a handful of statements where the ORM sent some twenty (see the README's
-benchmark): a read that locks the row the request serialises on and gathers, in subqueries,
-every fact the request decides on; then the writes, in one statement of data-modifying CTEs.
-The services in `tasks.services.assignment` call them and keep the guarantees of the ORM path
-they stand beside (`lease_grant`, `transcription_submit`). Only PostgreSQL runs them: SQLite has
-neither `SKIP LOCKED` nor writes inside CTEs, and takes the ORM path.
+benchmark), the first of which also reads the API token the request presents, with its owner
+(`crowd.tokens`): authentication costs no statement of its own.
 
-A statement sees the data committed when it started, also after waiting for a row lock. So
-whatever must be counted under a lock (the room left on an image, the person's other leases) is
-counted again by the statement that writes, which starts once the lock is held.
+- Next-task, in one transaction: a read that locks the person's row and gathers, in
+  subqueries, every fact the request decides on; the image locked (`SKIP LOCKED`); the lease
+  written, in one statement of data-modifying CTEs.
+- Submit, with no transaction around it: a read of every fact the submission decides on, then
+  one statement that locks the image, checks again, on what is committed then, whatever the
+  read was relied on for, and writes (or writes nothing, and the ORM's way decides under the
+  image's lock). A statement is atomic on its own: no BEGIN, no COMMIT.
+
+The ORM services these stand beside (`lease_grant`, `transcription_submit`) keep the rules;
+only PostgreSQL runs these statements: SQLite has neither `SKIP LOCKED` nor writes inside CTEs,
+and takes the ORM path.
+
+A statement sees the data committed when it started, also after waiting for a row lock (a
+locked row itself is read as last committed). So whatever must be counted under a lock (the
+room left on an image, the person's other leases) is counted again by the statement that
+writes, which starts once the lock is held, or read from the locked row itself.
 
 The person's live leases are read first, on their own (`OFFSET 0` keeps PostgreSQL from
 merging that read into the rest), and each one's image is then looked up by its key: the plan
@@ -23,12 +33,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
+from django.db import connection, transaction
+from knox.models import AuthToken
+
 from crowd.models import User
 from crowd.rows import columns, instance, rows_fetch
+from crowd.tokens import TOKEN_COLUMNS, TokenClaim, token_instance
 from tasks.models import Project, Task, Template
 from tasks.models.work import ASSIGNABLE_STATES
 from worker.template.steps import LABEL, STEPS
@@ -77,7 +92,8 @@ def template_instance(row: Sequence[Any], start: int) -> tuple[Template, int]:
 
 # --- next-task ------------------------------------------------------------------------------
 
-GRANT_CONTEXT = f"""
+# What next-task decides on, read for the person `u` (see `_grant_context_sql`).
+_GRANT_FACTS = f"""
 SELECT {PROJECT_COLUMNS}, {columns(Template, "tp")},
   (SELECT m.role FROM tasks_membership m WHERE m.project_id = p.id AND m.user_id = u.id
     ORDER BY m.id LIMIT 1),
@@ -88,10 +104,23 @@ SELECT {PROJECT_COLUMNS}, {columns(Template, "tp")},
     WHERE (SELECT lt.project_id FROM tasks_task lt WHERE lt.id = mine.task_id) = p.id),
   EXISTS (SELECT 1 FROM tasks_knownanswer k
     WHERE k.project_id = p.id AND k.use = 'known' AND k.active)
-FROM crowd_user u CROSS JOIN tasks_project p JOIN tasks_template tp ON tp.project_id = p.id
-WHERE u.id = %(user)s AND p.slug = %(slug)s
-FOR UPDATE OF u
+FROM tasks_project p JOIN tasks_template tp ON tp.project_id = p.id
+WHERE p.slug = %(slug)s
 """  # noqa: S608 (names from the models, values bound)
+
+
+@cache
+def _grant_context_sql(by_token: bool) -> str:
+    # The person's row is locked: two requests of theirs at once never get two images. By
+    # token, the token presented and its owner are read with the facts.
+    facts = f"LEFT JOIN LATERAL ({_GRANT_FACTS}) f ON true"
+    if by_token:
+        return (
+            f"SELECT {TOKEN_COLUMNS}, f.* FROM knox_authtoken k "  # noqa: S608 (names, bound values)
+            f"JOIN crowd_user u ON u.id = k.user_id {facts} "
+            "WHERE k.token_key = %(token_key)s AND k.digest = %(digest)s FOR UPDATE OF u"
+        )
+    return f"SELECT f.* FROM crowd_user u {facts} WHERE u.id = %(user)s FOR UPDATE OF u"  # noqa: S608
 
 
 class GrantContext:
@@ -107,12 +136,32 @@ class GrantContext:
         self.known_answers: bool = row[at + 3]
 
 
-def grant_context(*, user: User, slug: str) -> GrantContext | None:
-    """Lock `user`'s row (two requests of theirs at once never get two images) and read the
-    project named `slug` with their role, block, leases and its known answers. None when no
-    project has that name."""
-    rows = statement(GRANT_CONTEXT, {"user": user.pk, "slug": slug})
-    return GrantContext(rows[0]) if rows else None
+@dataclass(frozen=True)
+class GrantRead:
+    """The person the request acts for, the token it presented (None when signed in by
+    session, or when no token matched: then `user` is None too) and next-task's context (None:
+    no such project)."""
+
+    user: User | None
+    token: AuthToken | None
+    context: GrantContext | None
+
+
+def grant_context(*, slug: str, who: User | TokenClaim) -> GrantRead:
+    """Lock the person's row (`who`, or the owner of the token it presents) and read the project
+    named `slug` with their role, block, leases and its known answers."""
+    if isinstance(who, TokenClaim):
+        params = {"slug": slug, "token_key": who.key, "digest": who.digest}
+        rows = statement(_grant_context_sql(True), params)
+        if not rows:
+            return GrantRead(None, None, None)
+        token, at = token_instance(rows[0])
+        facts: Sequence[Any] = rows[0][at:]
+        user: User = token.user
+    else:
+        rows = statement(_grant_context_sql(False), {"slug": slug, "user": who.pk})
+        token, user, facts = None, who, rows[0] if rows else (None,)
+    return GrantRead(user, token, GrantContext(facts) if facts[0] is not None else None)
 
 
 _ORDERS = {
@@ -221,32 +270,47 @@ def lease_insert(*, task: Task, user: User, now: datetime, expires_at: datetime)
 
 # --- submit ---------------------------------------------------------------------------------
 
-SUBMIT_CONTEXT = f"""
+# What a submission decides on, read for the person `u` (see `_submit_context_sql`).
+_SUBMIT_FACTS = f"""
 SELECT {columns(Task, "t")}, {PROJECT_COLUMNS}, {columns(Template, "tp")},
-  (SELECT m.role FROM tasks_membership m WHERE m.project_id = p.id AND m.user_id = %(user)s
+  (SELECT m.role FROM tasks_membership m WHERE m.project_id = p.id AND m.user_id = u.id
     ORDER BY m.id LIMIT 1),
   EXISTS (SELECT 1 FROM tasks_projectblock b
-    WHERE b.project_id = p.id AND b.user_id = %(user)s AND b.lifted_at IS NULL),
+    WHERE b.project_id = p.id AND b.user_id = u.id AND b.lifted_at IS NULL),
   (SELECT c.id FROM tasks_contributorvoid c
-    WHERE c.project_id = p.id AND c.user_id = %(user)s AND c.lifted_at IS NULL
+    WHERE c.project_id = p.id AND c.user_id = u.id AND c.lifted_at IS NULL
     ORDER BY c.id LIMIT 1),
   x.id, x.task_id, x.values, x.markers, x.created_at,
   l.id, l.user_id, l.task_id, l.state, l.expires_at, l.step,
   (SELECT COUNT(*) FROM tasks_lease v WHERE v.task_id = t.id AND v.state = 'active'
     AND v.expires_at > %(now)s AND v.id <> %(lease)s),
   (SELECT COUNT(*) FROM tasks_lease v WHERE v.task_id = t.id AND v.state = 'active'
-    AND v.expires_at > %(now)s AND v.user_id <> %(user)s)
+    AND v.expires_at > %(now)s AND v.user_id <> u.id)
 FROM tasks_task t JOIN tasks_project p ON p.id = t.project_id
   JOIN tasks_template tp ON tp.project_id = p.id
   LEFT JOIN tasks_lease l ON l.id = %(lease)s
-  LEFT JOIN tasks_transcription x ON x.user_id = %(user)s AND x.idempotency_key = %(key)s
+  LEFT JOIN tasks_transcription x ON x.user_id = u.id AND x.idempotency_key = %(key)s
 WHERE t.id = %(task)s
-FOR UPDATE OF t
 """  # noqa: S608 (names from the models, values bound)
 
 
+@cache
+def _submit_context_sql(by_token: bool) -> str:
+    # By token: the token presented and its owner are read with the facts (the request's
+    # authentication costs no statement of its own); else the person signed in by session.
+    facts = f"LEFT JOIN LATERAL ({_SUBMIT_FACTS}) f ON true"
+    if by_token:
+        return (
+            f"SELECT {TOKEN_COLUMNS}, f.* FROM knox_authtoken k "  # noqa: S608 (names, bound values)
+            f"JOIN crowd_user u ON u.id = k.user_id {facts} "
+            "WHERE k.token_key = %(token_key)s AND k.digest = %(digest)s"
+        )
+    return f"SELECT f.* FROM crowd_user u {facts} WHERE u.id = %(user)s"  # noqa: S608
+
+
 class SubmitContext:
-    """What a submission decides on, read with the task's row locked."""
+    """What a submission decides on, as read when the request began (no lock is held: the
+    statement that writes checks again whatever it relies on)."""
 
     def __init__(self, row: Sequence[Any]) -> None:
         self.task, at = instance(Task, row, 0)
@@ -280,39 +344,81 @@ class SubmitContext:
         self.working_after: int = row[at + 7]
 
 
+@dataclass(frozen=True)
+class SubmitRead:
+    """The person the request acts for, the token it presented (None when signed in by
+    session or when no token matched) and the submission's context (None: no such image)."""
+
+    user: User | None
+    token: AuthToken | None
+    context: SubmitContext | None
+    now: datetime
+
+
 def submit_context(
-    *, task_id: int, user: User, lease_id: int, key: str, now: datetime
-) -> SubmitContext | None:
-    """Lock the task and read, with it, its project, template, the person's role, block and
-    void, the transcription their key already recorded, the lease they send and the live
-    leases of the image. None when no task has that id."""
-    params = {"task": task_id, "user": user.pk, "lease": lease_id, "key": key, "now": now}
-    rows = statement(SUBMIT_CONTEXT, params)
-    return SubmitContext(rows[0]) if rows else None
+    *, task_id: int, lease_id: int, key: str, now: datetime, who: User | TokenClaim
+) -> SubmitRead:
+    """Read, in one statement, the task with its project, template, the person's role, block
+    and void, the transcription their key already recorded, the lease they send and the live
+    leases of the image; `who` presenting a token, the token and its owner with them."""
+    params: dict[str, Any] = {"task": task_id, "lease": lease_id, "key": key, "now": now}
+    if isinstance(who, TokenClaim):
+        params |= {"token_key": who.key, "digest": who.digest}
+        rows = statement(_submit_context_sql(True), params)
+        if not rows:
+            return SubmitRead(None, None, None, now)
+        token, at = token_instance(rows[0])
+        facts = rows[0][at:]
+        user = token.user
+    else:
+        rows = statement(_submit_context_sql(False), params | {"user": who.pk})
+        token, user, facts = None, who, rows[0] if rows else (None,)
+    context = SubmitContext(facts) if facts[0] is not None else None
+    return SubmitRead(user, token, context, now)
 
 
-TRANSCRIPTION_RECORD = """
-WITH used AS (
+TRANSCRIPTION_RECORD = f"""
+WITH locked AS (
+  SELECT t.id, t.step, t.reconcile_pending, t.reconcile_sent_at FROM tasks_task t
+  WHERE t.id = %(task)s AND t.state <> 'reference'
+    AND (%(live)s OR (t.state IN ({", ".join(f"'{s}'" for s in ASSIGNABLE_STATES)})
+      AND t.step = %(step)s AND t.transcription_count + %(others)s < t.target))
+    AND EXISTS (SELECT 1 FROM tasks_project p WHERE p.id = %(project)s
+      AND p.status = %(status)s AND p.visibility = %(visibility)s AND p.archived_at IS NULL)
+    AND (SELECT m.role FROM tasks_membership m WHERE m.project_id = %(project)s
+      AND m.user_id = %(user)s ORDER BY m.id LIMIT 1) IS NOT DISTINCT FROM %(role)s::text
+    AND NOT EXISTS (SELECT 1 FROM tasks_projectblock b
+      WHERE b.project_id = %(project)s AND b.user_id = %(user)s AND b.lifted_at IS NULL)
+    AND (SELECT c.id FROM tasks_contributorvoid c WHERE c.project_id = %(project)s
+      AND c.user_id = %(user)s AND c.lifted_at IS NULL ORDER BY c.id LIMIT 1)
+      IS NOT DISTINCT FROM %(void)s::bigint
+  FOR UPDATE
+), used AS (
   UPDATE tasks_lease SET state = 'submitted', ended_at = %(now)s
-  WHERE id = %(lease)s AND state = %(lease_state)s
+  WHERE id = %(lease)s AND state = %(lease_state)s AND user_id = %(user)s
+    AND task_id = %(task)s AND EXISTS (SELECT 1 FROM locked)
   RETURNING id
 ), made AS (
   INSERT INTO tasks_transcription (project_id, task_id, user_id, lease_id, "values", markers,
     idempotency_key, template_version, created_at, void_id, machine_fields, georeference, step)
   SELECT %(project)s, %(task)s, %(user)s, used.id, %(values)s::jsonb, %(markers)s::jsonb,
-    %(key)s, %(version)s, %(now)s, %(void)s::bigint, '[]'::jsonb, '{}'::jsonb, %(step)s
+    %(key)s, %(version)s, %(now)s, %(void)s::bigint, '[]'::jsonb, '{{}}'::jsonb, %(step)s
   FROM used
-  ON CONFLICT DO NOTHING
   RETURNING id
 ), others AS (
   UPDATE tasks_lease SET state = 'expired', ended_at = %(now)s, expires_at = %(now)s
   WHERE task_id = %(task)s AND user_id = %(user)s AND state = 'active' AND id <> %(lease)s
     AND step = %(step)s AND EXISTS (SELECT 1 FROM made)
 ), counted AS (
-  UPDATE tasks_task SET transcription_count = transcription_count + %(counts)s,
+  UPDATE tasks_task t SET
+    transcription_count = t.transcription_count
+      + CASE WHEN %(searchable)s AND l.step = %(step)s THEN 1 ELSE 0 END,
     last_transcribed_at = %(now)s, reconcile_pending = true, updated_at = %(now)s,
-    reconcile_sent_at = CASE WHEN %(in_flight)s THEN reconcile_sent_at ELSE %(now)s END
-  WHERE id = %(task)s AND EXISTS (SELECT 1 FROM made)
+    reconcile_sent_at = CASE WHEN l.reconcile_pending AND l.reconcile_sent_at IS NOT NULL
+      THEN l.reconcile_sent_at ELSE %(now)s END
+  FROM locked l
+  WHERE t.id = l.id AND EXISTS (SELECT 1 FROM made)
+  RETURNING NOT (l.reconcile_pending AND l.reconcile_sent_at IS NOT NULL)
 ), document AS (
   INSERT INTO tasks_taskdocument (task_id, project_id, text, updated_at)
   SELECT %(task)s, %(project)s, %(document)s, %(now)s FROM made WHERE %(searchable)s
@@ -327,8 +433,14 @@ WITH used AS (
   WHERE %(searchable)s AND EXISTS (SELECT 1 FROM made)
   ON CONFLICT DO NOTHING
 )
-SELECT id FROM made
-"""
+SELECT made.id, (SELECT * FROM counted) FROM made
+"""  # noqa: S608 (the states are the model's)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    transcription_id: int
+    reconcile_send: bool  # no reconciliation was waiting to start: send one
 
 
 def transcription_record(
@@ -339,28 +451,36 @@ def transcription_record(
     markers: dict[str, str],
     key: str,
     now: datetime,
-    in_flight: bool,
+    live: bool,
     document: str,
     words: list[str],
     vocabulary: list[str],
-) -> int | None:
+) -> Recorded | None:
     """Record the transcription on the lease the context read, end that lease and the person's
     other leases on the image, count it on the task and flag its reconciliation, and add its
     words to the image's search document (`document` is the whole text when the image has
-    none yet; `words` those to append otherwise). The id of the new transcription; None when
-    nothing was written: the lease changed since it was read, or a concurrent request of the
-    same person recorded this answer or another on the image (a unique constraint)."""
+    none yet; `words` those to append otherwise).
+
+    One statement, on its own (no transaction around it): it locks the task, then checks again,
+    on what is committed then, what the context was read for: the task is not a training image,
+    the lease is as read (`live`: it was; else the task still has room in its step), the
+    project's status, the person's role, block and void. None when any changed, and nothing
+    is written; IntegrityError, and nothing is written, when a concurrent request of the same
+    person recorded this answer or another on the image (a unique constraint). The caller takes
+    the ORM's way, which decides under the task's lock."""
     task = context.task
     searchable = context.void_id is None
-    # An answer counts in the task's step: a label answer sent late, once the georeference
-    # step opened, is kept (and reconciled) but asks nothing of the new step.
-    counts = searchable and context.lease_step == task.step
     params = {
         "step": context.lease_step,
         "now": now,
+        "live": live,
+        "others": context.others_live,
         "lease": context.lease_id,
         "lease_state": context.lease_state,
         "project": task.project_id,
+        "status": context.project.status,
+        "visibility": context.project.visibility,
+        "role": context.role,
         "task": task.pk,
         "user": user.pk,
         "values": json.dumps(values),
@@ -368,12 +488,15 @@ def transcription_record(
         "key": key,
         "version": context.template.version,
         "void": context.void_id,
-        "counts": 1 if counts else 0,
-        "in_flight": in_flight,
         "searchable": searchable,
         "document": document,
         "words": words,
         "vocabulary": vocabulary,
     }
-    rows = statement(TRANSCRIPTION_RECORD, params)
-    return rows[0][0] if rows else None
+    if connection.in_atomic_block:
+        # Inside a caller's transaction (tests): a refused write must not abort it.
+        with transaction.atomic():
+            rows = statement(TRANSCRIPTION_RECORD, params)
+    else:
+        rows = statement(TRANSCRIPTION_RECORD, params)
+    return Recorded(rows[0][0], bool(rows[0][1])) if rows else None

@@ -13,7 +13,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 import crowd.rows
-from crowd.api_auth import _token_read
+from crowd.api_auth import token_read
 from crowd.models import User
 from crowd.rows import columns, instance, rows_fetch
 from tests.factories import UserFactory
@@ -22,7 +22,7 @@ from tests.factories import UserFactory
 @pytest.mark.django_db
 def test_a_token_read_by_hand_is_the_one_the_orm_reads():
     token, text = AuthToken.objects.create(UserFactory(), expiry=timedelta(hours=2))
-    read = _token_read(text[:15], token.digest)
+    read = token_read(text[:15], token.digest)
     assert read is not None
     orm = AuthToken.objects.select_related("user").get(pk=token.pk)
     for field in AuthToken._meta.concrete_fields:
