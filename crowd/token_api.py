@@ -8,8 +8,9 @@ middleware and view, in one call on the process's shared thread pool.
 
 Its middleware are the site's (`settings.MIDDLEWARE`, same order) less those that only serve
 cookie sessions: sessions, CSRF, session authentication, messages and the log-in lockout. A
-token request never reads a session (DRF's token authentication answers first, and refuses a
-bad token outright), so nothing they do applies to it. Security headers, CSP, the language,
+token request never reads a session (DRF's token authentication answers first; on these paths
+the view's first statement reads the token, and a bad one is refused before anything else is
+done: `crowd.api_claims`), so nothing they do applies to it. Security headers, CSP, the language,
 the host check and the metrics stay. Every other request, also one to these paths with a
 session cookie, goes through Django's handler as before.
 """

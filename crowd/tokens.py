@@ -47,7 +47,7 @@ class TokenClaim:
         self.text, self.key, self.digest = text, key, digest
 
     def __repr__(self) -> str:
-        return f"<TokenClaim {self.key}>"
+        return "<TokenClaim>"  # never the token, not even its key (error reports print it)
 
 
 def token_acceptable(token: AuthToken | None) -> bool:

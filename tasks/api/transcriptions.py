@@ -8,7 +8,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, UnsupportedMediaType, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -168,9 +168,14 @@ class TranscriptionCreateView(ClaimedTokenView):
         },
     )
     def post(self, request: Request, task_id: int) -> Response:
-        validated = plain_submission(request.data)
+        try:
+            sent = request.data
+        except (ParseError, UnsupportedMediaType):
+            self.claim_read(request)  # a bad token is refused first, as on every view
+            raise
+        validated = plain_submission(sent)
         if validated is None:
-            data = SubmitSerializer(data=request.data)
+            data = SubmitSerializer(data=sent)
             if not data.is_valid():
                 # Who may not see the image learns nothing more from a bad request.
                 answer_visible_check(task_id=task_id, user=self.claim_read(request))

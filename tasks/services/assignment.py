@@ -35,7 +35,6 @@ from tasks.models import (
     TaskState,
     Transcription,
 )
-from tasks.models.work import ASSIGNABLE_STATES
 from tasks.roles import NO_ROLE, Capability, project_require
 from tasks.search_words import document_text, document_words, value_texts, vocabulary_words
 from tasks.selectors.projects import project_for
@@ -250,15 +249,10 @@ def _record(
         raise LeaseConflict(_("This lease was already used for a transcription."))
     expires_at = context.lease_expires_at
     live = context.lease_state == LeaseState.ACTIVE and expires_at is not None and expires_at > now
-    room = (
-        task.state in ASSIGNABLE_STATES
-        and context.lease_step == task.step
-        and task.transcription_count + context.others_live < task.target
-    )
-    if not live and not room:
-        raise LeaseConflict(
-            _("Your lease ended and this image no longer needs a transcription. Thank you!")
-        )
+    if not live:
+        # Late: whether the image still has room is counted under its lock, the ORM's way (a
+        # read without the lock cannot know who was given the image since).
+        raise _OrmWay
     answer_words = document_words(value_texts(clean_values))
     try:
         made = direct_sql.transcription_record(
@@ -268,7 +262,6 @@ def _record(
             markers=clean_markers,
             key=key,
             now=now,
-            live=live,
             # The whole document when the image has none yet; else its words are appended.
             document=document_text(document_words([*task_texts(task), *value_texts(clean_values)])),
             words=answer_words,

@@ -39,6 +39,7 @@ from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 from knox.models import AuthToken
 
 from crowd.models import User
@@ -283,8 +284,6 @@ SELECT {columns(Task, "t")}, {PROJECT_COLUMNS}, {columns(Template, "tp")},
   x.id, x.task_id, x.values, x.markers, x.created_at,
   l.id, l.user_id, l.task_id, l.state, l.expires_at, l.step,
   (SELECT COUNT(*) FROM tasks_lease v WHERE v.task_id = t.id AND v.state = 'active'
-    AND v.expires_at > %(now)s AND v.id <> %(lease)s),
-  (SELECT COUNT(*) FROM tasks_lease v WHERE v.task_id = t.id AND v.state = 'active'
     AND v.expires_at > %(now)s AND v.user_id <> u.id)
 FROM tasks_task t JOIN tasks_project p ON p.id = t.project_id
   JOIN tasks_template tp ON tp.project_id = p.id
@@ -338,10 +337,9 @@ class SubmitContext:
         self.lease_state: str | None = row[at + 3]
         self.lease_expires_at: datetime | None = row[at + 4]
         self.lease_step: str = row[at + 5] or LABEL
-        # Live leases on the task but this one; and but the submitter's (once it is recorded,
-        # their other leases on the image end: what watchers are told).
-        self.others_live: int = row[at + 6]
-        self.working_after: int = row[at + 7]
+        # Live leases on the task but the submitter's (once it is recorded, their other leases
+        # on the image end: what watchers are told).
+        self.working_after: int = row[at + 6]
 
 
 @dataclass(frozen=True)
@@ -359,8 +357,8 @@ def submit_context(
     *, task_id: int, lease_id: int, key: str, now: datetime, who: User | TokenClaim
 ) -> SubmitRead:
     """Read, in one statement, the task with its project, template, the person's role, block
-    and void, the transcription their key already recorded, the lease they send and the live
-    leases of the image; `who` presenting a token, the token and its owner with them."""
+    and void, the transcription their key already recorded, the lease they send and the others'
+    live leases on the image; `who` presenting a token, the token and its owner with them."""
     params: dict[str, Any] = {"task": task_id, "lease": lease_id, "key": key, "now": now}
     if isinstance(who, TokenClaim):
         params |= {"token_key": who.key, "digest": who.digest}
@@ -377,12 +375,10 @@ def submit_context(
     return SubmitRead(user, token, context, now)
 
 
-TRANSCRIPTION_RECORD = f"""
+TRANSCRIPTION_RECORD = """
 WITH locked AS (
   SELECT t.id, t.step, t.reconcile_pending, t.reconcile_sent_at FROM tasks_task t
   WHERE t.id = %(task)s AND t.state <> 'reference'
-    AND (%(live)s OR (t.state IN ({", ".join(f"'{s}'" for s in ASSIGNABLE_STATES)})
-      AND t.step = %(step)s AND t.transcription_count + %(others)s < t.target))
     AND EXISTS (SELECT 1 FROM tasks_project p WHERE p.id = %(project)s
       AND p.status = %(status)s AND p.visibility = %(visibility)s AND p.archived_at IS NULL)
     AND (SELECT m.role FROM tasks_membership m WHERE m.project_id = %(project)s
@@ -395,14 +391,14 @@ WITH locked AS (
   FOR UPDATE
 ), used AS (
   UPDATE tasks_lease SET state = 'submitted', ended_at = %(now)s
-  WHERE id = %(lease)s AND state = %(lease_state)s AND user_id = %(user)s
-    AND task_id = %(task)s AND EXISTS (SELECT 1 FROM locked)
+  WHERE id = %(lease)s AND state = 'active' AND expires_at > %(checked)s
+    AND user_id = %(user)s AND task_id = %(task)s AND EXISTS (SELECT 1 FROM locked)
   RETURNING id
 ), made AS (
   INSERT INTO tasks_transcription (project_id, task_id, user_id, lease_id, "values", markers,
     idempotency_key, template_version, created_at, void_id, machine_fields, georeference, step)
   SELECT %(project)s, %(task)s, %(user)s, used.id, %(values)s::jsonb, %(markers)s::jsonb,
-    %(key)s, %(version)s, %(now)s, %(void)s::bigint, '[]'::jsonb, '{{}}'::jsonb, %(step)s
+    %(key)s, %(version)s, %(now)s, %(void)s::bigint, '[]'::jsonb, '{}'::jsonb, %(step)s
   FROM used
   RETURNING id
 ), others AS (
@@ -434,7 +430,7 @@ WITH locked AS (
   ON CONFLICT DO NOTHING
 )
 SELECT made.id, (SELECT * FROM counted) FROM made
-"""  # noqa: S608 (the states are the model's)
+"""
 
 
 @dataclass(frozen=True)
@@ -451,32 +447,33 @@ def transcription_record(
     markers: dict[str, str],
     key: str,
     now: datetime,
-    live: bool,
     document: str,
     words: list[str],
     vocabulary: list[str],
 ) -> Recorded | None:
-    """Record the transcription on the lease the context read, end that lease and the person's
-    other leases on the image, count it on the task and flag its reconciliation, and add its
-    words to the image's search document (`document` is the whole text when the image has
-    none yet; `words` those to append otherwise).
+    """Record the transcription on the live lease the context read, end that lease and the
+    person's other leases on the image, count it on the task and flag its reconciliation, and
+    add its words to the image's search document (`document` is the whole text when the image
+    has none yet; `words` those to append otherwise).
 
-    One statement, on its own (no transaction around it): it locks the task, then checks again,
-    on what is committed then, what the context was read for: the task is not a training image,
-    the lease is as read (`live`: it was; else the task still has room in its step), the
-    project's status, the person's role, block and void. None when any changed, and nothing
+    One statement, on its own (no transaction around it): it locks the task, then checks again
+    what the context was read for, on what was committed when the statement began: the task is
+    not a training image, the lease is still live (its expiry checked against the time now, not
+    the read's), the project's status and visibility, the person's role, block and void. (A
+    pause or a block committed while the statement waits for the task's lock is not seen, as it
+    is not by a submission whose read began just before it.) None when any changed, and nothing
     is written; IntegrityError, and nothing is written, when a concurrent request of the same
-    person recorded this answer or another on the image (a unique constraint). The caller takes
-    the ORM's way, which decides under the task's lock."""
+    person recorded this answer or another on the image (a unique constraint). The caller then
+    takes the ORM's way, which decides under the task's lock. An answer on a lease that has run
+    out is not for this statement: whether the image still has room must be counted under its
+    lock."""
     task = context.task
     searchable = context.void_id is None
     params = {
         "step": context.lease_step,
         "now": now,
-        "live": live,
-        "others": context.others_live,
+        "checked": timezone.now(),
         "lease": context.lease_id,
-        "lease_state": context.lease_state,
         "project": task.project_id,
         "status": context.project.status,
         "visibility": context.project.visibility,

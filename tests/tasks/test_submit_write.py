@@ -43,10 +43,8 @@ def _read(lease, key="k", user=None):
 
 def _write(read, user, key="k"):
     """The write of `read`, as the service sends it once the facts are checked."""
-    context = read.context
     return direct_sql.transcription_record(
-        context=context, user=user, values=VALUES, markers={}, key=key, now=read.now,
-        live=context.lease_state == "active" and context.lease_expires_at > read.now,
+        context=read.context, user=user, values=VALUES, markers={}, key=key, now=read.now,
         document=" quercus ", words=["quercus"], vocabulary=["quercus"],
     )  # fmt: skip
 
@@ -156,14 +154,43 @@ def test_the_write_changes_nothing_when_a_fact_changed_since_the_read(given, cha
         assert Lease.objects.get(pk=given.pk).state == "active"
 
 
-def test_a_late_answer_is_refused_by_the_write_once_others_filled_the_image(project):
-    task = TaskFactory(project=project, target=1)
+def test_the_write_refuses_a_lease_that_ran_out_since_the_read(given):
+    read = _read(given)
+    Lease.objects.filter(pk=given.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert _write(read, given.user) is None
+    assert not Transcription.objects.filter(task_id=given.task_id).exists()
+    assert Task.objects.get(pk=given.task_id).transcription_count == 0
+
+
+def _late(project, target):
+    task = TaskFactory(project=project, target=target)
     late = lease_grant(project=project, user=UserFactory())
     Lease.objects.filter(pk=late.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    read = _read(late)  # no live lease but this one: there was room
-    Task.objects.filter(pk=task.pk).update(transcription_count=1)  # another answer meanwhile
-    assert _write(read, late.user) is None
-    _nothing_written(late, count=1)
+    return task, late
+
+
+def _record_late(late, read):
+    return answer_record(task_id=late.task_id, user=late.user, lease_id=late.pk, values=VALUES,
+                         markers={}, idempotency_key="k", read=read)  # fmt: skip
+
+
+def test_a_late_answer_is_refused_once_someone_was_given_the_image_after_the_read(project):
+    task, late = _late(project, target=1)
+    read = _read(late)  # the image had room: no live lease but this expired one
+    other = lease_grant(project=project, user=UserFactory())  # meanwhile: the last place
+    assert other is not None
+    assert other.task_id == task.pk
+    with pytest.raises(LeaseConflict, match="no longer needs"):
+        _record_late(late, read)  # counted under the image's lock, the ORM's way
+    assert not Transcription.objects.filter(task=task).exists()
+
+
+def test_a_late_answer_on_an_image_with_room_is_recorded_under_its_lock(project):
+    task, late = _late(project, target=2)
+    submitted = _record_late(late, _read(late))
+    assert submitted.created
+    assert Task.objects.get(pk=task.pk).transcription_count == 1
+    assert Lease.objects.get(pk=late.pk).state == "submitted"
 
 
 def test_a_stale_read_goes_the_orm_way_which_answers_as_under_the_lock(given):
@@ -262,6 +289,19 @@ def test_a_deactivated_persons_token_is_refused_on_submit(given):
     assert response.status_code == 401
     assert "inactive" in response.json()["error"]["message"]
     _nothing_written(given)
+
+
+def test_a_bad_token_is_refused_before_a_malformed_body_is_read(given):
+    api = api_client()
+    api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 64)
+    response = api.post(f"/api/tasks/{given.task_id}/transcriptions/", "{not json",
+                        content_type="application/json")  # fmt: skip
+    assert response.status_code == 401
+    plain = api.post(f"/api/tasks/{given.task_id}/transcriptions/", "x", content_type="text/plain")
+    assert plain.status_code == 401
+    good = token_client(given.user).post(f"/api/tasks/{given.task_id}/transcriptions/",
+                                         "{not json", content_type="application/json")  # fmt: skip
+    assert good.status_code == 400
 
 
 @pytest.mark.parametrize("header", ["Token not-hex-at-all", "Token", "Token a b"])
