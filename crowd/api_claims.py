@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from crowd.api_auth import ClaimedTokenAuthentication, TokenAuthentication, token_read
 from crowd.models import User
+from crowd.throttles import throttle_waits
 from crowd.tokens import TokenClaim
 from crowd.users import acting_user
 
@@ -33,9 +34,13 @@ class ClaimedTokenView(APIView):
         return super().get_authenticators()
 
     def check_throttles(self, request: Request) -> None:
-        # Per-person limits need the person: they are checked once the claim is settled.
-        if not isinstance(request.user, TokenClaim):
-            super().check_throttles(request)
+        # Per-person limits need the person: they are checked once the claim is settled. The
+        # limits count in one round trip to Redis (`throttle_waits`), not one each.
+        if isinstance(request.user, TokenClaim):
+            return
+        waits = throttle_waits(self.get_throttles(), request, self)
+        if waits:
+            self.throttled(request, max(waits))
 
     def user_settle(
         self, request: Request, user: User | None = None, token: AuthToken | None = None

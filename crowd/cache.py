@@ -237,17 +237,25 @@ class SharedPoolRedisCache(RedisCache):
         """Count one more in a fixed window: create `key` at 0 for `timeout` seconds unless it
         exists, add one, return the count. One round trip to Redis (a pipeline), where `add`
         then `incr` cost two."""
+        return self.windows_incr([(key, timeout)])[0]
 
-        def call() -> int:
-            name = self.make_and_validate_key(key)
+    def windows_incr(self, windows: list[tuple[Any, int]]) -> list[int]:
+        """`window_incr` for each (key, timeout), all in one round trip to Redis."""
+
+        def call() -> list[int]:
             pipeline = self._cache.get_client(write=True).pipeline(transaction=False)
-            pipeline.set(name, 0, ex=timeout, nx=True)
-            pipeline.incr(name)
-            return int(pipeline.execute()[1])
+            for key, timeout in windows:
+                name = self.make_and_validate_key(key)
+                pipeline.set(name, 0, ex=timeout, nx=True)
+                pipeline.incr(name)
+            return [int(count) for count in pipeline.execute()[1::2]]
 
-        def fallback() -> int:
-            self._fallback.add(key, 0, timeout)
-            return self._fallback.incr(key)
+        def fallback() -> list[int]:
+            counts = []
+            for key, timeout in windows:
+                self._fallback.add(key, 0, timeout)
+                counts.append(self._fallback.incr(key))
+            return counts
 
         return self._soft(call, fallback)
 

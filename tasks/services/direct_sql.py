@@ -421,11 +421,11 @@ WITH locked AS (
   ON CONFLICT (task_id) DO UPDATE SET updated_at = EXCLUDED.updated_at,
     text = tasks_taskdocument.text || COALESCE((
       SELECT string_agg(w, ' ' ORDER BY n) || ' '
-      FROM unnest(%(words)s::text[]) WITH ORDINALITY AS a(w, n)
+      FROM unnest(string_to_array(%(words)s, ' ')) WITH ORDINALITY AS a(w, n)
       WHERE strpos(tasks_taskdocument.text, ' ' || w || ' ') = 0), '')
 ), vocabulary AS (
   INSERT INTO tasks_searchword (project_id, word)
-  SELECT %(project)s, w FROM unnest(%(vocabulary)s::text[]) AS v(w)
+  SELECT %(project)s, w FROM unnest(string_to_array(%(vocabulary)s, ' ')) AS v(w)
   WHERE %(searchable)s AND EXISTS (SELECT 1 FROM made)
   ON CONFLICT DO NOTHING
 )
@@ -487,8 +487,10 @@ def transcription_record(
         "void": context.void_id,
         "searchable": searchable,
         "document": document,
-        "words": words,
-        "vocabulary": vocabulary,
+        # Words hold no space: each list goes as one text, cut by PostgreSQL (psycopg looks at
+        # every item of a list it is given, to choose its type).
+        "words": " ".join(words),
+        "vocabulary": " ".join(vocabulary),
     }
     if connection.in_atomic_block:
         # Inside a caller's transaction (tests): a refused write must not abort it.
