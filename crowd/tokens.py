@@ -12,13 +12,14 @@ the next request.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from django.utils import timezone
 from knox.models import AuthToken
 
 from crowd.models import User
-from crowd.rows import columns, instance
+from crowd.rows import columns, instance, rows_fetch
 
 TOKEN_COLUMNS = f"{columns(AuthToken, 'k')}, {columns(User, 'u')}"
 
@@ -64,3 +65,36 @@ class TokenRefused(Exception):
     """The token presented is not `token_acceptable`: raised inside a transaction, so that the
     view reads it the ordinary way once the transaction is undone (an expired token is then
     deleted, and the answer says why it is refused)."""
+
+
+@cache
+def with_person(facts: str, by_token: bool, lock: bool = False) -> str:
+    """A statement that reads `facts` (a SELECT about the person aliased `u`) with the person:
+    by the token presented (`TOKEN_COLUMNS` first; parameters `token_key` and `digest`), or by
+    their id (`user`) when signed in by session. `lock`: their row FOR UPDATE."""
+    joined = f"LEFT JOIN LATERAL ({facts}) f ON true"
+    locking = " FOR UPDATE OF u" if lock else ""
+    if by_token:
+        return (
+            f"SELECT {TOKEN_COLUMNS}, f.* FROM knox_authtoken k "  # noqa: S608 (names, bound values)
+            f"JOIN crowd_user u ON u.id = k.user_id {joined} "
+            f"WHERE k.token_key = %(token_key)s AND k.digest = %(digest)s{locking}"
+        )
+    return f"SELECT f.* FROM crowd_user u {joined} WHERE u.id = %(user)s{locking}"  # noqa: S608
+
+
+def person_read(
+    facts: str, params: dict[str, Any], who: User | TokenClaim, *, lock: bool = False
+) -> tuple[User | None, AuthToken | None, Sequence[Any] | None]:
+    """Run `with_person` (prepared): the person, the token read (None when signed in by
+    session, or when no token matched: the person is None then too) and the facts' columns
+    (None when no token matched; all None when `facts` found no row)."""
+    if isinstance(who, TokenClaim):
+        params = {**params, "token_key": who.key, "digest": who.digest}
+        rows = rows_fetch(with_person(facts, True, lock), params, prepare=True)
+        if not rows:
+            return None, None, None
+        token, at = token_instance(rows[0])
+        return token.user, token, rows[0][at:]
+    rows = rows_fetch(with_person(facts, False, lock), {**params, "user": who.pk}, prepare=True)
+    return who, None, rows[0] if rows else None

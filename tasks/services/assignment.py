@@ -39,7 +39,7 @@ from tasks.roles import NO_ROLE, Capability, project_require
 from tasks.search_words import document_text, document_words, value_texts, vocabulary_words
 from tasks.selectors.projects import project_for
 from tasks.selectors.training import locked_for, project_levels
-from tasks.services import direct_sql
+from tasks.services import direct_sql, submit_sql
 from tasks.services.known_answers import Checked
 from tasks.services.leases import (
     MAX_CANDIDATES,
@@ -154,14 +154,14 @@ class _OrmWay(Exception):
 
 def answer_read(
     *, task_id: int, who: User | TokenClaim, lease_id: int, key: str, plain: bool = True
-) -> direct_sql.SubmitRead | None:
+) -> submit_sql.SubmitRead | None:
     """What a submission decides on, read in one statement with the token `who` presents (or
     for `who` signed in): for `answer_record`. None where the direct statements do not serve
     the submission (not `plain`: it carries machine words or how its points were made; or
     not on PostgreSQL)."""
     if not plain or not _direct():
         return None
-    return direct_sql.submit_context(
+    return submit_sql.submit_context(
         task_id=task_id, lease_id=lease_id, key=key, now=timezone.now(), who=who
     )
 
@@ -176,7 +176,7 @@ def answer_record(
     idempotency_key: str,
     machine_fields: Any = None,
     georeference: Any = None,
-    read: direct_sql.SubmitRead | None = None,
+    read: submit_sql.SubmitRead | None = None,
 ) -> Submitted | Checked:
     """`answer_submit` for the API: also 404 when `user` may not see the task's project (403
     when they see it but may not read it). Same contract otherwise. An answer that took
@@ -216,10 +216,10 @@ def answer_visible_check(*, task_id: int, user: User) -> None:
 
 
 def _record(
-    *, read: direct_sql.SubmitRead, user: User, values: Any, markers: Any, key: str
+    *, read: submit_sql.SubmitRead, user: User, values: Any, markers: Any, key: str
 ) -> Submitted:
     # No transaction: the one statement that writes checks again what it relies on (see
-    # `direct_sql.transcription_record`); events and jobs then leave at once.
+    # `submit_sql.transcription_record`); events and jobs then leave at once.
     now, context = read.now, read.context
     if context is None:
         raise Http404(_("No such image."))
@@ -255,7 +255,7 @@ def _record(
         raise _OrmWay
     answer_words = document_words(value_texts(clean_values))
     try:
-        made = direct_sql.transcription_record(
+        made = submit_sql.transcription_record(
             context=context,
             user=user,
             values=clean_values,

@@ -18,7 +18,7 @@ from crowd.services import token_create
 from crowd.tokens import TokenClaim
 from tasks.models import Lease, Task, Transcription
 from tasks.models.moderation import ContributorVoid, ProjectBlock
-from tasks.services import direct_sql
+from tasks.services import submit_sql
 from tasks.services.assignment import answer_read, answer_record
 from tasks.services.leases import LeaseConflict, ProjectNotTakingAnswers, lease_grant
 from tests.factories import TaskFactory, UserFactory
@@ -43,7 +43,7 @@ def _read(lease, key="k", user=None):
 
 def _write(read, user, key="k"):
     """The write of `read`, as the service sends it once the facts are checked."""
-    return direct_sql.transcription_record(
+    return submit_sql.transcription_record(
         context=read.context, user=user, values=VALUES, markers={}, key=key, now=read.now,
         document=" quercus ", words=["quercus"], vocabulary=["quercus"],
     )  # fmt: skip
