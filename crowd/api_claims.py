@@ -42,13 +42,11 @@ class ClaimedTokenView(APIView):
         if waits:
             self.throttled(request, max(waits))
 
-    def user_settle(
-        self, request: Request, user: User | None = None, token: AuthToken | None = None
-    ) -> User:
+    def user_settle(self, request: Request, *, token: AuthToken | None) -> User:
         """The request's person: `request.user` itself when signed in by session, else the
-        one its claim names, given the token the view read (`token`, None when none matched;
-        `user` unused then). Refused as the ordinary authentication refuses; permissions and
-        rate limits are then checked as for any view."""
+        one its claim names, given the token the view read (None when none matched). Refused
+        as the ordinary authentication refuses; permissions and rate limits are then checked
+        as for any view."""
         claim = request.user
         if not isinstance(claim, TokenClaim):
             return acting_user(claim)
