@@ -22,13 +22,13 @@ from knox.signals import token_expired
 from rest_framework import exceptions
 
 from crowd.models import User
-from crowd.rows import columns, instance, rows_fetch
-from crowd.tokens import TokenClaim, token_acceptable
+from crowd.rows import rows_fetch
+from crowd.tokens import TOKEN_COLUMNS, TokenClaim, token_acceptable, token_instance
 
 _TOKEN_READ = f"""
-SELECT {columns(AuthToken, "t")}, {columns(User, "u")}
-FROM knox_authtoken t JOIN crowd_user u ON u.id = t.user_id
-WHERE t.token_key = %s AND t.digest = %s
+SELECT {TOKEN_COLUMNS}
+FROM knox_authtoken k JOIN crowd_user u ON u.id = k.user_id
+WHERE k.token_key = %s AND k.digest = %s
 """  # noqa: S608 (names from the models, values bound)
 
 
@@ -36,11 +36,7 @@ def token_read(key: str, digest: str) -> AuthToken | None:
     """The token of that key and digest with its owner, in one hand-written statement (the
     ORM spent more time building it than the database running it)."""
     rows = rows_fetch(_TOKEN_READ, [key, digest], prepare=True)
-    if not rows:
-        return None
-    token, at = instance(AuthToken, rows[0], 0)
-    token.user = instance(User, rows[0], at)[0]
-    return token
+    return token_instance(rows[0])[0] if rows else None
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
@@ -81,8 +77,5 @@ class ClaimedTokenAuthentication(TokenAuthentication):
         are read again the ordinary way, which refuses them as it always has."""
         if token is not None and token_acceptable(token):
             return token.user
-        return self.authenticate_credentials_read(claim.text.encode("utf-8"))
-
-    def authenticate_credentials_read(self, token: bytes) -> User:
-        user, _token = TokenAuthentication.authenticate_credentials(self, token)
-        return user
+        # The ordinary reading (this class's own only hashes): it refuses, saying why.
+        return TokenAuthentication.authenticate_credentials(self, claim.text.encode("utf-8"))[0]

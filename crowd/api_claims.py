@@ -42,6 +42,12 @@ class ClaimedTokenView(APIView):
         if waits:
             self.throttled(request, max(waits))
 
+    def claimant(self, request: Request) -> User | TokenClaim:
+        """Who the request says it acts for: the token's claim, not yet read, or the person
+        signed in by session."""
+        who = request.user
+        return who if isinstance(who, TokenClaim) else acting_user(who)
+
     def user_settle(self, request: Request, *, token: AuthToken | None) -> User:
         """The request's person: `request.user` itself when signed in by session, else the
         one its claim names, given the token the view read (None when none matched). Refused

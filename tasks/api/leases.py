@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from crowd.api_claims import ClaimedTokenView
 from crowd.api_schema import ErrorSerializer, errors, no_content
+from crowd.models import User
 from crowd.negotiation import JsonFirstNegotiation
 from crowd.throttles import ScopedThrottle
 from crowd.tokens import TokenClaim, TokenRefused
@@ -19,7 +20,7 @@ from crowd.users import acting_user
 from tasks.api.projects import TemplateSerializer
 from tasks.api.tasks import TaskSerializer, task_contributor_body
 from tasks.api.transcriptions import DATETIME
-from tasks.models import Lease, TaskStep, Template
+from tasks.models import Lease, Project, TaskStep, Template
 from tasks.models.work import SkipReason
 from tasks.selectors.steps import settled_label, settled_place
 from tasks.services.assignment import direct_statements, next_task_grant
@@ -152,7 +153,7 @@ class NextTaskView(ClaimedTokenView):
     def post(self, request: Request, slug: str) -> Response:
         """Your live lease in this project, or a lease on the next task that needs you."""
         # A token is read with the first statement where the hand-written ones run.
-        who = request.user if direct_statements() else self.claim_read(request)
+        who = self.claimant(request) if direct_statements() else self.claim_read(request)
         step, remembered = step_chosen(request, slug)
         try:
             project, lease = self._grant(request, slug, who, step)
@@ -164,16 +165,14 @@ class NextTaskView(ClaimedTokenView):
                 raise
             # The project's template changed since the choice was made: forget it.
             step_remember(getattr(request._request, "session", None), slug, "")
-            project, lease = self._grant(request, slug, request.user, None)
+            project, lease = self._grant(request, slug, self.claimant(request), None)
         if lease is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(next_task_body(lease=lease, template=project.template, request=request))
 
     def _grant(
-        self, request: Request, slug: str, who: Any, step: str | None
-    ) -> tuple[Any, Lease | None]:
-        if not isinstance(who, TokenClaim):
-            who = acting_user(who)
+        self, request: Request, slug: str, who: User | TokenClaim, step: str | None
+    ) -> tuple[Project, Lease | None]:
         return next_task_grant(
             slug=slug,
             user=who,

@@ -17,8 +17,6 @@ from crowd.api_claims import ClaimedTokenView
 from crowd.api_schema import ErrorSerializer, errors
 from crowd.negotiation import JsonFirstNegotiation
 from crowd.throttles import ScopedThrottle
-from crowd.tokens import TokenClaim
-from crowd.users import acting_user
 from tasks.georeference import georeference_check
 from tasks.models import Task, Transcription
 from tasks.selectors.training import check_feedback
@@ -187,10 +185,9 @@ class TranscriptionCreateView(ClaimedTokenView):
             georeference = None
         plain = not machine_fields and georeference is None
         # The token presented is read with what the submission decides on, in one statement.
-        who = request.user
         read = answer_read(
             task_id=task_id,
-            who=who if isinstance(who, TokenClaim) else acting_user(who),
+            who=self.claimant(request),
             lease_id=validated["lease"],
             key=validated["idempotency_key"],
             plain=plain,

@@ -57,7 +57,9 @@ from tasks.services.submissions import MAX_KEY_LENGTH, Submitted, answer_submit
 from tasks.values import step_values_check
 
 
-def _direct() -> bool:
+def direct_statements() -> bool:
+    """Whether next-task and submit run their hand-written statements (PostgreSQL), which read
+    a presented token themselves."""
     return connection.vendor == "postgresql"
 
 
@@ -77,7 +79,7 @@ def next_task_grant(
     read with the first statement, and `settle` (the view's) makes its owner the request's
     person, or refuses them, before anything else; TokenRefused, with nothing done, when the
     token is not taken as read."""
-    if not _direct():
+    if not direct_statements():
         assert isinstance(user, User)
         project = project_for(user, slug, Capability.CONTRIBUTE)
         return project, lease_grant(project=project, user=user, step=step)
@@ -102,12 +104,6 @@ def next_task_grant(
             if lease is not None:
                 return project, lease
         return project, None
-
-
-def direct_statements() -> bool:
-    """Whether next-task and submit run their hand-written statements (PostgreSQL), which read
-    a presented token themselves."""
-    return _direct()
 
 
 def _grant(*, project: Project, user: User, step: str) -> Lease | None:
@@ -159,7 +155,7 @@ def answer_read(
     for `who` signed in): for `answer_record`. None where the direct statements do not serve
     the submission (not `plain`: it carries machine words or how its points were made; or
     not on PostgreSQL)."""
-    if not plain or not _direct():
+    if not plain or not direct_statements():
         return None
     return submit_sql.submit_context(
         task_id=task_id, lease_id=lease_id, key=key, now=timezone.now(), who=who
@@ -195,7 +191,7 @@ def answer_record(
         "idempotency_key": key,
     }
     provenance = {"machine_fields": machine_fields, "georeference": georeference}
-    if machine_fields or georeference or not _direct():
+    if machine_fields or georeference or not direct_statements():
         answer_visible_check(task_id=task_id, user=user)
         return answer_submit(**arguments, **provenance)
     if read is None:
