@@ -8,7 +8,8 @@ from typing import Any
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tasks.models import ContributorTrust
+from crowd.services import token_create
+from tasks.models import ContributorTrust, Lease, Task, Transcription
 from tasks.services.submissions import transcription_submit
 
 
@@ -18,6 +19,21 @@ def api_client(user=None) -> APIClient:
     if user is not None:
         client.force_authenticate(user)
     return client
+
+
+def token_client(user) -> APIClient:
+    """A REST API client that reads English and sends a new API token of `user`."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)[1]}")
+    return client
+
+
+def nothing_recorded(lease, count: int = 0) -> None:
+    """Nothing was recorded on `lease`: no answer on its image, the lease still live, the
+    image's count still `count`."""
+    assert not Transcription.objects.filter(task_id=lease.task_id).exists()
+    assert Lease.objects.get(pk=lease.pk).state == "active"
+    assert Task.objects.get(pk=lease.task_id).transcription_count == count
 
 
 def as_user(api: APIClient, user) -> APIClient:

@@ -9,10 +9,9 @@ import pytest
 import redis
 from django.core.cache import cache
 
-from crowd.services import token_create
 from crowd.throttles import ScopedThrottle
 from tests.factories import TaskFactory, UserFactory
-from tests.helpers import api_client
+from tests.helpers import token_client
 from tests.redis_away import redis_cache_at
 from tests.servers import private_redis
 
@@ -50,8 +49,7 @@ def test_windows_are_counted_together_and_kept_for_their_length(redis_cache):
 
 def test_a_request_with_two_limits_counts_them_in_one_round_trip(redis_cache, pipelines, project):
     TaskFactory(project=project, target=3)
-    api = api_client()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=UserFactory())[1]}")
+    api = token_client(UserFactory())
     assert api.post(f"/api/projects/{project.slug}/next-task/").status_code == 200
     counting = [commands for commands in pipelines if "INCRBY" in commands or "INCR" in commands]
     assert len(counting) == 1, pipelines
@@ -62,8 +60,7 @@ def test_the_limit_that_refuses_answers_429_with_its_wait(redis_cache, project, 
     TaskFactory.create_batch(2, project=project, target=3)
     monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "next_task", "1/minute")
     person = UserFactory()
-    api = api_client()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=person)[1]}")
+    api = token_client(person)
     assert api.post(f"/api/projects/{project.slug}/next-task/").status_code == 200
     refused = api.post(f"/api/projects/{project.slug}/next-task/")
     assert refused.status_code == 429

@@ -18,14 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_fifty_contributors_on_twenty_tasks_of_target_three_make_exactly_sixty_transcriptions():
-    if connection.vendor != "postgresql":
-        missing("the concurrency test needs PostgreSQL: set DATABASE_URL=postgres://…")
-    # Target 3 that reconciliation may not raise: the maximum is 3 too.
-    project = ProjectFactory(assignment_order="depth", redundancy_min=3, redundancy_max=3)
-    for _ in range(20):
-        TaskFactory(project=project, target=3)
-    users = [UserFactory() for _ in range(50)]
-    start = threading.Barrier(len(users))
+    project, users, start = _crowd()
     errors: list[BaseException] = []
 
     def contribute(user):
@@ -48,6 +41,18 @@ def test_fifty_contributors_on_twenty_tasks_of_target_three_make_exactly_sixty_t
     _run_all(users, contribute, timeout=120)
     assert errors == []
     _sixty_answers_checked(project)
+
+
+def _crowd():
+    """Twenty images of target 3 (that reconciliation may not raise: the maximum is 3 too),
+    fifty volunteers, and the barrier they start at together."""
+    if connection.vendor != "postgresql":
+        missing("the concurrency test needs PostgreSQL: set DATABASE_URL=postgres://…")
+    project = ProjectFactory(assignment_order="depth", redundancy_min=3, redundancy_max=3)
+    for _ in range(20):
+        TaskFactory(project=project, target=3)
+    users = [UserFactory() for _ in range(50)]
+    return project, users, threading.Barrier(len(users))
 
 
 def _run_all(users, contribute, timeout):
@@ -75,15 +80,9 @@ def test_fifty_contributors_over_the_apis_statements_make_exactly_sixty_transcri
     """The same crowd through the services the API runs (`next_task_grant`, `answer_record`: the
     hand-written statements, submit's write with no transaction around it), each answer sent
     twice at once as a client's retry would: sixty answers, none twice, none over a target."""
-    if connection.vendor != "postgresql":
-        missing("the concurrency test needs PostgreSQL: set DATABASE_URL=postgres://…")
     from tasks.services.assignment import answer_record, next_task_grant
 
-    project = ProjectFactory(assignment_order="depth", redundancy_min=3, redundancy_max=3)
-    for _ in range(20):
-        TaskFactory(project=project, target=3)
-    users = [UserFactory() for _ in range(50)]
-    start = threading.Barrier(len(users))
+    project, users, start = _crowd()
     errors: list[BaseException] = []
     created: list[int] = []
 

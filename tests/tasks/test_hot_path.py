@@ -16,19 +16,13 @@ from crowd.services import token_create, token_revoke
 from tasks.models import AnswerTally, Lease, Task, TaskDocument, Transcription
 from tasks.services.reconcile import task_reconcile
 from tests.factories import TaskFactory, UserFactory
-from tests.helpers import api_client
+from tests.helpers import token_client
 
 needs_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the direct statements run on PostgreSQL only"
 )
 
 VALUES = {"scientificName": "Quercus ilex L."}
-
-
-def token_client(user):
-    api = api_client()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)[1]}")
-    return api
 
 
 def cycle(api, project, key):

@@ -11,7 +11,6 @@ from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from knox.crypto import hash_token
-from knox.models import AuthToken
 from knox.settings import CONSTANTS
 
 from crowd.services import token_create
@@ -22,19 +21,13 @@ from tasks.services import submit_sql
 from tasks.services.assignment import answer_read, answer_record
 from tasks.services.leases import LeaseConflict, ProjectNotTakingAnswers, lease_grant
 from tests.factories import TaskFactory, UserFactory
-from tests.helpers import api_client
+from tests.helpers import nothing_recorded, token_client
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the direct statements run on PostgreSQL only"
 )
 
 VALUES = {"scientificName": "Quercus ilex L."}
-
-
-def token_client(user):
-    api = api_client()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)[1]}")
-    return api
 
 
 def _read(lease, key="k", user=None):
@@ -47,12 +40,6 @@ def _write(read, user, key="k"):
         context=read.context, user=user, values=VALUES, markers={}, key=key, now=read.now,
         document=" quercus ", words=["quercus"], vocabulary=["quercus"],
     )  # fmt: skip
-
-
-def _nothing_written(lease, count=0):
-    assert not Transcription.objects.filter(task_id=lease.task_id).exists()
-    assert Lease.objects.get(pk=lease.pk).state == "active"
-    assert Task.objects.get(pk=lease.task_id).transcription_count == count
 
 
 @pytest.fixture
@@ -200,7 +187,7 @@ def test_a_stale_read_goes_the_orm_way_which_answers_as_under_the_lock(given):
     with pytest.raises(ProjectNotTakingAnswers):
         answer_record(task_id=given.task_id, user=given.user, lease_id=given.pk, values=VALUES,
                       markers={}, idempotency_key="k", read=read)  # fmt: skip
-    _nothing_written(given)
+    nothing_recorded(given)
 
 
 def test_two_requests_of_one_answer_read_together_record_it_once(given):
@@ -223,11 +210,11 @@ def test_a_key_used_meanwhile_on_another_image_undoes_the_whole_write(project):
     assert _write(_read(here, key="same"), person, key="same") is not None
     with pytest.raises(IntegrityError):
         _write(late, person, key="same")  # the key is taken: the lease is not ended either
-    _nothing_written(there)
+    nothing_recorded(there)
     with pytest.raises(LeaseConflict, match="another image"):
         answer_record(task_id=there.task_id, user=person, lease_id=there.pk, values=VALUES,
                       markers={}, idempotency_key="same", read=late)  # fmt: skip
-    _nothing_written(there)
+    nothing_recorded(there)
 
 
 def test_a_lease_of_someone_else_is_refused_before_any_write(given):
@@ -236,7 +223,7 @@ def test_a_lease_of_someone_else_is_refused_before_any_write(given):
     with pytest.raises(PermissionDenied):
         answer_record(task_id=given.task_id, user=intruder, lease_id=given.pk, values=VALUES,
                       markers={}, idempotency_key="k", read=read)  # fmt: skip
-    _nothing_written(given)
+    nothing_recorded(given)
 
 
 # --- the token read with the facts ------------------------------------------------------------
@@ -257,149 +244,3 @@ def test_a_token_that_matches_nothing_reads_nothing(given):
     forged = text[:15] + ("0" if text[15] != "0" else "1") + text[16:]
     read = _read(given, user=_claim(forged))
     assert (read.user, read.token, read.context) == (None, None, None)
-
-
-def _submit(api, lease):
-    return api.post(f"/api/tasks/{lease.task_id}/transcriptions/",
-                    {"lease": lease.pk, "values": VALUES, "idempotency_key": "k"},
-                    format="json")  # fmt: skip
-
-
-def test_a_revoked_token_is_refused_on_submit_and_nothing_is_recorded(given):
-    api = token_client(given.user)
-    AuthToken.objects.filter(user=given.user).delete()
-    response = _submit(api, given)
-    assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Token"
-    _nothing_written(given)
-
-
-def test_an_expired_token_is_refused_on_submit_and_deleted(given):
-    api = token_client(given.user)
-    AuthToken.objects.filter(user=given.user).update(expiry=timezone.now() - timedelta(seconds=1))
-    assert _submit(api, given).status_code == 401
-    assert not AuthToken.objects.filter(user=given.user).exists()
-    _nothing_written(given)
-
-
-def test_a_deactivated_persons_token_is_refused_on_submit(given):
-    api = token_client(given.user)
-    type(given.user).objects.filter(pk=given.user.pk).update(is_active=False)
-    response = _submit(api, given)
-    assert response.status_code == 401
-    assert "inactive" in response.json()["error"]["message"]
-    _nothing_written(given)
-
-
-def test_a_bad_token_is_refused_before_a_malformed_body_is_read(given):
-    api = api_client()
-    api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 64)
-    response = api.post(f"/api/tasks/{given.task_id}/transcriptions/", "{not json",
-                        content_type="application/json")  # fmt: skip
-    assert response.status_code == 401
-    plain = api.post(f"/api/tasks/{given.task_id}/transcriptions/", "x", content_type="text/plain")
-    assert plain.status_code == 401
-    good = token_client(given.user).post(f"/api/tasks/{given.task_id}/transcriptions/",
-                                         "{not json", content_type="application/json")  # fmt: skip
-    assert good.status_code == 400
-
-
-@pytest.mark.parametrize("header", ["Token not-hex-at-all", "Token", "Token a b"])
-def test_a_malformed_token_is_refused_on_submit(given, header):
-    api = api_client()
-    api.credentials(HTTP_AUTHORIZATION=header)
-    assert _submit(api, given).status_code == 401
-    _nothing_written(given)
-
-
-def test_the_per_account_submit_rate_holds_for_tokens(given, monkeypatch):
-    from django.core.cache import cache
-
-    from crowd.throttles import ScopedThrottle
-
-    cache.clear()
-    monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "submit", "1/minute")
-    api = token_client(given.user)
-    assert _submit(api, given).status_code == 201
-    assert _submit(token_client(given.user), given).status_code == 429  # the same account
-    other = lease_grant(project=given.task.project, user=UserFactory())
-    assert _submit(token_client(other.user), other).status_code == 201
-    cache.clear()
-
-
-def test_a_token_of_an_outsider_gets_404_on_a_private_image(project):
-    private = TaskFactory(project__visibility="members")
-    response = _submit(token_client(UserFactory()), Lease(task=private, pk=1))
-    assert response.status_code == 404
-
-
-def test_with_a_lease_taken_away_the_claim_is_settled_before_the_refusal(given):
-    # The person is known (401 would say otherwise) and refused as the lease's rules say.
-    Lease.objects.filter(pk=given.pk).update(state="submitted")
-    response = _submit(token_client(given.user), given)
-    assert response.status_code == 409
-    assert response.json()["error"]["message"] == str(
-        LeaseConflict("This lease was already used for a transcription.")
-    )
-
-
-# --- next-task's first statement reads the token too ------------------------------------------
-
-
-def _ask(api, project):
-    return api.post(f"/api/projects/{project.slug}/next-task/")
-
-
-def test_next_task_over_a_token_leases_to_its_owner(project):
-    TaskFactory(project=project, target=3)
-    person = UserFactory()
-    response = _ask(token_client(person), project)
-    assert response.status_code == 200
-    assert Lease.objects.get(pk=response.json()["lease"]["id"]).user == person
-
-
-@pytest.mark.parametrize("refusal", ["revoked", "deactivated", "forged", "malformed"])
-def test_next_task_refuses_a_bad_token_and_leases_nothing(project, refusal):
-    TaskFactory(project=project, target=3)
-    person = UserFactory()
-    api = token_client(person)
-    if refusal == "revoked":
-        AuthToken.objects.filter(user=person).delete()
-    elif refusal == "deactivated":
-        type(person).objects.filter(pk=person.pk).update(is_active=False)
-    else:
-        api.credentials(HTTP_AUTHORIZATION="Token " + ("0" * 64 if refusal == "forged" else "z"))
-    response = _ask(api, project)
-    assert response.status_code == 401, response.content
-    assert response["WWW-Authenticate"] == "Token"
-    assert not Lease.objects.exists()
-
-
-def test_next_task_refuses_a_bad_token_before_saying_the_project_is_unknown(db):
-    api = api_client()
-    api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 64)
-    assert api.post("/api/projects/no-such-project/next-task/").status_code == 401
-    unknown = token_client(UserFactory()).post("/api/projects/no-such-project/next-task/")
-    assert unknown.status_code == 404
-
-
-def test_the_per_account_next_task_rate_holds_for_tokens(project, monkeypatch):
-    from django.core.cache import cache
-
-    from crowd.throttles import ScopedThrottle
-
-    TaskFactory.create_batch(2, project=project, target=3)
-    cache.clear()
-    monkeypatch.setitem(ScopedThrottle.THROTTLE_RATES, "next_task", "1/minute")
-    person = UserFactory()
-    assert _ask(token_client(person), project).status_code == 200
-    leases = Lease.objects.count()
-    assert _ask(token_client(person), project).status_code == 429  # a second token, same account
-    assert Lease.objects.count() == leases
-    assert _ask(token_client(UserFactory()), project).status_code == 200
-    cache.clear()
-
-
-def test_next_task_over_a_token_on_a_private_project_answers_404(project):
-    private = TaskFactory(project__visibility="members").project
-    assert _ask(token_client(UserFactory()), private).status_code == 404
