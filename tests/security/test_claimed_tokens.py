@@ -1,7 +1,21 @@
-"""API tokens on the two busiest requests, next-task and submit, whose first statement reads the
-token presented (`crowd.api_claims`): every token that is not a live one of an active person is
-refused as on any view, before anything is written, leased or said about the image or project;
-the per-account rate limits hold across a person's tokens."""
+"""API tokens on next-task and submit against hostile clients: what each test shows is refused.
+
+These two requests read the token presented in their first statement (`crowd.api_claims`); every
+token that is not a live one of an active person is refused as on any view, before anything is
+written, leased or said about the image or the project.
+
+Tokens presented
+- revoked (deleted), expired (and then deleted), of a deactivated account, forged (64 hex digits
+  that match no token), malformed (not hex, missing, with spaces): 401 with
+  `WWW-Authenticate: Token`, nothing recorded, no lease given;
+- a bad token with a malformed JSON body or a body of another type: 401, not 400 or 415;
+- a bad token on an unknown project: 401, not 404.
+
+What a good token may not do
+- go past the per-account rate limits by using several tokens of one account (429);
+- see an image or a project of a private project it is not a member of (404);
+- use a lease that was already used (409, the person known).
+"""
 
 from __future__ import annotations
 
