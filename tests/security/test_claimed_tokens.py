@@ -14,7 +14,8 @@ Tokens presented
 What a good token may not do
 - go past the per-account rate limits by using several tokens of one account (429);
 - see an image or a project of a private project it is not a member of (404);
-- use a lease that was already used (409, the person known).
+- use a lease that was already used (409, the person known);
+- send a lease number out of range (beyond 64 bits, negative, zero): 403, nothing recorded.
 """
 
 from __future__ import annotations
@@ -178,3 +179,14 @@ def test_the_per_account_next_task_rate_holds_for_tokens(project, monkeypatch):
 def test_next_task_over_a_token_on_a_private_project_answers_404(project):
     private = TaskFactory(project__visibility="members").project
     assert _ask(token_client(UserFactory()), private).status_code == 404
+
+
+@pytest.mark.parametrize("lease", [2**63, 10**30, -1, 0])
+def test_a_lease_number_out_of_range_is_refused_and_nothing_is_recorded(given, lease):
+    response = token_client(given.user).post(
+        f"/api/tasks/{given.task_id}/transcriptions/",
+        {"lease": lease, "values": VALUES, "idempotency_key": "k"},
+        format="json",
+    )
+    assert response.status_code == 403
+    nothing_recorded(given)
