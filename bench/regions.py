@@ -18,13 +18,14 @@ from __future__ import annotations
 import time
 
 from worker.places import regions
+from worker.places import towns as town_file
 from worker.places.bounds import box_around
 
 
 def main() -> None:
     started = time.process_time()
-    regions._places_text()
-    codes = regions._country_codes()
+    town_file._places_text()
+    codes = town_file.country_codes()
     read = time.process_time() - started
     started = time.process_time()
     france = regions._boxes("FR")

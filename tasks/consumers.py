@@ -44,7 +44,8 @@ from tasks.models import Project
 from tasks.roles import Capability, project_capabilities
 from tasks.selectors.leases import lease_task_held, task_working_count
 from tasks.selectors.projects import project_for
-from tasks.services.leases import LeaseConflict, lease_abandon_later, lease_heartbeat
+from tasks.services.lease_upkeep import lease_abandon_later, lease_heartbeat
+from tasks.services.leases import LeaseConflict
 from tasks.services.progress import snapshot_payload
 
 logger = logging.getLogger(__name__)

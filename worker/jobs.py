@@ -22,7 +22,7 @@ from tasks.services.exports import export_run as run
 from tasks.services.exports import exports_sweep as sweep_exports
 from tasks.services.iiif_import import ManifestOutcome, batch_manifest_read, manifest_retry_wait
 from tasks.services.ingest import batch_file_ingest as ingest
-from tasks.services.leases import lease_abandon, leases_expire
+from tasks.services.lease_upkeep import lease_abandon, leases_expire
 from tasks.services.notification_mail import notification_email_send, notifications_digest_send
 from tasks.services.progress import progress_pending_key, project_progress_refresh
 from tasks.services.readings import readings_resume, task_image_read

@@ -24,7 +24,7 @@ from tasks.models import Lease, Project, TaskStep, Template
 from tasks.models.work import SkipReason
 from tasks.selectors.steps import settled_label, settled_place
 from tasks.services.assignment import direct_statements, next_task_grant
-from tasks.services.leases import lease_heartbeat, lease_release
+from tasks.services.lease_upkeep import lease_heartbeat, lease_release
 from tasks.services.steps import StepRefused
 from tasks.step_choice import step_remember, step_remembered
 from worker.template.steps import STEPS, has_georeference

@@ -50,7 +50,7 @@ def others_leases_end(site, username):
     sweep does once they expire. Returns how many were ended."""
     code = (
         "from datetime import timedelta; from django.utils import timezone;"
-        "from tasks.models import Lease, LeaseState; from tasks.services.leases import leases_expire;"
+        "from tasks.models import Lease, LeaseState; from tasks.services.lease_upkeep import leases_expire;"
         "live = Lease.objects.filter(state=LeaseState.ACTIVE, task__project__slug='demo-herbarium')"
         f".exclude(user__username={username!r});"
         "live.update(expires_at=timezone.now() - timedelta(seconds=1));"

@@ -25,7 +25,8 @@ import pytest
 
 from tasks.models import Batch, Export, ExportState, FieldResult, ProjectStatus, Task, TaskState
 from tasks.services.exports import export_request, export_run
-from tasks.services.leases import lease_grant, lease_release
+from tasks.services.lease_upkeep import lease_release
+from tasks.services.leases import lease_grant
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
 from tests.helpers import api_client, page_client
 from tests.tasks.exports import VALUES

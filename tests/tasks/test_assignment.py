@@ -8,13 +8,8 @@ import pytest
 from django.utils import timezone
 
 from tasks.models import Lease, LeaseState, Task, Transcription
-from tasks.services.leases import (
-    LeaseConflict,
-    lease_grant,
-    lease_heartbeat,
-    lease_release,
-    leases_expire,
-)
+from tasks.services.lease_upkeep import lease_heartbeat, lease_release, leases_expire
+from tasks.services.leases import LeaseConflict, lease_grant
 from tasks.services.submissions import transcription_submit
 from tests.factories import ProjectFactory, TaskFactory, UserFactory
 from tests.helpers import submit
@@ -191,7 +186,7 @@ def test_a_task_whose_lease_merely_ran_out_is_served_again_to_the_same_contribut
 
 
 def test_a_closed_page_gives_its_image_back_unless_a_heartbeat_came_after(project, users):
-    from tasks.services.leases import lease_abandon
+    from tasks.services.lease_upkeep import lease_abandon
 
     TaskFactory(project=project, target=1)
     lease = lease_grant(project=project, user=users[0])

@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 
 from tasks.models import Lease, LeaseState, Transcription
-from tasks.services.leases import LeaseConflict, lease_grant, lease_heartbeat
+from tasks.services.lease_upkeep import lease_heartbeat
+from tasks.services.leases import LeaseConflict, lease_grant
 from tests.factories import TaskFactory, UserFactory
 from tests.helpers import api_client, submit
 

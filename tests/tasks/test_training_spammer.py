@@ -24,7 +24,8 @@ from tasks.models import (
     TaskState,
 )
 from tasks.services.known_answer_import import known_answers_import
-from tasks.services.leases import lease_grant, lease_release
+from tasks.services.lease_upkeep import lease_release
+from tasks.services.leases import lease_grant
 from tests.factories import TaskFactory, UserFactory
 from tests.helpers import api_client
 from worker.consensus.reliability import KNOWN, ReliabilityModel, Tally, reliability_weight

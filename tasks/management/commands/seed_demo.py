@@ -35,7 +35,8 @@ from tasks.models import (
 from tasks.services.batch_sources import Incoming
 from tasks.services.batches import batch_create, batch_start
 from tasks.services.ingest import batch_ingest_here
-from tasks.services.leases import lease_grant, lease_release
+from tasks.services.lease_upkeep import lease_release
+from tasks.services.leases import lease_grant
 from tasks.services.members import membership_set
 from tasks.services.progress import project_progress_request
 from tasks.services.projects import project_create
