@@ -6,6 +6,7 @@ import pytest
 
 from tasks.models import Task
 from tests.factories import TaskFactory, UserFactory
+from tests.helpers import page_client
 from tests.tasks.exports import VALUES
 
 
@@ -31,3 +32,9 @@ def complete_tasks(project, transcribe):
             transcribe(project, VALUES, user=person)
     assert set(Task.objects.filter(project=project).values_list("state", flat=True)) == {"complete"}
     return tasks, people
+
+
+@pytest.fixture
+def lead_page(lead):
+    """A page client signed in as the project's lead."""
+    return page_client(lead)

@@ -14,7 +14,6 @@ from django.urls import reverse
 
 from tasks.models import Batch, KnownAnswer, KnownAnswerSource, Task, TaskState
 from tests.factories import ProjectFactory, TaskFactory
-from tests.helpers import page_client
 from tests.images import jpeg
 from tests.tasks.uploads import batch_status, post_batch, upload
 
@@ -35,11 +34,6 @@ def found(pattern, page):
 
 def csv_file(content, name="known.csv"):
     return SimpleUploadedFile(name, content.encode() if isinstance(content, str) else content)
-
-
-@pytest.fixture
-def lead_page(lead):
-    return page_client(lead)
 
 
 @pytest.fixture
