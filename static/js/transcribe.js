@@ -5,25 +5,29 @@
 // The page never reloads between tasks. A submission goes through the outbox (localStorage)
 // so that one made offline is sent, once, when the connection returns; what is typed is kept
 // as a draft until the server has recorded it.
+//
+// This file fetches and shows the tasks, holds the page's state and ties its parts together;
+// sending answers (transcribe/submit.js), the lease and skipping (transcribe/lease.js) and the
+// keyboard shortcuts (transcribe/keyboard.js) live beside it and share that state through
+// `page` (below).
 
 import {api, ApiError, isTransient} from "./lib/api.js";
 import {jsonScript, language, t} from "./lib/messages.js";
-import {installShortcuts, renderHelp} from "./lib/shortcuts.js";
 import {createViewer} from "./lib/viewer.js";
 import {followVisualViewport} from "./lib/visual.js";
-import {draftLoad, draftRemove, draftSave, draftsPrune} from "./transcribe/drafts.js";
+import {metadataPlace, showMetadata, showStep, stepTemplate} from "./transcribe/details.js";
+import {draftLoad, draftSave, draftsPrune} from "./transcribe/drafts.js";
 import {feedbackPanel} from "./transcribe/feedback.js";
 import {discussionPanel} from "./transcribe/discussion.js";
 import {buildForm} from "./transcribe/form.js";
 import {guidePanel} from "./transcribe/guide.js";
-import {keptPanel} from "./transcribe/kept.js";
+import {installTranscribeKeys} from "./transcribe/keyboard.js";
+import {installSkip, keepLease} from "./transcribe/lease.js";
 import {machineLayer} from "./transcribe/machine.js";
-import {TRANSCRIBE_SHORTCUTS} from "./transcribe/keys.js";
-import {newIdempotencyKey, Outbox} from "./transcribe/outbox.js";
+import {submission} from "./transcribe/submit.js";
 import {levelMissing, lockedNotes, trainingLoad} from "./transcribe/training.js";
 import {tutorialDialog} from "./transcribe/tutorial.js";
 
-const HEARTBEAT_MS = 60_000; // well inside the shortest lease a project can set
 const RETRY_MS = 20_000;
 
 const root = document.querySelector("[data-transcribe]");
@@ -78,6 +82,23 @@ function start(root) {
     statusLine.dataset.tone = tone;
     aboutFields = aboutFieldErrors;
   }
+  // What the parts of the page in transcribe/ read and do. The task on screen, its form and the
+  // training answer change as the volunteer goes on: read them through the getters.
+  const page = {
+    get current() {
+      return current;
+    },
+    get form() {
+      return form;
+    },
+    get training() {
+      return training;
+    },
+    state,
+    setState,
+    say,
+    loadNext,
+  };
 
   // --- Tasks ------------------------------------------------------------------------------
   // `note` says what just happened ("Saved.") and stays on screen with the loading news.
@@ -122,8 +143,8 @@ function start(root) {
     const {task, template} = next;
     root.dataset.taskId = String(task.id);
     $("[data-task-heading]").textContent = t("imageNumber", {id: task.id});
-    showMetadata(task.metadata_labelled || []);
-    showStep(next.step, next.settled || []);
+    showMetadata(root, task.metadata_labelled || []);
+    showStep(root, next.step, next.settled || []);
     if (next.practice) showPracticeProgress(next.practice);
     if (training && !guideLabelled) {
       guide.render(training.guide, template.fields);
@@ -167,58 +188,6 @@ function start(root) {
     say([note, ready].filter(Boolean).join(" "), tone);
     form.focusFirst();
     firstScreen();
-  }
-
-  // The record's country and region as the image's metadata (or the settled label) gives them:
-  // where the map opens.
-  function metadataPlace(entries) {
-    const value = (keys) => entries.find((entry) => keys.includes(entry.key))?.value || "";
-    return {country: value(["country", "countryCode"]), region: value(["stateProvince", "state", "province", "region"])};
-  }
-
-  // A project with a georeference step: the fields of the step this image is given for (the
-  // label's when none is said), and, in the georeference step, what its label settled
-  // (read-only, beside the image).
-  function stepTemplate(template, step) {
-    // Practice and known-answer images are labels (their answers carry no step).
-    const placing = step === "georeference";
-    return {...template, fields: template.fields.filter((field) => Boolean(field.georeference) === placing)};
-  }
-
-  function showStep(step, settled) {
-    const note = $("[data-step-note]");
-    note.hidden = !step;
-    note.textContent = step ? t(step === "georeference" ? "stepGeoreference" : "stepLabel") : "";
-    root.dataset.taskStep = step || "";
-    $("[data-settled]").replaceChildren(
-      ...settled.map(({key, label, value}) => {
-        const item = document.createElement("div");
-        item.dataset.settledKey = key;
-        const name = document.createElement("dt");
-        const text = document.createElement("dd");
-        name.textContent = label;
-        text.textContent = value;
-        item.append(name, text);
-        return item;
-      }),
-    );
-    $("[data-settled-section]").hidden = step !== "georeference";
-  }
-
-  // The metadata the template shows, under its labels (the server names each key).
-  function showMetadata(entries) {
-    $("[data-metadata]").replaceChildren(
-      ...entries.map(({label, value}) => {
-        const item = document.createElement("div");
-        const name = document.createElement("dt");
-        const text = document.createElement("dd");
-        name.textContent = label;
-        text.textContent = value;
-        item.append(name, text);
-        return item;
-      }),
-    );
-    $("[data-metadata-section]").hidden = !entries.length;
   }
 
   function finish() {
@@ -329,127 +298,17 @@ function start(root) {
   }
   discussionButton?.addEventListener("click", toggleDiscussion);
 
-  // --- Submitting ---------------------------------------------------------------------------
-  const kept = keptPanel($("[data-kept]"));
-  const outbox = new Outbox(user, {
-    // Any 2xx: 201 recorded now, 200 recorded already (a retry of a saved answer). An answer
-    // on a training image carries its comparison in `feedback` when the volunteer sees it.
-    onDelivered(entry, answer) {
-      draftRemove(user, entry.taskId);
-      refreshCounts();
-      const mine = current && entry.taskId === current.task.id;
-      // Answers on known-answer images move the level (also blind ones, shown no feedback):
-      // the next image's form unlocks the fields it reached.
-      if (answer?.feedback || training?.level?.next) refreshTraining();
-      if (answer?.feedback) {
-        if (practice && mine) {
-          // The volunteer reads the comparison (the panel reads it out), then asks for the
-          // next practice image.
-          setState("checked");
-          say("");
-          feedback.show(answer.feedback, {next: () => loadNext()});
-          return;
-        }
-        feedback.show(answer.feedback);
-      }
-      if (!current || mine) loadNext(practice ? "" : t("sent"), "success");
-    },
-    onRejected(entry, error) {
-      const mine = current && entry.taskId === current.task.id;
-      const fields = mine ? current.template.fields : [];
-      if (!mine) {
-        // Its form is gone: what was typed is shown, with the reason, to copy.
-        say(t("earlierRejected", {message: error.message}), "error");
-        kept.show(entry, error.message, fields);
-      } else if (error instanceof ApiError && error.status === 409) {
-        // Nothing was recorded and this answer cannot be sent again as it is (the image is
-        // full, the project paused): the volunteer reads why and keeps what they typed (the
-        // draft too, should the image come back to them), then goes on.
-        kept.show(entry, error.message, fields);
-        loadNext(error.message, "warning");
-      } else {
-        setState("ready");
-        const byField = {};
-        for (const [name, messages] of Object.entries(error.body?.error?.fields || {})) {
-          byField[name.replace(/^(values|markers)\./, "")] = messages;
-        }
-        const elsewhere = form.showErrors(byField);
-        // With messages for no field, the line says more than the fields do and stays.
-        say([error.message, ...elsewhere].join(" "), "error", {aboutFieldErrors: !elsewhere.length});
-      }
-    },
-    onWaiting(entries) {
-      if (!current || entries.some((entry) => entry.taskId === current.task.id)) {
-        setState("offline");
-        say(t("offlineSaved"), "warning");
-      }
-    },
+  // --- Submitting, skipping and keeping the lease -------------------------------------------
+  const {outbox, submit} = submission(page, {
+    user,
+    practice,
+    kept: $("[data-kept]"),
+    feedback,
+    refreshTraining,
+    refreshCounts,
   });
-
-  function submit() {
-    if (!current || state() !== "ready") return;
-    const {values, markers, problems} = form.read();
-    if (Object.keys(problems).length) {
-      say(t("fixErrors"), "error", {aboutFieldErrors: true});
-      form.showErrors(problems);
-      return;
-    }
-    outbox.add({
-      key: newIdempotencyKey(),
-      taskId: current.task.id,
-      lease: current.lease.id,
-      values,
-      markers,
-      machineFields: form.machineFields(),
-      georeference: form.georeference(),
-      createdAt: Date.now(),
-    });
-    setState("sending");
-    say(t(practice ? "practiceChecking" : "sending"));
-    outbox.flush();
-  }
-
-  // --- Skipping -----------------------------------------------------------------------------
-  function openSkip() {
-    if (current && state() === "ready") skipDialog.showModal();
-  }
-
-  skipDialog.querySelector("form").addEventListener("submit", async (event) => {
-    if (event.submitter?.value !== "skip") return; // Cancel: method="dialog" closes it
-    event.preventDefault();
-    const choice = new FormData(event.target);
-    skipDialog.close();
-    const {task, lease} = current;
-    setState("sending");
-    say(t("skipping"));
-    try {
-      await api(`/api/leases/${lease.id}/release/`, {
-        method: "POST",
-        body: {reason: choice.get("reason") || "", note: choice.get("note") || ""},
-      });
-    } catch (error) {
-      setState("ready");
-      say(isTransient(error) ? t("skipOffline") : t("failed", {message: error.message}), "error");
-      return;
-    }
-    event.target.reset();
-    draftRemove(user, task.id);
-    loadNext(t("skipped"));
-  });
-
-  // --- Keeping the lease --------------------------------------------------------------------
-  window.setInterval(async () => {
-    // Only while the contributor is working on it: not while it is being sent or replaced.
-    if (!current || state() !== "ready") return;
-    const leaseId = current.lease.id;
-    try {
-      await api(`/api/leases/${leaseId}/heartbeat/`, {method: "POST"});
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 409 && current?.lease.id === leaseId) {
-        say(t("leaseLost"), "warning");
-      }
-    }
-  }, HEARTBEAT_MS);
+  const openSkip = installSkip(skipDialog, page, {user});
+  keepLease(page);
 
   // Back online, or a periodic retry: fetch the task we could not fetch. (Pending submissions
   // are the outbox's business; the next task follows once they are delivered.)
@@ -460,35 +319,19 @@ function start(root) {
   window.setInterval(() => navigator.onLine !== false && retry(), RETRY_MS);
 
   // --- Keyboard -----------------------------------------------------------------------------
-  const whenReady = (action) => () => state() === "ready" && form && action();
-  function openHelp() {
-    if (!helpDialog.open) helpDialog.showModal();
-  }
-  renderHelp($("[data-shortcuts]"), TRANSCRIBE_SHORTCUTS);
-  installShortcuts(
-    {
-      ...viewer.actions,
-      nextField: whenReady(() => form.move(1)),
-      previousField: whenReady(() => form.move(-1)),
-      illegible: whenReady(() => form.toggleMarker("illegible")),
-      absent: whenReady(() => form.toggleMarker("absent")),
-      focusForm: whenReady(() => form.focusFirst()),
-      submit,
-      skip: openSkip,
-      help: openHelp,
-      guide: toggleGuide,
-      tutorial: () => tutorial.open(),
-      discussion: toggleDiscussion,
-      dismissFeedback: () => feedback.dismiss(),
-      machine: () => machine?.toggle(),
-    },
-    {
-      // In the discussion panel, keys type a comment: the panel closes itself (Escape, Alt+D).
-      paused: () =>
-        Boolean(document.querySelector("dialog[open]")) || Boolean(discussion?.contains(document.activeElement)),
-      table: TRANSCRIBE_SHORTCUTS,
-    },
-  );
+  const openHelp = installTranscribeKeys(page, {
+    viewer,
+    helpDialog,
+    helpBody: $("[data-shortcuts]"),
+    submit,
+    openSkip,
+    toggleGuide,
+    tutorial,
+    toggleDiscussion,
+    discussion,
+    feedback,
+    machine,
+  });
   $("[data-form]").addEventListener("submit", (event) => {
     event.preventDefault();
     submit();
