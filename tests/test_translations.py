@@ -36,6 +36,18 @@ def translated_ids(catalogue: polib.POFile) -> set[tuple[str, str]]:
     return {(entry.msgctxt or "", entry.msgid) for entry in catalogue if entry.translated()}
 
 
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po")),
+    ids=lambda path: path.parent.parent.name,
+)
+def test_every_catalogue_reads_as_gettext_reads_it(path):
+    """An entry without its msgstr stops `make messages` (msgmerge) and the English catalogue's
+    compilation; the French checks below would not see it in another language's file."""
+    entries = polib.pofile(str(path))
+    assert len(entries) > 0
+
+
 def test_every_french_entry_is_translated_and_checked(catalogue):
     assert catalogue.untranslated_entries() == []
     assert [entry.msgid for entry in catalogue.fuzzy_entries()] == []

@@ -10,6 +10,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from tasks.models import Batch, KnownAnswer, KnownAnswerSource, Task, TaskState
@@ -306,3 +307,26 @@ def test_the_known_answers_api_answers_a_page_at_a_time(api, lead, project):
     assert [known["image"] for known in body["results"]] == ["r0.jpg", "r1.jpg"]
     body = api.get(body["next"]).json()
     assert [known["image"] for known in body["results"]] == ["r2.jpg"]
+
+
+def test_the_page_says_which_expected_values_are_not_checked(lead_page, lead, project, references):
+    known = KnownAnswer.objects.create(
+        task=references[0],
+        project=project,
+        values={"scientificName": "non lisible", "eventDate": "1898", "habitat": ""},
+        markers={"habitat": "illegible"},
+    )
+    page = text(lead_page.get(url("project-training-known-edit", project, known.pk)))
+    unchecked = re.findall(r"<tr>.*?</tr>", page, re.S)
+    said = {
+        key: "data-unchecked" in row
+        for row in unchecked
+        for key in ("scientificName", "eventDate", "habitat")
+        if f"<code>{key}</code>" in row
+    }
+    assert said == {"scientificName": True, "eventDate": False, "habitat": True}
+    assert "a placeholder, read as illegible" in page
+    french = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    french.force_login(lead)
+    page = text(french.get(url("project-training-known-edit", project, known.pk)))
+    assert "une mention tenant lieu de valeur, lue comme illisible" in page
