@@ -101,8 +101,9 @@ stack: deps
 
 # Refresh the translation catalogues (needs GNU gettext) and compile them.
 messages: deps
-	$(DEV) $(PY) manage.py makemessages --locale fr --locale en --ignore '.venv/*' --ignore 'node_modules/*'
-	$(DEV) $(PY) manage.py makemessages --locale fr --locale en -d djangojs --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*'
+	$(DEV) $(PY) -m tasks.explanation_messages
+	$(DEV) $(PY) manage.py makemessages --locale fr --locale en --add-location file --ignore '.venv/*' --ignore 'node_modules/*'
+	$(DEV) $(PY) manage.py makemessages --locale fr --locale en -d djangojs --add-location file --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*'
 	$(DEV) $(PY) manage.py compilemessages --ignore '.venv/*'
 
 clean:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import pytest
 from django.utils import translation
 
+from tasks import explanation_messages
 from tasks.explanations import explanation_text, part_text
 from tasks.models import FieldResult, Task
 from tasks.services.review import field_result_resolve
@@ -162,3 +164,16 @@ def test_exports_write_the_english_of_the_parts_rather_than_a_truncated_text(
     assert (
         task["values"]["locality"]["explanation"] == "2 of 3 agree exactly; 1 gave something else"
     )
+
+
+def test_every_explanation_is_spelt_where_the_message_extractor_finds_it():
+    """`make messages` keeps the explanations' translations only if their ids are literal
+    gettext calls somewhere: tasks/explanation_messages.py, generated from the catalogue."""
+    path = Path(explanation_messages.__file__)
+    current = path.read_text(encoding="utf-8")
+    assert explanation_messages.source(current) == current, (
+        "run `python -m tasks.explanation_messages` (make messages does)"
+    )
+    calls = [line for line in explanation_messages.generated_lines() if line in current]
+    assert len(calls) == len(CATALOGUE) + 1  # and the separator
+    assert all(f'"{message.singular}"' in current for message in CATALOGUE.values())
