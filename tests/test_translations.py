@@ -15,6 +15,7 @@ FRENCH = ROOT / "locale" / "fr" / "LC_MESSAGES"
 CODE_DIRS = ("crowd", "tasks", "worker")
 GETTEXT_CALLS = {
     "_",
+    "_plural",  # tasks.views.batches: both forms for the page's script (see makemessages)
     "gettext",
     "gettext_lazy",
     "ngettext",
