@@ -46,7 +46,7 @@ from worker.consensus.reliability import (
     reliability_from_tasks,
     with_weights,
 )
-from worker.places.stored import cache_directory, data_stamp
+from worker.places.stored import cache_directory, tables_directory
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
 # label_reconciliations' end-to-end rate on the public herbarium set, subjects per second.
@@ -92,14 +92,14 @@ def place_tables_ready(directory: Path, fields: str) -> None:
     if kept_in is None:
         print("place tables: not kept (CROWD_CACHE_DIR is empty), built by every run")
         return
-    if (kept_in / f"places-{data_stamp()[:20]}").is_dir():
+    if tables_directory(kept_in).is_dir():
         print(f"place tables: already kept in {kept_in}")
         return
     subjects = len(read_subjects_ids(directory / "transcriptions.csv"))
     cpu, _wall = reconcile_command(
         directory / "transcriptions.csv", fields, directory / "reconciled-first.csv"
     )
-    built = (kept_in / f"places-{data_stamp()[:20]}").is_dir()
+    built = tables_directory(kept_in).is_dir()
     print(
         f"place tables: built and kept in {kept_in} by a first run, "
         f"{subjects / cpu:.0f} subjects/s ({cpu:.1f} s CPU); later runs read them"

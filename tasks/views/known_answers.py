@@ -37,8 +37,7 @@ from tasks.training_forms import (
 )
 from tasks.values import ValuesRejected
 from tasks.views.training import training_project, training_render
-from worker.consensus.markers import marker_of
-from worker.consensus.model import ILLEGIBLE
+from worker.consensus.check import expected_unchecked
 
 PAGE_SIZE = 50
 
@@ -143,7 +142,7 @@ def training_known_answer(request: HttpRequest, slug: str, known_id: int) -> Htt
             # A placeholder typed as the expected value ("non lisible", "???") is read as the
             # illegible marker: volunteers' answers on that field are not checked against it.
             "placeholder": not known.markers.get(spec.key)
-            and marker_of(str(known.values.get(spec.key, "")).strip()) == ILLEGIBLE,
+            and expected_unchecked(known.values.get(spec.key), None),
             "note_fr": form[f"note_fr_{spec.key}"],
             "note_en": form[f"note_en_{spec.key}"],
         }

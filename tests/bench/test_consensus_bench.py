@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bench.consensus import place_tables_ready
 from tests.worker.consensus.test_cli import FIELDS, write_transcriptions
-from worker.places.stored import data_stamp
+from worker.places.stored import tables_directory
 
 # A record with a country and a point: checking the point needs the country's place tables.
 PLACED = "name:text,country:select,point:geopoint"
@@ -31,13 +31,13 @@ def test_a_first_run_builds_the_place_tables_and_its_rate_is_printed(tmp_path, m
     said = capsys.readouterr().out
     assert f"built and kept in {cache} by a first run" in said
     assert "subjects/s" in said
-    assert (cache / f"places-{data_stamp()[:20]}").is_dir()
+    assert tables_directory(cache).is_dir()
     assert (directory / "reconciled-first.csv").exists()
 
 
 def test_kept_place_tables_need_no_first_run(tmp_path, monkeypatch, capsys):
     cache = tmp_path / "cache"
-    (cache / f"places-{data_stamp()[:20]}").mkdir(parents=True)
+    tables_directory(cache).mkdir(parents=True)
     monkeypatch.setenv("CROWD_CACHE_DIR", str(cache))
     directory = prepared(tmp_path)
     place_tables_ready(directory, PLACED)

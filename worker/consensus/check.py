@@ -31,6 +31,12 @@ class FieldCheck:
     given_marker: str = ""  # "illegible" or "absent" when the contributor marked the field
 
 
+def expected_unchecked(value: object, marker: str | None) -> bool:
+    """Whether an expected value leaves its field uncompared: the expert marked it illegible,
+    or typed a placeholder that says so ("non lisible", "???")."""
+    return marker == ILLEGIBLE or marker_of(str(value or "")) == ILLEGIBLE
+
+
 def answers_check(
     fields: Sequence[FieldSpec],
     *,
@@ -62,10 +68,7 @@ def answers_check(
     for spec in fields:
         if wanted is not None and spec.key not in wanted:
             continue
-        if expected_markers.get(spec.key) == "illegible":
-            continue
-        # A placeholder typed as the known answer ("non lisible", "???") says the same.
-        if marker_of(str(expected.get(spec.key) or "")) == ILLEGIBLE:
+        if expected_unchecked(expected.get(spec.key), expected_markers.get(spec.key)):
             continue
         if _empty(expected.get(spec.key), expected_markers.get(spec.key)) and _empty(
             given.get(spec.key), given_markers.get(spec.key)

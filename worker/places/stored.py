@@ -53,7 +53,7 @@ def stored(
     if directory is None or not _NAME.match(name):
         return build()
     stamp = data_stamp()
-    path = directory / f"places-{stamp[:20]}" / f"{name}.json"
+    path = tables_directory(directory) / f"{name}.json"
     try:
         with path.open(encoding="utf-8") as handle:
             found = json.load(handle)
@@ -73,6 +73,11 @@ def cache_directory() -> Path | None:
         return Path(named) if named else None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "crowd-transcription"
+
+
+def tables_directory(directory: Path) -> Path:
+    """Where, under the cache `directory`, this version's tables are kept."""
+    return directory / f"places-{data_stamp()[:20]}"
 
 
 @lru_cache(maxsize=1)

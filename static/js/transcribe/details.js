@@ -4,18 +4,21 @@
 
 import {t} from "../lib/messages.js";
 
+/** One term of a description list: a <div> holding its <dt> and <dd>, set as text. */
+function termItem(label, value) {
+  const item = document.createElement("div");
+  const name = document.createElement("dt");
+  const text = document.createElement("dd");
+  name.textContent = label;
+  text.textContent = value;
+  item.append(name, text);
+  return item;
+}
+
 /** The metadata the template shows, under its labels (the server names each key). */
 export function showMetadata(root, entries) {
   root.querySelector("[data-metadata]").replaceChildren(
-    ...entries.map(({label, value}) => {
-      const item = document.createElement("div");
-      const name = document.createElement("dt");
-      const text = document.createElement("dd");
-      name.textContent = label;
-      text.textContent = value;
-      item.append(name, text);
-      return item;
-    }),
+    ...entries.map(({label, value}) => termItem(label, value)),
   );
   root.querySelector("[data-metadata-section]").hidden = !entries.length;
 }
@@ -44,13 +47,8 @@ export function showStep(root, step, settled) {
   root.dataset.taskStep = step || "";
   root.querySelector("[data-settled]").replaceChildren(
     ...settled.map(({key, label, value}) => {
-      const item = document.createElement("div");
+      const item = termItem(label, value);
       item.dataset.settledKey = key;
-      const name = document.createElement("dt");
-      const text = document.createElement("dd");
-      name.textContent = label;
-      text.textContent = value;
-      item.append(name, text);
       return item;
     }),
   );
