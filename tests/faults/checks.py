@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.faults import invariants
 from tests.faults.load import Ledger
-from tests.faults.stack import FIGURES, REDUNDANCY, FaultStack
+from tests.faults.stack import FIGURES, IMAGES, REDUNDANCY, FaultStack
 
 
 def figures_line(
@@ -67,6 +67,11 @@ def invariants_check(
     FIGURES.append(
         figures_line(name, ledger, stored=len(stored), drained=drained, served_during=served_during)
     )
+    if len(stored) >= IMAGES * REDUNDANCY:
+        problems.append(
+            f"the load filled the project ({len(stored)} transcriptions) before it stopped:"
+            " the fault may have struck with nothing left to hand out"
+        )
     if drained is None:
         problems.append(
             f"still pending {invariants.DRAIN_BOUND_SECONDS} s after the load stopped: {left}"

@@ -40,7 +40,7 @@ SLUGS = (
 )
 CLIENTS = 10  # accounts looping next-task -> submit
 PROBES = 10  # more accounts, for the duplicate and late submissions
-IMAGES = 400  # per project: 10 clients cannot finish 1,200 transcriptions in a scenario
+IMAGES = 400  # per project: paced (load.READING_SECONDS), 10 clients cannot fill it in a scenario
 REDUNDANCY = 3  # transcriptions wanted per image
 
 SETTINGS = {
