@@ -116,15 +116,26 @@ def _writable_folder(location: str) -> bool:
     return os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
 
 
-def _storage(alias: str) -> str:
-    """A folder that exists and can be written to; a bucket that answers a HEAD, asked with
-    time-outs of the probe's budget and no retry (the storage's own client retries)."""
+# One S3 client per bucket (and keys) and process, made on the first check: making one reads botocore's
+# description of the service (tens of milliseconds of CPU, a good part of the budget on a busy
+# machine) and a client is safe to share between threads.
+_s3_clients: dict[tuple[Any, ...], Any] = {}
+
+
+def _s3_client(alias: str) -> Any:
+    """The kept client that asks `alias`'s bucket, with time-outs of the probe's budget and no
+    retry (the storage's own client retries)."""
     storage = storages[alias]
-    if isinstance(storage, FileSystemStorage):
-        if _writable_folder(os.fspath(storage.location)):
-            return OK
-        logger.warning("readiness: %s storage folder not writable: %s", alias, storage.location)
-        return DOWN
+    key = (
+        *_storage_key(alias),
+        getattr(storage, "access_key", None),
+        getattr(storage, "secret_key", None),
+        getattr(storage, "region_name", None),
+    )
+    with _lock:
+        client = _s3_clients.get(key)
+    if client is not None:
+        return client
     import boto3
     from botocore.config import Config
 
@@ -142,13 +153,23 @@ def _storage(alias: str) -> str:
         region_name=getattr(storage, "region_name", None),
         config=own.merge(config) if own is not None else config,
     )
+    with _lock:
+        return _s3_clients.setdefault(key, client)
+
+
+def _storage(alias: str) -> str:
+    """A folder that exists and can be written to; a bucket that answers a HEAD."""
+    storage = storages[alias]
+    if isinstance(storage, FileSystemStorage):
+        if _writable_folder(os.fspath(storage.location)):
+            return OK
+        logger.warning("readiness: %s storage folder not writable: %s", alias, storage.location)
+        return DOWN
     try:
-        client.head_bucket(Bucket=getattr(storage, "bucket_name", ""))
+        _s3_client(alias).head_bucket(Bucket=getattr(storage, "bucket_name", ""))
     except Exception as error:  # connection refused, time-out, no such bucket, refused keys
         logger.warning("readiness: %s storage unreachable: %r", alias, error)
         return DOWN
-    finally:
-        client.close()
     return OK
 
 

@@ -152,3 +152,25 @@ def test_a_bucket_that_does_not_answer_makes_the_platform_degraded_within_the_bu
     assert answer["parts"]["media_storage"] == "down"
     assert answer["parts"]["exports_storage"] == "down"
     assert answer["status"] == "degraded"
+
+
+def test_a_bucket_is_asked_by_one_client_kept_per_bucket_and_keys(settings):
+    """Making an S3 client reads botocore's description of the service, a good part of the
+    probe's budget on a busy machine: each check of a bucket reuses the one made first, and other
+    keys get a client of their own."""
+    options = {
+        "endpoint_url": "http://127.0.0.1:9",
+        "access_key": "key",
+        "secret_key": "secret",
+        "region_name": "us-east-1",
+        "bucket_name": "kept-client",
+    }
+    backend = "crowd.storage.MediaObjectStorage"
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": backend, "OPTIONS": options}}
+    first = health._s3_client("default")
+    assert health._s3_client("default") is first
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": backend, "OPTIONS": {**options, "secret_key": "another"}},
+    }
+    assert health._s3_client("default") is not first

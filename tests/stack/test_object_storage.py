@@ -245,7 +245,14 @@ def test_a_purged_project_leaves_nothing_in_the_bucket(s3, s3_stack, lead, priva
 
 
 def test_readiness_asks_the_bucket(s3_stack):
-    """The storage server answers a HEAD on the bucket: the storages are ready parts."""
-    answer = httpx.get(f"{s3_stack.base_url}/health/ready", timeout=30).json()
-    assert answer["parts"]["media_storage"] == "ok"
-    assert answer["parts"]["exports_storage"] == "ok"
+    """The storage server answers a HEAD on the bucket: the storages are ready parts. A part
+    that has not answered within the probe's budget counts as down for that answer, which a
+    busy machine can cause once: asked again (each answer is kept 2 s) for up to 30 s."""
+    deadline = time.monotonic() + 30
+    while True:
+        parts = httpx.get(f"{s3_stack.base_url}/health/ready", timeout=30).json()["parts"]
+        stores = (parts["media_storage"], parts["exports_storage"])
+        if stores == ("ok", "ok") or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert stores == ("ok", "ok")
