@@ -17,6 +17,20 @@ MACHINE_VOTE_OFF = (
 )
 
 
+# What a page action waits for (`set_default_timeout(15_000)` on each context) and what an
+# assertion waits for are set apart in Playwright: `expect()` keeps its own 5 s unless told. On a
+# busy two-core machine a sign-in (the password hasher at full strength), a page made ready or an
+# event over a socket can take longer than that, so assertions wait as long as actions.
+EXPECT_TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def expect_patience():
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+
 @pytest.fixture(scope="session")
 def tiles():
     """The map's tiles, served on this machine: the browser tests never reach the network."""

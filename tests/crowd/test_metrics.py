@@ -151,7 +151,7 @@ async def test_open_sockets_are_counted_while_open():
     communicator.scope["user"] = AnonymousUser()
     connected, _ = await communicator.connect()
     assert connected
-    assert (await communicator.receive_json_from())["type"] == "snapshot"
+    assert (await communicator.receive_json_from(timeout=10))["type"] == "snapshot"
     assert sample("crowd_websockets_open") == before + 1
     await communicator.disconnect()
     assert sample("crowd_websockets_open") == before

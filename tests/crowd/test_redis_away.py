@@ -228,7 +228,7 @@ async def test_a_socket_closes_with_try_again_later_when_the_channel_layer_is_aw
     communicator.scope["user"] = AnonymousUser()
     connected, _ = await communicator.connect()
     assert connected  # accepted, so the browser sees the close code, not a failed handshake
-    closing = await communicator.receive_output()
+    closing = await communicator.receive_output(timeout=10)
     assert closing["type"] == "websocket.close"
     assert closing["code"] == CLOSE_TRY_AGAIN == 1013
     assert "reconnecting" in closing["reason"]

@@ -219,7 +219,7 @@ async def test_a_password_changed_in_one_browser_closes_the_sockets_of_the_other
     project = await sync_to_async(ProjectFactory)()
     user = await sync_to_async(UserFactory)()
     socket, _ = await connect_signed_in(project.slug, user)
-    assert (await socket.receive_json_from())["type"] == "snapshot"
+    assert (await socket.receive_json_from(timeout=10))["type"] == "snapshot"
     other = Client()
     await sync_to_async(other.force_login)(user)
     await sync_to_async(other.post)(
@@ -230,7 +230,7 @@ async def test_a_password_changed_in_one_browser_closes_the_sockets_of_the_other
             "new_password2": "une planche neuve",
         },
     )
-    assert (await socket.receive_json_from())["type"] == "session.ended"
+    assert (await socket.receive_json_from(timeout=10))["type"] == "session.ended"
     assert (await until_closed(socket))["code"] == CLOSE_SESSION_ENDED
 
 
@@ -241,7 +241,7 @@ async def test_logging_out_closes_that_sessions_sockets_and_leaves_another_sessi
     leaving, browser = await connect_signed_in(project.slug, user)
     staying, _ = await connect_signed_in(project.slug, user)
     for socket in (leaving, staying):
-        assert (await socket.receive_json_from())["type"] == "snapshot"
+        assert (await socket.receive_json_from(timeout=10))["type"] == "snapshot"
     await sync_to_async(browser.logout)()
     assert (await until_closed(leaving))["code"] == CLOSE_SESSION_ENDED
     assert await staying.receive_nothing()
@@ -253,7 +253,7 @@ async def test_a_deactivated_users_open_sockets_are_closed():
     project = await sync_to_async(ProjectFactory)()
     user = await sync_to_async(UserFactory)()
     socket, _ = await connect_signed_in(project.slug, user)
-    assert (await socket.receive_json_from())["type"] == "snapshot"
+    assert (await socket.receive_json_from(timeout=10))["type"] == "snapshot"
     user.is_active = False
     await sync_to_async(user.save)()
     assert (await until_closed(socket))["code"] == CLOSE_SESSION_ENDED

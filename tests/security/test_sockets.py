@@ -101,7 +101,7 @@ async def test_a_socket_flooding_messages_is_closed_with_the_reason(settings, pr
     assert (await opened(communicator))["type"] == "websocket.send"
     for _ in range(5):
         await communicator.send_json_to({"type": "ping"})
-        assert (await communicator.receive_json_from())["type"] == "pong"
+        assert (await communicator.receive_json_from(timeout=10))["type"] == "pong"
 
     await communicator.send_to(text_data="not even json")
 
@@ -116,10 +116,10 @@ async def test_the_notifications_socket_flooding_messages_is_closed_with_the_rea
     communicator.scope["user"] = user
     connected, _ = await communicator.connect()
     assert connected
-    assert (await communicator.receive_json_from())["type"] == "notifications"
+    assert (await communicator.receive_json_from(timeout=10))["type"] == "notifications"
     for _ in range(3):
         await communicator.send_json_to({"type": "ping"})
-        assert (await communicator.receive_json_from())["type"] == "pong"
+        assert (await communicator.receive_json_from(timeout=10))["type"] == "pong"
 
     await communicator.send_to(text_data="not even json")
 

@@ -206,6 +206,23 @@ def test_asking_next_task_again_returns_the_image_already_held_never_a_second_on
     assert Lease.objects.filter(state="active").count() == 1
 
 
+def _another_waits_for_a_lock(seconds: float = 20) -> bool:
+    """Whether another session of this database waits for a lock, asked until one does for at
+    most `seconds` (PostgreSQL keeps its activity view still within a transaction unless told)."""
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.02)
+    return False
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_second_next_task_request_while_the_first_is_still_running_gets_the_same_image():
     if connection.vendor != "postgresql":
@@ -217,6 +234,7 @@ def test_a_second_next_task_request_while_the_first_is_still_running_gets_the_sa
     granted, started = threading.Event(), threading.Event()
     leases: list[int] = []
     errors: list[BaseException] = []
+    waited: list[bool] = []
 
     def first():
         # Grants inside a transaction kept open until the second request has been sent.
@@ -227,7 +245,7 @@ def test_a_second_next_task_request_while_the_first_is_still_running_gets_the_sa
                 leases.append(lease.pk)
                 granted.set()
                 started.wait(timeout=30)
-                time.sleep(0.5)  # lets the second request reach the database
+                waited.append(_another_waits_for_a_lock())
         except BaseException as error:
             errors.append(error)
         finally:
@@ -252,6 +270,7 @@ def test_a_second_next_task_request_while_the_first_is_still_running_gets_the_sa
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
+    assert waited == [True]  # the second request did wait for the first: the race was run
     assert len(leases) == 2
     assert len(set(leases)) == 1
     assert Lease.objects.filter(user=user, state="active").count() == 1

@@ -30,13 +30,16 @@ async def test_the_socket_says_the_unread_count_then_each_new_notification():
     person, other = await sync_to_async(UserFactory)(), await sync_to_async(UserFactory)()
     await sync_to_async(notification_create)(recipient=person, kind="news", project=project)
     communicator = await connect(person)
-    assert await communicator.receive_json_from() == {"type": "notifications", "unread": 1}
+    assert await communicator.receive_json_from(timeout=10) == {
+        "type": "notifications",
+        "unread": 1,
+    }
     await sync_to_async(notification_create)(recipient=other, kind="news", project=project)
     await sync_to_async(notification_create)(recipient=person, kind="decision", project=project)
-    event = await communicator.receive_json_from()
+    event = await communicator.receive_json_from(timeout=10)
     assert (event["type"], event["unread"], event["kind"]) == ("notifications", 2, "decision")
     await sync_to_async(notifications_mark_read)(user=person)
-    assert (await communicator.receive_json_from())["unread"] == 0
+    assert (await communicator.receive_json_from(timeout=10))["unread"] == 0
     assert await communicator.receive_nothing()
     await communicator.disconnect()
 
@@ -45,5 +48,5 @@ async def test_an_anonymous_socket_is_closed_as_signed_out():
     communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), "/ws/notifications/")
     communicator.scope["user"] = AnonymousUser()
     await communicator.connect()
-    closed = await communicator.receive_output()
+    closed = await communicator.receive_output(timeout=10)
     assert closed == {"type": "websocket.close", "code": CLOSE_SESSION_ENDED}
