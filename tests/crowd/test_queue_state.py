@@ -68,16 +68,9 @@ def test_the_heartbeat_job_records_its_queue(broker, settings):
     assert queue_states(broker)["exports"].heartbeat_age is not None
 
 
-@pytest.fixture
-def readiness_fresh() -> Iterator[None]:
-    health._answer = None
-    yield
-    health._answer = None
-
-
 @pytest.mark.django_db
 def test_readiness_names_each_queue_s_depth_and_worker_and_a_stale_one_degrades(
-    client, broker, readiness_fresh
+    client, broker, readiness_patient
 ):
     server = redis.Redis.from_url(broker)
     for queue in QUEUES:

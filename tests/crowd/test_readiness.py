@@ -101,7 +101,7 @@ def test_a_ping_still_hanging_from_an_earlier_check_is_not_started_again(
     _checks_finished()
 
 
-def test_the_probes_answer_under_the_names_orchestrators_ask_for_too(client, db):
+def test_the_probes_answer_under_the_names_orchestrators_ask_for_too(client, db, readiness_patient):
     assert client.get("/healthz").json() == client.get("/health/live").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
@@ -110,7 +110,7 @@ def test_the_probes_answer_under_the_names_orchestrators_ask_for_too(client, db)
 
 
 def test_a_media_folder_that_cannot_be_made_makes_the_platform_degraded_and_is_named(
-    client, db, settings, tmp_path
+    client, db, settings, tmp_path, readiness_patient
 ):
     """A folder not there yet is fine (the first file saved makes it); one that cannot be, here
     under a file where a folder should be, is down."""

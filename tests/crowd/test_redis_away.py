@@ -12,6 +12,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.db import connections
 from django.utils import timezone
 
 from crowd import cache as fail_soft
@@ -167,7 +168,7 @@ def test_an_answer_after_a_send_the_broker_refused_sends_the_reconciliation_at_o
     assert task.reconciled_at is not None
 
 
-def test_readiness_is_ok_on_the_embedded_parts_and_liveness_answers(client, db):
+def test_readiness_is_ok_on_the_embedded_parts_and_liveness_answers(client, db, readiness_patient):
     assert client.get("/health/live").json() == {"status": "ok"}
     response = client.get("/health/ready")
     assert response.status_code == 200
@@ -185,7 +186,7 @@ def test_readiness_is_ok_on_the_embedded_parts_and_liveness_answers(client, db):
 
 
 def test_readiness_is_degraded_not_down_with_redis_away_and_names_no_address(
-    client, db, settings, broker_away
+    client, db, settings, broker_away, readiness_patient
 ):
     url = closed_redis_url()
     settings.CACHES = redis_cache_at(url)
@@ -208,7 +209,7 @@ def test_readiness_is_degraded_not_down_with_redis_away_and_names_no_address(
 
 
 def test_the_health_endpoints_answer_over_plain_http_even_when_pages_redirect_to_https(
-    client, db, settings
+    client, db, settings, readiness_patient
 ):
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/").status_code == 301
@@ -233,3 +234,6 @@ async def test_a_socket_closes_with_try_again_later_when_the_channel_layer_is_aw
     assert closing["code"] == CLOSE_TRY_AGAIN == 1013
     assert "reconnecting" in closing["reason"]
     await communicator.wait()
+    # The factory's connection lives in asgiref's thread, which the refused consumer never used
+    # to close it: left open, it kept the test database from being dropped at the run's end.
+    await sync_to_async(connections.close_all)()
