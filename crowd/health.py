@@ -116,9 +116,9 @@ def _writable_folder(location: str) -> bool:
     return os.path.isdir(path) and os.access(path, os.W_OK | os.X_OK)
 
 
-# One S3 client per bucket (and keys) and process, made on the first check: making one reads botocore's
-# description of the service (tens of milliseconds of CPU, a good part of the budget on a busy
-# machine) and a client is safe to share between threads.
+# One S3 client per storage server, keys and process, made on the first check: making one reads
+# botocore's description of the service (tens of milliseconds of CPU, a good part of the budget
+# on a busy machine), and a client is safe to share between threads.
 _s3_clients: dict[tuple[Any, ...], Any] = {}
 
 
@@ -126,12 +126,13 @@ def _s3_client(alias: str) -> Any:
     """The kept client that asks `alias`'s bucket, with time-outs of the probe's budget and no
     retry (the storage's own client retries)."""
     storage = storages[alias]
-    key = (
-        *_storage_key(alias),
-        getattr(storage, "access_key", None),
-        getattr(storage, "secret_key", None),
-        getattr(storage, "region_name", None),
-    )
+    options = {
+        "endpoint_url": getattr(storage, "endpoint_url", None),
+        "aws_access_key_id": getattr(storage, "access_key", None),
+        "aws_secret_access_key": getattr(storage, "secret_key", None),
+        "region_name": getattr(storage, "region_name", None),
+    }
+    key = tuple(options.values())
     with _lock:
         client = _s3_clients.get(key)
     if client is not None:
@@ -146,12 +147,7 @@ def _s3_client(alias: str) -> Any:
     )
     own = getattr(storage, "client_config", None)
     client = boto3.session.Session().client(
-        "s3",
-        endpoint_url=getattr(storage, "endpoint_url", None),
-        aws_access_key_id=getattr(storage, "access_key", None),
-        aws_secret_access_key=getattr(storage, "secret_key", None),
-        region_name=getattr(storage, "region_name", None),
-        config=own.merge(config) if own is not None else config,
+        "s3", **options, config=own.merge(config) if own is not None else config
     )
     with _lock:
         return _s3_clients.setdefault(key, client)

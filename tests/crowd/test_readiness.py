@@ -154,7 +154,7 @@ def test_a_bucket_that_does_not_answer_makes_the_platform_degraded_within_the_bu
     assert answer["status"] == "degraded"
 
 
-def test_a_bucket_is_asked_by_one_client_kept_per_bucket_and_keys(settings):
+def test_a_bucket_is_asked_by_one_client_kept_per_server_and_keys(settings):
     """Making an S3 client reads botocore's description of the service, a good part of the
     probe's budget on a busy machine: each check of a bucket reuses the one made first, and other
     keys get a client of their own."""
