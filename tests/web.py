@@ -76,3 +76,18 @@ async def ws_receive_until(socket: Any, predicate: Any, *, timeout: float = 30) 
             return message
         seen.append(message.get("type"))
     raise AssertionError(f"no matching message within {timeout}s; saw {seen}")
+
+
+def readiness_until(base_url: str, wanted: Any, *, seconds: float = 30) -> httpx.Response:
+    """/health/ready asked until `wanted(answer)`, for at most `seconds`; the last answer. A part
+    that missed the probe's 0.4 s budget on a busy machine counts as down for that one answer
+    (each process keeps an answer 2 s)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        while True:
+            answer = http.get("/health/ready")
+            if wanted(answer) or time.monotonic() > deadline:
+                return answer
+            time.sleep(0.2)

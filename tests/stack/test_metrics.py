@@ -4,12 +4,11 @@ the heartbeat beat sends to each queue reaches the readiness answer through the 
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
 from tests.servers import METRICS_TOKEN
+from tests.web import readiness_until
 
 pytestmark = pytest.mark.stack
 
@@ -21,24 +20,23 @@ SEND_HEARTBEATS = (
 )
 
 
-def _ready(stack) -> tuple[int, dict]:
-    response = httpx.get(f"{stack.base_url}/health/ready", timeout=10)
-    return response.status_code, response.json()
+def _served(answer: httpx.Response) -> bool:
+    """Ready, every part answered within the probe's budget, and every queue's worker seen."""
+    body = answer.json()
+    workers = [state["worker"] for state in body.get("queues", {}).values()]
+    return (
+        answer.status_code == 200
+        and body["status"] == "ok"
+        and workers != []
+        and all(worker == "ok" for worker in workers)
+    )
 
 
 def test_every_queue_s_heartbeat_is_taken_by_the_worker_and_its_jobs_reach_the_web_metrics(stack):
     stack.manage("shell", "-c", SEND_HEARTBEATS)
-    # Until every queue's worker is seen and every part answered within the probe's budget
-    # (which a busy machine can miss for one answer; each is kept 2 s).
-    deadline = time.monotonic() + 60
-    while True:
-        status, answer = _ready(stack)
-        workers = {q: s["worker"] for q, s in answer.get("queues", {}).items()}
-        done = answer["status"] == "ok" and workers and all(w == "ok" for w in workers.values())
-        if done or time.monotonic() > deadline:
-            break
-        time.sleep(1)
-    assert status == 200, answer
+    ready = readiness_until(stack.base_url, _served, seconds=60)
+    answer = ready.json()
+    assert ready.status_code == 200, answer
     assert answer["status"] == "ok", answer
     assert all(state["worker"] == "ok" for state in answer["queues"].values()), answer
 

@@ -21,7 +21,7 @@ from tasks.management.commands.seed_demo import DEMO_PASSWORD
 from tests.images import image_bytes
 from tests.s3_server import EXPORTS_PREFIX, S3Server
 from tests.servers import full_stack
-from tests.web import api_token, login
+from tests.web import api_token, login, readiness_until
 
 pytestmark = pytest.mark.stack
 
@@ -245,14 +245,11 @@ def test_a_purged_project_leaves_nothing_in_the_bucket(s3, s3_stack, lead, priva
 
 
 def test_readiness_asks_the_bucket(s3_stack):
-    """The storage server answers a HEAD on the bucket: the storages are ready parts. A part
-    that has not answered within the probe's budget counts as down for that answer, which a
-    busy machine can cause once: asked again (each answer is kept 2 s) for up to 30 s."""
-    deadline = time.monotonic() + 30
-    while True:
-        parts = httpx.get(f"{s3_stack.base_url}/health/ready", timeout=30).json()["parts"]
-        stores = (parts["media_storage"], parts["exports_storage"])
-        if stores == ("ok", "ok") or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    assert stores == ("ok", "ok")
+    """The storage server answers a HEAD on the bucket: the storages are ready parts."""
+
+    def stores(answer: httpx.Response) -> tuple[str, str]:
+        parts = answer.json()["parts"]
+        return parts["media_storage"], parts["exports_storage"]
+
+    answer = readiness_until(s3_stack.base_url, lambda r: stores(r) == ("ok", "ok"))
+    assert stores(answer) == ("ok", "ok")

@@ -31,7 +31,14 @@ from tests.servers import (
     postgres_url,
     uvicorn_command,
 )
-from tests.web import api_token, login, ws_connect, ws_receive, ws_receive_until
+from tests.web import (
+    api_token,
+    login,
+    readiness_until,
+    ws_connect,
+    ws_receive,
+    ws_receive_until,
+)
 
 pytestmark = pytest.mark.stack
 
@@ -127,17 +134,6 @@ def _take_and_submit(http: httpx.Client, key: str) -> tuple[int, int, int]:
     return taken.status_code, sent.status_code, body["task"]["id"]
 
 
-def _readiness_until(http: httpx.Client, wanted: Any, seconds: float = 30) -> httpx.Response:
-    """/health/ready asked until `wanted(answer)`, for at most `seconds`: a part that missed the
-    probe's budget on a busy machine counts as down for that one answer (kept 2 s)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        answer = http.get("/health/ready")
-        if wanted(answer) or time.monotonic() > deadline:
-            return answer
-        time.sleep(0.2)
-
-
 async def _heard_again(base_url: str, socket: Any, lead_token: str, seconds: float = 60) -> bool:
     """Whether a project event sent by the lead (the title changed) reaches `socket`, sent
     again every 2 s it is not heard, for at most `seconds`."""
@@ -182,7 +178,7 @@ async def test_the_platform_answers_while_its_redis_is_stopped_and_sockets_come_
                 http.get("/api/projects/").status_code,
             ]
             taken, sent, first_task = _take_and_submit(http, "outage-1")
-            ready = _readiness_until(http, lambda r: r.status_code == 200)
+            ready = readiness_until(stack.base_url, lambda r: r.status_code == 200)
         assert statuses == [200, 200, 200]
         assert (taken, sent) == (200, 201)
         assert ready.status_code == 200
@@ -198,8 +194,9 @@ async def test_the_platform_answers_while_its_redis_is_stopped_and_sockets_come_
         assert (await ws_receive(after))["type"] == "snapshot"
         await after.close()
         # Each process keeps its readiness answer 2 s: "ok" once the degraded one has aged out.
-        with httpx.Client(base_url=stack.base_url, timeout=30) as http:
-            status = _readiness_until(http, lambda r: r.json()["status"] == "ok").json()["status"]
+        status = readiness_until(stack.base_url, lambda r: r.json()["status"] == "ok").json()[
+            "status"
+        ]
         assert status == "ok"
         # The server has subscribed the socket opened before the outage again: an event sent
         # now reaches it (asked again until one does: Redis does not keep what it could not
